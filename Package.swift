@@ -1,0 +1,45 @@
+// swift-tools-version: 6.2
+//
+// Strata: the storage layer for trading systems.
+//
+// Layering (see Docs/Architecture.md): StrataCore (vocabulary, no I/O) <- StrataEngine
+// (embedded columnar engine, stdlib + system only) <- Strata (the facade users import)
+// <- the `strata` command. Heavy dependencies stay out of the engine and its tests;
+// the benchmark lives in its own package under Benchmarks/ so `swift test` never builds GRDB.
+import PackageDescription
+
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "Strata",
+    products: [
+        .library(name: "StrataCore", targets: ["StrataCore"]),
+        .library(name: "StrataEngine", targets: ["StrataEngine"]),
+        .library(name: "Strata", targets: ["Strata"]),
+        .executable(name: "strata", targets: ["strata"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+    ],
+    targets: [
+        .target(name: "StrataCore", swiftSettings: strictSettings),
+        .target(name: "StrataEngine", dependencies: ["StrataCore"], swiftSettings: strictSettings),
+        .target(name: "Strata", dependencies: ["StrataCore", "StrataEngine"], swiftSettings: strictSettings),
+        .executableTarget(
+            name: "strata",
+            dependencies: ["Strata", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strictSettings
+        ),
+        // A child process for the crash tests: appends batches and prints each acknowledgement,
+        // so the test can SIGKILL it at arbitrary points.
+        .executableTarget(name: "StrataCrashWriter", dependencies: ["Strata"], swiftSettings: strictSettings),
+        .testTarget(name: "StrataCoreTests", dependencies: ["StrataCore"], swiftSettings: strictSettings),
+        .testTarget(name: "StrataEngineTests", dependencies: ["StrataEngine"], swiftSettings: strictSettings),
+        .testTarget(name: "StrataTests", dependencies: ["Strata"], swiftSettings: strictSettings),
+        .testTarget(name: "StrataCLITests", dependencies: ["Strata"], swiftSettings: strictSettings),
+    ]
+)
