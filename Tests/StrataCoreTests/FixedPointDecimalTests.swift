@@ -102,7 +102,9 @@ struct FixedPointDecimalTests {
             #expect(error.field == "qty" && error.value == "x" && error.rule == rule)
         }
         #expect(DecimalParser.Failure.tooPrecise.error(field: "f", value: "v", scale: 8).detail?.contains("8") == true)
-        #expect(throws: ValidationError(field: "value", value: "x", rule: .notANumber, detail: "expected a decimal number")) {
+        #expect(
+            throws: ValidationError(field: "value", value: "x", rule: .notANumber, detail: "expected a decimal number")
+        ) {
             try Price("x")
         }
     }
@@ -155,7 +157,9 @@ struct FixedPointDecimalTests {
             text += String(repeating: "0", count: [0, 0, 1, 5, 20][Int.random(in: 0...4, using: &random)])
             if Int.random(in: 0...3, using: &random) == 0 {
                 text += ["e", "E"][Int.random(in: 0...1, using: &random)]
-                text += ["", "-", "+"][Int.random(in: 0...2, using: &random)] + String(Int.random(in: 0...25, using: &random))
+                text +=
+                    ["", "-", "+"][Int.random(in: 0...2, using: &random)]
+                    + String(Int.random(in: 0...25, using: &random))
             }
             let expected = Self.reference(text)
             switch expected {
@@ -238,7 +242,9 @@ struct FixedPointDecimalTests {
 
     @Test func constants() {
         #expect(tenPowers.count == 19)
-        for (k, power) in tenPowers.enumerated() { #expect(Int128(power) == (0..<k).reduce(Int128(1)) { r, _ in r * 10 }) }
+        for (k, power) in tenPowers.enumerated() {
+            #expect(Int128(power) == (0..<k).reduce(Int128(1)) { r, _ in r * 10 })
+        }
         #expect(Price.unit == 100_000_000)
         #expect(Price.zero.mantissa == 0 && Price.zero.isZero && !Price.zero.isNegative)
         #expect(Price(mantissa: -1).isNegative && !Price(mantissa: -1).isZero)
@@ -331,7 +337,8 @@ struct FixedPointDecimalTests {
             }
         }
         for _ in 0..<5_000 {
-            let a = sample(&random), b = sample(&random)
+            let a = sample(&random)
+            let b = sample(&random)
             let (x, y) = (Quantity(mantissa: a), Quantity(mantissa: b))
             for (result, exact) in [
                 (Result { try x.adding(y).mantissa }, Int128(a) + Int128(b)),
@@ -354,21 +361,32 @@ struct FixedPointDecimalTests {
         #expect(error?.code == .overflow)
         #expect(error?.message.contains("92233720368.54775807") == true)
         #expect(error?.message.contains("Price") == true)
-        #expect((#expect(throws: StrataError.self) { try Price(mantissa: .min).subtracting(Price(mantissa: 1)) })?.code == .overflow)
-        #expect((#expect(throws: StrataError.self) { try Quantity(mantissa: 2).multiplied(by: .max) })?.code == .overflow)
-        #expect((#expect(throws: StrataError.self) { try Quantity(mantissa: .min).multiplied(by: -1) })?.code == .overflow)
+        #expect(
+            (#expect(throws: StrataError.self) { try Price(mantissa: .min).subtracting(Price(mantissa: 1)) })?.code
+                == .overflow)
+        #expect(
+            (#expect(throws: StrataError.self) { try Quantity(mantissa: 2).multiplied(by: .max) })?.code == .overflow)
+        #expect(
+            (#expect(throws: StrataError.self) { try Quantity(mantissa: .min).multiplied(by: -1) })?.code == .overflow)
     }
 
     // MARK: - Codable
 
     @Test func codableIsAString() throws {
-        let data = try JSONEncoder().encode([Price(mantissa: 6_412_345_000_000), Price(mantissa: -1), Price(mantissa: .min)])
+        let data = try JSONEncoder().encode([
+            Price(mantissa: 6_412_345_000_000), Price(mantissa: -1), Price(mantissa: .min),
+        ])
         #expect(String(decoding: data, as: UTF8.self) == #"["64123.45","-0.00000001","-92233720368.54775808"]"#)
         #expect(try JSONDecoder().decode([Price].self, from: data).map(\.mantissa) == [6_412_345_000_000, -1, .min])
-        #expect(try JSONDecoder().decode([Quantity].self, from: Data(#"["1e-8","5."]"#.utf8)).map(\.mantissa) == [1, 500_000_000])
+        #expect(
+            try JSONDecoder().decode([Quantity].self, from: Data(#"["1e-8","5."]"#.utf8)).map(\.mantissa) == [
+                1, 500_000_000,
+            ])
         // A JSON number would have gone through a binary float somewhere: it is refused.
         #expect(throws: DecodingError.self) { try JSONDecoder().decode([Price].self, from: Data("[1.5]".utf8)) }
-        let error = #expect(throws: ValidationError.self) { try JSONDecoder().decode([Price].self, from: Data(#"["NaN"]"#.utf8)) }
+        let error = #expect(throws: ValidationError.self) {
+            try JSONDecoder().decode([Price].self, from: Data(#"["NaN"]"#.utf8))
+        }
         #expect(error?.rule == .notFinite)
     }
 }

@@ -70,7 +70,9 @@ struct PriceTests {
         #expect(total.mantissa == 2 * Int128(Int64.max) * Int128(Int64.max))
         let error = #expect(throws: StrataError.self) { try Notional(mantissa: .max).adding(Notional(mantissa: 1)) }
         #expect(error?.code == .overflow)
-        #expect((#expect(throws: StrataError.self) { try Notional(mantissa: .min).adding(Notional(mantissa: -1)) })?.code == .overflow)
+        #expect(
+            (#expect(throws: StrataError.self) { try Notional(mantissa: .min).adding(Notional(mantissa: -1)) })?.code
+                == .overflow)
         #expect(try Notional(mantissa: .max).adding(Notional(mantissa: .min)).mantissa == -1)
         #expect(try Notional(mantissa: 5).adding(Notional(mantissa: -7)).mantissa == -2)
         #expect(Notional(mantissa: -1) < Notional.zero)
@@ -94,7 +96,8 @@ struct PriceTests {
 
     @Test func tradeNotional() throws {
         let trade = Trade(
-            symbol: "BTCUSDT", timestamp: .zero, tradeID: 1, price: try Price("64123.45"), quantity: try Quantity("0.012"),
+            symbol: "BTCUSDT", timestamp: .zero, tradeID: 1, price: try Price("64123.45"),
+            quantity: try Quantity("0.012"),
             isBuyerMaker: false)
         #expect(trade.notional.description == "769.4814")
     }

@@ -67,7 +67,9 @@ struct TimestampTextTests {
     }
 
     static let leapDays = ["2024-02-29", "2000-02-29", "1904-02-29", "2096-02-29", "1696-02-29", "2256-02-29"]
-    static let notLeapDays = ["2023-02-29", "1700-02-29", "1800-02-29", "1900-02-29", "2100-02-29", "2200-02-29", "2023-02-30"]
+    static let notLeapDays = [
+        "2023-02-29", "1700-02-29", "1800-02-29", "1900-02-29", "2100-02-29", "2200-02-29", "2023-02-30",
+    ]
 
     @Test(arguments: leapDays)
     func acceptsLeapDays(text: String) throws {
@@ -105,7 +107,9 @@ struct TimestampTextTests {
     }
 
     @Test func errorNamesTheField() {
-        let error = #expect(throws: ValidationError.self) { try Timestamp(iso8601: "2023-02-29", field: "transact_time") }
+        let error = #expect(throws: ValidationError.self) {
+            try Timestamp(iso8601: "2023-02-29", field: "transact_time")
+        }
         #expect(error?.field == "transact_time")
         #expect(error?.value == "2023-02-29")
         #expect(error?.rule == .badTimestamp)
@@ -147,7 +151,9 @@ struct TimestampTextTests {
         for _ in 0..<5_000 { values.append(Int64.random(in: .min ... .max, using: &random)) }
         // Values that print with 3 or 6 fractional digits, and whole seconds.
         for granularity: Int64 in [1_000, 1_000_000, 1_000_000_000] {
-            for _ in 0..<500 { values.append(Int64.random(in: .min ... .max, using: &random) / granularity * granularity) }
+            for _ in 0..<500 {
+                values.append(Int64.random(in: .min ... .max, using: &random) / granularity * granularity)
+            }
         }
         for ns in values {
             let text = Timestamp(nanoseconds: ns).description
@@ -168,8 +174,10 @@ struct TimestampTextTests {
             let offsetMinutes = Int64.random(in: -(23 * 60 + 59)...(23 * 60 + 59), using: &random)
             let local = Timestamp(nanoseconds: ns).advanced(by: offsetMinutes * 60_000_000_000).description
             let sign = offsetMinutes < 0 ? "-" : "+"
-            let hours = abs(offsetMinutes) / 60, minutes = abs(offsetMinutes) % 60
-            let hh = hours < 10 ? "0\(hours)" : "\(hours)", mm = minutes < 10 ? "0\(minutes)" : "\(minutes)"
+            let hours = abs(offsetMinutes) / 60
+            let minutes = abs(offsetMinutes) % 60
+            let hh = hours < 10 ? "0\(hours)" : "\(hours)"
+            let mm = minutes < 10 ? "0\(minutes)" : "\(minutes)"
             let base = local.dropLast()  // drop the Z
             for zone in ["\(sign)\(hh):\(mm)", "\(sign)\(hh)\(mm)"] {
                 #expect(try Timestamp(iso8601: base + zone).nanoseconds == ns, "\(base + zone)")
@@ -213,7 +221,9 @@ struct TimestampTextTests {
             // Parsing every day, printing a sample (printing is cross-checked by the round trips too).
             #expect(try Timestamp(iso8601: date).nanoseconds == expected, "\(date)")
             if days % 7 == 0 || (month == 2 && day >= 28) || (month == 3 && day == 1) {
-                #expect(Timestamp(nanoseconds: expected + 86_399_999_999_999).description.hasPrefix(date + "T23:59:59.999999999"))
+                #expect(
+                    Timestamp(nanoseconds: expected + 86_399_999_999_999).description.hasPrefix(
+                        date + "T23:59:59.999999999"))
                 #expect(Timestamp(nanoseconds: expected).description == date + "T00:00:00Z")
             }
             checked += 1

@@ -94,19 +94,28 @@ struct TimestampTests {
 
     @Test func floorKnownValues() {
         let minute: Int64 = 60 * 1_000_000_000
-        #expect(Timestamp(nanoseconds: 1_719_878_281_500_000_000).floor(toMultipleOf: minute).nanoseconds == 1_719_878_280_000_000_000)
-        #expect(Timestamp(nanoseconds: 1_719_878_280_000_000_000).floor(toMultipleOf: minute).nanoseconds == 1_719_878_280_000_000_000)
+        #expect(
+            Timestamp(nanoseconds: 1_719_878_281_500_000_000).floor(toMultipleOf: minute).nanoseconds
+                == 1_719_878_280_000_000_000)
+        #expect(
+            Timestamp(nanoseconds: 1_719_878_280_000_000_000).floor(toMultipleOf: minute).nanoseconds
+                == 1_719_878_280_000_000_000)
         // Before 1970 a bucket still starts at or before the time, never after it.
         #expect(Timestamp(nanoseconds: -1).floor(toMultipleOf: 1_000_000_000).nanoseconds == -1_000_000_000)
         #expect(Timestamp(nanoseconds: -1_000_000_000).floor(toMultipleOf: 1_000_000_000).nanoseconds == -1_000_000_000)
         #expect(Timestamp(nanoseconds: -1_500_000_000).floor(toMultipleOf: 1_000_000_000).nanoseconds == -2_000_000_000)
-        #expect(Timestamp(nanoseconds: -1).floor(toMultipleOf: Timestamp.nanosecondsPerDay).nanoseconds == -Timestamp.nanosecondsPerDay)
+        #expect(
+            Timestamp(nanoseconds: -1).floor(toMultipleOf: Timestamp.nanosecondsPerDay).nanoseconds == -Timestamp
+                .nanosecondsPerDay)
         #expect(Timestamp.zero.floor(toMultipleOf: minute) == .zero)
         #expect(Timestamp.max.floor(toMultipleOf: 1) == .max)
         #expect(Timestamp.min.floor(toMultipleOf: 1) == .min)
     }
 
-    static let widths: [Int64] = [1, 7, 1_000, 1_000_000, 1_000_000_000, 60_000_000_000, 3_600_000_000_000, 86_400_000_000_000, 7 * 86_400_000_000_000]
+    static let widths: [Int64] = [
+        1, 7, 1_000, 1_000_000, 1_000_000_000, 60_000_000_000, 3_600_000_000_000, 86_400_000_000_000,
+        7 * 86_400_000_000_000,
+    ]
 
     @Test(arguments: widths)
     func floorMatchesReference(width: Int64) {
