@@ -53,8 +53,12 @@ struct CSVIngest {
         let reopened = try StrataStore.open(directory: store, configuration: .init(durability: .osBuffered))
         let stored = reopened.trades.stats().rows
         try reopened.close()
-        if stored != configuration.rows { report.fail("strata ingest stored \(stored) rows of \(configuration.rows)") }
-        else { report.line("check: the store holds all \(formatCount(stored)) rows") }
+        guard stored == configuration.rows else {
+            report.fail("strata ingest stored \(stored) rows of \(configuration.rows)")
+            report.skip("CSV ingest (strata ingest)", target: "≥ 2 M rows/s", reason: "the store does not hold the rows")
+            return
+        }
+        report.line("check: the store holds all \(formatCount(stored)) rows")
         report.add("CSV ingest (strata ingest)", formatRate(rate), target: "≥ 2 M rows/s", pass: rate >= CSVIngest.target)
         removeTree(csv)
     }

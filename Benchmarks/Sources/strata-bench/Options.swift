@@ -14,6 +14,8 @@ struct Options: Sendable {
     var skipSQLite = false
     var only: Set<Workload> = Set(Workload.allCases)
     var recoveryGiB = 1.0
+    /// Seconds the recovery workload may spend writing its WAL before it stops short of the size.
+    var recoveryBudget = 90.0
     var seed = SyntheticTrades.Configuration.standard.seed
     var keepData = false
 
@@ -31,6 +33,7 @@ struct Options: Sendable {
           --only LIST          comma-separated subset of W1,W2,W3,W5,CSV,RECOVERY (default: all).
                                W2, W3 and W5 query the rows W1 stores, so W1's ingest runs for them too.
           --recovery-gib X     size of the WAL the recovery workload replays, in GiB (default 1; 0 skips)
+          --recovery-budget S  stop writing the recovery WAL after S seconds even if it is smaller (default 90)
           --seed N             the workload's seed (default \(SyntheticTrades.Configuration.standard.seed))
           -h, --help           this text
         """
@@ -75,6 +78,12 @@ struct Options: Sendable {
                     throw OptionError("--recovery-gib: expected a number of GiB in 0...64, got \(text)")
                 }
                 options.recoveryGiB = gib
+            case "--recovery-budget":
+                let text = try value(argument)
+                guard let seconds = Double(text), seconds > 0 else {
+                    throw OptionError("--recovery-budget: expected a positive number of seconds, got \(text)")
+                }
+                options.recoveryBudget = seconds
             case "--seed":
                 let text = try value(argument)
                 guard let seed = UInt64(text) else { throw OptionError("--seed: expected an unsigned integer, got \(text)") }
