@@ -44,7 +44,7 @@ struct Bench {
         report.line(
             "generated \(formatCount(dataset.rows)) trades in \(dataset.batches.count) batches in \(formatDuration(dataset.generationNanoseconds)); \(dataset.w2Symbol) has \(formatCount(dataset.counts[0])) rows (\(fixed(100 * Double(dataset.counts[0]) / Double(dataset.rows), 1)) %)"
         )
-        let strata = try await StrataWorkloads(dataset: dataset, report: report, directory: root + "/strata").run(options: options)
+        let strata = try await StrataWorkloads(dataset: dataset, report: report, directory: root + "/strata", repeatCount: options.queryRepeat).run(options: options)
         if options.skipSQLite {
             report.section("SQLite peer skipped (--skip-sqlite)")
         } else {

@@ -18,6 +18,8 @@ struct Options: Sendable {
     var recoveryBudget = 90.0
     var seed = SyntheticTrades.Configuration.standard.seed
     var keepData = false
+    /// Multiplies the timed runs of the Strata queries (W2, W3, W5), to give a profiler samples.
+    var queryRepeat = 1
 
     static let usage = """
         strata-bench: the standard Strata workload against the SQLite peer (GRDB, WAL mode), in one run.
@@ -34,6 +36,7 @@ struct Options: Sendable {
                                W2, W3 and W5 query the rows W1 stores, so W1's ingest runs for them too.
           --recovery-gib X     size of the WAL the recovery workload replays, in GiB (default 1; 0 skips)
           --recovery-budget S  stop writing the recovery WAL after S seconds even if it is smaller (default 90)
+          --query-repeat K     run the Strata queries K times as often (for perf record; default 1)
           --seed N             the workload's seed (default \(SyntheticTrades.Configuration.standard.seed))
           -h, --help           this text
         """
@@ -84,6 +87,10 @@ struct Options: Sendable {
                     throw OptionError("--recovery-budget: expected a positive number of seconds, got \(text)")
                 }
                 options.recoveryBudget = seconds
+            case "--query-repeat":
+                let text = try value(argument)
+                guard let k = Int(text), k >= 1 else { throw OptionError("--query-repeat: expected a positive integer, got \(text)") }
+                options.queryRepeat = k
             case "--seed":
                 let text = try value(argument)
                 guard let seed = UInt64(text) else { throw OptionError("--seed: expected an unsigned integer, got \(text)") }

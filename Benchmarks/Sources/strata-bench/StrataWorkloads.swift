@@ -6,6 +6,7 @@ struct StrataWorkloads {
     let dataset: Dataset
     let report: Report
     let directory: String
+    let repeatCount: Int
     var checks: Checks { Checks(dataset: dataset, report: report) }
 
     /// The timings the SQLite peer is compared with.
@@ -82,7 +83,7 @@ struct StrataWorkloads {
         report.section(
             "Strata: W2 range: \(dataset.w2Symbol) from \(dataset.w2From) to \(dataset.w2To) (\(formatCount(dataset.w2ExpectedRows)) rows)")
         var rows: [Trade] = []
-        let samples = try await measure(warmup: 3, runs: 50) {
+        let samples = try await measure(warmup: 3, runs: 50 * repeatCount) {
             rows = try await store.trades.range(symbol: dataset.w2Symbol, from: dataset.w2From, to: dataset.w2To)
         }
         checks.range(rows, engine: "Strata")
@@ -94,7 +95,7 @@ struct StrataWorkloads {
     func w3(_ store: StrataStore) async throws -> Samples {
         report.section("Strata: W3 latest \(dataset.w3Limit) of \(dataset.w3Symbol)")
         var rows: [Trade] = []
-        let samples = try await measure(warmup: 200, runs: 2_000) {
+        let samples = try await measure(warmup: 200, runs: 2_000 * repeatCount) {
             rows = try await store.trades.latest(symbol: dataset.w3Symbol, limit: dataset.w3Limit)
         }
         checks.latest(rows, engine: "Strata")
@@ -107,7 +108,7 @@ struct StrataWorkloads {
     func w5(_ store: StrataStore) throws -> Samples {
         report.section("Strata: W5 full scan: count and Σ qty per symbol (summarize(column: \"qty\"))")
         var summaries: [SymbolSummary] = []
-        let samples = try measureSync(warmup: 2, runs: 15) {
+        let samples = try measureSync(warmup: 2, runs: 15 * repeatCount) {
             summaries = try store.trades.summarize(column: "qty")
         }
         checks.summaries(summaries.map { ($0.symbol.name, $0.sum, $0.rows) }, engine: "Strata")
