@@ -117,3 +117,25 @@ private struct Random64: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 }
+
+@Suite struct CRC32CHardwareTests {
+    /// The hardware path (three 1 KiB streams folded together, then 8-byte and byte tails) must
+    /// agree with the software tables on every length around the stream boundaries.
+    @Test func hardwareAgreesWithSoftware() {
+        var state: UInt64 = 42
+        let bytes = (0..<20_000).map { _ -> UInt8 in
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return UInt8(truncatingIfNeeded: state >> 33)
+        }
+        bytes.withUnsafeBytes { all in
+            for length in [0, 1, 7, 8, 9, 1023, 1024, 3071, 3072, 3073, 6144, 6151, 9216, 19_999] {
+                for start in [0, 1, 3] where start + length <= all.count {
+                    let slice = UnsafeRawBufferPointer(rebasing: all[start..<(start + length)])
+                    #expect(CRC32C.checksum(slice) == CRC32C.softwareChecksum(slice), "length \(length) start \(start)")
+                    #expect(CRC32C.checksum(slice, continuing: 0x1234_5678) == CRC32C.softwareChecksum(slice, continuing: 0x1234_5678))
+                }
+            }
+        }
+        print("CRC32C hardware path in use: \(CRC32C.hardware)")
+    }
+}
