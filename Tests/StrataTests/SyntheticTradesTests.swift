@@ -172,7 +172,8 @@ struct SyntheticTradesTests {
         #expect(SyntheticTrades.symbol(rank: 0).name == "SYM000")
         #expect(SyntheticTrades.symbol(rank: 50).name == "SYM050")
         #expect(SyntheticTrades.symbol(rank: 999).name == "SYM999")
-        #expect(SyntheticTrades(configuration: .init(symbols: 3)).symbols.map(\.name) == ["SYM000", "SYM001", "SYM002"])
+        #expect(
+            SyntheticTrades(configuration: .init(symbols: 3)).symbols.map(\.name) == ["SYM000", "SYM001", "SYM002"])
     }
 
     @Test func csvHasTheHeaderAndRoundTripsExactly() throws {

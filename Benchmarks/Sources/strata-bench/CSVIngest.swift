@@ -16,7 +16,8 @@ struct CSVIngest {
         guard FileManager.default.isExecutableFile(atPath: binary) else {
             report.line("no strata binary at \(binary)")
             report.line("build it at the root of the repository with: swift build -c release --product strata")
-            report.skip("CSV ingest (strata ingest)", target: "≥ 2 M rows/s", reason: "no binary at \(options.strataBinary)")
+            report.skip(
+                "CSV ingest (strata ingest)", target: "≥ 2 M rows/s", reason: "no binary at \(options.strataBinary)")
             return
         }
         try makeEmptyDirectory(directory)
@@ -55,11 +56,13 @@ struct CSVIngest {
         try reopened.close()
         guard stored == configuration.rows else {
             report.fail("strata ingest stored \(stored) rows of \(configuration.rows)")
-            report.skip("CSV ingest (strata ingest)", target: "≥ 2 M rows/s", reason: "the store does not hold the rows")
+            report.skip(
+                "CSV ingest (strata ingest)", target: "≥ 2 M rows/s", reason: "the store does not hold the rows")
             return
         }
         report.line("check: the store holds all \(formatCount(stored)) rows")
-        report.add("CSV ingest (strata ingest)", formatRate(rate), target: "≥ 2 M rows/s", pass: rate >= CSVIngest.target)
+        report.add(
+            "CSV ingest (strata ingest)", formatRate(rate), target: "≥ 2 M rows/s", pass: rate >= CSVIngest.target)
         removeTree(csv)
     }
 }

@@ -4,7 +4,12 @@ import Strata
 struct Options: Sendable {
     /// Workloads that can be picked with `--only`.
     enum Workload: String, Sendable, CaseIterable {
-        case w1 = "W1", w2 = "W2", w3 = "W3", w5 = "W5", csv = "CSV", recovery = "RECOVERY"
+        case w1 = "W1"
+        case w2 = "W2"
+        case w3 = "W3"
+        case w5 = "W5"
+        case csv = "CSV"
+        case recovery = "RECOVERY"
     }
 
     var rows = 10_000_000
@@ -55,7 +60,9 @@ struct Options: Sendable {
             switch argument {
             case "--rows":
                 let text = try value(argument).replacingUnderscores()
-                guard let rows = Int(text), rows > 0 else { throw OptionError("--rows: expected a positive integer, got \(text)") }
+                guard let rows = Int(text), rows > 0 else {
+                    throw OptionError("--rows: expected a positive integer, got \(text)")
+                }
                 options.rows = rows
             case "--data":
                 options.data = try value(argument)
@@ -70,7 +77,8 @@ struct Options: Sendable {
                 for name in list.split(separator: ",") {
                     guard let workload = Workload(rawValue: name.trimmed().uppercased()) else {
                         throw OptionError(
-                            "--only: unknown workload \(name); expected \(Workload.allCases.map(\.rawValue).joined(separator: ","))")
+                            "--only: unknown workload \(name); expected \(Workload.allCases.map(\.rawValue).joined(separator: ","))"
+                        )
                     }
                     selected.insert(workload)
                 }
@@ -89,11 +97,15 @@ struct Options: Sendable {
                 options.recoveryBudget = seconds
             case "--query-repeat":
                 let text = try value(argument)
-                guard let k = Int(text), k >= 1 else { throw OptionError("--query-repeat: expected a positive integer, got \(text)") }
+                guard let k = Int(text), k >= 1 else {
+                    throw OptionError("--query-repeat: expected a positive integer, got \(text)")
+                }
                 options.queryRepeat = k
             case "--seed":
                 let text = try value(argument)
-                guard let seed = UInt64(text) else { throw OptionError("--seed: expected an unsigned integer, got \(text)") }
+                guard let seed = UInt64(text) else {
+                    throw OptionError("--seed: expected an unsigned integer, got \(text)")
+                }
                 options.seed = seed
             case "-h", "--help":
                 throw OptionError(nil)

@@ -15,7 +15,8 @@ struct Recovery {
         report.section("Recovery: replay a \(fixed(options.recoveryGiB, 2)) GiB WAL in StrataStore.open")
         try makeEmptyDirectory(directory)
         // Far more rows than needed at ~40 bytes a row in the WAL; writing stops at the target size.
-        let configuration = SyntheticTrades.Configuration(rows: Int(options.recoveryGiB * 40_000_000) + 100_000, seed: options.seed &+ 1)
+        let configuration = SyntheticTrades.Configuration(
+            rows: Int(options.recoveryGiB * 40_000_000) + 100_000, seed: options.seed &+ 1)
         let storeConfiguration = StrataStore.Configuration(durability: .osBuffered, validation: .standard)
         var rows = 0
         var walBytes: Int64 = 0
@@ -48,7 +49,8 @@ struct Recovery {
 
         if capped {
             report.line(
-                "the WAL is smaller than asked: writing stopped after the --recovery-budget of \(fixed(options.recoveryBudget, 0)) s")
+                "the WAL is smaller than asked: writing stopped after the --recovery-budget of \(fixed(options.recoveryBudget, 0)) s"
+            )
         }
         var samples: [Int64] = []
         for attempt in 1...3 {
@@ -70,7 +72,8 @@ struct Recovery {
         let median = Samples(nanoseconds: samples).median
         let rate = Double(walBytes) / (Double(median) / 1e9)
         let name = "recovery open (\(formatBytes(walBytes)) WAL\(capped ? ", capped" : ""))"
-        report.add(name, formatDuration(median) + ", " + fixed(rate / Double(1 << 30), 2) + " GiB/s",
-                   target: "1 GiB ≤ 2 s", pass: rate >= Recovery.targetBytesPerSecond)
+        report.add(
+            name, formatDuration(median) + ", " + fixed(rate / Double(1 << 30), 2) + " GiB/s",
+            target: "1 GiB ≤ 2 s", pass: rate >= Recovery.targetBytesPerSecond)
     }
 }

@@ -48,17 +48,21 @@ final class Report {
     }
 
     func printTable() {
-        section("Summary (ratios are Strata ÷ SQLite for speeds and SQLite ÷ Strata for times: > 1 means Strata is better)")
+        section(
+            "Summary (ratios are Strata ÷ SQLite for speeds and SQLite ÷ Strata for times: > 1 means Strata is better)")
         let nameWidth = max(28, figures.map(\.name.count).max() ?? 0)
         let valueWidth = max(18, figures.map(\.value.count).max() ?? 0)
         let targetWidth = max(14, figures.map(\.target.count).max() ?? 0)
-        let header = pad("figure", nameWidth) + "  " + pad("value", valueWidth) + "  " + pad("target", targetWidth) + "  result"
+        let header =
+            pad("figure", nameWidth) + "  " + pad("value", valueWidth) + "  " + pad("target", targetWidth) + "  result"
         say(header)
         say(String(repeating: "-", count: header.count + 4))
         for figure in figures {
             var result = verdict(figure.pass)
             if let note = figure.note { result = "skipped: \(note)" }
-            say(pad(figure.name, nameWidth) + "  " + pad(figure.value, valueWidth) + "  " + pad(figure.target, targetWidth) + "  " + result)
+            say(
+                pad(figure.name, nameWidth) + "  " + pad(figure.value, valueWidth) + "  "
+                    + pad(figure.target, targetWidth) + "  " + result)
         }
         let judged = figures.compactMap(\.pass)
         say("")

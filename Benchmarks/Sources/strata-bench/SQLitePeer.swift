@@ -63,7 +63,8 @@ final class SQLitePeer {
                     SELECT ts, trade_id, price, qty, is_buyer_maker FROM trades
                     WHERE symbol = ? AND ts >= ? AND ts < ? ORDER BY ts
                     """)
-            return try SQLitePeer.decode(Row.fetchCursor(statement, arguments: [symbol.name, from.nanoseconds, to.nanoseconds]), symbol: symbol)
+            return try SQLitePeer.decode(
+                Row.fetchCursor(statement, arguments: [symbol.name, from.nanoseconds, to.nanoseconds]), symbol: symbol)
         }
     }
 

@@ -10,7 +10,8 @@ struct SQLiteWorkloads {
     static let ingestRatioTarget = 10.0
 
     func run(options: Options, strata: StrataWorkloads.Results) throws {
-        report.section("SQLite (GRDB, WAL, synchronous=NORMAL, index (symbol, ts DESC) first): W1 ingest, 10k-row transactions")
+        report.section(
+            "SQLite (GRDB, WAL, synchronous=NORMAL, index (symbol, ts DESC) first): W1 ingest, 10k-row transactions")
         let peer = try SQLitePeer(path: path)
         defer { try? peer.close() }
         let start = monotonicNanoseconds()

@@ -25,9 +25,12 @@ struct StrataWorkloads {
 
     func run(options: Options) async throws -> Results {
         var results = Results()
-        report.section("Strata: W1 ingest (\(formatCount(dataset.rows)) rows, \(Dataset.batchSize)-row batches, groupCommit 10 ms)")
+        report.section(
+            "Strata: W1 ingest (\(formatCount(dataset.rows)) rows, \(Dataset.batchSize)-row batches, groupCommit 10 ms)"
+        )
         let store = try StrataStore.open(
-            directory: directory, configuration: .init(durability: .groupCommit(milliseconds: 10), validation: .standard))
+            directory: directory,
+            configuration: .init(durability: .groupCommit(milliseconds: 10), validation: .standard))
         defer { try? store.close() }
 
         var appended = AppendReport()
@@ -38,17 +41,21 @@ struct StrataWorkloads {
         let ingestNanoseconds = monotonicNanoseconds() - start
         let rate = Double(dataset.rows) / (Double(ingestNanoseconds) / 1e9)
         results.ingestRowsPerSecond = rate
-        report.line("appended in \(formatDuration(ingestNanoseconds)); stored \(formatCount(appended.stored)), duplicates \(appended.duplicates)")
+        report.line(
+            "appended in \(formatDuration(ingestNanoseconds)); stored \(formatCount(appended.stored)), duplicates \(appended.duplicates)"
+        )
         if appended.stored != dataset.rows || appended.duplicates != 0 {
             report.fail("W1 stored \(appended.stored) rows and skipped \(appended.duplicates) of \(dataset.rows)")
         }
-        report.add("W1 ingest (Strata)", formatRate(rate), target: "≥ 5 M rows/s", pass: rate >= StrataWorkloads.w1Target)
+        report.add(
+            "W1 ingest (Strata)", formatRate(rate), target: "≥ 5 M rows/s", pass: rate >= StrataWorkloads.w1Target)
 
         let flushStart = monotonicNanoseconds()
         try store.flush()
         report.line("flush (fsync the WAL) took \(formatDuration(monotonicNanoseconds() - flushStart))")
         let walUsage = DirectoryUsage(path: directory)
-        report.line("before compaction: \(formatBytes(walUsage.bytes)) in \(walUsage.files) files (\(walUsage.breakdown))")
+        report.line(
+            "before compaction: \(formatBytes(walUsage.bytes)) in \(walUsage.files) files (\(walUsage.breakdown))")
 
         let compactStart = monotonicNanoseconds()
         let compaction = store.compact()
@@ -60,10 +67,15 @@ struct StrataWorkloads {
         let stats = store.trades.stats()
         let usage = DirectoryUsage(path: directory)
         report.line(
-            "trades: \(formatCount(stats.rows)) rows, \(stats.symbols) symbols, \(stats.partitions) partitions (\(stats.sealedPartitions) sealed)")
-        report.line("on disk (stats): \(formatBytes(stats.bytesOnDisk)); directory walk: \(formatBytes(usage.bytes)) in \(usage.files) files (\(usage.breakdown))")
+            "trades: \(formatCount(stats.rows)) rows, \(stats.symbols) symbols, \(stats.partitions) partitions (\(stats.sealedPartitions) sealed)"
+        )
+        report.line(
+            "on disk (stats): \(formatBytes(stats.bytesOnDisk)); directory walk: \(formatBytes(usage.bytes)) in \(usage.files) files (\(usage.breakdown))"
+        )
         if stats.rows != dataset.rows { report.fail("stats().rows is \(stats.rows), expected \(dataset.rows)") }
-        if stats.sealedPartitions == 0 { report.fail("compact() sealed no partition: bytes/trade is not the sealed size") }
+        if stats.sealedPartitions == 0 {
+            report.fail("compact() sealed no partition: bytes/trade is not the sealed size")
+        }
         let statsPerTrade = Double(stats.bytesOnDisk) / Double(dataset.rows)
         let walkPerTrade = Double(usage.bytes) / Double(dataset.rows)
         report.add(
@@ -81,14 +93,17 @@ struct StrataWorkloads {
 
     func w2(_ store: StrataStore) async throws -> Samples {
         report.section(
-            "Strata: W2 range: \(dataset.w2Symbol) from \(dataset.w2From) to \(dataset.w2To) (\(formatCount(dataset.w2ExpectedRows)) rows)")
+            "Strata: W2 range: \(dataset.w2Symbol) from \(dataset.w2From) to \(dataset.w2To) (\(formatCount(dataset.w2ExpectedRows)) rows)"
+        )
         var rows: [Trade] = []
         let samples = try await measure(warmup: 3, runs: 50 * repeatCount) {
             rows = try await store.trades.range(symbol: dataset.w2Symbol, from: dataset.w2From, to: dataset.w2To)
         }
         checks.range(rows, engine: "Strata")
         report.line(samples.summary)
-        report.add("W2 range (Strata)", formatDuration(samples.median), target: "≤ 2 ms", pass: samples.median <= StrataWorkloads.w2Target)
+        report.add(
+            "W2 range (Strata)", formatDuration(samples.median), target: "≤ 2 ms",
+            pass: samples.median <= StrataWorkloads.w2Target)
         return samples
     }
 
@@ -100,7 +115,9 @@ struct StrataWorkloads {
         }
         checks.latest(rows, engine: "Strata")
         report.line(samples.summary)
-        report.add("W3 latest median (Strata)", formatDuration(samples.median), target: "≤ 50 µs", pass: samples.median <= StrataWorkloads.w3Target)
+        report.add(
+            "W3 latest median (Strata)", formatDuration(samples.median), target: "≤ 50 µs",
+            pass: samples.median <= StrataWorkloads.w3Target)
         report.add("W3 latest p99 (Strata)", formatDuration(samples.p99))
         return samples
     }
@@ -113,7 +130,9 @@ struct StrataWorkloads {
         }
         checks.summaries(summaries.map { ($0.symbol.name, $0.sum, $0.rows) }, engine: "Strata")
         report.line(samples.summary)
-        report.add("W5 scan (Strata)", formatDuration(samples.median), target: "≤ 30 ms", pass: samples.median <= StrataWorkloads.w5Target)
+        report.add(
+            "W5 scan (Strata)", formatDuration(samples.median), target: "≤ 30 ms",
+            pass: samples.median <= StrataWorkloads.w5Target)
         return samples
     }
 }

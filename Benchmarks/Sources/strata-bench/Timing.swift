@@ -78,7 +78,9 @@ func formatRate(_ perSecond: Double, unit: String = "rows/s") -> String {
 
 func formatBytes(_ bytes: Int64) -> String {
     let b = Double(bytes)
-    let kib = 1024.0, mib = kib * 1024, gib = mib * 1024
+    let kib = 1024.0
+    let mib = kib * 1024
+    let gib = mib * 1024
     if b >= gib { return fixed(b / gib, 2) + " GiB" }
     if b >= mib { return fixed(b / mib, 1) + " MiB" }
     if b >= kib { return fixed(b / kib, 1) + " KiB" }

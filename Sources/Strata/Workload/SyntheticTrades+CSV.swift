@@ -1,9 +1,10 @@
+import StrataCore
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
     import Darwin
 #endif
-import StrataCore
 
 extension SyntheticTrades {
     /// The header line of the trades CSV layout, without the newline.
@@ -138,7 +139,8 @@ private struct CSVBufferWriter {
             let result = write(fd, buffer + offset, count - offset)
             if result < 0 {
                 if errno == EINTR { continue }
-                throw StrataError(.io, "cannot write the CSV file", path: path, offset: Int64(written + offset), errno: errno)
+                throw StrataError(
+                    .io, "cannot write the CSV file", path: path, offset: Int64(written + offset), errno: errno)
             }
             offset += result
         }

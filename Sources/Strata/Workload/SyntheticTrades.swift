@@ -1,9 +1,10 @@
+public import StrataCore
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
     import Darwin
 #endif
-public import StrataCore
 
 /// The standard trades workload: a seeded, deterministic stream of realistic-looking trades.
 ///
@@ -223,7 +224,8 @@ extension SyntheticTrades {
             remainingFraction *= exp(log(random.nextOpenUnit()) / Double(rows - produced))
             produced += 1
             let microsecondsPerDay: Int64 = 86_400_000_000
-            let microsecond = Swift.min(microsecondsPerDay - 1, Int64((1 - remainingFraction) * Double(microsecondsPerDay)))
+            let microsecond = Swift.min(
+                microsecondsPerDay - 1, Int64((1 - remainingFraction) * Double(microsecondsPerDay)))
 
             let rank = alias.sample(&random)
             let bits = random.next()
