@@ -1,0 +1,43 @@
+public import StrataEngine
+
+extension AggregatedTrade: EngineRecord {
+    public static let columns: [ColumnSpec] = [
+        ColumnSpec("agg_trade_id", .int64), ColumnSpec("price", .decimal(scale: Price.scale)),
+        ColumnSpec("quantity", .decimal(scale: Quantity.scale)), ColumnSpec("first_trade_id", .int64),
+        ColumnSpec("last_trade_id", .int64), ColumnSpec("transact_time", .timestamp), ColumnSpec("is_buyer_maker", .bool),
+        ColumnSpec("is_best_match", .bool),
+    ]
+    public static let dedupKey: String? = "agg_trade_id"
+
+    public static func encode(_ records: [AggregatedTrade]) -> ColumnBatch {
+        var symbols = SymbolDictionaryBuilder(capacity: records.count)
+        var columns = [[Int64]](repeating: [], count: 8)
+        for c in 0..<8 { columns[c].reserveCapacity(records.count) }
+        for trade in records {
+            symbols.add(trade.symbol)
+            columns[0].append(trade.aggregateID)
+            columns[1].append(trade.price.mantissa)
+            columns[2].append(trade.quantity.mantissa)
+            columns[3].append(trade.firstTradeID)
+            columns[4].append(trade.lastTradeID)
+            columns[5].append(trade.timestamp.nanoseconds)
+            columns[6].append(trade.isBuyerMaker ? 1 : 0)
+            columns[7].append(trade.isBestMatch ? 1 : 0)
+        }
+        return ColumnBatch(symbols: symbols.names, symbolIndex: symbols.index, columns: columns)
+    }
+
+    public static func decode(_ rows: RowSet, symbol: Symbol) -> [AggregatedTrade] {
+        let c = rows.columns
+        return (0..<rows.count).map { i in
+            AggregatedTrade(
+                symbol: symbol, aggregateID: c[0][i], price: Price(mantissa: c[1][i]), quantity: Quantity(mantissa: c[2][i]),
+                firstTradeID: c[3][i], lastTradeID: c[4][i], timestamp: Timestamp(nanoseconds: c[5][i]),
+                isBuyerMaker: c[6][i] != 0, isBestMatch: c[7][i] != 0)
+        }
+    }
+
+    public func validate(with rules: ValidationRules, window: ClosedRange<Timestamp>) throws {
+        try rules.validate(self, window: window)
+    }
+}

@@ -1,0 +1,158 @@
+public import StrataEngine
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A Strata store on one directory: trades, aggregated trades and quotes, embedded.
+///
+/// ```swift
+/// import Strata
+///
+/// let store = try StrataStore.open(directory: "./strata-data")
+/// try await store.trades.append(trades)
+/// let last = try await store.trades.lastTimestamp(symbol: "BTCUSDT")
+/// try store.close()
+/// ```
+///
+/// Opening runs recovery (see ``recovery``). One process at a time may open a directory.
+/// All methods are safe to call from many tasks at once.
+public final class StrataStore: Sendable {
+    /// How a store is opened.
+    public struct Configuration: Sendable {
+        /// When an acknowledged append is on stable storage. Default ``Durability/fsyncEachBatch``.
+        public var durability: Durability
+        /// What records must satisfy to be stored.
+        public var validation: ValidationRules
+        /// Width of a time partition in nanoseconds (a UTC day by default). Fixed when a table is
+        /// created: opening with another width reports the existing files as damaged.
+        public var partitionDuration: Int64
+        /// Nanoseconds of newer data after which an open partition seals itself in the background
+        /// (one hour by default, so late rows of the previous day still merge in memory).
+        public var sealGrace: Int64
+
+        public init(
+            durability: Durability = .fsyncEachBatch, validation: ValidationRules = .standard,
+            partitionDuration: Int64 = Timestamp.nanosecondsPerDay, sealGrace: Int64 = 3_600 * Timestamp.nanosecondsPerSecond
+        ) {
+            self.durability = durability
+            self.validation = validation
+            self.partitionDuration = partitionDuration
+            self.sealGrace = sealGrace
+        }
+    }
+
+    /// The store's on-disk format version (in the `STRATA` file of the directory).
+    public static let formatVersion = 1
+
+    public let directory: String
+    public let configuration: Configuration
+    public let trades: StrataTable<Trade>
+    public let aggregatedTrades: StrataTable<AggregatedTrade>
+    public let quotes: StrataTable<Quote>
+    /// What opening recovered, per table.
+    public let recovery: RecoveryReport
+    /// The directory lock, released by ``close()``.
+    private let lock: Mutex<FileDescriptor?>
+
+    /// Opens the store in `directory`, creating it if needed, and recovers from a crash.
+    ///
+    /// - Parameters:
+    ///   - directory: the data directory.
+    ///   - configuration: durability, validation and partitioning.
+    /// - Returns: the open store.
+    /// - Throws: ``StrataError``: `.io` if the directory cannot be created or read, `.locked` if
+    ///   another process has it open, `.unsupportedFormat` for a store written by a newer
+    ///   version. Damaged files do not prevent opening: they are in ``recovery``.
+    public static func open(directory: String, configuration: Configuration = Configuration()) throws -> StrataStore {
+        try StrataStore(directory: directory, configuration: configuration)
+    }
+
+    private init(directory: String, configuration: Configuration) throws {
+        self.directory = directory
+        self.configuration = configuration
+        try FileSystem.createDirectory(directory)
+        lock = Mutex(try FileSystem.lockExclusively(directory + "/.lock"))
+        try StrataStore.checkFormatMarker(directory)
+        func table<R: EngineRecord>(_: R.Type) throws -> EngineTable {
+            let schema = TableSchema(
+                name: R.kind.rawValue, columns: R.columns, dedupKey: R.dedupKey, partitionDuration: configuration.partitionDuration)
+            return try EngineTable(
+                directory: directory + "/" + schema.name, schema: schema, durability: configuration.durability,
+                sealGrace: configuration.sealGrace)
+        }
+        let tradesEngine = try table(Trade.self)
+        let aggEngine = try table(AggregatedTrade.self)
+        let quotesEngine = try table(Quote.self)
+        trades = StrataTable(engine: tradesEngine, rules: configuration.validation)
+        aggregatedTrades = StrataTable(engine: aggEngine, rules: configuration.validation)
+        quotes = StrataTable(engine: quotesEngine, rules: configuration.validation)
+        recovery = RecoveryReport(tables: [tradesEngine.recovery, aggEngine.recovery, quotesEngine.recovery])
+    }
+
+    private static func checkFormatMarker(_ directory: String) throws {
+        let path = directory + "/STRATA"
+        if FileSystem.exists(path) {
+            let text = String(decoding: try FileDescriptor(path: path, flags: O_RDONLY).readAll(), as: UTF8.self)
+            let version = text.split(separator: "\n").first.flatMap { line in
+                line.hasPrefix("strata-format ") ? Int(line.dropFirst("strata-format ".count)) : nil
+            }
+            guard let version else { throw StrataError(.corruptFile, "unreadable store marker", path: path) }
+            guard version <= formatVersion else {
+                throw StrataError(.unsupportedFormat, "store format \(version) is newer than this build (\(formatVersion))", path: path)
+            }
+        } else {
+            try FileSystem.writeAtomically(path, chunks: [Array("strata-format \(formatVersion)\n".utf8)])
+        }
+    }
+
+    var engines: [EngineTable] { [trades.engine, aggregatedTrades.engine, quotes.engine] }
+
+    /// Size and shape of every table.
+    public func stats() -> [TableStats] { engines.map { $0.stats() } }
+
+    /// Health of every table's write path.
+    public func health() -> [TableHealth] { engines.map(\.health) }
+
+    /// Seals every partition whose period is over (by the newest data or by `now`) and merges
+    /// late rows into sealed partitions.
+    /// - Returns: what each table did; failures are reported in it, not thrown (data stays in
+    ///   memory and in the WAL, and the next run retries).
+    @discardableResult
+    public func compact(now: Timestamp = WallClock.now()) -> CompactionReport {
+        CompactionReport(tables: engines.map { $0.compact(now: now) })
+    }
+
+    /// Makes every acknowledged append durable now.
+    public func flush() throws { for engine in engines { try engine.flush() } }
+
+    /// Flushes and closes every table. Later calls on the store throw `.closed`.
+    public func close() throws {
+        var firstError: (any Error)?
+        for engine in engines {
+            do { try engine.close() } catch { firstError = firstError ?? error }
+        }
+        lock.withLock { $0 = nil }
+        if let firstError { throw firstError }
+    }
+}
+
+/// What opening a store recovered.
+public struct RecoveryReport: Sendable, CustomStringConvertible {
+    public var tables: [TableRecovery]
+    /// Rows replayed from the WAL across tables.
+    public var rowsReplayed: Int { tables.reduce(0) { $0 + $1.rowsReplayed } }
+    /// Files that could not be read.
+    public var damagedFiles: [StrataError] { tables.flatMap(\.damagedFiles) }
+    /// Bytes cut from damaged WAL tails.
+    public var bytesTruncated: Int64 { tables.reduce(0) { $0 + $1.bytesTruncated } }
+    public var description: String { tables.map(\.description).joined(separator: "\n") }
+}
+
+/// What a compaction did.
+public struct CompactionReport: Sendable, CustomStringConvertible {
+    public var tables: [TableMaintenance]
+    public var errors: [StrataError] { tables.flatMap(\.errors) }
+    public var description: String { tables.map(\.description).joined(separator: "\n") }
+}

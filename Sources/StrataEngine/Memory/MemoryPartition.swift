@@ -1,0 +1,37 @@
+/// The in-memory rows of one time partition: a ``SymbolSlice`` per symbol id.
+///
+/// Used for the open partition, for a partition's frozen snapshot while it is being sealed,
+/// and for the late rows that arrived after its sealing started (the *overlay*).
+struct MemoryPartition: Sendable {
+    var slices: [UInt32: SymbolSlice] = [:]
+    var rowCount = 0
+    let columnCount: Int
+
+    init(columnCount: Int) { self.columnCount = columnCount }
+
+    var isEmpty: Bool { rowCount == 0 }
+
+    /// Admits (dedup) and inserts the rows of one symbol; returns how many were stored.
+    mutating func insert(
+        _ batch: ColumnBatch, rows: [Int], symbol: UInt32, timestampColumn: Int, keyColumn: Int?
+    ) -> Int {
+        var slice = slices.removeValue(forKey: symbol) ?? SymbolSlice(columnCount: columnCount)
+        let admitted = keyColumn.map { slice.admit(batch, rows: rows, keyColumn: $0) } ?? rows
+        slice.insert(batch, rows: admitted, timestampColumn: timestampColumn)
+        if slice.count > 0 { slices[symbol] = slice }
+        rowCount += admitted.count
+        return admitted.count
+    }
+
+    func hasKey(_ key: Int64, symbol: UInt32, keyColumn: Int) -> Bool {
+        slices[symbol]?.hasKey(key, keyColumn: keyColumn) ?? false
+    }
+
+    func minTimestamp(timestampColumn ts: Int) -> Int64? {
+        slices.values.compactMap { $0.columns[ts].first }.min()
+    }
+
+    func maxTimestamp(timestampColumn ts: Int) -> Int64? {
+        slices.values.compactMap { $0.columns[ts].last }.max()
+    }
+}

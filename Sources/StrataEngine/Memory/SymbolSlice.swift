@@ -1,0 +1,155 @@
+/// The rows of one symbol in one in-memory partition: one `Int64` lane per schema column,
+/// sorted by the timestamp column (ties keep arrival order).
+struct SymbolSlice: Sendable {
+    var columns: [[Int64]]
+
+    /// What is known about the dedup keys stored in this slice.
+    enum KeyIndex: Sendable {
+        /// No rows yet.
+        case empty
+        /// Every key so far arrived larger than the one before, so any larger key is new.
+        case ascending(last: Int64)
+        /// The keys as a set (after an out-of-order key).
+        case set(Set<Int64>)
+    }
+
+    var keys: KeyIndex = .empty
+
+    init(columnCount: Int) { columns = Array(repeating: [], count: columnCount) }
+
+    var count: Int { columns[0].count }
+
+    /// Read-only membership test (for sources that are not being written).
+    func hasKey(_ key: Int64, keyColumn: Int) -> Bool {
+        switch keys {
+        case .empty: return false
+        case .ascending(let last): return key <= last && columns[keyColumn].contains(key)
+        case .set(let set): return set.contains(key)
+        }
+    }
+
+    /// Drops the rows whose key is already stored here or earlier in `rows`, records the keys of
+    /// the others, and returns them (arrival order kept). Call ``insert(_:rows:timestampColumn:)``
+    /// with the result.
+    mutating func admit(_ batch: ColumnBatch, rows: [Int], keyColumn: Int) -> [Int] {
+        let keyLane = batch.columns[keyColumn]
+        var accepted: [Int] = []
+        accepted.reserveCapacity(rows.count)
+        var index = keys
+        keys = .empty  // hold the only reference while mutating
+        for row in rows {
+            let key = keyLane[row]
+            switch index {
+            case .empty:
+                index = .ascending(last: key)
+                accepted.append(row)
+            case .ascending(let last):
+                if key > last {
+                    index = .ascending(last: key)
+                    accepted.append(row)
+                } else {
+                    var set = Set(columns[keyColumn])
+                    for earlier in accepted { set.insert(keyLane[earlier]) }
+                    if set.insert(key).inserted { accepted.append(row) }
+                    index = .set(set)
+                }
+            case .set(var set):
+                index = .empty
+                if set.insert(key).inserted { accepted.append(row) }
+                index = .set(set)
+            }
+        }
+        keys = index
+        return accepted
+    }
+
+    /// Inserts rows of `batch` (indices `rows`, in arrival order) keeping time order.
+    mutating func insert(_ batch: ColumnBatch, rows: [Int], timestampColumn ts: Int) {
+        guard !rows.isEmpty else { return }
+        let columnCount = columns.count
+        // Fast path: the rows arrive in time order after everything stored.
+        var inOrder = true
+        var previous = columns[ts].last ?? Int64.min
+        for row in rows {
+            let t = batch.columns[ts][row]
+            if t < previous { inOrder = false; break }
+            previous = t
+        }
+        if inOrder {
+            for c in 0..<columnCount {
+                let source = batch.columns[c]
+                columns[c].reserveCapacity(columns[c].count + rows.count)
+                for row in rows { columns[c].append(source[row]) }
+            }
+            return
+        }
+        // Late rows: sort the newcomers (stable), then merge them into the tail they overlap.
+        let incoming = rows.enumerated().sorted { a, b in
+            let ta = batch.columns[ts][a.element]
+            let tb = batch.columns[ts][b.element]
+            return ta != tb ? ta < tb : a.offset < b.offset
+        }.map(\.element)
+        let firstNew = batch.columns[ts][incoming[0]]
+        let start = SymbolSlice.upperBound(columns[ts], firstNew)  // after existing rows with equal time
+        let tailCount = count - start
+        var order: [(fromBatch: Bool, index: Int)] = []
+        order.reserveCapacity(tailCount + incoming.count)
+        var i = start
+        var j = 0
+        while i < count || j < incoming.count {
+            if j == incoming.count || (i < count && columns[ts][i] <= batch.columns[ts][incoming[j]]) {
+                order.append((false, i))
+                i += 1
+            } else {
+                order.append((true, incoming[j]))
+                j += 1
+            }
+        }
+        for c in 0..<columnCount {
+            var merged: [Int64] = []
+            merged.reserveCapacity(order.count)
+            for entry in order {
+                merged.append(entry.fromBatch ? batch.columns[c][entry.index] : columns[c][entry.index])
+            }
+            columns[c].replaceSubrange(start..<count + 0, with: merged)
+        }
+    }
+
+    /// First index whose value is `>= value` in a sorted lane.
+    static func lowerBound(_ lane: [Int64], _ value: Int64) -> Int {
+        var low = 0
+        var high = lane.count
+        while low < high {
+            let mid = (low + high) >> 1
+            if lane[mid] < value { low = mid + 1 } else { high = mid }
+        }
+        return low
+    }
+
+    /// First index whose value is `> value` in a sorted lane.
+    static func upperBound(_ lane: [Int64], _ value: Int64) -> Int {
+        var low = 0
+        var high = lane.count
+        while low < high {
+            let mid = (low + high) >> 1
+            if lane[mid] <= value { low = mid + 1 } else { high = mid }
+        }
+        return low
+    }
+
+    /// Rows with `from <= ts < to`, appended to `out`.
+    func copyRows(from: Int64, to: Int64, timestampColumn ts: Int, into out: inout RowSet) {
+        let lo = SymbolSlice.lowerBound(columns[ts], from)
+        let hi = SymbolSlice.lowerBound(columns[ts], to)
+        guard lo < hi else { return }
+        for c in 0..<columns.count { out.columns[c].append(contentsOf: columns[c][lo..<hi]) }
+    }
+
+    /// The last `limit` rows with `ts < before`, oldest first, appended to `out`.
+    func copyTail(limit: Int, before: Int64, timestampColumn ts: Int, into out: inout RowSet) {
+        let hi = SymbolSlice.lowerBound(columns[ts], before)
+        let lo = max(0, hi - limit)
+        guard lo < hi else { return }
+        for c in 0..<columns.count { out.columns[c].append(contentsOf: columns[c][lo..<hi]) }
+    }
+}

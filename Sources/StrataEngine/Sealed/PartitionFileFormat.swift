@@ -1,0 +1,37 @@
+/// The byte layout of a sealed partition file (`p<partition>.g<generation>.col`).
+///
+/// ```
+/// header   "STRATCOL" · u32 format version · u32 reserved                          16 bytes
+/// blocks   for each symbol (sorted by name), for each block of ≤1024 rows, for each column:
+///          one BlockCodec chunk
+/// footer   u16 column count · per column (u8 type, u8 scale, u16-length name)
+///          i64 partition · i64 partition duration · u64 included-through sequence
+///          u64 duplicates skipped · u64 rows · u32 symbol count
+///          per symbol: name · u32 rows · i64 min ts · i64 max ts · u32 block count
+///            per block: u32 rows · i64 first ts · i64 last ts ·
+///                       per column: u64 offset · u32 length · u32 CRC-32C
+/// trailer  u64 footer offset · u32 footer length · u32 footer CRC-32C · "STRATEND"   24 bytes
+/// ```
+///
+/// A reader verifies the trailer and the footer checksum when it opens the file, and each
+/// chunk's checksum every time it decodes it, so a flipped byte anywhere is an error naming the
+/// file and what was damaged, never wrong data.
+enum PartitionFileFormat {
+    static let headerMagic: [UInt8] = Array("STRATCOL".utf8)
+    static let trailerMagic: [UInt8] = Array("STRATEND".utf8)
+    static let formatVersion: UInt32 = 1
+    static let headerSize = 16
+    static let trailerSize = 24
+
+    static func fileName(partition: Int64, generation: Int) -> String { "p\(partition).g\(generation).col" }
+
+    /// Parses `p<partition>.g<generation>.col`.
+    static func parseFileName(_ name: String) -> (partition: Int64, generation: Int)? {
+        guard name.hasPrefix("p"), name.hasSuffix(".col") else { return nil }
+        let parts = name.dropFirst().dropLast(4).split(separator: ".")
+        guard parts.count == 2, parts[1].hasPrefix("g"), let partition = Int64(parts[0]),
+            let generation = Int(parts[1].dropFirst())
+        else { return nil }
+        return (partition, generation)
+    }
+}

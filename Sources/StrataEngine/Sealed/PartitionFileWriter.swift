@@ -1,0 +1,82 @@
+import StrataCore
+
+/// Writes a sealed partition file from per-symbol sorted columns.
+struct PartitionFileWriter {
+    let schema: TableSchema
+
+    struct Input {
+        var partition: Int64
+        var includedThrough: UInt64
+        var duplicatesSkipped: UInt64
+        /// (symbol name, columns sorted by time), in any order; the writer sorts by name.
+        var symbols: [(name: String, columns: [[Int64]])]
+    }
+
+    /// Encodes the file into memory chunks (header, blocks, footer + trailer).
+    func encode(_ input: Input) -> [[UInt8]] {
+        var header = ByteWriter(capacity: PartitionFileFormat.headerSize)
+        header.write(bytes: PartitionFileFormat.headerMagic)
+        header.write(PartitionFileFormat.formatVersion)
+        header.write(UInt32(0))
+
+        var data = ByteWriter(capacity: 1 << 20)
+        var footer = ByteWriter(capacity: 4096)
+        footer.write(UInt16(schema.columns.count))
+        for column in schema.columns {
+            footer.write(column.type.code)
+            footer.write(UInt8(column.type.scale))
+            footer.write(string: column.name)
+        }
+        footer.write(input.partition)
+        footer.write(schema.partitionDuration)
+        footer.write(input.includedThrough)
+        footer.write(input.duplicatesSkipped)
+        let totalRows = input.symbols.reduce(0) { $0 + $1.columns[schema.timestampIndex].count }
+        footer.write(UInt64(totalRows))
+        let symbols = input.symbols.filter { !$0.columns[schema.timestampIndex].isEmpty }.sorted { $0.name < $1.name }
+        footer.write(UInt32(symbols.count))
+        let ts = schema.timestampIndex
+        var chunk = ByteWriter(capacity: 16 << 10)
+        for symbol in symbols {
+            let rows = symbol.columns[ts].count
+            footer.write(string: symbol.name)
+            footer.write(UInt32(rows))
+            footer.write(symbol.columns[ts][0])
+            footer.write(symbol.columns[ts][rows - 1])
+            let blockCount = (rows + BlockCodec.blockRows - 1) / BlockCodec.blockRows
+            footer.write(UInt32(blockCount))
+            for block in 0..<blockCount {
+                let lo = block * BlockCodec.blockRows
+                let hi = min(rows, lo + BlockCodec.blockRows)
+                footer.write(UInt32(hi - lo))
+                footer.write(symbol.columns[ts][lo])
+                footer.write(symbol.columns[ts][hi - 1])
+                for c in 0..<schema.columns.count {
+                    chunk.removeAll()
+                    symbol.columns[c].withUnsafeBufferPointer { lane in
+                        BlockCodec.encode(UnsafeBufferPointer(rebasing: lane[lo..<hi]), into: &chunk)
+                    }
+                    let offset = PartitionFileFormat.headerSize + data.count
+                    let crc = chunk.bytes.withUnsafeBytes { CRC32C.checksum($0) }
+                    data.write(bytes: chunk.bytes)
+                    footer.write(UInt64(offset))
+                    footer.write(UInt32(chunk.count))
+                    footer.write(crc)
+                }
+            }
+        }
+        let footerOffset = PartitionFileFormat.headerSize + data.count
+        let footerCRC = footer.bytes.withUnsafeBytes { CRC32C.checksum($0) }
+        var trailer = ByteWriter(capacity: PartitionFileFormat.trailerSize)
+        trailer.write(UInt64(footerOffset))
+        trailer.write(UInt32(footer.count))
+        trailer.write(footerCRC)
+        trailer.write(bytes: PartitionFileFormat.trailerMagic)
+        return [header.bytes, data.bytes, footer.bytes, trailer.bytes]
+    }
+
+    /// Writes the file atomically at `path` (temp file, fsync, rename, fsync directory).
+    func write(_ input: Input, to path: String) throws {
+        try FileSystem.writeAtomically(path, chunks: encode(input))
+    }
+}

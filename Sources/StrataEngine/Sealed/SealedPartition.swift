@@ -1,0 +1,266 @@
+import StrataCore
+
+/// A sealed partition file, memory-mapped, with its footer parsed.
+///
+/// Immutable after `init`, so it is shared freely between readers (`Sendable`). Every chunk's
+/// checksum is verified each time it is decoded.
+final class SealedPartition: Sendable {
+    struct Chunk: Sendable {
+        var offset: Int
+        var length: Int
+        var crc: UInt32
+    }
+
+    struct Block: Sendable {
+        var rows: Int
+        var firstTimestamp: Int64
+        var lastTimestamp: Int64
+        /// Index of this block's first chunk in ``SealedPartition/chunks``; one chunk per column.
+        var firstChunk: Int
+    }
+
+    struct SymbolEntry: Sendable {
+        var name: String
+        var rows: Int
+        var minTimestamp: Int64
+        var maxTimestamp: Int64
+        var blocks: [Block]
+    }
+
+    let path: String
+    let generation: Int
+    let partition: Int64
+    let includedThrough: UInt64
+    let duplicatesSkipped: Int
+    let rowCount: Int
+    let fileSize: Int64
+    let symbols: [String: SymbolEntry]
+    let chunks: [Chunk]
+    let columnCount: Int
+    private let file: MappedFile
+
+    /// Maps and validates `path`.
+    /// - Throws: ``StrataError`` `.corruptFile` / `.unsupportedFormat` naming the file and problem.
+    init(path: String, generation: Int, schema: TableSchema) throws {
+        self.path = path
+        self.generation = generation
+        file = try MappedFile(path: path)
+        let bytes = file.bytes
+        fileSize = Int64(bytes.count)
+        func corrupt(_ reason: String, at offset: Int? = nil) -> StrataError {
+            StrataError(.corruptFile, "sealed partition is damaged: \(reason)", path: path, offset: offset.map(Int64.init))
+        }
+        guard bytes.count >= PartitionFileFormat.headerSize + PartitionFileFormat.trailerSize else {
+            throw corrupt("file too short (\(bytes.count) bytes)")
+        }
+        guard Array(bytes[0..<8]) == PartitionFileFormat.headerMagic else { throw corrupt("bad header magic", at: 0) }
+        let version = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 8, as: UInt32.self))
+        guard version == PartitionFileFormat.formatVersion else {
+            throw StrataError(.unsupportedFormat, "sealed partition format version \(version) is not supported (this build reads \(PartitionFileFormat.formatVersion))", path: path)
+        }
+        let trailerStart = bytes.count - PartitionFileFormat.trailerSize
+        var trailer = ByteReader(bytes, offset: trailerStart)
+        do {
+            let footerOffset = Int(try trailer.readUInt64())
+            let footerLength = Int(try trailer.readUInt32())
+            let footerCRC = try trailer.readUInt32()
+            guard Array(try trailer.readBytes(8)) == PartitionFileFormat.trailerMagic else {
+                throw corrupt("bad trailer magic (torn or truncated file)", at: trailerStart)
+            }
+            guard footerOffset >= PartitionFileFormat.headerSize, footerLength >= 0,
+                footerOffset <= trailerStart, footerLength == trailerStart - footerOffset
+            else { throw corrupt("footer position out of range", at: trailerStart) }
+            let footerBytes = UnsafeRawBufferPointer(rebasing: bytes[footerOffset..<trailerStart])
+            guard CRC32C.checksum(footerBytes) == footerCRC else { throw corrupt("footer checksum mismatch", at: footerOffset) }
+            var footer = ByteReader(footerBytes)
+            let columnCount = Int(try footer.readUInt16())
+            guard columnCount == schema.columns.count else {
+                throw corrupt("file has \(columnCount) columns, table \(schema.name) has \(schema.columns.count)")
+            }
+            for spec in schema.columns {
+                let code = try footer.readUInt8()
+                let scale = Int(try footer.readUInt8())
+                let name = try footer.readString()
+                guard ColumnType(code: code, scale: scale) == spec.type, name == spec.name else {
+                    throw corrupt("column \(name) does not match the table schema (\(spec.name))")
+                }
+            }
+            self.columnCount = columnCount
+            partition = try footer.readInt64()
+            let duration = try footer.readInt64()
+            guard duration == schema.partitionDuration else {
+                throw corrupt("partition duration \(duration) differs from the table's \(schema.partitionDuration)")
+            }
+            includedThrough = try footer.readUInt64()
+            duplicatesSkipped = Int(truncatingIfNeeded: try footer.readUInt64())
+            rowCount = Int(truncatingIfNeeded: try footer.readUInt64())
+            let symbolCount = Int(try footer.readUInt32())
+            var symbols: [String: SymbolEntry] = [:]
+            var chunks: [Chunk] = []
+            var counted = 0
+            let dataEnd = footerOffset
+            for _ in 0..<symbolCount {
+                let name = try footer.readString()
+                let rows = Int(try footer.readUInt32())
+                let minTs = try footer.readInt64()
+                let maxTs = try footer.readInt64()
+                let blockCount = Int(try footer.readUInt32())
+                guard blockCount <= footer.remaining / 20 else { throw corrupt("impossible block count for \(name)") }
+                var blocks: [Block] = []
+                blocks.reserveCapacity(blockCount)
+                var blockRows = 0
+                for _ in 0..<blockCount {
+                    let n = Int(try footer.readUInt32())
+                    let first = try footer.readInt64()
+                    let last = try footer.readInt64()
+                    guard n > 0, n <= BlockCodec.blockRows else { throw corrupt("impossible block size for \(name)") }
+                    blocks.append(Block(rows: n, firstTimestamp: first, lastTimestamp: last, firstChunk: chunks.count))
+                    for _ in 0..<columnCount {
+                        let offset = Int(truncatingIfNeeded: try footer.readUInt64())
+                        let length = Int(try footer.readUInt32())
+                        let crc = try footer.readUInt32()
+                        guard offset >= PartitionFileFormat.headerSize, length >= 0, offset <= dataEnd - length else {
+                            throw corrupt("chunk of \(name) points outside the data region", at: offset)
+                        }
+                        chunks.append(Chunk(offset: offset, length: length, crc: crc))
+                    }
+                    blockRows += n
+                }
+                guard blockRows == rows else { throw corrupt("row count of \(name) disagrees with its blocks") }
+                counted += rows
+                symbols[name] = SymbolEntry(name: name, rows: rows, minTimestamp: minTs, maxTimestamp: maxTs, blocks: blocks)
+            }
+            guard counted == rowCount else { throw corrupt("row count disagrees with the symbol index") }
+            self.symbols = symbols
+            self.chunks = chunks
+        } catch is ByteReader.OutOfBounds {
+            throw corrupt("footer shorter than its contents")
+        }
+    }
+
+    /// Decodes block `block` of `entry` for the given columns into `buffers` (one per column,
+    /// `BlockCodec.blockRows` capacity each) after checking each chunk's checksum.
+    func decode(
+        _ entry: SymbolEntry, block: Int, columns: [Int], into buffers: [UnsafeMutablePointer<Int64>]
+    ) throws {
+        let info = entry.blocks[block]
+        for (i, column) in columns.enumerated() {
+            let chunk = chunks[info.firstChunk + column]
+            let bytes = UnsafeRawBufferPointer(rebasing: file.bytes[chunk.offset..<(chunk.offset + chunk.length)])
+            guard CRC32C.checksum(bytes) == chunk.crc else {
+                throw StrataError(
+                    .corruptFile, "checksum mismatch in block \(block) of symbol \(entry.name), column \(column)",
+                    path: path, offset: Int64(chunk.offset))
+            }
+            let decoded: Int
+            do {
+                decoded = try BlockCodec.decode(bytes, into: buffers[i], capacity: BlockCodec.blockRows)
+            } catch {
+                throw StrataError(
+                    .corruptFile, "undecodable block \(block) of symbol \(entry.name): \(error.reason)", path: path,
+                    offset: Int64(chunk.offset))
+            }
+            guard decoded == info.rows else {
+                throw StrataError(.corruptFile, "block \(block) of \(entry.name) has \(decoded) rows, index says \(info.rows)", path: path, offset: Int64(chunk.offset))
+            }
+        }
+    }
+
+    /// Calls `body` with each decoded block of `symbol` that may hold rows in `[from, to)`,
+    /// oldest first (or newest first when `reverse`); `body` returns false to stop.
+    func forEachBlock(
+        of entry: SymbolEntry, from: Int64, to: Int64, reverse: Bool = false, columns: [Int],
+        _ body: (_ block: Int, _ lanes: [UnsafeBufferPointer<Int64>]) throws -> Bool
+    ) throws {
+        let buffers = columns.map { _ in UnsafeMutablePointer<Int64>.allocate(capacity: BlockCodec.blockRows) }
+        defer { for buffer in buffers { buffer.deallocate() } }
+        // Blocks are in time order: binary search the first block whose last ts >= from.
+        var low = 0
+        var high = entry.blocks.count
+        while low < high {
+            let mid = (low + high) >> 1
+            if entry.blocks[mid].lastTimestamp < from { low = mid + 1 } else { high = mid }
+        }
+        var indices: [Int] = []
+        var b = low
+        while b < entry.blocks.count && (entry.blocks[b].firstTimestamp < to || to == Int64.max) {
+            indices.append(b)
+            b += 1
+        }
+        if reverse { indices.reverse() }
+        for block in indices {
+            try decode(entry, block: block, columns: columns, into: buffers)
+            let n = entry.blocks[block].rows
+            let lanes = buffers.map { UnsafeBufferPointer(start: $0, count: n) }
+            if try !body(block, lanes) { return }
+        }
+    }
+
+    /// Rows of `symbol` with `from <= ts < to`, appended to `out` (all columns, oldest first).
+    func copyRows(symbol: String, from: Int64, to: Int64, timestampColumn ts: Int, into out: inout RowSet) throws {
+        guard let entry = symbols[symbol], entry.maxTimestamp >= from, entry.minTimestamp < to else { return }
+        let all = Array(0..<columnCount)
+        try forEachBlock(of: entry, from: from, to: to, columns: all) { _, lanes in
+            let lane = lanes[ts]
+            var lo = 0
+            var hi = lane.count
+            if lane[0] < from { lo = Self.lowerBound(lane, from) }
+            if lane[lane.count - 1] >= to { hi = Self.lowerBound(lane, to) }
+            if lo < hi { for c in 0..<all.count { out.columns[c].append(contentsOf: lanes[c][lo..<hi]) } }
+            return true
+        }
+    }
+
+    /// The newest `limit` rows of `symbol` with `ts < before`, appended to `out` oldest first.
+    func copyTail(symbol: String, limit: Int, before: Int64, timestampColumn ts: Int, into out: inout RowSet) throws {
+        guard limit > 0, let entry = symbols[symbol], entry.minTimestamp < before else { return }
+        let all = Array(0..<columnCount)
+        var pieces: [[[Int64]]] = []  // newest piece first
+        var have = 0
+        try forEachBlock(of: entry, from: Int64.min, to: before, reverse: true, columns: all) { _, lanes in
+            let hi = lanes[ts][lanes[ts].count - 1] < before ? lanes[ts].count : Self.lowerBound(lanes[ts], before)
+            let lo = max(0, hi - (limit - have))
+            if lo < hi {
+                pieces.append(lanes.map { Array($0[lo..<hi]) })
+                have += hi - lo
+            }
+            return have < limit
+        }
+        for piece in pieces.reversed() {
+            for c in 0..<all.count { out.columns[c].append(contentsOf: piece[c]) }
+        }
+    }
+
+    /// All keys of `symbol` in `keyColumn` (for dedup of late rows against sealed data).
+    func keys(symbol: String, keyColumn: Int) throws -> Set<Int64> {
+        guard let entry = symbols[symbol] else { return [] }
+        var keys = Set<Int64>(minimumCapacity: entry.rows)
+        try forEachBlock(of: entry, from: Int64.min, to: Int64.max, columns: [keyColumn]) { _, lanes in
+            for key in lanes[0] { keys.insert(key) }
+            return true
+        }
+        return keys
+    }
+
+    /// All rows of `symbol` (used when compaction rewrites the partition).
+    func allRows(symbol: String) throws -> [[Int64]] {
+        var columns: [[Int64]] = Array(repeating: [], count: columnCount)
+        guard let entry = symbols[symbol] else { return columns }
+        for c in 0..<columnCount { columns[c].reserveCapacity(entry.rows) }
+        try forEachBlock(of: entry, from: Int64.min, to: Int64.max, columns: Array(0..<columnCount)) { _, lanes in
+            for c in 0..<columnCount { columns[c].append(contentsOf: lanes[c]) }
+            return true
+        }
+        return columns
+    }
+
+    static func lowerBound(_ lane: UnsafeBufferPointer<Int64>, _ value: Int64) -> Int {
+        var low = 0
+        var high = lane.count
+        while low < high {
+            let mid = (low + high) >> 1
+            if lane[mid] < value { low = mid + 1 } else { high = mid }
+        }
+        return low
+    }
+}

@@ -1,0 +1,100 @@
+import StrataCore
+
+/// Applies a logged batch to a table's in-memory state: the one place rows enter memory, used by
+/// the write path and by WAL replay alike (so replay makes exactly the same dedup decisions).
+struct Applier {
+    let schema: TableSchema
+
+    /// Applies a logged batch to memory. `alreadySealed` (replay only) says, per partition, up to
+    /// which sequence its sealed file already holds the rows.
+    func apply(
+        _ batch: ColumnBatch, to state: inout EngineTable.State, alreadySealed: ((Int64) -> Bool)?
+    ) -> AppendReport {
+        let ts = schema.timestampIndex
+        let keyColumn = schema.dedupKeyIndex
+        let globalIDs = batch.symbols.map { state.symbolID($0) }
+        let times = batch.columns[ts]
+        // Group rows by (partition, symbol), keeping arrival order inside a group.
+        let firstPartition = schema.partition(of: times[0])
+        var singlePartition = true
+        var newest = times[0]
+        for t in times {
+            if t > newest { newest = t }
+            if singlePartition && schema.partition(of: t) != firstPartition { singlePartition = false }
+        }
+        var groups: [(partition: Int64, symbol: UInt32, rows: [Int])] = []
+        if singlePartition {
+            var counts = [Int](repeating: 0, count: batch.symbols.count)
+            for s in batch.symbolIndex { counts[Int(s)] += 1 }
+            var members = counts.map { count -> [Int] in
+                var rows: [Int] = []
+                rows.reserveCapacity(count)
+                return rows
+            }
+            for (row, s) in batch.symbolIndex.enumerated() { members[Int(s)].append(row) }
+            for (local, rows) in members.enumerated() where !rows.isEmpty {
+                groups.append((firstPartition, globalIDs[local], rows))
+            }
+        } else {
+            var byKey: [Int64: [UInt32: [Int]]] = [:]
+            for (row, s) in batch.symbolIndex.enumerated() {
+                byKey[schema.partition(of: times[row]), default: [:]][globalIDs[Int(s)], default: []].append(row)
+            }
+            for partition in byKey.keys.sorted() {
+                for (symbol, rows) in byKey[partition]!.sorted(by: { $0.key < $1.key }) {
+                    groups.append((partition, symbol, rows))
+                }
+            }
+        }
+        var report = AppendReport()
+        for group in groups {
+            if let alreadySealed, alreadySealed(group.partition) { continue }
+            var partition: PartitionState
+            if let existing = state.partitions.removeValue(forKey: group.partition) {
+                partition = existing
+            } else {
+                partition = PartitionState(index: group.partition, columnCount: schema.columns.count)
+                state.openPartitions.insert(group.partition)
+            }
+            let stored: Int
+            if partition.phase == .open, case .memory(var memory) = partition.base {
+                partition.base = .damaged(path: "", error: "")  // release the reference while mutating
+                stored = memory.insert(batch, rows: group.rows, symbol: group.symbol, timestampColumn: ts, keyColumn: keyColumn)
+                partition.base = .memory(memory)
+            } else {
+                var rows = group.rows
+                if let keyColumn {
+                    rows = rows.filter { row in
+                        !existsOutsideOverlay(batch.columns[keyColumn][row], symbol: group.symbol, in: &partition, state: state)
+                    }
+                }
+                stored = partition.overlay.insert(batch, rows: rows, symbol: group.symbol, timestampColumn: ts, keyColumn: keyColumn)
+            }
+            let duplicates = group.rows.count - stored
+            partition.pendingDuplicates += duplicates
+            report.stored += stored
+            report.duplicates += duplicates
+            state.partitions[group.partition] = partition
+        }
+        if state.newest.map({ newest > $0 }) ?? true { state.newest = newest }
+        return report
+    }
+
+    /// Dedup check of a late row against the partition's base and frozen sources.
+    private func existsOutsideOverlay(_ key: Int64, symbol: UInt32, in partition: inout PartitionState, state: borrowing EngineTable.State) -> Bool {
+        guard let keyColumn = schema.dedupKeyIndex else { return false }
+        if let frozen = partition.frozen, frozen.hasKey(key, symbol: symbol, keyColumn: keyColumn) { return true }
+        switch partition.base {
+        case .memory(let memory):
+            return memory.hasKey(key, symbol: symbol, keyColumn: keyColumn)
+        case .sealed(let file):
+            if partition.sealedKeys[symbol] == nil {
+                // An unreadable block means the key cannot be checked; the row is kept (never dropped).
+                partition.sealedKeys[symbol] = (try? file.keys(symbol: state.symbolNames[Int(symbol)], keyColumn: keyColumn)) ?? []
+            }
+            return partition.sealedKeys[symbol]!.contains(key)
+        case .damaged:
+            return false
+        }
+    }
+}

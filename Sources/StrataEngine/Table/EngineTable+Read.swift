@@ -1,0 +1,314 @@
+public import StrataCore
+import Synchronization
+
+extension EngineTable {
+    /// Where the rows of one partition come from, captured under the lock: memory rows already
+    /// copied out, sealed files as references (decoded after the lock is released).
+    private struct PartitionSources {
+        var index: Int64
+        var file: SealedPartition?
+        var damaged: StrataError?
+        /// Copied memory rows, in source order (base, frozen, overlay).
+        var memory: [RowSet]
+    }
+
+    /// Rows of `symbol` with `from <= ts < to`, oldest first (ties in arrival order).
+    /// - Throws: ``StrataError`` `.corruptFile` if a sealed block in the range is damaged.
+    public func range(symbol: String, from: Int64, to: Int64) throws -> RowSet {
+        guard from < to else { return RowSet(columnCount: schema.columns.count) }
+        let ts = schema.timestampIndex
+        let sources = try state.withLock { state throws -> [PartitionSources] in
+            try ensureOpen(state)
+            guard let id = state.symbolIDs[symbol] else { return [] }
+            let first = schema.partition(of: from)
+            let last = schema.partition(of: to - 1)
+            return state.partitions.keys.filter { $0 >= first && $0 <= last }.sorted().map { index in
+                capture(state.partitions[index]!, symbol: id) { slice, out in
+                    slice.copyRows(from: from, to: to, timestampColumn: ts, into: &out)
+                }
+            }
+        }
+        var result = RowSet(columnCount: schema.columns.count)
+        for source in sources {
+            if let damaged = source.damaged { throw damaged }
+            var parts: [RowSet] = []
+            if let file = source.file {
+                var sealed = RowSet(columnCount: schema.columns.count)
+                try file.copyRows(symbol: symbol, from: from, to: to, timestampColumn: ts, into: &sealed)
+                parts.append(sealed)
+            }
+            parts.append(contentsOf: source.memory)
+            append(merging: parts, into: &result)
+        }
+        return result
+    }
+
+    /// The newest `limit` rows of `symbol`, newest first.
+    public func latest(symbol: String, limit: Int) throws -> RowSet {
+        guard limit > 0 else { return RowSet(columnCount: schema.columns.count) }
+        let ts = schema.timestampIndex
+        let sources = try state.withLock { state throws -> [PartitionSources] in
+            try ensureOpen(state)
+            guard let id = state.symbolIDs[symbol] else { return [] }
+            var picked: [PartitionSources] = []
+            var available = 0
+            for index in state.partitions.keys.sorted(by: >) {
+                let partition = state.partitions[index]!
+                let source = capture(partition, symbol: id) { slice, out in
+                    slice.copyTail(limit: limit, before: Int64.max, timestampColumn: ts, into: &out)
+                    // copyTail stops before Int64.max; a row at exactly Int64.max is not a valid timestamp.
+                }
+                available += source.memory.reduce(0) { $0 + $1.count } + (source.file?.symbols[symbol]?.rows ?? 0)
+                picked.append(source)
+                if available >= limit { break }
+            }
+            return picked
+        }
+        // Newest partition first; inside each, oldest first — then reverse at the end.
+        var pieces: [RowSet] = []
+        var have = 0
+        for source in sources {
+            if let damaged = source.damaged { throw damaged }
+            var parts: [RowSet] = []
+            if let file = source.file {
+                var sealed = RowSet(columnCount: schema.columns.count)
+                try file.copyTail(symbol: symbol, limit: limit - have, before: Int64.max, timestampColumn: ts, into: &sealed)
+                parts.append(sealed)
+            }
+            parts.append(contentsOf: source.memory)
+            var merged = RowSet(columnCount: schema.columns.count)
+            append(merging: parts, into: &merged)
+            let take = min(limit - have, merged.count)
+            if take > 0 {
+                pieces.append(RowSet(columns: merged.columns.map { Array($0.suffix(take)) }))
+                have += take
+            }
+            if have >= limit { break }
+        }
+        var result = RowSet(columnCount: schema.columns.count)
+        for c in 0..<schema.columns.count { result.columns[c].reserveCapacity(have) }
+        for piece in pieces {
+            for c in 0..<schema.columns.count { result.columns[c].append(contentsOf: piece.columns[c].reversed()) }
+        }
+        return result
+    }
+
+    /// The newest timestamp stored for `symbol`, or `nil`.
+    public func lastTimestamp(symbol: String) throws -> Int64? {
+        let ts = schema.timestampIndex
+        return try state.withLock { state throws -> Int64? in
+            try ensureOpen(state)
+            guard let id = state.symbolIDs[symbol] else { return nil }
+            for index in state.partitions.keys.sorted(by: >) {
+                let partition = state.partitions[index]!
+                var newest: Int64? = nil
+                func consider(_ value: Int64?) {
+                    if let value, newest.map({ value > $0 }) ?? true { newest = value }
+                }
+                if case .memory(let memory) = partition.base { consider(memory.slices[id]?.columns[ts].last) }
+                if case .damaged(let path, let error) = partition.base {
+                    throw StrataError(.corruptFile, "partition unreadable: \(error)", path: path)
+                }
+                consider(partition.sealedFile?.symbols[symbol]?.maxTimestamp)
+                consider(partition.frozen?.slices[id]?.columns[ts].last)
+                consider(partition.overlay.slices[id]?.columns[ts].last)
+                if let newest { return newest }
+            }
+            return nil
+        }
+    }
+
+    /// Row count and exact sum of one column per symbol, over the whole table (a full scan).
+    public func summarize(column name: String) throws -> [ColumnSummary] {
+        guard let column = schema.columns.firstIndex(where: { $0.name == name }) else {
+            throw StrataError(.invalidArgument, "table \(schema.name) has no column \(name)")
+        }
+        var totals: [String: (rows: Int, sum: Int128)] = [:]
+        let files = try state.withLock { state throws -> [SealedPartition] in
+            try ensureOpen(state)
+            var files: [SealedPartition] = []
+            for partition in state.partitions.values {
+                if case .damaged(let path, let error) = partition.base {
+                    throw StrataError(.corruptFile, "partition unreadable: \(error)", path: path)
+                }
+                var memories = [partition.overlay]
+                if let frozen = partition.frozen { memories.append(frozen) }
+                if case .memory(let memory) = partition.base { memories.append(memory) }
+                if let file = partition.sealedFile { files.append(file) }
+                for memory in memories {
+                    for (id, slice) in memory.slices {
+                        var sum: Int128 = 0
+                        for value in slice.columns[column] { sum &+= Int128(value) }
+                        let name = state.symbolNames[Int(id)]
+                        let previous = totals[name] ?? (0, 0)
+                        totals[name] = (previous.rows + slice.count, previous.sum &+ sum)
+                    }
+                }
+            }
+            return files
+        }
+        for file in files {
+            for (name, entry) in file.symbols {
+                var sum: Int128 = 0
+                try file.forEachBlock(of: entry, from: Int64.min, to: Int64.max, columns: [column]) { _, lanes in
+                    var blockSum: Int64 = 0
+                    var overflow = false
+                    for value in lanes[0] {
+                        let (s, o) = blockSum.addingReportingOverflow(value)
+                        blockSum = s
+                        overflow = overflow || o
+                    }
+                    if overflow {
+                        for value in lanes[0] { sum &+= Int128(value) }
+                    } else {
+                        sum &+= Int128(blockSum)
+                    }
+                    return true
+                }
+                let previous = totals[name] ?? (0, 0)
+                totals[name] = (previous.rows + entry.rows, previous.sum &+ sum)
+            }
+        }
+        return totals.map { ColumnSummary(symbol: $0.key, rows: $0.value.rows, sum: $0.value.sum) }.sorted { $0.symbol < $1.symbol }
+    }
+
+    /// Symbols that have at least one row, sorted.
+    public func symbols() -> [String] {
+        state.withLock { state in
+            var present = Set<UInt32>()
+            for partition in state.partitions.values {
+                if case .memory(let memory) = partition.base { present.formUnion(memory.slices.keys) }
+                present.formUnion(partition.overlay.slices.keys)
+                if let frozen = partition.frozen { present.formUnion(frozen.slices.keys) }
+                if let file = partition.sealedFile { for name in file.symbols.keys { present.insert(state.symbolIDs[name]!) } }
+            }
+            return present.map { state.symbolNames[Int($0)] }.sorted()
+        }
+    }
+
+    /// Size and shape of the table.
+    public func stats() -> TableStats {
+        state.withLock { state in
+            var stats = TableStats(table: schema.name)
+            var symbols = Set<UInt32>()
+            var oldest: Int64? = nil
+            var newest: Int64? = nil
+            let ts = schema.timestampIndex
+            func note(_ low: Int64?, _ high: Int64?) {
+                if let low, oldest.map({ low < $0 }) ?? true { oldest = low }
+                if let high, newest.map({ high > $0 }) ?? true { newest = high }
+            }
+            for partition in state.partitions.values {
+                stats.partitions += 1
+                stats.rows += partition.rowCount
+                stats.duplicatesSkipped += partition.pendingDuplicates
+                var memories = [partition.overlay]
+                if let frozen = partition.frozen { memories.append(frozen) }
+                if case .memory(let memory) = partition.base { memories.append(memory) }
+                for memory in memories {
+                    symbols.formUnion(memory.slices.keys)
+                    note(memory.minTimestamp(timestampColumn: ts), memory.maxTimestamp(timestampColumn: ts))
+                }
+                if let file = partition.sealedFile {
+                    stats.sealedPartitions += 1
+                    stats.bytesOnDisk += file.fileSize
+                    stats.duplicatesSkipped += file.duplicatesSkipped
+                    stats.pendingLateRows += partition.overlay.rowCount + (partition.frozen?.rowCount ?? 0)
+                    for (name, entry) in file.symbols {
+                        symbols.insert(state.symbolIDs[name]!)
+                        note(entry.minTimestamp, entry.maxTimestamp)
+                    }
+                } else if case .damaged(let path, _) = partition.base {
+                    stats.bytesOnDisk += FileSystem.fileSize(path)
+                }
+            }
+            stats.bytesOnDisk += state.wal.totalBytes
+            stats.symbols = symbols.count
+            stats.oldest = oldest.map(Timestamp.init(nanoseconds:))
+            stats.newest = newest.map(Timestamp.init(nanoseconds:))
+            return stats
+        }
+    }
+
+    /// Health of the write path: WAL backlog and last sync, last maintenance error.
+    public var health: TableHealth {
+        state.withLock { state in
+            TableHealth(
+                table: schema.name, walBytes: state.wal.totalBytes, walSegments: state.wal.segments.count,
+                lastSync: state.wal.lastSync, walFailure: state.wal.failure, lastMaintenanceError: state.lastMaintenanceError,
+                openPartitions: state.openPartitions.count,
+                damagedPartitions: state.partitions.values.filter { $0.phase == .damaged }.count)
+        }
+    }
+
+    private func ensureOpen(_ state: borrowing State) throws {
+        if state.closed { throw StrataError(.closed, "table \(schema.name) is closed", path: directory) }
+    }
+
+    private func capture(
+        _ partition: PartitionState, symbol id: UInt32, copy: (SymbolSlice, inout RowSet) -> Void
+    ) -> PartitionSources {
+        var sources = PartitionSources(index: partition.index, file: partition.sealedFile, damaged: nil, memory: [])
+        var memories: [MemoryPartition] = []
+        switch partition.base {
+        case .memory(let memory): memories.append(memory)
+        case .sealed: break
+        case .damaged(let path, let error):
+            sources.damaged = StrataError(.corruptFile, "partition unreadable: \(error)", path: path)
+        }
+        if let frozen = partition.frozen { memories.append(frozen) }
+        memories.append(partition.overlay)
+        for memory in memories {
+            guard let slice = memory.slices[id] else { continue }
+            var rows = RowSet(columnCount: schema.columns.count)
+            copy(slice, &rows)
+            if rows.count > 0 { sources.memory.append(rows) }
+        }
+        return sources
+    }
+
+    /// Appends the time-ordered merge of `parts` (each sorted; ties keep part order).
+    private func append(merging parts: [RowSet], into out: inout RowSet) {
+        let nonEmpty = parts.filter { $0.count > 0 }
+        if nonEmpty.count == 1 {
+            for c in 0..<schema.columns.count { out.columns[c].append(contentsOf: nonEmpty[0].columns[c]) }
+            return
+        }
+        guard !nonEmpty.isEmpty else { return }
+        let ts = schema.timestampIndex
+        var cursors = [Int](repeating: 0, count: nonEmpty.count)
+        let total = nonEmpty.reduce(0) { $0 + $1.count }
+        for _ in 0..<total {
+            var best = -1
+            for p in 0..<nonEmpty.count where cursors[p] < nonEmpty[p].count {
+                if best < 0 || nonEmpty[p].columns[ts][cursors[p]] < nonEmpty[best].columns[ts][cursors[best]] { best = p }
+            }
+            for c in 0..<schema.columns.count { out.columns[c].append(nonEmpty[best].columns[c][cursors[best]]) }
+            cursors[best] += 1
+        }
+    }
+}
+
+/// The state of a table's write path, for health checks.
+public struct TableHealth: Sendable, CustomStringConvertible {
+    public var table: String
+    public var walBytes: Int64
+    public var walSegments: Int
+    public var lastSync: Timestamp?
+    /// A failed fsync: the table refuses writes from then on.
+    public var walFailure: StrataError?
+    public var lastMaintenanceError: StrataError?
+    public var openPartitions: Int
+    public var damagedPartitions: Int
+
+    public var isHealthy: Bool { walFailure == nil && damagedPartitions == 0 }
+
+    public var description: String {
+        var text = "\(table): \(isHealthy ? "ok" : "DEGRADED"), WAL \(walBytes) bytes in \(walSegments) segments"
+        if let lastSync { text += ", last sync \(lastSync)" }
+        if let walFailure { text += ", WAL failed: \(walFailure)" }
+        if damagedPartitions > 0 { text += ", \(damagedPartitions) damaged partitions" }
+        if let lastMaintenanceError { text += ", last maintenance error: \(lastMaintenanceError)" }
+        return text
+    }
+}

@@ -1,0 +1,168 @@
+import StrataCore
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+extension EngineTable {
+    /// Loads sealed partitions, then replays the WAL up to its first damaged frame.
+    ///
+    /// - Sealed files: leftover `*.tmp` files (a crash before publication) are removed; of several
+    ///   generations of one partition the newest readable one is used and older ones removed. A
+    ///   newest generation that cannot be read is reported and kept, and its partition marked
+    ///   damaged (an older generation would silently lack rows).
+    /// - WAL: frames are applied in order; rows already in a sealed file (sequence ≤ the file's
+    ///   included-through sequence) are skipped. At the first torn or corrupt frame the segment is
+    ///   cut there; the cut bytes and any later segments are moved to `corrupt/` and reported.
+    static func recover(
+        schema: TableSchema, partitionDirectory: String, walDirectory: String, corruptDirectory: String,
+        into state: inout State, report: inout TableRecovery
+    ) throws {
+        // Sealed partitions.
+        var generations: [Int64: [(generation: Int, name: String)]] = [:]
+        for name in try FileSystem.list(partitionDirectory) {
+            if name.hasSuffix(".tmp") {
+                try FileSystem.remove(partitionDirectory + "/" + name)
+            } else if let parsed = PartitionFileFormat.parseFileName(name) {
+                generations[parsed.partition, default: []].append((parsed.generation, name))
+            }
+        }
+        for (partition, files) in generations {
+            let ordered = files.sorted { $0.generation > $1.generation }
+            let newest = ordered[0]
+            let path = partitionDirectory + "/" + newest.name
+            do {
+                let file = try SealedPartition(path: path, generation: newest.generation, schema: schema)
+                guard file.partition == partition else {
+                    throw StrataError(.corruptFile, "file name says partition \(partition), footer says \(file.partition)", path: path)
+                }
+                var entry = PartitionState(index: partition, sealed: file, columnCount: schema.columns.count)
+                entry.pendingDuplicates = 0
+                state.partitions[partition] = entry
+                for name in file.symbols.keys.sorted() { _ = state.symbolID(name) }
+                state.sequence = max(state.sequence, file.includedThrough)
+                if let newestRow = file.symbols.values.map(\.maxTimestamp).max() {
+                    state.newest = max(state.newest ?? newestRow, newestRow)
+                }
+                for older in ordered.dropFirst() { try FileSystem.remove(partitionDirectory + "/" + older.name) }
+                report.sealedPartitions += 1
+            } catch let error as StrataError {
+                report.damagedFiles.append(error)
+                state.partitions[partition] = PartitionState(
+                    index: partition, damagedPath: path, error: error.description, columnCount: schema.columns.count)
+            }
+        }
+
+        // WAL replay.
+        let segmentNames = try FileSystem.list(walDirectory).filter { $0.hasSuffix(".wal") }
+        var segments: [WALWriter.Segment] = []
+        var stopped = false
+        for name in segmentNames {
+            let path = walDirectory + "/" + name
+            guard let number = UInt64(name.dropLast(4)) else { continue }
+            if stopped {
+                try moveToCorrupt(path, name: name, corruptDirectory: corruptDirectory)
+                continue
+            }
+            let mapped = try MappedFile(path: path)
+            let bytes = mapped.bytes
+            var segment = WALWriter.Segment(number: number, path: path, touched: [], maxSequence: 0, bytes: Int64(bytes.count))
+            guard bytes.count >= WALFormat.segmentHeaderSize,
+                Array(bytes[0..<8]) == WALFormat.segmentMagic
+            else {
+                // A segment torn while being created (or overwritten): nothing in it is usable.
+                stopped = true
+                report.truncationReason = "WAL segment \(name) has no valid header"
+                report.bytesTruncated += Int64(bytes.count)
+                try moveToCorrupt(path, name: name, corruptDirectory: corruptDirectory)
+                continue
+            }
+            let version = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 8, as: UInt32.self))
+            guard version == WALFormat.formatVersion else {
+                throw StrataError(.unsupportedFormat, "WAL format version \(version) is not supported", path: path)
+            }
+            var offset = WALFormat.segmentHeaderSize
+            scanning: while true {
+                switch WALFormat.scan(bytes, at: offset) {
+                case .end:
+                    break scanning
+                case .damaged(let reason):
+                    stopped = true
+                    report.truncationReason = "\(name) at offset \(offset): \(reason)"
+                    report.bytesTruncated += Int64(bytes.count - offset)
+                    try cutSegment(path, name: name, at: offset, bytes: bytes, corruptDirectory: corruptDirectory)
+                    segment.bytes = Int64(offset)
+                    break scanning
+                case .frame(let payload, let next):
+                    let frame: WALFormat.DecodedFrame
+                    do {
+                        frame = try WALFormat.decode(payload, schema: schema)
+                    } catch {
+                        stopped = true
+                        report.truncationReason = "\(name) at offset \(offset): \(error.reason)"
+                        report.bytesTruncated += Int64(bytes.count - offset)
+                        try cutSegment(path, name: name, at: offset, bytes: bytes, corruptDirectory: corruptDirectory)
+                        segment.bytes = Int64(offset)
+                        break scanning
+                    }
+                    let sequence = frame.sequence
+                    var skipped = 0
+                    let partitions = state.partitions
+                    let applied = frame.batch.count > 0 ? Applier(schema: schema).apply(
+                        frame.batch, to: &state,
+                        alreadySealed: { p in
+                            guard let file = partitions[p]?.sealedFile, file.includedThrough >= sequence else { return false }
+                            return true
+                        }) : AppendReport()
+                    skipped = frame.batch.count - applied.stored - applied.duplicates
+                    report.rowsAlreadySealed += skipped
+                    report.rowsReplayed += applied.stored + applied.duplicates
+                    report.framesReplayed += 1
+                    report.walBytesReplayed += Int64(next - offset)
+                    segment.maxSequence = sequence
+                    segment.touched.formUnion(touched(frame.batch, schema: schema))
+                    state.sequence = max(state.sequence, sequence)
+                    offset = next
+                }
+            }
+            report.segmentsReplayed += 1
+            segments.append(segment)
+        }
+        state.wal.adopt(segments)
+    }
+
+    private static func touched(_ batch: ColumnBatch, schema: TableSchema) -> Set<Int64> {
+        var partitions = Set<Int64>()
+        for t in batch.columns[schema.timestampIndex] { partitions.insert(schema.partition(of: t)) }
+        return partitions
+    }
+
+    private static func moveToCorrupt(_ path: String, name: String, corruptDirectory: String) throws {
+        try FileSystem.createDirectory(corruptDirectory)
+        try FileSystem.rename(path, to: corruptDirectory + "/" + name + ".\(WallClock.now().nanoseconds)")
+    }
+
+    /// Saves the bytes from `offset` on to `corrupt/` and truncates the segment there.
+    private static func cutSegment(
+        _ path: String, name: String, at offset: Int, bytes: UnsafeRawBufferPointer, corruptDirectory: String
+    ) throws {
+        try FileSystem.createDirectory(corruptDirectory)
+        let tail = Array(bytes[offset...])
+        try FileSystem.writeAtomically(corruptDirectory + "/" + name + ".tail.\(WallClock.now().nanoseconds)", chunks: [tail])
+        let file = try FileDescriptor(path: path, flags: O_WRONLY)
+        try file.truncate(to: Int64(offset))
+        try file.sync()
+    }
+
+    /// Deletes WAL segments all of whose partitions are sealed with nothing pending.
+    static func removeObsoleteSegments(_ state: inout State) throws {
+        let partitions = state.partitions
+        try state.wal.removeSegments { segment in
+            segment.touched.allSatisfy { p in
+                guard let partition = partitions[p], partition.isClean, let file = partition.sealedFile else { return false }
+                return file.includedThrough >= segment.maxSequence
+            }
+        }
+    }
+}

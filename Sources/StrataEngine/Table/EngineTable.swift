@@ -1,0 +1,151 @@
+import Dispatch
+public import StrataCore
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// One table of the embedded engine on its own directory: WAL, open partitions in memory,
+/// sealed partition files.
+///
+/// ```
+/// <table>/wal/0000000000000001.wal      write-ahead log segments
+/// <table>/partitions/p20458.g1.col      sealed partitions (partition number, generation)
+/// <table>/corrupt/                      bytes cut from a damaged WAL, kept for inspection
+/// ```
+///
+/// **Write path** (``append(_:)``): under the table lock, encode the batch as one WAL frame,
+/// write it (and fsync by the ``Durability``), apply it to the in-memory partitions, then return.
+/// Sealing and compaction run on the table's maintenance queue and take the lock only to swap
+/// state, so readers and writers are not blocked while files are written.
+///
+/// **Concurrency**: all state is behind one `Mutex`; sealed files are immutable and decoded
+/// outside it. Every method may be called from any thread or task.
+public final class EngineTable: Sendable {
+    public let schema: TableSchema
+    public let directory: String
+    let walDirectory: String
+    let partitionDirectory: String
+    let corruptDirectory: String
+    /// How much newer data must exist before an open partition seals itself.
+    let sealGrace: Int64
+    let state: Mutex<State>
+    let maintenanceQueue: DispatchQueue
+    let maintenanceLog = Mutex<[TableMaintenance]>([])
+    /// What opening the table recovered.
+    public let recovery: TableRecovery
+
+    struct State: ~Copyable {
+        var symbolIDs: [String: UInt32] = [:]
+        var symbolNames: [String] = []
+        var partitions: [Int64: PartitionState] = [:]
+        var sequence: UInt64 = 0
+        var wal: WALWriter
+        var newest: Int64?
+        var closed = false
+        var frameBuffer = ByteWriter(capacity: 1 << 20)
+        var maintenanceScheduled = false
+        /// Partitions in phase `open` (kept so the write path need not scan every partition).
+        var openPartitions: Set<Int64> = []
+        var lastMaintenanceError: StrataError?
+
+        init(wal: WALWriter) { self.wal = wal }
+
+        mutating func symbolID(_ name: String) -> UInt32 {
+            if let id = symbolIDs[name] { return id }
+            let id = UInt32(symbolNames.count)
+            symbolNames.append(name)
+            symbolIDs[name] = id
+            return id
+        }
+    }
+
+    /// Opens (creating if needed) the table in `directory`, recovering from its WAL.
+    ///
+    /// - Parameters:
+    ///   - directory: the table's own directory.
+    ///   - schema: its schema; sealed files written with another schema are reported damaged.
+    ///   - durability: when appends reach stable storage.
+    ///   - sealGrace: nanoseconds of newer data after which an open partition seals itself.
+    /// - Throws: ``StrataError`` `.io` if the directory cannot be used. Damaged files do not
+    ///   throw: they are listed in ``recovery`` and the rest of the table opens.
+    public init(directory: String, schema: TableSchema, durability: Durability, sealGrace: Int64 = 3_600_000_000_000) throws {
+        self.schema = schema
+        self.directory = directory
+        walDirectory = directory + "/wal"
+        partitionDirectory = directory + "/partitions"
+        corruptDirectory = directory + "/corrupt"
+        self.sealGrace = sealGrace
+        maintenanceQueue = DispatchQueue(label: "strata.maintenance.\(schema.name)")
+        for path in [directory, walDirectory, partitionDirectory] { try FileSystem.createDirectory(path) }
+        var recovered = State(wal: WALWriter(directory: walDirectory, durability: durability))
+        var report = TableRecovery(table: schema.name)
+        try Self.recover(
+            schema: schema, partitionDirectory: partitionDirectory, walDirectory: walDirectory,
+            corruptDirectory: corruptDirectory, into: &recovered, report: &report)
+        try recovered.wal.start()
+        try Self.removeObsoleteSegments(&recovered)
+        recovery = report
+        state = Mutex(recovered)
+    }
+
+    // MARK: - Writing
+
+    /// Appends a batch (already validated) durably and applies it.
+    ///
+    /// Rows whose (symbol, dedup key) is already stored in the partition of their timestamp are
+    /// counted as duplicates and not stored.
+    /// - Returns: rows stored and duplicates.
+    /// - Throws: ``StrataError`` `.io` if the WAL write fails (nothing is applied), `.closed`.
+    @discardableResult
+    public func append(_ batch: ColumnBatch) throws -> AppendReport {
+        guard batch.count > 0 else { return AppendReport() }
+        guard batch.columns.count == schema.columns.count, batch.columns.allSatisfy({ $0.count == batch.count }),
+            batch.symbolIndex.allSatisfy({ Int($0) < batch.symbols.count })
+        else { throw StrataError(.invalidArgument, "malformed column batch for table \(schema.name)") }
+        let (report, needsMaintenance) = try state.withLock { state throws -> (AppendReport, Bool) in
+            guard !state.closed else { throw StrataError(.closed, "table \(schema.name) is closed", path: directory) }
+            let sequence = state.sequence + 1
+            WALFormat.encodeFrame(batch, sequence: sequence, schema: schema, into: &state.frameBuffer)
+            let touched = touchedPartitions(batch)
+            try state.wal.append(frame: state.frameBuffer.bytes, sequence: sequence, touching: touched)
+            state.sequence = sequence
+            let report = Applier(schema: schema).apply(batch, to: &state, alreadySealed: nil)
+            return (report, needsSealing(state) && !state.maintenanceScheduled)
+        }
+        if needsMaintenance { scheduleMaintenance() }
+        return report
+    }
+
+    /// Makes every acknowledged append durable now (for group commit and OS-buffered policies).
+    public func flush() throws {
+        try state.withLock { state in
+            guard !state.closed else { return }
+            try state.wal.flush()
+        }
+    }
+
+    /// Waits for maintenance, syncs the WAL and closes. Later calls throw `.closed`.
+    public func close() throws {
+        maintenanceQueue.sync {}
+        try state.withLock { state in
+            guard !state.closed else { return }
+            state.closed = true
+            try state.wal.close()
+        }
+    }
+
+    func touchedPartitions(_ batch: ColumnBatch) -> [Int64] {
+        var partitions: [Int64] = []
+        var last: Int64? = nil
+        for t in batch.columns[schema.timestampIndex] {
+            let p = schema.partition(of: t)
+            if p != last {
+                if !partitions.contains(p) { partitions.append(p) }
+                last = p
+            }
+        }
+        return partitions
+    }
+}

@@ -1,0 +1,170 @@
+import StrataCore
+
+/// The write-ahead log's byte format.
+///
+/// A segment file starts with a 16-byte header (`STRATWAL`, u32 format version, u32 reserved)
+/// followed by frames. A frame is a 12-byte header — u32 magic `SWAL`, u32 payload length,
+/// u32 CRC-32C of the payload — and the payload, one columnar batch:
+///
+/// ```
+/// u8 kind (1 = batch) · u8 reserved · u16 column count · u64 sequence · u32 rows
+/// u32 symbol count · symbol count × (u16 length, UTF-8 bytes)       the batch's own dictionary
+/// u8 index width (2 | 4) · rows × index width                        each row's symbol
+/// for each schema column: rows × (1 byte for bool/int8, else 8 bytes little-endian)
+/// ```
+///
+/// A frame is either entirely valid or the log ends there: replay stops at the first frame whose
+/// header is incomplete, whose length runs past the end of the file, or whose checksum fails.
+enum WALFormat {
+    static let segmentMagic: [UInt8] = Array("STRATWAL".utf8)
+    static let formatVersion: UInt32 = 1
+    static let segmentHeaderSize = 16
+    static let frameMagic: UInt32 = 0x4C41_5753  // "SWAL" little-endian
+    static let frameHeaderSize = 12
+    /// Frames larger than this are treated as corrupt lengths, not allocated.
+    static let maximumPayload = 1 << 30
+    static let batchKind: UInt8 = 1
+
+    static func segmentHeader() -> [UInt8] {
+        var writer = ByteWriter(capacity: segmentHeaderSize)
+        writer.write(bytes: segmentMagic)
+        writer.write(formatVersion)
+        writer.write(UInt32(0))
+        return writer.bytes
+    }
+
+    /// Encodes a batch as one complete frame (header + payload).
+    static func encodeFrame(_ batch: ColumnBatch, sequence: UInt64, schema: TableSchema, into writer: inout ByteWriter) {
+        writer.removeAll()
+        let rows = batch.count
+        writer.write(frameMagic)
+        writer.write(UInt32(0))  // length, patched below
+        writer.write(UInt32(0))  // checksum, patched below
+        writer.write(batchKind)
+        writer.write(UInt8(0))
+        writer.write(UInt16(schema.columns.count))
+        writer.write(sequence)
+        writer.write(UInt32(rows))
+        writer.write(UInt32(batch.symbols.count))
+        for symbol in batch.symbols { writer.write(string: symbol) }
+        let wide = batch.symbols.count > Int(UInt16.max)
+        writer.write(UInt8(wide ? 4 : 2))
+        if wide {
+            for index in batch.symbolIndex { writer.write(index) }
+        } else {
+            for index in batch.symbolIndex { writer.write(UInt16(truncatingIfNeeded: index)) }
+        }
+        for (c, spec) in schema.columns.enumerated() {
+            if spec.type.walWidth == 1 {
+                for value in batch.columns[c] { writer.write(UInt8(truncatingIfNeeded: value)) }
+            } else {
+                batch.columns[c].withUnsafeBufferPointer { writer.write(int64s: $0) }
+            }
+        }
+        let payloadLength = writer.count - frameHeaderSize
+        let crc = writer.bytes.withUnsafeBytes {
+            CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[frameHeaderSize...]))
+        }
+        writer.patch(UInt32(payloadLength), at: 4)
+        writer.patch(crc, at: 8)
+    }
+
+    /// What the scanner found at an offset of a segment.
+    enum ScanResult {
+        /// A valid frame: its payload and the offset of the next frame.
+        case frame(payload: UnsafeRawBufferPointer, next: Int)
+        /// The clean end of the segment.
+        case end
+        /// A torn or corrupt frame starts at the offset; everything from there is unusable.
+        case damaged(reason: String)
+    }
+
+    /// Examines the frame at `offset` of a mapped segment (a pure function: no I/O).
+    static func scan(_ segment: UnsafeRawBufferPointer, at offset: Int) -> ScanResult {
+        let remaining = segment.count - offset
+        if remaining == 0 { return .end }
+        if remaining < frameHeaderSize { return .damaged(reason: "torn frame header (\(remaining) bytes)") }
+        let magic = UInt32(littleEndian: segment.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
+        let length = Int(UInt32(littleEndian: segment.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self)))
+        let crc = UInt32(littleEndian: segment.loadUnaligned(fromByteOffset: offset + 8, as: UInt32.self))
+        if magic != frameMagic {
+            // A zero-filled tail is what a crash leaves after a pre-extended file; still a tear.
+            return .damaged(reason: "bad frame magic")
+        }
+        if length > maximumPayload || length > remaining - frameHeaderSize {
+            return .damaged(reason: "frame length \(length) runs past the end of the segment (torn write)")
+        }
+        let payload = UnsafeRawBufferPointer(rebasing: segment[(offset + frameHeaderSize)..<(offset + frameHeaderSize + length)])
+        if CRC32C.checksum(payload) != crc { return .damaged(reason: "frame checksum mismatch") }
+        return .frame(payload: payload, next: offset + frameHeaderSize + length)
+    }
+
+    struct DecodedFrame {
+        var sequence: UInt64
+        var batch: ColumnBatch
+    }
+
+    struct MalformedPayload: Error { var reason: String }
+
+    /// Decodes a payload whose checksum was verified. Structural problems (a checksum collision or a
+    /// frame written by a different schema) throw ``MalformedPayload``.
+    static func decode(_ payload: UnsafeRawBufferPointer, schema: TableSchema) throws(MalformedPayload) -> DecodedFrame {
+        var reader = ByteReader(payload)
+        do {
+            guard try reader.readUInt8() == batchKind else { throw MalformedPayload(reason: "unknown frame kind") }
+            _ = try reader.readUInt8()
+            let columnCount = Int(try reader.readUInt16())
+            guard columnCount == schema.columns.count else {
+                throw MalformedPayload(reason: "frame has \(columnCount) columns, table has \(schema.columns.count)")
+            }
+            let sequence = try reader.readUInt64()
+            let rows = Int(try reader.readUInt32())
+            let symbolCount = Int(try reader.readUInt32())
+            guard symbolCount <= rows || rows == 0, symbolCount <= reader.remaining / 2 else {
+                throw MalformedPayload(reason: "impossible symbol count")
+            }
+            var symbols: [String] = []
+            symbols.reserveCapacity(symbolCount)
+            for _ in 0..<symbolCount {
+                let name = try reader.readString()
+                guard Symbol.isValid(name) else { throw MalformedPayload(reason: "malformed symbol in frame") }
+                symbols.append(name)
+            }
+            let width = Int(try reader.readUInt8())
+            guard width == 2 || width == 4 else { throw MalformedPayload(reason: "bad symbol index width") }
+            let indexBytes = try reader.readBytes(rows * width)
+            var symbolIndex = [UInt32](repeating: 0, count: rows)
+            for row in 0..<rows {
+                let index =
+                    width == 2
+                    ? UInt32(UInt16(littleEndian: indexBytes.loadUnaligned(fromByteOffset: row * 2, as: UInt16.self)))
+                    : UInt32(littleEndian: indexBytes.loadUnaligned(fromByteOffset: row * 4, as: UInt32.self))
+                guard Int(index) < symbolCount else { throw MalformedPayload(reason: "symbol index out of range") }
+                symbolIndex[row] = index
+            }
+            var columns: [[Int64]] = []
+            columns.reserveCapacity(columnCount)
+            for spec in schema.columns {
+                let bytes = try reader.readBytes(rows * spec.type.walWidth)
+                var column = [Int64](repeating: 0, count: rows)
+                if spec.type.walWidth == 1 {
+                    for row in 0..<rows { column[row] = Int64(Int8(bitPattern: bytes[row])) }
+                } else {
+                    column.withUnsafeMutableBytes { $0.copyMemory(from: bytes) }
+                    #if _endian(big)
+                        for row in 0..<rows { column[row] = Int64(littleEndian: column[row]) }
+                    #endif
+                }
+                columns.append(column)
+            }
+            guard reader.remaining == 0 else { throw MalformedPayload(reason: "trailing bytes in frame") }
+            return DecodedFrame(sequence: sequence, batch: ColumnBatch(symbols: symbols, symbolIndex: symbolIndex, columns: columns))
+        } catch is ByteReader.OutOfBounds {
+            throw MalformedPayload(reason: "frame shorter than its contents")
+        } catch let error as MalformedPayload {
+            throw error
+        } catch {
+            throw MalformedPayload(reason: "\(error)")
+        }
+    }
+}

@@ -1,0 +1,183 @@
+import Dispatch
+import StrataCore
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Appends frames to the current WAL segment and makes them durable by the ``Durability`` policy.
+///
+/// Used under its table's lock (one writer at a time). The group-commit flusher runs on its own
+/// dispatch queue and shares only ``SyncState`` (behind a mutex) with the writer.
+final class WALWriter: @unchecked Sendable {
+    // @unchecked: `segments`, `current` and `currentNumber` are touched only by the table, under its lock;
+    // the flusher reads the current file through `syncState`, which is a Mutex.
+
+    struct Segment {
+        var number: UInt64
+        var path: String
+        /// Partitions that have rows in this segment.
+        var touched: Set<Int64>
+        /// Highest batch sequence in the segment.
+        var maxSequence: UInt64
+        var bytes: Int64
+    }
+
+    struct SyncState {
+        var file: FileDescriptor?
+        var dirty = false
+        var failure: StrataError?
+        var lastSync: Timestamp?
+    }
+
+    let directory: String
+    let durability: Durability
+    /// Roll over to a new segment past this size.
+    let segmentLimit: Int64
+    private(set) var segments: [Segment] = []
+    private var current: FileDescriptor?
+    private let syncState = Mutex(SyncState())
+    private var timer: (any DispatchSourceTimer)?
+
+    init(directory: String, durability: Durability, segmentLimit: Int64 = 256 << 20) {
+        self.directory = directory
+        self.durability = durability
+        self.segmentLimit = segmentLimit
+    }
+
+    /// Registers the segments found at recovery (already replayed), oldest first.
+    func adopt(_ recovered: [Segment]) { segments = recovered }
+
+    static func path(in directory: String, number: UInt64) -> String {
+        let digits = String(number)
+        return directory + "/" + String(repeating: "0", count: max(0, 16 - digits.count)) + digits + ".wal"
+    }
+
+    /// Starts a fresh segment after the last known one; starts the group-commit flusher.
+    func start() throws {
+        try openNewSegment()
+        if case .groupCommit(let milliseconds) = durability {
+            let queue = DispatchQueue(label: "strata.wal.flush")
+            let timer = DispatchSource.makeTimerSource(queue: queue)
+            let interval = DispatchTimeInterval.milliseconds(max(1, milliseconds))
+            timer.schedule(deadline: .now() + interval, repeating: interval, leeway: .milliseconds(1))
+            timer.setEventHandler { [weak self] in self?.syncIfDirty() }
+            timer.resume()
+            self.timer = timer
+        }
+    }
+
+    private func openNewSegment() throws {
+        if let current {
+            try current.sync()  // a later segment never becomes durable before an earlier one
+        }
+        let number = (segments.last?.number ?? 0) + 1
+        let path = WALWriter.path(in: directory, number: number)
+        let file = try FileDescriptor(path: path, flags: O_WRONLY | O_CREAT | O_TRUNC | O_APPEND)
+        try file.write(WALFormat.segmentHeader())
+        try file.sync()
+        try FileSystem.syncDirectory(directory)
+        segments.append(Segment(number: number, path: path, touched: [], maxSequence: 0, bytes: Int64(WALFormat.segmentHeaderSize)))
+        current = file
+        syncState.withLock { $0.file = file }
+    }
+
+    /// Appends one encoded frame and returns when it is as durable as the policy promises.
+    /// - Throws: ``StrataError`` `.io`; after a failed fsync every later append fails too, since
+    ///   what the kernel dropped cannot be known.
+    func append(frame: [UInt8], sequence: UInt64, touching partitions: some Sequence<Int64>) throws {
+        if let failure = syncState.withLock({ $0.failure }) { throw failure }
+        guard let file = current else { throw StrataError(.closed, "the WAL is closed", path: directory) }
+        do {
+            try file.write(frame)
+        } catch {
+            // Undo a partial write so that later frames are not stranded behind a torn one.
+            do { try file.truncate(to: segments[segments.count - 1].bytes) } catch {
+                syncState.withLock { $0.failure = StrataError(.io, "cannot undo a failed WAL write", path: file.path) }
+            }
+            throw error
+        }
+        var segment = segments[segments.count - 1]
+        segment.touched.formUnion(partitions)
+        segment.maxSequence = sequence
+        segment.bytes += Int64(frame.count)
+        segments[segments.count - 1] = segment
+        switch durability {
+        case .fsyncEachBatch:
+            do { try file.sync() } catch let error as StrataError {
+                syncState.withLock { $0.failure = error }
+                throw error
+            }
+            syncState.withLock { $0.lastSync = WallClock.now() }
+        case .groupCommit:
+            syncState.withLock { $0.dirty = true }
+        case .osBuffered:
+            break
+        }
+        if segment.bytes >= segmentLimit { try openNewSegment() }
+    }
+
+    /// Syncs now if anything was written since the last sync.
+    func syncIfDirty() {
+        let file: FileDescriptor? = syncState.withLock { state in
+            guard state.dirty, state.failure == nil else { return nil }
+            state.dirty = false
+            return state.file
+        }
+        guard let file else { return }
+        do {
+            try file.sync()
+            syncState.withLock { $0.lastSync = WallClock.now() }
+        } catch let error as StrataError {
+            syncState.withLock { $0.failure = error }
+        } catch {}
+    }
+
+    /// Syncs the current segment unconditionally.
+    func flush() throws {
+        if let failure = syncState.withLock({ $0.failure }) { throw failure }
+        guard let current else { return }
+        syncState.withLock { $0.dirty = false }
+        try current.sync()
+        syncState.withLock { $0.lastSync = WallClock.now() }
+    }
+
+    /// Closes the current segment and starts the next, so that the closed one can be deleted once
+    /// everything in it is sealed.
+    func rollOver() throws {
+        guard let last = segments.last, last.bytes > Int64(WALFormat.segmentHeaderSize) else { return }
+        try openNewSegment()
+    }
+
+    /// Deletes every closed segment for which `isObsolete` is true (all of its partitions sealed).
+    func removeSegments(where isObsolete: (Segment) -> Bool) throws {
+        var kept: [Segment] = []
+        var removedAny = false
+        for (i, segment) in segments.enumerated() {
+            if i < segments.count - 1 && isObsolete(segment) {
+                try FileSystem.remove(segment.path)
+                removedAny = true
+            } else {
+                kept.append(segment)
+            }
+        }
+        segments = kept
+        if removedAny { try FileSystem.syncDirectory(directory) }
+    }
+
+    var totalBytes: Int64 { segments.reduce(0) { $0 + $1.bytes } }
+    var lastSync: Timestamp? { syncState.withLock { $0.lastSync } }
+    var failure: StrataError? { syncState.withLock { $0.failure } }
+
+    /// Syncs and closes. Safe to call twice.
+    func close() throws {
+        timer?.cancel()
+        timer = nil
+        defer {
+            current = nil
+            syncState.withLock { $0.file = nil }
+        }
+        if current != nil && failure == nil { try flush() }
+    }
+}
