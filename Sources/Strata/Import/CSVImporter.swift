@@ -36,6 +36,12 @@ public enum CSVImporter {
     /// - Returns: the counts, the first few rejections, and the time taken.
     /// - Throws: ``StrataError`` from reading the file, writing the quarantine or appending (the rows
     ///   appended before the failure stay stored).
+    // Pre-specialised for the store's tables: the command calls this from generic code, and an
+    // unspecialised parse loop and `StrataTable.append` spend a large share of their time looking up
+    // generic metadata. `@_specialize` makes the generic entry dispatch to these copies at run time.
+    @_specialize(where Format == TradeCSVFormat, Table == StrataTable<Trade>)
+    @_specialize(where Format == AggregatedTradeCSVFormat, Table == StrataTable<AggregatedTrade>)
+    @_specialize(where Format == QuoteCSVFormat, Table == StrataTable<Quote>)
     public static func run<Format: CSVRecordFormat, Table: TimeSeriesStore<Format.Record>>(
         reader: sending CSVReader<Format>,
         into table: Table,

@@ -34,7 +34,7 @@ public final class CSVReader<Format: CSVRecordFormat> {
 
     var format: Format
     private let lines: CSVLineSource
-    private var splitter = CSVFieldSplitter()
+    private let splitter = CSVFieldSplitter()
     private var sawFirstLine = false
 
     /// Opens a CSV file.
@@ -78,37 +78,39 @@ public final class CSVReader<Format: CSVRecordFormat> {
         batch.records.reserveCapacity(maxRows)
         batch.lineNumbers.reserveCapacity(maxRows)
         let window = rules.timestampWindow()
+        let rules = rules
+        let lines = lines
+        let splitter = splitter
+        // Work on a local copy of the format (its symbol cache), written back at the end, so that
+        // the loop does not go through the class's storage (exclusivity checks, retains) per row.
+        var format = format
+        defer { self.format = format }
         var rows = 0
         while rows < maxRows, let line = try lines.nextLine() {
             if line.isEmpty || isBlank(line) { continue }
-            splitter.split(line)
             let lineNumber = lines.lineNumber
-            let outcome: ValidationError? = splitter.bounds.withUnsafeBufferPointer { bounds in
-                let row = CSVRow(bytes: line, bounds: bounds, lineNumber: lineNumber)
-                if !sawFirstLine {
-                    sawFirstLine = true
-                    if format.isHeader(row) {
-                        headerLine = lineNumber
-                        return nil
-                    }
-                }
-                do {
-                    let record = try format.decode(row)
-                    try format.validate(record, rules: rules, window: window)
-                    batch.records.append(record)
-                    batch.lineNumbers.append(lineNumber)
-                    return nil
-                } catch let error as ValidationError {
-                    return error
-                } catch {
-                    return ValidationError(field: "row", value: row.raw, rule: .malformed, detail: "\(error)")
+            let row = CSVRow(bytes: line, bounds: splitter.split(line), lineNumber: lineNumber)
+            if !sawFirstLine {
+                sawFirstLine = true
+                if format.isHeader(row) {
+                    headerLine = lineNumber
+                    continue
                 }
             }
-            if headerLine == lineNumber { continue }
             rows += 1
-            if let outcome {
-                batch.rejections.append(CSVRejection(line: lineNumber, raw: String(decoding: line, as: UTF8.self), error: outcome))
+            let failure: ValidationError
+            do {
+                let record = try format.decode(row)
+                try format.validate(record, rules: rules, window: window)
+                batch.records.append(record)
+                batch.lineNumbers.append(lineNumber)
+                continue
+            } catch let error as ValidationError {
+                failure = error
+            } catch {
+                failure = ValidationError(field: "row", value: row.raw, rule: .malformed, detail: "\(error)")
             }
+            batch.rejections.append(CSVRejection(line: lineNumber, raw: row.raw, error: failure))
         }
         rowsRead += rows
         batch.bytesRead = lines.bytesRead

@@ -31,7 +31,7 @@ public struct CSVRejection: Sendable, Hashable {
 }
 
 /// What one call of ``CSVReader/nextBatch(maxRows:)`` read.
-public struct CSVBatch<Record: TimeSeriesRecord>: Sendable {
+public struct CSVBatch<Record: TimeSeriesRecord>: Sendable, Hashable {
     /// The rows that decoded and validated, in input order.
     public var records: [Record]
     /// The 1-based input line of each record (parallel to ``records``).

@@ -60,6 +60,7 @@ public struct CSVRow {
     /// - Throws: ``ValidationError`` with rule `notANumber`, `notFinite`, `tooPrecise` or `overflow`.
     @inlinable public func decimal<D: FixedPointDecimal>(_ type: D.Type, at index: Int, field: String) throws -> D {
         let digits = self[index]
+        if let mantissa = CSVNumbers.parsePlainDecimal(digits, scale: D.scale) { return D(mantissa: mantissa) }
         switch D.parse(utf8: digits) {
         case .success(let value): return value
         case .failure(let failure):
@@ -97,35 +98,60 @@ public struct CSVRow {
     }
 }
 
-/// Splits lines into the field bounds of a ``CSVRow``.
-struct CSVFieldSplitter {
-    private(set) var bounds: [Int] = []
+/// Splits lines into the field bounds of a ``CSVRow``, into a buffer it owns and reuses.
+///
+/// A class so that the hot loop writes through one pointer: no array uniqueness checks, no
+/// copy-on-write, no reference counting per field.
+final class CSVFieldSplitter {
+    private var storage: UnsafeMutablePointer<Int>
+    private var capacity: Int
 
-    init() { bounds.reserveCapacity(64) }
+    init() {
+        capacity = 64
+        storage = .allocate(capacity: capacity)
+    }
+
+    deinit { storage.deallocate() }
 
     /// Splits `line` at commas, trimming blanks and one pair of quotes around each field.
-    mutating func split(_ line: UnsafeBufferPointer<UInt8>) {
-        bounds.removeAll(keepingCapacity: true)
+    /// - Returns: the bounds (two per field), valid until the next call.
+    func split(_ line: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<Int> {
+        guard let base = line.baseAddress else {
+            storage[0] = 0
+            storage[1] = 0
+            return UnsafeBufferPointer(start: storage, count: 2)
+        }
         let count = line.count
+        var written = 0
         var fieldStart = 0
         var index = 0
         while true {
-            if index == count || line[index] == 0x2C {
+            if index == count || base[index] == 0x2C {
                 var lower = fieldStart
                 var upper = index
-                while lower < upper, line[lower] == 0x20 || line[lower] == 0x09 { lower += 1 }
-                while upper > lower, line[upper - 1] == 0x20 || line[upper - 1] == 0x09 { upper -= 1 }
-                if upper - lower >= 2, line[lower] == 0x22, line[upper - 1] == 0x22 {
-                    lower += 1
-                    upper -= 1
+                while lower < upper, base[lower] == 0x20 || base[lower] == 0x09 { lower &+= 1 }
+                while upper > lower, base[upper &- 1] == 0x20 || base[upper &- 1] == 0x09 { upper &-= 1 }
+                if upper &- lower >= 2, base[lower] == 0x22, base[upper &- 1] == 0x22 {
+                    lower &+= 1
+                    upper &-= 1
                 }
-                bounds.append(lower)
-                bounds.append(upper)
-                if index == count { return }
-                fieldStart = index + 1
+                if written &+ 2 > capacity { grow() }
+                storage[written] = lower
+                storage[written &+ 1] = upper
+                written &+= 2
+                if index == count { return UnsafeBufferPointer(start: storage, count: written) }
+                fieldStart = index &+ 1
             }
-            index += 1
+            index &+= 1
         }
+    }
+
+    private func grow() {
+        let larger = UnsafeMutablePointer<Int>.allocate(capacity: capacity * 2)
+        larger.update(from: storage, count: capacity)
+        storage.deallocate()
+        storage = larger
+        capacity *= 2
     }
 }
 
@@ -143,18 +169,15 @@ public enum CSVNumbers {
             index = 1
             guard count > 1 else { return nil }
         }
-        // Up to 18 digits cannot overflow; check only beyond that.
-        if count - index <= 18 {
-            var value: Int64 = 0
-            while index < count {
-                let digit = bytes[index] &- 0x30
-                guard digit < 10 else { return nil }
-                value = value &* 10 &+ Int64(digit)
-                index += 1
-            }
-            return negative ? -value : value
-        }
+        // 18 digits cannot overflow: accumulate them unchecked, then check the rest.
+        let fastEnd = min(count, index &+ 18)
         var magnitude: UInt64 = 0
+        while index < fastEnd {
+            let digit = bytes[index] &- 0x30
+            guard digit < 10 else { return nil }
+            magnitude = magnitude &* 10 &+ UInt64(digit)
+            index &+= 1
+        }
         while index < count {
             let digit = bytes[index] &- 0x30
             guard digit < 10 else { return nil }
@@ -162,13 +185,57 @@ public enum CSVNumbers {
             let (sum, o2) = times10.addingReportingOverflow(UInt64(digit))
             if o1 || o2 { return nil }
             magnitude = sum
-            index += 1
+            index &+= 1
         }
         if negative {
             if magnitude > UInt64(Int64.max) + 1 { return nil }
             return magnitude == UInt64(Int64.max) + 1 ? Int64.min : -Int64(magnitude)
         }
         return magnitude > UInt64(Int64.max) ? nil : Int64(magnitude)
+    }
+
+    /// The fast path of decimal parsing: `digits[.digits]` with at most 10 integer digits and at most
+    /// `scale` fractional digits (what market-data files almost always hold), as a mantissa at
+    /// `scale`; `nil` for anything else (signs, exponents, more digits, errors), which the caller
+    /// hands to ``FixedPointDecimal/parse(utf8:)``. Within its domain it returns exactly what
+    /// `parse(utf8:)` returns, and it cannot overflow (10 + 8 digits < 2^63).
+    /// - Parameters:
+    ///   - bytes: the text.
+    ///   - scale: the number of fractional digits of the mantissa (at most 8).
+    /// - Returns: the mantissa, or `nil` to take the general path.
+    @inlinable
+    public static func parsePlainDecimal(_ bytes: UnsafeBufferPointer<UInt8>, scale: Int) -> Int64? {
+        guard scale <= 8, let base = bytes.baseAddress else { return nil }
+        let count = bytes.count
+        var index = 0
+        var value: Int64 = 0
+        while index < count {
+            let digit = base[index] &- 0x30
+            if digit >= 10 { break }
+            value = value &* 10 &+ Int64(digit)
+            index &+= 1
+        }
+        let integerDigits = index
+        guard integerDigits > 0, integerDigits <= 10 else { return nil }
+        var fractionDigits = 0
+        if index < count {
+            guard base[index] == 0x2E else { return nil }  // .
+            index &+= 1
+            while index < count {
+                let digit = base[index] &- 0x30
+                guard digit < 10 else { return nil }
+                value = value &* 10 &+ Int64(digit)
+                fractionDigits &+= 1
+                index &+= 1
+            }
+            guard fractionDigits > 0, fractionDigits <= scale else { return nil }
+        }
+        var remaining = scale &- fractionDigits
+        while remaining > 0 {
+            value = value &* 10
+            remaining &-= 1
+        }
+        return value
     }
 
     /// The error for bytes that ``parseInt64(_:)`` refused: `overflow` for a long run of digits,

@@ -94,7 +94,9 @@ public struct QuoteCSVFormat: CSVRecordFormat {
 
     /// The quote's fields in this layout: `ts_ns`, `symbol`, then four per level up to the deeper
     /// side (at least one level), empty strings where a side has no level.
-    /// - Parameter record: the quote.
+    /// - Parameters:
+    ///   - record: the quote.
+    ///   - levels: how many levels to print (default: the deeper side's depth, at least 1).
     /// - Returns: `2 + 4 × L` fields.
     public static func fields(of record: Quote, levels: Int? = nil) -> [String] {
         let depth = levels ?? max(1, record.bids.count, record.asks.count)
