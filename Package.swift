@@ -27,7 +27,9 @@ let package = Package(
     ],
     targets: [
         .target(name: "StrataCore", swiftSettings: strictSettings),
-        .target(name: "StrataEngine", dependencies: ["StrataCore"], swiftSettings: strictSettings),
+        // Our own C: the SSE4.2 CRC-32C instruction, which Swift cannot reach directly.
+        .target(name: "CStrataSupport"),
+        .target(name: "StrataEngine", dependencies: ["StrataCore", "CStrataSupport"], swiftSettings: strictSettings),
         .target(name: "Strata", dependencies: ["StrataCore", "StrataEngine"], swiftSettings: strictSettings),
         .executableTarget(
             name: "strata",

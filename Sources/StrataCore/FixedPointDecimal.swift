@@ -10,8 +10,9 @@
 ///   (`1.0000000000` is fine); otherwise ``ValidationError/Rule/tooPrecise`` — never rounded.
 /// - `NaN`, `Infinity`, `inf` are ``ValidationError/Rule/notFinite``; anything else that is not
 ///   `[+-]digits[.digits][e[+-]digits]` is ``ValidationError/Rule/notANumber``.
-/// - The magnitude is limited to `Int64.max / 10^scale` (≈ 92 billion at scale 8); beyond it,
-///   ``ValidationError/Rule/overflow``.
+/// - The mantissa must fit in `Int64` (≈ ±92 billion at scale 8, `Int64.min` included so that every
+///   value prints and parses back); beyond it, ``ValidationError/Rule/overflow``. Text that is
+///   both too large and too precise is ``ValidationError/Rule/tooPrecise``.
 public protocol FixedPointDecimal: Sendable, Hashable, Comparable, CustomStringConvertible, Codable {
     /// The number of fractional digits.
     static var scale: Int { get }
@@ -70,12 +71,20 @@ extension FixedPointDecimal {
     /// An exact value `units × 10^-exponent`, rescaled to this type's scale; `nil` if it would
     /// have to be rounded or overflows. `Price(units: 1674100, exponent: 4)` is 167.41.
     public init?(units: Int64, exponent: Int) {
+        guard units != 0 else {
+            self.init(mantissa: 0)
+            return
+        }
         if exponent <= Self.scale {
+            // Any non-zero `units` × 10^19 or more overflows Int64.
+            guard exponent >= Self.scale - 18 else { return nil }
             let (m, overflow) = units.multipliedReportingOverflow(by: tenPowers[Self.scale - exponent])
             if overflow { return nil }
             self.init(mantissa: m)
         } else {
-            let divisor = exponent - Self.scale <= 18 ? tenPowers[exponent - Self.scale] : Int64.max
+            // |units| < 10^19, so no non-zero `units` is a multiple of 10^19 or more.
+            guard exponent - Self.scale <= 18 else { return nil }
+            let divisor = tenPowers[exponent - Self.scale]
             guard units % divisor == 0 else { return nil }
             self.init(mantissa: units / divisor)
         }
@@ -154,6 +163,8 @@ public enum DecimalParser {
         }
         // Significant digits accumulate in `accumulator`; zeros are held back in `pendingZeros` and
         // only multiplied in when a non-zero digit follows, so long runs of trailing zeros never overflow.
+        // Once the accumulator overflows it keeps its last (non-zero) value and only `pendingZeros`
+        // is tracked, so that the position of the last non-zero digit is still known.
         var accumulator: UInt64 = 0
         var pendingZeros = 0
         var digitCount = 0
@@ -168,16 +179,18 @@ public enum DecimalParser {
                 if seenPoint { fractionDigits += 1 }
                 if digit == 0 {
                     if accumulator != 0 { pendingZeros += 1 }
-                } else if !overflowed {
-                    var value = accumulator
-                    for _ in 0...pendingZeros {
-                        let (times10, o) = value.multipliedReportingOverflow(by: 10)
-                        if o { overflowed = true; break }
-                        value = times10
+                } else {
+                    if !overflowed {
+                        var value = accumulator
+                        for _ in 0...pendingZeros where !overflowed {
+                            let (times10, o) = value.multipliedReportingOverflow(by: 10)
+                            overflowed = o
+                            value = times10
+                        }
+                        let (sum, o) = value.addingReportingOverflow(UInt64(digit))
+                        overflowed = overflowed || o
+                        if !overflowed { accumulator = sum }
                     }
-                    let (sum, o) = value.addingReportingOverflow(UInt64(digit))
-                    if o { overflowed = true }
-                    accumulator = sum
                     pendingZeros = 0
                 }
             } else if byte == 0x2E, !seenPoint {  // .
@@ -208,15 +221,17 @@ public enum DecimalParser {
             if exponentNegative { exponent = -exponent }
         }
         if index != count { return .failure(.notANumber) }
-        if accumulator == 0 { return .success(0) }
-        if overflowed { return .failure(.overflow) }
+        if accumulator == 0 { return .success(0) }  // only all-zero digits leave it at zero
         // value = accumulator × 10^(pendingZeros + exponent - fractionDigits); the mantissa is that × 10^scale.
+        // A non-zero digit below the scale makes the text too precise, however large it also is.
         let shift = pendingZeros + exponent - fractionDigits + scale
         if shift < 0 { return .failure(.tooPrecise) }  // accumulator has no trailing zeros to give
-        if shift > 18 { return .failure(.overflow) }
+        if overflowed || shift > 18 { return .failure(.overflow) }
         let (scaled, o) = accumulator.multipliedReportingOverflow(by: UInt64(tenPowers[shift]))
-        if o || scaled > UInt64(Int64.max) { return .failure(.overflow) }
-        return .success(negative ? -Int64(scaled) : Int64(scaled))
+        // The magnitude of Int64.min is one more than Int64.max: negative texts may reach it.
+        let limit = negative ? Int64.min.magnitude : Int64.max.magnitude
+        if o || scaled > limit { return .failure(.overflow) }
+        return .success(negative ? Int64(bitPattern: 0 &- scaled) : Int64(scaled))
     }
 
     private static func isNonFinite(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Bool {

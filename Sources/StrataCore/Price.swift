@@ -46,7 +46,8 @@ public struct Notional: Sendable, Hashable, Comparable, CustomStringConvertible 
     public static let zero = Notional(mantissa: 0)
     public static func < (lhs: Notional, rhs: Notional) -> Bool { lhs.mantissa < rhs.mantissa }
 
-    /// The sum, or ``StrataError/Code/overflow`` (after ~10^21 maximal trades).
+    /// The sum, or ``StrataError/Code/overflow`` beyond ±1.7 × 10^22 (Int128 at scale 16: two products
+    /// of maximal mantissas already reach it, realistic trading days never do).
     public func adding(_ other: Notional) throws -> Notional {
         let (sum, overflow) = mantissa.addingReportingOverflow(other.mantissa)
         if overflow { throw StrataError(.overflow, "notional sum overflows Int128") }

@@ -135,11 +135,11 @@ extension Timestamp {
         guard let year = number(4), expect("-"), let month = number(2), expect("-"), let day = number(2),
             (1...12).contains(month), day >= 1, day <= daysIn(month: month, year: year)
         else { return nil }
-        // Only 1677…2262 fit in Int64 nanoseconds; the checked arithmetic below catches the edges.
+        // Only 1677…2262 fit in Int64 nanoseconds; the Int128 sum at the end catches the edges. (The
+        // start of the first and of the day after the last day do not fit, yet times inside them do.)
         guard year >= 1677, year <= 2262 else { return nil }
-        let dayStart = days(year: year, month: month, day: day).multipliedReportingOverflow(by: nanosecondsPerDay)
-        guard !dayStart.overflow else { return nil }
-        if cursor == bytes.count { return Timestamp(nanoseconds: dayStart.partialValue) }
+        let dayStart = Int128(days(year: year, month: month, day: day)) * Int128(nanosecondsPerDay)
+        if cursor == bytes.count { return Int64(exactly: dayStart).map(Timestamp.init(nanoseconds:)) }
         guard expect("T") || expect(" ") || expect("t") else { return nil }
         guard let hour = number(2), hour < 24, expect(":"), let minute = number(2), minute < 60 else { return nil }
         var second: Int64 = 0
@@ -179,8 +179,7 @@ extension Timestamp {
         }
         guard cursor == bytes.count else { return nil }
         let timeOfDay = ((hour * 60 + minute) * 60 + second) * nanosecondsPerSecond + fraction - offsetNanos
-        let total = dayStart.partialValue.addingReportingOverflow(timeOfDay)
-        return total.overflow ? nil : Timestamp(nanoseconds: total.partialValue)
+        return Int64(exactly: dayStart + Int128(timeOfDay)).map(Timestamp.init(nanoseconds:))
     }
 
     static func daysIn(month: Int64, year: Int64) -> Int64 {

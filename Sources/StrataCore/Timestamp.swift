@@ -56,9 +56,11 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringCo
         return Timestamp(nanoseconds: sum)
     }
 
-    /// The start of the UTC bucket of width `width` nanoseconds that contains this timestamp.
+    /// The start of the UTC bucket of width `width` nanoseconds that contains this timestamp, or
+    /// ``min`` when that start lies before the representable range (the first bucket is cut short).
     public func floor(toMultipleOf width: Int64) -> Timestamp {
-        Timestamp(nanoseconds: Timestamp.floorDiv(nanoseconds, width) &* width)
+        let (start, overflow) = Timestamp.floorDiv(nanoseconds, width).multipliedReportingOverflow(by: width)
+        return overflow ? .min : Timestamp(nanoseconds: start)
     }
 
     public static let nanosecondsPerSecond: Int64 = 1_000_000_000

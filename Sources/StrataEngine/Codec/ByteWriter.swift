@@ -33,6 +33,21 @@ public struct ByteWriter: Sendable {
         #endif
     }
 
+    /// Appends each value truncated to `T`, little-endian (bulk: one resize, no per-value append).
+    public mutating func write<Source: BinaryInteger, T: FixedWidthInteger & UnsignedInteger>(narrowing values: [Source], as _: T.Type) {
+        let start = bytes.count
+        let width = MemoryLayout<T>.size
+        bytes.append(contentsOf: repeatElement(0, count: values.count * width))
+        bytes.withUnsafeMutableBytes { raw in
+            for (i, value) in values.enumerated() {
+                raw.storeBytes(of: T(truncatingIfNeeded: value).littleEndian, toByteOffset: start + i * width, as: T.self)
+            }
+        }
+    }
+
+    /// Appends the little-endian bytes of `values`.
+    public mutating func write(uint32s values: [UInt32]) { write(narrowing: values, as: UInt32.self) }
+
     /// Overwrites 4 bytes at `offset` (for back-patched lengths and checksums).
     public mutating func patch(_ value: UInt32, at offset: Int) {
         for i in 0..<4 { bytes[offset + i] = UInt8(truncatingIfNeeded: value >> (8 * UInt32(i))) }

@@ -91,13 +91,14 @@ struct SymbolSlice: Sendable {
         }.map(\.element)
         let firstNew = batch.columns[ts][incoming[0]]
         let start = SymbolSlice.upperBound(columns[ts], firstNew)  // after existing rows with equal time
-        let tailCount = count - start
+        let storedCount = count
+        let tailCount = storedCount - start
         var order: [(fromBatch: Bool, index: Int)] = []
         order.reserveCapacity(tailCount + incoming.count)
         var i = start
         var j = 0
-        while i < count || j < incoming.count {
-            if j == incoming.count || (i < count && columns[ts][i] <= batch.columns[ts][incoming[j]]) {
+        while i < storedCount || j < incoming.count {
+            if j == incoming.count || (i < storedCount && columns[ts][i] <= batch.columns[ts][incoming[j]]) {
                 order.append((false, i))
                 i += 1
             } else {
@@ -111,7 +112,7 @@ struct SymbolSlice: Sendable {
             for entry in order {
                 merged.append(entry.fromBatch ? batch.columns[c][entry.index] : columns[c][entry.index])
             }
-            columns[c].replaceSubrange(start..<count + 0, with: merged)
+            columns[c].replaceSubrange(start..<storedCount, with: merged)
         }
     }
 

@@ -15,13 +15,14 @@ struct Applier {
         let globalIDs = batch.symbols.map { state.symbolID($0) }
         let times = batch.columns[ts]
         // Group rows by (partition, symbol), keeping arrival order inside a group.
-        let firstPartition = schema.partition(of: times[0])
-        var singlePartition = true
+        var oldest = times[0]
         var newest = times[0]
         for t in times {
             if t > newest { newest = t }
-            if singlePartition && schema.partition(of: t) != firstPartition { singlePartition = false }
+            if t < oldest { oldest = t }
         }
+        let firstPartition = schema.partition(of: oldest)
+        let singlePartition = firstPartition == schema.partition(of: newest)
         var groups: [(partition: Int64, symbol: UInt32, rows: [Int])] = []
         if singlePartition {
             var counts = [Int](repeating: 0, count: batch.symbols.count)

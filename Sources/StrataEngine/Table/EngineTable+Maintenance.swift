@@ -16,11 +16,14 @@ extension EngineTable {
     }
 
     func needsSealing(_ state: borrowing State) -> Bool {
-        guard let newest = state.newest, let oldestOpen = state.openPartitions.min() else {
-            return state.partitions.values.contains { $0.phase == .sealed && $0.overlay.rowCount >= Self.lateRowsCompactionThreshold }
+        if let newest = state.newest, let oldestOpen = state.openPartitions.min() {
+            let (deadline, overflow) = end(of: oldestOpen).addingReportingOverflow(sealGrace)
+            if !overflow && deadline <= newest { return true }
         }
-        let (deadline, overflow) = end(of: oldestOpen).addingReportingOverflow(sealGrace)
-        return !overflow && deadline <= newest
+        // Late data waiting for sealed partitions: only when there is a lot of it.
+        return state.partitions.values.contains {
+            $0.hasPendingLateData && $0.overlay.rowCount + $0.pendingDuplicates >= Self.lateRowsCompactionThreshold
+        }
     }
 
     func scheduleMaintenance() {
@@ -95,12 +98,11 @@ extension EngineTable {
                 else { continue }
                 partition.phase = .sealing
                 seals.append(SealJob(partition: index, snapshot: memory, sequence: state.sequence, duplicates: partition.pendingDuplicates))
-                partition.pendingDuplicates = 0
                 state.partitions[index] = partition
                 state.openPartitions.remove(index)
             }
-            for (index, var partition) in state.partitions where partition.phase == .sealed && !partition.overlay.isEmpty {
-                guard compactAll || partition.overlay.rowCount >= Self.lateRowsCompactionThreshold,
+            for (index, var partition) in state.partitions where partition.hasPendingLateData {
+                guard compactAll || partition.overlay.rowCount + partition.pendingDuplicates >= Self.lateRowsCompactionThreshold,
                     let file = partition.sealedFile
                 else { continue }
                 partition.phase = .compacting
@@ -108,7 +110,6 @@ extension EngineTable {
                 partition.overlay = MemoryPartition(columnCount: schema.columns.count)
                 compactions.append(
                     CompactJob(partition: index, file: file, late: partition.frozen!, sequence: state.sequence, duplicates: partition.pendingDuplicates))
-                partition.pendingDuplicates = 0
                 state.partitions[index] = partition
             }
             return (seals, compactions, state.symbolNames)
@@ -128,6 +129,7 @@ extension EngineTable {
                     guard var partition = state.partitions[job.partition] else { return }
                     partition.base = .sealed(file)
                     partition.phase = .sealed
+                    partition.pendingDuplicates -= job.duplicates  // now counted by the file
                     state.partitions[job.partition] = partition
                 }
                 report.sealed.append(start)
@@ -142,7 +144,6 @@ extension EngineTable {
                     partition.base = .memory(memory)
                     partition.overlay = MemoryPartition(columnCount: schema.columns.count)
                     partition.phase = .open
-                    partition.pendingDuplicates += job.duplicates
                     state.partitions[job.partition] = partition
                     state.openPartitions.insert(job.partition)
                 }
@@ -176,6 +177,7 @@ extension EngineTable {
                     partition.frozen = nil
                     partition.phase = .sealed
                     partition.sealedKeys = [:]
+                    partition.pendingDuplicates -= job.duplicates
                     state.partitions[job.partition] = partition
                 }
                 try FileSystem.remove(job.file.path)
@@ -190,7 +192,6 @@ extension EngineTable {
                     partition.overlay = late
                     partition.frozen = nil
                     partition.phase = .sealed
-                    partition.pendingDuplicates += job.duplicates
                     state.partitions[job.partition] = partition
                 }
             }

@@ -137,15 +137,11 @@ public final class EngineTable: Sendable {
     }
 
     func touchedPartitions(_ batch: ColumnBatch) -> [Int64] {
-        var partitions: [Int64] = []
-        var last: Int64? = nil
-        for t in batch.columns[schema.timestampIndex] {
-            let p = schema.partition(of: t)
-            if p != last {
-                if !partitions.contains(p) { partitions.append(p) }
-                last = p
-            }
-        }
-        return partitions
+        let times = batch.columns[schema.timestampIndex]
+        guard let low = times.min(), let high = times.max() else { return [] }
+        let first = schema.partition(of: low)
+        let last = schema.partition(of: high)
+        if first == last { return [first] }  // the common case: no division per row
+        return Array(Set(times.map { schema.partition(of: $0) })).sorted()
     }
 }

@@ -54,8 +54,12 @@ struct PartitionState: Sendable {
         return nil
     }
 
-    /// True when every row of the partition is in its sealed file (nothing pending in memory).
-    var isClean: Bool { phase == .sealed && frozen == nil && overlay.isEmpty }
+    /// True when everything the WAL says about the partition is in its sealed file: no rows and
+    /// no duplicate counts pending in memory.
+    var isClean: Bool { phase == .sealed && frozen == nil && overlay.isEmpty && pendingDuplicates == 0 }
+
+    /// Late rows or duplicate counts wait in memory for compaction into a new generation.
+    var hasPendingLateData: Bool { phase == .sealed && (!overlay.isEmpty || pendingDuplicates > 0) }
 
     var memoryRows: Int {
         var rows = overlay.rowCount + (frozen?.rowCount ?? 0)

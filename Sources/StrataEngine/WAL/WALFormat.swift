@@ -50,13 +50,13 @@ enum WALFormat {
         let wide = batch.symbols.count > Int(UInt16.max)
         writer.write(UInt8(wide ? 4 : 2))
         if wide {
-            for index in batch.symbolIndex { writer.write(index) }
+            writer.write(uint32s: batch.symbolIndex)
         } else {
-            for index in batch.symbolIndex { writer.write(UInt16(truncatingIfNeeded: index)) }
+            writer.write(narrowing: batch.symbolIndex, as: UInt16.self)
         }
         for (c, spec) in schema.columns.enumerated() {
             if spec.type.walWidth == 1 {
-                for value in batch.columns[c] { writer.write(UInt8(truncatingIfNeeded: value)) }
+                writer.write(narrowing: batch.columns[c], as: UInt8.self)
             } else {
                 batch.columns[c].withUnsafeBufferPointer { writer.write(int64s: $0) }
             }

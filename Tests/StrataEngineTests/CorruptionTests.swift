@@ -1,0 +1,160 @@
+import Foundation
+import StrataCore
+import Testing
+
+@testable import StrataEngine
+
+/// Damaged files: a torn WAL tail, flipped bytes in the WAL, flipped bytes in a sealed file.
+@Suite struct CorruptionTests {
+    /// Appends `batches` batches of 10 rows (ids 10b…10b+9) one per partition-ish, closes.
+    func populate(_ dir: String, batches: Int, firstID: Int64 = 0) throws -> [[TestRow]] {
+        let table = try EngineTable(directory: dir, schema: testSchema(), durability: .fsyncEachBatch)
+        var written: [[TestRow]] = []
+        for b in 0..<batches {
+            let rows = (0..<10).map { i -> TestRow in
+                let id = firstID + Int64(b * 10 + i)
+                return TestRow(symbol: i % 2 == 0 ? "AAA" : "BBB", ts: id * 7, id: id, value: id * 100, flag: i % 3 == 0)
+            }
+            try table.append(makeBatch(rows))
+            written.append(rows)
+        }
+        try table.close()
+        return written
+    }
+
+    func allRows(_ table: EngineTable) throws -> [TestRow] {
+        try ["AAA", "BBB"].flatMap { rows(try table.range(symbol: $0, from: .min, to: .max), symbol: $0) }.sorted()
+    }
+
+    func walSegments(_ dir: String) throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: dir + "/wal").filter { $0.hasSuffix(".wal") }.sorted().map { dir + "/wal/" + $0 }
+    }
+
+    @Test(arguments: [1, 5, 11, 40, 200])
+    func tornWALTailIsCutAndReported(cut: Int) throws {
+        let directory = TemporaryDirectory()
+        defer { directory.cleanup() }
+        let written = try populate(directory.path, batches: 20)
+        // Tear the last frame: drop `cut` bytes from the end of the segment that holds the data.
+        let segment = try walSegments(directory.path).first { FileSystem.fileSize($0) > 16 }!
+        let size = FileSystem.fileSize(segment)
+        let handle = try FileDescriptor(path: segment, flags: O_WRONLY)
+        try handle.truncate(to: size - Int64(cut))
+        let table = try EngineTable(directory: directory.path, schema: testSchema(), durability: .fsyncEachBatch)
+        defer { try? table.close() }
+        #expect(table.recovery.truncationReason != nil)
+        #expect(table.recovery.bytesTruncated > 0)
+        // Every batch but the torn last one is there, exactly once.
+        #expect(try allRows(table) == written.dropLast().flatMap { $0 }.sorted())
+        // The cut bytes are kept for inspection.
+        let kept = try FileManager.default.contentsOfDirectory(atPath: directory.path + "/corrupt")
+        #expect(kept.contains { $0.contains(".tail.") })
+        // And the table keeps working: the next append lands after the cut.
+        let more = (0..<3).map { TestRow(symbol: "AAA", ts: 10_000 + Int64($0), id: 9_000 + Int64($0), value: 1, flag: false) }
+        try table.append(makeBatch(more))
+        try table.close()
+        let reopened = try EngineTable(directory: directory.path, schema: testSchema(), durability: .fsyncEachBatch)
+        defer { try? reopened.close() }
+        #expect(reopened.recovery.truncationReason == nil)
+        #expect(try allRows(reopened) == (written.dropLast().flatMap { $0 } + more).sorted())
+    }
+
+    @Test(arguments: [0, 3, 8, 12, 19])
+    func flippedByteInWALStopsReplayThere(frameIndex: Int) throws {
+        let directory = TemporaryDirectory()
+        defer { directory.cleanup() }
+        let written = try populate(directory.path, batches: 20)
+        let segment = try walSegments(directory.path).first { FileSystem.fileSize($0) > 16 }!
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: segment))
+        // Walk the frames to find the start of frame `frameIndex` (or a byte beyond the last).
+        var offset = 16
+        var frame = 0
+        while frame < frameIndex && offset < bytes.count {
+            let length = Int(bytes[offset + 4]) | Int(bytes[offset + 5]) << 8 | Int(bytes[offset + 6]) << 16 | Int(bytes[offset + 7]) << 24
+            offset += 12 + length
+            frame += 1
+        }
+        let damagedFrame = min(frameIndex, 20)
+        guard offset < bytes.count else { return }
+        bytes[offset + 30] ^= 0x5A  // inside the payload
+        try bytes.write(to: URL(fileURLWithPath: segment))
+        let table = try EngineTable(directory: directory.path, schema: testSchema(), durability: .fsyncEachBatch)
+        defer { try? table.close() }
+        #expect(table.recovery.truncationReason?.contains("checksum") == true)
+        #expect(try allRows(table) == written.prefix(damagedFrame).flatMap { $0 }.sorted())
+    }
+
+    @Test func flippedByteInSealedFileIsAnErrorNamingTheFile() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.cleanup() }
+        // Two partitions (ts 0…999 and 1000…1999): damage one, the other stays readable.
+        let table = try EngineTable(directory: directory.path, schema: testSchema(), durability: .fsyncEachBatch)
+        let early = (0..<50).map { TestRow(symbol: "AAA", ts: Int64($0) * 10, id: Int64($0), value: 5, flag: false) }
+        let late = (0..<50).map { TestRow(symbol: "AAA", ts: 1_000 + Int64($0) * 10, id: 100 + Int64($0), value: 6, flag: true) }
+        try table.append(makeBatch(early + late))
+        let report = table.compact(now: Timestamp(nanoseconds: 10_000))
+        #expect(report.errors.isEmpty && report.sealed.count == 2)
+        try table.close()
+        let file = directory.path + "/partitions/p0.g1.col"
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: file))
+        bytes[40] ^= 0xFF  // inside the first block
+        try bytes.write(to: URL(fileURLWithPath: file))
+
+        let reopened = try EngineTable(directory: directory.path, schema: testSchema(), durability: .fsyncEachBatch)
+        defer { try? reopened.close() }
+        #expect(throws: StrataError.self) { try reopened.range(symbol: "AAA", from: 0, to: 1_000) }
+        do {
+            _ = try reopened.range(symbol: "AAA", from: 0, to: 1_000)
+        } catch let error as StrataError {
+            #expect(error.code == .corruptFile)
+            #expect(error.path == file)
+            #expect(error.message.contains("checksum"))
+        }
+        // The other partition is intact.
+        #expect(rows(try reopened.range(symbol: "AAA", from: 1_000, to: 2_000), symbol: "AAA") == late)
+        #expect(rows(try reopened.latest(symbol: "AAA", limit: 10), symbol: "AAA") == Array(late.suffix(10).reversed()))
+    }
+
+    @Test func damagedFooterMarksPartitionDamagedAndStoreStillOpens() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.cleanup() }
+        let table = try EngineTable(directory: directory.path, schema: testSchema(), durability: .fsyncEachBatch)
+        let early = (0..<50).map { TestRow(symbol: "AAA", ts: Int64($0) * 10, id: Int64($0), value: 5, flag: false) }
+        let late = (0..<50).map { TestRow(symbol: "AAA", ts: 1_000 + Int64($0) * 10, id: 100 + Int64($0), value: 6, flag: true) }
+        try table.append(makeBatch(early + late))
+        _ = table.compact(now: Timestamp(nanoseconds: 10_000))
+        try table.close()
+        let file = directory.path + "/partitions/p0.g1.col"
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: file))
+        bytes[bytes.count - 30] ^= 0x01  // in the footer
+        try bytes.write(to: URL(fileURLWithPath: file))
+
+        let reopened = try EngineTable(directory: directory.path, schema: testSchema(), durability: .fsyncEachBatch)
+        defer { try? reopened.close() }
+        #expect(reopened.recovery.damagedFiles.count == 1)
+        #expect(reopened.recovery.damagedFiles.first?.path == file)
+        #expect(reopened.health.damagedPartitions == 1)
+        #expect(throws: StrataError.self) { try reopened.range(symbol: "AAA", from: 0, to: 500) }
+        #expect(rows(try reopened.range(symbol: "AAA", from: 1_000, to: 2_000), symbol: "AAA") == late)
+        // Writes into the damaged partition are kept (overlay + WAL), not dropped.
+        try reopened.append(makeBatch([TestRow(symbol: "AAA", ts: 5, id: 999, value: 1, flag: false)]))
+        #expect(reopened.stats().rows == 51)
+        #expect(FileManager.default.fileExists(atPath: file), "a damaged file is never deleted")
+    }
+
+    @Test func truncatedSealedFileIsReported() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.cleanup() }
+        _ = try populate(directory.path, batches: 5)
+        let table = try EngineTable(directory: directory.path, schema: testSchema(), durability: .fsyncEachBatch)
+        _ = table.compact(now: Timestamp(nanoseconds: 1_000_000))
+        try table.close()
+        let file = directory.path + "/partitions/p0.g1.col"
+        let handle = try FileDescriptor(path: file, flags: O_WRONLY)
+        try handle.truncate(to: FileSystem.fileSize(file) / 2)
+        let reopened = try EngineTable(directory: directory.path, schema: testSchema(), durability: .fsyncEachBatch)
+        defer { try? reopened.close() }
+        #expect(reopened.recovery.damagedFiles.first?.code == .corruptFile)
+        #expect(reopened.recovery.damagedFiles.first?.description.contains("p0.g1.col") == true)
+    }
+}

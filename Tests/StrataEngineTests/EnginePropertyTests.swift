@@ -1,0 +1,138 @@
+import StrataCore
+import Testing
+
+@testable import StrataEngine
+
+/// The reference model: what a correct table answers, written as plainly as possible.
+/// Rows of a symbol ordered by time, ties in arrival order; a row whose (symbol, partition, id)
+/// was stored before is a duplicate.
+struct ReferenceTable {
+    let partitionDuration: Int64
+    var rows: [String: [TestRow]] = [:]
+    var keys: Set<String> = []
+    var duplicates = 0
+
+    mutating func append(_ batch: [TestRow]) -> (stored: Int, duplicates: Int) {
+        var stored = 0
+        var dups = 0
+        for row in batch {
+            let partition = row.ts >= 0 ? row.ts / partitionDuration : (row.ts - partitionDuration + 1) / partitionDuration
+            let key = "\(row.symbol)|\(partition)|\(row.id)"
+            if keys.contains(key) {
+                dups += 1
+                continue
+            }
+            keys.insert(key)
+            var list = rows[row.symbol, default: []]
+            // Insert after every row with ts <= row.ts (stable by arrival).
+            let position = list.lastIndex { $0.ts <= row.ts }.map { $0 + 1 } ?? 0
+            list.insert(row, at: position)
+            rows[row.symbol] = list
+            stored += 1
+        }
+        duplicates += dups
+        return (stored, dups)
+    }
+
+    func range(_ symbol: String, _ from: Int64, _ to: Int64) -> [TestRow] {
+        (rows[symbol] ?? []).filter { $0.ts >= from && $0.ts < to }
+    }
+
+    func latest(_ symbol: String, _ limit: Int) -> [TestRow] {
+        Array((rows[symbol] ?? []).suffix(limit).reversed())
+    }
+
+    var count: Int { rows.values.reduce(0) { $0 + $1.count } }
+}
+
+@Suite struct EnginePropertyTests {
+    static let symbols = ["AAA", "BBB", "CCC", "DDD"]
+
+    /// Random appends (in order, late into open and sealed partitions, duplicates, across many
+    /// partition boundaries), seals, compactions, reopenings, and queries: every answer must
+    /// equal the reference model's.
+    @Test(arguments: [1, 2, 3, 4, 5, 6, 7, 8] as [UInt64])
+    func matchesReferenceModel(seed: UInt64) throws {
+        var random = SeededRandom(seed: seed)
+        let directory = TemporaryDirectory("strata-prop")
+        defer { directory.cleanup() }
+        let schema = testSchema(partitionDuration: 1_000)
+        var table = try EngineTable(directory: directory.path, schema: schema, durability: .osBuffered, sealGrace: 500)
+        var model = ReferenceTable(partitionDuration: 1_000)
+        var clock: Int64 = 0
+        var nextID: Int64 = 0
+        var history: [TestRow] = []
+
+        for step in 0..<120 {
+            let action = Int.random(in: 0..<100, using: &random)
+            switch action {
+            case 0..<70:
+                // A batch: mostly advancing time, some late rows, some duplicates.
+                var batch: [TestRow] = []
+                for _ in 0..<Int.random(in: 1...60, using: &random) {
+                    let kind = Int.random(in: 0..<100, using: &random)
+                    if kind < 10, let old = history.randomElement(using: &random) {
+                        batch.append(old)  // an exact re-send
+                    } else {
+                        var ts: Int64
+                        if kind < 25 {
+                            ts = max(0, clock - Int64.random(in: 0...3_000, using: &random))  // late, maybe into sealed partitions
+                        } else {
+                            clock += Int64.random(in: 0...40, using: &random)
+                            ts = clock
+                        }
+                        if Int.random(in: 0..<50, using: &random) == 0 { ts = clock }  // equal timestamps
+                        nextID += Int64.random(in: 1...3, using: &random)
+                        let id = Int.random(in: 0..<20, using: &random) == 0 ? nextID - 10 : nextID  // out-of-order ids
+                        batch.append(
+                            TestRow(
+                                symbol: Self.symbols.randomElement(using: &random)!, ts: ts, id: id,
+                                value: Int64.random(in: -1_000_000...1_000_000, using: &random), flag: Bool.random(using: &random)))
+                    }
+                }
+                let expected = model.append(batch)
+                let report = try table.append(makeBatch(batch))
+                #expect(report.stored == expected.stored && report.duplicates == expected.duplicates, "seed \(seed) step \(step)")
+                history.append(contentsOf: batch)
+            case 70..<78:
+                let report = table.compact(now: Timestamp(nanoseconds: Int64.random(in: 0...clock, using: &random)))
+                #expect(report.errors.isEmpty, "seed \(seed) step \(step): \(report)")
+            case 78..<84:
+                try table.close()
+                table = try EngineTable(directory: directory.path, schema: schema, durability: .osBuffered, sealGrace: 500)
+                #expect(table.recovery.truncationReason == nil, "seed \(seed) step \(step)")
+            default:
+                break
+            }
+            // Queries after every step.
+            for symbol in Self.symbols {
+                let from = Int64.random(in: -100...(clock + 100), using: &random)
+                let to = from + Int64.random(in: 0...3_000, using: &random)
+                let got = rows(try table.range(symbol: symbol, from: from, to: to), symbol: symbol)
+                #expect(got == model.range(symbol, from, to), "range seed \(seed) step \(step) \(symbol) [\(from),\(to))")
+                let limit = Int.random(in: 0...150, using: &random)
+                let latest = rows(try table.latest(symbol: symbol, limit: limit), symbol: symbol)
+                #expect(latest == model.latest(symbol, limit), "latest seed \(seed) step \(step) \(symbol) \(limit)")
+                #expect(try table.lastTimestamp(symbol: symbol) == model.rows[symbol]?.map(\.ts).max(), "last seed \(seed) step \(step)")
+            }
+            let stats = table.stats()
+            #expect(stats.rows == model.count, "rows seed \(seed) step \(step)")
+            #expect(stats.duplicatesSkipped == model.duplicates, "duplicates seed \(seed) step \(step)")
+        }
+        // Everything sealed and compacted, then reopened: still the same.
+        let final = table.compact(now: Timestamp(nanoseconds: Int64.max))
+        #expect(final.errors.isEmpty)
+        try table.close()
+        table = try EngineTable(directory: directory.path, schema: schema, durability: .osBuffered, sealGrace: 500)
+        #expect(table.recovery.rowsReplayed == 0, "everything sealed: nothing to replay: \(table.recovery) \(final) \(table.health)")
+        for symbol in Self.symbols {
+            #expect(rows(try table.range(symbol: symbol, from: .min, to: .max), symbol: symbol) == model.range(symbol, .min, .max))
+        }
+        let sums = try table.summarize(column: "value")
+        for summary in sums {
+            #expect(summary.sum == (model.rows[summary.symbol] ?? []).reduce(Int128(0)) { $0 + Int128($1.value) })
+            #expect(summary.rows == model.rows[summary.symbol]?.count)
+        }
+        try table.close()
+    }
+}

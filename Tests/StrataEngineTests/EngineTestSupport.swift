@@ -1,0 +1,73 @@
+import Foundation
+import StrataCore
+@testable import StrataEngine
+
+/// A small deterministic PRNG (SplitMix64) so failures reproduce from the printed seed.
+struct SeededRandom: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// A fresh directory under the system temp dir, removed by `cleanup()`.
+struct TemporaryDirectory {
+    let path: String
+    init(_ label: String = "strata-test") {
+        path = NSTemporaryDirectory() + "\(label)-\(UUID().uuidString)"
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+    func cleanup() { try? FileManager.default.removeItem(atPath: path) }
+}
+
+/// A trades-like schema: ts, id (dedup key), value, flag.
+func testSchema(partitionDuration: Int64 = 1_000) -> TableSchema {
+    TableSchema(
+        name: "t",
+        columns: [ColumnSpec("ts", .timestamp), ColumnSpec("id", .int64), ColumnSpec("value", .decimal(scale: 8)), ColumnSpec("flag", .bool)],
+        dedupKey: "id", partitionDuration: partitionDuration)
+}
+
+/// One row of the test schema.
+struct TestRow: Hashable, Comparable, CustomStringConvertible {
+    var symbol: String
+    var ts: Int64
+    var id: Int64
+    var value: Int64
+    var flag: Bool
+
+    static func < (a: TestRow, b: TestRow) -> Bool { (a.symbol, a.ts, a.id) < (b.symbol, b.ts, b.id) }
+    var description: String { "\(symbol)@\(ts)#\(id)=\(value)" }
+}
+
+func makeBatch(_ rows: [TestRow]) -> ColumnBatch {
+    var names: [String] = []
+    var ids: [String: UInt32] = [:]
+    var batch = ColumnBatch(columnCount: 4, capacity: rows.count)
+    for row in rows {
+        let id = ids[row.symbol] ?? {
+            let id = UInt32(names.count)
+            names.append(row.symbol)
+            ids[row.symbol] = id
+            return id
+        }()
+        batch.symbolIndex.append(id)
+        batch.columns[0].append(row.ts)
+        batch.columns[1].append(row.id)
+        batch.columns[2].append(row.value)
+        batch.columns[3].append(row.flag ? 1 : 0)
+    }
+    batch.symbols = names
+    return batch
+}
+
+func rows(_ set: RowSet, symbol: String) -> [TestRow] {
+    (0..<set.count).map { i in
+        TestRow(symbol: symbol, ts: set.columns[0][i], id: set.columns[1][i], value: set.columns[2][i], flag: set.columns[3][i] != 0)
+    }
+}
