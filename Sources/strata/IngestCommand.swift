@@ -9,16 +9,21 @@ struct IngestCommand: AsyncParsableCommand {
         abstract: "Load a CSV file into a table.",
         discussion: """
             Layouts (a header line is optional and detected):
-              trades     ts_ns,symbol,trade_id,price,qty,is_buyer_maker
-              aggtrades  Binance aggTrades: agg_trade_id,price,quantity,first_trade_id,last_trade_id,
-                         transact_time,is_buyer_maker[,is_best_match]; the symbol comes from --symbol or a
-                         file name like BTCUSDT-aggTrades-2024-01-01.csv; transact_time is ms, or µs when
-                         >= 10^15 (Binance spot since 2025)
-              quotes     ts_ns,symbol,bid_px_0,bid_sz_0,ask_px_0,ask_sz_0[,… up to level 4]; an empty
-                         price,size pair means no level on that side
-            Rows that fail to parse or validate are appended to <data>/quarantine/<table>.csv with their
-            line number and reason; the rest are stored. The store is flushed and closed at the end, so a
-            finished ingest is durable.
+              trades:    ts_ns,symbol,trade_id,price,qty,is_buyer_maker
+              aggtrades: Binance aggTrades, agg_trade_id,price,quantity,
+                         first_trade_id,last_trade_id,transact_time,
+                         is_buyer_maker[,is_best_match]. The symbol comes from
+                         --symbol or a file name like
+                         BTCUSDT-aggTrades-2024-01-01.csv. transact_time is
+                         epoch ms, or µs when >= 10^15 (Binance spot, 2025 on).
+              quotes:    ts_ns,symbol,bid_px_0,bid_sz_0,ask_px_0,ask_sz_0
+                         [,bid_px_1,… up to level 4]. An empty price,size pair
+                         means no level on that side.
+
+            Rows that fail to parse or validate go to
+            <data>/quarantine/<table>.csv with their line number and reason;
+            the rest are stored. The store is flushed and closed at the end,
+            so a finished ingest is durable.
             """
     )
 
