@@ -1,10 +1,11 @@
+public import StrataCore
+import Synchronization
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
     import Darwin
 #endif
-public import StrataCore
-import Synchronization
 
 /// Where rejected input goes, so that nothing is dropped silently.
 ///
@@ -66,7 +67,8 @@ public final class Quarantine: Sendable {
         var text = ""
         let stamp = time.iso8601
         for rejection in rejections {
-            text += Quarantine.csvField(stamp) + "," + Quarantine.csvField(source) + "," + String(rejection.line) + ","
+            text +=
+                Quarantine.csvField(stamp) + "," + Quarantine.csvField(source) + "," + String(rejection.line) + ","
                 + Quarantine.csvField(rejection.reason) + "," + Quarantine.csvField(rejection.raw) + "\n"
         }
         try state.withLock { state in
@@ -83,7 +85,8 @@ public final class Quarantine: Sendable {
             guard state.fd >= 0 else { return }
             if fsync(state.fd) != 0 {
                 let code = errno
-                throw StrataError(.io, "cannot sync \(path): \(String(cString: strerror(code)))", path: path, errno: code)
+                throw StrataError(
+                    .io, "cannot sync \(path): \(String(cString: strerror(code)))", path: path, errno: code)
             }
         }
     }
@@ -93,7 +96,8 @@ public final class Quarantine: Sendable {
     /// - Parameter text: the field.
     /// - Returns: the field ready to join with commas.
     public static func csvField(_ text: String) -> String {
-        let needsQuotes = text.utf8.contains { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }
+        let needsQuotes =
+            text.utf8.contains { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }
             || text.first == " " || text.last == " "
         guard needsQuotes else { return text }
         var quoted = "\""
@@ -134,7 +138,8 @@ public final class Quarantine: Sendable {
                 if written < 0 {
                     if errno == EINTR { continue }
                     let code = errno
-                    throw StrataError(.io, "cannot write \(path): \(String(cString: strerror(code)))", path: path, errno: code)
+                    throw StrataError(
+                        .io, "cannot write \(path): \(String(cString: strerror(code)))", path: path, errno: code)
                 }
                 offset += written
             }

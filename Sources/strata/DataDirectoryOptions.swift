@@ -26,13 +26,15 @@ struct DataDirectoryOptions: ParsableArguments {
         var info = stat()
         guard stat(directory, &info) == 0 else {
             let code = errno
-            throw CLIError("no Strata store at \(directory): \(String(cString: strerror(code))) (set --data or STRATA_DATA)")
+            throw CLIError(
+                "no Strata store at \(directory): \(String(cString: strerror(code))) (set --data or STRATA_DATA)")
         }
         guard (info.st_mode & S_IFMT) == S_IFDIR else {
             throw CLIError("no Strata store at \(directory): not a directory")
         }
         guard access(directory + "/STRATA", F_OK) == 0 else {
-            throw CLIError("no Strata store at \(directory): the directory has no STRATA marker (set --data or STRATA_DATA)")
+            throw CLIError(
+                "no Strata store at \(directory): the directory has no STRATA marker (set --data or STRATA_DATA)")
         }
         return try StrataStore.open(directory: directory, configuration: .init(durability: .osBuffered))
     }

@@ -4,7 +4,8 @@ import Strata
 /// `strata generate`: a synthetic trades CSV (placeholder until SyntheticTrades lands).
 struct GenerateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "generate", abstract: "Write a synthetic trades CSV (ts_ns,symbol,trade_id,price,qty,is_buyer_maker).")
+        commandName: "generate",
+        abstract: "Write a synthetic trades CSV (ts_ns,symbol,trade_id,price,qty,is_buyer_maker).")
 
     @Option(help: "Rows to write.")
     var rows: Int

@@ -43,7 +43,8 @@ struct IngestCommand: AsyncParsableCommand {
 
     func validate() throws {
         if symbol != nil, table != .aggtrades {
-            throw ArgumentParser.ValidationError("--symbol applies to --table aggtrades only: trades and quotes rows carry their symbol")
+            throw ArgumentParser.ValidationError(
+                "--symbol applies to --table aggtrades only: trades and quotes rows carry their symbol")
         }
         if batchSize < 1 { throw ArgumentParser.ValidationError("--batch-size must be at least 1") }
     }

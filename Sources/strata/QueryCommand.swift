@@ -85,7 +85,8 @@ struct QueryCommand: AsyncParsableCommand {
                 case .quotes: try await store.quotes.lastTimestamp(symbol: symbol)
                 }
             let cells: [Cell] = [
-                .text(symbol.name), last.map { .integer($0.nanoseconds) } ?? .empty, last.map { .text($0.iso8601) } ?? .empty,
+                .text(symbol.name), last.map { .integer($0.nanoseconds) } ?? .empty,
+                last.map { .text($0.iso8601) } ?? .empty,
             ]
             Renderer(format: common.format).render(columns: ["symbol", "ts_ns", "time"], rows: [cells])
         }

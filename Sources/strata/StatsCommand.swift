@@ -20,7 +20,8 @@ struct StatsCommand: AsyncParsableCommand {
         ]
         let rows: [[Cell]] = store.stats().map { stats in
             [
-                .text(stats.table), .integer(Int64(stats.rows)), .integer(Int64(stats.symbols)), .integer(stats.bytesOnDisk),
+                .text(stats.table), .integer(Int64(stats.rows)), .integer(Int64(stats.symbols)),
+                .integer(stats.bytesOnDisk),
                 .integer(Int64(stats.partitions)), .integer(Int64(stats.sealedPartitions)),
                 .integer(Int64(stats.pendingLateRows)), .integer(Int64(stats.duplicatesSkipped)),
                 stats.oldest.map { .text($0.iso8601) } ?? .empty, stats.newest.map { .text($0.iso8601) } ?? .empty,

@@ -17,7 +17,9 @@ struct StrataCommand: AsyncParsableCommand {
             The data directory is --data, else $STRATA_DATA, else ./strata-data.
             Errors are reported as one line on stderr ("strata: error: …") with a non-zero exit status.
             """,
-        subcommands: [IngestCommand.self, QueryCommand.self, StatsCommand.self, CompactCommand.self, GenerateCommand.self]
+        subcommands: [
+            IngestCommand.self, QueryCommand.self, StatsCommand.self, CompactCommand.self, GenerateCommand.self,
+        ]
     )
 
     /// Runs the command; store, validation and file errors become one line on stderr and exit status 1.

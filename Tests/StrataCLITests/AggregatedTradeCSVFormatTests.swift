@@ -4,10 +4,12 @@ import Testing
 
 @Suite("AggregatedTradeCSVFormat")
 struct AggregatedTradeCSVFormatTests {
-    static let header = "agg_trade_id,price,quantity,first_trade_id,last_trade_id,transact_time,is_buyer_maker,is_best_match"
+    static let header =
+        "agg_trade_id,price,quantity,first_trade_id,last_trade_id,transact_time,is_buyer_maker,is_best_match"
 
     @Test func readsBinanceSpotRowsInMilliseconds() throws {
-        let text = Self.header + "\n"
+        let text =
+            Self.header + "\n"
             + "3380935,42289.98000000,0.00237000,4451539,4451539,1704067200032,False,True\n"
             + "3380936,42289.99000000,0.01000000,4451540,4451541,1704067200100,True,True\n"
         let (batch, reader) = readAll(text, AggregatedTradeCSVFormat(symbol: "BTCUSDT"))

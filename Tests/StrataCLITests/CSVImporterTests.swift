@@ -59,7 +59,8 @@ struct CSVImporterTests {
         defer { removeTree(directory) }
         let table = MemoryTradeTable()
         let quarantine = Quarantine(dataDirectory: directory, table: "trades")
-        let reader = CSVReader(text: Self.csv(rows: 2_500, bad: [10, 2_000], duplicate: [3, 1_500]), format: TradeCSVFormat())
+        let reader = CSVReader(
+            text: Self.csv(rows: 2_500, bad: [10, 2_000], duplicate: [3, 1_500]), format: TradeCSVFormat())
         let progressCalls = Mutex(0)
         let report = try await CSVImporter.run(
             reader: reader, into: table, quarantine: quarantine, batchSize: 1_000,
@@ -98,7 +99,8 @@ struct CSVImporterTests {
         let table = MemoryTradeTable(failOnAppend: 2)
         let text = Self.csv(rows: 50_000)
         await #expect(throws: StrataError.self) {
-            _ = try await CSVImporter.run(reader: CSVReader(text: text, format: TradeCSVFormat()), into: table, quarantine: nil, batchSize: 100)
+            _ = try await CSVImporter.run(
+                reader: CSVReader(text: text, format: TradeCSVFormat()), into: table, quarantine: nil, batchSize: 100)
         }
         #expect(table.stored.count == 100)
     }

@@ -10,7 +10,9 @@ struct CSVReaderTests {
         defer { removeTree(directory) }
         var lines = ["ts_ns,symbol,trade_id,price,qty,is_buyer_maker"]
         for index in 0..<3_000 {
-            lines.append("\(1_719_878_281_500_000_000 + index),SYM\(index % 7),\(index),\(100 + index % 50).25,0.\(index % 9 + 1),\(index % 2 == 0)")
+            lines.append(
+                "\(1_719_878_281_500_000_000 + index),SYM\(index % 7),\(index),\(100 + index % 50).25,0.\(index % 9 + 1),\(index % 2 == 0)"
+            )
         }
         lines.insert("1719878281500000000,BAD," + String(repeating: "9", count: 20_000) + ",1,1,t", at: 1500)  // longer than a chunk
         let path = directory + "/trades.csv"
@@ -44,7 +46,8 @@ struct CSVReaderTests {
             _ = try CSVReader(path: directory + "/nope.csv", format: TradeCSVFormat())
         } throws: { error in
             guard let error = error as? StrataError else { return false }
-            return error.code == .io && error.description.contains("nope.csv") && error.description.contains("No such file")
+            return error.code == .io && error.description.contains("nope.csv")
+                && error.description.contains("No such file")
         }
         #expect(throws: StrataError.self) { _ = try CSVReader(path: directory, format: TradeCSVFormat()) }
     }

@@ -44,7 +44,9 @@ struct CSVNumbersTests {
         #expect(Self.parse(text) { CSVNumbers.parseInt64($0) } == value)
     }
 
-    @Test(arguments: ["", "-", "+", "1.5", "12a", "9223372036854775808", "-9223372036854775809", "99999999999999999999", " 1"])
+    @Test(arguments: [
+        "", "-", "+", "1.5", "12a", "9223372036854775808", "-9223372036854775809", "99999999999999999999", " 1",
+    ])
     func notIntegers(text: String) {
         #expect(Self.parse(text) { CSVNumbers.parseInt64($0) } == nil)
     }

@@ -27,7 +27,9 @@ struct QuarantineTests {
 
         // A second quarantine on the same file appends without a second header.
         let again = Quarantine(dataDirectory: directory + "/", table: "trades")
-        try again.add([CSVRejection(line: 9, raw: "x", error: ValidationError(field: "f", value: "v", rule: .malformed))], source: "s", at: time)
+        try again.add(
+            [CSVRejection(line: 9, raw: "x", error: ValidationError(field: "f", value: "v", rule: .malformed))],
+            source: "s", at: time)
         let lines = try #require(readFile(quarantine.path)).split(separator: "\n")
         #expect(lines.count == 4)
         #expect(lines.last == "2024-07-01T23:58:01Z,s,9,\"f: \"\"v\"\" violates malformed\",x")
@@ -43,7 +45,8 @@ struct QuarantineTests {
 
     @Test func unwritableDirectoryThrows() {
         let quarantine = Quarantine(dataDirectory: "/proc/definitely-not-here", table: "trades")
-        let rejection = CSVRejection(line: 1, raw: "x", error: ValidationError(field: "f", value: "v", rule: .malformed))
+        let rejection = CSVRejection(
+            line: 1, raw: "x", error: ValidationError(field: "f", value: "v", rule: .malformed))
         #expect(throws: StrataError.self) { try quarantine.add([rejection], source: "s") }
     }
 }

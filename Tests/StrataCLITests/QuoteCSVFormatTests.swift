@@ -65,7 +65,8 @@ struct QuoteCSVFormatTests {
 
     @Test func columnNamesCoverFiveLevels() {
         #expect(QuoteCSVFormat.columns.count == 22)
-        #expect(QuoteCSVFormat.columns.prefix(6) == ["ts_ns", "symbol", "bid_px_0", "bid_sz_0", "ask_px_0", "ask_sz_0"])
+        #expect(
+            QuoteCSVFormat.columns.prefix(6) == ["ts_ns", "symbol", "bid_px_0", "bid_sz_0", "ask_px_0", "ask_sz_0"])
         #expect(QuoteCSVFormat.columns.last == "ask_sz_4")
     }
 }

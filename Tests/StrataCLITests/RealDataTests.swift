@@ -82,7 +82,10 @@ struct RealDataTests {
         #expect(batch.rejections.isEmpty)
         #expect(batch.records.count == 120)
 
-        struct Bar: Equatable { var open, high, low, close: Price; var volume: Quantity }
+        struct Bar: Equatable {
+            var open, high, low, close: Price
+            var volume: Quantity
+        }
         var bars: [Int64: Bar] = [:]
         for trade in batch.records {
             let minute = trade.timestamp.floor(toMultipleOf: 60_000_000_000).nanoseconds
@@ -93,10 +96,12 @@ struct RealDataTests {
                 bar.volume = try bar.volume.adding(trade.quantity)
                 bars[minute] = bar
             } else {
-                bars[minute] = Bar(open: trade.price, high: trade.price, low: trade.price, close: trade.price, volume: trade.quantity)
+                bars[minute] = Bar(
+                    open: trade.price, high: trade.price, low: trade.price, close: trade.price, volume: trade.quantity)
             }
         }
-        let vendor = try Self.lines("nautilus_trader_fixtures/csv/futures_ohlcv-1m_2024-07-01T23-40_2024-07-02T00-10.csv")
+        let vendor = try Self.lines(
+            "nautilus_trader_fixtures/csv/futures_ohlcv-1m_2024-07-01T23-40_2024-07-02T00-10.csv")
         var compared = 0
         for line in vendor.dropFirst() {
             let f = line.split(separator: ",").map(String.init)

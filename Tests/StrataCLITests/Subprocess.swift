@@ -1,9 +1,10 @@
+import Testing
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
     import Darwin
 #endif
-import Testing
 
 /// The result of running the `strata` binary.
 struct CommandResult {
@@ -35,7 +36,9 @@ private func directoryName(_ path: String) -> String {
 }
 
 /// Runs `strata` with `arguments` in `directory`, with `STRATA_DATA` unset unless given.
-func runStrata(_ arguments: [String], in directory: String, environment extra: [String: String] = [:]) throws -> CommandResult {
+func runStrata(_ arguments: [String], in directory: String, environment extra: [String: String] = [:]) throws
+    -> CommandResult
+{
     let executable = try #require(strataExecutable, "build the strata executable first (swift build)")
     let stdoutPath = directory + "/.stdout-\(UInt32.random(in: 0...UInt32.max))"
     let stderrPath = directory + "/.stderr-\(UInt32.random(in: 0...UInt32.max))"

@@ -1,10 +1,11 @@
+import Strata
+import StrataCore
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
     import Darwin
 #endif
-import Strata
-import StrataCore
 
 /// A fresh temporary directory, removed by the caller with `removeTree`.
 func makeTemporaryDirectory(_ prefix: String = "strata-cli-test") -> String {
@@ -53,7 +54,8 @@ func readFile(_ path: String) -> String? {
 }
 
 /// Reads all of `text` with `format`.
-func readAll<Format: CSVRecordFormat>(_ text: String, _ format: Format) -> (CSVBatch<Format.Record>, CSVReader<Format>) {
+func readAll<Format: CSVRecordFormat>(_ text: String, _ format: Format) -> (CSVBatch<Format.Record>, CSVReader<Format>)
+{
     let reader = CSVReader(text: text, format: format)
     let batch = try! reader.readAll()
     return (batch, reader)

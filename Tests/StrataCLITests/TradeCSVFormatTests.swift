@@ -70,7 +70,8 @@ struct TradeCSVFormatTests {
     }
 
     @Test func lineNumbersCountHeaderBlankAndCRLFLines() throws {
-        let text = "\u{FEFF}ts_ns,symbol,trade_id,price,qty,is_buyer_maker\r\n"
+        let text =
+            "\u{FEFF}ts_ns,symbol,trade_id,price,qty,is_buyer_maker\r\n"
             + "1719878281500000000,A,1,1,1,t\r\n"
             + "\r\n"
             + "   \n"

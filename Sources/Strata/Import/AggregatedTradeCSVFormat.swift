@@ -95,7 +95,8 @@ public struct AggregatedTradeCSVFormat: CSVRecordFormat {
         let lastTradeID = try row.integer(at: base + 3, field: "last_trade_id")
         let time = try row.integer(at: base + 4, field: "transact_time")
         guard let timestamp = Timestamp(epoch: time, unit: Self.transactTimeUnit(of: time)) else {
-            throw ValidationError(field: "transact_time", value: String(time), rule: .badTimestamp, detail: "out of range")
+            throw ValidationError(
+                field: "transact_time", value: String(time), rule: .badTimestamp, detail: "out of range")
         }
         let isBuyerMaker = try row.boolean(at: base + 5, field: "is_buyer_maker")
         let isBestMatch = row.count > base + 6 ? try row.boolean(at: base + 6, field: "is_best_match") : true
@@ -112,8 +113,9 @@ public struct AggregatedTradeCSVFormat: CSVRecordFormat {
 
     /// The record as a 9-column Strata line (it carries the symbol).
     public func line(for record: AggregatedTrade) -> String {
-        "\(record.aggregateID),\(record.symbol.name),\(record.price),\(record.quantity),\(record.firstTradeID),"
-            + "\(record.lastTradeID),\(Self.transactTime(record.timestamp)),\(record.isBuyerMaker),\(record.isBestMatch)"
+        "\(record.aggregateID),\(record.symbol.name),\(record.price),\(record.quantity),"
+            + "\(record.firstTradeID),\(record.lastTradeID),\(Self.transactTime(record.timestamp)),"
+            + "\(record.isBuyerMaker),\(record.isBestMatch)"
     }
 
     /// `transact_time` for output: milliseconds when the time is a whole millisecond, else

@@ -81,7 +81,8 @@ public enum CSVImporter {
                     } catch var error as ValidationError {
                         guard let index = error.index, records.indices.contains(index) else { throw error }
                         error.index = nil
-                        let rejection = CSVRejection(line: lines[index], raw: format.line(for: records[index]), error: error)
+                        let rejection = CSVRejection(
+                            line: lines[index], raw: format.line(for: records[index]), error: error)
                         try reject([rejection], into: &report, quarantine: quarantine, source: source)
                         records.remove(at: index)
                         lines.remove(at: index)

@@ -1,9 +1,10 @@
+import StrataCore
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
     import Darwin
 #endif
-import StrataCore
 
 /// Splits a file (or an in-memory text) into lines, reading it in large chunks with POSIX `read`.
 ///

@@ -60,6 +60,7 @@ extension CSVRecordFormat {
     ///   - expected: what was expected, in words ("6").
     /// - Returns: a ``ValidationError`` with rule `malformed` on the field `columns`.
     public func columnCountError(_ row: CSVRow, expected: String) -> ValidationError {
-        ValidationError(field: "columns", value: String(row.count), rule: .malformed, detail: "expected \(expected) columns")
+        ValidationError(
+            field: "columns", value: String(row.count), rule: .malformed, detail: "expected \(expected) columns")
     }
 }

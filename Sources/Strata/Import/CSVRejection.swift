@@ -47,7 +47,8 @@ public struct CSVBatch<Record: TimeSeriesRecord>: Sendable, Hashable {
     ///   - lineNumbers: the line number of each record.
     ///   - rejections: the rejected rows.
     ///   - bytesRead: input bytes consumed so far.
-    public init(records: [Record] = [], lineNumbers: [Int] = [], rejections: [CSVRejection] = [], bytesRead: Int64 = 0) {
+    public init(records: [Record] = [], lineNumbers: [Int] = [], rejections: [CSVRejection] = [], bytesRead: Int64 = 0)
+    {
         self.records = records
         self.lineNumbers = lineNumbers
         self.rejections = rejections

@@ -92,7 +92,8 @@ public struct CSVRow {
         if let value = CSVNumbers.parseInt64(digits) {
             if let timestamp = Timestamp(epoch: value, unit: unit) { return timestamp }
             throw ValidationError(
-                field: field, value: String(value), rule: .badTimestamp, detail: "out of range for epoch \(unit.rawValue)")
+                field: field, value: String(value), rule: .badTimestamp,
+                detail: "out of range for epoch \(unit.rawValue)")
         }
         return try CSVNumbers.parseTimestampText(digits, unit: unit, field: field)
     }

@@ -21,9 +21,11 @@ public import StrataCore
 /// ```
 public struct QuoteCSVFormat: CSVRecordFormat {
     /// All 22 column names, in order; a row uses the first `2 + 4 × L`.
-    public static let columns: [String] = ["ts_ns", "symbol"] + (0..<Quote.maximumDepth).flatMap { level in
-        ["bid_px_\(level)", "bid_sz_\(level)", "ask_px_\(level)", "ask_sz_\(level)"]
-    }
+    public static let columns: [String] =
+        ["ts_ns", "symbol"]
+        + (0..<Quote.maximumDepth).flatMap { level in
+            ["bid_px_\(level)", "bid_sz_\(level)", "ask_px_\(level)", "ask_sz_\(level)"]
+        }
 
     private var symbols = SymbolCache()
 

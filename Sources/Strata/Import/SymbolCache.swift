@@ -1,9 +1,10 @@
+import StrataCore
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
     import Darwin
 #endif
-import StrataCore
 
 /// Turns symbol bytes into ``Symbol`` values, validating and allocating each distinct symbol once.
 ///

@@ -52,6 +52,7 @@ public struct TradeCSVFormat: CSVRecordFormat {
 
     /// The trade as a line of this layout.
     public func line(for record: Trade) -> String {
-        "\(record.timestamp.nanoseconds),\(record.symbol.name),\(record.tradeID),\(record.price),\(record.quantity),\(record.isBuyerMaker)"
+        "\(record.timestamp.nanoseconds),\(record.symbol.name),\(record.tradeID),"
+            + "\(record.price),\(record.quantity),\(record.isBuyerMaker)"
     }
 }
