@@ -34,7 +34,8 @@ public final class StrataStore: Sendable {
 
         public init(
             durability: Durability = .fsyncEachBatch, validation: ValidationRules = .standard,
-            partitionDuration: Int64 = Timestamp.nanosecondsPerDay, sealGrace: Int64 = 3_600 * Timestamp.nanosecondsPerSecond
+            partitionDuration: Int64 = Timestamp.nanosecondsPerDay,
+            sealGrace: Int64 = 3_600 * Timestamp.nanosecondsPerSecond
         ) {
             self.durability = durability
             self.validation = validation
@@ -77,7 +78,8 @@ public final class StrataStore: Sendable {
         try StrataStore.checkFormatMarker(directory)
         func table<R: EngineRecord>(_: R.Type) throws -> EngineTable {
             let schema = TableSchema(
-                name: R.kind.rawValue, columns: R.columns, dedupKey: R.dedupKey, partitionDuration: configuration.partitionDuration)
+                name: R.kind.rawValue, columns: R.columns, dedupKey: R.dedupKey,
+                partitionDuration: configuration.partitionDuration)
             return try EngineTable(
                 directory: directory + "/" + schema.name, schema: schema, durability: configuration.durability,
                 sealGrace: configuration.sealGrace)
@@ -100,7 +102,9 @@ public final class StrataStore: Sendable {
             }
             guard let version else { throw StrataError(.corruptFile, "unreadable store marker", path: path) }
             guard version <= formatVersion else {
-                throw StrataError(.unsupportedFormat, "store format \(version) is newer than this build (\(formatVersion))", path: path)
+                throw StrataError(
+                    .unsupportedFormat, "store format \(version) is newer than this build (\(formatVersion))",
+                    path: path)
             }
         } else {
             try FileSystem.writeAtomically(path, chunks: [Array("strata-format \(formatVersion)\n".utf8)])

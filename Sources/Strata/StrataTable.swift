@@ -87,7 +87,9 @@ public final class StrataTable<Record: EngineRecord>: TimeSeriesStore, Sendable 
     /// ```
     /// - Throws: ``StrataError`` `.invalidArgument` for an unknown column, `.corruptFile`.
     public func summarize(column: String) throws -> [SymbolSummary] {
-        try engine.summarize(column: column).map { SymbolSummary(symbol: Symbol(unchecked: $0.symbol), rows: $0.rows, sum: $0.sum) }
+        try engine.summarize(column: column).map {
+            SymbolSummary(symbol: Symbol(unchecked: $0.symbol), rows: $0.rows, sum: $0.sum)
+        }
     }
 }
 

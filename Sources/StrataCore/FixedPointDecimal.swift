@@ -143,10 +143,12 @@ public enum DecimalParser {
         /// The ``ValidationError`` for this failure.
         public func error(field: String, value: String, scale: Int) -> ValidationError {
             switch self {
-            case .notANumber: ValidationError(field: field, value: value, rule: .notANumber, detail: "expected a decimal number")
+            case .notANumber:
+                ValidationError(field: field, value: value, rule: .notANumber, detail: "expected a decimal number")
             case .notFinite: ValidationError(field: field, value: value, rule: .notFinite)
             case .tooPrecise:
-                ValidationError(field: field, value: value, rule: .tooPrecise, detail: "at most \(scale) fractional digits")
+                ValidationError(
+                    field: field, value: value, rule: .tooPrecise, detail: "at most \(scale) fractional digits")
             case .overflow: ValidationError(field: field, value: value, rule: .overflow, detail: "magnitude too large")
             }
         }
@@ -201,7 +203,9 @@ public enum DecimalParser {
             index += 1
         }
         if digitCount == 0 {
-            return .failure(isNonFinite(bytes, from: index == 1 && count > 0 && (bytes[0] == 0x2D || bytes[0] == 0x2B) ? 1 : 0) ? .notFinite : .notANumber)
+            return .failure(
+                isNonFinite(bytes, from: index == 1 && count > 0 && (bytes[0] == 0x2D || bytes[0] == 0x2B) ? 1 : 0)
+                    ? .notFinite : .notANumber)
         }
         var exponent = 0
         if index < count, bytes[index] == 0x65 || bytes[index] == 0x45 {  // e E

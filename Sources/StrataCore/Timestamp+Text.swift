@@ -11,7 +11,8 @@ extension Timestamp {
     public init(iso8601 text: String, field: String = "timestamp") throws {
         guard let value = Timestamp.parseISO8601(Array(text.utf8)) else {
             throw ValidationError(
-                field: field, value: text, rule: .badTimestamp, detail: "expected ISO-8601 such as 2024-07-01T23:58:01Z")
+                field: field, value: text, rule: .badTimestamp, detail: "expected ISO-8601 such as 2024-07-01T23:58:01Z"
+            )
         }
         self = value
     }
@@ -55,7 +56,8 @@ extension Timestamp {
         text.reserveCapacity(32)
         if year < 0 || year > 9999 { text += year < 0 ? "-" : "+" }
         text += pad(abs(year), 4) + "-" + pad(month, 2) + "-" + pad(day, 2)
-        text += "T" + pad(secondsOfDay / 3600, 2) + ":" + pad(secondsOfDay / 60 % 60, 2) + ":" + pad(secondsOfDay % 60, 2)
+        text +=
+            "T" + pad(secondsOfDay / 3600, 2) + ":" + pad(secondsOfDay / 60 % 60, 2) + ":" + pad(secondsOfDay % 60, 2)
         if fraction != 0 {
             var digits = pad(fraction, 9)
             while digits.hasSuffix("000") { digits.removeLast(3) }

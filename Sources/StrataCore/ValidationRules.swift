@@ -28,7 +28,8 @@ public struct ValidationRules: Sendable, Hashable {
 
     /// 1990-01-01 to one day in the future.
     public static let standard = ValidationRules(
-        window: .relativeToNow(earliest: Timestamp(nanoseconds: 631_152_000_000_000_000), maximumFutureSkew: Timestamp.nanosecondsPerDay))
+        window: .relativeToNow(
+            earliest: Timestamp(nanoseconds: 631_152_000_000_000_000), maximumFutureSkew: Timestamp.nanosecondsPerDay))
 
     public init(window: Window) { self.window = window }
 
@@ -64,7 +65,8 @@ public struct ValidationRules: Sendable, Hashable {
     public func validate(_ quote: Quote, window: ClosedRange<Timestamp>? = nil) throws {
         try check(timestamp: quote.timestamp, field: "ts_ns", window: window ?? timestampWindow())
         if quote.bids.isEmpty && quote.asks.isEmpty {
-            throw ValidationError(field: "quote", value: quote.symbol.name, rule: .malformed, detail: "no bid and no ask")
+            throw ValidationError(
+                field: "quote", value: quote.symbol.name, rule: .malformed, detail: "no bid and no ask")
         }
         for (side, levels) in [("bid", quote.bids), ("ask", quote.asks)] {
             if levels.count > Quote.maximumDepth {

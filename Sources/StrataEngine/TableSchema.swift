@@ -86,7 +86,9 @@ public struct TableSchema: Sendable, Hashable {
     /// Width of a time partition in nanoseconds (a UTC day by default).
     public var partitionDuration: Int64
 
-    public init(name: String, columns: [ColumnSpec], dedupKey: String? = nil, partitionDuration: Int64 = 86_400_000_000_000) {
+    public init(
+        name: String, columns: [ColumnSpec], dedupKey: String? = nil, partitionDuration: Int64 = 86_400_000_000_000
+    ) {
         precondition(!columns.isEmpty && columns.contains { $0.type == .timestamp }, "a table needs a timestamp column")
         precondition(partitionDuration > 0, "partition duration must be positive")
         self.name = name

@@ -8,8 +8,14 @@ struct ValidationRulesTests {
         Timestamp(nanoseconds: 1_700_000_000_000_000_000)...Timestamp(nanoseconds: 1_800_000_000_000_000_000)
     static let rules = ValidationRules(window: .fixed(earliest: .min, latest: .max))
 
-    static func price(_ text: String) -> Price { try! Price(text) }
-    static func qty(_ text: String) -> Quantity { try! Quantity(text) }
+    static func price(_ text: String) -> Price { Price(mantissa: mantissa(text)) }
+    static func qty(_ text: String) -> Quantity { Quantity(mantissa: mantissa(text)) }
+
+    /// Test literals only: the exact mantissa of decimal text at scale 8 (0 if the literal is bad).
+    static func mantissa(_ text: String) -> Int64 {
+        var copy = text
+        return (try? copy.withUTF8 { try DecimalParser.parse($0, scale: 8).get() }) ?? 0
+    }
 
     static func trade(ts: Timestamp = t0, price: String = "64123.45", qty: String = "0.5") -> Trade {
         Trade(

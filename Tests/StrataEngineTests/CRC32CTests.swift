@@ -132,7 +132,9 @@ private struct Random64: RandomNumberGenerator {
                 for start in [0, 1, 3] where start + length <= all.count {
                     let slice = UnsafeRawBufferPointer(rebasing: all[start..<(start + length)])
                     #expect(CRC32C.checksum(slice) == CRC32C.softwareChecksum(slice), "length \(length) start \(start)")
-                    #expect(CRC32C.checksum(slice, continuing: 0x1234_5678) == CRC32C.softwareChecksum(slice, continuing: 0x1234_5678))
+                    #expect(
+                        CRC32C.checksum(slice, continuing: 0x1234_5678)
+                            == CRC32C.softwareChecksum(slice, continuing: 0x1234_5678))
                 }
             }
         }

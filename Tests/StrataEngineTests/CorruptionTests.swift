@@ -13,7 +13,8 @@ import Testing
         for b in 0..<batches {
             let rows = (0..<10).map { i -> TestRow in
                 let id = firstID + Int64(b * 10 + i)
-                return TestRow(symbol: i % 2 == 0 ? "AAA" : "BBB", ts: id * 7, id: id, value: id * 100, flag: i % 3 == 0)
+                return TestRow(
+                    symbol: i % 2 == 0 ? "AAA" : "BBB", ts: id * 7, id: id, value: id * 100, flag: i % 3 == 0)
             }
             try table.append(makeBatch(rows))
             written.append(rows)
@@ -27,7 +28,9 @@ import Testing
     }
 
     func walSegments(_ dir: String) throws -> [String] {
-        try FileManager.default.contentsOfDirectory(atPath: dir + "/wal").filter { $0.hasSuffix(".wal") }.sorted().map { dir + "/wal/" + $0 }
+        try FileManager.default.contentsOfDirectory(atPath: dir + "/wal").filter { $0.hasSuffix(".wal") }.sorted().map {
+            dir + "/wal/" + $0
+        }
     }
 
     @Test(arguments: [1, 5, 11, 40, 200])
@@ -50,7 +53,9 @@ import Testing
         let kept = try FileManager.default.contentsOfDirectory(atPath: directory.path + "/corrupt")
         #expect(kept.contains { $0.contains(".tail.") })
         // And the table keeps working: the next append lands after the cut.
-        let more = (0..<3).map { TestRow(symbol: "AAA", ts: 10_000 + Int64($0), id: 9_000 + Int64($0), value: 1, flag: false) }
+        let more = (0..<3).map {
+            TestRow(symbol: "AAA", ts: 10_000 + Int64($0), id: 9_000 + Int64($0), value: 1, flag: false)
+        }
         try table.append(makeBatch(more))
         try table.close()
         let reopened = try EngineTable(directory: directory.path, schema: testSchema(), durability: .fsyncEachBatch)
@@ -70,7 +75,9 @@ import Testing
         var offset = 16
         var frame = 0
         while frame < frameIndex && offset < bytes.count {
-            let length = Int(bytes[offset + 4]) | Int(bytes[offset + 5]) << 8 | Int(bytes[offset + 6]) << 16 | Int(bytes[offset + 7]) << 24
+            let length =
+                Int(bytes[offset + 4]) | Int(bytes[offset + 5]) << 8 | Int(bytes[offset + 6]) << 16 | Int(
+                    bytes[offset + 7]) << 24
             offset += 12 + length
             frame += 1
         }
@@ -90,7 +97,9 @@ import Testing
         // Two partitions (ts 0…999 and 1000…1999): damage one, the other stays readable.
         let table = try EngineTable(directory: directory.path, schema: testSchema(), durability: .fsyncEachBatch)
         let early = (0..<50).map { TestRow(symbol: "AAA", ts: Int64($0) * 10, id: Int64($0), value: 5, flag: false) }
-        let late = (0..<50).map { TestRow(symbol: "AAA", ts: 1_000 + Int64($0) * 10, id: 100 + Int64($0), value: 6, flag: true) }
+        let late = (0..<50).map {
+            TestRow(symbol: "AAA", ts: 1_000 + Int64($0) * 10, id: 100 + Int64($0), value: 6, flag: true)
+        }
         try table.append(makeBatch(early + late))
         let report = table.compact(now: Timestamp(nanoseconds: 10_000))
         #expect(report.errors.isEmpty && report.sealed.count == 2)
@@ -120,7 +129,9 @@ import Testing
         defer { directory.cleanup() }
         let table = try EngineTable(directory: directory.path, schema: testSchema(), durability: .fsyncEachBatch)
         let early = (0..<50).map { TestRow(symbol: "AAA", ts: Int64($0) * 10, id: Int64($0), value: 5, flag: false) }
-        let late = (0..<50).map { TestRow(symbol: "AAA", ts: 1_000 + Int64($0) * 10, id: 100 + Int64($0), value: 6, flag: true) }
+        let late = (0..<50).map {
+            TestRow(symbol: "AAA", ts: 1_000 + Int64($0) * 10, id: 100 + Int64($0), value: 6, flag: true)
+        }
         try table.append(makeBatch(early + late))
         _ = table.compact(now: Timestamp(nanoseconds: 10_000))
         try table.close()

@@ -16,7 +16,8 @@ struct ReferenceTable {
         var stored = 0
         var dups = 0
         for row in batch {
-            let partition = row.ts >= 0 ? row.ts / partitionDuration : (row.ts - partitionDuration + 1) / partitionDuration
+            let partition =
+                row.ts >= 0 ? row.ts / partitionDuration : (row.ts - partitionDuration + 1) / partitionDuration
             let key = "\(row.symbol)|\(partition)|\(row.id)"
             if keys.contains(key) {
                 dups += 1
@@ -76,7 +77,8 @@ struct ReferenceTable {
                     } else {
                         var ts: Int64
                         if kind < 25 {
-                            ts = max(0, clock - Int64.random(in: 0...3_000, using: &random))  // late, maybe into sealed partitions
+                            // Late, maybe into sealed partitions.
+                            ts = max(0, clock - Int64.random(in: 0...3_000, using: &random))
                         } else {
                             clock += Int64.random(in: 0...40, using: &random)
                             ts = clock
@@ -87,19 +89,23 @@ struct ReferenceTable {
                         batch.append(
                             TestRow(
                                 symbol: Self.symbols.randomElement(using: &random)!, ts: ts, id: id,
-                                value: Int64.random(in: -1_000_000...1_000_000, using: &random), flag: Bool.random(using: &random)))
+                                value: Int64.random(in: -1_000_000...1_000_000, using: &random),
+                                flag: Bool.random(using: &random)))
                     }
                 }
                 let expected = model.append(batch)
                 let report = try table.append(makeBatch(batch))
-                #expect(report.stored == expected.stored && report.duplicates == expected.duplicates, "seed \(seed) step \(step)")
+                #expect(
+                    report.stored == expected.stored && report.duplicates == expected.duplicates,
+                    "seed \(seed) step \(step)")
                 history.append(contentsOf: batch)
             case 70..<78:
                 let report = table.compact(now: Timestamp(nanoseconds: Int64.random(in: 0...clock, using: &random)))
                 #expect(report.errors.isEmpty, "seed \(seed) step \(step): \(report)")
             case 78..<84:
                 try table.close()
-                table = try EngineTable(directory: directory.path, schema: schema, durability: .osBuffered, sealGrace: 500)
+                table = try EngineTable(
+                    directory: directory.path, schema: schema, durability: .osBuffered, sealGrace: 500)
                 #expect(table.recovery.truncationReason == nil, "seed \(seed) step \(step)")
             default:
                 break
@@ -109,11 +115,14 @@ struct ReferenceTable {
                 let from = Int64.random(in: -100...(clock + 100), using: &random)
                 let to = from + Int64.random(in: 0...3_000, using: &random)
                 let got = rows(try table.range(symbol: symbol, from: from, to: to), symbol: symbol)
-                #expect(got == model.range(symbol, from, to), "range seed \(seed) step \(step) \(symbol) [\(from),\(to))")
+                #expect(
+                    got == model.range(symbol, from, to), "range seed \(seed) step \(step) \(symbol) [\(from),\(to))")
                 let limit = Int.random(in: 0...150, using: &random)
                 let latest = rows(try table.latest(symbol: symbol, limit: limit), symbol: symbol)
                 #expect(latest == model.latest(symbol, limit), "latest seed \(seed) step \(step) \(symbol) \(limit)")
-                #expect(try table.lastTimestamp(symbol: symbol) == model.rows[symbol]?.map(\.ts).max(), "last seed \(seed) step \(step)")
+                #expect(
+                    try table.lastTimestamp(symbol: symbol) == model.rows[symbol]?.map(\.ts).max(),
+                    "last seed \(seed) step \(step)")
             }
             let stats = table.stats()
             #expect(stats.rows == model.count, "rows seed \(seed) step \(step)")
@@ -124,9 +133,13 @@ struct ReferenceTable {
         #expect(final.errors.isEmpty)
         try table.close()
         table = try EngineTable(directory: directory.path, schema: schema, durability: .osBuffered, sealGrace: 500)
-        #expect(table.recovery.rowsReplayed == 0, "everything sealed: nothing to replay: \(table.recovery) \(final) \(table.health)")
+        #expect(
+            table.recovery.rowsReplayed == 0,
+            "everything sealed: nothing to replay: \(table.recovery) \(final) \(table.health)")
         for symbol in Self.symbols {
-            #expect(rows(try table.range(symbol: symbol, from: .min, to: .max), symbol: symbol) == model.range(symbol, .min, .max))
+            #expect(
+                rows(try table.range(symbol: symbol, from: .min, to: .max), symbol: symbol)
+                    == model.range(symbol, .min, .max))
         }
         let sums = try table.summarize(column: "value")
         for summary in sums {

@@ -1,5 +1,6 @@
 import Foundation
 import StrataCore
+
 @testable import StrataEngine
 
 /// A small deterministic PRNG (SplitMix64) so failures reproduce from the printed seed.
@@ -29,7 +30,10 @@ struct TemporaryDirectory {
 func testSchema(partitionDuration: Int64 = 1_000) -> TableSchema {
     TableSchema(
         name: "t",
-        columns: [ColumnSpec("ts", .timestamp), ColumnSpec("id", .int64), ColumnSpec("value", .decimal(scale: 8)), ColumnSpec("flag", .bool)],
+        columns: [
+            ColumnSpec("ts", .timestamp), ColumnSpec("id", .int64), ColumnSpec("value", .decimal(scale: 8)),
+            ColumnSpec("flag", .bool),
+        ],
         dedupKey: "id", partitionDuration: partitionDuration)
 }
 
@@ -50,12 +54,14 @@ func makeBatch(_ rows: [TestRow]) -> ColumnBatch {
     var ids: [String: UInt32] = [:]
     var batch = ColumnBatch(columnCount: 4, capacity: rows.count)
     for row in rows {
-        let id = ids[row.symbol] ?? {
-            let id = UInt32(names.count)
-            names.append(row.symbol)
-            ids[row.symbol] = id
-            return id
-        }()
+        let id =
+            ids[row.symbol]
+            ?? {
+                let id = UInt32(names.count)
+                names.append(row.symbol)
+                ids[row.symbol] = id
+                return id
+            }()
         batch.symbolIndex.append(id)
         batch.columns[0].append(row.ts)
         batch.columns[1].append(row.id)
@@ -68,6 +74,8 @@ func makeBatch(_ rows: [TestRow]) -> ColumnBatch {
 
 func rows(_ set: RowSet, symbol: String) -> [TestRow] {
     (0..<set.count).map { i in
-        TestRow(symbol: symbol, ts: set.columns[0][i], id: set.columns[1][i], value: set.columns[2][i], flag: set.columns[3][i] != 0)
+        TestRow(
+            symbol: symbol, ts: set.columns[0][i], id: set.columns[1][i], value: set.columns[2][i],
+            flag: set.columns[3][i] != 0)
     }
 }

@@ -10,12 +10,15 @@ import Testing
 /// that each acknowledged batch is present exactly once and nothing else is.
 @Suite(.serialized) struct CrashTests {
     static var writerPath: String {
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        return URL(fileURLWithPath: executable).deletingLastPathComponent().appendingPathComponent("StrataCrashWriter").path
+        let executable =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        return URL(fileURLWithPath: executable).deletingLastPathComponent().appendingPathComponent("StrataCrashWriter")
+            .path
     }
 
     @Test func acknowledgedBatchesSurviveSIGKILL() async throws {
-        #expect(FileManager.default.isExecutableFile(atPath: Self.writerPath), "build the StrataCrashWriter product first")
+        #expect(
+            FileManager.default.isExecutableFile(atPath: Self.writerPath), "build the StrataCrashWriter product first")
         let directory = NSTemporaryDirectory() + "strata-crash-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: directory) }
         var random = SystemRandomNumberGenerator()
@@ -37,8 +40,11 @@ import Testing
             process.waitUntilExit()
             let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            #expect(process.terminationReason == .uncaughtSignal, "cycle \(cycle): writer exited by itself: \(errorText)")
-            let acks = text.split(separator: "\n").compactMap { line in line.hasPrefix("ack ") ? Int(line.dropFirst(4)) : nil }
+            #expect(
+                process.terminationReason == .uncaughtSignal, "cycle \(cycle): writer exited by itself: \(errorText)")
+            let acks = text.split(separator: "\n").compactMap { line in
+                line.hasPrefix("ack ") ? Int(line.dropFirst(4)) : nil
+            }
             acknowledged.formUnion(acks)
             let inFlight = (acks.last ?? nextBatch - 1) + 1  // may or may not have landed, but whole or not at all
 
@@ -57,14 +63,22 @@ import Testing
             for batch in acknowledged { for trade in CrashWorkload.batch(batch) { expected.insert(trade.tradeID) } }
             let inFlightIDs = Set(CrashWorkload.batch(inFlight).map(\.tradeID))
             let missing = expected.subtracting(present.keys)
-            #expect(missing.isEmpty, "cycle \(cycle): \(missing.count) acknowledged rows lost, e.g. \(missing.sorted().prefix(5))")
+            #expect(
+                missing.isEmpty,
+                "cycle \(cycle): \(missing.count) acknowledged rows lost, e.g. \(missing.sorted().prefix(5))")
             let extra = Set(present.keys).subtracting(expected)
-            #expect(extra.isSubset(of: inFlightIDs), "cycle \(cycle): rows from no batch: \(extra.subtracting(inFlightIDs).sorted().prefix(5))")
-            #expect(extra.isEmpty || extra == inFlightIDs, "cycle \(cycle): batch \(inFlight) partly present (\(extra.count) rows)")
+            #expect(
+                extra.isSubset(of: inFlightIDs),
+                "cycle \(cycle): rows from no batch: \(extra.subtracting(inFlightIDs).sorted().prefix(5))")
+            #expect(
+                extra.isEmpty || extra == inFlightIDs,
+                "cycle \(cycle): batch \(inFlight) partly present (\(extra.count) rows)")
             try store.close()
             nextBatch = (acknowledged.max() ?? -1) + 1
         }
-        #expect(acknowledged.count >= 100, "the writer made too little progress to test anything: \(acknowledged.count) batches")
+        #expect(
+            acknowledged.count >= 100,
+            "the writer made too little progress to test anything: \(acknowledged.count) batches")
         print("crash test: \(kills) kills, \(acknowledged.count) acknowledged batches verified")
     }
 }

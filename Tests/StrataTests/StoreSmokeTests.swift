@@ -12,7 +12,8 @@ import Testing
             trades.append(
                 Trade(
                     symbol: i % 3 == 0 ? "BTCUSDT" : "ETHUSDT", timestamp: base.advanced(by: Int64(i) * 1_000_000_000),
-                    tradeID: Int64(i), price: Price(mantissa: 6_400_000_000_000 + Int64(i)), quantity: Quantity(mantissa: 1000 + Int64(i)),
+                    tradeID: Int64(i), price: Price(mantissa: 6_400_000_000_000 + Int64(i)),
+                    quantity: Quantity(mantissa: 1000 + Int64(i)),
                     isBuyerMaker: i % 2 == 0))
         }
         do {

@@ -38,13 +38,15 @@ import Testing
     @Test func manyTasksAppendAndReadAtOnce() async throws {
         let directory = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let store = try StrataStore.open(directory: directory, configuration: .init(durability: .groupCommit(milliseconds: 5)))
+        let store = try StrataStore.open(
+            directory: directory, configuration: .init(durability: .groupCommit(milliseconds: 5)))
         let symbols: [Symbol] = ["AAA", "BBB", "CCC", "DDD"]
         try await withThrowingTaskGroup(of: Void.self) { group in
             for (n, symbol) in symbols.enumerated() {
                 group.addTask {
                     for b in 0..<50 {
-                        let batch = try (0..<100).map { i in try self.trade(symbol, Int64(n * 1_000_000 + b * 100 + i)) }
+                        let batch = try (0..<100).map { i in try self.trade(symbol, Int64(n * 1_000_000 + b * 100 + i))
+                        }
                         try await store.trades.append(batch)
                     }
                 }
@@ -85,7 +87,8 @@ import Testing
                 asks.append(DepthLevel(price: try Price("180.\(60 + level)"), size: size))
             }
             if bids.isEmpty && asks.isEmpty { continue }
-            quotes.append(Quote(symbol: "IBM", timestamp: Self.t0.advanced(by: Int64(i) * 1_000), bids: bids, asks: asks))
+            quotes.append(
+                Quote(symbol: "IBM", timestamp: Self.t0.advanced(by: Int64(i) * 1_000), bids: bids, asks: asks))
         }
         var aggregated: [AggregatedTrade] = []
         let aggPrice = try Price("64000.1")

@@ -4,7 +4,8 @@ extension AggregatedTrade: EngineRecord {
     public static let columns: [ColumnSpec] = [
         ColumnSpec("agg_trade_id", .int64), ColumnSpec("price", .decimal(scale: Price.scale)),
         ColumnSpec("quantity", .decimal(scale: Quantity.scale)), ColumnSpec("first_trade_id", .int64),
-        ColumnSpec("last_trade_id", .int64), ColumnSpec("transact_time", .timestamp), ColumnSpec("is_buyer_maker", .bool),
+        ColumnSpec("last_trade_id", .int64), ColumnSpec("transact_time", .timestamp),
+        ColumnSpec("is_buyer_maker", .bool),
         ColumnSpec("is_best_match", .bool),
     ]
     public static let dedupKey: String? = "agg_trade_id"
@@ -31,7 +32,8 @@ extension AggregatedTrade: EngineRecord {
         let c = rows.columns
         return (0..<rows.count).map { i in
             AggregatedTrade(
-                symbol: symbol, aggregateID: c[0][i], price: Price(mantissa: c[1][i]), quantity: Quantity(mantissa: c[2][i]),
+                symbol: symbol, aggregateID: c[0][i], price: Price(mantissa: c[1][i]),
+                quantity: Quantity(mantissa: c[2][i]),
                 firstTradeID: c[3][i], lastTradeID: c[4][i], timestamp: Timestamp(nanoseconds: c[5][i]),
                 isBuyerMaker: c[6][i] != 0, isBestMatch: c[7][i] != 0)
         }

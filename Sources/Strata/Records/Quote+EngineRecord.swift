@@ -4,7 +4,9 @@ extension Quote: EngineRecord {
     /// `ts_ns, bid_levels, ask_levels`, then for each level k in 0..<5:
     /// `bid_px_k, bid_sz_k, ask_px_k, ask_sz_k` (zero where the side has fewer levels).
     public static let columns: [ColumnSpec] = {
-        var columns = [ColumnSpec("ts_ns", .timestamp), ColumnSpec("bid_levels", .int8), ColumnSpec("ask_levels", .int8)]
+        var columns = [
+            ColumnSpec("ts_ns", .timestamp), ColumnSpec("bid_levels", .int8), ColumnSpec("ask_levels", .int8),
+        ]
         for level in 0..<Quote.maximumDepth {
             columns.append(ColumnSpec("bid_px_\(level)", .decimal(scale: Price.scale)))
             columns.append(ColumnSpec("bid_sz_\(level)", .decimal(scale: Quantity.scale)))
@@ -44,8 +46,12 @@ extension Quote: EngineRecord {
             let askLevels = Int(min(max(c[2][i], 0), Int64(maximumDepth)))
             return Quote(
                 symbol: symbol, timestamp: Timestamp(nanoseconds: c[0][i]),
-                bids: (0..<bidLevels).map { DepthLevel(price: Price(mantissa: c[3 + $0 * 4][i]), size: Quantity(mantissa: c[4 + $0 * 4][i])) },
-                asks: (0..<askLevels).map { DepthLevel(price: Price(mantissa: c[5 + $0 * 4][i]), size: Quantity(mantissa: c[6 + $0 * 4][i])) })
+                bids: (0..<bidLevels).map {
+                    DepthLevel(price: Price(mantissa: c[3 + $0 * 4][i]), size: Quantity(mantissa: c[4 + $0 * 4][i]))
+                },
+                asks: (0..<askLevels).map {
+                    DepthLevel(price: Price(mantissa: c[5 + $0 * 4][i]), size: Quantity(mantissa: c[6 + $0 * 4][i]))
+                })
         }
     }
 

@@ -2,7 +2,8 @@ public import StrataEngine
 
 extension Trade: EngineRecord {
     public static let columns: [ColumnSpec] = [
-        ColumnSpec("ts_ns", .timestamp), ColumnSpec("trade_id", .int64), ColumnSpec("price", .decimal(scale: Price.scale)),
+        ColumnSpec("ts_ns", .timestamp), ColumnSpec("trade_id", .int64),
+        ColumnSpec("price", .decimal(scale: Price.scale)),
         ColumnSpec("qty", .decimal(scale: Quantity.scale)), ColumnSpec("is_buyer_maker", .bool),
     ]
     public static let dedupKey: String? = "trade_id"
@@ -21,14 +22,16 @@ extension Trade: EngineRecord {
             quantities.append(trade.quantity.mantissa)
             makers.append(trade.isBuyerMaker ? 1 : 0)
         }
-        return ColumnBatch(symbols: symbols.names, symbolIndex: symbols.index, columns: [ts, ids, prices, quantities, makers])
+        return ColumnBatch(
+            symbols: symbols.names, symbolIndex: symbols.index, columns: [ts, ids, prices, quantities, makers])
     }
 
     public static func decode(_ rows: RowSet, symbol: Symbol) -> [Trade] {
         let c = rows.columns
         return (0..<rows.count).map { i in
             Trade(
-                symbol: symbol, timestamp: Timestamp(nanoseconds: c[0][i]), tradeID: c[1][i], price: Price(mantissa: c[2][i]),
+                symbol: symbol, timestamp: Timestamp(nanoseconds: c[0][i]), tradeID: c[1][i],
+                price: Price(mantissa: c[2][i]),
                 quantity: Quantity(mantissa: c[3][i]), isBuyerMaker: c[4][i] != 0)
         }
     }

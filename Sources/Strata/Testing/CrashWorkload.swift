@@ -25,14 +25,16 @@ public enum CrashWorkload {
             rows.append(
                 Trade(
                     symbol: symbols[i % 4], timestamp: base.advanced(by: sequence * step), tradeID: sequence,
-                    price: Price(mantissa: 100_000_000 + sequence), quantity: Quantity(mantissa: 1 + Int64(i)), isBuyerMaker: i % 2 == 0))
+                    price: Price(mantissa: 100_000_000 + sequence), quantity: Quantity(mantissa: 1 + Int64(i)),
+                    isBuyerMaker: i % 2 == 0))
         }
         if n >= 20 {
             for j in 0..<5 {
                 let sequence = Int64(n - 20) * 100 + Int64(j)
                 rows.append(
                     Trade(
-                        symbol: symbols[j % 4], timestamp: base.advanced(by: sequence * step + 1), tradeID: 10_000_000 + Int64(n) * 10 + Int64(j),
+                        symbol: symbols[j % 4], timestamp: base.advanced(by: sequence * step + 1),
+                        tradeID: 10_000_000 + Int64(n) * 10 + Int64(j),
                         price: Price(mantissa: 200_000_000), quantity: Quantity(mantissa: 7), isBuyerMaker: false))
             }
         }

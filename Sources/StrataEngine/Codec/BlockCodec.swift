@@ -197,9 +197,12 @@ public enum BlockCodec {
                 for i in first..<n {
                     let wordIndex = bitPosition >> 6
                     let shift = bitPosition & 63
-                    var q = UInt64(littleEndian: packed.loadUnaligned(fromByteOffset: wordIndex * 8, as: UInt64.self)) >> UInt64(shift)
+                    var q =
+                        UInt64(littleEndian: packed.loadUnaligned(fromByteOffset: wordIndex * 8, as: UInt64.self))
+                        >> UInt64(shift)
                     if shift + bits > 64 {
-                        let next = UInt64(littleEndian: packed.loadUnaligned(fromByteOffset: (wordIndex + 1) * 8, as: UInt64.self))
+                        let next = UInt64(
+                            littleEndian: packed.loadUnaligned(fromByteOffset: (wordIndex + 1) * 8, as: UInt64.self))
                         q |= next << UInt64(64 - shift)
                     }
                     out[i] = base &+ Int64(bitPattern: (q & mask) &* divisor)

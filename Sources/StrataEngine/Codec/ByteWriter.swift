@@ -34,13 +34,16 @@ public struct ByteWriter: Sendable {
     }
 
     /// Appends each value truncated to `T`, little-endian (bulk: one resize, no per-value append).
-    public mutating func write<Source: BinaryInteger, T: FixedWidthInteger & UnsignedInteger>(narrowing values: [Source], as _: T.Type) {
+    public mutating func write<Source: BinaryInteger, T: FixedWidthInteger & UnsignedInteger>(
+        narrowing values: [Source], as _: T.Type
+    ) {
         let start = bytes.count
         let width = MemoryLayout<T>.size
         bytes.append(contentsOf: repeatElement(0, count: values.count * width))
         bytes.withUnsafeMutableBytes { raw in
             for (i, value) in values.enumerated() {
-                raw.storeBytes(of: T(truncatingIfNeeded: value).littleEndian, toByteOffset: start + i * width, as: T.self)
+                raw.storeBytes(
+                    of: T(truncatingIfNeeded: value).littleEndian, toByteOffset: start + i * width, as: T.self)
             }
         }
     }

@@ -1,9 +1,10 @@
+import StrataCore
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
     import Darwin
 #endif
-import StrataCore
 
 /// An open file, closed when the last reference goes away.
 ///

@@ -1,9 +1,10 @@
+import StrataCore
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
     import Darwin
 #endif
-import StrataCore
 
 /// The few file-system operations the engine needs, with errors that name the path.
 package enum FileSystem {

@@ -1,9 +1,10 @@
+import StrataCore
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
     import Darwin
 #endif
-import StrataCore
 
 /// A whole file mapped read-only into memory.
 ///

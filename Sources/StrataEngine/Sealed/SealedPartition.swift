@@ -48,7 +48,8 @@ final class SealedPartition: Sendable {
         let bytes = file.bytes
         fileSize = Int64(bytes.count)
         func corrupt(_ reason: String, at offset: Int? = nil) -> StrataError {
-            StrataError(.corruptFile, "sealed partition is damaged: \(reason)", path: path, offset: offset.map(Int64.init))
+            StrataError(
+                .corruptFile, "sealed partition is damaged: \(reason)", path: path, offset: offset.map(Int64.init))
         }
         guard bytes.count >= PartitionFileFormat.headerSize + PartitionFileFormat.trailerSize else {
             throw corrupt("file too short (\(bytes.count) bytes)")
@@ -56,7 +57,10 @@ final class SealedPartition: Sendable {
         guard Array(bytes[0..<8]) == PartitionFileFormat.headerMagic else { throw corrupt("bad header magic", at: 0) }
         let version = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 8, as: UInt32.self))
         guard version == PartitionFileFormat.formatVersion else {
-            throw StrataError(.unsupportedFormat, "sealed partition format version \(version) is not supported (this build reads \(PartitionFileFormat.formatVersion))", path: path)
+            throw StrataError(
+                .unsupportedFormat,
+                "sealed partition format version \(version) is not supported (this build reads \(PartitionFileFormat.formatVersion))",
+                path: path)
         }
         let trailerStart = bytes.count - PartitionFileFormat.trailerSize
         var trailer = ByteReader(bytes, offset: trailerStart)
@@ -71,7 +75,9 @@ final class SealedPartition: Sendable {
                 footerOffset <= trailerStart, footerLength == trailerStart - footerOffset
             else { throw corrupt("footer position out of range", at: trailerStart) }
             let footerBytes = UnsafeRawBufferPointer(rebasing: bytes[footerOffset..<trailerStart])
-            guard CRC32C.checksum(footerBytes) == footerCRC else { throw corrupt("footer checksum mismatch", at: footerOffset) }
+            guard CRC32C.checksum(footerBytes) == footerCRC else {
+                throw corrupt("footer checksum mismatch", at: footerOffset)
+            }
             var footer = ByteReader(footerBytes)
             let columnCount = Int(try footer.readUInt16())
             guard columnCount == schema.columns.count else {
@@ -128,7 +134,8 @@ final class SealedPartition: Sendable {
                 }
                 guard blockRows == rows else { throw corrupt("row count of \(name) disagrees with its blocks") }
                 counted += rows
-                symbols[name] = SymbolEntry(name: name, rows: rows, minTimestamp: minTs, maxTimestamp: maxTs, blocks: blocks)
+                symbols[name] = SymbolEntry(
+                    name: name, rows: rows, minTimestamp: minTs, maxTimestamp: maxTs, blocks: blocks)
             }
             guard counted == rowCount else { throw corrupt("row count disagrees with the symbol index") }
             self.symbols = symbols
@@ -161,7 +168,9 @@ final class SealedPartition: Sendable {
                     offset: Int64(chunk.offset))
             }
             guard decoded == info.rows else {
-                throw StrataError(.corruptFile, "block \(block) of \(entry.name) has \(decoded) rows, index says \(info.rows)", path: path, offset: Int64(chunk.offset))
+                throw StrataError(
+                    .corruptFile, "block \(block) of \(entry.name) has \(decoded) rows, index says \(info.rows)",
+                    path: path, offset: Int64(chunk.offset))
             }
         }
     }

@@ -60,16 +60,19 @@ struct Applier {
             let stored: Int
             if partition.phase == .open, case .memory(var memory) = partition.base {
                 partition.base = .damaged(path: "", error: "")  // release the reference while mutating
-                stored = memory.insert(batch, rows: group.rows, symbol: group.symbol, timestampColumn: ts, keyColumn: keyColumn)
+                stored = memory.insert(
+                    batch, rows: group.rows, symbol: group.symbol, timestampColumn: ts, keyColumn: keyColumn)
                 partition.base = .memory(memory)
             } else {
                 var rows = group.rows
                 if let keyColumn {
                     rows = rows.filter { row in
-                        !existsOutsideOverlay(batch.columns[keyColumn][row], symbol: group.symbol, in: &partition, state: state)
+                        !existsOutsideOverlay(
+                            batch.columns[keyColumn][row], symbol: group.symbol, in: &partition, state: state)
                     }
                 }
-                stored = partition.overlay.insert(batch, rows: rows, symbol: group.symbol, timestampColumn: ts, keyColumn: keyColumn)
+                stored = partition.overlay.insert(
+                    batch, rows: rows, symbol: group.symbol, timestampColumn: ts, keyColumn: keyColumn)
             }
             let duplicates = group.rows.count - stored
             partition.pendingDuplicates += duplicates
@@ -82,7 +85,9 @@ struct Applier {
     }
 
     /// Dedup check of a late row against the partition's base and frozen sources.
-    private func existsOutsideOverlay(_ key: Int64, symbol: UInt32, in partition: inout PartitionState, state: borrowing EngineTable.State) -> Bool {
+    private func existsOutsideOverlay(
+        _ key: Int64, symbol: UInt32, in partition: inout PartitionState, state: borrowing EngineTable.State
+    ) -> Bool {
         guard let keyColumn = schema.dedupKeyIndex else { return false }
         if let frozen = partition.frozen, frozen.hasKey(key, symbol: symbol, keyColumn: keyColumn) { return true }
         switch partition.base {
@@ -91,7 +96,8 @@ struct Applier {
         case .sealed(let file):
             if partition.sealedKeys[symbol] == nil {
                 // An unreadable block means the key cannot be checked; the row is kept (never dropped).
-                partition.sealedKeys[symbol] = (try? file.keys(symbol: state.symbolNames[Int(symbol)], keyColumn: keyColumn)) ?? []
+                partition.sealedKeys[symbol] =
+                    (try? file.keys(symbol: state.symbolNames[Int(symbol)], keyColumn: keyColumn)) ?? []
             }
             return partition.sealedKeys[symbol]!.contains(key)
         case .damaged:

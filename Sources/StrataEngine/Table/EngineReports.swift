@@ -20,7 +20,8 @@ public struct TableRecovery: Sendable, CustomStringConvertible {
     public init(table: String) { self.table = table }
 
     public var description: String {
-        var text = "\(table): \(sealedPartitions) sealed partitions, replayed \(rowsReplayed) rows in \(framesReplayed) frames from \(segmentsReplayed) WAL segments"
+        var text =
+            "\(table): \(sealedPartitions) sealed partitions, replayed \(rowsReplayed) rows in \(framesReplayed) frames from \(segmentsReplayed) WAL segments"
         if rowsAlreadySealed > 0 { text += " (\(rowsAlreadySealed) already sealed)" }
         if let truncationReason { text += "; cut \(bytesTruncated) bytes at a damaged frame: \(truncationReason)" }
         for damaged in damagedFiles { text += "; DAMAGED: \(damaged)" }
@@ -43,7 +44,8 @@ public struct TableMaintenance: Sendable, CustomStringConvertible {
     public init(table: String) { self.table = table }
 
     public var description: String {
-        var text = "\(table): sealed \(sealed.count) partitions (\(rowsSealed) rows), merged \(lateRowsMerged) late rows into \(compacted.count), removed \(walSegmentsRemoved) WAL segments"
+        var text =
+            "\(table): sealed \(sealed.count) partitions (\(rowsSealed) rows), merged \(lateRowsMerged) late rows into \(compacted.count), removed \(walSegmentsRemoved) WAL segments"
         for error in errors { text += "; ERROR: \(error)" }
         return text
     }

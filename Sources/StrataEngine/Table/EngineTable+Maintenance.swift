@@ -1,5 +1,5 @@
-public import StrataCore
 import Dispatch
+public import StrataCore
 import Synchronization
 
 extension EngineTable {
@@ -97,19 +97,26 @@ extension EngineTable {
                     case .memory(let memory) = partition.base
                 else { continue }
                 partition.phase = .sealing
-                seals.append(SealJob(partition: index, snapshot: memory, sequence: state.sequence, duplicates: partition.pendingDuplicates))
+                seals.append(
+                    SealJob(
+                        partition: index, snapshot: memory, sequence: state.sequence,
+                        duplicates: partition.pendingDuplicates))
                 state.partitions[index] = partition
                 state.openPartitions.remove(index)
             }
             for (index, var partition) in state.partitions where partition.hasPendingLateData {
-                guard compactAll || partition.overlay.rowCount + partition.pendingDuplicates >= Self.lateRowsCompactionThreshold,
+                guard
+                    compactAll
+                        || partition.overlay.rowCount + partition.pendingDuplicates >= Self.lateRowsCompactionThreshold,
                     let file = partition.sealedFile
                 else { continue }
                 partition.phase = .compacting
                 partition.frozen = partition.overlay
                 partition.overlay = MemoryPartition(columnCount: schema.columns.count)
                 compactions.append(
-                    CompactJob(partition: index, file: file, late: partition.frozen!, sequence: state.sequence, duplicates: partition.pendingDuplicates))
+                    CompactJob(
+                        partition: index, file: file, late: partition.frozen!, sequence: state.sequence,
+                        duplicates: partition.pendingDuplicates))
                 state.partitions[index] = partition
             }
             return (seals, compactions, state.symbolNames)
@@ -122,7 +129,8 @@ extension EngineTable {
                 let input = PartitionFileWriter.Input(
                     partition: job.partition, includedThrough: job.sequence, duplicatesSkipped: UInt64(job.duplicates),
                     symbols: job.snapshot.slices.map { (names[Int($0.key)], $0.value.columns) })
-                let path = partitionDirectory + "/" + PartitionFileFormat.fileName(partition: job.partition, generation: 1)
+                let path =
+                    partitionDirectory + "/" + PartitionFileFormat.fileName(partition: job.partition, generation: 1)
                 try writer.write(input, to: path)
                 let file = try SealedPartition(path: path, generation: 1, schema: schema)
                 state.withLock { state in
@@ -168,7 +176,9 @@ extension EngineTable {
                 let input = PartitionFileWriter.Input(
                     partition: job.partition, includedThrough: job.sequence,
                     duplicatesSkipped: UInt64(job.file.duplicatesSkipped + job.duplicates), symbols: symbols)
-                let path = partitionDirectory + "/" + PartitionFileFormat.fileName(partition: job.partition, generation: generation)
+                let path =
+                    partitionDirectory + "/"
+                    + PartitionFileFormat.fileName(partition: job.partition, generation: generation)
                 try writer.write(input, to: path)
                 let file = try SealedPartition(path: path, generation: generation, schema: schema)
                 state.withLock { state in
@@ -216,8 +226,11 @@ extension EngineTable {
     /// Inserts every row of `source` into `target` (used to undo a failed seal or compaction).
     private func merge(_ source: MemoryPartition, into target: inout MemoryPartition, names: [String]) {
         for (id, slice) in source.slices {
-            let batch = ColumnBatch(symbols: [names[Int(id)]], symbolIndex: Array(repeating: 0, count: slice.count), columns: slice.columns)
-            _ = target.insert(batch, rows: Array(0..<slice.count), symbol: id, timestampColumn: schema.timestampIndex, keyColumn: schema.dedupKeyIndex)
+            let batch = ColumnBatch(
+                symbols: [names[Int(id)]], symbolIndex: Array(repeating: 0, count: slice.count), columns: slice.columns)
+            _ = target.insert(
+                batch, rows: Array(0..<slice.count), symbol: id, timestampColumn: schema.timestampIndex,
+                keyColumn: schema.dedupKeyIndex)
         }
     }
 

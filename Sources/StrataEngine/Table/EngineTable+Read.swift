@@ -72,7 +72,8 @@ extension EngineTable {
             var parts: [RowSet] = []
             if let file = source.file {
                 var sealed = RowSet(columnCount: schema.columns.count)
-                try file.copyTail(symbol: symbol, limit: limit - have, before: Int64.max, timestampColumn: ts, into: &sealed)
+                try file.copyTail(
+                    symbol: symbol, limit: limit - have, before: Int64.max, timestampColumn: ts, into: &sealed)
                 parts.append(sealed)
             }
             parts.append(contentsOf: source.memory)
@@ -169,7 +170,9 @@ extension EngineTable {
                 totals[name] = (previous.rows + entry.rows, previous.sum &+ sum)
             }
         }
-        return totals.map { ColumnSummary(symbol: $0.key, rows: $0.value.rows, sum: $0.value.sum) }.sorted { $0.symbol < $1.symbol }
+        return totals.map { ColumnSummary(symbol: $0.key, rows: $0.value.rows, sum: $0.value.sum) }.sorted {
+            $0.symbol < $1.symbol
+        }
     }
 
     /// Symbols that have at least one row, sorted.
@@ -180,7 +183,9 @@ extension EngineTable {
                 if case .memory(let memory) = partition.base { present.formUnion(memory.slices.keys) }
                 present.formUnion(partition.overlay.slices.keys)
                 if let frozen = partition.frozen { present.formUnion(frozen.slices.keys) }
-                if let file = partition.sealedFile { for name in file.symbols.keys { present.insert(state.symbolIDs[name]!) } }
+                if let file = partition.sealedFile {
+                    for name in file.symbols.keys { present.insert(state.symbolIDs[name]!) }
+                }
             }
             return present.map { state.symbolNames[Int($0)] }.sorted()
         }
@@ -235,7 +240,8 @@ extension EngineTable {
         state.withLock { state in
             TableHealth(
                 table: schema.name, walBytes: state.wal.totalBytes, walSegments: state.wal.segments.count,
-                lastSync: state.wal.lastSync, walFailure: state.wal.failure, lastMaintenanceError: state.lastMaintenanceError,
+                lastSync: state.wal.lastSync, walFailure: state.wal.failure,
+                lastMaintenanceError: state.lastMaintenanceError,
                 openPartitions: state.openPartitions.count,
                 damagedPartitions: state.partitions.values.filter { $0.phase == .damaged }.count)
         }
@@ -281,7 +287,9 @@ extension EngineTable {
         for _ in 0..<total {
             var best = -1
             for p in 0..<nonEmpty.count where cursors[p] < nonEmpty[p].count {
-                if best < 0 || nonEmpty[p].columns[ts][cursors[p]] < nonEmpty[best].columns[ts][cursors[best]] { best = p }
+                if best < 0 || nonEmpty[p].columns[ts][cursors[p]] < nonEmpty[best].columns[ts][cursors[best]] {
+                    best = p
+                }
             }
             for c in 0..<schema.columns.count { out.columns[c].append(nonEmpty[best].columns[c][cursors[best]]) }
             cursors[best] += 1

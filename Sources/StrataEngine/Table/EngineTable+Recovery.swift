@@ -35,7 +35,9 @@ extension EngineTable {
             do {
                 let file = try SealedPartition(path: path, generation: newest.generation, schema: schema)
                 guard file.partition == partition else {
-                    throw StrataError(.corruptFile, "file name says partition \(partition), footer says \(file.partition)", path: path)
+                    throw StrataError(
+                        .corruptFile, "file name says partition \(partition), footer says \(file.partition)", path: path
+                    )
                 }
                 var entry = PartitionState(index: partition, sealed: file, columnCount: schema.columns.count)
                 entry.pendingDuplicates = 0
@@ -67,7 +69,8 @@ extension EngineTable {
             }
             let mapped = try MappedFile(path: path)
             let bytes = mapped.bytes
-            var segment = WALWriter.Segment(number: number, path: path, touched: [], maxSequence: 0, bytes: Int64(bytes.count))
+            var segment = WALWriter.Segment(
+                number: number, path: path, touched: [], maxSequence: 0, bytes: Int64(bytes.count))
             guard bytes.count >= WALFormat.segmentHeaderSize,
                 Array(bytes[0..<8]) == WALFormat.segmentMagic
             else {
@@ -109,12 +112,16 @@ extension EngineTable {
                     let sequence = frame.sequence
                     var skipped = 0
                     let partitions = state.partitions
-                    let applied = frame.batch.count > 0 ? Applier(schema: schema).apply(
-                        frame.batch, to: &state,
-                        alreadySealed: { p in
-                            guard let file = partitions[p]?.sealedFile, file.includedThrough >= sequence else { return false }
-                            return true
-                        }) : AppendReport()
+                    let applied =
+                        frame.batch.count > 0
+                        ? Applier(schema: schema).apply(
+                            frame.batch, to: &state,
+                            alreadySealed: { p in
+                                guard let file = partitions[p]?.sealedFile, file.includedThrough >= sequence else {
+                                    return false
+                                }
+                                return true
+                            }) : AppendReport()
                     skipped = frame.batch.count - applied.stored - applied.duplicates
                     report.rowsAlreadySealed += skipped
                     report.rowsReplayed += applied.stored + applied.duplicates
@@ -149,7 +156,8 @@ extension EngineTable {
     ) throws {
         try FileSystem.createDirectory(corruptDirectory)
         let tail = Array(bytes[offset...])
-        try FileSystem.writeAtomically(corruptDirectory + "/" + name + ".tail.\(WallClock.now().nanoseconds)", chunks: [tail])
+        try FileSystem.writeAtomically(
+            corruptDirectory + "/" + name + ".tail.\(WallClock.now().nanoseconds)", chunks: [tail])
         let file = try FileDescriptor(path: path, flags: O_WRONLY)
         try file.truncate(to: Int64(offset))
         try file.sync()
@@ -160,7 +168,9 @@ extension EngineTable {
         let partitions = state.partitions
         try state.wal.removeSegments { segment in
             segment.touched.allSatisfy { p in
-                guard let partition = partitions[p], partition.isClean, let file = partition.sealedFile else { return false }
+                guard let partition = partitions[p], partition.isClean, let file = partition.sealedFile else {
+                    return false
+                }
                 return file.includedThrough >= segment.maxSequence
             }
         }

@@ -70,7 +70,9 @@ public final class EngineTable: Sendable {
     ///   - sealGrace: nanoseconds of newer data after which an open partition seals itself.
     /// - Throws: ``StrataError`` `.io` if the directory cannot be used. Damaged files do not
     ///   throw: they are listed in ``recovery`` and the rest of the table opens.
-    public init(directory: String, schema: TableSchema, durability: Durability, sealGrace: Int64 = 3_600_000_000_000) throws {
+    public init(directory: String, schema: TableSchema, durability: Durability, sealGrace: Int64 = 3_600_000_000_000)
+        throws
+    {
         self.schema = schema
         self.directory = directory
         walDirectory = directory + "/wal"

@@ -34,7 +34,8 @@ enum WALFormat {
     }
 
     /// Encodes a batch as one complete frame (header + payload).
-    static func encodeFrame(_ batch: ColumnBatch, sequence: UInt64, schema: TableSchema, into writer: inout ByteWriter) {
+    static func encodeFrame(_ batch: ColumnBatch, sequence: UInt64, schema: TableSchema, into writer: inout ByteWriter)
+    {
         writer.removeAll()
         let rows = batch.count
         writer.write(frameMagic)
@@ -94,7 +95,8 @@ enum WALFormat {
         if length > maximumPayload || length > remaining - frameHeaderSize {
             return .damaged(reason: "frame length \(length) runs past the end of the segment (torn write)")
         }
-        let payload = UnsafeRawBufferPointer(rebasing: segment[(offset + frameHeaderSize)..<(offset + frameHeaderSize + length)])
+        let payload = UnsafeRawBufferPointer(
+            rebasing: segment[(offset + frameHeaderSize)..<(offset + frameHeaderSize + length)])
         if CRC32C.checksum(payload) != crc { return .damaged(reason: "frame checksum mismatch") }
         return .frame(payload: payload, next: offset + frameHeaderSize + length)
     }
@@ -108,7 +110,8 @@ enum WALFormat {
 
     /// Decodes a payload whose checksum was verified. Structural problems (a checksum collision or a
     /// frame written by a different schema) throw ``MalformedPayload``.
-    static func decode(_ payload: UnsafeRawBufferPointer, schema: TableSchema) throws(MalformedPayload) -> DecodedFrame {
+    static func decode(_ payload: UnsafeRawBufferPointer, schema: TableSchema) throws(MalformedPayload) -> DecodedFrame
+    {
         var reader = ByteReader(payload)
         do {
             guard try reader.readUInt8() == batchKind else { throw MalformedPayload(reason: "unknown frame kind") }
@@ -158,7 +161,8 @@ enum WALFormat {
                 columns.append(column)
             }
             guard reader.remaining == 0 else { throw MalformedPayload(reason: "trailing bytes in frame") }
-            return DecodedFrame(sequence: sequence, batch: ColumnBatch(symbols: symbols, symbolIndex: symbolIndex, columns: columns))
+            return DecodedFrame(
+                sequence: sequence, batch: ColumnBatch(symbols: symbols, symbolIndex: symbolIndex, columns: columns))
         } catch is ByteReader.OutOfBounds {
             throw MalformedPayload(reason: "frame shorter than its contents")
         } catch let error as MalformedPayload {

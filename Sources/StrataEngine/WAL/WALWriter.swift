@@ -78,7 +78,8 @@ final class WALWriter: @unchecked Sendable {
         try file.write(WALFormat.segmentHeader())
         try file.sync()
         try FileSystem.syncDirectory(directory)
-        segments.append(Segment(number: number, path: path, touched: [], maxSequence: 0, bytes: Int64(WALFormat.segmentHeaderSize)))
+        segments.append(
+            Segment(number: number, path: path, touched: [], maxSequence: 0, bytes: Int64(WALFormat.segmentHeaderSize)))
         current = file
         syncState.withLock { $0.file = file }
     }
