@@ -12,7 +12,7 @@ struct AggregatedTradeCSVFormatTests {
             Self.header + "\n"
             + "3380935,42289.98000000,0.00237000,4451539,4451539,1704067200032,False,True\n"
             + "3380936,42289.99000000,0.01000000,4451540,4451541,1704067200100,True,True\n"
-        let (batch, reader) = readAll(text, AggregatedTradeCSVFormat(symbol: "BTCUSDT"))
+        let (batch, reader) = try readAll(text, AggregatedTradeCSVFormat(symbol: "BTCUSDT"))
         #expect(reader.headerLine == 1)
         #expect(batch.rejections.isEmpty)
         let first = try #require(batch.records.first)
@@ -29,7 +29,7 @@ struct AggregatedTradeCSVFormatTests {
     @Test func detectsMicrosecondsByMagnitude() throws {
         // Binance spot files since 2025 count transact_time in microseconds.
         let text = "1,100.5,2,10,12,1735689600123456,true,true\n2,100.5,2,13,13,1735689600123,false,true\n"
-        let (batch, _) = readAll(text, AggregatedTradeCSVFormat(symbol: "BTCUSDT"))
+        let (batch, _) = try readAll(text, AggregatedTradeCSVFormat(symbol: "BTCUSDT"))
         #expect(batch.records.map(\.timestamp.nanoseconds) == [1_735_689_600_123_456_000, 1_735_689_600_123_000_000])
         #expect(AggregatedTradeCSVFormat.transactTimeUnit(of: 999_999_999_999_999) == .milliseconds)
         #expect(AggregatedTradeCSVFormat.transactTimeUnit(of: 1_000_000_000_000_000) == .microseconds)
@@ -37,7 +37,7 @@ struct AggregatedTradeCSVFormatTests {
     }
 
     @Test func futuresRowsWithoutBestMatchDefaultToTrue() throws {
-        let (batch, _) = readAll("5,100,1,7,8,1704067200032,true\n", AggregatedTradeCSVFormat(symbol: "ETHUSDT"))
+        let (batch, _) = try readAll("5,100,1,7,8,1704067200032,true\n", AggregatedTradeCSVFormat(symbol: "ETHUSDT"))
         let trade = try #require(batch.records.first)
         #expect(trade.isBestMatch)
         #expect(trade.symbol == "ETHUSDT")
@@ -52,7 +52,7 @@ struct AggregatedTradeCSVFormatTests {
 
     @Test func withoutASymbolBinanceRowsAreRejectedButStrataRowsRead() throws {
         let text = "1,100,1,7,8,1704067200032,true,true\n2,ETHUSDT,100,1,7,8,1704067200032,true,false\n"
-        let (batch, _) = readAll(text, AggregatedTradeCSVFormat(symbol: nil))
+        let (batch, _) = try readAll(text, AggregatedTradeCSVFormat(symbol: nil))
         #expect(batch.rejections.map(\.line) == [1])
         #expect(batch.rejections.first?.error.field == "symbol")
         #expect(batch.records.first?.symbol == "ETHUSDT")
@@ -71,7 +71,7 @@ struct AggregatedTradeCSVFormatTests {
     ])
     func rejectsBadRows(line: String, field: String, rule: ValidationError.Rule) throws {
         let good = "9,100,1,7,8,1704067200032,true,true"
-        let (batch, _) = readAll("\(good)\n\(good)\n\(line)\n", AggregatedTradeCSVFormat(symbol: "BTCUSDT"))
+        let (batch, _) = try readAll("\(good)\n\(good)\n\(line)\n", AggregatedTradeCSVFormat(symbol: "BTCUSDT"))
         #expect(batch.records.count == 2)
         let rejection = try #require(batch.rejections.first)
         #expect(rejection.line == 3)
@@ -84,7 +84,7 @@ struct AggregatedTradeCSVFormatTests {
             "3380935,BTCUSDT,42289.98,0.00237,4451539,4451539,1704067200032,false,true",
             "3380936,BTCUSDT,42289.98,0.00237,4451540,4451540,1735689600123456,true,false",
         ]
-        let (batch, _) = readAll(lines.joined(separator: "\n"), AggregatedTradeCSVFormat(symbol: nil))
+        let (batch, _) = try readAll(lines.joined(separator: "\n"), AggregatedTradeCSVFormat(symbol: nil))
         #expect(batch.records.map { AggregatedTradeCSVFormat(symbol: nil).line(for: $0) } == lines)
     }
 }

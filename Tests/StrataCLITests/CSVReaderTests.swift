@@ -14,7 +14,8 @@ struct CSVReaderTests {
                 "\(1_719_878_281_500_000_000 + index),SYM\(index % 7),\(index),\(100 + index % 50).25,0.\(index % 9 + 1),\(index % 2 == 0)"
             )
         }
-        lines.insert("1719878281500000000,BAD," + String(repeating: "9", count: 20_000) + ",1,1,t", at: 1500)  // longer than a chunk
+        // A line longer than a chunk.
+        lines.insert("1719878281500000000,BAD," + String(repeating: "9", count: 20_000) + ",1,1,t", at: 1500)
         let path = directory + "/trades.csv"
         writeFile(path, lines.joined(separator: "\r\n"))
         let reader = try CSVReader(path: path, format: TradeCSVFormat(), chunkSize: 4096)

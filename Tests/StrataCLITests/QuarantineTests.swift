@@ -10,7 +10,7 @@ struct QuarantineTests {
         let quarantine = Quarantine(dataDirectory: directory, table: "trades")
         #expect(quarantine.path == directory + "/quarantine/trades.csv")
         #expect(readFile(quarantine.path) == nil, "nothing is created before a row is added")
-        let (batch, _) = readAll("1,\"A,B\",1,1,1,t\n1719878281500000000,A,1,-1,1,t\n", TradeCSVFormat())
+        let (batch, _) = try readAll("1,\"A,B\",1,1,1,t\n1719878281500000000,A,1,-1,1,t\n", TradeCSVFormat())
         let time = Timestamp(nanoseconds: 1_719_878_281_000_000_000)
         try quarantine.add(batch.rejections, source: "in/trades.csv", at: time)
         try quarantine.add([], source: "ignored")

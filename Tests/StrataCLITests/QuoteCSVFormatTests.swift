@@ -11,7 +11,7 @@ struct QuoteCSVFormatTests {
             1381132800242000000,IBM,,,181.80,3000
             1381132800243000000,IBM,180.01,300,181.8,0
             """
-        let (batch, reader) = readAll(text, QuoteCSVFormat())
+        let (batch, reader) = try readAll(text, QuoteCSVFormat())
         #expect(reader.headerLine == 1)
         #expect(batch.rejections.isEmpty)
         #expect(batch.records.count == 3)
@@ -28,7 +28,7 @@ struct QuoteCSVFormatTests {
             fields += ["\(5535 - level)", "\(level + 1)", "\(5536 + level)", "\(level + 10)"]
         }
         let line = fields.joined(separator: ",")
-        let (batch, _) = readAll(line + "\n1719878281500000000,ESU4,5535,1,5536,2,5534,3,,\n", QuoteCSVFormat())
+        let (batch, _) = try readAll(line + "\n1719878281500000000,ESU4,5535,1,5536,2,5534,3,,\n", QuoteCSVFormat())
         #expect(batch.rejections.isEmpty)
         let deep = try #require(batch.records.first)
         #expect(deep.bids.count == 5 && deep.asks.count == 5)
@@ -55,7 +55,7 @@ struct QuoteCSVFormatTests {
     ])
     func rejectsBadRows(line: String, field: String, rule: ValidationError.Rule) throws {
         let good = "1719878281500000000,IBM,180,1,181,1"
-        let (batch, _) = readAll("\(good)\n\(line)\n", QuoteCSVFormat())
+        let (batch, _) = try readAll("\(good)\n\(line)\n", QuoteCSVFormat())
         #expect(batch.records.count == 1)
         let rejection = try #require(batch.rejections.first)
         #expect(rejection.line == 2)

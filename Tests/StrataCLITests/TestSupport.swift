@@ -54,10 +54,11 @@ func readFile(_ path: String) -> String? {
 }
 
 /// Reads all of `text` with `format`.
-func readAll<Format: CSVRecordFormat>(_ text: String, _ format: Format) -> (CSVBatch<Format.Record>, CSVReader<Format>)
-{
+func readAll<Format: CSVRecordFormat>(
+    _ text: String, _ format: Format
+) throws -> (CSVBatch<Format.Record>, CSVReader<Format>) {
     let reader = CSVReader(text: text, format: format)
-    let batch = try! reader.readAll()
+    let batch = try reader.readAll()
     return (batch, reader)
 }
 

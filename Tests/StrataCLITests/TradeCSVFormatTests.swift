@@ -10,7 +10,7 @@ struct TradeCSVFormatTests {
             1719878281600000000,ETHUSDT,17,3400.10000000,1.5,0
             """
         for text in [body, "ts_ns,symbol,trade_id,price,qty,is_buyer_maker\n" + body] {
-            let (batch, reader) = readAll(text, TradeCSVFormat())
+            let (batch, reader) = try readAll(text, TradeCSVFormat())
             #expect(batch.rejections.isEmpty)
             #expect(batch.records.count == 2)
             #expect(reader.headerLine == (text.hasPrefix("ts_ns") ? 1 : nil))
@@ -32,7 +32,7 @@ struct TradeCSVFormatTests {
         ("True", true), ("False", false), ("TRUE", true), ("F", false),
     ])
     func booleanSpellings(text: String, value: Bool) throws {
-        let (batch, _) = readAll("1719878281500000000,BTCUSDT,1,1,1,\(text)", TradeCSVFormat())
+        let (batch, _) = try readAll("1719878281500000000,BTCUSDT,1,1,1,\(text)", TradeCSVFormat())
         #expect(try #require(batch.records.first).isBuyerMaker == value)
     }
 
@@ -58,7 +58,7 @@ struct TradeCSVFormatTests {
     ])
     func rejectsBadRows(line: String, field: String, rule: ValidationError.Rule) throws {
         let good = "1719878281500000000,BTCUSDT,7,64000,1,true"
-        let (batch, _) = readAll([good, line, good].joined(separator: "\n") + "\n", TradeCSVFormat())
+        let (batch, _) = try readAll([good, line, good].joined(separator: "\n") + "\n", TradeCSVFormat())
         #expect(batch.records.count == 2, "a rejection never stops the reader")
         let rejection = try #require(batch.rejections.first)
         #expect(batch.rejections.count == 1)
@@ -77,7 +77,7 @@ struct TradeCSVFormatTests {
             + "   \n"
             + "1719878281500000000,A,2,-1,1,t\r\n"
             + "1719878281500000000, \"B\" ,3,2.5,1,f"  // no final newline; quoted and padded field
-        let (batch, reader) = readAll(text, TradeCSVFormat())
+        let (batch, reader) = try readAll(text, TradeCSVFormat())
         #expect(reader.headerLine == 1)
         #expect(reader.rowsRead == 3)
         #expect(batch.lineNumbers == [2, 6])
@@ -88,14 +88,14 @@ struct TradeCSVFormatTests {
 
     @Test func headerIsOnlyLookedForOnTheFirstLine() throws {
         let text = "1719878281500000000,A,1,1,1,t\nts_ns,symbol,trade_id,price,qty,is_buyer_maker\n"
-        let (batch, reader) = readAll(text, TradeCSVFormat())
+        let (batch, reader) = try readAll(text, TradeCSVFormat())
         #expect(reader.headerLine == nil)
         #expect(batch.records.count == 1)
         #expect(batch.rejections.first?.error.field == "ts_ns")
     }
 
     @Test func acceptsISOTimestampsAndExponents() throws {
-        let (batch, _) = readAll("2024-07-01T23:58:01.5Z,ESU4,1,5535.25,1e1,f\n", TradeCSVFormat())
+        let (batch, _) = try readAll("2024-07-01T23:58:01.5Z,ESU4,1,5535.25,1e1,f\n", TradeCSVFormat())
         let trade = try #require(batch.records.first)
         #expect(trade.timestamp.nanoseconds == 1_719_878_281_500_000_000)
         #expect(trade.quantity == Quantity(integer: 10))
@@ -103,7 +103,7 @@ struct TradeCSVFormatTests {
 
     @Test func encodesLinesItCanReadBack() throws {
         let line = "1719878281500000000,BTCUSDT,3452114,64123.45,0.012,true"
-        let (batch, _) = readAll(line, TradeCSVFormat())
+        let (batch, _) = try readAll(line, TradeCSVFormat())
         #expect(TradeCSVFormat().line(for: try #require(batch.records.first)) == line)
     }
 }
