@@ -42,15 +42,7 @@ public final class StrataTable<Record: EngineRecord>: TimeSeriesStore, Sendable 
     @discardableResult
     public func appendNow(_ batch: [Record]) throws -> AppendReport {
         guard !batch.isEmpty else { return AppendReport() }
-        let window = rules.timestampWindow()
-        for (index, record) in batch.enumerated() {
-            do {
-                try record.validate(with: rules, window: window)
-            } catch var error as ValidationError {
-                error.index = index
-                throw error
-            }
-        }
+        try Record.validate(batch, with: rules, window: rules.timestampWindow())
         return try engine.append(Record.encode(batch))
     }
 

@@ -13,8 +13,9 @@ public protocol EngineRecord: TimeSeriesRecord {
     static func encode(_ records: [Self]) -> ColumnBatch
     /// Records from rows read back for `symbol`.
     static func decode(_ rows: RowSet, symbol: Symbol) -> [Self]
-    /// Checks the record against `rules` with a precomputed timestamp window.
-    func validate(with rules: ValidationRules, window: ClosedRange<Timestamp>) throws
+    /// Checks every record against `rules` with a precomputed timestamp window.
+    /// - Throws: ``ValidationError`` for the first bad record, with its ``ValidationError/index``.
+    static func validate(_ batch: [Self], with rules: ValidationRules, window: ClosedRange<Timestamp>) throws
 }
 
 /// Builds the batch-local symbol dictionary of a ``ColumnBatch`` while records are encoded.

@@ -27,16 +27,40 @@ extension Trade: EngineRecord {
     }
 
     public static func decode(_ rows: RowSet, symbol: Symbol) -> [Trade] {
-        let c = rows.columns
-        return (0..<rows.count).map { i in
-            Trade(
-                symbol: symbol, timestamp: Timestamp(nanoseconds: c[0][i]), tradeID: c[1][i],
-                price: Price(mantissa: c[2][i]),
-                quantity: Quantity(mantissa: c[3][i]), isBuyerMaker: c[4][i] != 0)
+        let n = rows.count
+        var trades: [Trade] = []
+        trades.reserveCapacity(n)
+        rows.columns[0].withUnsafeBufferPointer { ts in
+            rows.columns[1].withUnsafeBufferPointer { ids in
+                rows.columns[2].withUnsafeBufferPointer { prices in
+                    rows.columns[3].withUnsafeBufferPointer { quantities in
+                        rows.columns[4].withUnsafeBufferPointer { makers in
+                            for i in 0..<n {
+                                trades.append(
+                                    Trade(
+                                        symbol: symbol, timestamp: Timestamp(nanoseconds: ts[i]), tradeID: ids[i],
+                                        price: Price(mantissa: prices[i]), quantity: Quantity(mantissa: quantities[i]),
+                                        isBuyerMaker: makers[i] != 0))
+                            }
+                        }
+                    }
+                }
+            }
         }
+        return trades
     }
 
-    public func validate(with rules: ValidationRules, window: ClosedRange<Timestamp>) throws {
-        try rules.validate(self, window: window)
+    public static func validate(_ batch: [Trade], with rules: ValidationRules, window: ClosedRange<Timestamp>) throws {
+        // A concrete loop (not generic over the record type), so nothing is looked up per row.
+        var index = 0
+        for record in batch {
+            do {
+                try rules.validate(record, window: window)
+            } catch var error as ValidationError {
+                error.index = index
+                throw error
+            }
+            index += 1
+        }
     }
 }

@@ -78,7 +78,8 @@ struct SymbolSlice: Sendable {
         if inOrder {
             for c in 0..<columnCount {
                 let source = batch.columns[c]
-                columns[c].reserveCapacity(columns[c].count + rows.count)
+                // No reserveCapacity here: it would grow to exactly the size asked and lose the
+                // geometric growth of append, making every batch copy the whole lane.
                 for row in rows { columns[c].append(source[row]) }
             }
             return

@@ -208,6 +208,12 @@ final class SealedPartition: Sendable {
     /// Rows of `symbol` with `from <= ts < to`, appended to `out` (all columns, oldest first).
     func copyRows(symbol: String, from: Int64, to: Int64, timestampColumn ts: Int, into out: inout RowSet) throws {
         guard let entry = symbols[symbol], entry.maxTimestamp >= from, entry.minTimestamp < to else { return }
+        // Reserve once for every block that may contribute, so the lanes never regrow.
+        var upperBound = 0
+        for block in entry.blocks where block.lastTimestamp >= from && block.firstTimestamp < to {
+            upperBound += block.rows
+        }
+        for c in 0..<columnCount { out.columns[c].reserveCapacity(out.columns[c].count + upperBound) }
         let all = Array(0..<columnCount)
         try forEachBlock(of: entry, from: from, to: to, columns: all) { _, lanes in
             let lane = lanes[ts]
@@ -215,7 +221,11 @@ final class SealedPartition: Sendable {
             var hi = lane.count
             if lane[0] < from { lo = Self.lowerBound(lane, from) }
             if lane[lane.count - 1] >= to { hi = Self.lowerBound(lane, to) }
-            if lo < hi { for c in 0..<all.count { out.columns[c].append(contentsOf: lanes[c][lo..<hi]) } }
+            if lo < hi {
+                for c in 0..<all.count {
+                    out.columns[c].append(contentsOf: UnsafeBufferPointer(rebasing: lanes[c][lo..<hi]))
+                }
+            }
             return true
         }
     }

@@ -1,0 +1,140 @@
+import Strata
+
+/// The command line of `strata-bench`.
+struct Options: Sendable {
+    /// Workloads that can be picked with `--only`.
+    enum Workload: String, Sendable, CaseIterable {
+        case w1 = "W1"
+        case w2 = "W2"
+        case w3 = "W3"
+        case w5 = "W5"
+        case csv = "CSV"
+        case recovery = "RECOVERY"
+    }
+
+    var rows = 10_000_000
+    /// nil: a fresh temporary directory, removed at the end.
+    var data: String?
+    var strataBinary = "../.build/release/strata"
+    var skipSQLite = false
+    var only: Set<Workload> = Set(Workload.allCases)
+    var recoveryGiB = 1.0
+    /// Seconds the recovery workload may spend writing its WAL before it stops short of the size.
+    var recoveryBudget = 90.0
+    var seed = SyntheticTrades.Configuration.standard.seed
+    var keepData = false
+    /// Multiplies the timed runs of the Strata queries (W2, W3, W5), to give a profiler samples.
+    var queryRepeat = 1
+
+    static let usage = """
+        strata-bench: the standard Strata workload against the SQLite peer (GRDB, WAL mode), in one run.
+
+        USAGE: swift run -c release strata-bench [options]
+
+        OPTIONS:
+          --rows N             trades in the workload (default 10000000)
+          --data DIR           where the stores go; must be empty or absent; kept afterwards
+                               (default: a fresh temporary directory, removed at the end)
+          --strata-binary PATH the `strata` command for the CSV ingest (default ../.build/release/strata)
+          --skip-sqlite        run Strata only
+          --only LIST          comma-separated subset of W1,W2,W3,W5,CSV,RECOVERY (default: all).
+                               W2, W3 and W5 query the rows W1 stores, so W1's ingest runs for them too.
+          --recovery-gib X     size of the WAL the recovery workload replays, in GiB (default 1; 0 skips)
+          --recovery-budget S  stop writing the recovery WAL after S seconds even if it is smaller (default 90)
+          --query-repeat K     run the Strata queries K times as often (for perf record; default 1)
+          --seed N             the workload's seed (default \(SyntheticTrades.Configuration.standard.seed))
+          -h, --help           this text
+        """
+
+    /// Parses `arguments` (without the program name).
+    static func parse(_ arguments: [String]) throws(OptionError) -> Options {
+        var options = Options()
+        var index = 0
+        func value(_ name: String) throws(OptionError) -> String {
+            index += 1
+            guard index < arguments.count else { throw OptionError("\(name) needs a value") }
+            return arguments[index]
+        }
+        while index < arguments.count {
+            let argument = arguments[index]
+            switch argument {
+            case "--rows":
+                let text = try value(argument).replacingUnderscores()
+                guard let rows = Int(text), rows > 0 else {
+                    throw OptionError("--rows: expected a positive integer, got \(text)")
+                }
+                options.rows = rows
+            case "--data":
+                options.data = try value(argument)
+                options.keepData = true
+            case "--strata-binary":
+                options.strataBinary = try value(argument)
+            case "--skip-sqlite":
+                options.skipSQLite = true
+            case "--only":
+                let list = try value(argument)
+                var selected: Set<Workload> = []
+                for name in list.split(separator: ",") {
+                    guard let workload = Workload(rawValue: name.trimmed().uppercased()) else {
+                        throw OptionError(
+                            "--only: unknown workload \(name); expected \(Workload.allCases.map(\.rawValue).joined(separator: ","))"
+                        )
+                    }
+                    selected.insert(workload)
+                }
+                options.only = selected
+            case "--recovery-gib":
+                let text = try value(argument)
+                guard let gib = Double(text), gib >= 0, gib <= 64 else {
+                    throw OptionError("--recovery-gib: expected a number of GiB in 0...64, got \(text)")
+                }
+                options.recoveryGiB = gib
+            case "--recovery-budget":
+                let text = try value(argument)
+                guard let seconds = Double(text), seconds > 0 else {
+                    throw OptionError("--recovery-budget: expected a positive number of seconds, got \(text)")
+                }
+                options.recoveryBudget = seconds
+            case "--query-repeat":
+                let text = try value(argument)
+                guard let k = Int(text), k >= 1 else {
+                    throw OptionError("--query-repeat: expected a positive integer, got \(text)")
+                }
+                options.queryRepeat = k
+            case "--seed":
+                let text = try value(argument)
+                guard let seed = UInt64(text) else {
+                    throw OptionError("--seed: expected an unsigned integer, got \(text)")
+                }
+                options.seed = seed
+            case "-h", "--help":
+                throw OptionError(nil)
+            default:
+                throw OptionError("unknown option \(argument)")
+            }
+            index += 1
+        }
+        if options.recoveryGiB == 0 { options.only.remove(.recovery) }
+        return options
+    }
+
+    func runs(_ workload: Workload) -> Bool { only.contains(workload) }
+
+    /// Whether the W1 ingest must run (it loads the rows W2, W3 and W5 query).
+    var needsIngest: Bool { runs(.w1) || runs(.w2) || runs(.w3) || runs(.w5) }
+}
+
+/// A bad command line; `message == nil` asks for the usage text.
+struct OptionError: Error {
+    var message: String?
+    init(_ message: String?) { self.message = message }
+}
+
+extension String {
+    func replacingUnderscores() -> String { String(filter { $0 != "_" }) }
+    func trimmed() -> String { String(drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed()) }
+}
+
+extension Substring {
+    func trimmed() -> String { String(self).trimmed() }
+}
