@@ -180,6 +180,33 @@ struct CommandTests {
                 """)
     }
 
+    @Test func generateWritesTheSeededWorkloadAndIngestReadsItAll() throws {
+        let directory = makeTemporaryDirectory()
+        defer { removeTree(directory) }
+        let generate = try runStrata(
+            ["generate", "--rows", "5000", "--out", "synthetic.csv", "--seed", "7", "--symbols", "20"], in: directory)
+        #expect(generate.status == 0, "\(generate.stderr)")
+        #expect(generate.stdout.hasPrefix("wrote 5000 trades (20 symbols, seed 7) to synthetic.csv"))
+        let expected = SyntheticTrades(configuration: .init(rows: 5_000, symbols: 20, seed: 7))
+        try expected.writeCSV(to: directory + "/expected.csv")
+        let written = try #require(readFile(directory + "/synthetic.csv"))
+        #expect(written == readFile(directory + "/expected.csv"))
+
+        let ingest = try runStrata(
+            ["ingest", "--table", "trades", "--csv", "synthetic.csv", "--data", "data"], in: directory)
+        #expect(ingest.status == 0, "\(ingest.stderr)")
+        #expect(ingest.stdout.contains("rows read:   5000\n"))
+        #expect(ingest.stdout.contains("rejected:    0\n"))
+        let symbol = try #require(expected.symbols.first)
+        let latest = try runStrata(
+            ["query", "latest", "--symbol", symbol.name, "--limit", "1", "--format", "csv", "--data", "data"],
+            in: directory)
+        let newest = try #require(expected.filter { $0.symbol == symbol }.max { $0.timestamp < $1.timestamp })
+        #expect(
+            latest.stdout == TradeCSVFormat.columns.joined(separator: ",") + "\n" + TradeCSVFormat().line(for: newest)
+                + "\n")
+    }
+
     /// Every failure is one line `strata: error: …` on stderr, a non-zero status, no stack trace.
     @Test func errorsAreOneLineWithNonZeroStatus() throws {
         let directory = makeTemporaryDirectory()
@@ -201,6 +228,7 @@ struct CommandTests {
             (["query", "last", "--symbol", "BTC USDT", "--data", "data"], "--symbol"),
             (["stats", "--data", "plain-file"], "not a directory"),
             (["compact", "--data", "nowhere"], "no Strata store"),
+            (["generate", "--rows", "10", "--out", "missing-dir/x.csv"], "missing-dir/x.csv"),
         ]
         _ = try Self.ingestTrades(in: directory)  // so that "data" exists for the query cases
         for (arguments, needle) in cases {
