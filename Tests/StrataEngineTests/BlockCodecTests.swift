@@ -1,3 +1,4 @@
+import StrataCore
 import StrataEngine
 import Testing
 
@@ -37,7 +38,7 @@ struct BlockCodecTests {
     // MARK: - Sequences
 
     static func sequences() -> [(String, [Int64])] {
-        var random = Random64(seed: 0xB10C)
+        var random = SplitMix64(seed: 0xB10C)
         func random64() -> Int64 { Int64.random(in: .min ... .max, using: &random) }
         var sequences: [(String, [Int64])] = []
         for n in [0, 1, 2, 3, 4, 63, 64, 65, 1023, 1024] {
@@ -109,7 +110,7 @@ struct BlockCodecTests {
 
     @Test(arguments: 1...64)
     func everyBitWidthRoundTrips(bits: Int) throws {
-        var random = Random64(seed: UInt64(bits))
+        var random = SplitMix64(seed: UInt64(bits))
         let top: UInt64 = bits == 64 ? .max : (1 << UInt64(bits)) - 1
         for n in [1, 2, 3, 5, 63, 64, 65, 127, 128, 129, 1024] {
             // Independent values spanning exactly `bits` bits above a base (min and max both present).
@@ -158,7 +159,7 @@ struct BlockCodecTests {
     }
 
     @Test func microsecondTimestampsCompress() {
-        var random = Random64(seed: 0x7135)
+        var random = SplitMix64(seed: 0x7135)
         var t: Int64 = 1_719_878_281_500_000_000
         let values = (0..<1_024).map { _ in
             t += Int64.random(in: 1...1_000, using: &random) * 1_000  // up to 1 ms apart, µs granular
@@ -170,7 +171,7 @@ struct BlockCodecTests {
     }
 
     @Test func pricesOnATickCompress() {
-        var random = Random64(seed: 0x9121)
+        var random = SplitMix64(seed: 0x9121)
         var price: Int64 = 6_412_345_000_000
         let values = (0..<1_024).map { _ in
             price += Int64.random(in: -8...8, using: &random) * 1_000_000  // 0.01 ticks
@@ -180,13 +181,13 @@ struct BlockCodecTests {
     }
 
     @Test func booleansTakeOneBit() {
-        var random = Random64(seed: 0xB001)
+        var random = SplitMix64(seed: 0xB001)
         let values: [Int64] = (0..<1_024).map { _ in Bool.random(using: &random) ? 1 : 0 }
         #expect(Self.encode(values).count <= 1_024 / 8 + 40)
     }
 
     @Test func quantitiesOnALotSizeCompress() {
-        var random = Random64(seed: 0x1075)
+        var random = SplitMix64(seed: 0x1075)
         let values = (0..<1_024).map { _ in Int64.random(in: 1...1_000, using: &random) * 100_000 }  // lot 0.001
         #expect(Self.encode(values).count <= 1_024 * 10 / 8 + 40)
     }
@@ -245,7 +246,7 @@ struct BlockCodecTests {
     }
 
     @Test func randomCorruptionNeverTraps() {
-        var random = Random64(seed: 0xF422)
+        var random = SplitMix64(seed: 0xF422)
         var outcomes = (decoded: 0, rejected: 0)
         for values in Self.fuzzSources() {
             let original = Self.encode(values)
@@ -282,7 +283,7 @@ struct BlockCodecTests {
     }
 
     @Test func randomBytesNeverTrap() {
-        var random = Random64(seed: 0x6A6)
+        var random = SplitMix64(seed: 0x6A6)
         for _ in 0..<3_000 {
             var bytes = (0..<Int.random(in: 0...80, using: &random)).map { _ in
                 UInt8.random(in: 0...255, using: &random)
@@ -306,18 +307,5 @@ struct BlockCodecTests {
         let error = #expect(throws: BlockCodec.CorruptBlock.self) { try Self.decode([9, 0, 0, 0, 0, 0, 0, 0]) }
         #expect(error?.description.isEmpty == false)
         #expect(error?.description == error?.reason)
-    }
-}
-
-/// SplitMix64: a small seeded generator, so that a failure reproduces.
-private struct Random64: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,3 +1,4 @@
+import StrataCore
 import StrataEngine
 import Testing
 
@@ -41,7 +42,7 @@ struct CRC32CTests {
     }
 
     @Test func matchesTheBitwiseReferenceForEveryLengthAndAlignment() {
-        var random = Random64(seed: 0xC4C)
+        var random = SplitMix64(seed: 0xC4C)
         let buffer = (0..<(100 + 16)).map { _ in UInt8.random(in: 0...255, using: &random) }
         buffer.withUnsafeBytes { raw in
             for start in 0..<8 {
@@ -55,13 +56,13 @@ struct CRC32CTests {
 
     @Test(arguments: [255, 256, 1_000, 4_096, 4_097, 65_537])
     func matchesTheReferenceForLongerBuffers(length: Int) {
-        var random = Random64(seed: UInt64(length))
+        var random = SplitMix64(seed: UInt64(length))
         let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &random) }
         #expect(CRC32C.checksum(bytes) == Self.reference(bytes))
     }
 
     @Test func chaining() {
-        var random = Random64(seed: 0xC4A1)
+        var random = SplitMix64(seed: 0xC4A1)
         for _ in 0..<300 {
             let bytes = (0..<Int.random(in: 0...200, using: &random)).map { _ in
                 UInt8.random(in: 0...255, using: &random)
@@ -76,7 +77,7 @@ struct CRC32CTests {
     }
 
     @Test func chainingManyPieces() {
-        var random = Random64(seed: 0x9)
+        var random = SplitMix64(seed: 0x9)
         let bytes = (0..<2_000).map { _ in UInt8.random(in: 0...255, using: &random) }
         var crc: UInt32 = 0
         var offset = 0
@@ -91,7 +92,7 @@ struct CRC32CTests {
     }
 
     @Test func detectsEverySingleBitFlip() {
-        var random = Random64(seed: 0xF11)
+        var random = SplitMix64(seed: 0xF11)
         var bytes = (0..<64).map { _ in UInt8.random(in: 0...255, using: &random) }
         let original = CRC32C.checksum(bytes)
         for index in bytes.indices {
@@ -102,19 +103,6 @@ struct CRC32CTests {
             }
         }
         #expect(CRC32C.checksum(bytes) == original)
-    }
-}
-
-/// SplitMix64: a small seeded generator, so that a failure reproduces.
-private struct Random64: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

@@ -3,18 +3,8 @@ import StrataCore
 
 @testable import StrataEngine
 
-/// A small deterministic PRNG (SplitMix64) so failures reproduce from the printed seed.
-struct SeededRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// Randomized engine tests draw from StrataCore's seeded ``SplitMix64``.
+typealias SeededRandom = SplitMix64
 
 /// A fresh directory under the system temp dir, removed by `cleanup()`.
 struct TemporaryDirectory {

@@ -56,7 +56,7 @@ import Testing
     /// the bars are the same as for the clean, in-order trades.
     @Test(arguments: [11, 12, 13] as [UInt64])
     func arrivalOrderAndDuplicatesDoNotChangeBars(seed: UInt64) async throws {
-        var random = SplitMix(seed: seed)
+        var random = SplitMix64(seed: seed)
         let symbols: [Symbol] = ["AAA", "BBB", "CCC"]
         let start = try Timestamp(iso8601: "2026-03-02T20:00:00Z")
         var trades: [Trade] = []
@@ -99,18 +99,5 @@ import Testing
         store.compact(now: .max)
         try await checkAll(store, against: trades, symbols: symbols, "seed \(seed) shuffled, compacted")
         try store.close()
-    }
-}
-
-/// SplitMix64, seeded, for reproducible shuffles.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -33,9 +33,14 @@ extension StrataStore {
     public func purge(olderThan: Timestamp, tables: [String]? = nil, now: Timestamp = WallClock.now())
         -> RetentionReport
     {
-        var report = RetentionReport()
         let cutoff = min(olderThan, now)
-        for engine in engines where tables?.contains(engine.schema.name) ?? true {
+        return drop(engines.filter { tables?.contains($0.schema.name) ?? true }.map { ($0, cutoff) })
+    }
+
+    /// Drops, in each table, the sealed partitions ending at or before its cutoff.
+    private func drop(_ cutoffs: [(EngineTable, Timestamp)]) -> RetentionReport {
+        var report = RetentionReport()
+        for (engine, cutoff) in cutoffs {
             do {
                 let dropped = try engine.dropPartitions(endingAtOrBefore: cutoff.nanoseconds)
                 report.entries.append(.init(table: engine.schema.name, cutoff: cutoff, dropped: dropped))

@@ -42,16 +42,6 @@ extension AggregatedTrade: EngineRecord {
     public static func validate(_ batch: [AggregatedTrade], with rules: ValidationRules, window: ClosedRange<Timestamp>)
         throws
     {
-        // A concrete loop (not generic over the record type), so nothing is looked up per row.
-        var index = 0
-        for record in batch {
-            do {
-                try rules.validate(record, window: window)
-            } catch var error as ValidationError {
-                error.index = index
-                throw error
-            }
-            index += 1
-        }
+        try validateEach(batch) { try rules.validate($0, window: window) }
     }
 }

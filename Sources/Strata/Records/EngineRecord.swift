@@ -18,6 +18,24 @@ public protocol EngineRecord: TimeSeriesRecord {
     static func validate(_ batch: [Self], with rules: ValidationRules, window: ClosedRange<Timestamp>) throws
 }
 
+extension EngineRecord {
+    /// Runs `check` on each record, attaching the record's index to the ``ValidationError`` it
+    /// throws. Called from each record type's concrete `validate`, so it is specialised there.
+    @inline(__always)
+    static func validateEach(_ batch: [Self], _ check: (Self) throws -> Void) throws {
+        var index = 0
+        for record in batch {
+            do {
+                try check(record)
+            } catch var error as ValidationError {
+                error.index = index
+                throw error
+            }
+            index += 1
+        }
+    }
+}
+
 /// Builds the batch-local symbol dictionary of a ``ColumnBatch`` while records are encoded.
 ///
 /// An open-addressing table keyed by FNV-1a of the UTF-8 bytes: symbols are short ASCII strings,

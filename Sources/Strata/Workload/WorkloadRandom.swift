@@ -1,20 +1,7 @@
 // The pseudo-random number generator behind the synthetic workloads: seeded, deterministic on
 // every platform and Swift version (no Foundation or system randomness), and fast.
 
-/// SplitMix64 (Steele, Lea & Flood 2014): turns one 64-bit seed into well-mixed state words.
-struct SplitMix64 {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+import StrataCore
 
 /// xoshiro256** 1.0 (Blackman & Vigna 2018), seeded through ``SplitMix64`` as its authors advise.
 ///
