@@ -19,32 +19,55 @@ public protocol EngineRecord: TimeSeriesRecord {
 }
 
 /// Builds the batch-local symbol dictionary of a ``ColumnBatch`` while records are encoded.
+///
+/// An open-addressing table keyed by FNV-1a of the UTF-8 bytes: symbols are short ASCII strings,
+/// and hashing them this way costs a fraction of `String`'s seeded SipHash, once per row.
 struct SymbolDictionaryBuilder {
     var names: [String] = []
     var index: [UInt32] = []
-    private var ids: [String: UInt32] = [:]
-    private var lastName = ""
-    private var lastID: UInt32 = .max
+    private var slots: [Int32]  // -1 = empty, else an index into `names`
+    private var mask: Int
 
-    init(capacity: Int) { index.reserveCapacity(capacity) }
+    init(capacity: Int) {
+        index.reserveCapacity(capacity)
+        slots = Array(repeating: -1, count: 256)
+        mask = 255
+    }
+
+    @inline(__always)
+    private static func hash(_ name: String) -> Int {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in name.utf8 { h = (h ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return Int(truncatingIfNeeded: h ^ (h >> 29))
+    }
 
     @inline(__always)
     mutating func add(_ symbol: Symbol) {
         let name = symbol.name
-        if lastID != .max && name == lastName {
-            index.append(lastID)
-            return
+        var slot = Self.hash(name) & mask
+        while true {
+            let entry = slots[slot]
+            if entry < 0 { break }
+            if names[Int(entry)] == name {
+                index.append(UInt32(entry))
+                return
+            }
+            slot = (slot + 1) & mask
         }
-        let id: UInt32
-        if let known = ids[name] {
-            id = known
-        } else {
-            id = UInt32(names.count)
-            ids[name] = id
-            names.append(name)
+        let id = Int32(names.count)
+        names.append(name)
+        slots[slot] = id
+        index.append(UInt32(id))
+        if names.count * 2 > slots.count { grow() }
+    }
+
+    private mutating func grow() {
+        slots = Array(repeating: -1, count: slots.count * 2)
+        mask = slots.count - 1
+        for (id, name) in names.enumerated() {
+            var slot = Self.hash(name) & mask
+            while slots[slot] >= 0 { slot = (slot + 1) & mask }
+            slots[slot] = Int32(id)
         }
-        lastName = name
-        lastID = id
-        index.append(id)
     }
 }

@@ -191,23 +191,15 @@ public enum BlockCodec {
             // Residuals first, into out[first...].
             if bits == 0 {
                 for i in first..<n { out[i] = base }
+            } else if transform == .delta {
+                // The common case for timestamps and prices: unpack and prefix-sum in one pass.
+                out[0] = start
+                unpack(
+                    packed, bits: bits, base: base, divisor: divisor, into: out + 1, count: residualCount,
+                    runningFrom: start)
+                return n
             } else {
-                let mask: UInt64 = bits == 64 ? .max : (1 << UInt64(bits)) - 1
-                var bitPosition = 0
-                for i in first..<n {
-                    let wordIndex = bitPosition >> 6
-                    let shift = bitPosition & 63
-                    var q =
-                        UInt64(littleEndian: packed.loadUnaligned(fromByteOffset: wordIndex * 8, as: UInt64.self))
-                        >> UInt64(shift)
-                    if shift + bits > 64 {
-                        let next = UInt64(
-                            littleEndian: packed.loadUnaligned(fromByteOffset: (wordIndex + 1) * 8, as: UInt64.self))
-                        q |= next << UInt64(64 - shift)
-                    }
-                    out[i] = base &+ Int64(bitPattern: (q & mask) &* divisor)
-                    bitPosition += bits
-                }
+                unpack(packed, bits: bits, base: base, divisor: divisor, into: out + first, count: residualCount)
             }
             // Undo the transform.
             switch transform {
@@ -231,6 +223,64 @@ public enum BlockCodec {
             throw error
         } catch {
             throw CorruptBlock(reason: "\(error)")
+        }
+    }
+
+    /// Unpacks `count` residuals of `bits` bits and maps them to `base + q × divisor`.
+    ///
+    /// For widths up to 56 bits every value lies within the 8 bytes starting at its first byte, so
+    /// one unaligned load and a shift read it without a data-dependent branch; only the last few
+    /// values, whose 8-byte window would run past the buffer, take the two-word path.
+    @inline(__always)
+    private static func unpack(
+        _ packed: UnsafeRawBufferPointer, bits: Int, base: Int64, divisor: UInt64,
+        into out: UnsafeMutablePointer<Int64>,
+        count: Int, runningFrom running: Int64? = nil
+    ) {
+        // With `running`, each output is the previous output plus the residual (delta decoding).
+        var previous = running ?? 0
+        let accumulate = running != nil
+        let mask: UInt64 = bits == 64 ? .max : (1 << UInt64(bits)) - 1
+        guard let start = packed.baseAddress else { return }
+        let size = packed.count
+        var bitPosition = 0
+        var i = 0
+        if bits <= 56 {
+            while i < count {
+                let byteOffset = bitPosition >> 3
+                if byteOffset + 8 > size { break }
+                let word = UInt64(littleEndian: (start + byteOffset).loadUnaligned(as: UInt64.self))
+                let value = base &+ Int64(bitPattern: ((word >> UInt64(bitPosition & 7)) & mask) &* divisor)
+                if accumulate {
+                    previous = previous &+ value
+                    out[i] = previous
+                } else {
+                    out[i] = value
+                }
+                bitPosition &+= bits
+                i &+= 1
+            }
+        }
+        while i < count {
+            let wordIndex = bitPosition >> 6
+            let shift = bitPosition & 63
+            var q =
+                UInt64(littleEndian: packed.loadUnaligned(fromByteOffset: wordIndex * 8, as: UInt64.self))
+                >> UInt64(shift)
+            if shift + bits > 64 {
+                let next = UInt64(
+                    littleEndian: packed.loadUnaligned(fromByteOffset: (wordIndex + 1) * 8, as: UInt64.self))
+                q |= next << UInt64(64 - shift)
+            }
+            let value = base &+ Int64(bitPattern: (q & mask) &* divisor)
+            if accumulate {
+                previous = previous &+ value
+                out[i] = previous
+            } else {
+                out[i] = value
+            }
+            bitPosition &+= bits
+            i &+= 1
         }
     }
 }

@@ -76,11 +76,19 @@ struct SymbolSlice: Sendable {
             previous = t
         }
         if inOrder {
-            for c in 0..<columnCount {
-                let source = batch.columns[c]
-                // No reserveCapacity here: it would grow to exactly the size asked and lose the
-                // geometric growth of append, making every batch copy the whole lane.
-                for row in rows { columns[c].append(source[row]) }
+            // Grow each lane once (geometrically, by append(contentsOf:)), then fill it through
+            // raw buffers: no per-element uniqueness check or bounds check.
+            let added = rows.count
+            rows.withUnsafeBufferPointer { picks in
+                for c in 0..<columnCount {
+                    let start = columns[c].count
+                    columns[c].append(contentsOf: repeatElement(0, count: added))
+                    batch.columns[c].withUnsafeBufferPointer { source in
+                        columns[c].withUnsafeMutableBufferPointer { lane in
+                            for k in 0..<added { lane[start + k] = source[picks[k]] }
+                        }
+                    }
+                }
             }
             return
         }

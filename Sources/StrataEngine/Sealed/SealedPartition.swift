@@ -183,19 +183,7 @@ final class SealedPartition: Sendable {
     ) throws {
         let buffers = columns.map { _ in UnsafeMutablePointer<Int64>.allocate(capacity: BlockCodec.blockRows) }
         defer { for buffer in buffers { buffer.deallocate() } }
-        // Blocks are in time order: binary search the first block whose last ts >= from.
-        var low = 0
-        var high = entry.blocks.count
-        while low < high {
-            let mid = (low + high) >> 1
-            if entry.blocks[mid].lastTimestamp < from { low = mid + 1 } else { high = mid }
-        }
-        var indices: [Int] = []
-        var b = low
-        while b < entry.blocks.count && (entry.blocks[b].firstTimestamp < to || to == Int64.max) {
-            indices.append(b)
-            b += 1
-        }
+        var indices = Array(blockRange(of: entry, from: from, to: to))
         if reverse { indices.reverse() }
         for block in indices {
             try decode(entry, block: block, columns: columns, into: buffers)
@@ -206,28 +194,65 @@ final class SealedPartition: Sendable {
     }
 
     /// Rows of `symbol` with `from <= ts < to`, appended to `out` (all columns, oldest first).
+    ///
+    /// Each output lane is allocated once, uninitialised, for every candidate block; blocks wholly
+    /// inside the range decode straight into it, the (at most two) partial ones through a scratch
+    /// buffer.
     func copyRows(symbol: String, from: Int64, to: Int64, timestampColumn ts: Int, into out: inout RowSet) throws {
         guard let entry = symbols[symbol], entry.maxTimestamp >= from, entry.minTimestamp < to else { return }
-        // Reserve once for every block that may contribute, so the lanes never regrow.
-        var upperBound = 0
-        for block in entry.blocks where block.lastTimestamp >= from && block.firstTimestamp < to {
-            upperBound += block.rows
+        let blocks = blockRange(of: entry, from: from, to: to)
+        var capacity = 0
+        for block in blocks { capacity += entry.blocks[block].rows }
+        let scratch = UnsafeMutablePointer<Int64>.allocate(capacity: BlockCodec.blockRows)
+        let times = UnsafeMutablePointer<Int64>.allocate(capacity: BlockCodec.blockRows)
+        defer {
+            scratch.deallocate()
+            times.deallocate()
         }
-        for c in 0..<columnCount { out.columns[c].reserveCapacity(out.columns[c].count + upperBound) }
-        let all = Array(0..<columnCount)
-        try forEachBlock(of: entry, from: from, to: to, columns: all) { _, lanes in
-            let lane = lanes[ts]
-            var lo = 0
-            var hi = lane.count
-            if lane[0] < from { lo = Self.lowerBound(lane, from) }
-            if lane[lane.count - 1] >= to { hi = Self.lowerBound(lane, to) }
-            if lo < hi {
-                for c in 0..<all.count {
-                    out.columns[c].append(contentsOf: UnsafeBufferPointer(rebasing: lanes[c][lo..<hi]))
+        // The row window [lo, hi) of each partial block, from its timestamps.
+        var windows: [Int: Range<Int>] = [:]
+        for block in blocks {
+            let info = entry.blocks[block]
+            guard info.firstTimestamp < from || info.lastTimestamp >= to else { continue }
+            try decode(entry, block: block, columns: [ts], into: [times])
+            let lane = UnsafeBufferPointer(start: times, count: info.rows)
+            windows[block] = Self.lowerBound(lane, from)..<Self.lowerBound(lane, to)
+        }
+        for c in 0..<columnCount {
+            let lane = try [Int64](unsafeUninitializedCapacity: capacity) { buffer, count in
+                var filled = 0
+                for block in blocks {
+                    if let window = windows[block] {
+                        guard !window.isEmpty else { continue }
+                        try decode(entry, block: block, columns: [c], into: [scratch])
+                        (buffer.baseAddress! + filled).update(from: scratch + window.lowerBound, count: window.count)
+                        filled += window.count
+                    } else {
+                        try decode(entry, block: block, columns: [c], into: [buffer.baseAddress! + filled])
+                        filled += entry.blocks[block].rows
+                    }
                 }
+                count = filled
             }
-            return true
+            if out.columns[c].isEmpty {
+                out.columns[c] = lane
+            } else {
+                out.columns[c].append(contentsOf: lane)
+            }
         }
+    }
+
+    /// The indices of the blocks of `entry` that may hold rows in `[from, to)`.
+    func blockRange(of entry: SymbolEntry, from: Int64, to: Int64) -> Range<Int> {
+        var low = 0
+        var high = entry.blocks.count
+        while low < high {
+            let mid = (low + high) >> 1
+            if entry.blocks[mid].lastTimestamp < from { low = mid + 1 } else { high = mid }
+        }
+        var end = low
+        while end < entry.blocks.count && (entry.blocks[end].firstTimestamp < to || to == Int64.max) { end += 1 }
+        return low..<end
     }
 
     /// The newest `limit` rows of `symbol` with `ts < before`, appended to `out` oldest first.

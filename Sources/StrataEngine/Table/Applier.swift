@@ -56,6 +56,7 @@ struct Applier {
             } else {
                 partition = PartitionState(index: group.partition, columnCount: schema.columns.count)
                 state.openPartitions.insert(group.partition)
+                state.registerPartition(group.partition)
             }
             let stored: Int
             if partition.phase == .open, case .memory(var memory) = partition.base {

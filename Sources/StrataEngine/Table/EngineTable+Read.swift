@@ -22,7 +22,7 @@ extension EngineTable {
             guard let id = state.symbolIDs[symbol] else { return [] }
             let first = schema.partition(of: from)
             let last = schema.partition(of: to - 1)
-            return state.partitions.keys.filter { $0 >= first && $0 <= last }.sorted().map { index in
+            return state.partitionOrder.filter { $0 >= first && $0 <= last }.map { index in
                 capture(state.partitions[index]!, symbol: id) { slice, out in
                     slice.copyRows(from: from, to: to, timestampColumn: ts, into: &out)
                 }
@@ -52,7 +52,7 @@ extension EngineTable {
             guard let id = state.symbolIDs[symbol] else { return [] }
             var picked: [PartitionSources] = []
             var available = 0
-            for index in state.partitions.keys.sorted(by: >) {
+            for index in state.partitionOrder.reversed() {
                 let partition = state.partitions[index]!
                 let source = capture(partition, symbol: id) { slice, out in
                     slice.copyTail(limit: limit, before: Int64.max, timestampColumn: ts, into: &out)
@@ -100,7 +100,7 @@ extension EngineTable {
         return try state.withLock { state throws -> Int64? in
             try ensureOpen(state)
             guard let id = state.symbolIDs[symbol] else { return nil }
-            for index in state.partitions.keys.sorted(by: >) {
+            for index in state.partitionOrder.reversed() {
                 let partition = state.partitions[index]!
                 var newest: Int64? = nil
                 func consider(_ value: Int64?) {
@@ -276,6 +276,10 @@ extension EngineTable {
     /// Appends the time-ordered merge of `parts` (each sorted; ties keep part order).
     private func append(merging parts: [RowSet], into out: inout RowSet) {
         let nonEmpty = parts.filter { $0.count > 0 }
+        if nonEmpty.count == 1 && out.count == 0 {
+            out = nonEmpty[0]  // the usual case: one source, no copy
+            return
+        }
         if nonEmpty.count == 1 {
             for c in 0..<schema.columns.count { out.columns[c].append(contentsOf: nonEmpty[0].columns[c]) }
             return

@@ -42,6 +42,7 @@ extension EngineTable {
                 var entry = PartitionState(index: partition, sealed: file, columnCount: schema.columns.count)
                 entry.pendingDuplicates = 0
                 state.partitions[partition] = entry
+                state.registerPartition(partition)
                 for name in file.symbols.keys.sorted() { _ = state.symbolID(name) }
                 state.sequence = max(state.sequence, file.includedThrough)
                 if let newestRow = file.symbols.values.map(\.maxTimestamp).max() {
@@ -53,6 +54,7 @@ extension EngineTable {
                 report.damagedFiles.append(error)
                 state.partitions[partition] = PartitionState(
                     index: partition, damagedPath: path, error: error.description, columnCount: schema.columns.count)
+                state.registerPartition(partition)
             }
         }
 

@@ -48,6 +48,18 @@ public final class EngineTable: Sendable {
         var maintenanceScheduled = false
         /// Partitions in phase `open` (kept so the write path need not scan every partition).
         var openPartitions: Set<Int64> = []
+        /// Every partition number, ascending (so queries need not sort the dictionary's keys).
+        var partitionOrder: [Int64] = []
+
+        /// Adds `partition` to ``partitionOrder`` (new partitions are almost always the newest).
+        mutating func registerPartition(_ partition: Int64) {
+            if let last = partitionOrder.last, last >= partition {
+                let position = partitionOrder.firstIndex { $0 >= partition }!
+                if partitionOrder[position] != partition { partitionOrder.insert(partition, at: position) }
+            } else {
+                partitionOrder.append(partition)
+            }
+        }
         var lastMaintenanceError: StrataError?
 
         init(wal: WALWriter) { self.wal = wal }
