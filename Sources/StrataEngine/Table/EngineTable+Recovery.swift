@@ -58,7 +58,12 @@ extension EngineTable {
             }
         }
 
-        // WAL replay.
+        // WAL replay. Which sequence each sealed file includes, captured once: holding a copy of
+        // `state.partitions` across applies would make every apply copy the lanes it touches.
+        var sealedThrough: [Int64: UInt64] = [:]
+        for (index, partition) in state.partitions {
+            if let file = partition.sealedFile { sealedThrough[index] = file.includedThrough }
+        }
         let segmentNames = try FileSystem.list(walDirectory).filter { $0.hasSuffix(".wal") }
         var segments: [WALWriter.Segment] = []
         var stopped = false
@@ -112,19 +117,13 @@ extension EngineTable {
                         break scanning
                     }
                     let sequence = frame.sequence
-                    var skipped = 0
-                    let partitions = state.partitions
                     let applied =
                         frame.batch.count > 0
                         ? Applier(schema: schema).apply(
                             frame.batch, to: &state,
-                            alreadySealed: { p in
-                                guard let file = partitions[p]?.sealedFile, file.includedThrough >= sequence else {
-                                    return false
-                                }
-                                return true
-                            }) : AppendReport()
-                    skipped = frame.batch.count - applied.stored - applied.duplicates
+                            alreadySealed: { p in sealedThrough[p].map { $0 >= sequence } ?? false })
+                        : AppendReport()
+                    let skipped = frame.batch.count - applied.stored - applied.duplicates
                     report.rowsAlreadySealed += skipped
                     report.rowsReplayed += applied.stored + applied.duplicates
                     report.framesReplayed += 1

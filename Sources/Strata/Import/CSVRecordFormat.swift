@@ -1,0 +1,66 @@
+public import StrataCore
+
+/// A CSV layout for one kind of record: how a row becomes a record, and a record a row.
+///
+/// Strata ships ``TradeCSVFormat``, ``AggregatedTradeCSVFormat`` and ``QuoteCSVFormat``.
+/// A format decodes one row at a time; ``CSVReader`` does the reading, the splitting, the header
+/// detection, the validation and the bookkeeping of rejected rows.
+///
+/// ```swift
+/// let reader = try CSVReader(path: "trades.csv", format: TradeCSVFormat())
+/// while let batch = try reader.nextBatch(maxRows: 10_000) { … }
+/// ```
+public protocol CSVRecordFormat: Sendable {
+    /// The record a row decodes to.
+    associatedtype Record: TimeSeriesRecord
+
+    /// The input columns in order, as a header line would name them.
+    var columnNames: [String] { get }
+
+    /// Whether `row`, the first non-blank line of the input, is a header rather than data.
+    ///
+    /// The default says yes when its first field starts with a letter or an underscore: every
+    /// layout here starts with a numeric column.
+    /// - Parameter row: the first non-blank row.
+    /// - Returns: `true` to skip the row as a header.
+    func isHeader(_ row: CSVRow) -> Bool
+
+    /// Decodes one data row.
+    /// - Parameter row: the row, split into trimmed fields.
+    /// - Returns: the record.
+    /// - Throws: ``ValidationError`` naming the field, the value and the rule (wrong column count,
+    ///   bad number, bad symbol, bad boolean, bad timestamp, …).
+    mutating func decode(_ row: CSVRow) throws -> Record
+
+    /// Checks a decoded record against `rules` (positive prices, the timestamp window, …).
+    /// - Parameters:
+    ///   - record: the decoded record.
+    ///   - rules: the store's validation rules.
+    ///   - window: the accepted timestamps, computed once per batch.
+    /// - Throws: ``ValidationError`` for the first rule the record breaks.
+    func validate(_ record: Record, rules: ValidationRules, window: ClosedRange<Timestamp>) throws
+
+    /// The record as one line of this layout, without a line terminator (so rejected records
+    /// can be quarantined in the form they arrived in).
+    /// - Parameter record: the record.
+    /// - Returns: the CSV line.
+    func line(for record: Record) -> String
+}
+
+extension CSVRecordFormat {
+    /// See ``CSVRecordFormat/isHeader(_:)``.
+    public func isHeader(_ row: CSVRow) -> Bool {
+        guard row.count > 0, let first = row[0].first else { return false }
+        return (first | 0x20) &- 0x61 < 26 || first == 0x5F  // a-z A-Z _
+    }
+
+    /// The error for a row with the wrong number of fields.
+    /// - Parameters:
+    ///   - row: the row.
+    ///   - expected: what was expected, in words ("6").
+    /// - Returns: a ``ValidationError`` with rule `malformed` on the field `columns`.
+    public func columnCountError(_ row: CSVRow, expected: String) -> ValidationError {
+        ValidationError(
+            field: "columns", value: String(row.count), rule: .malformed, detail: "expected \(expected) columns")
+    }
+}

@@ -1,0 +1,287 @@
+public import StrataCore
+
+/// One line of a CSV file, split into fields, as a ``CSVRecordFormat`` sees it.
+///
+/// Fields are separated by commas. Spaces and tabs around a field are ignored, and so is one
+/// pair of double quotes around it (`"BTCUSDT"` reads as `BTCUSDT`); quoted fields that contain
+/// commas are not supported (market-data CSVs never need them). The bytes point into the
+/// reader's buffer and are valid only during the call that received the row.
+///
+/// ```swift
+/// let price = try row.decimal(Price.self, at: 3, field: "price")
+/// ```
+public struct CSVRow {
+    @usableFromInline let bytes: UnsafeBufferPointer<UInt8>
+    /// Start and end offsets (into `bytes`) of each field, two entries per field.
+    @usableFromInline let bounds: UnsafeBufferPointer<Int>
+
+    /// The 1-based line number in the input (header and blank lines count).
+    public let lineNumber: Int
+
+    init(bytes: UnsafeBufferPointer<UInt8>, bounds: UnsafeBufferPointer<Int>, lineNumber: Int) {
+        self.bytes = bytes
+        self.bounds = bounds
+        self.lineNumber = lineNumber
+    }
+
+    /// The number of fields.
+    @inlinable public var count: Int { bounds.count / 2 }
+
+    /// The UTF-8 bytes of field `index` (0-based), trimmed.
+    @inlinable public subscript(index: Int) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(rebasing: bytes[bounds[2 * index]..<bounds[2 * index + 1]])
+    }
+
+    /// The text of field `index` (allocates; for error messages and rare paths).
+    public func text(_ index: Int) -> String { String(decoding: self[index], as: UTF8.self) }
+
+    /// The whole line as received.
+    public var raw: String { String(decoding: bytes, as: UTF8.self) }
+
+    /// Whether field `index` is empty.
+    @inlinable public func isEmpty(_ index: Int) -> Bool { bounds[2 * index] == bounds[2 * index + 1] }
+
+    /// Field `index` as a signed decimal integer.
+    /// - Parameters:
+    ///   - index: the 0-based field index.
+    ///   - field: the column name used in the error.
+    /// - Throws: ``ValidationError`` with rule `notANumber` or `overflow`.
+    @inlinable public func integer(at index: Int, field: String) throws -> Int64 {
+        let digits = self[index]
+        if let value = CSVNumbers.parseInt64(digits) { return value }
+        throw CSVNumbers.integerError(digits, field: field)
+    }
+
+    /// Field `index` as an exact fixed-point decimal (``Price``, ``Quantity``).
+    /// - Parameters:
+    ///   - type: the decimal type.
+    ///   - index: the 0-based field index.
+    ///   - field: the column name used in the error.
+    /// - Throws: ``ValidationError`` with rule `notANumber`, `notFinite`, `tooPrecise` or `overflow`.
+    @inlinable public func decimal<D: FixedPointDecimal>(_ type: D.Type, at index: Int, field: String) throws -> D {
+        let digits = self[index]
+        if let mantissa = CSVNumbers.parsePlainDecimal(digits, scale: D.scale) { return D(mantissa: mantissa) }
+        switch D.parse(utf8: digits) {
+        case .success(let value): return value
+        case .failure(let failure):
+            throw failure.error(field: field, value: String(decoding: digits, as: UTF8.self), scale: D.scale)
+        }
+    }
+
+    /// Field `index` as a boolean: `true`/`false`, `t`/`f` (any case) or `1`/`0`.
+    /// - Parameters:
+    ///   - index: the 0-based field index.
+    ///   - field: the column name used in the error.
+    /// - Throws: ``ValidationError`` with rule `badBoolean`.
+    @inlinable public func boolean(at index: Int, field: String) throws -> Bool {
+        let text = self[index]
+        if let value = CSVNumbers.parseBool(text) { return value }
+        throw ValidationError(
+            field: field, value: String(decoding: text, as: UTF8.self), rule: .badBoolean,
+            detail: "expected true/false, t/f or 1/0")
+    }
+
+    /// Field `index` as a timestamp: epoch digits in `unit`, or ISO-8601 text.
+    /// - Parameters:
+    ///   - index: the 0-based field index.
+    ///   - unit: the unit of epoch digits.
+    ///   - field: the column name used in the error.
+    /// - Throws: ``ValidationError`` with rule `badTimestamp`.
+    @inlinable public func timestamp(at index: Int, unit: Timestamp.EpochUnit, field: String) throws -> Timestamp {
+        let digits = self[index]
+        if let value = CSVNumbers.parseInt64(digits) {
+            if let timestamp = Timestamp(epoch: value, unit: unit) { return timestamp }
+            throw ValidationError(
+                field: field, value: String(value), rule: .badTimestamp,
+                detail: "out of range for epoch \(unit.rawValue)")
+        }
+        return try CSVNumbers.parseTimestampText(digits, unit: unit, field: field)
+    }
+}
+
+/// Splits lines into the field bounds of a ``CSVRow``, into a buffer it owns and reuses.
+///
+/// A class so that the hot loop writes through one pointer: no array uniqueness checks, no
+/// copy-on-write, no reference counting per field.
+final class CSVFieldSplitter {
+    private var storage: UnsafeMutablePointer<Int>
+    private var capacity: Int
+
+    init() {
+        capacity = 64
+        storage = .allocate(capacity: capacity)
+    }
+
+    deinit { storage.deallocate() }
+
+    /// Splits `line` at commas, trimming blanks and one pair of quotes around each field.
+    /// - Returns: the bounds (two per field), valid until the next call.
+    func split(_ line: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<Int> {
+        guard let base = line.baseAddress else {
+            storage[0] = 0
+            storage[1] = 0
+            return UnsafeBufferPointer(start: storage, count: 2)
+        }
+        let count = line.count
+        var written = 0
+        var fieldStart = 0
+        var index = 0
+        while true {
+            if index == count || base[index] == 0x2C {
+                var lower = fieldStart
+                var upper = index
+                while lower < upper, base[lower] == 0x20 || base[lower] == 0x09 { lower &+= 1 }
+                while upper > lower, base[upper &- 1] == 0x20 || base[upper &- 1] == 0x09 { upper &-= 1 }
+                if upper &- lower >= 2, base[lower] == 0x22, base[upper &- 1] == 0x22 {
+                    lower &+= 1
+                    upper &-= 1
+                }
+                if written &+ 2 > capacity { grow() }
+                storage[written] = lower
+                storage[written &+ 1] = upper
+                written &+= 2
+                if index == count { return UnsafeBufferPointer(start: storage, count: written) }
+                fieldStart = index &+ 1
+            }
+            index &+= 1
+        }
+    }
+
+    private func grow() {
+        let larger = UnsafeMutablePointer<Int>.allocate(capacity: capacity * 2)
+        larger.update(from: storage, count: capacity)
+        storage.deallocate()
+        storage = larger
+        capacity *= 2
+    }
+}
+
+/// Number, boolean and timestamp parsing from UTF-8 bytes, without allocating.
+public enum CSVNumbers {
+    /// `[+-]digits` as an `Int64`, or `nil` if it is not one or overflows.
+    @inlinable
+    public static func parseInt64(_ bytes: UnsafeBufferPointer<UInt8>) -> Int64? {
+        let count = bytes.count
+        guard count > 0 else { return nil }
+        var index = 0
+        var negative = false
+        if bytes[0] == 0x2D || bytes[0] == 0x2B {
+            negative = bytes[0] == 0x2D
+            index = 1
+            guard count > 1 else { return nil }
+        }
+        // 18 digits cannot overflow: accumulate them unchecked, then check the rest.
+        let fastEnd = min(count, index &+ 18)
+        var magnitude: UInt64 = 0
+        while index < fastEnd {
+            let digit = bytes[index] &- 0x30
+            guard digit < 10 else { return nil }
+            magnitude = magnitude &* 10 &+ UInt64(digit)
+            index &+= 1
+        }
+        while index < count {
+            let digit = bytes[index] &- 0x30
+            guard digit < 10 else { return nil }
+            let (times10, o1) = magnitude.multipliedReportingOverflow(by: 10)
+            let (sum, o2) = times10.addingReportingOverflow(UInt64(digit))
+            if o1 || o2 { return nil }
+            magnitude = sum
+            index &+= 1
+        }
+        if negative {
+            if magnitude > UInt64(Int64.max) + 1 { return nil }
+            return magnitude == UInt64(Int64.max) + 1 ? Int64.min : -Int64(magnitude)
+        }
+        return magnitude > UInt64(Int64.max) ? nil : Int64(magnitude)
+    }
+
+    /// The fast path of decimal parsing: `digits[.digits]` with at most 10 integer digits and at most
+    /// `scale` fractional digits (what market-data files almost always hold), as a mantissa at
+    /// `scale`; `nil` for anything else (signs, exponents, more digits, errors), which the caller
+    /// hands to ``FixedPointDecimal/parse(utf8:)``. Within its domain it returns exactly what
+    /// `parse(utf8:)` returns, and it cannot overflow (10 + 8 digits < 2^63).
+    /// - Parameters:
+    ///   - bytes: the text.
+    ///   - scale: the number of fractional digits of the mantissa (at most 8).
+    /// - Returns: the mantissa, or `nil` to take the general path.
+    @inlinable
+    public static func parsePlainDecimal(_ bytes: UnsafeBufferPointer<UInt8>, scale: Int) -> Int64? {
+        guard scale <= 8, let base = bytes.baseAddress else { return nil }
+        let count = bytes.count
+        var index = 0
+        var value: Int64 = 0
+        while index < count {
+            let digit = base[index] &- 0x30
+            if digit >= 10 { break }
+            value = value &* 10 &+ Int64(digit)
+            index &+= 1
+        }
+        let integerDigits = index
+        guard integerDigits > 0, integerDigits <= 10 else { return nil }
+        var fractionDigits = 0
+        if index < count {
+            guard base[index] == 0x2E else { return nil }  // .
+            index &+= 1
+            while index < count {
+                let digit = base[index] &- 0x30
+                guard digit < 10 else { return nil }
+                value = value &* 10 &+ Int64(digit)
+                fractionDigits &+= 1
+                index &+= 1
+            }
+            guard fractionDigits > 0, fractionDigits <= scale else { return nil }
+        }
+        var remaining = scale &- fractionDigits
+        while remaining > 0 {
+            value = value &* 10
+            remaining &-= 1
+        }
+        return value
+    }
+
+    /// The error for bytes that ``parseInt64(_:)`` refused: `overflow` for a long run of digits,
+    /// `notANumber` for anything else.
+    public static func integerError(_ bytes: UnsafeBufferPointer<UInt8>, field: String) -> ValidationError {
+        let text = String(decoding: bytes, as: UTF8.self)
+        var digits = Substring(text)
+        if digits.first == "-" || digits.first == "+" { digits = digits.dropFirst() }
+        if !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }) {
+            return ValidationError(field: field, value: text, rule: .overflow, detail: "does not fit a 64-bit integer")
+        }
+        return ValidationError(field: field, value: text, rule: .notANumber, detail: "expected an integer")
+    }
+
+    /// `true`/`false`/`t`/`f` in any case, or `1`/`0`; `nil` otherwise.
+    @inlinable
+    public static func parseBool(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool? {
+        switch bytes.count {
+        case 1:
+            switch bytes[0] {
+            case 0x74, 0x54, 0x31: return true  // t T 1
+            case 0x66, 0x46, 0x30: return false  // f F 0
+            default: return nil
+            }
+        case 4:
+            return (bytes[0] | 0x20) == 0x74 && (bytes[1] | 0x20) == 0x72 && (bytes[2] | 0x20) == 0x75
+                && (bytes[3] | 0x20) == 0x65 ? true : nil
+        case 5:
+            return (bytes[0] | 0x20) == 0x66 && (bytes[1] | 0x20) == 0x61 && (bytes[2] | 0x20) == 0x6C
+                && (bytes[3] | 0x20) == 0x73 && (bytes[4] | 0x20) == 0x65 ? false : nil
+        default:
+            return nil
+        }
+    }
+
+    /// ISO-8601 text (the slow path of ``CSVRow/timestamp(at:unit:field:)``).
+    /// - Throws: ``ValidationError`` with rule `badTimestamp`.
+    public static func parseTimestampText(
+        _ bytes: UnsafeBufferPointer<UInt8>, unit: Timestamp.EpochUnit, field: String
+    ) throws -> Timestamp {
+        let text = String(decoding: bytes, as: UTF8.self)
+        if let first = bytes.first, first &- 0x30 < 10, let value = try? Timestamp(iso8601: text, field: field) {
+            return value
+        }
+        throw ValidationError(
+            field: field, value: text, rule: .badTimestamp, detail: "expected epoch \(unit.rawValue) or ISO-8601")
+    }
+}

@@ -1,0 +1,146 @@
+import ArgumentParser
+import Strata
+import StrataEngine  // Durability
+
+/// `strata ingest`: load a CSV file into a table.
+struct IngestCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ingest",
+        abstract: "Load a CSV file into a table.",
+        discussion: """
+            Layouts (a header line is optional and detected):
+              trades:    ts_ns,symbol,trade_id,price,qty,is_buyer_maker
+              aggtrades: Binance aggTrades, agg_trade_id,price,quantity,
+                         first_trade_id,last_trade_id,transact_time,
+                         is_buyer_maker[,is_best_match]. The symbol comes from
+                         --symbol or a file name like
+                         BTCUSDT-aggTrades-2024-01-01.csv. transact_time is
+                         epoch ms, or µs when >= 10^15 (Binance spot, 2025 on).
+              quotes:    ts_ns,symbol,bid_px_0,bid_sz_0,ask_px_0,ask_sz_0
+                         [,bid_px_1,… up to level 4]. An empty price,size pair
+                         means no level on that side.
+
+            Rows that fail to parse or validate go to
+            <data>/quarantine/<table>.csv with their line number and reason;
+            the rest are stored. The store is flushed and closed at the end,
+            so a finished ingest is durable.
+            """
+    )
+
+    @OptionGroup var storage: DataDirectoryOptions
+
+    @Option(help: "The table: trades, aggtrades or quotes.")
+    var table: TableName
+
+    @Option(help: "The CSV file to read ('-' for standard input).")
+    var csv: String
+
+    @Option(help: "The symbol of a Binance aggTrades file (default: from its file name).")
+    var symbol: String?
+
+    @Option(help: ArgumentHelp("Rows per append.", visibility: .hidden))
+    var batchSize: Int = 10_000
+
+    func validate() throws {
+        if symbol != nil, table != .aggtrades {
+            throw ArgumentParser.ValidationError(
+                "--symbol applies to --table aggtrades only: trades and quotes rows carry their symbol")
+        }
+        if batchSize < 1 { throw ArgumentParser.ValidationError("--batch-size must be at least 1") }
+    }
+
+    func run() async throws {
+        switch table {
+        case .trades:
+            try await ingest(format: TradeCSVFormat()) { $0.trades }
+        case .quotes:
+            try await ingest(format: QuoteCSVFormat()) { $0.quotes }
+        case .aggtrades:
+            let fixed = try resolvedAggregateSymbol()
+            if fixed == nil { try checkRowsCarrySymbols() }
+            try await ingest(format: AggregatedTradeCSVFormat(symbol: fixed)) { $0.aggregatedTrades }
+        }
+    }
+
+    /// `--symbol`, else the symbol in a Binance file name.
+    private func resolvedAggregateSymbol() throws -> Symbol? {
+        if let symbol { return try Symbol(symbol, field: "--symbol") }
+        return AggregatedTradeCSVFormat.symbol(fromFileName: csv)
+    }
+
+    /// Without a symbol, only 9-column rows (Strata's export, with a symbol) can be stored: say so
+    /// up front rather than quarantine a whole Binance file.
+    private func checkRowsCarrySymbols() throws {
+        guard csv != "-" else { return }
+        let probe = try CSVReader(path: csv, format: AggregatedTradeCSVFormat(symbol: nil), chunkSize: 1 << 16)
+        if let first = try probe.nextBatch(maxRows: 1)?.rejections.first, first.error.field == "symbol",
+            first.error.value.isEmpty
+        {
+            throw CLIError(
+                "\(csv) has no symbol column and its name does not start with one: pass --symbol "
+                    + "(or name it like BTCUSDT-aggTrades-2024-01-01.csv)")
+        }
+    }
+
+    private func ingest<Format: CSVRecordFormat>(
+        format: Format, table select: (StrataStore) -> StrataTable<Format.Record>
+    ) async throws where Format.Record: EngineRecord {
+        let configuration = StrataStore.Configuration(durability: .groupCommit(milliseconds: 10))
+        // Open the input first: a missing file should not create an empty store.
+        let reader = try CSVReader(path: csv, format: format, rules: configuration.validation)
+        let store = try StrataStore.open(directory: storage.directory, configuration: configuration)
+        if store.recovery.rowsReplayed > 0 || !store.recovery.damagedFiles.isEmpty {
+            Terminal.writeError("strata: recovered: \(store.recovery.description)\n")
+        }
+        let destination = select(store)
+        let quarantine = Quarantine(dataDirectory: store.directory, table: destination.name)
+        let report: CSVImportReport
+        let progress = Terminal.standardErrorIsTerminal ? ProgressBar() : nil
+        var onProgress: (@Sendable (CSVImporter.Progress) -> Void)?
+        if let progress { onProgress = { update in progress.update(update) } }
+        do {
+            report = try await CSVImporter.run(
+                reader: reader, into: destination, quarantine: quarantine, batchSize: batchSize,
+                progress: onProgress)
+            progress?.finish()
+            try store.flush()
+            try store.close()
+        } catch {
+            progress?.finish()
+            try? store.close()
+            throw error
+        }
+        printSummary(report, table: destination.name, directory: store.directory)
+    }
+
+    private func printSummary(_ report: CSVImportReport, table: String, directory: String) {
+        let seconds = Double(report.elapsed.components.seconds) + Double(report.elapsed.components.attoseconds) / 1e18
+        var text = "ingested \(report.source) into \(table) at \(directory)\n"
+        text += "  rows read:   \(report.rowsRead)\n"
+        text += "  stored:      \(report.stored)\n"
+        text += "  duplicates:  \(report.duplicates)\n"
+        text += "  rejected:    \(report.rejected)\n"
+        if report.rejected > 0 {
+            for rejection in report.firstRejections {
+                text += "    line \(rejection.line): \(rejection.reason)\n"
+            }
+            if report.rejected > report.firstRejections.count {
+                text += "    … and \(report.rejected - report.firstRejections.count) more\n"
+            }
+            text += "  quarantine:  \(report.quarantinePath ?? "none")\n"
+        }
+        text += "  elapsed:     \(formatFixed(seconds, digits: 3)) s\n"
+        text += "  rows/s:      \(report.rowsPerSecond)\n"
+        Terminal.writeOutput(text)
+    }
+}
+
+/// `value` with `digits` decimals (for durations; never used for prices).
+func formatFixed(_ value: Double, digits: Int) -> String {
+    var scale = 1.0
+    for _ in 0..<digits { scale *= 10 }
+    let scaled = Int64((value * scale).rounded())
+    let whole = scaled / Int64(scale)
+    let fraction = String(scaled % Int64(scale))
+    return "\(whole)." + String(repeating: "0", count: digits - fraction.count) + fraction
+}

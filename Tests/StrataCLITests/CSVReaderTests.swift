@@ -1,0 +1,62 @@
+import Strata
+import StrataCore
+import Testing
+
+@Suite("CSVReader")
+struct CSVReaderTests {
+    /// Many rows through a tiny chunk, so lines straddle every possible chunk boundary.
+    @Test func linesAcrossChunkBoundariesAndLongLines() throws {
+        let directory = makeTemporaryDirectory()
+        defer { removeTree(directory) }
+        var lines = ["ts_ns,symbol,trade_id,price,qty,is_buyer_maker"]
+        for index in 0..<3_000 {
+            lines.append(
+                "\(1_719_878_281_500_000_000 + index),SYM\(index % 7),\(index),\(100 + index % 50).25,0.\(index % 9 + 1),\(index % 2 == 0)"
+            )
+        }
+        // A line longer than a chunk.
+        lines.insert("1719878281500000000,BAD," + String(repeating: "9", count: 20_000) + ",1,1,t", at: 1500)
+        let path = directory + "/trades.csv"
+        writeFile(path, lines.joined(separator: "\r\n"))
+        let reader = try CSVReader(path: path, format: TradeCSVFormat(), chunkSize: 4096)
+        var records: [Trade] = []
+        var rejections: [CSVRejection] = []
+        var batches = 0
+        while let batch = try reader.nextBatch(maxRows: 1000) {
+            #expect(batch.rowCount <= 1000)
+            records += batch.records
+            rejections += batch.rejections
+            batches += 1
+        }
+        #expect(batches == 4)
+        #expect(records.count == 3_000)
+        #expect(records.map(\.tradeID) == Array(0..<3_000))
+        #expect(records[2999].symbol.name == "SYM\(2999 % 7)")
+        #expect(rejections.count == 1)
+        #expect(rejections.first?.line == 1501)
+        #expect(rejections.first?.error.rule == .overflow)
+        #expect(rejections.first?.raw.count == 20_030)
+        #expect(reader.bytesRead == reader.totalBytes)
+        #expect(try reader.nextBatch() == nil)
+    }
+
+    @Test func missingFileAndDirectoryThrowStrataError() {
+        let directory = makeTemporaryDirectory()
+        defer { removeTree(directory) }
+        #expect {
+            _ = try CSVReader(path: directory + "/nope.csv", format: TradeCSVFormat())
+        } throws: { error in
+            guard let error = error as? StrataError else { return false }
+            return error.code == .io && error.description.contains("nope.csv")
+                && error.description.contains("No such file")
+        }
+        #expect(throws: StrataError.self) { _ = try CSVReader(path: directory, format: TradeCSVFormat()) }
+    }
+
+    @Test func emptyInputHasNoBatches() throws {
+        #expect(try CSVReader(text: "", format: TradeCSVFormat()).nextBatch() == nil)
+        let headerOnly = CSVReader(text: "ts_ns,symbol,trade_id,price,qty,is_buyer_maker\n", format: TradeCSVFormat())
+        #expect(try headerOnly.nextBatch() == nil)
+        #expect(headerOnly.headerLine == 1)
+    }
+}

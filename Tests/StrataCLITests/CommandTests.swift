@@ -1,0 +1,258 @@
+import Strata
+import Testing
+
+/// End-to-end: the built `strata` binary as a subprocess.
+@Suite("strata command")
+struct CommandTests {
+    static let tradesCSV = """
+        ts_ns,symbol,trade_id,price,qty,is_buyer_maker
+        1719878281500000000,BTCUSDT,1,64123.45,0.012,true
+        1719878281600000000,BTCUSDT,2,64123.50000000,0.5,false
+        1719878281700000000,BTCUSDT,3,-1,0.5,false
+        1719878281800000000,ETHUSDT,4,3400.1,1,t
+        1719878281900000000,BTCUSDT,5,64124,abc,true
+        1719878282000000000,BTCUSDT,6,64125.00000001,2,0
+        1719878282000000000,BTCUSDT,2,64123.5,0.5,false
+        1719878282100000000,BTC USDT,7,1,1,true
+
+        """
+
+    /// Ingests `tradesCSV` into `<dir>/data` and checks the summary.
+    static func ingestTrades(in directory: String) throws -> CommandResult {
+        writeFile(directory + "/trades.csv", tradesCSV)
+        let result = try runStrata(
+            ["ingest", "--table", "trades", "--csv", "trades.csv", "--data", "data"], in: directory)
+        #expect(result.status == 0, "\(result.stderr)")
+        return result
+    }
+
+    @Test func ingestCountsRejectsAndQuarantines() throws {
+        let directory = makeTemporaryDirectory()
+        defer { removeTree(directory) }
+        let result = try Self.ingestTrades(in: directory)
+        #expect(result.stdout.contains("rows read:   8\n"))
+        #expect(result.stdout.contains("stored:      4\n"))
+        #expect(result.stdout.contains("duplicates:  1\n"))
+        #expect(result.stdout.contains("rejected:    3\n"))
+        #expect(result.stdout.contains("line 4: price: \"-1\" violates nonPositive"))
+        #expect(result.stdout.contains("line 6: qty: \"abc\" violates notANumber"))
+        #expect(result.stdout.contains("line 9: symbol: \"BTC USDT\" violates malformedSymbol"))
+        #expect(result.stdout.contains("quarantine:  data/quarantine/trades.csv"))
+        #expect(result.stdout.contains("rows/s:"))
+        #expect(result.stderr.isEmpty, "no progress bar when stderr is not a terminal")
+
+        let quarantine = try #require(readFile(directory + "/data/quarantine/trades.csv"))
+        let lines = quarantine.split(separator: "\n").map(String.init)
+        #expect(lines.count == 4)
+        #expect(lines[0] == "quarantined_at,source,line,reason,raw")
+        #expect(
+            lines[1].hasSuffix(
+                ",trades.csv,4,\"price: \"\"-1\"\" violates nonPositive\",\"1719878281700000000,BTCUSDT,3,-1,0.5,false\""
+            ))
+        #expect(lines[2].contains(",6,\"qty: \"\"abc\"\" violates notANumber (expected a decimal number)\","))
+        #expect(
+            lines[3].hasSuffix(
+                ",9,\"symbol: \"\"BTC USDT\"\" violates malformedSymbol (1-64 chars of A-Z a-z 0-9 . _ - / : @ #)\",\"1719878282100000000,BTC USDT,7,1,1,true\""
+            ))
+
+        // A second ingest of the same file stores nothing new: everything is a duplicate.
+        let again = try runStrata(
+            ["ingest", "--table", "trades", "--csv", "trades.csv", "--data", "data"], in: directory)
+        #expect(again.status == 0)
+        #expect(again.stdout.contains("stored:      0\n"))
+        #expect(again.stdout.contains("duplicates:  5\n"))
+    }
+
+    @Test func queryReturnsExactlyTheIngestedRows() throws {
+        let directory = makeTemporaryDirectory()
+        defer { removeTree(directory) }
+        _ = try Self.ingestTrades(in: directory)
+
+        let latest = try runStrata(
+            ["query", "latest", "--symbol", "BTCUSDT", "--limit", "10", "--format", "csv"], in: directory,
+            environment: ["STRATA_DATA": "data"])
+        #expect(latest.status == 0, "\(latest.stderr)")
+        #expect(
+            latest.stdout == """
+                ts_ns,symbol,trade_id,price,qty,is_buyer_maker
+                1719878282000000000,BTCUSDT,6,64125.00000001,2,false
+                1719878281600000000,BTCUSDT,2,64123.5,0.5,false
+                1719878281500000000,BTCUSDT,1,64123.45,0.012,true
+
+                """)
+
+        // Half-open [from, to): the row at `to` is excluded; ISO-8601 and epoch ns both accepted.
+        let range = try runStrata(
+            [
+                "query", "range", "--symbol", "BTCUSDT", "--from", "2024-07-01T23:58:01.5Z", "--to",
+                "1719878282000000000",
+                "--format", "json", "--data", "data",
+            ], in: directory)
+        #expect(range.status == 0, "\(range.stderr)")
+        #expect(
+            range.stdout == """
+                [
+                  {"ts_ns": 1719878281500000000, "symbol": "BTCUSDT", "trade_id": 1, "price": "64123.45", "qty": "0.012", "is_buyer_maker": true},
+                  {"ts_ns": 1719878281600000000, "symbol": "BTCUSDT", "trade_id": 2, "price": "64123.5", "qty": "0.5", "is_buyer_maker": false}
+                ]
+
+                """)
+
+        let table = try runStrata(["query", "latest", "--symbol", "ETHUSDT", "--data", "data"], in: directory)
+        #expect(
+            table.stdout == """
+                              ts_ns  symbol   trade_id   price  qty  is_buyer_maker
+                -------------------  -------  --------  ------  ---  --------------
+                1719878281800000000  ETHUSDT         4  3400.1    1  true
+
+                """)
+
+        let last = try runStrata(
+            ["query", "last", "--symbol", "BTCUSDT", "--format", "csv", "--data", "data"], in: directory)
+        #expect(last.stdout == "symbol,ts_ns,time\nBTCUSDT,1719878282000000000,2024-07-01T23:58:02Z\n")
+
+        let none = try runStrata(
+            ["query", "latest", "--symbol", "NOPE", "--format", "json", "--data", "data"], in: directory)
+        #expect(none.status == 0)
+        #expect(none.stdout == "[]\n")
+
+        let stats = try runStrata(["stats", "--format", "csv", "--data", "data"], in: directory)
+        #expect(stats.status == 0)
+        #expect(stats.stdout.split(separator: "\n").dropFirst().first?.hasPrefix("trades,4,2,") == true)
+
+        let compact = try runStrata(["compact", "--data", "data"], in: directory)
+        #expect(compact.status == 0, "\(compact.stderr)")
+        let afterCompact = try runStrata(
+            ["query", "latest", "--symbol", "BTCUSDT", "--format", "csv", "--data", "data"], in: directory)
+        #expect(afterCompact.stdout == latest.stdout)
+    }
+
+    @Test func binanceAggTradesAndQuotesRoundTrip() throws {
+        let directory = makeTemporaryDirectory()
+        defer { removeTree(directory) }
+        writeFile(
+            directory + "/BTCUSDT-aggTrades-2024-01-01.csv",
+            """
+            agg_trade_id,price,quantity,first_trade_id,last_trade_id,transact_time,is_buyer_maker,is_best_match
+            3380935,42289.98000000,0.00237000,4451539,4451539,1704067200032,False,True
+            3380936,42290.00000000,0.01000000,4451540,4451541,1735689600123456,True,True
+
+            """)
+        let ingest = try runStrata(
+            ["ingest", "--table", "aggtrades", "--csv", "BTCUSDT-aggTrades-2024-01-01.csv", "--data", "data"],
+            in: directory)
+        #expect(ingest.status == 0, "\(ingest.stderr)")
+        #expect(ingest.stdout.contains("stored:      2\n"))
+        let query = try runStrata(
+            [
+                "query", "range", "--table", "aggtrades", "--symbol", "BTCUSDT", "--from", "2024-01-01", "--to",
+                "2026-01-01",
+                "--format", "csv", "--data", "data",
+            ], in: directory)
+        #expect(
+            query.stdout == """
+                agg_trade_id,symbol,price,quantity,first_trade_id,last_trade_id,transact_time,is_buyer_maker,is_best_match
+                3380935,BTCUSDT,42289.98,0.00237,4451539,4451539,1704067200032,false,true
+                3380936,BTCUSDT,42290,0.01,4451540,4451541,1735689600123456,true,true
+
+                """)
+
+        writeFile(
+            directory + "/quotes.csv",
+            """
+            1381132800241000000,IBM,180.01,300,,
+            1381132800242000000,IBM,180.01,300,181.8,3000,180,100,,
+
+            """)
+        let quotes = try runStrata(
+            ["ingest", "--table", "quotes", "--csv", "quotes.csv", "--data", "data"], in: directory)
+        #expect(quotes.stdout.contains("stored:      2\n"), "\(quotes.stdout)\(quotes.stderr)")
+        let quoteQuery = try runStrata(
+            ["query", "latest", "--table", "quotes", "--symbol", "IBM", "--format", "json", "--data", "data"],
+            in: directory)
+        #expect(
+            quoteQuery.stdout == """
+                [
+                  {"ts_ns": 1381132800242000000, "symbol": "IBM", "bid_px_0": "180.01", "bid_sz_0": "300", "ask_px_0": "181.8", "ask_sz_0": "3000", "bid_px_1": "180", "bid_sz_1": "100", "ask_px_1": null, "ask_sz_1": null},
+                  {"ts_ns": 1381132800241000000, "symbol": "IBM", "bid_px_0": "180.01", "bid_sz_0": "300", "ask_px_0": null, "ask_sz_0": null, "bid_px_1": null, "bid_sz_1": null, "ask_px_1": null, "ask_sz_1": null}
+                ]
+
+                """)
+    }
+
+    @Test func generateWritesTheSeededWorkloadAndIngestReadsItAll() throws {
+        let directory = makeTemporaryDirectory()
+        defer { removeTree(directory) }
+        let generate = try runStrata(
+            ["generate", "--rows", "5000", "--out", "synthetic.csv", "--seed", "7", "--symbols", "20"], in: directory)
+        #expect(generate.status == 0, "\(generate.stderr)")
+        #expect(generate.stdout.hasPrefix("wrote 5000 trades (20 symbols, seed 7) to synthetic.csv"))
+        let expected = SyntheticTrades(configuration: .init(rows: 5_000, symbols: 20, seed: 7))
+        try expected.writeCSV(to: directory + "/expected.csv")
+        let written = try #require(readFile(directory + "/synthetic.csv"))
+        #expect(written == readFile(directory + "/expected.csv"))
+
+        let ingest = try runStrata(
+            ["ingest", "--table", "trades", "--csv", "synthetic.csv", "--data", "data"], in: directory)
+        #expect(ingest.status == 0, "\(ingest.stderr)")
+        #expect(ingest.stdout.contains("rows read:   5000\n"))
+        #expect(ingest.stdout.contains("rejected:    0\n"))
+        let symbol = try #require(expected.symbols.first)
+        let latest = try runStrata(
+            ["query", "latest", "--symbol", symbol.name, "--limit", "1", "--format", "csv", "--data", "data"],
+            in: directory)
+        let newest = try #require(expected.filter { $0.symbol == symbol }.max { $0.timestamp < $1.timestamp })
+        #expect(
+            latest.stdout == TradeCSVFormat.columns.joined(separator: ",") + "\n" + TradeCSVFormat().line(for: newest)
+                + "\n")
+    }
+
+    /// Every failure is one line `strata: error: …` on stderr, a non-zero status, no stack trace.
+    @Test func errorsAreOneLineWithNonZeroStatus() throws {
+        let directory = makeTemporaryDirectory()
+        defer { removeTree(directory) }
+        writeFile(directory + "/plain-file", "not a directory\n")
+        writeFile(directory + "/trades.csv", Self.tradesCSV)
+        writeFile(directory + "/agg.csv", "1,100,1,7,8,1704067200032,true,true\n")
+        let cases: [([String], String)] = [
+            (["ingest", "--table", "trades", "--csv", "missing.csv", "--data", "data"], "missing.csv: No such file"),
+            (["ingest", "--table", "trades", "--csv", ".", "--data", "data"], "directory"),
+            (["ingest", "--table", "trades", "--csv", "trades.csv", "--data", "plain-file"], "plain-file"),
+            (["ingest", "--table", "trades", "--csv", "trades.csv", "--data", "plain-file/sub"], "plain-file/sub"),
+            (["ingest", "--table", "aggtrades", "--csv", "agg.csv", "--data", "data"], "--symbol"),
+            (["query", "latest", "--symbol", "BTCUSDT", "--data", "nowhere"], "no Strata store at nowhere"),
+            (
+                ["query", "range", "--symbol", "BTCUSDT", "--from", "yesterday", "--to", "1", "--data", "data"],
+                "--from"
+            ),
+            (["query", "last", "--symbol", "BTC USDT", "--data", "data"], "--symbol"),
+            (["stats", "--data", "plain-file"], "not a directory"),
+            (["compact", "--data", "nowhere"], "no Strata store"),
+            (["generate", "--rows", "10", "--out", "missing-dir/x.csv"], "missing-dir/x.csv"),
+        ]
+        _ = try Self.ingestTrades(in: directory)  // so that "data" exists for the query cases
+        for (arguments, needle) in cases {
+            let result = try runStrata(arguments, in: directory)
+            let invocation = arguments.joined(separator: " ")
+            #expect(result.status != 0, "\(invocation)")
+            #expect(result.stderr.hasPrefix("strata: error: "), "\(invocation): \(result.stderr)")
+            #expect(result.stderr.contains(needle), "\(invocation): \(result.stderr)")
+            #expect(result.stderr.filter { $0 == "\n" }.count == 1, "\(invocation): \(result.stderr)")
+            #expect(!result.stderr.contains("Fatal error") && !result.stderr.contains("Stack dump"))
+        }
+        #expect(readFile(directory + "/data/quarantine/aggtrades.csv") == nil, "a refused ingest quarantines nothing")
+    }
+
+    @Test func aLockedStoreIsAnError() throws {
+        let directory = makeTemporaryDirectory()
+        defer { removeTree(directory) }
+        writeFile(directory + "/trades.csv", Self.tradesCSV)
+        let store = try StrataStore.open(directory: directory + "/data")
+        defer { try? store.close() }
+        let result = try runStrata(
+            ["ingest", "--table", "trades", "--csv", "trades.csv", "--data", "data"], in: directory)
+        #expect(result.status != 0)
+        #expect(result.stderr.hasPrefix("strata: error: "))
+        #expect(result.stderr.filter { $0 == "\n" }.count == 1, "\(result.stderr)")
+    }
+}

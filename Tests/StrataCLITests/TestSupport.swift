@@ -1,0 +1,73 @@
+import Strata
+import StrataCore
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// A fresh temporary directory, removed by the caller with `removeTree`.
+func makeTemporaryDirectory(_ prefix: String = "strata-cli-test") -> String {
+    var template = Array("/tmp/\(prefix)-XXXXXX".utf8CString)
+    let path = template.withUnsafeMutableBufferPointer { buffer -> String in
+        guard let result = mkdtemp(buffer.baseAddress!) else { fatalError("mkdtemp failed") }
+        return String(cString: result)
+    }
+    return path
+}
+
+/// Removes a directory tree (test scratch space only).
+func removeTree(_ path: String) {
+    _ = system("rm -rf '\(path)'")
+}
+
+/// Writes `text` to `path`.
+func writeFile(_ path: String, _ text: String) {
+    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    precondition(fd >= 0, "cannot create \(path)")
+    var text = text
+    text.withUTF8 { bytes in
+        var offset = 0
+        while offset < bytes.count {
+            let written = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            precondition(written > 0)
+            offset += written
+        }
+    }
+    close(fd)
+}
+
+/// The content of a file, or nil.
+func readFile(_ path: String) -> String? {
+    let fd = open(path, O_RDONLY)
+    guard fd >= 0 else { return nil }
+    defer { close(fd) }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress!, 65536) }
+        if count <= 0 { break }
+        bytes += chunk[0..<count]
+    }
+    return String(decoding: bytes, as: UTF8.self)
+}
+
+/// Reads all of `text` with `format`.
+func readAll<Format: CSVRecordFormat>(
+    _ text: String, _ format: Format
+) throws -> (CSVBatch<Format.Record>, CSVReader<Format>) {
+    let reader = CSVReader(text: text, format: format)
+    let batch = try reader.readAll()
+    return (batch, reader)
+}
+
+/// Shared-data root (`/work/shared/data` or `$STRATA_SHARED_DATA`).
+let sharedDataDirectory: String = {
+    if let value = getenv("STRATA_SHARED_DATA") { return String(cString: value) }
+    // shared/ sits beside the repository checkout in CI, and at /work/shared on developer machines.
+    for candidate in ["../shared/data", "/work/shared/data"] where access(candidate, R_OK) == 0 {
+        return candidate
+    }
+    return "/work/shared/data"
+}()
