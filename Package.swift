@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "StrataCore", targets: ["StrataCore"]),
         .library(name: "StrataEngine", targets: ["StrataEngine"]),
         .library(name: "Strata", targets: ["Strata"]),
+        .library(name: "StrataLineProtocol", targets: ["StrataLineProtocol"]),
         .executable(name: "strata", targets: ["strata"]),
     ],
     dependencies: [
@@ -31,6 +32,8 @@ let package = Package(
         .target(name: "CStrataSupport"),
         .target(name: "StrataEngine", dependencies: ["StrataCore", "CStrataSupport"], swiftSettings: strictSettings),
         .target(name: "Strata", dependencies: ["StrataCore", "StrataEngine"], swiftSettings: strictSettings),
+        // InfluxDB line protocol (ILP): a pure parser, no I/O, used by the server.
+        .target(name: "StrataLineProtocol", dependencies: ["StrataCore"], swiftSettings: strictSettings),
         .executableTarget(
             name: "strata",
             dependencies: ["Strata", .product(name: "ArgumentParser", package: "swift-argument-parser")],
@@ -43,5 +46,7 @@ let package = Package(
         .testTarget(name: "StrataEngineTests", dependencies: ["StrataEngine"], swiftSettings: strictSettings),
         .testTarget(name: "StrataTests", dependencies: ["Strata"], swiftSettings: strictSettings),
         .testTarget(name: "StrataCLITests", dependencies: ["Strata"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "StrataLineProtocolTests", dependencies: ["StrataLineProtocol"], swiftSettings: strictSettings),
     ]
 )

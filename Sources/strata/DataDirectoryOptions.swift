@@ -1,6 +1,5 @@
 import ArgumentParser
 import Strata
-import StrataEngine  // Durability
 
 #if canImport(Glibc)
     import Glibc

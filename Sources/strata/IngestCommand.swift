@@ -1,6 +1,5 @@
 import ArgumentParser
 import Strata
-import StrataEngine  // Durability
 
 /// `strata ingest`: load a CSV file into a table.
 struct IngestCommand: AsyncParsableCommand {

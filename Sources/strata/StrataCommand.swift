@@ -18,7 +18,8 @@ struct StrataCommand: AsyncParsableCommand {
             Errors are reported as one line on stderr ("strata: error: …") with a non-zero exit status.
             """,
         subcommands: [
-            IngestCommand.self, QueryCommand.self, StatsCommand.self, CompactCommand.self, GenerateCommand.self,
+            DemoCommand.self, IngestCommand.self, QueryCommand.self, StatsCommand.self, CompactCommand.self,
+            GenerateCommand.self,
         ]
     )
 

@@ -1,7 +1,7 @@
 /// The rows of one symbol in one in-memory partition: one `Int64` lane per schema column,
 /// sorted by the timestamp column (ties keep arrival order).
 struct SymbolSlice: Sendable {
-    var columns: [[Int64]]
+    var columns: [Lane]
 
     /// What is known about the dedup keys stored in this slice.
     enum KeyIndex: Sendable {
@@ -15,7 +15,7 @@ struct SymbolSlice: Sendable {
 
     var keys: KeyIndex = .empty
 
-    init(columnCount: Int) { columns = Array(repeating: [], count: columnCount) }
+    init(columnCount: Int) { columns = Array(repeating: Lane(), count: columnCount) }
 
     var count: Int { columns[0].count }
 
@@ -49,6 +49,7 @@ struct SymbolSlice: Sendable {
                     accepted.append(row)
                 } else {
                     var set = Set(columns[keyColumn])
+                    set.reserveCapacity(columns[keyColumn].count + rows.count)
                     for earlier in accepted { set.insert(keyLane[earlier]) }
                     if set.insert(key).inserted { accepted.append(row) }
                     index = .set(set)
@@ -76,17 +77,10 @@ struct SymbolSlice: Sendable {
             previous = t
         }
         if inOrder {
-            // Grow each lane once (geometrically, by append(contentsOf:)), then fill it through
-            // raw buffers: no per-element uniqueness check or bounds check.
-            let added = rows.count
             rows.withUnsafeBufferPointer { picks in
                 for c in 0..<columnCount {
-                    let start = columns[c].count
-                    columns[c].append(contentsOf: repeatElement(0, count: added))
                     batch.columns[c].withUnsafeBufferPointer { source in
-                        columns[c].withUnsafeMutableBufferPointer { lane in
-                            for k in 0..<added { lane[start + k] = source[picks[k]] }
-                        }
+                        columns[c].append(gathering: source, at: picks)
                     }
                 }
             }
@@ -121,12 +115,13 @@ struct SymbolSlice: Sendable {
             for entry in order {
                 merged.append(entry.fromBatch ? batch.columns[c][entry.index] : columns[c][entry.index])
             }
-            columns[c].replaceSubrange(start..<storedCount, with: merged)
+            columns[c].truncate(to: start)
+            merged.withUnsafeBufferPointer { columns[c].append(contentsOf: $0) }
         }
     }
 
     /// First index whose value is `>= value` in a sorted lane.
-    static func lowerBound(_ lane: [Int64], _ value: Int64) -> Int {
+    static func lowerBound(_ lane: Lane, _ value: Int64) -> Int {
         var low = 0
         var high = lane.count
         while low < high {
@@ -137,7 +132,7 @@ struct SymbolSlice: Sendable {
     }
 
     /// First index whose value is `> value` in a sorted lane.
-    static func upperBound(_ lane: [Int64], _ value: Int64) -> Int {
+    static func upperBound(_ lane: Lane, _ value: Int64) -> Int {
         var low = 0
         var high = lane.count
         while low < high {
@@ -152,7 +147,7 @@ struct SymbolSlice: Sendable {
         let lo = SymbolSlice.lowerBound(columns[ts], from)
         let hi = SymbolSlice.lowerBound(columns[ts], to)
         guard lo < hi else { return }
-        for c in 0..<columns.count { out.columns[c].append(contentsOf: columns[c][lo..<hi]) }
+        for c in 0..<columns.count { columns[c].copy(lo..<hi, into: &out.columns[c]) }
     }
 
     /// The last `limit` rows with `ts < before`, oldest first, appended to `out`.
@@ -160,6 +155,6 @@ struct SymbolSlice: Sendable {
         let hi = SymbolSlice.lowerBound(columns[ts], before)
         let lo = max(0, hi - limit)
         guard lo < hi else { return }
-        for c in 0..<columns.count { out.columns[c].append(contentsOf: columns[c][lo..<hi]) }
+        for c in 0..<columns.count { columns[c].copy(lo..<hi, into: &out.columns[c]) }
     }
 }

@@ -9,7 +9,7 @@ struct PartitionFileWriter {
         var includedThrough: UInt64
         var duplicatesSkipped: UInt64
         /// (symbol name, columns sorted by time), in any order; the writer sorts by name.
-        var symbols: [(name: String, columns: [[Int64]])]
+        var symbols: [(name: String, columns: [Lane])]
     }
 
     /// Encodes the file into memory chunks (header, blocks, footer + trailer).
@@ -53,8 +53,15 @@ struct PartitionFileWriter {
                 footer.write(symbol.columns[ts][hi - 1])
                 for c in 0..<schema.columns.count {
                     chunk.removeAll()
-                    symbol.columns[c].withUnsafeBufferPointer { lane in
-                        BlockCodec.encode(UnsafeBufferPointer(rebasing: lane[lo..<hi]), into: &chunk)
+                    // A block never straddles a lane chunk (1,024 divides 65,536), so this is one piece.
+                    var pieces: [UnsafeBufferPointer<Int64>] = []
+                    symbol.columns[c].forEachPiece(lo..<hi) { pieces.append($0) }
+                    if pieces.count == 1 {
+                        BlockCodec.encode(pieces[0], into: &chunk)
+                    } else {
+                        var values: [Int64] = []
+                        symbol.columns[c].copy(lo..<hi, into: &values)
+                        values.withUnsafeBufferPointer { BlockCodec.encode($0, into: &chunk) }
                     }
                     let offset = PartitionFileFormat.headerSize + data.count
                     let crc = chunk.bytes.withUnsafeBytes { CRC32C.checksum($0) }

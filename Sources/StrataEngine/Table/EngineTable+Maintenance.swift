@@ -160,7 +160,7 @@ extension EngineTable {
         for job in compactions {
             let start = Timestamp(nanoseconds: job.partition &* schema.partitionDuration)
             do {
-                var symbols: [(name: String, columns: [[Int64]])] = []
+                var symbols: [(name: String, columns: [Lane])] = []
                 var allNames = Set(job.file.symbols.keys)
                 for id in job.late.slices.keys { allNames.insert(names[Int(id)]) }
                 var ids: [String: UInt32] = [:]
@@ -168,9 +168,9 @@ extension EngineTable {
                 for name in allNames {
                     var columns = try job.file.allRows(symbol: name)
                     if let id = ids[name], let late = job.late.slices[id] {
-                        columns = mergeSorted(columns, late.columns)
+                        columns = mergeSorted(columns, late.columns.map(\.array))
                     }
-                    symbols.append((name, columns))
+                    symbols.append((name, columns.map(Lane.init)))
                 }
                 let generation = job.file.generation + 1
                 let input = PartitionFileWriter.Input(
@@ -227,7 +227,8 @@ extension EngineTable {
     private func merge(_ source: MemoryPartition, into target: inout MemoryPartition, names: [String]) {
         for (id, slice) in source.slices {
             let batch = ColumnBatch(
-                symbols: [names[Int(id)]], symbolIndex: Array(repeating: 0, count: slice.count), columns: slice.columns)
+                symbols: [names[Int(id)]], symbolIndex: Array(repeating: 0, count: slice.count),
+                columns: slice.columns.map(\.array))
             _ = target.insert(
                 batch, rows: Array(0..<slice.count), symbol: id, timestampColumn: schema.timestampIndex,
                 keyColumn: schema.dedupKeyIndex)

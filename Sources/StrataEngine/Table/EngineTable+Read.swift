@@ -139,7 +139,9 @@ extension EngineTable {
                 for memory in memories {
                     for (id, slice) in memory.slices {
                         var sum: Int128 = 0
-                        for value in slice.columns[column] { sum &+= Int128(value) }
+                        slice.columns[column].forEachPiece(0..<slice.count) { piece in
+                            for value in piece { sum &+= Int128(value) }
+                        }
                         let name = state.symbolNames[Int(id)]
                         let previous = totals[name] ?? (0, 0)
                         totals[name] = (previous.rows + slice.count, previous.sum &+ sum)

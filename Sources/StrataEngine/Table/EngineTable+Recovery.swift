@@ -92,30 +92,24 @@ extension EngineTable {
             guard version == WALFormat.formatVersion else {
                 throw StrataError(.unsupportedFormat, "WAL format version \(version) is not supported", path: path)
             }
-            var offset = WALFormat.segmentHeaderSize
+            let pipeline = FramePipeline(segment: mapped, from: WALFormat.segmentHeaderSize, schema: schema)
             scanning: while true {
-                switch WALFormat.scan(bytes, at: offset) {
+                switch pipeline.next() {
                 case .end:
                     break scanning
-                case .damaged(let reason):
+                case .damaged(let reason, let offset):
                     stopped = true
                     report.truncationReason = "\(name) at offset \(offset): \(reason)"
                     report.bytesTruncated += Int64(bytes.count - offset)
-                    try cutSegment(path, name: name, at: offset, bytes: bytes, corruptDirectory: corruptDirectory)
+                    do {
+                        try cutSegment(path, name: name, at: offset, bytes: bytes, corruptDirectory: corruptDirectory)
+                    } catch {
+                        pipeline.cancel()
+                        throw error
+                    }
                     segment.bytes = Int64(offset)
                     break scanning
-                case .frame(let payload, let next):
-                    let frame: WALFormat.DecodedFrame
-                    do {
-                        frame = try WALFormat.decode(payload, schema: schema)
-                    } catch {
-                        stopped = true
-                        report.truncationReason = "\(name) at offset \(offset): \(error.reason)"
-                        report.bytesTruncated += Int64(bytes.count - offset)
-                        try cutSegment(path, name: name, at: offset, bytes: bytes, corruptDirectory: corruptDirectory)
-                        segment.bytes = Int64(offset)
-                        break scanning
-                    }
+                case .frame(let frame, let offset, let next):
                     let sequence = frame.sequence
                     let applied =
                         frame.batch.count > 0
@@ -129,21 +123,14 @@ extension EngineTable {
                     report.framesReplayed += 1
                     report.walBytesReplayed += Int64(next - offset)
                     segment.maxSequence = sequence
-                    segment.touched.formUnion(touched(frame.batch, schema: schema))
+                    segment.touched.formUnion(touchedPartitions(frame.batch, schema: schema))
                     state.sequence = max(state.sequence, sequence)
-                    offset = next
                 }
             }
             report.segmentsReplayed += 1
             segments.append(segment)
         }
         state.wal.adopt(segments)
-    }
-
-    private static func touched(_ batch: ColumnBatch, schema: TableSchema) -> Set<Int64> {
-        var partitions = Set<Int64>()
-        for t in batch.columns[schema.timestampIndex] { partitions.insert(schema.partition(of: t)) }
-        return partitions
     }
 
     private static func moveToCorrupt(_ path: String, name: String, corruptDirectory: String) throws {

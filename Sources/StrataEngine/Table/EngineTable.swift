@@ -122,7 +122,7 @@ public final class EngineTable: Sendable {
             guard !state.closed else { throw StrataError(.closed, "table \(schema.name) is closed", path: directory) }
             let sequence = state.sequence + 1
             WALFormat.encodeFrame(batch, sequence: sequence, schema: schema, into: &state.frameBuffer)
-            let touched = touchedPartitions(batch)
+            let touched = Self.touchedPartitions(batch, schema: schema)
             try state.wal.append(frame: state.frameBuffer.bytes, sequence: sequence, touching: touched)
             state.sequence = sequence
             let report = Applier(schema: schema).apply(batch, to: &state, alreadySealed: nil)
@@ -150,12 +150,13 @@ public final class EngineTable: Sendable {
         }
     }
 
-    func touchedPartitions(_ batch: ColumnBatch) -> [Int64] {
+    /// The partitions a batch has rows in: two divisions in the usual single-partition case.
+    static func touchedPartitions(_ batch: ColumnBatch, schema: TableSchema) -> [Int64] {
         let times = batch.columns[schema.timestampIndex]
         guard let low = times.min(), let high = times.max() else { return [] }
         let first = schema.partition(of: low)
         let last = schema.partition(of: high)
-        if first == last { return [first] }  // the common case: no division per row
+        if first == last { return [first] }
         return Array(Set(times.map { schema.partition(of: $0) })).sorted()
     }
 }

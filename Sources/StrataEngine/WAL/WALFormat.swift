@@ -101,7 +101,7 @@ enum WALFormat {
         return .frame(payload: payload, next: offset + frameHeaderSize + length)
     }
 
-    struct DecodedFrame {
+    struct DecodedFrame: Sendable {
         var sequence: UInt64
         var batch: ColumnBatch
     }

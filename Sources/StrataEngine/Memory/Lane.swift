@@ -1,0 +1,133 @@
+/// One column of an in-memory symbol slice: `Int64` values in fixed chunks of 65,536.
+///
+/// A growing `Array` doubles and copies, and every doubling faults in fresh pages: for a
+/// multi-million-row open partition that was most of the cost of ingest and of WAL replay. A
+/// lane never moves what it holds; appending fills the last chunk and adds a new one when full.
+/// Sealed blocks (1,024 rows) never straddle a chunk, so a block is always contiguous.
+///
+/// Value semantics: copies share chunks, and a mutation copies a chunk first if it is shared.
+struct Lane: RandomAccessCollection, Sendable {
+    static let chunkShift = 16
+    static let chunkSize = 1 << chunkShift
+    static let chunkMask = chunkSize - 1
+
+    /// A chunk of storage. `@unchecked Sendable`: a chunk is mutated only through a `Lane` that
+    /// holds the only reference to it (checked with `isKnownUniquelyReferenced`), so a chunk
+    /// another lane or thread can see is never written.
+    final class Chunk: @unchecked Sendable {
+        let storage: UnsafeMutablePointer<Int64>
+        var count = 0
+
+        init() { storage = .allocate(capacity: Lane.chunkSize) }
+        deinit { storage.deallocate() }
+
+        func copy() -> Chunk {
+            let copy = Chunk()
+            copy.storage.update(from: storage, count: count)
+            copy.count = count
+            return copy
+        }
+    }
+
+    private(set) var chunks: [Chunk] = []
+    private(set) var count = 0
+
+    init() {}
+
+    init(_ values: [Int64]) {
+        values.withUnsafeBufferPointer { append(contentsOf: $0) }
+    }
+
+    var startIndex: Int { 0 }
+    var endIndex: Int { count }
+
+    @inline(__always)
+    subscript(position: Int) -> Int64 {
+        chunks[position >> Lane.chunkShift].storage[position & Lane.chunkMask]
+    }
+
+    /// The last chunk, made unique and with room for at least one more value.
+    @inline(__always)
+    private mutating func writableTail() -> Chunk {
+        if count & Lane.chunkMask == 0 {
+            let chunk = Chunk()
+            chunks.append(chunk)
+            return chunk
+        }
+        let last = chunks.count - 1
+        if !isKnownUniquelyReferenced(&chunks[last]) { chunks[last] = chunks[last].copy() }
+        return chunks[last]
+    }
+
+    mutating func append(_ value: Int64) {
+        let chunk = writableTail()
+        chunk.storage[chunk.count] = value
+        chunk.count += 1
+        count += 1
+    }
+
+    /// Appends `source[picks[k]]` for every k, chunk by chunk.
+    mutating func append(gathering source: UnsafeBufferPointer<Int64>, at picks: UnsafeBufferPointer<Int>) {
+        var k = 0
+        while k < picks.count {
+            let chunk = writableTail()
+            let n = Swift.min(Lane.chunkSize - chunk.count, picks.count - k)
+            let target = chunk.storage + chunk.count
+            for j in 0..<n { target[j] = source[picks[k + j]] }
+            chunk.count += n
+            count += n
+            k += n
+        }
+    }
+
+    /// Appends every value of `values`.
+    mutating func append(contentsOf values: UnsafeBufferPointer<Int64>) {
+        var k = 0
+        while k < values.count {
+            let chunk = writableTail()
+            let n = Swift.min(Lane.chunkSize - chunk.count, values.count - k)
+            (chunk.storage + chunk.count).update(from: values.baseAddress! + k, count: n)
+            chunk.count += n
+            count += n
+            k += n
+        }
+    }
+
+    /// Drops every value from `newCount` on.
+    mutating func truncate(to newCount: Int) {
+        guard newCount < count else { return }
+        let keptChunks = (newCount + Lane.chunkMask) >> Lane.chunkShift
+        chunks.removeLast(chunks.count - keptChunks)
+        count = newCount
+        if keptChunks > 0 {
+            let last = keptChunks - 1
+            if !isKnownUniquelyReferenced(&chunks[last]) { chunks[last] = chunks[last].copy() }
+            chunks[last].count = newCount - last * Lane.chunkSize
+        }
+    }
+
+    /// Calls `body` with the contiguous pieces holding `range`, in order.
+    func forEachPiece(_ range: Range<Int>, _ body: (UnsafeBufferPointer<Int64>) throws -> Void) rethrows {
+        var position = range.lowerBound
+        while position < range.upperBound {
+            let chunk = chunks[position >> Lane.chunkShift]
+            let offset = position & Lane.chunkMask
+            let n = Swift.min(chunk.count - offset, range.upperBound - position)
+            try body(UnsafeBufferPointer(start: chunk.storage + offset, count: n))
+            position += n
+        }
+    }
+
+    /// The values in `range` appended to `out`.
+    func copy(_ range: Range<Int>, into out: inout [Int64]) {
+        out.reserveCapacity(out.count + range.count)
+        forEachPiece(range) { out.append(contentsOf: $0) }
+    }
+
+    /// The values as one array.
+    var array: [Int64] {
+        var out: [Int64] = []
+        copy(0..<count, into: &out)
+        return out
+    }
+}

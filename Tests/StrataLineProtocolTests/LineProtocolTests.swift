@@ -1,0 +1,6 @@
+import StrataLineProtocol
+import Testing
+
+@Suite struct LineProtocolTests {
+    @Test func moduleLinks() { _ = LineProtocol.self }
+}
