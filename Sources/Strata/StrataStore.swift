@@ -31,16 +31,28 @@ public final class StrataStore: Sendable {
         /// Nanoseconds of newer data after which an open partition seals itself in the background
         /// (one hour by default, so late rows of the previous day still merge in memory).
         public var sealGrace: Int64
+        /// Maintain OHLCV bars of trades (1m, 5m, 15m, 1h, 1d) on the write path. Default on.
+        public var aggregates: Bool
+        /// How long each table keeps its data; `nil` uses the policy saved in the directory
+        /// (`strata retention set`), else keeps everything.
+        public var retention: RetentionPolicy?
+        /// How often the store's scheduler seals finished partitions, merges late rows and applies
+        /// retention; `nil` turns it off (then call ``StrataStore/maintain(now:)`` yourself).
+        public var maintenanceInterval: Duration?
 
         public init(
             durability: Durability = .fsyncEachBatch, validation: ValidationRules = .standard,
             partitionDuration: Int64 = Timestamp.nanosecondsPerDay,
-            sealGrace: Int64 = 3_600 * Timestamp.nanosecondsPerSecond
+            sealGrace: Int64 = 3_600 * Timestamp.nanosecondsPerSecond, aggregates: Bool = true,
+            retention: RetentionPolicy? = nil, maintenanceInterval: Duration? = .seconds(60)
         ) {
             self.durability = durability
             self.validation = validation
             self.partitionDuration = partitionDuration
             self.sealGrace = sealGrace
+            self.aggregates = aggregates
+            self.retention = retention
+            self.maintenanceInterval = maintenanceInterval
         }
     }
 
@@ -54,6 +66,12 @@ public final class StrataStore: Sendable {
     public let quotes: StrataTable<Quote>
     /// What opening recovered, per table.
     public let recovery: RecoveryReport
+    /// The trades' bars (nil when ``Configuration/aggregates`` is off).
+    let tradeBars: TradeBars?
+    /// The retention policy in force.
+    public let retention: RetentionPolicy
+    let scheduler: MaintenanceScheduler
+    let history = Mutex<[MaintenanceRun]>([])
     /// The directory lock, released by ``close()``.
     private let lock: Mutex<FileDescriptor?>
 
@@ -84,13 +102,31 @@ public final class StrataStore: Sendable {
                 directory: directory + "/" + schema.name, schema: schema, durability: configuration.durability,
                 sealGrace: configuration.sealGrace)
         }
-        let tradesEngine = try table(Trade.self)
+        let tradesEngine: EngineTable
+        if configuration.aggregates {
+            let schema = TableSchema(
+                name: Trade.kind.rawValue, columns: Trade.columns, dedupKey: Trade.dedupKey,
+                partitionDuration: configuration.partitionDuration)
+            let opened = try TradeBars.open(
+                directory: directory + "/bars", tradesDirectory: directory + "/" + schema.name, tradesSchema: schema,
+                durability: configuration.durability, sealGrace: configuration.sealGrace)
+            tradesEngine = opened.trades
+            tradeBars = opened.bars
+        } else {
+            tradesEngine = try table(Trade.self)
+            tradeBars = nil
+        }
         let aggEngine = try table(AggregatedTrade.self)
         let quotesEngine = try table(Quote.self)
         trades = StrataTable(engine: tradesEngine, rules: configuration.validation)
         aggregatedTrades = StrataTable(engine: aggEngine, rules: configuration.validation)
         quotes = StrataTable(engine: quotesEngine, rules: configuration.validation)
-        recovery = RecoveryReport(tables: [tradesEngine.recovery, aggEngine.recovery, quotesEngine.recovery])
+        recovery = RecoveryReport(
+            tables: [tradesEngine.recovery, aggEngine.recovery, quotesEngine.recovery]
+                + (tradeBars?.barTables.map(\.recovery) ?? []))
+        retention = try configuration.retention ?? RetentionPolicy.load(directory: directory) ?? .keepEverything
+        scheduler = MaintenanceScheduler()
+        if let interval = configuration.maintenanceInterval { scheduler.start(every: interval, store: self) }
     }
 
     private static func checkFormatMarker(_ directory: String) throws {
@@ -111,7 +147,10 @@ public final class StrataStore: Sendable {
         }
     }
 
-    var engines: [EngineTable] { [trades.engine, aggregatedTrades.engine, quotes.engine] }
+    /// Every table: trades, aggregated trades, quotes, then the bar tables.
+    var engines: [EngineTable] {
+        [trades.engine, aggregatedTrades.engine, quotes.engine] + (tradeBars?.barTables ?? [])
+    }
 
     /// Size and shape of every table.
     public func stats() -> [TableStats] { engines.map { $0.stats() } }
@@ -133,6 +172,7 @@ public final class StrataStore: Sendable {
 
     /// Flushes and closes every table. Later calls on the store throw `.closed`.
     public func close() throws {
+        scheduler.stop()
         var firstError: (any Error)?
         for engine in engines {
             do { try engine.close() } catch { firstError = firstError ?? error }

@@ -85,9 +85,21 @@ public struct TableSchema: Sendable, Hashable {
     public let dedupKeyIndex: Int?
     /// Width of a time partition in nanoseconds (a UTC day by default).
     public var partitionDuration: Int64
+    /// How rows with the same (symbol, timestamp) relate.
+    public var writeMode: WriteMode
+
+    /// How a table treats a row whose (symbol, timestamp) is already stored.
+    public enum WriteMode: Sendable, Hashable {
+        /// Rows accumulate (ties keep arrival order); the dedup key, if any, drops exact re-sends.
+        case append
+        /// The newest write of a (symbol, timestamp) replaces the stored row: for derived tables
+        /// such as bars, where a late trade rewrites its bucket.
+        case replaceByTimestamp
+    }
 
     public init(
-        name: String, columns: [ColumnSpec], dedupKey: String? = nil, partitionDuration: Int64 = 86_400_000_000_000
+        name: String, columns: [ColumnSpec], dedupKey: String? = nil, partitionDuration: Int64 = 86_400_000_000_000,
+        writeMode: WriteMode = .append
     ) {
         precondition(!columns.isEmpty && columns.contains { $0.type == .timestamp }, "a table needs a timestamp column")
         precondition(partitionDuration > 0, "partition duration must be positive")
@@ -97,6 +109,7 @@ public struct TableSchema: Sendable, Hashable {
         self.dedupKeyIndex = dedupKey.flatMap { key in columns.firstIndex { $0.name == key } }
         precondition(dedupKey == nil || dedupKeyIndex != nil, "unknown dedup key column")
         self.partitionDuration = partitionDuration
+        self.writeMode = writeMode
     }
 
     /// The partition number of a timestamp (floor division, so negative times work).

@@ -93,6 +93,13 @@ struct Lane: RandomAccessCollection, Sendable {
         }
     }
 
+    /// Overwrites the value at `position` (copying its chunk first if it is shared).
+    mutating func set(_ position: Int, _ value: Int64) {
+        let index = position >> Lane.chunkShift
+        if !isKnownUniquelyReferenced(&chunks[index]) { chunks[index] = chunks[index].copy() }
+        chunks[index].storage[position & Lane.chunkMask] = value
+    }
+
     /// Drops every value from `newCount` on.
     mutating func truncate(to newCount: Int) {
         guard newCount < count else { return }

@@ -11,16 +11,26 @@ struct MemoryPartition: Sendable {
 
     var isEmpty: Bool { rowCount == 0 }
 
-    /// Admits (dedup) and inserts the rows of one symbol; returns how many were stored.
+    /// Admits (dedup) and inserts the rows of one symbol; returns the rows stored (in replace
+    /// mode, the rows written, overwrites included).
     mutating func insert(
-        _ batch: ColumnBatch, rows: [Int], symbol: UInt32, timestampColumn: Int, keyColumn: Int?
-    ) -> Int {
+        _ batch: ColumnBatch, rows: [Int], symbol: UInt32, timestampColumn: Int, keyColumn: Int?,
+        writeMode: TableSchema.WriteMode = .append
+    ) -> [Int] {
         var slice = slices.removeValue(forKey: symbol) ?? SymbolSlice(columnCount: columnCount)
-        let admitted = keyColumn.map { slice.admit(batch, rows: rows, keyColumn: $0) } ?? rows
-        slice.insert(batch, rows: admitted, timestampColumn: timestampColumn)
+        let before = slice.count
+        let admitted: [Int]
+        switch writeMode {
+        case .append:
+            admitted = keyColumn.map { slice.admit(batch, rows: rows, keyColumn: $0) } ?? rows
+            slice.insert(batch, rows: admitted, timestampColumn: timestampColumn)
+        case .replaceByTimestamp:
+            _ = slice.upsert(batch, rows: rows, timestampColumn: timestampColumn)
+            admitted = rows
+        }
+        rowCount += slice.count - before
         if slice.count > 0 { slices[symbol] = slice }
-        rowCount += admitted.count
-        return admitted.count
+        return admitted
     }
 
     func hasKey(_ key: Int64, symbol: UInt32, keyColumn: Int) -> Bool {

@@ -64,6 +64,24 @@ struct SymbolSlice: Sendable {
         return accepted
     }
 
+    /// Replace mode: for each timestamp the last row of `rows` overwrites a stored row with that
+    /// timestamp, or is inserted. Returns the rows inserted (not the overwrites), in time order.
+    mutating func upsert(_ batch: ColumnBatch, rows: [Int], timestampColumn ts: Int) -> [Int] {
+        var newest: [Int64: Int] = [:]
+        for row in rows { newest[batch.columns[ts][row]] = row }
+        var inserts: [Int] = []
+        for (time, row) in newest.sorted(by: { $0.key < $1.key }) {
+            let position = SymbolSlice.lowerBound(columns[ts], time)
+            if position < count && columns[ts][position] == time {
+                for c in 0..<columns.count { columns[c].set(position, batch.columns[c][row]) }
+            } else {
+                inserts.append(row)
+            }
+        }
+        insert(batch, rows: inserts, timestampColumn: ts)
+        return inserts
+    }
+
     /// Inserts rows of `batch` (indices `rows`, in arrival order) keeping time order.
     mutating func insert(_ batch: ColumnBatch, rows: [Int], timestampColumn ts: Int) {
         guard !rows.isEmpty else { return }

@@ -34,4 +34,12 @@ enum PartitionFileFormat {
         else { return nil }
         return (partition, generation)
     }
+
+    /// `p<partition>.g<generation>.derived`: the bars of that file generation are stored.
+    static func markerName(partition: Int64, generation: Int) -> String { "p\(partition).g\(generation).derived" }
+
+    static func parseMarker(_ name: String) -> (partition: Int64, generation: Int)? {
+        guard name.hasSuffix(".derived") else { return nil }
+        return parseFileName(String(name.dropLast(".derived".count)) + ".col")
+    }
 }

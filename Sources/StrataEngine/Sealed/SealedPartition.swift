@@ -4,7 +4,7 @@ import StrataCore
 ///
 /// Immutable after `init`, so it is shared freely between readers (`Sendable`). Every chunk's
 /// checksum is verified each time it is decoded.
-final class SealedPartition: Sendable {
+package final class SealedPartition: Sendable {
     struct Chunk: Sendable {
         var offset: Int
         var length: Int
@@ -19,7 +19,7 @@ final class SealedPartition: Sendable {
         var firstChunk: Int
     }
 
-    struct SymbolEntry: Sendable {
+    package struct SymbolEntry: Sendable {
         var name: String
         var rows: Int
         var minTimestamp: Int64
@@ -28,13 +28,13 @@ final class SealedPartition: Sendable {
     }
 
     let path: String
-    let generation: Int
+    package let generation: Int
     let partition: Int64
     let includedThrough: UInt64
     let duplicatesSkipped: Int
     let rowCount: Int
     let fileSize: Int64
-    let symbols: [String: SymbolEntry]
+    package let symbols: [String: SymbolEntry]
     let chunks: [Chunk]
     let columnCount: Int
     private let file: MappedFile
@@ -198,7 +198,9 @@ final class SealedPartition: Sendable {
     /// Each output lane is allocated once, uninitialised, for every candidate block; blocks wholly
     /// inside the range decode straight into it, the (at most two) partial ones through a scratch
     /// buffer.
-    func copyRows(symbol: String, from: Int64, to: Int64, timestampColumn ts: Int, into out: inout RowSet) throws {
+    package func copyRows(symbol: String, from: Int64, to: Int64, timestampColumn ts: Int, into out: inout RowSet)
+        throws
+    {
         guard let entry = symbols[symbol], entry.maxTimestamp >= from, entry.minTimestamp < to else { return }
         let blocks = blockRange(of: entry, from: from, to: to)
         var capacity = 0

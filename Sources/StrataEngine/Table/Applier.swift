@@ -4,6 +4,8 @@ import StrataCore
 /// the write path and by WAL replay alike (so replay makes exactly the same dedup decisions).
 struct Applier {
     let schema: TableSchema
+    /// Told about every group of rows stored (aggregates maintained on the write path).
+    var observer: (any TableObserver)? = nil
 
     /// Applies a logged batch to memory. `alreadySealed` (replay only) says, per partition, up to
     /// which sequence its sealed file already holds the rows.
@@ -58,11 +60,12 @@ struct Applier {
                 state.openPartitions.insert(group.partition)
                 state.registerPartition(group.partition)
             }
-            let stored: Int
+            let storedRows: [Int]
             if partition.phase == .open, case .memory(var memory) = partition.base {
                 partition.base = .damaged(path: "", error: "")  // release the reference while mutating
-                stored = memory.insert(
-                    batch, rows: group.rows, symbol: group.symbol, timestampColumn: ts, keyColumn: keyColumn)
+                storedRows = memory.insert(
+                    batch, rows: group.rows, symbol: group.symbol, timestampColumn: ts, keyColumn: keyColumn,
+                    writeMode: schema.writeMode)
                 partition.base = .memory(memory)
             } else {
                 var rows = group.rows
@@ -72,9 +75,15 @@ struct Applier {
                             batch.columns[keyColumn][row], symbol: group.symbol, in: &partition, state: state)
                     }
                 }
-                stored = partition.overlay.insert(
-                    batch, rows: rows, symbol: group.symbol, timestampColumn: ts, keyColumn: keyColumn)
+                storedRows = partition.overlay.insert(
+                    batch, rows: rows, symbol: group.symbol, timestampColumn: ts, keyColumn: keyColumn,
+                    writeMode: schema.writeMode)
             }
+            if let observer, !storedRows.isEmpty {
+                observer.rowsStored(
+                    partition: group.partition, symbol: group.symbol, batch: batch, rows: storedRows)
+            }
+            let stored = storedRows.count
             let duplicates = group.rows.count - stored
             partition.pendingDuplicates += duplicates
             report.stored += stored

@@ -138,8 +138,10 @@ extension EngineTable {
                     partition.base = .sealed(file)
                     partition.phase = .sealed
                     partition.pendingDuplicates -= job.duplicates  // now counted by the file
+                    observer?.memoryReset(partition: job.partition, memory: partition.overlay)
                     state.partitions[job.partition] = partition
                 }
+                if let error = observer?.published(partition: job.partition, file: file) { report.errors.append(error) }
                 report.sealed.append(start)
                 report.rowsSealed += job.snapshot.rowCount
             } catch {
@@ -188,8 +190,10 @@ extension EngineTable {
                     partition.phase = .sealed
                     partition.sealedKeys = [:]
                     partition.pendingDuplicates -= job.duplicates
+                    observer?.memoryReset(partition: job.partition, memory: partition.overlay)
                     state.partitions[job.partition] = partition
                 }
+                if let error = observer?.published(partition: job.partition, file: file) { report.errors.append(error) }
                 try FileSystem.remove(job.file.path)
                 report.compacted.append(start)
                 report.lateRowsMerged += job.late.rowCount
@@ -231,7 +235,7 @@ extension EngineTable {
                 columns: slice.columns.map(\.array))
             _ = target.insert(
                 batch, rows: Array(0..<slice.count), symbol: id, timestampColumn: schema.timestampIndex,
-                keyColumn: schema.dedupKeyIndex)
+                keyColumn: schema.dedupKeyIndex, writeMode: schema.writeMode)
         }
     }
 
@@ -248,7 +252,12 @@ extension EngineTable {
         }
         var i = 0
         var j = 0
+        let replace = schema.writeMode == .replaceByTimestamp
         while i < countA || j < countB {
+            if replace && i < countA && j < countB && a[ts][i] == b[ts][j] {
+                i += 1  // the later row (from `b`) replaces the stored one
+                continue
+            }
             let takeA = j == countB || (i < countA && a[ts][i] <= b[ts][j])
             for c in 0..<out.count { out[c].append(takeA ? a[c][i] : b[c][j]) }
             if takeA { i += 1 } else { j += 1 }

@@ -288,19 +288,32 @@ extension EngineTable {
         }
         guard !nonEmpty.isEmpty else { return }
         let ts = schema.timestampIndex
+        let replace = schema.writeMode == .replaceByTimestamp
         var cursors = [Int](repeating: 0, count: nonEmpty.count)
-        let total = nonEmpty.reduce(0) { $0 + $1.count }
-        for _ in 0..<total {
+        while true {
             var best = -1
             for p in 0..<nonEmpty.count where cursors[p] < nonEmpty[p].count {
                 if best < 0 || nonEmpty[p].columns[ts][cursors[p]] < nonEmpty[best].columns[ts][cursors[best]] {
                     best = p
                 }
             }
+            guard best >= 0 else { return }
+            if replace {
+                // The newest source's row for this timestamp wins; the older ones are shadowed.
+                let time = nonEmpty[best].columns[ts][cursors[best]]
+                var winner = best
+                for p in (best + 1)..<nonEmpty.count
+                where cursors[p] < nonEmpty[p].count && nonEmpty[p].columns[ts][cursors[p]] == time {
+                    cursors[winner] += 1
+                    winner = p
+                }
+                best = winner
+            }
             for c in 0..<schema.columns.count { out.columns[c].append(nonEmpty[best].columns[c][cursors[best]]) }
             cursors[best] += 1
         }
     }
+
 }
 
 /// The state of a table's write path, for health checks.

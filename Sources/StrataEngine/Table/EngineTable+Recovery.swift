@@ -17,7 +17,7 @@ extension EngineTable {
     ///   cut there; the cut bytes and any later segments are moved to `corrupt/` and reported.
     static func recover(
         schema: TableSchema, partitionDirectory: String, walDirectory: String, corruptDirectory: String,
-        into state: inout State, report: inout TableRecovery
+        observer: (any TableObserver)?, into state: inout State, report: inout TableRecovery
     ) throws {
         // Sealed partitions.
         var generations: [Int64: [(generation: Int, name: String)]] = [:]
@@ -58,6 +58,8 @@ extension EngineTable {
             }
         }
 
+        state.dropped = try readDropped(directory: FileSystem.directory(of: partitionDirectory))
+        let dropped = state.dropped
         // WAL replay. Which sequence each sealed file includes, captured once: holding a copy of
         // `state.partitions` across applies would make every apply copy the lanes it touches.
         var sealedThrough: [Int64: UInt64] = [:]
@@ -113,9 +115,12 @@ extension EngineTable {
                     let sequence = frame.sequence
                     let applied =
                         frame.batch.count > 0
-                        ? Applier(schema: schema).apply(
+                        ? Applier(schema: schema, observer: observer).apply(
                             frame.batch, to: &state,
-                            alreadySealed: { p in sealedThrough[p].map { $0 >= sequence } ?? false })
+                            alreadySealed: { p in
+                                (sealedThrough[p].map { $0 >= sequence } ?? false)
+                                    || (dropped[p].map { $0 >= sequence } ?? false)
+                            })
                         : AppendReport()
                     let skipped = frame.batch.count - applied.stored - applied.duplicates
                     report.rowsAlreadySealed += skipped
@@ -151,16 +156,34 @@ extension EngineTable {
         try file.sync()
     }
 
-    /// Deletes WAL segments all of whose partitions are sealed with nothing pending.
+    /// Deletes WAL segments all of whose partitions are sealed with nothing pending (or dropped).
     static func removeObsoleteSegments(_ state: inout State) throws {
         let partitions = state.partitions
+        let dropped = state.dropped
         try state.wal.removeSegments { segment in
             segment.touched.allSatisfy { p in
+                if let sequence = dropped[p], sequence >= segment.maxSequence, partitions[p] == nil { return true }
                 guard let partition = partitions[p], partition.isClean, let file = partition.sealedFile else {
                     return false
                 }
                 return file.includedThrough >= segment.maxSequence
             }
         }
+    }
+
+    /// The `dropped` file: one `partition sequence` pair a line.
+    static func readDropped(directory: String) throws -> [Int64: UInt64] {
+        let path = directory + "/dropped"
+        guard FileSystem.exists(path) else { return [:] }
+        let text = String(decoding: try FileDescriptor(path: path, flags: O_RDONLY).readAll(), as: UTF8.self)
+        var dropped: [Int64: UInt64] = [:]
+        for (number, line) in text.split(separator: "\n").enumerated() {
+            let fields = line.split(separator: " ")
+            guard fields.count == 2, let partition = Int64(fields[0]), let sequence = UInt64(fields[1]) else {
+                throw StrataError(.corruptFile, "line \(number + 1) is not 'partition sequence'", path: path)
+            }
+            dropped[partition] = sequence
+        }
+        return dropped
     }
 }

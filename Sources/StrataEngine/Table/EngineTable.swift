@@ -35,6 +35,8 @@ public final class EngineTable: Sendable {
     let maintenanceLog = Mutex<[TableMaintenance]>([])
     /// What opening the table recovered.
     public let recovery: TableRecovery
+    /// Maintains derived data (bars) from what is stored.
+    let observer: (any TableObserver)?
 
     struct State: ~Copyable {
         var symbolIDs: [String: UInt32] = [:]
@@ -50,6 +52,9 @@ public final class EngineTable: Sendable {
         var openPartitions: Set<Int64> = []
         /// Every partition number, ascending (so queries need not sort the dictionary's keys).
         var partitionOrder: [Int64] = []
+        /// Partitions dropped by retention, with the last WAL sequence at the drop: replay skips
+        /// their rows up to it, so a dropped partition never comes back from the log.
+        var dropped: [Int64: UInt64] = [:]
 
         /// Adds `partition` to ``partitionOrder`` (new partitions are almost always the newest).
         mutating func registerPartition(_ partition: Int64) {
@@ -82,9 +87,18 @@ public final class EngineTable: Sendable {
     ///   - sealGrace: nanoseconds of newer data after which an open partition seals itself.
     /// - Throws: ``StrataError`` `.io` if the directory cannot be used. Damaged files do not
     ///   throw: they are listed in ``recovery`` and the rest of the table opens.
-    public init(directory: String, schema: TableSchema, durability: Durability, sealGrace: Int64 = 3_600_000_000_000)
-        throws
-    {
+    public convenience init(
+        directory: String, schema: TableSchema, durability: Durability, sealGrace: Int64 = 3_600_000_000_000
+    ) throws {
+        try self.init(directory: directory, schema: schema, durability: durability, sealGrace: sealGrace, observer: nil)
+    }
+
+    /// Opens the table with an observer that sees every stored row (from replay on).
+    init(
+        directory: String, schema: TableSchema, durability: Durability, sealGrace: Int64,
+        observer: (any TableObserver)?
+    ) throws {
+        self.observer = observer
         self.schema = schema
         self.directory = directory
         walDirectory = directory + "/wal"
@@ -97,7 +111,7 @@ public final class EngineTable: Sendable {
         var report = TableRecovery(table: schema.name)
         try Self.recover(
             schema: schema, partitionDirectory: partitionDirectory, walDirectory: walDirectory,
-            corruptDirectory: corruptDirectory, into: &recovered, report: &report)
+            corruptDirectory: corruptDirectory, observer: observer, into: &recovered, report: &report)
         try recovered.wal.start()
         try Self.removeObsoleteSegments(&recovered)
         recovery = report
@@ -125,7 +139,7 @@ public final class EngineTable: Sendable {
             let touched = Self.touchedPartitions(batch, schema: schema)
             try state.wal.append(frame: state.frameBuffer.bytes, sequence: sequence, touching: touched)
             state.sequence = sequence
-            let report = Applier(schema: schema).apply(batch, to: &state, alreadySealed: nil)
+            let report = Applier(schema: schema, observer: observer).apply(batch, to: &state, alreadySealed: nil)
             return (report, needsSealing(state) && !state.maintenanceScheduled)
         }
         if needsMaintenance { scheduleMaintenance() }

@@ -1,0 +1,153 @@
+import StrataEngine
+
+extension StrataStore {
+    /// OHLCV bars of `symbol` for buckets of `timeframe` whose start is in `[from, to)`.
+    ///
+    /// Buckets are aligned to UTC (multiples of the timeframe since the epoch) shifted by
+    /// `offset`. Stored timeframes (1m, 5m, 15m, 1h, 1d) are read directly; any other whole-minute
+    /// timeframe (3m, 4h, 1w…) is rolled up from the coarsest stored one that divides both it and
+    /// the offset. Late trades are included as soon as they are stored.
+    ///
+    /// ```swift
+    /// let bars = try await store.bars(symbol: "BTCUSDT", timeframe: try Timeframe("4h"),
+    ///                                  from: dayStart, to: dayStart.advanced(by: 86_400_000_000_000))
+    /// ```
+    /// - Parameters:
+    ///   - offset: shifts bucket boundaries (nanoseconds, a whole number of minutes); for example
+    ///     `-5 * 3_600_000_000_000` gives daily bars starting at midnight UTC-5.
+    ///   - emptyBuckets: ``EmptyBucketPolicy/omit`` (default) or
+    ///     ``EmptyBucketPolicy/carryForward``: flat bars at the previous close with zero volume.
+    /// - Throws: ``StrataError`` `.invalidArgument` (offset not whole minutes, aggregates off),
+    ///   `.corruptFile` if a partition needed is damaged.
+    public func bars(
+        symbol: Symbol, timeframe: Timeframe, from: Timestamp, to: Timestamp, offset: Int64 = 0,
+        emptyBuckets: EmptyBucketPolicy = .omit
+    ) async throws -> [Bar] {
+        guard let aggregates = tradeBars else {
+            throw StrataError(.invalidArgument, "bars are not maintained: the store was opened with aggregates off")
+        }
+        let minute: Int64 = 60_000_000_000
+        guard offset % minute == 0 else {
+            throw StrataError(.invalidArgument, "bar offset must be a whole number of minutes, got \(offset) ns")
+        }
+        let width = timeframe.nanoseconds
+        let shift = ((offset % width) + width) % width
+        guard from < to else { return [] }
+        // First and last bucket starts in [from, to).
+        let first = ceilAlign(from.nanoseconds, width: width, offset: shift)
+        guard first < to.nanoseconds else { return [] }
+        let last = BarState.floorDiv(to.nanoseconds - 1 - shift, width) * width + shift
+        let source = aggregates.storedWidths.reversed().first { width % $0 == 0 && shift % $0 == 0 } ?? minute
+        let sourceBars = try aggregates.bars(
+            symbol: symbol.name, width: source, from: first, to: last.addingReportingOverflow(width).partialValue,
+            trades: trades.engine)
+        var bars = BarState.rollUp(sourceBars, width: width, offset: shift)
+        if emptyBuckets == .carryForward {
+            let previous = try previousClose(before: first, symbol: symbol, aggregates: aggregates)
+            bars = fill(bars, from: first, through: last, width: width, previousClose: previous)
+        }
+        return bars.map { bar in
+            Bar(
+                symbol: symbol, timeframe: timeframe, start: Timestamp(nanoseconds: bar.start),
+                open: Price(mantissa: bar.open), high: Price(mantissa: bar.high), low: Price(mantissa: bar.low),
+                close: Price(mantissa: bar.close), volume: Volume(mantissa: bar.volume),
+                notional: Notional(mantissa: bar.notional), tradeCount: Int(bar.count))
+        }
+    }
+
+    /// Bid and ask OHLC of the best quotes of `symbol`, per bucket starting in `[from, to)`.
+    ///
+    /// Computed from the stored quotes when asked (quotes are not aggregated on the write path).
+    public func quoteBars(symbol: Symbol, timeframe: Timeframe, from: Timestamp, to: Timestamp) async throws
+        -> [QuoteBar]
+    {
+        let width = timeframe.nanoseconds
+        let first = ceilAlign(from.nanoseconds, width: width, offset: 0)
+        guard first < to.nanoseconds else { return [] }
+        let last = BarState.floorDiv(to.nanoseconds - 1, width) * width
+        let quotes = try await self.quotes.range(
+            symbol: symbol, from: Timestamp(nanoseconds: first), to: Timestamp(nanoseconds: last).advanced(by: width))
+        var bars: [QuoteBar] = []
+        for quote in quotes {
+            let start = BarState.floorDiv(quote.timestamp.nanoseconds, width) * width
+            if bars.last?.start.nanoseconds != start {
+                bars.append(
+                    QuoteBar(
+                        symbol: symbol, timeframe: timeframe, start: Timestamp(nanoseconds: start), bid: nil, ask: nil,
+                        quoteCount: 0))
+            }
+            var bar = bars[bars.count - 1]
+            bar.quoteCount += 1
+            if let bid = quote.bestBid?.price {
+                if bar.bid == nil {
+                    bar.bid = PriceOHLC(open: bid, high: bid, low: bid, close: bid)
+                } else {
+                    bar.bid!.add(bid)
+                }
+            }
+            if let ask = quote.bestAsk?.price {
+                if bar.ask == nil {
+                    bar.ask = PriceOHLC(open: ask, high: ask, low: ask, close: ask)
+                } else {
+                    bar.ask!.add(ask)
+                }
+            }
+            bars[bars.count - 1] = bar
+        }
+        return bars
+    }
+
+    private func ceilAlign(_ value: Int64, width: Int64, offset: Int64) -> Int64 {
+        let floor = BarState.floorDiv(value - offset, width) * width + offset
+        return floor == value ? value : floor + width
+    }
+
+    /// The close of the last trade before `time`, looking back at most 31 days.
+    private func previousClose(before time: Int64, symbol: Symbol, aggregates: TradeBars) throws -> Int64? {
+        let day: Int64 = 86_400_000_000_000
+        let width = aggregates.storedWidths.last { day % $0 == 0 } ?? 60_000_000_000
+        var end = time
+        for _ in 0..<31 {
+            let start = BarState.floorDiv(end - 1, day) * day
+            let found = try aggregates.bars(
+                symbol: symbol.name, width: width, from: start, to: end, trades: trades.engine)
+            if let last = found.last(where: { !$0.isEmpty }) {
+                // The stored bar may end after `time`; recompute its close from the finest bars if so.
+                if last.start + width <= time { return last.close }
+                let fine = try aggregates.bars(
+                    symbol: symbol.name, width: 60_000_000_000, from: last.start, to: time, trades: trades.engine)
+                if let close = fine.last?.close { return close }
+            }
+            end = start
+        }
+        return nil
+    }
+
+    /// Inserts flat, empty bars for missing buckets in `[first, last]`.
+    private func fill(_ bars: [BarState], from first: Int64, through last: Int64, width: Int64, previousClose: Int64?)
+        -> [BarState]
+    {
+        var out: [BarState] = []
+        var close = previousClose
+        var index = 0
+        var bucket = first
+        while bucket <= last {
+            if index < bars.count && bars[index].start == bucket {
+                out.append(bars[index])
+                close = bars[index].close
+                index += 1
+            } else if let close {
+                var flat = BarState(start: bucket)
+                flat.open = close
+                flat.high = close
+                flat.low = close
+                flat.close = close
+                out.append(flat)
+            }
+            let (next, overflow) = bucket.addingReportingOverflow(width)
+            if overflow { break }
+            bucket = next
+        }
+        return out
+    }
+}

@@ -1,0 +1,72 @@
+import StrataEngine
+import Synchronization
+
+extension StrataStore {
+    /// Applies the retention policy: drops the sealed partitions of each table that end before
+    /// `min(newest data, now) - maximum age`.
+    ///
+    /// Using the smaller of the newest data and the wall clock means a stray future-dated row
+    /// never makes younger partitions look old.
+    /// - Returns: what was dropped; failures are in ``RetentionReport/errors``.
+    @discardableResult
+    public func applyRetention(now: Timestamp = WallClock.now()) -> RetentionReport {
+        var report = RetentionReport()
+        for engine in engines {
+            guard let age = retention.maximumAge[engine.schema.name], let newest = engine.newestTimestamp else {
+                continue
+            }
+            let reference = min(newest, now)
+            let cutoff = reference.advanced(by: -age)
+            do {
+                let dropped = try engine.dropPartitions(endingAtOrBefore: cutoff.nanoseconds)
+                report.entries.append(.init(table: engine.schema.name, cutoff: cutoff, dropped: dropped))
+            } catch {
+                report.errors.append(asStrataError(error))
+            }
+        }
+        return report
+    }
+
+    /// Drops, on demand, every sealed partition that ends at or before `olderThan` (never later
+    /// than now) in `tables` (all tables by default).
+    @discardableResult
+    public func purge(olderThan: Timestamp, tables: [String]? = nil, now: Timestamp = WallClock.now())
+        -> RetentionReport
+    {
+        var report = RetentionReport()
+        let cutoff = min(olderThan, now)
+        for engine in engines where tables?.contains(engine.schema.name) ?? true {
+            do {
+                let dropped = try engine.dropPartitions(endingAtOrBefore: cutoff.nanoseconds)
+                report.entries.append(.init(table: engine.schema.name, cutoff: cutoff, dropped: dropped))
+            } catch {
+                report.errors.append(asStrataError(error))
+            }
+        }
+        return report
+    }
+
+    /// One run of the lifecycle jobs: seal by the data and the clock, merge late rows, derive
+    /// bars, apply retention. The scheduler calls it every ``Configuration/maintenanceInterval``.
+    @discardableResult
+    public func maintain(now: Timestamp = WallClock.now()) -> MaintenanceRun {
+        let started = WallClock.now()
+        let compaction = compact(now: now)
+        let retention = applyRetention(now: now)
+        let run = MaintenanceRun(
+            started: started, durationNanoseconds: WallClock.now().nanoseconds - started.nanoseconds,
+            compaction: compaction, retention: retention)
+        history.withLock { runs in
+            runs.append(run)
+            if runs.count > 100 { runs.removeFirst(runs.count - 100) }
+        }
+        return run
+    }
+
+    /// The last maintenance runs (at most 100), oldest first.
+    public var maintenanceHistory: [MaintenanceRun] { history.withLock { $0 } }
+
+    func asStrataError(_ error: any Error) -> StrataError {
+        (error as? StrataError) ?? StrataError(.io, "\(error)", path: directory)
+    }
+}
