@@ -35,7 +35,8 @@ struct DataDirectoryOptions: ParsableArguments {
             throw CLIError(
                 "no Strata store at \(directory): the directory has no STRATA marker (set --data or STRATA_DATA)")
         }
-        return try StrataStore.open(directory: directory, configuration: .init(durability: .osBuffered))
+        return try StrataStore.open(
+            directory: directory, configuration: .init(durability: .osBuffered, maintenanceInterval: nil))
     }
 }
 

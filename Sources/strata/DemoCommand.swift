@@ -33,7 +33,7 @@ struct DemoCommand: AsyncParsableCommand {
         say("Strata demo: \(rows) synthetic trades on \(workload.configuration.day.iso8601.prefix(10)) into \(data)")
 
         let store = try StrataStore.open(
-            directory: data, configuration: .init(durability: .groupCommit(milliseconds: 10)))
+            directory: data, configuration: .init(durability: .groupCommit(milliseconds: 10), maintenanceInterval: nil))
         defer { try? store.close() }
 
         var clock = Stopwatch()

@@ -84,7 +84,8 @@ struct IngestCommand: AsyncParsableCommand {
     private func ingest<Format: CSVRecordFormat>(
         format: Format, table select: (StrataStore) -> StrataTable<Format.Record>
     ) async throws where Format.Record: EngineRecord {
-        let configuration = StrataStore.Configuration(durability: .groupCommit(milliseconds: 10))
+        let configuration = StrataStore.Configuration(
+            durability: .groupCommit(milliseconds: 10), maintenanceInterval: nil)
         // Open the input first: a missing file should not create an empty store.
         let reader = try CSVReader(path: csv, format: format, rules: configuration.validation)
         let store = try StrataStore.open(directory: storage.directory, configuration: configuration)

@@ -18,7 +18,9 @@ struct StrataCommand: AsyncParsableCommand {
             Errors are reported as one line on stderr ("strata: error: …") with a non-zero exit status.
             """,
         subcommands: [
-            DemoCommand.self, IngestCommand.self, QueryCommand.self, StatsCommand.self, CompactCommand.self,
+            DemoCommand.self, IngestCommand.self, QueryCommand.self, BarsCommand.self, StatsCommand.self,
+            CompactCommand.self,
+            RetentionCommand.self,
             GenerateCommand.self,
         ]
     )

@@ -8,6 +8,7 @@ struct Options: Sendable {
         case w2 = "W2"
         case w3 = "W3"
         case w5 = "W5"
+        case bars = "BARS"
         case csv = "CSV"
         case recovery = "RECOVERY"
     }
@@ -41,7 +42,7 @@ struct Options: Sendable {
                                (default: a fresh temporary directory, removed at the end)
           --strata-binary PATH the `strata` command for the CSV ingest (default ../.build/release/strata)
           --skip-sqlite        run Strata only
-          --only LIST          comma-separated subset of W1,W2,W3,W5,CSV,RECOVERY (default: all).
+          --only LIST          comma-separated subset of W1,W2,W3,W5,BARS,CSV,RECOVERY (default: all).
                                W2, W3 and W5 query the rows W1 stores, so W1's ingest runs for them too.
           --recovery-gib X     size of the WAL the recovery workload replays, in GiB (default 1; 0 skips)
           --recovery-budget S  stop writing the recovery WAL after S seconds even if it is smaller (default 90)
@@ -134,7 +135,7 @@ struct Options: Sendable {
     func runs(_ workload: Workload) -> Bool { only.contains(workload) }
 
     /// Whether the W1 ingest must run (it loads the rows W2, W3 and W5 query).
-    var needsIngest: Bool { runs(.w1) || runs(.w2) || runs(.w3) || runs(.w5) }
+    var needsIngest: Bool { runs(.w1) || runs(.w2) || runs(.w3) || runs(.w5) || runs(.bars) }
 }
 
 /// A bad command line; `message == nil` asks for the usage text.

@@ -80,6 +80,35 @@ final class SQLitePeer {
         }
     }
 
+    /// B1 peer: 1-minute bars of one symbol over a range, computed from the raw trades with window
+    /// functions (open/close by (ts, trade_id)), as a system without continuous aggregates does.
+    func minuteBars(symbol: Symbol, from: Timestamp, to: Timestamp) throws -> [(
+        minute: Int64, open: Int64, high: Int64, low: Int64, close: Int64, volume: Int64, count: Int
+    )] {
+        try queue.read { db in
+            let statement = try db.cachedStatement(
+                sql: """
+                    SELECT minute,
+                           first_value(price) OVER w AS open, max(price) OVER w AS high, min(price) OVER w AS low,
+                           last_value(price) OVER w AS close, sum(qty) OVER w AS volume, count(*) OVER w AS n,
+                           row_number() OVER w AS r
+                    FROM (SELECT ts / 60000000000 AS minute, ts, trade_id, price, qty FROM trades
+                          WHERE symbol = ? AND ts >= ? AND ts < ?)
+                    WINDOW w AS (PARTITION BY minute ORDER BY ts, trade_id
+                                 ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+                    ORDER BY minute
+                    """)
+            var bars: [(minute: Int64, open: Int64, high: Int64, low: Int64, close: Int64, volume: Int64, count: Int)] = []
+            let rows = try Row.fetchCursor(statement, arguments: [symbol.name, from.nanoseconds, to.nanoseconds])
+            while let row = try rows.next() {
+                let rank: Int = row[7]
+                guard rank == 1 else { continue }
+                bars.append((row[0], row[1], row[2], row[3], row[4], row[5], row[6]))
+            }
+            return bars
+        }
+    }
+
     /// W5: count and Σ qty per symbol, exact integers.
     func summarize() throws -> [(symbol: String, sum: Int64, count: Int)] {
         try queue.read { db in

@@ -63,6 +63,32 @@ struct SQLiteWorkloads {
             report.add("W5 scan (SQLite)", formatDuration(samples.median))
             if let strata = strata.w5 { addTimeRatio("W5", sqlite: samples, strata: strata) }
         }
+        if options.runs(.bars) { try bars(peer, strata: strata.bars) }
+    }
+
+    /// B1 on SQLite: 1m bars of the top symbol over the day from the raw trades.
+    private func bars(_ peer: SQLitePeer, strata: Samples?) throws {
+        report.section("SQLite: B1 1m bars of \(dataset.w2Symbol) over the day, window functions over the raw trades")
+        let day = dataset.workload.configuration.day
+        var bars: [(minute: Int64, open: Int64, high: Int64, low: Int64, close: Int64, volume: Int64, count: Int)] = []
+        let samples = try measureSync(warmup: 1, runs: 5) {
+            bars = try peer.minuteBars(symbol: dataset.w2Symbol, from: day, to: day.advanced(by: 86_400_000_000_000))
+        }
+        let reference = BarsWorkloads.reference(dataset, symbolRank: 0, width: 60_000_000_000)
+        var same = bars.count == reference.count
+        for (sql, bar) in zip(bars, reference) {
+            let ohlc = sql.open == bar.open && sql.high == bar.high && sql.low == bar.low && sql.close == bar.close
+            let sums = Int128(sql.volume) == bar.volume && sql.count == Int(bar.count)
+            if sql.minute * 60_000_000_000 != bar.start || !ohlc || !sums { same = false }
+        }
+        if same {
+            report.line("check: \(bars.count) bars equal the recomputation from the generator's rows")
+        } else {
+            report.fail("SQLite 1m bars differ from the recomputation (\(bars.count) vs \(reference.count) bars)")
+        }
+        report.line(samples.summary)
+        report.add("B1 1m bars from raw (SQLite)", formatDuration(samples.median))
+        if let strata { addTimeRatio("B1", sqlite: samples, strata: strata) }
     }
 
     /// Query time ratio SQLite ÷ Strata: > 1 means Strata answers faster.

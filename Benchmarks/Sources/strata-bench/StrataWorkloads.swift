@@ -15,6 +15,7 @@ struct StrataWorkloads {
         var w2: Samples?
         var w3: Samples?
         var w5: Samples?
+        var bars: Samples?
     }
 
     static let w1Target = 5_000_000.0
@@ -88,6 +89,10 @@ struct StrataWorkloads {
         if options.runs(.w2) { results.w2 = try await w2(store) }
         if options.runs(.w3) { results.w3 = try await w3(store) }
         if options.runs(.w5) { results.w5 = try w5(store) }
+        if options.runs(.bars) {
+            let workloads = BarsWorkloads(dataset: dataset, report: report, repeatCount: repeatCount)
+            results.bars = try await workloads.run(store: store, ingestRate: rate, directory: directory + "-noaggregates")
+        }
         return results
     }
 

@@ -31,7 +31,7 @@ public struct RetentionPolicy: Sendable, Hashable, CustomStringConvertible {
     ]
 
     /// Parses `table=age[,table=age…]` (also separated by spaces or new lines); ages are
-    /// `<n>d`, `<n>h`, `<n>m` or `<n>w`.
+    /// `<n>m`, `<n>h`, `<n>d`, `<n>w` or `<n>y` (365 days).
     /// - Throws: ``ValidationError`` naming the entry.
     public init(parsing text: String) throws {
         var ages: [String: Int64] = [:]
@@ -43,22 +43,39 @@ public struct RetentionPolicy: Sendable, Hashable, CustomStringConvertible {
                     detail: "expected table=age with table one of \(RetentionPolicy.tableNames.joined(separator: ", "))"
                 )
             }
-            let age: Timeframe
-            do { age = try Timeframe(String(parts[1])) } catch {
+            guard let age = RetentionPolicy.parseAge(String(parts[1])) else {
                 throw ValidationError(
                     field: "retention.\(parts[0])", value: String(parts[1]), rule: .malformed,
-                    detail: "an age such as 30d, 12h, 90m, 52w")
+                    detail: "an age such as 30d, 12h, 90m, 52w, 7y (at most 200 years)")
             }
-            ages[String(parts[0])] = age.nanoseconds
+            ages[String(parts[0])] = age
         }
         maximumAge = ages
     }
 
     /// `trades=30d,bars_1m=90d` (the form ``init(parsing:)`` reads).
     public var description: String {
-        maximumAge.sorted { $0.key < $1.key }.map { name, age in
-            "\(name)=\(Timeframe(minutes: Int(age / 60_000_000_000)).map(\.description) ?? "\(age)ns")"
-        }.joined(separator: ",")
+        maximumAge.sorted { $0.key < $1.key }.map { "\($0.key)=\(RetentionPolicy.formatAge($0.value))" }
+            .joined(separator: ",")
+    }
+
+    static let units: [(suffix: Character, nanoseconds: Int64)] = [
+        ("y", 365 * 86_400_000_000_000), ("w", 7 * 86_400_000_000_000), ("d", 86_400_000_000_000),
+        ("h", 3_600_000_000_000), ("m", 60_000_000_000),
+    ]
+
+    /// `<n>m|h|d|w|y` (a year is 365 days) in nanoseconds, or nil.
+    static func parseAge(_ text: String) -> Int64? {
+        guard let suffix = text.lowercased().last, let unit = units.first(where: { $0.suffix == suffix }),
+            let count = Int64(text.dropLast()), count > 0, count <= 200 * 365 * 86_400_000_000_000 / unit.nanoseconds
+        else { return nil }
+        return count * unit.nanoseconds
+    }
+
+    /// The largest unit that divides the age exactly (`30d`, `12h`, `7y`).
+    static func formatAge(_ age: Int64) -> String {
+        for unit in units where age % unit.nanoseconds == 0 { return "\(age / unit.nanoseconds)\(unit.suffix)" }
+        return "\(max(1, age / 60_000_000_000))m"
     }
 
     /// The policy saved in a data directory (`retention` file), if any.

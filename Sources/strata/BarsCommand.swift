@@ -1,0 +1,76 @@
+import ArgumentParser
+import Strata
+
+/// `strata bars`: OHLCV bars of a symbol from the continuous aggregates.
+struct BarsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bars",
+        abstract: "OHLCV bars of a symbol for buckets starting in [from, to).",
+        discussion: """
+            Timeframes: any whole number of minutes (1m, 3m, 5m, 15m, 1h, 4h, 1d, 1w); 1m, 5m, 15m, 1h and 1d
+            are stored, others are rolled up from the coarsest stored one that divides them. Buckets are
+            aligned to UTC, shifted by --offset (e.g. -5h for days starting at midnight UTC-5).
+            Columns: ts_ns,symbol,open,high,low,close,volume,vwap,trade_count (decimals exact).
+            """)
+
+    @OptionGroup var storage: DataDirectoryOptions
+
+    @Option(help: "The symbol.")
+    var symbol: String
+
+    @Option(help: "The bar width: 1m, 5m, 15m, 1h, 1d, or any whole number of minutes (3m, 4h…).")
+    var timeframe: String = "1m"
+
+    @Option(help: "Start of the range, inclusive (ISO-8601 or epoch ns).")
+    var from: String
+
+    @Option(help: "End of the range, exclusive (ISO-8601 or epoch ns).")
+    var to: String
+
+    @Option(help: "Shift of the bucket grid from UTC, e.g. -5h or 30m (default 0).")
+    var offset: String?
+
+    @Option(help: "Empty buckets: omit, or carry (the previous close, zero volume).")
+    var empty: String = "omit"
+
+    @Option(help: "Output: table, csv or json.")
+    var format: OutputFormat = .table
+
+    func run() async throws {
+        let symbol = try Symbol(symbol, field: "--symbol")
+        let timeframe: Timeframe
+        do { timeframe = try Timeframe(self.timeframe) } catch {
+            throw CLIError("--timeframe: \"\(self.timeframe)\" is not a whole number of minutes (1m, 5m, 4h, 1d…)")
+        }
+        let start = try Timestamp(parsing: from, field: "--from")
+        let end = try Timestamp(parsing: to, field: "--to")
+        guard let policy = EmptyBucketPolicy(rawValue: empty) else {
+            throw CLIError("--empty: \"\(empty)\" is not omit or carry")
+        }
+        let shift = try offset.map(Self.parseOffset) ?? 0
+        let store = try storage.openExisting()
+        defer { try? store.close() }
+        let bars = try await store.bars(
+            symbol: symbol, timeframe: timeframe, from: start, to: end, offset: shift, emptyBuckets: policy)
+        let columns = ["ts_ns", "symbol", "open", "high", "low", "close", "volume", "vwap", "trade_count"]
+        let rows = bars.map { bar -> [Cell] in
+            [
+                .integer(bar.start.nanoseconds), .text(bar.symbol.name), .decimal(bar.open.description),
+                .decimal(bar.high.description), .decimal(bar.low.description), .decimal(bar.close.description),
+                .decimal(bar.volume.description), bar.vwap.map { .decimal($0.description) } ?? .empty,
+                .integer(Int64(bar.tradeCount)),
+            ]
+        }
+        Renderer(format: format).render(columns: columns, rows: rows)
+    }
+
+    /// `[-]<n>m|h|d` in nanoseconds.
+    static func parseOffset(_ text: String) throws -> Int64 {
+        let negative = text.hasPrefix("-")
+        let body = negative ? String(text.dropFirst()) : text
+        guard let frame = try? Timeframe(body) else {
+            throw CLIError("--offset: \"\(text)\" is not a whole number of minutes such as -5h or 30m")
+        }
+        return negative ? -frame.nanoseconds : frame.nanoseconds
+    }
+}

@@ -1,0 +1,75 @@
+import ArgumentParser
+import Strata
+
+/// `strata retention show|set|run`: how long each table keeps its data.
+struct RetentionCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "retention",
+        abstract: "Show, set or apply the retention policy of a data directory.",
+        discussion: """
+            A policy gives each table a maximum age: trades, aggtrades, quotes, bars_1m, bars_5m, bars_15m,
+            bars_1h, bars_1d (e.g. trades=30d bars_1m=90d bars_1h=1y bars_1d=7y). Ages count back from the
+            table's newest data, never from later than now, and only whole sealed partitions are dropped.
+            """,
+        subcommands: [Show.self, Set.self, Run.self])
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print the policy and what each table holds.")
+        @OptionGroup var storage: DataDirectoryOptions
+
+        func run() async throws {
+            let store = try storage.openExisting()
+            defer { try? store.close() }
+            let policy = store.retention
+            var rows: [[Cell]] = []
+            for stats in store.stats() {
+                let age = policy.maximumAge[stats.table].map {
+                    RetentionPolicy(maximumAge: [stats.table: $0]).description
+                }
+                rows.append([
+                    .text(stats.table), .text(age.map { String($0.split(separator: "=")[1]) } ?? "keep everything"),
+                    .integer(Int64(stats.sealedPartitions)), .integer(Int64(stats.rows)),
+                    .text(stats.oldest.map(\.description) ?? ""), .text(stats.newest.map(\.description) ?? ""),
+                ])
+            }
+            Renderer(format: .table).render(
+                columns: ["table", "max_age", "sealed_partitions", "rows", "oldest", "newest"], rows: rows)
+        }
+    }
+
+    struct Set: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Save a policy in the data directory (replaces the previous one).")
+        @OptionGroup var storage: DataDirectoryOptions
+
+        @Argument(help: "table=age entries, e.g. trades=30d bars_1m=90d bars_1d=7y.")
+        var entries: [String]
+
+        func run() async throws {
+            let policy = try RetentionPolicy(parsing: entries.joined(separator: ","))
+            let store = try storage.openExisting()
+            try store.close()
+            try policy.save(directory: storage.directory)
+            Terminal.writeOutput("retention: \(policy.description.isEmpty ? "keep everything" : policy.description)\n")
+        }
+    }
+
+    struct Run: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Seal what is over, then drop what the policy says.")
+        @OptionGroup var storage: DataDirectoryOptions
+
+        @Option(help: "Take this as the current time (ISO-8601 or epoch ns) instead of the wall clock.")
+        var now: String?
+
+        func run() async throws {
+            let clock = try now.map { try Timestamp(parsing: $0, field: "--now") } ?? WallClock.now()
+            let store = try storage.openExisting()
+            let run = store.maintain(now: clock)
+            try store.close()
+            Terminal.writeOutput(run.compaction.description + "\n" + run.retention.description + "\n")
+            if let error = run.errors.first {
+                throw CLIError("retention run had \(run.errors.count) error(s): \(error)")
+            }
+        }
+    }
+}
