@@ -63,6 +63,6 @@ struct CSVIngest {
         report.line("check: the store holds all \(formatCount(stored)) rows")
         report.add(
             "CSV ingest (strata ingest)", formatRate(rate), target: "≥ 2 M rows/s", pass: rate >= CSVIngest.target)
-        removeTree(csv)
+        if !options.keepData { removeTree(csv) }  // kept with --data, to rerun `strata ingest` by hand
     }
 }

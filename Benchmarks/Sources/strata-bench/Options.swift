@@ -22,6 +22,10 @@ struct Options: Sendable {
     var recoveryGiB = 1.0
     /// Seconds the recovery workload may spend writing its WAL before it stops short of the size.
     var recoveryBudget = 90.0
+    /// Seconds one recovery open may take before its child process is stopped.
+    var recoveryTimeout = 60.0
+    /// Internal: run as the recovery child on this directory.
+    var recoveryOpen: String?
     var seed = SyntheticTrades.Configuration.standard.seed
     var keepData = false
     /// Multiplies the timed runs of the Strata queries (W2, W3, W5), to give a profiler samples.
@@ -42,6 +46,7 @@ struct Options: Sendable {
                                W2, W3 and W5 query the rows W1 stores, so W1's ingest runs for them too.
           --recovery-gib X     size of the WAL the recovery workload replays, in GiB (default 1; 0 skips)
           --recovery-budget S  stop writing the recovery WAL after S seconds even if it is smaller (default 90)
+          --recovery-timeout S stop a recovery open (a child process) after S seconds (default 60)
           --query-repeat K     run the Strata queries K times as often (for perf record; default 1)
           --seed N             the workload's seed (default \(SyntheticTrades.Configuration.standard.seed))
           -h, --help           this text
@@ -96,6 +101,14 @@ struct Options: Sendable {
                     throw OptionError("--recovery-budget: expected a positive number of seconds, got \(text)")
                 }
                 options.recoveryBudget = seconds
+            case "--recovery-timeout":
+                let text = try value(argument)
+                guard let seconds = Double(text), seconds > 0 else {
+                    throw OptionError("--recovery-timeout: expected a positive number of seconds, got \(text)")
+                }
+                options.recoveryTimeout = seconds
+            case "--recovery-open":
+                options.recoveryOpen = try value(argument)
             case "--query-repeat":
                 let text = try value(argument)
                 guard let k = Int(text), k >= 1 else {

@@ -21,5 +21,7 @@ do {
     exit(0)
 }
 
+if let directory = options.recoveryOpen { exit(RecoveryChild.openAndReport(directory: directory)) }
+
 let status = await Task.detached { await Bench(options: options).run() }.value
 exit(status)
