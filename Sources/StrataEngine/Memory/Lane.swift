@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// One column of an in-memory symbol slice: `Int64` values in fixed chunks of 65,536.
 ///
 /// A growing `Array` doubles and copies, and every doubling faults in fresh pages: for a
@@ -17,12 +21,36 @@ struct Lane: RandomAccessCollection, Sendable {
     final class Chunk: @unchecked Sendable {
         let storage: UnsafeMutablePointer<Int64>
         var count = 0
+        private let mapped: Bool
 
-        init() { storage = .allocate(capacity: Lane.chunkSize) }
-        deinit { storage.deallocate() }
+        /// With `prefault`, the chunk's 512 KiB come pre-faulted from one `mmap(MAP_POPULATE)`:
+        /// filling fresh memory page by page costs a fault per 4 KiB, which dominated WAL replay.
+        /// Only lanes that already filled a chunk ask for it, so small lanes (most symbols, bar
+        /// tables) touch only the pages they use.
+        init(prefault: Bool = false) {
+            let bytes = Lane.chunkSize * MemoryLayout<Int64>.stride
+            let address =
+                prefault
+                ? mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0) : nil
+            if let address, address != MAP_FAILED {
+                storage = address.bindMemory(to: Int64.self, capacity: Lane.chunkSize)
+                mapped = true
+            } else {
+                storage = .allocate(capacity: Lane.chunkSize)
+                mapped = false
+            }
+        }
+
+        deinit {
+            if mapped {
+                munmap(UnsafeMutableRawPointer(storage), Lane.chunkSize * MemoryLayout<Int64>.stride)
+            } else {
+                storage.deallocate()
+            }
+        }
 
         func copy() -> Chunk {
-            let copy = Chunk()
+            let copy = Chunk(prefault: count > Lane.chunkSize / 2)
             copy.storage.update(from: storage, count: count)
             copy.count = count
             return copy
@@ -50,7 +78,7 @@ struct Lane: RandomAccessCollection, Sendable {
     @inline(__always)
     private mutating func writableTail() -> Chunk {
         if count & Lane.chunkMask == 0 {
-            let chunk = Chunk()
+            let chunk = Chunk(prefault: !chunks.isEmpty)
             chunks.append(chunk)
             return chunk
         }
