@@ -1,6 +1,0 @@
-import StrataLineProtocol
-import Testing
-
-@Suite struct LineProtocolTests {
-    @Test func moduleLinks() { _ = LineProtocol.self }
-}
