@@ -1,0 +1,174 @@
+import StrataLineProtocol
+import Testing
+
+@Suite("Line-protocol stream parser (TCP)")
+struct StreamParserTests {
+    /// Lines exercising everything that can be split: escapes, an escaped newline in a symbol,
+    /// quoted strings with raw and escaped newlines and quotes, CRLF, comments, blank lines,
+    /// suffixed numbers, and a last line without a newline.
+    static let sample =
+        "# trades\n"
+        + "trades,symbol=BTC-USD price=64123.45,qty=0.25,id=1i 1719878281500000000\r\n"
+        + "\n"
+        + "trades,symbol=ETH\\ USD\\,X,note=a\\\nb price=3000.5,side=\"sell \\\"now\\\"\" 1719878281500000001\n"
+        + "  # indented comment\n"
+        + "log msg=\"line one\nline two\\\\\",ok=t,n=7u,ts=1719878281500000t\n"
+        + "log msg=\"escaped \\\nnewline\",v=NaN\n"
+        + "last,k=v x=-1.5e-3"
+
+    static func signature(_ batch: LineProtocol.Batch) -> [String] {
+        batch.map { "\($0.line): \($0.description)" }
+    }
+
+    static func wholeBody(_ text: String) throws -> [String] {
+        signature(try LineProtocol.parse(text, defaultTimestamp: 42))
+    }
+
+    /// Feeds `chunks` to a stream parser; returns the points (by signature) and the error.
+    static func stream(
+        _ chunks: [[UInt8]], configuration: LineProtocol.Configuration = LineProtocol.Configuration()
+    ) -> (points: [String], error: LineProtocolError?) {
+        var parser = LineProtocol.StreamParser(configuration: configuration)
+        var points: [String] = []
+        var error: LineProtocolError?
+        for chunk in chunks {
+            let output = parser.consume(chunk, defaultTimestamp: 42)
+            points += signature(output.points)
+            if let failure = output.error, error == nil { error = failure }
+        }
+        let last = parser.finish(defaultTimestamp: 42)
+        points += signature(last.points)
+        if let failure = last.error, error == nil { error = failure }
+        return (points, error)
+    }
+
+    @Test func theSampleParsesAsExpected() throws {
+        let batch = try LineProtocol.parse(Self.sample, defaultTimestamp: 42)
+        #expect(batch.map(\.line) == [2, 4, 7, 9, 11])  // an escaped or quoted newline makes an entry span lines
+        #expect(batch[1].tagPairs == ["symbol=ETH USD,X", "note=a\nb"])
+        #expect(batch[1].value("side") == .string("sell \"now\""))
+        #expect(batch[2].value("msg") == .string("line one\nline two\\"))
+        #expect(batch[3].value("msg") == .string("escaped \nnewline"))
+        #expect(batch[4].timestamp == 42)
+    }
+
+    @Test func splittingAtEveryBytePositionGivesTheSamePoints() throws {
+        let bytes = Array(Self.sample.utf8)
+        let expected = try Self.wholeBody(Self.sample)
+        #expect(expected.count == 5)
+        for split in 0...bytes.count {
+            let result = Self.stream([Array(bytes[..<split]), Array(bytes[split...])])
+            #expect(result.error == nil, "split at \(split): \(String(describing: result.error))")
+            #expect(result.points == expected, "split at \(split)")
+        }
+    }
+
+    @Test func splittingAtEveryPairOfPositionsGivesTheSamePoints() throws {
+        let text = "a,s=x\\\ny v=\"p\nq\\\"\",w=1i 5\r\nb v=t\n"
+        let bytes = Array(text.utf8)
+        let expected = try Self.wholeBody(text)
+        #expect(expected.count == 2)
+        for first in 0...bytes.count {
+            for second in first...bytes.count {
+                let chunks = [Array(bytes[..<first]), Array(bytes[first..<second]), Array(bytes[second...])]
+                let result = Self.stream(chunks)
+                #expect(result.points == expected && result.error == nil, "splits at \(first), \(second)")
+            }
+        }
+    }
+
+    @Test func oneByteAtATime() throws {
+        let result = Self.stream(Array(Self.sample.utf8).map { [$0] })
+        #expect(result.error == nil)
+        #expect(result.points == (try Self.wholeBody(Self.sample)))
+    }
+
+    @Test func pointsArriveAsSoonAsTheirLineEnds() {
+        var parser = LineProtocol.StreamParser()
+        #expect(parser.consume(Array("m v=1\nm v=".utf8), defaultTimestamp: 0).points.count == 1)
+        #expect(parser.bufferedByteCount == 4)
+        #expect(parser.consume(Array("2".utf8), defaultTimestamp: 0).points.isEmpty)
+        let output = parser.consume(Array("\nm v=3\n".utf8), defaultTimestamp: 0)
+        #expect(output.points.map { $0.value("v") } == [.float(2), .float(3)])
+        #expect(output.points.map(\.line) == [2, 3])
+        #expect(parser.bufferedByteCount == 0)
+        #expect(parser.finish(defaultTimestamp: 0).points.isEmpty)
+    }
+
+    @Test func aCRAtTheEndOfAReadWaitsForTheNext() {
+        var parser = LineProtocol.StreamParser()
+        #expect(parser.consume(Array("m v=1\r".utf8), defaultTimestamp: 0).points.isEmpty)
+        let output = parser.consume(Array("\nm v=2\n".utf8), defaultTimestamp: 0)
+        #expect(output.points.count == 2)
+        #expect(output.error == nil)
+    }
+
+    @Test func theLinesBeforeABadLineAreKeptAndTheRestIgnored() {
+        var parser = LineProtocol.StreamParser()
+        let first = parser.consume(Array("a v=1\nb v=2\n".utf8), defaultTimestamp: 0)
+        #expect(first.points.count == 2)
+        let second = parser.consume(Array("c v=3\nd v=oops\ne v=5\n".utf8), defaultTimestamp: 0)
+        #expect(second.points.map(\.measurement) == ["c"])
+        #expect(second.error?.code == .unknownFieldType)
+        #expect(second.error?.line == 4)
+        #expect(second.error?.column == 5)
+        #expect(second.error?.offset == 22)
+        #expect(parser.failure == second.error)
+        #expect(parser.consume(Array("f v=6\n".utf8), defaultTimestamp: 0).points.isEmpty)
+        #expect(parser.finish(defaultTimestamp: 0).points.isEmpty)
+    }
+
+    @Test func lineNumbersAndOffsetsCountFromTheStartOfTheStream() throws {
+        let text = "m v=1\n\nm s=\"x\ny\"\nm v=2\nm v=x\n"
+        let bytes = Array(text.utf8)
+        let whole = parseError(text)
+        #expect(whole?.line == 6)
+        for split in 0...bytes.count {
+            let result = Self.stream([Array(bytes[..<split]), Array(bytes[split...])])
+            #expect(result.points.count == 3, "split at \(split)")
+            #expect(result.error == whole, "split at \(split)")
+        }
+    }
+
+    @Test func anUnfinishedLineLongerThanTheLimitFailsAtOnce() {
+        var parser = LineProtocol.StreamParser(configuration: LineProtocol.Configuration(maxLineLength: 16))
+        #expect(parser.consume(Array("m v=1\nm,tag=abc".utf8), defaultTimestamp: 0).points.count == 1)
+        let output = parser.consume(Array("defghijklmnopqrstuvwxyz".utf8), defaultTimestamp: 0)
+        #expect(output.error?.code == .lineTooLong)
+        #expect(output.error?.line == 2)
+        #expect(output.error?.message == "line is longer than maxLineLength (16 bytes)")
+        #expect(parser.bufferedByteCount == 0)
+    }
+
+    @Test func aLongLineInSmallReadsIsParsedOnce() throws {
+        var parser = LineProtocol.StreamParser()
+        var text = "m s=\""
+        for i in 0..<5_000 { text += "part \(i)\n" }
+        text += "\",v=1\n"
+        var points = 0
+        for byte in text.utf8 {
+            let output = parser.consume([byte], defaultTimestamp: 0)
+            #expect(output.error == nil)
+            points += output.points.count
+        }
+        #expect(points == 1)
+        #expect(parser.bufferedByteCount == 0)
+    }
+
+    @Test func finishParsesALastLineWithoutANewline() {
+        var parser = LineProtocol.StreamParser()
+        #expect(parser.consume(Array("m v=1\nm v=2".utf8), defaultTimestamp: 0).points.count == 1)
+        #expect(parser.finish(defaultTimestamp: 0).points.count == 1)
+        var broken = LineProtocol.StreamParser()
+        _ = broken.consume(Array("m v=\"open".utf8), defaultTimestamp: 0)
+        #expect(broken.finish(defaultTimestamp: 0).error?.code == .unterminatedString)
+    }
+
+    @Test func theInfluxDBDialectFramesEscapedNewlinesAsLineEnds() {
+        let result = Self.stream(
+            [Array("m,s=a\\".utf8), Array("\nb v=1\n".utf8)],
+            configuration: LineProtocol.Configuration(dialect: .influxDB))
+        #expect(result.error != nil)
+        #expect(result.points.isEmpty)
+    }
+}
