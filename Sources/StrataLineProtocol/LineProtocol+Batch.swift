@@ -1,9 +1,9 @@
 extension LineProtocol {
     /// The points parsed from one request body, or from one stretch of a TCP stream, in input order.
     ///
-    /// A batch owns the bytes its points were parsed from, so points stay valid as long as the
-    /// batch (or any point of it) is alive, and keys, values and number texts are views into
-    /// those bytes: no `String` is built unless asked for.
+    /// A batch owns a copy of the bytes its points were parsed from, so points stay valid as long
+    /// as the batch (or any point of it) is alive, and keys, values and number texts are views
+    /// into those bytes: no `String` is built unless asked for.
     ///
     /// ```swift
     /// let batch = try LineProtocol.parse(body, defaultTimestamp: now)
@@ -16,18 +16,21 @@ extension LineProtocol {
         /// The largest source a batch can address: 2 GiB - 1 bytes (byte ranges are 31-bit).
         public static let maximumSourceSize = Int(ByteRange.unescapedFlag) - 1
 
-        let storage: BatchStorage
+        @usableFromInline let storage: BatchStorage
 
-        init(storage: BatchStorage) { self.storage = storage }
+        @inlinable init(storage: BatchStorage) { self.storage = storage }
 
         /// A batch with no points.
         public init() { storage = BatchStorage.empty }
 
-        public var startIndex: Int { 0 }
-        public var endIndex: Int { storage.points.count }
+        @inlinable public var startIndex: Int { 0 }
+        @inlinable public var endIndex: Int { storage.points.count }
 
         /// The point at `position`.
-        public subscript(position: Int) -> Point { Point(storage: storage, index: position) }
+        @inlinable public subscript(position: Int) -> Point {
+            precondition(position >= 0 && position < storage.points.count, "point index out of range")
+            return Point(storage: storage, index: position)
+        }
 
         /// The number of fields over all points (a cheap size measure for metrics).
         public var fieldCount: Int { storage.fields.count }
@@ -35,11 +38,12 @@ extension LineProtocol {
 }
 
 /// A range of bytes in a batch: in its source, or (high bit of `start` set) in its unescaped bytes.
+@usableFromInline
 struct ByteRange: Sendable, Hashable {
-    static let unescapedFlag: UInt32 = 0x8000_0000
+    @usableFromInline static let unescapedFlag: UInt32 = 0x8000_0000
 
-    var start: UInt32
-    var count: UInt32
+    @usableFromInline var start: UInt32
+    @usableFromInline var count: UInt32
 
     @inline(__always) init(start: Int, count: Int, unescaped: Bool) {
         self.start = UInt32(truncatingIfNeeded: start) | (unescaped ? Self.unescapedFlag : 0)
@@ -49,65 +53,85 @@ struct ByteRange: Sendable, Hashable {
     var isEmpty: Bool { count == 0 }
 }
 
+@usableFromInline
 struct PointRecord: Sendable {
-    var measurement: ByteRange
-    var firstTag: UInt32
-    var tagCount: UInt32
-    var firstField: UInt32
-    var fieldCount: UInt32
-    var timestamp: Int64
-    var line: Int
+    @usableFromInline var measurement: ByteRange
+    @usableFromInline var firstTag: UInt32
+    @usableFromInline var tagCount: UInt32
+    @usableFromInline var firstField: UInt32
+    @usableFromInline var fieldCount: UInt32
+    @usableFromInline var timestamp: Int64
+    @usableFromInline var line: Int
 }
 
+@usableFromInline
 struct TagRecord: Sendable {
-    var key: ByteRange
-    var value: ByteRange
+    @usableFromInline var key: ByteRange
+    @usableFromInline var value: ByteRange
 }
 
+@usableFromInline
 struct FieldRecord: Sendable {
-    var key: ByteRange
+    @usableFromInline var key: ByteRange
     /// The value's text: the number without its type suffix, the unescaped string, the boolean word.
-    var text: ByteRange
+    @usableFromInline var text: ByteRange
     /// The typed value: `Double` bits, `Int64` or `UInt64` bits, 0/1, or nanoseconds.
-    var payload: UInt64
-    var kind: LineProtocol.FieldKind
+    @usableFromInline var payload: UInt64
+    @usableFromInline var kind: LineProtocol.FieldKind
 }
 
-/// The immutable contents of a ``LineProtocol/Batch``. Every property is a `let` of a `Sendable`
-/// type, so sharing it between tasks is safe.
-final class BatchStorage: Sendable {
-    static let empty = BatchStorage(source: [], unescaped: [], points: [], tags: [], fields: [])
+/// The immutable contents of a ``LineProtocol/Batch``: the bytes its points refer to (the
+/// source entries, then the unescaped copies of escaped names and strings) and the records.
+///
+/// `@unchecked Sendable`: every property is a `let`; `bytes` is allocated and filled in `init`,
+/// never written again, and freed in `deinit`, so reading it from any task is safe. The bytes
+/// are held by pointer, not in an `Array`, so that reading them costs no reference counting.
+@usableFromInline
+final class BatchStorage: @unchecked Sendable {
+    static let empty = BatchStorage(
+        source: UnsafeBufferPointer(start: nil, count: 0), unescaped: [], points: [], tags: [], fields: [])
 
-    let source: [UInt8]
-    let unescaped: [UInt8]
-    let points: [PointRecord]
-    let tags: [TagRecord]
-    let fields: [FieldRecord]
+    @usableFromInline let bytes: UnsafeMutablePointer<UInt8>
+    /// Where the unescaped bytes start in `bytes`.
+    @usableFromInline let unescapedStart: Int
+    @usableFromInline let points: [PointRecord]
+    @usableFromInline let tags: [TagRecord]
+    @usableFromInline let fields: [FieldRecord]
 
-    init(source: [UInt8], unescaped: [UInt8], points: [PointRecord], tags: [TagRecord], fields: [FieldRecord]) {
-        self.source = source
-        self.unescaped = unescaped
+    /// Copies `source` (the bytes the records' source ranges refer to) and `unescaped`.
+    init(
+        source: UnsafeBufferPointer<UInt8>, unescaped: [UInt8], points: [PointRecord], tags: [TagRecord],
+        fields: [FieldRecord]
+    ) {
+        let bytes = UnsafeMutablePointer<UInt8>.allocate(capacity: max(source.count + unescaped.count, 1))
+        if let base = source.baseAddress { bytes.initialize(from: base, count: source.count) }
+        unescaped.withUnsafeBufferPointer { copy in
+            if let base = copy.baseAddress { (bytes + source.count).initialize(from: base, count: copy.count) }
+        }
+        self.bytes = bytes
+        unescapedStart = source.count
         self.points = points
         self.tags = tags
         self.fields = fields
     }
 
-    @inline(__always)
+    deinit { bytes.deallocate() }
+
+    @inlinable
     func withBytes<R, E: Error>(
         _ range: ByteRange, _ body: (UnsafeBufferPointer<UInt8>) throws(E) -> R
     ) throws(E) -> R {
-        let start = Int(range.start & ~ByteRange.unescapedFlag)
-        let end = start + Int(range.count)
-        let bytes = range.start & ByteRange.unescapedFlag != 0 ? unescaped : source
-        return try bytes.withUnsafeBufferPointer { (all) throws(E) -> R in
-            try body(UnsafeBufferPointer(rebasing: all[start..<end]))
-        }
+        var offset = Int(range.start & ~ByteRange.unescapedFlag)
+        if range.start & ByteRange.unescapedFlag != 0 { offset &+= unescapedStart }
+        return try body(UnsafeBufferPointer(start: bytes + offset, count: Int(range.count)))
     }
 
+    @inlinable
     func string(_ range: ByteRange) -> String {
         withBytes(range) { String(decoding: $0, as: UTF8.self) }
     }
 
+    @inlinable
     func bytes(_ range: ByteRange, equal text: String) -> Bool {
         withBytes(range) { bytes in
             if let equal = text.utf8.withContiguousStorageIfAvailable({ utf8 in
@@ -120,7 +144,7 @@ final class BatchStorage: Sendable {
     }
 }
 
-@inline(__always)
+@inlinable
 func memoryEqual(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
     guard a.count == b.count else { return false }
     var i = 0
@@ -161,7 +185,8 @@ struct BatchBuilder {
         if fields.count > mark.fields { fields.removeSubrange(mark.fields...) }
     }
 
-    consuming func finish(source: [UInt8]) -> BatchStorage {
+    /// The batch's storage, with a copy of `source` (the bytes parsed) and of the unescaped bytes.
+    consuming func finish(source: UnsafeBufferPointer<UInt8>) -> BatchStorage {
         BatchStorage(source: source, unescaped: unescaped, points: points, tags: tags, fields: fields)
     }
 }

@@ -14,18 +14,26 @@ extension LineProtocol {
     /// point.line                                // 1
     /// ```
     public struct Point: Sendable, CustomStringConvertible {
-        let storage: BatchStorage
-        let index: Int
+        @usableFromInline let storage: BatchStorage
+        @usableFromInline let index: Int
 
-        var record: PointRecord { storage.points[index] }
+        @inlinable init(storage: BatchStorage, index: Int) {
+            self.storage = storage
+            self.index = index
+        }
+
+        @inlinable var record: PointRecord { storage.points[index] }
 
         /// The measurement (table) name, unescaped.
+        @inlinable
         public var measurement: String { storage.string(record.measurement) }
 
         /// Whether the measurement is `name`, without building a `String`.
+        @inlinable
         public func hasMeasurement(_ name: String) -> Bool { storage.bytes(record.measurement, equal: name) }
 
         /// Calls `body` with the UTF-8 bytes of the unescaped measurement.
+        @inlinable
         public func withUnsafeMeasurement<R, E: Error>(
             _ body: (UnsafeBufferPointer<UInt8>) throws(E) -> R
         ) throws(E) -> R {
@@ -33,12 +41,14 @@ extension LineProtocol {
         }
 
         /// The tags, in input order (InfluxDB sorts them by key; Strata keeps what was sent).
+        @inlinable
         public var tags: Tags {
             let record = record
             return Tags(storage: storage, start: Int(record.firstTag), count: Int(record.tagCount))
         }
 
         /// The fields, in input order.
+        @inlinable
         public var fields: Fields {
             let record = record
             return Fields(storage: storage, start: Int(record.firstField), count: Int(record.fieldCount))
@@ -46,9 +56,11 @@ extension LineProtocol {
 
         /// Nanoseconds since the Unix epoch: the line's timestamp converted from the configured
         /// precision, or the default time (truncated to the precision) if the line has none.
+        @inlinable
         public var timestamp: Int64 { record.timestamp }
 
         /// The 1-based line of the body or stream on which the entry starts.
+        @inlinable
         public var line: Int { record.line }
 
         /// The point in line protocol (nanosecond timestamp), for logs and test failures.
@@ -84,49 +96,71 @@ extension LineProtocol {
     /// point.tags.map { "\($0.key)=\($0.value)" }
     /// ```
     public struct Tags: Sendable, RandomAccessCollection {
-        let storage: BatchStorage
-        let start: Int
+        @usableFromInline let storage: BatchStorage
+        @usableFromInline let start: Int
         public let count: Int
 
+        @inlinable init(storage: BatchStorage, start: Int, count: Int) {
+            self.storage = storage
+            self.start = start
+            self.count = count
+        }
+
+        @inlinable
         public var startIndex: Int { 0 }
+        @inlinable
         public var endIndex: Int { count }
 
         /// The tag at `position` (0-based within the point).
+        @inlinable
         public subscript(position: Int) -> Tag {
             precondition(position >= 0 && position < count, "tag index out of range")
             return Tag(storage: storage, index: start + position)
         }
 
         /// The first tag whose key is `key`, if any.
+        @inlinable
         public func first(key: String) -> Tag? { first { $0.hasKey(key) } }
 
         /// The value of the first tag whose key is `key`, if any.
+        @inlinable
         public func value(forKey key: String) -> String? { first(key: key)?.value }
     }
 
     /// One tag: a key and a value, both unescaped.
     public struct Tag: Sendable {
-        let storage: BatchStorage
-        let index: Int
+        @usableFromInline let storage: BatchStorage
+        @usableFromInline let index: Int
 
-        var record: TagRecord { storage.tags[index] }
+        @inlinable init(storage: BatchStorage, index: Int) {
+            self.storage = storage
+            self.index = index
+        }
+
+        @inlinable var record: TagRecord { storage.tags[index] }
 
         /// The key, unescaped.
+        @inlinable
         public var key: String { storage.string(record.key) }
         /// The value, unescaped.
+        @inlinable
         public var value: String { storage.string(record.value) }
 
         /// Whether the key is `key`, without building a `String`.
+        @inlinable
         public func hasKey(_ key: String) -> Bool { storage.bytes(record.key, equal: key) }
         /// Whether the value is `value`, without building a `String`.
+        @inlinable
         public func hasValue(_ value: String) -> Bool { storage.bytes(record.value, equal: value) }
 
         /// Calls `body` with the UTF-8 bytes of the unescaped key.
+        @inlinable
         public func withUnsafeKey<R, E: Error>(_ body: (UnsafeBufferPointer<UInt8>) throws(E) -> R) throws(E) -> R {
             try storage.withBytes(record.key, body)
         }
 
         /// Calls `body` with the UTF-8 bytes of the unescaped value.
+        @inlinable
         public func withUnsafeValue<R, E: Error>(_ body: (UnsafeBufferPointer<UInt8>) throws(E) -> R) throws(E) -> R {
             try storage.withBytes(record.value, body)
         }

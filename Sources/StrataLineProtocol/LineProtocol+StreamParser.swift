@@ -99,28 +99,24 @@ extension LineProtocol {
         }
 
         private mutating func parse(isFinal: Bool, defaultTimestamp: Int64) -> Output {
-            let (outcome, builder) = buffer.withUnsafeBufferPointer { bytes in
+            let (outcome, points) = buffer.withUnsafeBufferPointer { bytes in
                 var scanner = LineScanner(
                     bytes, isFinal: isFinal, configuration: configuration, defaultTimestamp: defaultTimestamp,
                     firstLine: line, baseOffset: offset)
-                return (scanner.run(), scanner.builder)
+                let outcome = scanner.run()
+                if scanner.builder.points.isEmpty { return (outcome, Batch()) }
+                var parsed = bytes.count
+                if case .stopped(let position, _) = outcome { parsed = position }
+                let storage = scanner.builder.finish(source: UnsafeBufferPointer(rebasing: bytes[..<parsed]))
+                return (outcome, Batch(storage: storage))
             }
             switch outcome {
             case .failed(let error):
                 failure = error
-                let points = Batch(storage: builder.finish(source: buffer))
                 buffer = []
                 return Output(points: points, error: error)
             case .stopped(let position, let nextLine):
-                let points: Batch
-                if builder.points.isEmpty {
-                    points = Batch()
-                    if position > 0 { buffer.removeSubrange(0..<position) }
-                } else {
-                    let tail = Array(buffer[position...])
-                    points = Batch(storage: builder.finish(source: buffer))
-                    buffer = tail
-                }
+                if position > 0 { buffer.removeSubrange(0..<position) }
                 offset += position
                 line = nextLine
                 framer.reset(at: 0)

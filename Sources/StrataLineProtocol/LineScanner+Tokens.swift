@@ -1,16 +1,19 @@
 extension LineScanner {
     // MARK: - Names: measurement, tag keys and values, field keys
 
+    /// The bytes below 64 that end a name of `kind`, as a bit mask (bit `b` for byte `b`). Above
+    /// 63 only the backslash (handled apart) and DEL (for all but tag values) are special.
     @inline(__always)
-    func isTerminator(_ byte: UInt8, _ kind: NameKind) -> Bool {
+    func terminatorMask(_ kind: NameKind) -> UInt64 {
+        let controls: UInt64 = 0xFFFF_FFFF
+        let space: UInt64 = 1 << 0x20
+        let comma: UInt64 = 1 << 0x2C
+        let equals: UInt64 = 1 << 0x3D
         switch kind {
-        case .measurement:
-            return byte == .comma || byte == .space || byte < 0x20 || byte == .delete
-        case .tagKey, .fieldKey:
-            return byte == .comma || byte == .equals || byte == .space || byte < 0x20 || byte == .delete
-        case .tagValue:
-            // As the reference decoder, tag values may hold control characters other than CR and LF.
-            return byte == .comma || byte == .equals || byte == .space || byte == .cr || byte == .lf
+        case .measurement: return controls | space | comma
+        case .tagKey, .fieldKey: return controls | space | comma | equals
+        // As the reference decoder, tag values may hold control characters other than CR and LF.
+        case .tagValue: return 1 << 0x0A | 1 << 0x0D | space | comma | equals
         }
     }
 
@@ -30,10 +33,16 @@ extension LineScanner {
         var highBits: UInt8 = 0
         var copyFrom = start
         var scratchStart = -1
+        let mask = terminatorMask(kind)
+        let deleteEnds = kind != .tagValue
         scan: while true {
             while i < end {
                 let byte = base[i]
-                if byte == .backslash || isTerminator(byte, kind) { break }
+                if byte < 64 {
+                    if mask & (1 &<< UInt64(byte)) != 0 { break }
+                } else if byte == .backslash || (byte == .delete && deleteEnds) {
+                    break
+                }
                 highBits |= byte
                 i &+= 1
             }
@@ -92,7 +101,7 @@ extension LineScanner {
             range = ByteRange(start: start, count: i - start, unescaped: false)
         }
         if highBits & 0x80 != 0, !isValidUTF8(range) {
-            throw failure(.invalidUTF8, at: start, "\(describe(kind)): invalid UTF-8 \(quoted(start..<i))")
+            throw fail(.invalidUTF8, at: start, .span(invalidUTF8Message(kind), start..<i, ""))
         }
         return range
     }
@@ -128,8 +137,7 @@ extension LineScanner {
             case 4 where matches(p, "true") || matches(p, "True") || matches(p, "TRUE"): value = true
             case 5 where matches(p, "false") || matches(p, "False") || matches(p, "FALSE"): value = false
             default:
-                throw failure(
-                    .invalidBoolean, at: start, "field '\(string(key))': invalid boolean \(quoted(start..<position))")
+                throw fail(.invalidBoolean, at: start, .keySpan(key, "invalid boolean", start..<position))
             }
             return FieldRecord(key: key, text: source(start, count), payload: value ? 1 : 0, kind: .boolean)
 
@@ -137,7 +145,7 @@ extension LineScanner {
             return try scanNumber(key: key)
 
         case .space, .comma, .cr, .lf:
-            throw failure(.missingFieldValue, at: start, "field '\(string(key))': missing value")
+            throw fail(.missingFieldValue, at: start, .key("field", key, "missing value"))
 
         default:
             let count = try takeValueToken()
@@ -146,12 +154,9 @@ extension LineScanner {
                 return FieldRecord(key: key, text: source(start, count), payload: value.bitPattern, kind: .float)
             }
             if NumberParser.isNonFiniteWord(base + start, count) {
-                throw failure(
-                    .nonFiniteNumber, at: start, "field '\(string(key))': non-finite number \(quoted(start..<position))"
-                )
+                throw fail(.nonFiniteNumber, at: start, .keySpan(key, "non-finite number", start..<position))
             }
-            throw failure(
-                .unknownFieldType, at: start, "field '\(string(key))': unknown value type \(quoted(start..<position))")
+            throw fail(.unknownFieldType, at: start, .keySpan(key, "unknown value type", start..<position))
         }
     }
 
@@ -160,11 +165,9 @@ extension LineScanner {
         let start = position
         let count = try takeValueToken()
         let p = base + start
-        if NumberParser.isNonFiniteWord(p, count) {  // -Infinity, -inf
+        if count >= 3, p[count - 2] &- 0x30 >= 10, NumberParser.isNonFiniteWord(p, count) {  // -nan, -inf, -Infinity
             guard questDB else {
-                throw failure(
-                    .nonFiniteNumber, at: start, "field '\(string(key))': non-finite number \(quoted(start..<position))"
-                )
+                throw fail(.nonFiniteNumber, at: start, .keySpan(key, "non-finite number", start..<position))
             }
             let value = NumberParser.nonFiniteValue(p, count)
             return FieldRecord(key: key, text: source(start, count), payload: value.bitPattern, kind: .float)
@@ -176,52 +179,58 @@ extension LineScanner {
             case .value(let value):
                 return FieldRecord(
                     key: key, text: source(start, digits), payload: UInt64(bitPattern: value), kind: .integer)
-            case .outOfRange: throw numberFailure(.numberOutOfRange, key, "integer out of range", start)
-            case .invalid: throw numberFailure(.invalidNumber, key, "invalid integer", start)
+            case .outOfRange:
+                throw fail(.numberOutOfRange, at: start, .keySpan(key, "integer out of range", start..<position))
+            case .invalid: throw fail(.invalidNumber, at: start, .keySpan(key, "invalid integer", start..<position))
             }
         case UInt8(ascii: "u"):
             switch NumberParser.uint64(p, digits) {
             case .value(let value):
                 return FieldRecord(key: key, text: source(start, digits), payload: value, kind: .unsigned)
-            case .outOfRange: throw numberFailure(.numberOutOfRange, key, "unsigned integer out of range", start)
-            case .invalid: throw numberFailure(.invalidNumber, key, "invalid unsigned integer", start)
+            case .outOfRange:
+                throw fail(
+                    .numberOutOfRange, at: start, .keySpan(key, "unsigned integer out of range", start..<position))
+            case .invalid:
+                throw fail(.invalidNumber, at: start, .keySpan(key, "invalid unsigned integer", start..<position))
             }
         case UInt8(ascii: "t") where questDB, UInt8(ascii: "n") where questDB:
             let micro = p[count - 1] == UInt8(ascii: "t")
             switch NumberParser.int64(p, digits) {
             case .value(let value):
                 let (nanoseconds, overflow) = value.multipliedReportingOverflow(by: micro ? 1_000 : 1)
-                if overflow { throw numberFailure(.timestampOutOfRange, key, "timestamp out of range", start) }
+                if overflow {
+                    throw fail(
+                        .timestampOutOfRange, at: start, .keySpan(key, "timestamp out of range", start..<position))
+                }
                 return FieldRecord(
                     key: key, text: source(start, digits), payload: UInt64(bitPattern: nanoseconds), kind: .timestamp)
-            case .outOfRange: throw numberFailure(.timestampOutOfRange, key, "timestamp out of range", start)
-            case .invalid: throw numberFailure(.invalidNumber, key, "invalid timestamp", start)
+            case .outOfRange:
+                throw fail(.timestampOutOfRange, at: start, .keySpan(key, "timestamp out of range", start..<position))
+            case .invalid: throw fail(.invalidNumber, at: start, .keySpan(key, "invalid timestamp", start..<position))
             }
         case UInt8(ascii: "d") where questDB:
             guard NumberParser.isDecimalSyntax(p, digits) else {
-                throw numberFailure(.invalidNumber, key, "invalid decimal", start)
+                throw fail(.invalidNumber, at: start, .keySpan(key, "invalid decimal", start..<position))
             }
             return FieldRecord(key: key, text: source(start, digits), payload: 0, kind: .decimal)
         default:
             switch NumberParser.double(p, count) {
             case .value(let value):
                 return FieldRecord(key: key, text: source(start, count), payload: value.bitPattern, kind: .float)
-            case .outOfRange: throw numberFailure(.numberOutOfRange, key, "number out of range", start)
-            case .invalid: throw numberFailure(.invalidNumber, key, "invalid number", start)
+            case .outOfRange:
+                throw fail(.numberOutOfRange, at: start, .keySpan(key, "number out of range", start..<position))
+            case .invalid: throw fail(.invalidNumber, at: start, .keySpan(key, "invalid number", start..<position))
             }
         }
-    }
-
-    func numberFailure(_ code: LineProtocolError.Code, _ key: ByteRange, _ problem: String, _ start: Int) -> Stop {
-        failure(code, at: start, "field '\(string(key))': \(problem) \(quoted(start..<position))")
     }
 
     /// Advances over an unquoted value (up to `,`, a space, CR or LF) and returns its length.
     mutating func takeValueToken() throws(Stop) -> Int {
         let start = position
+        let mask: UInt64 = 1 << 0x2C | 1 << 0x20 | 1 << 0x0A | 1 << 0x0D  // , space LF CR
         while position < end {
             let byte = base[position]
-            if byte == .comma || byte == .space || byte == .lf || byte == .cr { break }
+            if byte < 64, mask & (1 &<< UInt64(byte)) != 0 { break }
             position &+= 1
         }
         if position == end, !isFinal { throw .incomplete }
@@ -238,7 +247,7 @@ extension LineScanner {
         while true {
             guard i < end else {
                 if !isFinal { throw .incomplete }
-                throw failure(.unterminatedString, at: openingQuote, "field '\(string(key))': missing closing quote")
+                throw fail(.unterminatedString, at: openingQuote, .key("field", key, "missing closing quote"))
             }
             let byte = base[i]
             if byte == .quote { break }
@@ -274,7 +283,7 @@ extension LineScanner {
         }
         position = i &+ 1
         if highBits & 0x80 != 0, !isValidUTF8(range) {
-            throw failure(.invalidUTF8, at: start, "field '\(string(key))': invalid UTF-8 in string")
+            throw fail(.invalidUTF8, at: start, .key("field", key, "invalid UTF-8 in string"))
         }
         return range
     }
@@ -304,72 +313,17 @@ extension LineScanner {
     @inline(__always)
     func equal(_ a: ByteRange, _ b: ByteRange) -> Bool {
         guard a.count == b.count else { return false }
+        if (a.start | b.start) & ByteRange.unescapedFlag == 0 {
+            // Both in the source (no escapes): the common case, compared in place.
+            let x = base + Int(a.start)
+            let y = base + Int(b.start)
+            for k in 0..<Int(a.count) where x[k] != y[k] { return false }
+            return true
+        }
         return withBytes(a) { x in withBytes(b) { y in memoryEqual(x, y) } }
     }
 
     func isValidUTF8(_ range: ByteRange) -> Bool {
         withBytes(range) { bytes in bytes.isEmpty || UTF8Validation.isValid(bytes.baseAddress!, bytes.count) }
-    }
-
-    func string(_ range: ByteRange) -> String {
-        withBytes(range) { LineScanner.printable($0) }
-    }
-
-    /// The source bytes in quotes, control characters escaped, cut at 64 bytes.
-    func quoted(_ range: Range<Int>) -> String {
-        let cut = min(range.count, 64)
-        let text = LineScanner.printable(UnsafeBufferPointer(start: base + range.lowerBound, count: cut))
-        return "'" + text + (cut < range.count ? "…" : "") + "'"
-    }
-
-    /// The byte at `offset`, quoted, or `end of input`.
-    func describe(_ offset: Int) -> String {
-        offset < end
-            ? "'" + LineScanner.printable(UnsafeBufferPointer(start: base + offset, count: 1)) + "'" : "end of input"
-    }
-
-    func describe(_ kind: NameKind) -> String {
-        switch kind {
-        case .measurement: "measurement"
-        case .tagKey: "tag key"
-        case .tagValue: "tag value"
-        case .fieldKey: "field key"
-        }
-    }
-
-    static func printable(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
-        var text = ""
-        for scalar in String(decoding: bytes, as: UTF8.self).unicodeScalars {
-            switch scalar {
-            case "\n": text += "\\n"
-            case "\r": text += "\\r"
-            case "\t": text += "\\t"
-            case _ where scalar.value < 0x20 || scalar.value == 0x7F:
-                let hex = String(scalar.value, radix: 16)
-                text += "\\x" + (hex.count < 2 ? "0" + hex : hex)
-            default: text.unicodeScalars.append(scalar)
-            }
-        }
-        return text
-    }
-
-    /// An error at `offset`, with its line and column counted from the start of the entry.
-    func failure(_ code: LineProtocolError.Code, at offset: Int, _ message: String) -> Stop {
-        var lineNumber = entryLine
-        var lineStart = entryStart
-        var k = entryStart
-        let limit = min(offset, end)
-        while k < limit {
-            if base[k] == .lf {
-                lineNumber &+= 1
-                lineStart = k &+ 1
-            }
-            k &+= 1
-        }
-        while lineStart > 0, base[lineStart - 1] != .lf { lineStart -= 1 }
-        return .failure(
-            LineProtocolError(
-                code: code, line: lineNumber, column: offset - lineStart + 1, offset: baseOffset + offset,
-                message: message))
     }
 }

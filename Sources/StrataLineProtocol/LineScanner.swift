@@ -5,10 +5,11 @@
 /// stops the scan with ``Outcome/stopped(position:line:)`` at that entry's first byte, so the
 /// caller can keep the tail and try again with more bytes. See `LineProtocol.swift` for the grammar.
 struct LineScanner {
-    /// Why an entry was not finished: more bytes are needed, or it is wrong.
+    /// Why an entry was not finished: more bytes are needed, or it is wrong (the error is in
+    /// ``error``). One byte, so that every throwing call stays cheap.
     enum Stop: Error {
         case incomplete
-        case failure(LineProtocolError)
+        case failed
     }
 
     enum Outcome {
@@ -40,6 +41,8 @@ struct LineScanner {
     /// Where the entry (or comment line) being parsed starts, and its line, for error positions.
     var entryStart = 0
     var entryLine = 1
+    /// The error behind ``Stop/failed``.
+    var error: LineProtocolError?
 
     init(
         _ buffer: UnsafeBufferPointer<UInt8>, isFinal: Bool, configuration: LineProtocol.Configuration,
@@ -76,8 +79,8 @@ struct LineScanner {
                     position = lineStart
                     line = entryLine
                     return .stopped(position: lineStart, line: entryLine)
-                case .failure(let failure):
-                    return .failed(failure)
+                case .failed:
+                    return .failed(self.error!)
                 }
             }
         }
@@ -107,7 +110,7 @@ struct LineScanner {
                     return false
                 }
                 guard try takeEndOfLine() else {
-                    throw failure(.invalidCharacter, at: position, "comment: invalid character \(describe(position))")
+                    throw fail(.invalidCharacter, at: position, .byte("comment: invalid character ", at: position, ""))
                 }
             case .lf:
                 position &+= 1
@@ -174,7 +177,7 @@ struct LineScanner {
 
         let measurement = try scanName(.measurement)
         if measurement.isEmpty {
-            throw failure(.missingMeasurement, at: position, "measurement: invalid character \(describe(position))")
+            throw fail(.missingMeasurement, at: position, .byte("measurement: invalid character ", at: position, ""))
         }
         try advanceTagComma()
 
@@ -188,7 +191,7 @@ struct LineScanner {
                     hasFields = false
                     break tags
                 }
-                throw failure(.missingFields, at: position, "missing fields")
+                throw fail(.missingFields, at: position, .text("missing fields"))
             }
             if base[position] == .space {
                 skipSpaces()
@@ -203,27 +206,25 @@ struct LineScanner {
                         hasFields = false
                         break tags
                     }
-                    throw failure(.missingFields, at: position, "missing fields")
+                    throw fail(.missingFields, at: position, .text("missing fields"))
                 }
-                if base[position] == .equals { throw failure(.missingKey, at: position, "empty tag key") }
-                throw failure(.invalidCharacter, at: position, "invalid character \(describe(position)) in the tags")
+                if base[position] == .equals { throw fail(.missingKey, at: position, .text("empty tag key")) }
+                throw fail(.invalidCharacter, at: position, .byte("invalid character ", at: position, " in the tags"))
             }
             if keyAtEnd || base[position] != .equals {
-                throw failure(
-                    .missingEquals, at: position, "tag '\(string(key))': expected '=', found \(describe(position))")
+                throw fail(.missingEquals, at: position, .keyByte("tag", key, "expected '=', found ", at: position, ""))
             }
             position &+= 1
             let value = try scanName(.tagValue)
             if value.isEmpty {
-                throw failure(.missingTagValue, at: position, "tag '\(string(key))': missing value")
+                throw fail(.missingTagValue, at: position, .key("tag", key, "missing value"))
             }
             let tagCount = builder.tags.count - firstTag
             if tagCount >= configuration.maxTags {
-                throw failure(
-                    .tooManyTags, at: keyStart, "more than maxTags (\(configuration.maxTags)) tags")
+                throw fail(.tooManyTags, at: keyStart, .number("more than maxTags (", configuration.maxTags, ") tags"))
             }
             for index in firstTag..<builder.tags.count where equal(builder.tags[index].key, key) {
-                throw failure(.duplicateTagKey, at: keyStart, "tag '\(string(key))': duplicate key")
+                throw fail(.duplicateTagKey, at: keyStart, .key("tag", key, "duplicate key"))
             }
             builder.tags.append(TagRecord(key: key, value: value))
             try advanceTagComma()
@@ -239,25 +240,29 @@ struct LineScanner {
             if key.isEmpty {
                 let code: LineProtocolError.Code = fieldCount == 0 ? .missingFields : .missingKey
                 if try atEnd() {
-                    throw failure(code, at: position, fieldCount == 0 ? "missing fields" : "missing field key")
+                    throw fail(code, at: position, .text(fieldCount == 0 ? "missing fields" : "missing field key"))
                 }
                 let byte = base[position]
-                if fieldCount == 0, byte == .lf || byte == .cr { throw failure(code, at: position, "missing fields") }
-                if byte == .equals { throw failure(.missingKey, at: position, "empty field key") }
-                throw failure(.invalidCharacter, at: position, "invalid character \(describe(position)) in a field key")
+                if fieldCount == 0, byte == .lf || byte == .cr {
+                    throw fail(code, at: position, .text("missing fields"))
+                }
+                if byte == .equals { throw fail(.missingKey, at: position, .text("empty field key")) }
+                throw fail(
+                    .invalidCharacter, at: position, .byte("invalid character ", at: position, " in a field key"))
             }
             if try atEnd() || base[position] != .equals {
-                throw failure(
-                    .missingEquals, at: position, "field '\(string(key))': expected '=', found \(describe(position))")
+                throw fail(
+                    .missingEquals, at: position, .keyByte("field", key, "expected '=', found ", at: position, ""))
             }
             position &+= 1
-            if try atEnd() { throw failure(.missingFieldValue, at: position, "field '\(string(key))': missing value") }
+            if try atEnd() { throw fail(.missingFieldValue, at: position, .key("field", key, "missing value")) }
             if fieldCount >= configuration.maxFields {
-                throw failure(.tooManyFields, at: keyStart, "more than maxFields (\(configuration.maxFields)) fields")
+                throw fail(
+                    .tooManyFields, at: keyStart, .number("more than maxFields (", configuration.maxFields, ") fields"))
             }
             let field = try scanFieldValue(key: key)
             for index in firstField..<builder.fields.count where equal(builder.fields[index].key, key) {
-                throw failure(.duplicateFieldKey, at: keyStart, "field '\(string(key))': duplicate key")
+                throw fail(.duplicateFieldKey, at: keyStart, .key("field", key, "duplicate key"))
             }
             builder.fields.append(field)
             if try atEnd() { break }
@@ -267,9 +272,9 @@ struct LineScanner {
                 continue
             }
             guard byte == .space || byte == .cr || byte == .lf else {
-                throw failure(
+                throw fail(
                     .unexpectedCharacter, at: position,
-                    "field '\(string(key))': unexpected \(describe(position)) after the value")
+                    .keyByte("field", key, "unexpected ", at: position, " after the value"))
             }
             hasTimestampSection = true
             break
@@ -285,9 +290,9 @@ struct LineScanner {
         }
 
         if position - entryStart > configuration.maxLineLength {
-            throw failure(
+            throw fail(
                 .lineTooLong, at: entryStart,
-                "line is longer than maxLineLength (\(configuration.maxLineLength) bytes)")
+                .number("line is longer than maxLineLength (", configuration.maxLineLength, " bytes)"))
         }
         builder.points.append(
             PointRecord(
@@ -304,10 +309,12 @@ struct LineScanner {
     mutating func advanceTagComma() throws(Stop) {
         if try atEnd() || base[position] != .comma { return }
         position &+= 1
-        if try atEnd() { throw failure(.missingKey, at: position, "expected a tag key after ',', found end of input") }
+        if try atEnd() {
+            throw fail(.missingKey, at: position, .text("expected a tag key after ',', found end of input"))
+        }
         let byte = base[position]
         if byte == .space || byte == .cr || byte == .lf {
-            throw failure(.missingKey, at: position, "expected a tag key after ',', found \(describe(position))")
+            throw fail(.missingKey, at: position, .byte("expected a tag key after ',', found ", at: position, ""))
         }
     }
 
@@ -321,27 +328,25 @@ struct LineScanner {
             if byte != .space && byte != .cr && byte != .lf {
                 var stop = position
                 while stop < end, base[stop] != .lf, base[stop] != .cr { stop &+= 1 }
-                throw failure(.invalidTimestamp, at: start, "invalid timestamp \(quoted(start..<stop))")
+                throw fail(.invalidTimestamp, at: start, .span("invalid timestamp", start..<stop, ""))
             }
             skipSpaces()
             if try !takeEndOfLine() {
                 var stop = position
                 while stop < end, base[stop] != .lf { stop &+= 1 }
-                throw failure(
-                    .invalidTimestamp, at: position, "unexpected text after the timestamp: \(quoted(position..<stop))")
+                throw fail(
+                    .invalidTimestamp, at: position, .span("unexpected text after the timestamp:", position..<stop, ""))
             }
         }
         guard count > 0 else { return nil }
         switch NumberParser.int64(base + start, count) {
         case .value(let value):
             if let nanoseconds = configuration.precision.nanoseconds(value) { return nanoseconds }
-            throw failure(
-                .timestampOutOfRange, at: start,
-                "timestamp \(quoted(start..<start + count)) out of range for precision \(configuration.precision)")
+            throw fail(.timestampOutOfRange, at: start, .timestampOutOfRange(start..<start + count))
         case .outOfRange:
-            throw failure(.timestampOutOfRange, at: start, "timestamp \(quoted(start..<start + count)) out of range")
+            throw fail(.timestampOutOfRange, at: start, .span("timestamp", start..<start + count, " out of range"))
         case .invalid:
-            throw failure(.invalidTimestamp, at: start, "invalid timestamp \(quoted(start..<start + count))")
+            throw fail(.invalidTimestamp, at: start, .span("invalid timestamp", start..<start + count, ""))
         }
     }
 }

@@ -16,6 +16,20 @@ enum NumberParser {
             i = 1
         }
         guard i < count else { return .invalid }
+        if count - i <= 19 {
+            // Up to 19 digits fit in UInt64: no overflow checks in the loop, one range check after.
+            var magnitude: UInt64 = 0
+            while i < count {
+                let digit = p[i] &- 0x30
+                guard digit < 10 else { return .invalid }
+                magnitude = magnitude &* 10 &+ UInt64(digit)
+                i &+= 1
+            }
+            if negative {
+                return magnitude > Int64.min.magnitude ? .outOfRange : .value(Int64(bitPattern: 0 &- magnitude))
+            }
+            return magnitude > UInt64(Int64.max) ? .outOfRange : .value(Int64(bitPattern: magnitude))
+        }
         var magnitude: UInt64 = 0
         var overflow = false
         while i < count {
@@ -58,15 +72,18 @@ enum NumberParser {
 
     /// Whether the bytes spell `NaN`, `inf` or `infinity` (any case) after an optional sign.
     static func isNonFiniteWord(_ p: UnsafePointer<UInt8>, _ count: Int) -> Bool {
-        var start = 0
-        if count > 0, p[0] == UInt8(ascii: "-") || p[0] == UInt8(ascii: "+") { start = 1 }
-        func matches(_ word: StaticString) -> Bool {
-            guard word.utf8CodeUnitCount == count - start else { return false }
-            let letters = word.utf8Start
-            for k in 0..<(count - start) where p[start + k] | 0x20 != letters[k] { return false }
-            return true
-        }
-        return matches("nan") || matches("inf") || matches("infinity")
+        let signed = count > 0 && (p[0] == UInt8(ascii: "-") || p[0] == UInt8(ascii: "+"))
+        let word = signed ? p + 1 : p
+        let length = signed ? count - 1 : count
+        return matchesIgnoringCase(word, length, "nan") || matchesIgnoringCase(word, length, "inf")
+            || matchesIgnoringCase(word, length, "infinity")
+    }
+
+    private static func matchesIgnoringCase(_ p: UnsafePointer<UInt8>, _ count: Int, _ word: StaticString) -> Bool {
+        guard word.utf8CodeUnitCount == count else { return false }
+        let letters = word.utf8Start
+        for k in 0..<count where p[k] | 0x20 != letters[k] { return false }
+        return true
     }
 
     /// The value of a non-finite word accepted by ``isNonFiniteWord(_:_:)``.
