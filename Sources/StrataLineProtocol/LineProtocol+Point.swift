@@ -128,6 +128,14 @@ extension LineProtocol {
     }
 
     /// One tag: a key and a value, both unescaped.
+    ///
+    /// ```swift
+    /// // trades,symbol=ETH\ USD …
+    /// let tag = point.tags[0]
+    /// tag.key                    // "symbol"
+    /// tag.value                  // "ETH USD"
+    /// tag.hasValue("ETH USD")    // true, without building a String
+    /// ```
     public struct Tag: Sendable {
         @usableFromInline let storage: BatchStorage
         @usableFromInline let index: Int

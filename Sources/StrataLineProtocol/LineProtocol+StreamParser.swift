@@ -27,7 +27,14 @@ extension LineProtocol {
     ///
     /// - Parameter configuration: precision, dialect and limits, fixed for the connection.
     public struct StreamParser: Sendable {
-        /// What one call produced.
+        /// What one call produced: the points completed by it and, once, the error that stopped
+        /// the stream.
+        ///
+        /// ```swift
+        /// let output = parser.consume(bytes, defaultTimestamp: now)
+        /// store(output.points)                       // always: the lines before an error are kept
+        /// if let error = output.error { close(connection, reason: error) }
+        /// ```
         public struct Output: Sendable {
             /// The entries completed by this call, in stream order.
             public var points: Batch
@@ -74,6 +81,14 @@ extension LineProtocol {
         public mutating func consume(_ bytes: UnsafeRawBufferPointer, defaultTimestamp: Int64) -> Output {
             guard failure == nil, !bytes.isEmpty else { return Output() }
             let hadTail = !buffer.isEmpty
+            guard buffer.count + bytes.count <= Batch.maximumSourceSize else {
+                let error = LineProtocolError(
+                    code: .bodyTooLarge, line: line, column: 1, offset: offset,
+                    message: "read of \(bytes.count) bytes is larger than \(Batch.maximumSourceSize) bytes")
+                failure = error
+                buffer = []
+                return Output(error: error)
+            }
             buffer.append(contentsOf: bytes)
             if hadTail, !endSeen {
                 // Parse only once the unfinished entry has ended: a long entry arriving in small

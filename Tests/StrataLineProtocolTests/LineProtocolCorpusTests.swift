@@ -92,6 +92,54 @@ struct LineProtocolCorpusTests {
         #expect(symbolsOnly.count == 24)
     }
 
+    @Test(
+        "the TCP parser fed every corpus input a byte at a time agrees with the whole-body parser",
+        arguments: LineProtocol.Dialect.allCases)
+    func streamAgreesWithWholeBodyOnTheCorpus(dialect: LineProtocol.Dialect) throws {
+        var disagreements: [String] = []
+        for testCase in try Vectors.decodeCases() {
+            let configuration = LineProtocol.Configuration(precision: testCase.precision, dialect: dialect)
+            let whole = Result { () throws(LineProtocolError) -> LineProtocol.Batch in
+                try LineProtocol.parse(
+                    testCase.input, defaultTimestamp: testCase.defaultTime, configuration: configuration)
+            }
+            var parser = LineProtocol.StreamParser(configuration: configuration)
+            var points: [String] = []
+            var error: LineProtocolError?
+            let input = testCase.input
+            let chunks: [ArraySlice<UInt8>] =
+                input.count <= 256
+                ? input.indices.map { input[$0...$0] }
+                : [
+                    input[..<(input.count / 3)], input[(input.count / 3)..<(2 * input.count / 3)],
+                    input[(2 * input.count / 3)...],
+                ]
+            for chunk in chunks where error == nil {
+                let output = parser.consume(Array(chunk), defaultTimestamp: testCase.defaultTime)
+                points += output.points.map(\.description)
+                error = output.error
+            }
+            if error == nil {
+                let output = parser.finish(defaultTimestamp: testCase.defaultTime)
+                points += output.points.map(\.description)
+                error = output.error
+            }
+            switch whole {
+            case .success(let batch):
+                if error != nil || points != batch.map(\.description) {
+                    disagreements.append(
+                        "\(testCase.id): stream \(points) \(String(describing: error)), whole \(batch.map(\.description))"
+                    )
+                }
+            case .failure(let wholeError):
+                if error != wholeError {
+                    disagreements.append("\(testCase.id): stream \(String(describing: error)), whole \(wholeError)")
+                }
+            }
+        }
+        #expect(disagreements.isEmpty, "\(disagreements.count):\n\(disagreements.prefix(10).joined(separator: "\n"))")
+    }
+
     @Test("the questdb client interop cases that are line text parse to their table, symbols and columns")
     func questDBInterop() throws {
         guard let cases = try Vectors.json("questdb_c-questdb-client/ilp-client-interop-test.json") as? [[String: Any]]

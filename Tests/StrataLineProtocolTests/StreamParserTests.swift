@@ -83,6 +83,36 @@ struct StreamParserTests {
         #expect(result.points == (try Self.wholeBody(Self.sample)))
     }
 
+    @Test func everyPointArrivesWithTheByteThatEndsItsLine() throws {
+        // No escaped newline in a name here: a prefix ending in one would be a complete line
+        // (of symbols only) for a whole-body parse, which the stream rightly waits on.
+        let text = "m s=\"a\nb\\\"\nc\",v=1i\r\n# c\n\nn,t=x v=2 5\nm s=\"\n\n\"\nlast v=t\n"
+        let bytes = Array(text.utf8)
+        var parser = LineProtocol.StreamParser()
+        var received = 0
+        var expected = 0
+        for (k, byte) in bytes.enumerated() {
+            let output = parser.consume([byte], defaultTimestamp: 0)
+            #expect(output.error == nil)
+            received += output.points.count
+            // The oracle: a prefix ending in LF that parses as a whole body holds only complete lines.
+            if byte == .init(ascii: "\n"), let whole = try? LineProtocol.parse(Array(bytes[...k]), defaultTimestamp: 0)
+            {
+                expected = whole.count
+            }
+            #expect(received == expected, "after byte \(k)")
+        }
+        #expect(received == 4)
+    }
+
+    @Test func aBodyInCallerMemoryIsParsedInPlace() throws {
+        let bytes = Array("m,s=a\\ b v=1.5,w=\"x\\\"y\"\n".utf8)
+        let batch = try bytes.withUnsafeBytes { try LineProtocol.parse($0, defaultTimestamp: 3) }
+        #expect(batch[0].tagPairs == ["s=a b"])
+        #expect(batch[0].value("w") == .string("x\"y"))
+        #expect(batch[0].timestamp == 3)
+    }
+
     @Test func pointsArriveAsSoonAsTheirLineEnds() {
         var parser = LineProtocol.StreamParser()
         #expect(parser.consume(Array("m v=1\nm v=".utf8), defaultTimestamp: 0).points.count == 1)
