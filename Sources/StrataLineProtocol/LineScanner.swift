@@ -75,7 +75,8 @@ struct LineScanner {
                 builder.rollBack(to: mark)
                 switch error {
                 case .incomplete:
-                    // Only `parseEntry` needs more bytes: `skipBlankLines` stops before a partial line.
+                    // Only `parseEntry` needs more bytes: `skipBlankLines` stops before a partial
+                    // line instead, so `entryLine` is the line of `lineStart`.
                     position = lineStart
                     line = entryLine
                     return .stopped(position: lineStart, line: entryLine)
@@ -105,7 +106,8 @@ struct LineScanner {
                 position &+= 1
                 // Comments hold printable characters (as in InfluxDB): no control character but the end of line.
                 while position < end, base[position] >= .space, base[position] != .delete { position &+= 1 }
-                if position == end, !isFinal {
+                // Stop before a comment that may not be finished (possibly just missing the LF of its CRLF).
+                if !isFinal, position == end || (base[position] == .cr && position &+ 1 == end) {
                     position = lineBegin
                     return false
                 }
@@ -328,12 +330,16 @@ struct LineScanner {
             if byte != .space && byte != .cr && byte != .lf {
                 var stop = position
                 while stop < end, base[stop] != .lf, base[stop] != .cr { stop &+= 1 }
+                // The message quotes the rest of the line: wait for all of it, so that a stream
+                // reports exactly what a whole body reports.
+                if stop == end, !isFinal { throw .incomplete }
                 throw fail(.invalidTimestamp, at: start, .span("invalid timestamp", start..<stop, ""))
             }
             skipSpaces()
             if try !takeEndOfLine() {
                 var stop = position
                 while stop < end, base[stop] != .lf { stop &+= 1 }
+                if stop == end, !isFinal { throw .incomplete }
                 throw fail(
                     .invalidTimestamp, at: position, .span("unexpected text after the timestamp:", position..<stop, ""))
             }

@@ -133,6 +133,52 @@ struct StreamParserTests {
         #expect(output.error == nil)
     }
 
+    /// Random texts from line-protocol fragments (good and bad), each fed a byte at a time and in
+    /// three random pieces: the stream parser must give what the whole-body parser gives.
+    @Test(arguments: LineProtocol.Dialect.allCases)
+    func randomTextsAgreeWithTheWholeBodyParser(dialect: LineProtocol.Dialect) throws {
+        let fragments =
+            [
+                "m", "trades", ",t=a", ",k\\ x=y\\,z", "\\\n", "\\\r", "\\\\", " v=1", " v=-2.5e3", ",w=7i", ",u=3u",
+                ",s=\"x\ny\"", ",q=\"a\\\"b\\\\\"", ",b=t", ",n=NaN", ",ts=5t", " 1719878281", "\r\n", "\n", "\n\n",
+                "# c", "  ", "\r", "=", ",", "\"", "é", "\u{01}",
+            ].map { Array($0.utf8) } + [[0xFF], [0xC3], [0x7F]]
+        var random = SplitMix64(seed: dialect == .questDB ? 1 : 2)
+        let configuration = LineProtocol.Configuration(dialect: dialect)
+        for round in 0..<3_000 {
+            var bytes: [UInt8] = []
+            for _ in 0..<(3 + Int(random.next() % 14)) {
+                bytes += fragments[Int(random.next() % UInt64(fragments.count))]
+            }
+            let text = String(decoding: bytes, as: UTF8.self)
+            let whole: (points: [String], error: LineProtocolError?)
+            do {
+                whole = (
+                    Self.signature(try LineProtocol.parse(bytes, defaultTimestamp: 42, configuration: configuration)),
+                    nil
+                )
+            } catch {
+                whole = ([], error)
+            }
+            let first = Int(random.next() % UInt64(bytes.count + 1))
+            let second = first + Int(random.next() % UInt64(bytes.count - first + 1))
+            let splits = [Array(bytes[..<first]), Array(bytes[first..<second]), Array(bytes[second...])]
+            for chunks in [bytes.map { [$0] }, splits] {
+                let streamed = Self.stream(chunks, configuration: configuration)
+                #expect(streamed.error == whole.error, "round \(round): \(text.debugDescription)")
+                if whole.error == nil {
+                    #expect(streamed.points == whole.points, "round \(round): \(text.debugDescription)")
+                }
+            }
+        }
+    }
+
+    @Test func aCommentCutBetweenItsCRAndLFKeepsTheLineCount() {
+        let result = Self.stream([Array("\n\n# c\r".utf8), Array("\nm v=1\nm v=x\n".utf8)])
+        #expect(result.points == ["4: m v=1 42"])
+        #expect(result.error?.line == 5)
+    }
+
     @Test func theLinesBeforeABadLineAreKeptAndTheRestIgnored() {
         var parser = LineProtocol.StreamParser()
         let first = parser.consume(Array("a v=1\nb v=2\n".utf8), defaultTimestamp: 0)
@@ -200,5 +246,20 @@ struct StreamParserTests {
             configuration: LineProtocol.Configuration(dialect: .influxDB))
         #expect(result.error != nil)
         #expect(result.points.isEmpty)
+    }
+}
+
+/// A small deterministic generator (SplitMix64), so that random tests are reproducible.
+struct SplitMix64 {
+    var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }
