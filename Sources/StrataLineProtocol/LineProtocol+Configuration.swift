@@ -60,9 +60,9 @@ extension LineProtocol {
         /// the characters special to the element it is in.
         case influxDB
         /// InfluxDB plus QuestDB's additions: `t` (microseconds) and `n` (nanoseconds) timestamp
-        /// fields, `d` decimals, `NaN`/`Infinity`/`inf` floats (flagged non-finite), a backslash
-        /// before a raw LF or CR keeps it in the value, and `\\` before an ordinary character is
-        /// one backslash.
+        /// fields, `d` decimals, `NaN`/`Infinity`/`inf` floats (flagged non-finite), lines of tags
+        /// without fields, `\=` in a measurement, a backslash before a raw LF or CR keeps it in
+        /// the value, and `\\` before an ordinary character is one backslash.
         case questDB
     }
 }

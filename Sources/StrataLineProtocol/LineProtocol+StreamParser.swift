@@ -99,14 +99,14 @@ extension LineProtocol {
             return parse(isFinal: false, defaultTimestamp: defaultTimestamp)
         }
 
-        /// Parses the next read of the stream (see ``consume(_:defaultTimestamp:)-7u8e4``).
+        /// Parses the next read of the stream (see `consume(_:defaultTimestamp:)`).
         public mutating func consume(_ bytes: [UInt8], defaultTimestamp: Int64) -> Output {
             bytes.withUnsafeBytes { consume($0, defaultTimestamp: defaultTimestamp) }
         }
 
         /// Ends the stream: parses a last entry that has no trailing newline.
         ///
-        /// - Parameter defaultTimestamp: as for ``consume(_:defaultTimestamp:)-7u8e4``.
+        /// - Parameter defaultTimestamp: as for `consume(_:defaultTimestamp:)`.
         /// - Returns: the last point, if any, or the error in the unfinished bytes.
         public mutating func finish(defaultTimestamp: Int64) -> Output {
             guard failure == nil, !buffer.isEmpty else { return Output() }
