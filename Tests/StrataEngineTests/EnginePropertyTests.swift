@@ -149,3 +149,59 @@ struct ReferenceTable {
         try table.close()
     }
 }
+
+/// Replace-by-timestamp tables (bars): the newest write of a (symbol, timestamp) wins, in memory,
+/// across sealed files and their late overlays, through compaction and reopening.
+@Suite struct ReplaceModePropertyTests {
+    @Test(arguments: [21, 22, 23] as [UInt64])
+    func lastWriteWins(seed: UInt64) throws {
+        var random = SeededRandom(seed: seed)
+        let directory = TemporaryDirectory("strata-replace")
+        defer { directory.cleanup() }
+        let schema = TableSchema(
+            name: "r", columns: [ColumnSpec("ts", .timestamp), ColumnSpec("v", .int64)], partitionDuration: 1_000,
+            writeMode: .replaceByTimestamp)
+        var table = try EngineTable(directory: directory.path, schema: schema, durability: .osBuffered, sealGrace: 500)
+        var model: [String: [Int64: Int64]] = [:]
+        var version: Int64 = 0
+        for step in 0..<150 {
+            let action = Int.random(in: 0..<10, using: &random)
+            switch action {
+            case 0..<7:
+                var batch = ColumnBatch(columnCount: 2)
+                batch.symbols = ["A", "B"]
+                for _ in 0..<Int.random(in: 1...40, using: &random) {
+                    let symbol = UInt32.random(in: 0...1, using: &random)
+                    let ts = Int64.random(in: 0...5_000, using: &random) / 10 * 10  // collisions on purpose
+                    version += 1
+                    batch.symbolIndex.append(symbol)
+                    batch.columns[0].append(ts)
+                    batch.columns[1].append(version)
+                    model[batch.symbols[Int(symbol)], default: [:]][ts] = version
+                }
+                try table.append(batch)
+            case 7:
+                let report = table.compact(now: Timestamp(nanoseconds: Int64.random(in: 0...6_000, using: &random)))
+                #expect(report.errors.isEmpty, "seed \(seed) step \(step): \(report)")
+            case 8:
+                try table.close()
+                table = try EngineTable(
+                    directory: directory.path, schema: schema, durability: .osBuffered, sealGrace: 500)
+                #expect(table.recovery.truncationReason == nil, "seed \(seed) step \(step): \(table.recovery)")
+            default:
+                break
+            }
+            for symbol in ["A", "B"] {
+                let got = try table.range(symbol: symbol, from: .min, to: .max)
+                let expected = (model[symbol] ?? [:]).sorted { $0.key < $1.key }
+                #expect(got.columns[0] == expected.map(\.key), "seed \(seed) step \(step) \(symbol): timestamps")
+                #expect(got.columns[1] == expected.map(\.value), "seed \(seed) step \(step) \(symbol): newest values")
+                let latest = try table.latest(symbol: symbol, limit: 5)
+                #expect(
+                    latest.columns[1] == Array(expected.suffix(5).reversed().map(\.value)),
+                    "seed \(seed) step \(step) latest")
+            }
+        }
+        try table.close()
+    }
+}

@@ -123,7 +123,8 @@ enum WALFormat {
             let sequence = try reader.readUInt64()
             let rows = Int(try reader.readUInt32())
             let symbolCount = Int(try reader.readUInt32())
-            guard symbolCount <= rows || rows == 0, symbolCount <= reader.remaining / 2 else {
+            // A batch's dictionary may name symbols no row uses; each name takes at least 2 bytes.
+            guard symbolCount <= reader.remaining / 2 else {
                 throw MalformedPayload(reason: "impossible symbol count")
             }
             var symbols: [String] = []
