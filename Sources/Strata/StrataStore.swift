@@ -71,7 +71,7 @@ public final class StrataStore: Sendable {
     /// The retention policy in force.
     public let retention: RetentionPolicy
     let scheduler: MaintenanceScheduler
-    let history = Mutex<[MaintenanceRun]>([])
+    let history = Mutex(MaintenanceHistory())
     /// The directory lock, released by ``close()``.
     private let lock: Mutex<FileDescriptor?>
 

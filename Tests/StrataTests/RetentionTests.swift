@@ -117,5 +117,7 @@ import Testing
         #expect(!store.maintenanceHistory.isEmpty)
         #expect(store.trades.stats().sealedPartitions == 2, "past days sealed by the wall clock")
         #expect(sealedByScheduler())
+        #expect(store.latestMaintenance.count >= store.maintenanceHistory.count)
+        #expect(store.maintenanceHistory.allSatisfy { $0.didWork || !$0.errors.isEmpty }, "idle runs are not kept")
     }
 }

@@ -47,6 +47,12 @@ public struct MaintenanceRun: Sendable, CustomStringConvertible {
 
     public var errors: [StrataError] { compaction.errors + retention.errors }
 
+    /// Whether the run sealed, merged or dropped anything.
+    public var didWork: Bool {
+        compaction.tables.contains { !$0.sealed.isEmpty || !$0.compacted.isEmpty }
+            || retention.entries.contains { !$0.dropped.partitions.isEmpty }
+    }
+
     public var description: String {
         "maintenance at \(started) took \(durationNanoseconds / 1_000_000) ms\n\(compaction)\n\(retention)"
     }
@@ -71,4 +77,11 @@ public struct RetentionReport: Sendable, CustomStringConvertible {
         lines += errors.map { "ERROR: \($0)" }
         return lines.isEmpty ? "retention: nothing to drop" : lines.joined(separator: "\n")
     }
+}
+
+/// The runs a store remembers.
+struct MaintenanceHistory {
+    var runs: [MaintenanceRun] = []
+    var latest: MaintenanceRun?
+    var count = 0
 }

@@ -61,15 +61,24 @@ extension StrataStore {
         let run = MaintenanceRun(
             started: started, durationNanoseconds: WallClock.now().nanoseconds - started.nanoseconds,
             compaction: compaction, retention: retention)
-        history.withLock { runs in
-            runs.append(run)
-            if runs.count > 100 { runs.removeFirst(runs.count - 100) }
+        history.withLock { history in
+            history.latest = run
+            history.count += 1
+            // Idle runs are not kept, so a busy scheduler cannot push real work out of the history.
+            guard run.didWork || !run.errors.isEmpty else { return }
+            history.runs.append(run)
+            if history.runs.count > 100 { history.runs.removeFirst(history.runs.count - 100) }
         }
         return run
     }
 
-    /// The last maintenance runs (at most 100), oldest first.
-    public var maintenanceHistory: [MaintenanceRun] { history.withLock { $0 } }
+    /// The last maintenance runs that did something or failed (at most 100), oldest first.
+    public var maintenanceHistory: [MaintenanceRun] { history.withLock { $0.runs } }
+
+    /// The most recent maintenance run, idle or not, and how many have run since opening.
+    public var latestMaintenance: (run: MaintenanceRun?, count: Int) {
+        history.withLock { ($0.latest, $0.count) }
+    }
 
     func asStrataError(_ error: any Error) -> StrataError {
         (error as? StrataError) ?? StrataError(.io, "\(error)", path: directory)
