@@ -70,21 +70,32 @@ struct BarsWorkloads {
         }
     }
 
-    /// W1 with aggregates off, the same rows: what maintaining the bars costs.
+    /// What maintaining the bars costs: the same rows ingested with aggregates off and on into
+    /// fresh directories, alternately, twice each; the best of each (least disturbed by other load).
     private func overhead(ingestRate: Double, directory: String) async throws {
-        report.section("Strata: W1 ingest with aggregates off (the price of maintaining bars on the write path)")
-        try makeEmptyDirectory(directory)
-        defer { removeTree(directory) }
-        let store = try StrataStore.open(
-            directory: directory,
-            configuration: .init(durability: .groupCommit(milliseconds: 10), aggregates: false, maintenanceInterval: nil))
-        defer { try? store.close() }
-        let start = monotonicNanoseconds()
-        for batch in dataset.batches { try await store.trades.append(batch) }
-        let nanoseconds = monotonicNanoseconds() - start
-        let rate = Double(dataset.rows) / (Double(nanoseconds) / 1e9)
-        report.add("W1 ingest, aggregates off", formatRate(rate))
-        let cost = 1 - ingestRate / rate
+        report.section("Strata: W1 ingest with aggregates off and on, alternately (the price of maintaining bars)")
+        var best: [Bool: Double] = [:]
+        for round in 0..<2 {
+            for aggregates in [false, true] {
+                try makeEmptyDirectory(directory)
+                defer { removeTree(directory) }
+                let store = try StrataStore.open(
+                    directory: directory,
+                    configuration: .init(
+                        durability: .groupCommit(milliseconds: 10), aggregates: aggregates, maintenanceInterval: nil))
+                let start = monotonicNanoseconds()
+                for batch in dataset.batches { try await store.trades.append(batch) }
+                let rate = Double(dataset.rows) / (Double(monotonicNanoseconds() - start) / 1e9)
+                try store.close()
+                report.line("round \(round + 1), aggregates \(aggregates ? "on " : "off"): \(formatRate(rate))")
+                best[aggregates] = max(best[aggregates] ?? 0, rate)
+            }
+        }
+        let off = best[false]!
+        let on = best[true]!
+        report.add("W1 ingest, aggregates off (best of 2)", formatRate(off))
+        report.add("W1 ingest, aggregates on (best of 2)", formatRate(on))
+        let cost = 1 - on / off
         report.add(
             "aggregates' cost on W1 ingest", fixed(100 * cost, 1) + " %", target: "≤ 15 %",
             pass: cost <= BarsWorkloads.overheadTarget)
