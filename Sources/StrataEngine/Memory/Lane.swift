@@ -74,11 +74,12 @@ struct Lane: RandomAccessCollection, Sendable {
         chunks[position >> Lane.chunkShift].storage[position & Lane.chunkMask]
     }
 
-    /// The last chunk, made unique and with room for at least one more value.
+    /// The last chunk, made unique and with room for at least one more value. `bulk` pre-faults
+    /// even a lane's first chunk (WAL replay of a large log).
     @inline(__always)
-    private mutating func writableTail() -> Chunk {
+    private mutating func writableTail(bulk: Bool = false) -> Chunk {
         if count & Lane.chunkMask == 0 {
-            let chunk = Chunk(prefault: !chunks.isEmpty)
+            let chunk = Chunk(prefault: bulk || !chunks.isEmpty)
             chunks.append(chunk)
             return chunk
         }
@@ -95,10 +96,12 @@ struct Lane: RandomAccessCollection, Sendable {
     }
 
     /// Appends `source[picks[k]]` for every k, chunk by chunk.
-    mutating func append(gathering source: UnsafeBufferPointer<Int64>, at picks: UnsafeBufferPointer<Int>) {
+    mutating func append(
+        gathering source: UnsafeBufferPointer<Int64>, at picks: UnsafeBufferPointer<Int>, bulk: Bool = false
+    ) {
         var k = 0
         while k < picks.count {
-            let chunk = writableTail()
+            let chunk = writableTail(bulk: bulk)
             let n = Swift.min(Lane.chunkSize - chunk.count, picks.count - k)
             let target = chunk.storage + chunk.count
             for j in 0..<n { target[j] = source[picks[k + j]] }

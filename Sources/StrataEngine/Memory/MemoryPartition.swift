@@ -15,7 +15,7 @@ struct MemoryPartition: Sendable {
     /// mode, the rows written, overwrites included).
     mutating func insert(
         _ batch: ColumnBatch, rows: [Int], symbol: UInt32, timestampColumn: Int, keyColumn: Int?,
-        writeMode: TableSchema.WriteMode = .append
+        writeMode: TableSchema.WriteMode = .append, bulk: Bool = false
     ) -> [Int] {
         var slice = slices.removeValue(forKey: symbol) ?? SymbolSlice(columnCount: columnCount)
         let before = slice.count
@@ -23,7 +23,7 @@ struct MemoryPartition: Sendable {
         switch writeMode {
         case .append:
             admitted = keyColumn.map { slice.admit(batch, rows: rows, keyColumn: $0) } ?? rows
-            slice.insert(batch, rows: admitted, timestampColumn: timestampColumn)
+            slice.insert(batch, rows: admitted, timestampColumn: timestampColumn, bulk: bulk)
         case .replaceByTimestamp:
             _ = slice.upsert(batch, rows: rows, timestampColumn: timestampColumn)
             admitted = rows

@@ -83,7 +83,7 @@ struct SymbolSlice: Sendable {
     }
 
     /// Inserts rows of `batch` (indices `rows`, in arrival order) keeping time order.
-    mutating func insert(_ batch: ColumnBatch, rows: [Int], timestampColumn ts: Int) {
+    mutating func insert(_ batch: ColumnBatch, rows: [Int], timestampColumn ts: Int, bulk: Bool = false) {
         guard !rows.isEmpty else { return }
         let columnCount = columns.count
         // Fast path: the rows arrive in time order after everything stored.
@@ -98,7 +98,7 @@ struct SymbolSlice: Sendable {
             rows.withUnsafeBufferPointer { picks in
                 for c in 0..<columnCount {
                     batch.columns[c].withUnsafeBufferPointer { source in
-                        columns[c].append(gathering: source, at: picks)
+                        columns[c].append(gathering: source, at: picks, bulk: bulk)
                     }
                 }
             }

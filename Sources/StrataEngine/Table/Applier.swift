@@ -6,6 +6,8 @@ struct Applier {
     let schema: TableSchema
     /// Told about every group of rows stored (aggregates maintained on the write path).
     var observer: (any TableObserver)? = nil
+    /// Replaying a large WAL: new lanes pre-fault their memory (see ``Lane``).
+    var bulk = false
 
     /// Applies a logged batch to memory. `alreadySealed` (replay only) says, per partition, up to
     /// which sequence its sealed file already holds the rows.
@@ -65,7 +67,7 @@ struct Applier {
                 partition.base = .damaged(path: "", error: "")  // release the reference while mutating
                 storedRows = memory.insert(
                     batch, rows: group.rows, symbol: group.symbol, timestampColumn: ts, keyColumn: keyColumn,
-                    writeMode: schema.writeMode)
+                    writeMode: schema.writeMode, bulk: bulk)
                 partition.base = .memory(memory)
             } else {
                 var rows = group.rows

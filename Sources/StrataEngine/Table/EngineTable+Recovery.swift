@@ -60,6 +60,10 @@ extension EngineTable {
 
         state.dropped = try readDropped(directory: FileSystem.directory(of: partitionDirectory))
         let dropped = state.dropped
+        // A large log is bulk work: pre-fault the memory it fills (64 MiB and up).
+        var logBytes: Int64 = 0
+        for name in segmentNamesForSize(walDirectory) { logBytes += FileSystem.fileSize(walDirectory + "/" + name) }
+        let bulk = logBytes >= 64 << 20
         // WAL replay. Which sequence each sealed file includes, captured once: holding a copy of
         // `state.partitions` across applies would make every apply copy the lanes it touches.
         var sealedThrough: [Int64: UInt64] = [:]
@@ -115,7 +119,7 @@ extension EngineTable {
                     let sequence = frame.sequence
                     let applied =
                         frame.batch.count > 0
-                        ? Applier(schema: schema, observer: observer).apply(
+                        ? Applier(schema: schema, observer: observer, bulk: bulk).apply(
                             frame.batch, to: &state,
                             alreadySealed: { p in
                                 (sealedThrough[p].map { $0 >= sequence } ?? false)
@@ -169,6 +173,10 @@ extension EngineTable {
                 return file.includedThrough >= segment.maxSequence
             }
         }
+    }
+
+    private static func segmentNamesForSize(_ directory: String) -> [String] {
+        ((try? FileSystem.list(directory)) ?? []).filter { $0.hasSuffix(".wal") }
     }
 
     /// The `dropped` file: one `partition sequence` pair a line.
