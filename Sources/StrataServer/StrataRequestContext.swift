@@ -1,5 +1,4 @@
 public import Hummingbird
-public import Logging
 
 /// The request context of every Strata server route: Hummingbird's core storage plus the
 /// request's correlation id and what its token may do.

@@ -1,4 +1,4 @@
-public import Strata
+import Strata
 
 #if canImport(Glibc)
     import Glibc

@@ -1,4 +1,4 @@
-public import Metrics
+import Metrics
 public import Prometheus
 import Strata
 import Synchronization

@@ -1,4 +1,4 @@
-public import Hummingbird
+import Hummingbird
 import NIOCore
 
 /// Building the server's responses: JSON bodies and the error shape every route shares.
