@@ -21,10 +21,21 @@ let package = Package(
         .library(name: "StrataEngine", targets: ["StrataEngine"]),
         .library(name: "Strata", targets: ["Strata"]),
         .library(name: "StrataLineProtocol", targets: ["StrataLineProtocol"]),
+        .library(name: "StrataServer", targets: ["StrataServer"]),
         .executable(name: "strata", targets: ["strata"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // The server's dependencies: only StrataServer, the `strata` command and their tests use them.
+        // Hummingbird's default traits (swift-configuration, full Foundation) are not needed.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
     ],
     targets: [
         .target(name: "StrataCore", swiftSettings: strictSettings),
@@ -34,9 +45,29 @@ let package = Package(
         .target(name: "Strata", dependencies: ["StrataCore", "StrataEngine"], swiftSettings: strictSettings),
         // InfluxDB line protocol (ILP): a pure parser, no I/O, used by the server.
         .target(name: "StrataLineProtocol", dependencies: ["StrataCore"], swiftSettings: strictSettings),
+        // The server: ILP over HTTP, the JSON API, health, metrics, auth (Hummingbird 2).
+        .target(
+            name: "StrataServer",
+            dependencies: [
+                "Strata", "StrataLineProtocol",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "strata",
-            dependencies: ["Strata", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "Strata", "StrataServer", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings
         ),
         // A child process for the crash tests: appends batches and prints each acknowledgement,
@@ -48,5 +79,18 @@ let package = Package(
         .testTarget(name: "StrataCLITests", dependencies: ["Strata"], swiftSettings: strictSettings),
         .testTarget(
             name: "StrataLineProtocolTests", dependencies: ["StrataLineProtocol"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "StrataServerTests",
+            dependencies: [
+                "Strata", "StrataEngine", "StrataServer", "StrataLineProtocol",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
     ]
 )

@@ -22,6 +22,7 @@ struct StrataCommand: AsyncParsableCommand {
             CompactCommand.self,
             RetentionCommand.self,
             GenerateCommand.self,
+            ServeCommand.self,
         ]
     )
 

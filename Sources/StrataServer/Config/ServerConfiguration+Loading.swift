@@ -1,0 +1,201 @@
+import Strata
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+extension ServerConfiguration {
+    /// The defaults, then the JSON file (if any), then `STRATA_…` environment variables; validated.
+    ///
+    /// - Parameters:
+    ///   - file: path of a JSON configuration file, or `nil` for none.
+    ///   - environment: the process environment (only `STRATA_…` keys are read).
+    /// - Throws: ``ConfigurationError`` naming the key (file key or environment variable) of the
+    ///   first bad value, an unknown key, or an unreadable file.
+    public static func load(file: String?, environment: [String: String]) throws(ConfigurationError)
+        -> ServerConfiguration
+    {
+        var configuration = ServerConfiguration()
+        if let file {
+            let bytes: [UInt8]
+            do {
+                bytes = try readFile(file)
+            } catch {
+                throw ConfigurationError(key: file, message: "cannot read the configuration file: \(error)")
+            }
+            try configuration.apply(json: bytes, source: file)
+        }
+        try configuration.apply(environment: environment)
+        try configuration.validate()
+        return configuration
+    }
+
+    /// Applies a JSON configuration document (see `Docs/Server.md`).
+    /// - Throws: ``ConfigurationError`` naming the key.
+    public mutating func apply(json bytes: [UInt8], source: String = "configuration file") throws(ConfigurationError) {
+        let root: JSONValue
+        do {
+            root = try JSONValue.parse(bytes)
+        } catch {
+            throw ConfigurationError(key: source, message: "not valid JSON: \(error)")
+        }
+        try JSONReader(prefix: "").object(root) { (key, value) throws(ConfigurationError) in
+            switch key {
+            case "http":
+                try JSONReader(prefix: "http.").object(value) { (key, value) throws(ConfigurationError) in
+                    switch key {
+                    case "host": host = try JSONReader.string(value, key: "http.host")
+                    case "port": port = try JSONReader.int(value, key: "http.port")
+                    case "maxRequestBytes": maxRequestBytes = try JSONReader.int(value, key: "http.maxRequestBytes")
+                    default: throw JSONReader.unknown("http." + key)
+                    }
+                }
+            case "ilp":
+                try JSONReader(prefix: "ilp.").object(value) { (key, value) throws(ConfigurationError) in
+                    switch key {
+                    case "maxLineBytes": maxLineBytes = try JSONReader.int(value, key: "ilp.maxLineBytes")
+                    default: throw JSONReader.unknown("ilp." + key)
+                    }
+                }
+            case "data": dataDirectory = try JSONReader.string(value, key: "data")
+            case "durability":
+                durability = try Self.durability(try JSONReader.string(value, key: "durability"), key: "durability")
+            case "auth":
+                try JSONReader(prefix: "auth.").object(value) { (key, value) throws(ConfigurationError) in
+                    switch key {
+                    case "disabled": auth.disabled = try JSONReader.bool(value, key: "auth.disabled")
+                    case "readTokens": auth.readTokens = try JSONReader.strings(value, key: "auth.readTokens")
+                    case "writeTokens": auth.writeTokens = try JSONReader.strings(value, key: "auth.writeTokens")
+                    default: throw JSONReader.unknown("auth." + key)
+                    }
+                }
+            case "log":
+                try JSONReader(prefix: "log.").object(value) { (key, value) throws(ConfigurationError) in
+                    switch key {
+                    case "level": logLevel = try JSONReader.string(value, key: "log.level")
+                    default: throw JSONReader.unknown("log." + key)
+                    }
+                }
+            default: throw JSONReader.unknown(key)
+            }
+        }
+    }
+
+    /// Applies `STRATA_…` variables; other variables are ignored, an unknown `STRATA_` one is an error.
+    /// - Throws: ``ConfigurationError`` naming the variable.
+    public mutating func apply(environment: [String: String]) throws(ConfigurationError) {
+        for (key, value) in environment.sorted(by: { $0.key < $1.key }) where key.hasPrefix("STRATA_") {
+            switch key {
+            case "STRATA_HTTP_HOST": host = value
+            case "STRATA_HTTP_PORT": port = try Self.int(value, key: key)
+            case "STRATA_HTTP_MAX_REQUEST_BYTES": maxRequestBytes = try Self.int(value, key: key)
+            case "STRATA_ILP_MAX_LINE_BYTES": maxLineBytes = try Self.int(value, key: key)
+            case "STRATA_DATA": dataDirectory = value
+            case "STRATA_DURABILITY": durability = try Self.durability(value, key: key)
+            case "STRATA_AUTH_DISABLED": auth.disabled = try Self.bool(value, key: key)
+            case "STRATA_TOKENS_READ": auth.readTokens = Self.list(value)
+            case "STRATA_TOKENS_WRITE": auth.writeTokens = Self.list(value)
+            case "STRATA_LOG_LEVEL": logLevel = value
+            default:
+                throw ConfigurationError(
+                    key: key, message: "unknown setting (see Docs/Server.md for the STRATA_ variables)")
+            }
+        }
+    }
+
+    static func int(_ text: String, key: String) throws(ConfigurationError) -> Int {
+        guard let value = Int(text) else {
+            throw ConfigurationError(key: key, message: "expected an integer, got '\(text)'")
+        }
+        return value
+    }
+
+    static func bool(_ text: String, key: String) throws(ConfigurationError) -> Bool {
+        switch text.lowercased() {
+        case "true", "1", "yes", "on": return true
+        case "false", "0", "no", "off": return false
+        default: throw ConfigurationError(key: key, message: "expected true or false, got '\(text)'")
+        }
+    }
+
+    static func list(_ text: String) -> [String] {
+        text.split(separator: ",").map { String($0.filter { !$0.isWhitespace }) }.filter { !$0.isEmpty }
+    }
+
+    /// `fsync`, `group-commit:<ms>` or `os-buffered`.
+    static func durability(_ text: String, key: String) throws(ConfigurationError) -> Durability {
+        switch text {
+        case "fsync": return .fsyncEachBatch
+        case "os-buffered": return .osBuffered
+        default:
+            if text.hasPrefix("group-commit:"), let ms = Int(text.dropFirst("group-commit:".count)), ms > 0 {
+                return .groupCommit(milliseconds: ms)
+            }
+            throw ConfigurationError(
+                key: key, message: "expected fsync, group-commit:<milliseconds> or os-buffered, got '\(text)'")
+        }
+    }
+
+    private static func readFile(_ path: String) throws -> [UInt8] {
+        guard let file = fopen(path, "rb") else {
+            throw ConfigurationError(key: path, message: String(cString: strerror(errno)))
+        }
+        defer { fclose(file) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = fread(&chunk, 1, chunk.count, file)
+            if count == 0 { break }
+            bytes.append(contentsOf: chunk[0..<count])
+        }
+        return bytes
+    }
+}
+
+/// Typed access to the configuration file's values, naming the key in every error.
+struct JSONReader {
+    let prefix: String
+
+    func object(_ value: JSONValue, _ body: (String, JSONValue) throws(ConfigurationError) -> Void)
+        throws(ConfigurationError)
+    {
+        guard case .object(let members) = value else {
+            throw ConfigurationError(
+                key: prefix.isEmpty ? "(root)" : String(prefix.dropLast()),
+                message: "expected an object, got \(value.typeName)")
+        }
+        for (key, value) in members.sorted(by: { $0.key < $1.key }) { try body(key, value) }
+    }
+
+    static func unknown(_ key: String) -> ConfigurationError {
+        ConfigurationError(key: key, message: "unknown key")
+    }
+
+    static func string(_ value: JSONValue, key: String) throws(ConfigurationError) -> String {
+        guard case .string(let text) = value else {
+            throw ConfigurationError(key: key, message: "expected a string, got \(value.typeName)")
+        }
+        return text
+    }
+
+    static func int(_ value: JSONValue, key: String) throws(ConfigurationError) -> Int {
+        guard case .number(let text) = value, let number = Int(text) else {
+            throw ConfigurationError(key: key, message: "expected an integer, got \(value.typeName)")
+        }
+        return number
+    }
+
+    static func bool(_ value: JSONValue, key: String) throws(ConfigurationError) -> Bool {
+        guard case .bool(let flag) = value else {
+            throw ConfigurationError(key: key, message: "expected true or false, got \(value.typeName)")
+        }
+        return flag
+    }
+
+    static func strings(_ value: JSONValue, key: String) throws(ConfigurationError) -> [String] {
+        guard case .array(let items) = value else {
+            throw ConfigurationError(key: key, message: "expected an array of strings, got \(value.typeName)")
+        }
+        return try items.map { (item) throws(ConfigurationError) -> String in try string(item, key: key) }
+    }
+}

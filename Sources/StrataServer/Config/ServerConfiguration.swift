@@ -1,0 +1,91 @@
+public import Strata
+
+/// Everything `strata serve` needs, with defaults; read by ``load(file:environment:)`` from a JSON
+/// file and `STRATA_…` environment variables (see `Docs/Server.md` for a full example).
+///
+/// ```swift
+/// let configuration = try ServerConfiguration.load(file: "strata.json", environment: ProcessInfo.processInfo.environment)
+/// ```
+public struct ServerConfiguration: Sendable, Hashable {
+    /// Address to listen on (`http.host`, `STRATA_HTTP_HOST`). Loopback by default.
+    public var host: String = "127.0.0.1"
+    /// Port of the HTTP listener (`http.port`, `STRATA_HTTP_PORT`).
+    public var port: Int = 9000
+    /// Largest request body accepted, after gzip decompression (`http.maxRequestBytes`,
+    /// `STRATA_HTTP_MAX_REQUEST_BYTES`); larger requests get 413.
+    public var maxRequestBytes: Int = 64 << 20
+    /// Longest ILP line accepted (`ilp.maxLineBytes`, `STRATA_ILP_MAX_LINE_BYTES`).
+    public var maxLineBytes: Int = 1 << 20
+    /// The data directory (`data`, `STRATA_DATA`).
+    public var dataDirectory: String = "./strata-data"
+    /// When an acknowledged write is on disk (`durability`, `STRATA_DURABILITY`): `fsync`
+    /// (each batch, the default), `group-commit:<ms>` or `os-buffered`.
+    public var durability: Durability = .fsyncEachBatch
+    /// Authentication (`auth.…`, `STRATA_AUTH_…`, `STRATA_TOKENS_…`).
+    public var auth = Auth()
+    /// Log level (`log.level`, `STRATA_LOG_LEVEL`): trace, debug, info, notice, warning, error, critical.
+    public var logLevel: String = "info"
+
+    /// Bearer tokens. Auth is off only when ``disabled`` is set explicitly.
+    public struct Auth: Sendable, Hashable {
+        /// `auth.disabled`, `STRATA_AUTH_DISABLED`: serve every route without a token.
+        public var disabled: Bool = false
+        /// `auth.readTokens`, `STRATA_TOKENS_READ` (comma-separated): queries, stats, metrics.
+        public var readTokens: [String] = []
+        /// `auth.writeTokens`, `STRATA_TOKENS_WRITE` (comma-separated): everything.
+        public var writeTokens: [String] = []
+
+        public init(disabled: Bool = false, readTokens: [String] = [], writeTokens: [String] = []) {
+            self.disabled = disabled
+            self.readTokens = readTokens
+            self.writeTokens = writeTokens
+        }
+    }
+
+    public init() {}
+
+    /// The log levels accepted by `log.level`.
+    static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+
+    /// Checks the values that are valid one by one but not together.
+    /// - Throws: ``ConfigurationError`` naming the key.
+    public func validate() throws(ConfigurationError) {
+        guard (0...65535).contains(port) else {
+            throw ConfigurationError(key: "http.port", message: "must be 0...65535, got \(port)")
+        }
+        guard maxRequestBytes > 0 else {
+            throw ConfigurationError(key: "http.maxRequestBytes", message: "must be > 0, got \(maxRequestBytes)")
+        }
+        guard maxLineBytes > 0 else {
+            throw ConfigurationError(key: "ilp.maxLineBytes", message: "must be > 0, got \(maxLineBytes)")
+        }
+        guard !dataDirectory.isEmpty else { throw ConfigurationError(key: "data", message: "must not be empty") }
+        guard Self.logLevels.contains(logLevel) else {
+            throw ConfigurationError(
+                key: "log.level", message: "unknown level '\(logLevel)' (\(Self.logLevels.joined(separator: ", ")))")
+        }
+        if !auth.disabled && auth.readTokens.isEmpty && auth.writeTokens.isEmpty {
+            throw ConfigurationError(
+                key: "auth",
+                message: "no tokens configured: set auth.writeTokens / auth.readTokens (STRATA_TOKENS_WRITE, "
+                    + "STRATA_TOKENS_READ) or turn auth off explicitly with auth.disabled (STRATA_AUTH_DISABLED=true)")
+        }
+        for token in auth.readTokens + auth.writeTokens where token.isEmpty || token.contains(where: \.isWhitespace) {
+            throw ConfigurationError(key: "auth", message: "a token must be non-empty and without spaces")
+        }
+    }
+}
+
+/// A configuration value that cannot be used; start-up fails with it.
+public struct ConfigurationError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The key as written in the file (`http.port`) or the environment variable (`STRATA_HTTP_PORT`).
+    public var key: String
+    public var message: String
+
+    public init(key: String, message: String) {
+        self.key = key
+        self.message = message
+    }
+
+    public var description: String { "configuration: \(key): \(message)" }
+}

@@ -1,0 +1,124 @@
+public import Strata
+public import StrataLineProtocol
+
+/// How ILP lines become rows of Strata's tables (documented in `Docs/Server.md`).
+///
+/// | measurement | tags | fields |
+/// |---|---|---|
+/// | `trades` | `symbol` | `price`, `qty` (or `amount`/`quantity`), `trade_id`, `side` (`buy`/`sell`) or `is_buyer_maker` |
+/// | `aggtrades` | `symbol` | `agg_trade_id`, `price`, `qty`, `first_trade_id`, `last_trade_id`, `is_buyer_maker`, `is_best_match` (default true) |
+/// | `quotes` | `symbol` | `bid_px_N`, `bid_sz_N`, `ask_px_N`, `ask_sz_N` for N in 0...4 |
+///
+/// The line's timestamp is the row's time (`transact_time` for aggregated trades). Prices and
+/// quantities are read exactly from the field's text into ``Price``/``Quantity``, never through
+/// `Double`; `NaN` and infinities are refused naming the field. Unknown measurements, tags and
+/// fields are refused, so a typo is a 400, not a silently dropped column.
+public struct LineMapping: Sendable {
+    /// The rows of one request, by table, each with the body line it came from.
+    public struct Rows: Sendable {
+        public var trades: [Trade] = []
+        public var tradeLines: [Int] = []
+        public var aggregatedTrades: [AggregatedTrade] = []
+        public var aggregatedTradeLines: [Int] = []
+        public var quotes: [Quote] = []
+        public var quoteLines: [Int] = []
+
+        public init() {}
+
+        public var count: Int { trades.count + aggregatedTrades.count + quotes.count }
+    }
+
+    /// The measurements this mapping knows.
+    public static let measurements = ["trades", "aggtrades", "quotes"]
+
+    public init() {}
+
+    /// Converts every point, or throws for the first that does not map.
+    /// - Throws: ``WriteError`` (400) naming the line and the field.
+    public func rows(_ batch: LineProtocol.Batch) throws(WriteError) -> Rows {
+        var rows = Rows()
+        for point in batch {
+            if point.hasMeasurement("trades") {
+                rows.trades.append(try trade(point))
+                rows.tradeLines.append(point.line)
+            } else if point.hasMeasurement("aggtrades") {
+                rows.aggregatedTrades.append(try aggregatedTrade(point))
+                rows.aggregatedTradeLines.append(point.line)
+            } else if point.hasMeasurement("quotes") {
+                rows.quotes.append(try quote(point))
+                rows.quoteLines.append(point.line)
+            } else {
+                throw WriteError(
+                    code: "unknownMeasurement",
+                    message:
+                        "unknown measurement '\(point.measurement)' (known: \(Self.measurements.joined(separator: ", ")))",
+                    line: point.line)
+            }
+        }
+        return rows
+    }
+
+    func trade(_ point: LineProtocol.Point) throws(WriteError) -> Trade {
+        var reader = PointReader(point: point)
+        let symbol = try reader.symbol()
+        let price: Price = try reader.decimal("price")
+        let quantity: Quantity = try reader.decimal(["qty", "amount", "quantity"])
+        let tradeID = try reader.integer("trade_id")
+        let isBuyerMaker = try reader.buyerMaker()
+        try reader.finish()
+        return Trade(
+            symbol: symbol, timestamp: Timestamp(nanoseconds: point.timestamp), tradeID: tradeID, price: price,
+            quantity: quantity, isBuyerMaker: isBuyerMaker)
+    }
+
+    func aggregatedTrade(_ point: LineProtocol.Point) throws(WriteError) -> AggregatedTrade {
+        var reader = PointReader(point: point)
+        let symbol = try reader.symbol()
+        let aggregateID = try reader.integer("agg_trade_id")
+        let price: Price = try reader.decimal("price")
+        let quantity: Quantity = try reader.decimal(["qty", "quantity", "amount"])
+        let first = try reader.integer("first_trade_id")
+        let last = try reader.integer("last_trade_id")
+        let isBuyerMaker = try reader.buyerMaker()
+        let isBestMatch = try reader.optionalBool("is_best_match") ?? true
+        try reader.finish()
+        return AggregatedTrade(
+            symbol: symbol, aggregateID: aggregateID, price: price, quantity: quantity, firstTradeID: first,
+            lastTradeID: last, timestamp: Timestamp(nanoseconds: point.timestamp), isBuyerMaker: isBuyerMaker,
+            isBestMatch: isBestMatch)
+    }
+
+    func quote(_ point: LineProtocol.Point) throws(WriteError) -> Quote {
+        var reader = PointReader(point: point)
+        let symbol = try reader.symbol()
+        func side(_ name: String) throws(WriteError) -> [DepthLevel] {
+            var levels: [DepthLevel] = []
+            for level in 0..<Quote.maximumDepth {
+                let price: Price? = try reader.optionalDecimal("\(name)_px_\(level)")
+                let size: Quantity? = try reader.optionalDecimal("\(name)_sz_\(level)")
+                switch (price, size) {
+                case (nil, nil): continue
+                case (let price?, let size?):
+                    guard levels.count == level else {
+                        throw WriteError(
+                            code: "missingField",
+                            message: "\(name)_px_\(levels.count): levels must start at 0 without gaps",
+                            line: point.line)
+                    }
+                    levels.append(DepthLevel(price: price, size: size))
+                case (nil, _):
+                    throw WriteError(
+                        code: "missingField", message: "\(name)_px_\(level): a size needs its price", line: point.line)
+                case (_, nil):
+                    throw WriteError(
+                        code: "missingField", message: "\(name)_sz_\(level): a price needs its size", line: point.line)
+                }
+            }
+            return levels
+        }
+        let bids = try side("bid")
+        let asks = try side("ask")
+        try reader.finish()
+        return Quote(symbol: symbol, timestamp: Timestamp(nanoseconds: point.timestamp), bids: bids, asks: asks)
+    }
+}

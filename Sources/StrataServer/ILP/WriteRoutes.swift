@@ -1,0 +1,103 @@
+import CompressNIO
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import Strata
+import StrataLineProtocol
+
+/// ILP over HTTP, as InfluxDB and QuestDB serve it (write access):
+/// - `POST /write` (v1: `precision=n|u|ms|s|m|h`) and `POST /api/v2/write` (v2:
+///   `precision=ns|us|ms|s`); both accept both spellings, default nanoseconds; `db`, `org`,
+///   `bucket` are ignored (one store).
+/// - `Content-Encoding: gzip` bodies; the limit `http.maxRequestBytes` applies to the body as
+///   received and as decompressed (413 naming it).
+/// - 204 when every line is stored; 400 `{"code","message","line","errorId"}` and nothing stored
+///   when any line is bad; 503 only for conditions worth a retry.
+/// - `GET|HEAD /ping`: 204 with `X-Influxdb-Version` (clients probe it), no token needed.
+/// - `/settings` is deliberately not served (404): QuestDB clients read that as "ILP text
+///   protocol v1 only", which is what Strata speaks (no binary doubles, no arrays).
+struct WriteRoutes {
+    let ingest: ILPIngest
+    let maxRequestBytes: Int
+
+    /// The version InfluxDB clients see in `X-Influxdb-Version`.
+    static let influxVersion = "Strata-1.0 (InfluxDB line protocol v1)"
+
+    func register(on router: Router<StrataRequestContext>) {
+        router.post("/write") { request, context in await write(request, context: context) }
+        router.post("/api/v2/write") { request, context in await write(request, context: context) }
+        router.get("/ping") { _, _ in Self.ping() }
+        router.head("/ping") { _, _ in Self.ping() }
+    }
+
+    static func ping() -> Response {
+        var headers = HTTPFields()
+        headers[HTTPField.Name("X-Influxdb-Version")!] = influxVersion
+        return Response(status: .noContent, headers: headers)
+    }
+
+    func write(_ request: Request, context: StrataRequestContext) async -> Response {
+        let now = WallClock.now().nanoseconds
+        do {
+            let precision = try precision(request)
+            let body = try await body(request)
+            let summary = try await ingest.write(body, precision: precision, now: now, protocol: "http")
+            context.logger.debug(
+                "ILP write", metadata: ["rows": "\(summary.stored)", "duplicates": "\(summary.duplicates)"])
+            return Response(status: .noContent)
+        } catch {
+            let status: HTTPResponse.Status =
+                switch error.status {
+                case 413: .contentTooLarge
+                case 415: .unsupportedMediaType
+                case 503: .serviceUnavailable
+                case 500: .internalServerError
+                default: .badRequest
+                }
+            context.logger.notice("ILP write refused", metadata: ["code": "\(error.code)", "error": "\(error)"])
+            return Responses.error(
+                status: status, code: error.code, message: error.message, line: error.line, context: context)
+        }
+    }
+
+    private func precision(_ request: Request) throws(WriteError) -> LineProtocol.Precision {
+        guard let text = request.uri.queryParameters["precision"] else { return .nanoseconds }
+        do {
+            return try LineProtocol.Precision(parameter: String(text))
+        } catch {
+            throw WriteError(code: "invalidPrecision", message: error.message)
+        }
+    }
+
+    /// The body, decompressed if gzip, within `maxRequestBytes`.
+    private func body(_ request: Request) async throws(WriteError) -> [UInt8] {
+        let tooLarge = WriteError(
+            code: "requestTooLarge",
+            message: "request body larger than http.maxRequestBytes = \(maxRequestBytes) bytes; split the batch",
+            status: 413)
+        var buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: maxRequestBytes)
+        } catch {
+            throw tooLarge
+        }
+        switch request.headers[.contentEncoding]?.lowercased() {
+        case nil, "identity": break
+        case "gzip", "x-gzip":
+            do {
+                buffer = try buffer.decompress(with: .gzip(), maxSize: maxRequestBytes + 1)
+            } catch let error as CompressNIOError where error == .bufferOverflow {
+                throw tooLarge
+            } catch {
+                throw WriteError(code: "invalidGzip", message: "Content-Encoding: gzip but the body is not valid gzip")
+            }
+            if buffer.readableBytes > maxRequestBytes { throw tooLarge }
+        case let other?:
+            throw WriteError(
+                code: "unsupportedEncoding", message: "Content-Encoding: \(other) is not supported (use gzip or none)",
+                status: 415)
+        }
+        return buffer.readBytes(length: buffer.readableBytes) ?? []
+    }
+}

@@ -1,0 +1,62 @@
+import HTTPTypes
+import Hummingbird
+import Logging
+
+/// The outermost middleware: gives each request a correlation id (the client's `X-Request-Id`
+/// when it is short and printable, else a new one), logs with it as `request_id`, echoes it in
+/// the response, and records the request's latency in ``ServerMetrics``.
+struct RequestMiddleware: RouterMiddleware {
+    typealias Context = StrataRequestContext
+    let metrics: ServerMetrics
+
+    static let header = HTTPField.Name("X-Request-Id")!
+
+    func handle(
+        _ request: Request, context: StrataRequestContext,
+        next: (Request, StrataRequestContext) async throws -> Response
+    ) async throws -> Response {
+        let start = ContinuousClock.now
+        var context = context
+        context.requestID = Self.acceptable(request.headers[Self.header]) ?? Self.generateID()
+        context.logger[metadataKey: "request_id"] = .string(context.requestID)
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch let error as any HTTPResponseError {
+            response = Responses.error(
+                status: error.status, code: error.status == .notFound ? "notFound" : "httpError",
+                message: error.status == .notFound ? "no route \(request.method) \(request.uri.path)" : "\(error)",
+                context: context)
+        }
+        response.headers[Self.header] = context.requestID
+        let elapsed = ContinuousClock.now - start
+        let nanoseconds = elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
+        metrics.requestDuration(
+            method: request.method.rawValue, route: context.endpointPath ?? "unmatched", nanoseconds: nanoseconds)
+        let level: Logger.Level = response.status.code >= 500 ? .warning : response.status.code >= 400 ? .info : .debug
+        context.logger.log(
+            level: level, "\(request.method) \(request.uri.path) \(response.status.code)",
+            metadata: ["duration_ms": "\(Double(nanoseconds) / 1e6)"])
+        return response
+    }
+
+    /// The client's id if it is 1-128 printable ASCII characters.
+    static func acceptable(_ value: String?) -> String? {
+        guard let value, (1...128).contains(value.utf8.count),
+            value.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F })
+        else { return nil }
+        return value
+    }
+
+    static func generateID() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let high = generator.next() as UInt64
+        let low = generator.next() as UInt32
+        return hex(high, 16) + hex(UInt64(low), 8)
+    }
+
+    private static func hex(_ value: UInt64, _ digits: Int) -> String {
+        let text = String(value, radix: 16)
+        return String(repeating: "0", count: digits - text.count) + text
+    }
+}

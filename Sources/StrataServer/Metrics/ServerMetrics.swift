@@ -1,0 +1,90 @@
+import Metrics
+public import Prometheus
+import Strata
+import Synchronization
+
+/// The server's metrics, recorded through swift-metrics into its own Prometheus registry (not the
+/// process-wide `MetricsSystem`, so several servers, e.g. in tests, never share counters).
+///
+/// Exported at `/metrics`:
+/// - `strata_ingest_rows_total{table,protocol}`: rows stored.
+/// - `strata_ingest_duplicate_rows_total{table,protocol}`: rows skipped as duplicates of stored rows.
+/// - `strata_ingest_rejected_rows_total{table,protocol}`: rows of refused requests (`table="unknown"`
+///   when the request failed before its lines were mapped to tables).
+/// - `strata_http_request_duration_seconds{method,route}`: latency histogram of every request.
+/// - `strata_table_bytes_on_disk{table}`, `strata_table_rows{table}`: gauges updated at each scrape.
+public final class ServerMetrics: Sendable {
+    /// The registry `/metrics` prints.
+    public let registry: PrometheusCollectorRegistry
+    let factory: PrometheusMetricsFactory
+    private let counters = Mutex<[String: Metrics.Counter]>([:])
+    private let timers = Mutex<[String: Metrics.Timer]>([:])
+    private let gauges = Mutex<[String: Metrics.Gauge]>([:])
+
+    public init() {
+        registry = PrometheusCollectorRegistry()
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.defaultDurationHistogramBuckets = [
+            .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2),
+            .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
+            .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2), .seconds(5), .seconds(10),
+        ]
+        self.factory = factory
+    }
+
+    /// Rows stored, duplicates skipped, by table and protocol (`http` today, `tcp` later).
+    func ingested(table: String, protocol name: String, stored: Int, duplicates: Int) {
+        counter("strata_ingest_rows_total", [("table", table), ("protocol", name)]).increment(by: stored)
+        if duplicates > 0 {
+            counter("strata_ingest_duplicate_rows_total", [("table", table), ("protocol", name)])
+                .increment(by: duplicates)
+        }
+    }
+
+    /// Rows of a refused request.
+    func rejected(table: String, protocol name: String, rows: Int) {
+        counter("strata_ingest_rejected_rows_total", [("table", table), ("protocol", name)]).increment(by: rows)
+    }
+
+    /// Records one request's latency.
+    func requestDuration(method: String, route: String, nanoseconds: Int64) {
+        let key = method + " " + route
+        let timer = timers.withLock { timers in
+            if let timer = timers[key] { return timer }
+            let timer = Metrics.Timer(
+                label: "strata_http_request_duration_seconds", dimensions: [("method", method), ("route", route)],
+                factory: factory)
+            timers[key] = timer
+            return timer
+        }
+        timer.recordNanoseconds(nanoseconds)
+    }
+
+    /// Updates the per-table gauges from the store, then prints every metric.
+    func scrape(store: StrataStore) -> [UInt8] {
+        for stats in store.stats() {
+            gauge("strata_table_bytes_on_disk", table: stats.table).record(stats.bytesOnDisk)
+            gauge("strata_table_rows", table: stats.table).record(stats.rows)
+        }
+        return registry.emitToBuffer()
+    }
+
+    private func counter(_ label: String, _ dimensions: [(String, String)]) -> Metrics.Counter {
+        let key = label + dimensions.map { "|" + $0.0 + "=" + $0.1 }.joined()
+        return counters.withLock { counters in
+            if let counter = counters[key] { return counter }
+            let counter = Metrics.Counter(label: label, dimensions: dimensions, factory: factory)
+            counters[key] = counter
+            return counter
+        }
+    }
+
+    private func gauge(_ label: String, table: String) -> Metrics.Gauge {
+        gauges.withLock { gauges in
+            if let gauge = gauges[label + table] { return gauge }
+            let gauge = Metrics.Gauge(label: label, dimensions: [("table", table)], factory: factory)
+            gauges[label + table] = gauge
+            return gauge
+        }
+    }
+}

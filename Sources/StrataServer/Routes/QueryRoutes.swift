@@ -1,0 +1,118 @@
+import Hummingbird
+import Logging
+import Strata
+
+/// The JSON query API (GET, read access): latest, range and last timestamp of each table, bars,
+/// stats. Every parameter error is a 400 naming the parameter (see `openapi.json`).
+struct QueryRoutes {
+    let store: StrataStore
+
+    /// Most rows `latest` and `range` return in one answer.
+    static let maximumLimit = 100_000
+
+    func register(on router: Router<StrataRequestContext>) {
+        register(table: store.trades, path: "trades", on: router)
+        register(table: store.aggregatedTrades, path: "aggtrades", on: router)
+        register(table: store.quotes, path: "quotes", on: router)
+        router.get("/api/v1/bars") { request, context in
+            await answer(context) { () async throws -> JSON in try await bars(QueryParameters(request)) }
+        }
+        router.get("/api/v1/stats") { _, context in
+            await answer(context) { () async throws -> JSON in .object([("tables", .array(store.stats().map(\.json)))])
+            }
+        }
+    }
+
+    private func register<R: EngineRecord & JSONRepresentable>(
+        table: StrataTable<R>, path: String, on router: Router<StrataRequestContext>
+    ) {
+        router.get("/api/v1/\(path)/latest") { request, context in
+            await answer(context) { () async throws -> JSON in
+                let query = QueryParameters(request)
+                let symbol = try query.symbol()
+                let limit = try query.integer("limit", default: 100, range: 1...Self.maximumLimit)
+                let rows = try await table.latest(symbol: symbol, limit: limit)
+                return rowsJSON(table: table.name, symbol: symbol, rows: rows, truncated: false)
+            }
+        }
+        router.get("/api/v1/\(path)/range") { request, context in
+            await answer(context) { () async throws -> JSON in
+                let query = QueryParameters(request)
+                let symbol = try query.symbol()
+                let from = try query.timestamp("from")
+                let to = try query.timestamp("to")
+                guard from <= to else { throw ParameterError(parameter: "to", message: "to: must not be before from") }
+                let limit = try query.integer("limit", default: 10_000, range: 1...Self.maximumLimit)
+                let rows = try await table.range(symbol: symbol, from: from, to: to)
+                return rowsJSON(
+                    table: table.name, symbol: symbol, rows: Array(rows.prefix(limit)), truncated: rows.count > limit)
+            }
+        }
+        router.get("/api/v1/\(path)/last") { request, context in
+            await answer(context) { () async throws -> JSON in
+                let symbol = try QueryParameters(request).symbol()
+                let last = try await table.lastTimestamp(symbol: symbol)
+                return .object(
+                    [("table", .string(table.name)), ("symbol", .string(symbol.name))]
+                        + (last?.jsonMembers ?? [("ts_ns", .null), ("time", .null)]))
+            }
+        }
+    }
+
+    private func bars(_ query: QueryParameters) async throws -> JSON {
+        let symbol = try query.symbol()
+        let timeframeText = try query.required("timeframe")
+        let timeframe: Timeframe
+        do {
+            timeframe = try Timeframe(timeframeText)
+        } catch {
+            throw ParameterError(
+                parameter: "timeframe", message: "timeframe: expected 1m, 5m, 15m, 1h, 4h, 1d…, got '\(timeframeText)'")
+        }
+        let from = try query.timestamp("from")
+        let to = try query.timestamp("to")
+        let offsetMinutes = try query.integer("offset", default: 0, range: -1_440...1_440)
+        let empty: EmptyBucketPolicy
+        switch query.optional("empty") ?? "omit" {
+        case "omit": empty = .omit
+        case "carry": empty = .carryForward
+        case let other:
+            throw ParameterError(parameter: "empty", message: "empty: expected omit or carry, got '\(other)'")
+        }
+        let bars = try await store.bars(
+            symbol: symbol, timeframe: timeframe, from: from, to: to, offset: Int64(offsetMinutes) * 60_000_000_000,
+            emptyBuckets: empty)
+        return .object([
+            ("symbol", .string(symbol.name)), ("timeframe", .string(timeframe.description)),
+            ("count", .int(bars.count)),
+            ("bars", .array(bars.map(\.json))),
+        ])
+    }
+
+    private func rowsJSON<R: JSONRepresentable>(table: String, symbol: Symbol, rows: [R], truncated: Bool) -> JSON {
+        .object([
+            ("table", .string(table)), ("symbol", .string(symbol.name)), ("count", .int(rows.count)),
+            ("truncated", .bool(truncated)), ("rows", .array(rows.map(\.json))),
+        ])
+    }
+}
+
+/// Runs a query and turns its errors into the shared error shape: 400 naming the parameter,
+/// 400 for an argument the store refuses, 503 when the store is closed, 500 otherwise.
+func answer(_ context: StrataRequestContext, _ body: () async throws -> JSON) async -> Response {
+    do {
+        return Responses.json(try await body())
+    } catch let error as ParameterError {
+        return Responses.error(
+            status: .badRequest, code: "invalidParameter", message: error.message, parameter: error.parameter,
+            context: context)
+    } catch let error as StrataError where error.code == .invalidArgument {
+        return Responses.error(status: .badRequest, code: "invalidArgument", message: error.message, context: context)
+    } catch let error as StrataError where error.code == .closed {
+        return Responses.error(
+            status: .serviceUnavailable, code: "unavailable", message: error.message, context: context)
+    } catch {
+        context.logger.error("query failed", metadata: ["error": "\(error)"])
+        return Responses.error(status: .internalServerError, code: "internal", message: "\(error)", context: context)
+    }
+}

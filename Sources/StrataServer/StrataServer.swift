@@ -1,0 +1,88 @@
+public import Hummingbird
+public import Logging
+import ServiceLifecycle
+public import Strata
+import UnixSignals
+
+/// The Strata server: ILP over HTTP, the JSON query API, health, metrics and auth over one store.
+///
+/// ```swift
+/// let configuration = try ServerConfiguration.load(file: nil, environment: environment)
+/// try await StrataServer.run(configuration: configuration, logger: Logger(label: "strata"))
+/// ```
+///
+/// Later transports (ILP over TCP, the WebSocket live feed) are more services in the same
+/// ``run(configuration:logger:)`` group and share ``ILPIngest`` and ``ServerMetrics``.
+public enum StrataServer {
+    /// The router with every route and middleware, for a store that is already open.
+    ///
+    /// - Parameters:
+    ///   - store: the open store the routes read and write.
+    ///   - configuration: limits and auth.
+    ///   - metrics: where requests and ingest are counted.
+    /// - Returns: the router (`app.test(.router)` tests use it without sockets).
+    public static func makeRouter(
+        store: StrataStore, configuration: ServerConfiguration, metrics: ServerMetrics
+    ) -> Router<StrataRequestContext> {
+        let router = Router(context: StrataRequestContext.self)
+        router.add(middleware: RequestMiddleware(metrics: metrics))
+        router.add(middleware: AuthMiddleware(auth: configuration.auth))
+        let ingest = ILPIngest(store: store, metrics: metrics, maxLineBytes: configuration.maxLineBytes)
+        WriteRoutes(ingest: ingest, maxRequestBytes: configuration.maxRequestBytes).register(on: router)
+        QueryRoutes(store: store).register(on: router)
+        HealthRoutes(store: store).register(on: router)
+        MetricsRoutes(store: store, metrics: metrics).register(on: router)
+        OpenAPIDocument.register(on: router)
+        return router
+    }
+
+    /// The HTTP application on `configuration.host:port`, without the store's lifecycle.
+    public static func makeApplication(
+        store: StrataStore, configuration: ServerConfiguration, metrics: ServerMetrics = ServerMetrics(),
+        logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) -> some ApplicationProtocol {
+        let router = makeRouter(store: store, configuration: configuration, metrics: metrics)
+        return Application(
+            router: router,
+            configuration: .init(
+                address: .hostname(configuration.host, port: configuration.port), serverName: "Strata"),
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
+            logger: logger)
+    }
+
+    /// Opens the store, serves until SIGINT or SIGTERM, then shuts down gracefully: stop
+    /// accepting, finish in-flight requests, flush the WAL and close the store.
+    ///
+    /// - Parameters:
+    ///   - configuration: a validated configuration.
+    ///   - logger: the server's logger.
+    ///   - onServerRunning: called with the bound port once the listener is up.
+    /// - Throws: ``StrataError`` if the store cannot be opened; errors of the listener.
+    public static func run(
+        configuration: ServerConfiguration, logger: Logger,
+        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) async throws {
+        let store = try StrataStore.open(
+            directory: configuration.dataDirectory, configuration: .init(durability: configuration.durability))
+        let recovery = store.recovery
+        logger.info(
+            "store open",
+            metadata: [
+                "data": "\(configuration.dataDirectory)", "rows_replayed": "\(recovery.rowsReplayed)",
+                "damaged_files": "\(recovery.damagedFiles.count)",
+            ])
+        let app = makeApplication(
+            store: store, configuration: configuration, logger: logger,
+            onServerRunning: { port in
+                logger.info("listening", metadata: ["address": "\(configuration.host):\(port)"])
+                await onServerRunning(port)
+            })
+        // Services stop in reverse order: the HTTP server drains first, then the store closes.
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [StoreService(store: store, logger: logger), app],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+        try await group.run()
+    }
+}

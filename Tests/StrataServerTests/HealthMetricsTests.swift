@@ -1,0 +1,52 @@
+import HTTPTypes
+import HummingbirdTesting
+import Strata
+import StrataServer
+import Testing
+
+@Suite struct HealthMetricsTests {
+    @Test func liveAndReady() async throws {
+        try await withServer { client, _, _ in
+            let live = try await client.get("/health/live", authorization: nil)
+            #expect(live.status == .ok)
+            #expect(live.json["status"] as? String == "ok")
+            let ready = try await client.get("/health/ready", authorization: nil)
+            #expect(ready.status == .ok)
+            let tables = ready.json["tables"] as? [[String: Any]] ?? []
+            #expect(tables.contains { $0["table"] as? String == "trades" })
+            #expect(tables.allSatisfy { $0["wal_bytes"] is Int && $0["status"] as? String == "ok" })
+        }
+    }
+
+    @Test func writesToAClosedStoreAre503() async throws {
+        try await withServer { client, store, _ in
+            try store.close()
+            let write = try await client.writeILP(
+                "trades,symbol=BTCUSDT price=1,qty=1,trade_id=1i,side=\"buy\" \(t(1))\n")
+            #expect(write.status == .serviceUnavailable, "\(write.text)")
+            #expect(write.json["code"] as? String == "unavailable")
+        }
+    }
+
+    @Test func metricsText() async throws {
+        try await withServer { client, _, _ in
+            let good = "trades,symbol=BTCUSDT price=1,qty=1,trade_id=1i,side=\"buy\" \(t(1))\n"
+            #expect(try await client.writeILP(good).status == .noContent)
+            #expect(try await client.writeILP(good).status == .noContent)  // a duplicate
+            #expect(try await client.writeILP("trades,symbol=BTCUSDT price=NaN \(t(1))\n").status == .badRequest)
+            let bad = "trades,symbol=BTCUSDT price=-1,qty=1,trade_id=5i,side=\"buy\" \(t(1))\n"
+            #expect(try await client.writeILP(bad).status == .badRequest)
+            let response = try await client.get("/metrics")
+            #expect(response.status == .ok)
+            #expect(response.headers[.contentType]?.hasPrefix("text/plain") == true)
+            let text = response.text
+            #expect(text.contains(#"strata_ingest_rows_total{table="trades",protocol="http"} 1"#), "\(text)")
+            #expect(text.contains(#"strata_ingest_duplicate_rows_total{table="trades",protocol="http"} 1"#))
+            #expect(text.contains(#"strata_ingest_rejected_rows_total{table="trades",protocol="http"} 1"#))
+            #expect(text.contains(#"strata_ingest_rejected_rows_total{table="unknown",protocol="http"} 1"#))
+            #expect(text.contains("strata_http_request_duration_seconds_bucket"))
+            #expect(text.contains(#"strata_table_bytes_on_disk{table="trades"}"#))
+            #expect(text.contains("# TYPE strata_http_request_duration_seconds histogram"))
+        }
+    }
+}

@@ -1,0 +1,112 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import Strata
+import StrataServer
+import Testing
+
+@Suite struct QueryRoutesTests {
+    static let body = """
+        trades,symbol=BTCUSDT price=100.5,qty=1,trade_id=1i,side="buy" \(t(0))
+        trades,symbol=BTCUSDT price=101,qty=2,trade_id=2i,side="sell" \(t(30))
+        trades,symbol=BTCUSDT price=99.25,qty=0.5,trade_id=3i,side="buy" \(t(90))
+        aggtrades,symbol=BTCUSDT agg_trade_id=1i,price=100.5,qty=1,first_trade_id=1i,last_trade_id=1i,is_buyer_maker=false \(t(0))
+        quotes,symbol=BTCUSDT bid_px_0=100.1,bid_sz_0=1,ask_px_0=100.2,ask_sz_0=2 \(t(5))
+
+        """
+
+    func rows(_ response: TestResponse) -> [[String: Any]] { response.json["rows"] as? [[String: Any]] ?? [] }
+
+    @Test func latestRangeLastOfTrades() async throws {
+        try await withServer { client, _, _ in
+            try Task.checkCancellation()  // the closure throws (a #expect's try alone does not say so)
+            #expect(try await client.writeILP(Self.body).status == .noContent)
+            let latest = try await client.get("/api/v1/trades/latest?symbol=BTCUSDT&limit=2")
+            #expect(latest.status == .ok)
+            #expect(rows(latest).map { $0["price"] as? String } == ["99.25", "101"])
+            #expect(rows(latest).first?["qty"] as? String == "0.5")
+            #expect(rows(latest).first?["ts_ns"] as? String == String(t(90)))
+            #expect(rows(latest).first?["trade_id"] as? Int == 3)
+            let range = try await client.get(
+                "/api/v1/trades/range?symbol=BTCUSDT&from=2024-07-01T00:00:00Z&to=\(t(60))")
+            #expect(rows(range).count == 2)
+            #expect(range.json["truncated"] as? Bool == false)
+            let limited = try await client.get("/api/v1/trades/range?symbol=BTCUSDT&from=\(t(0))&to=\(t(100))&limit=1")
+            #expect(rows(limited).count == 1)
+            #expect(limited.json["truncated"] as? Bool == true)
+            let last = try await client.get("/api/v1/trades/last?symbol=BTCUSDT")
+            #expect(last.json["ts_ns"] as? String == String(t(90)))
+            let none = try await client.get("/api/v1/trades/last?symbol=ETHUSDT")
+            #expect(none.status == .ok)
+            #expect(none.json["ts_ns"] is NSNull)
+        }
+    }
+
+    @Test func aggTradesAndQuotes() async throws {
+        try await withServer { client, _, _ in
+            try Task.checkCancellation()  // the closure throws (a #expect's try alone does not say so)
+            #expect(try await client.writeILP(Self.body).status == .noContent)
+            let agg = try await client.get("/api/v1/aggtrades/latest?symbol=BTCUSDT")
+            #expect(rows(agg).first?["agg_trade_id"] as? Int == 1)
+            let quotes = try await client.get("/api/v1/quotes/range?symbol=BTCUSDT&from=\(t(0))&to=\(t(10))")
+            let bids = rows(quotes).first?["bids"] as? [[String: Any]]
+            #expect(bids?.first?["price"] as? String == "100.1")
+            let last = try await client.get("/api/v1/quotes/last?symbol=BTCUSDT")
+            #expect(last.json["ts_ns"] as? String == String(t(5)))
+            let aggLast = try await client.get("/api/v1/aggtrades/last?symbol=BTCUSDT")
+            #expect(aggLast.json["ts_ns"] as? String == String(t(0)))
+        }
+    }
+
+    @Test func barsAndStats() async throws {
+        try await withServer { client, _, _ in
+            try Task.checkCancellation()  // the closure throws (a #expect's try alone does not say so)
+            #expect(try await client.writeILP(Self.body).status == .noContent)
+            let bars = try await client.get("/api/v1/bars?symbol=BTCUSDT&timeframe=1m&from=\(t(0))&to=\(t(180))")
+            #expect(bars.status == .ok, "\(bars.text)")
+            let list = bars.json["bars"] as? [[String: Any]] ?? []
+            #expect(list.count == 2)
+            #expect(list.first?["open"] as? String == "100.5")
+            #expect(list.first?["high"] as? String == "101")
+            #expect(list.first?["trades"] as? Int == 2)
+            let carry = try await client.get(
+                "/api/v1/bars?symbol=BTCUSDT&timeframe=1m&from=\(t(0))&to=\(t(180))&empty=carry")
+            #expect((carry.json["bars"] as? [Any])?.count == 3)
+            let stats = try await client.get("/api/v1/stats")
+            let tables = stats.json["tables"] as? [[String: Any]] ?? []
+            #expect(tables.first { $0["table"] as? String == "trades" }?["rows"] as? Int == 3)
+        }
+    }
+
+    @Test(arguments: [
+        ("/api/v1/trades/latest", "symbol"),
+        ("/api/v1/trades/latest?symbol=BAD%20SYMBOL", "symbol"),
+        ("/api/v1/trades/latest?symbol=BTCUSDT&limit=0", "limit"),
+        ("/api/v1/trades/latest?symbol=BTCUSDT&limit=abc", "limit"),
+        ("/api/v1/quotes/range?symbol=BTCUSDT&to=1", "from"),
+        ("/api/v1/aggtrades/range?symbol=BTCUSDT&from=yesterday&to=1", "from"),
+        ("/api/v1/trades/range?symbol=BTCUSDT&from=2", "to"),
+        ("/api/v1/trades/range?symbol=BTCUSDT&from=5&to=2", "to"),
+        ("/api/v1/quotes/last", "symbol"),
+        ("/api/v1/bars?symbol=BTCUSDT&from=1&to=2", "timeframe"),
+        ("/api/v1/bars?symbol=BTCUSDT&timeframe=7x&from=1&to=2", "timeframe"),
+        ("/api/v1/bars?symbol=BTCUSDT&timeframe=1m&from=1&to=2&empty=fill", "empty"),
+        ("/api/v1/bars?symbol=BTCUSDT&timeframe=1m&from=1&to=2&offset=x", "offset"),
+    ])
+    func badParametersAre400NamingThem(uri: String, parameter: String) async throws {
+        try await withServer { client, _, _ in
+            let response = try await client.get(uri)
+            #expect(response.status == .badRequest, "\(response.text)")
+            #expect(response.json["parameter"] as? String == parameter, "\(response.text)")
+            #expect((response.json["message"] as? String)?.hasPrefix(parameter) == true)
+        }
+    }
+
+    @Test func unknownRouteIs404Json() async throws {
+        try await withServer { client, _, _ in
+            let response = try await client.get("/api/v1/nothing")
+            #expect(response.status == .notFound)
+            #expect(response.json["code"] as? String == "notFound")
+        }
+    }
+}

@@ -1,0 +1,95 @@
+import HTTPTypes
+import Strata
+import StrataEngine
+import StrataServer
+import Testing
+
+@Suite struct ServerConfigurationTests {
+    @Test func defaults() throws {
+        let configuration = ServerConfiguration()
+        #expect(configuration.host == "127.0.0.1")
+        #expect(configuration.port == 9000)
+        #expect(configuration.auth.disabled == false)
+    }
+
+    @Test func fullFileThenEnvironment() throws {
+        let file = makeTemporaryDirectory() + "/strata.json"
+        writeText(
+            file,
+            """
+            {
+              "http": {"host": "0.0.0.0", "port": 9100, "maxRequestBytes": 1048576},
+              "ilp": {"maxLineBytes": 65536},
+              "data": "/var/lib/strata",
+              "durability": "group-commit:10",
+              "auth": {"disabled": false, "readTokens": ["r1", "r2"], "writeTokens": ["w1"]},
+              "log": {"level": "debug"}
+            }
+            """)
+        let fromFile = try ServerConfiguration.load(file: file, environment: [:])
+        #expect(fromFile.host == "0.0.0.0")
+        #expect(fromFile.port == 9100)
+        #expect(fromFile.maxRequestBytes == 1_048_576)
+        #expect(fromFile.maxLineBytes == 65_536)
+        #expect(fromFile.dataDirectory == "/var/lib/strata")
+        #expect(fromFile.durability == .groupCommit(milliseconds: 10))
+        #expect(fromFile.auth.readTokens == ["r1", "r2"])
+        #expect(fromFile.logLevel == "debug")
+        let overridden = try ServerConfiguration.load(
+            file: file,
+            environment: [
+                "STRATA_HTTP_PORT": "9200", "STRATA_DATA": "/tmp/x", "STRATA_TOKENS_WRITE": "a, b",
+                "STRATA_TOKENS_READ": "", "STRATA_DURABILITY": "os-buffered", "PATH": "/bin",
+            ])
+        #expect(overridden.port == 9200)
+        #expect(overridden.dataDirectory == "/tmp/x")
+        #expect(overridden.auth.writeTokens == ["a", "b"])
+        #expect(overridden.auth.readTokens.isEmpty)
+        #expect(overridden.durability == .osBuffered)
+        #expect(overridden.host == "0.0.0.0")
+    }
+
+    @Test(arguments: [
+        (["STRATA_HTTP_PORT": "nine"], "STRATA_HTTP_PORT"),
+        (["STRATA_HTTP_PORT": "70000"], "http.port"),
+        (["STRATA_AUTH_DISABLED": "maybe"], "STRATA_AUTH_DISABLED"),
+        (["STRATA_DURABILITY": "sometimes"], "STRATA_DURABILITY"),
+        (["STRATA_HTTP_MAX_REQUEST_BYTES": "-1"], "http.maxRequestBytes"),
+        (["STRATA_LOG_LEVEL": "loud"], "log.level"),
+        (["STRATA_PORT": "1"], "STRATA_PORT"),
+        (["STRATA_TOKENS_WRITE": ""], "auth"),
+    ])
+    func badEnvironmentValueNamesItsKey(environment: [String: String], key: String) throws {
+        var environment = environment
+        if environment["STRATA_TOKENS_WRITE"] == nil { environment["STRATA_TOKENS_WRITE"] = "w" }
+        let error = #expect(throws: ConfigurationError.self) {
+            try ServerConfiguration.load(file: nil, environment: environment)
+        }
+        #expect(error?.key == key)
+        #expect(error?.description.contains(key) == true)
+    }
+
+    @Test(arguments: [
+        (#"{"http": {"port": "9000"}}"#, "http.port"),
+        (#"{"http": {"prot": 9000}}"#, "http.prot"),
+        (#"{"auth": {"disabled": "yes"}}"#, "auth.disabled"),
+        (#"{"auth": {"writeTokens": [1]}}"#, "auth.writeTokens"),
+        (#"{"durability": "fast"}"#, "durability"),
+        (#"{"data": 5}"#, "data"),
+        (#"{"verbose": true}"#, "verbose"),
+        (#"{"http": 1}"#, "http"),
+    ])
+    func badFileValueNamesItsKey(json: String, key: String) throws {
+        var configuration = ServerConfiguration()
+        let error = #expect(throws: ConfigurationError.self) { try configuration.apply(json: Array(json.utf8)) }
+        #expect(error?.key == key)
+    }
+
+    @Test func unreadableOrInvalidFile() throws {
+        #expect(throws: ConfigurationError.self) {
+            try ServerConfiguration.load(file: "/nonexistent/strata.json", environment: [:])
+        }
+        var configuration = ServerConfiguration()
+        #expect(throws: ConfigurationError.self) { try configuration.apply(json: Array("{not json".utf8)) }
+    }
+}
