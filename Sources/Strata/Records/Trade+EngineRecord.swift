@@ -28,26 +28,29 @@ extension Trade: EngineRecord {
 
     public static func decode(_ rows: RowSet, symbol: Symbol) -> [Trade] {
         let n = rows.count
-        var trades: [Trade] = []
-        trades.reserveCapacity(n)
-        rows.columns[0].withUnsafeBufferPointer { ts in
-            rows.columns[1].withUnsafeBufferPointer { ids in
-                rows.columns[2].withUnsafeBufferPointer { prices in
-                    rows.columns[3].withUnsafeBufferPointer { quantities in
-                        rows.columns[4].withUnsafeBufferPointer { makers in
-                            for i in 0..<n {
-                                trades.append(
-                                    Trade(
-                                        symbol: symbol, timestamp: Timestamp(nanoseconds: ts[i]), tradeID: ids[i],
-                                        price: Price(mantissa: prices[i]), quantity: Quantity(mantissa: quantities[i]),
-                                        isBuyerMaker: makers[i] != 0))
+        // Initialised in place: no per-element capacity or uniqueness check.
+        return [Trade](unsafeUninitializedCapacity: n) { buffer, initialized in
+            rows.columns[0].withUnsafeBufferPointer { ts in
+                rows.columns[1].withUnsafeBufferPointer { ids in
+                    rows.columns[2].withUnsafeBufferPointer { prices in
+                        rows.columns[3].withUnsafeBufferPointer { quantities in
+                            rows.columns[4].withUnsafeBufferPointer { makers in
+                                let base = buffer.baseAddress!
+                                for i in 0..<n {
+                                    (base + i).initialize(
+                                        to: Trade(
+                                            symbol: symbol, timestamp: Timestamp(nanoseconds: ts[i]), tradeID: ids[i],
+                                            price: Price(mantissa: prices[i]),
+                                            quantity: Quantity(mantissa: quantities[i]),
+                                            isBuyerMaker: makers[i] != 0))
+                                }
                             }
                         }
                     }
                 }
             }
+            initialized = n
         }
-        return trades
     }
 
     public static func validate(_ batch: [Trade], with rules: ValidationRules, window: ClosedRange<Timestamp>) throws {
