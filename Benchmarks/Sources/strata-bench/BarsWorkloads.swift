@@ -71,11 +71,11 @@ struct BarsWorkloads {
     }
 
     /// What maintaining the bars costs: the same rows ingested with aggregates off and on into
-    /// fresh directories, alternately, twice each; the best of each (least disturbed by other load).
+    /// fresh directories, alternately, four times each; the best of each (least disturbed by other load).
     private func overhead(ingestRate: Double, directory: String) async throws {
         report.section("Strata: W1 ingest with aggregates off and on, alternately (the price of maintaining bars)")
         var best: [Bool: Double] = [:]
-        for round in 0..<2 {
+        for round in 0..<4 {
             for aggregates in [false, true] {
                 try makeEmptyDirectory(directory)
                 defer { removeTree(directory) }
@@ -93,8 +93,8 @@ struct BarsWorkloads {
         }
         let off = best[false]!
         let on = best[true]!
-        report.add("W1 ingest, aggregates off (best of 2)", formatRate(off))
-        report.add("W1 ingest, aggregates on (best of 2)", formatRate(on))
+        report.add("W1 ingest, aggregates off (best of 4)", formatRate(off))
+        report.add("W1 ingest, aggregates on (best of 4)", formatRate(on))
         let cost = 1 - on / off
         report.add(
             "aggregates' cost on W1 ingest", fixed(100 * cost, 1) + " %", target: "≤ 15 %",
