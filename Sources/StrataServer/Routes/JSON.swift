@@ -1,3 +1,5 @@
+import Strata
+
 /// A JSON value built by the routes and printed with keys in the order given (no Foundation,
 /// no floating point: decimals are strings, integers are integers).
 enum JSON: Sendable, Hashable {
@@ -45,24 +47,5 @@ enum JSON: Sendable, Hashable {
         }
     }
 
-    private static func quote(_ value: String, into text: inout String) {
-        text += "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": text += "\\\""
-            case "\\": text += "\\\\"
-            case "\n": text += "\\n"
-            case "\r": text += "\\r"
-            case "\t": text += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    text += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    text.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        text += "\""
-    }
+    private static func quote(_ value: String, into text: inout String) { JSONText.appendQuoted(value, to: &text) }
 }
