@@ -6,7 +6,10 @@
 ///                   isBuyerMaker: true)
 /// ```
 /// `tradeID` is the venue's identifier and the table's dedup key: a trade whose (symbol, trade id)
-/// is already stored is counted as a duplicate and not stored again.
+/// is already stored is counted as a duplicate and not stored again. The check covers the time
+/// partition (a UTC day by default) of the trade's timestamp — a re-sent trade carries its
+/// original timestamp, so it meets its first copy there — which keeps dedup free of a global
+/// index. The same id at a timestamp in another day is stored.
 public struct Trade: TimeSeriesRecord {
     public static let kind = RecordKind.trades
 
