@@ -16,40 +16,28 @@ enum NumberParser {
             i = 1
         }
         guard i < count else { return .invalid }
+        let magnitude: UInt64
         if count - i <= 19 {
             // Up to 19 digits fit in UInt64: no overflow checks in the loop, one range check after.
-            var magnitude: UInt64 = 0
+            var value: UInt64 = 0
             while i < count {
                 let digit = p[i] &- 0x30
                 guard digit < 10 else { return .invalid }
-                magnitude = magnitude &* 10 &+ UInt64(digit)
+                value = value &* 10 &+ UInt64(digit)
                 i &+= 1
             }
-            if negative {
-                return magnitude > Int64.min.magnitude ? .outOfRange : .value(Int64(bitPattern: 0 &- magnitude))
+            magnitude = value
+        } else {
+            switch uint64(p + i, count - i) {
+            case .value(let value): magnitude = value
+            case .invalid: return .invalid
+            case .outOfRange: return .outOfRange
             }
-            return magnitude > UInt64(Int64.max) ? .outOfRange : .value(Int64(bitPattern: magnitude))
         }
-        var magnitude: UInt64 = 0
-        var overflow = false
-        while i < count {
-            let digit = p[i] &- 0x30
-            guard digit < 10 else { return .invalid }
-            if !overflow {
-                let (times10, o1) = magnitude.multipliedReportingOverflow(by: 10)
-                let (sum, o2) = times10.addingReportingOverflow(UInt64(digit))
-                overflow = o1 || o2
-                magnitude = sum
-            }
-            i &+= 1
-        }
-        if overflow { return .outOfRange }
         if negative {
-            if magnitude > Int64.min.magnitude { return .outOfRange }
-            return .value(Int64(bitPattern: 0 &- magnitude))
+            return magnitude > Int64.min.magnitude ? .outOfRange : .value(Int64(bitPattern: 0 &- magnitude))
         }
-        if magnitude > UInt64(Int64.max) { return .outOfRange }
-        return .value(Int64(magnitude))
+        return magnitude > UInt64(Int64.max) ? .outOfRange : .value(Int64(bitPattern: magnitude))
     }
 
     /// `digits` as `UInt64` (Go's `strconv.ParseUint(s, 10, 64)`: no sign).

@@ -60,10 +60,6 @@ extension EngineTable {
 
         state.dropped = try readDropped(directory: FileSystem.directory(of: partitionDirectory))
         let dropped = state.dropped
-        // A large log is bulk work: pre-fault the memory it fills (64 MiB and up).
-        var logBytes: Int64 = 0
-        for name in segmentNamesForSize(walDirectory) { logBytes += FileSystem.fileSize(walDirectory + "/" + name) }
-        let bulk = logBytes >= 64 << 20
         // WAL replay. Which sequence each sealed file includes, captured once: holding a copy of
         // `state.partitions` across applies would make every apply copy the lanes it touches.
         var sealedThrough: [Int64: UInt64] = [:]
@@ -71,6 +67,9 @@ extension EngineTable {
             if let file = partition.sealedFile { sealedThrough[index] = file.includedThrough }
         }
         let segmentNames = try FileSystem.list(walDirectory).filter { $0.hasSuffix(".wal") }
+        // A large log is bulk work: pre-fault the memory it fills (64 MiB and up).
+        let logBytes = segmentNames.reduce(Int64(0)) { $0 + FileSystem.fileSize(walDirectory + "/" + $1) }
+        let bulk = logBytes >= 64 << 20
         var segments: [WALWriter.Segment] = []
         var stopped = false
         for name in segmentNames {
@@ -173,10 +172,6 @@ extension EngineTable {
                 return file.includedThrough >= segment.maxSequence
             }
         }
-    }
-
-    private static func segmentNamesForSize(_ directory: String) -> [String] {
-        ((try? FileSystem.list(directory)) ?? []).filter { $0.hasSuffix(".wal") }
     }
 
     /// The `dropped` file: one `partition sequence` pair a line.
