@@ -9,14 +9,6 @@ import Testing
 @Suite(.serialized) struct ServeEndToEndTests {
     let environment = ["STRATA_TOKENS_WRITE": "e2e-write", "STRATA_TOKENS_READ": "e2e-read"]
 
-    func waitUntilLive(port: Int, server: ServerProcess) async throws {
-        for _ in 0..<300 {
-            if let answer = rawHTTP(port: port, method: "GET", path: "/health/live"), answer.status == 200 { return }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        Issue.record("server did not start: \(server.stderr)")
-    }
-
     func latest(port: Int) -> [[String: Any]] {
         let answer = rawHTTP(
             port: port, method: "GET", path: "/api/v1/trades/latest?symbol=BTCUSDT&limit=10",

@@ -1,0 +1,38 @@
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The real clients users already have, against the built `strata serve` over real sockets: each
+/// script writes with its client, reads the rows back through the JSON API and compares them
+/// exactly (see `Python/*.py`).
+@Suite(.serialized) struct PythonClientTests {
+    let read = "py-read"
+    let write = "py-write"
+
+    @Test func realClientsWriteAndReadBack() async throws {
+        let directory = makeTemporaryDirectory("strata-python-clients")
+        defer { removeTree(directory) }
+        let httpPort = freePort()
+        let server = try ServerProcess.start(
+            ["serve", "--data", directory + "/data", "--port", String(httpPort)],
+            environment: ["STRATA_TOKENS_WRITE": write, "STRATA_TOKENS_READ": read],
+            stderrPath: directory + "/server.log")
+        defer { _ = server.stop(SIGTERM) }
+        try await waitUntilLive(port: httpPort, server: server)
+        for script in ["questdb_http.py", "influx_v2.py", "prometheus_metrics.py"] {
+            try PythonClients.check(script, httpPort: httpPort, read: read, write: write)
+        }
+    }
+}
+
+/// Waits until `/health/live` answers (the listener is up), or records the server's log.
+func waitUntilLive(port: Int, server: ServerProcess) async throws {
+    for _ in 0..<300 {
+        if let answer = rawHTTP(port: port, method: "GET", path: "/health/live"), answer.status == 200 { return }
+        try await Task.sleep(for: .milliseconds(50))
+    }
+    Issue.record("server did not start: \(server.stderr)")
+}
