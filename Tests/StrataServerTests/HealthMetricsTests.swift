@@ -1,8 +1,13 @@
 import HTTPTypes
 import HummingbirdTesting
 import Strata
-import StrataServer
 import Testing
+
+@testable import StrataServer
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 @Suite struct HealthMetricsTests {
     @Test func liveAndReady() async throws {
@@ -25,7 +30,20 @@ import Testing
                 "trades,symbol=BTCUSDT price=1,qty=1,trade_id=1i,side=\"buy\" \(t(1))\n")
             #expect(write.status == .serviceUnavailable, "\(write.text)")
             #expect(write.json["code"] as? String == "unavailable")
+            let ready = try await client.get("/health/ready", authorization: nil)
+            #expect(ready.status == .serviceUnavailable, "a closed store is not ready: \(ready.text)")
+            #expect(ready.json["status"] as? String == "closed")
+            let tables = ready.json["tables"] as? [[String: Any]] ?? []
+            #expect(!tables.isEmpty && tables.allSatisfy { $0["status"] as? String == "closed" })
         }
+    }
+
+    /// Handlers run on the store executor's threads (NIOThreadPool's `TP-#n`), never on the
+    /// cooperative pool that a blocking fsync would starve.
+    @Test func handlersRunOnTheStoreExecutor() async throws {
+        let name = await StoreExecutor.shared.run { await currentThreadName() }
+        #expect(name.hasPrefix("TP-"), "ran on '\(name)'")
+        #expect(await currentThreadName().hasPrefix("TP-") == false)
     }
 
     @Test func metricsText() async throws {
@@ -49,4 +67,13 @@ import Testing
             #expect(text.contains("# TYPE strata_http_request_duration_seconds histogram"))
         }
     }
+}
+
+/// The name of the thread the caller runs on (nonisolated async: it runs on the preferred executor).
+nonisolated func currentThreadName() async -> String {
+    guard let file = fopen("/proc/thread-self/comm", "r") else { return "?" }
+    defer { fclose(file) }
+    var buffer = [CChar](repeating: 0, count: 64)
+    guard fgets(&buffer, Int32(buffer.count), file) != nil else { return "?" }
+    return String(decoding: buffer.prefix { $0 != 0 && $0 != 10 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }
