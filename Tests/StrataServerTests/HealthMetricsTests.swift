@@ -47,13 +47,14 @@ import Testing
     }
 
     @Test func metricsText() async throws {
-        try await withServer { client, _, _ in
+        try await withServer { client, store, _ in
             let good = "trades,symbol=BTCUSDT price=1,qty=1,trade_id=1i,side=\"buy\" \(t(1))\n"
             #expect(try await client.writeILP(good).status == .noContent)
             #expect(try await client.writeILP(good).status == .noContent)  // a duplicate
             #expect(try await client.writeILP("trades,symbol=BTCUSDT price=NaN \(t(1))\n").status == .badRequest)
             let bad = "trades,symbol=BTCUSDT price=-1,qty=1,trade_id=5i,side=\"buy\" \(t(1))\n"
             #expect(try await client.writeILP(bad).status == .badRequest)
+            try store.flush()  // an fsync of every table's WAL (the harness's store is OS-buffered)
             let response = try await client.get("/metrics")
             #expect(response.status == .ok)
             #expect(response.headers[.contentType]?.hasPrefix("text/plain") == true)
@@ -65,6 +66,9 @@ import Testing
             #expect(text.contains("strata_http_request_duration_seconds_bucket"))
             #expect(text.contains(#"strata_table_bytes_on_disk{table="trades"}"#))
             #expect(text.contains("# TYPE strata_http_request_duration_seconds histogram"))
+            #expect(text.contains(#"strata_wal_fsync_duration_seconds_count{table="trades"} 1"#), "\(text)")
+            #expect(text.contains(#"strata_wal_bytes{table="trades"}"#))
+            #expect(text.contains(#"strata_wal_last_sync_timestamp_seconds{table="trades"}"#))
         }
     }
 }

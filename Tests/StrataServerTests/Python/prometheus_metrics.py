@@ -34,4 +34,10 @@ for count in counts:
     infinite = [b.value for b in buckets if b.labels.get("le") == "+Inf" and
                 all(b.labels.get(k) == v for k, v in count.labels.items())]
     expect_equal(infinite, [count.value], f"+Inf bucket equals _count for {count.labels}")
+# The server runs with the default durability (an fsync per batch): every write was timed.
+fsync = families["strata_wal_fsync_duration_seconds"]
+fsync_counts = {s.labels["table"]: s.value for s in fsync.samples if s.name.endswith("_count")}
+expect(fsync_counts.get("trades", 0) >= 1, f"WAL fsyncs of trades were timed: {fsync_counts}")
+wal_bytes = {s.labels["table"]: s.value for s in families["strata_wal_bytes"].samples}
+expect(wal_bytes.get("trades", 0) > 0, f"strata_wal_bytes{{table=trades}}: {wal_bytes}")
 done(f"/metrics: {len(families)} families parsed, {int(ingested['trades'])} trades ingested = stored")
