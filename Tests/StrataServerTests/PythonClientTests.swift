@@ -16,12 +16,11 @@ import Testing
         let directory = makeTemporaryDirectory("strata-python-clients")
         defer { removeTree(directory) }
         let httpPort = freePort()
-        let server = try ServerProcess.start(
-            ["serve", "--data", directory + "/data", "--port", String(httpPort)],
+        let server = try await ServerProcess.serve(
+            ["serve", "--data", directory + "/data", "--port", String(httpPort)], port: httpPort,
             environment: ["STRATA_TOKENS_WRITE": write, "STRATA_TOKENS_READ": read],
             stderrPath: directory + "/server.log")
         defer { _ = server.stop(SIGTERM) }
-        try await waitUntilLive(port: httpPort, server: server)
         for script in ["questdb_http.py", "influx_v2.py", "prometheus_metrics.py"] {
             try PythonClients.check(script, httpPort: httpPort, read: read, write: write)
         }
@@ -44,13 +43,4 @@ import Testing
         #expect(result.status == 0, "README example failed:\n\(result.output)")
         #expect(result.output.contains("'price': '3456.78'"), "README example output:\n\(result.output)")
     }
-}
-
-/// Waits until `/health/live` answers (the listener is up), or records the server's log.
-func waitUntilLive(port: Int, server: ServerProcess) async throws {
-    for _ in 0..<300 {
-        if let answer = rawHTTP(port: port, method: "GET", path: "/health/live"), answer.status == 200 { return }
-        try await Task.sleep(for: .milliseconds(50))
-    }
-    Issue.record("server did not start: \(server.stderr)")
 }

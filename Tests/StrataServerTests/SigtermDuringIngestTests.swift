@@ -36,8 +36,8 @@ import Testing
         defer { removeTree(directory) }
         let port = freePort()
         let arguments = ["serve", "--data", directory + "/data", "--port", String(port)]
-        let server = try ServerProcess.start(arguments, environment: environment, stderrPath: directory + "/first.log")
-        try await waitUntilLive(port: port, server: server)
+        let server = try await ServerProcess.serve(
+            arguments, port: port, environment: environment, stderrPath: directory + "/first.log")
 
         // Two writers on their own threads (blocking sockets), each posting batches until refused.
         let acknowledged = Mutex<[Int: [Int]]>([:])  // writer -> acknowledged batches
@@ -73,10 +73,9 @@ import Testing
         while finished.withLock({ $0 }) < writers { try await Task.sleep(for: .milliseconds(10)) }
         #expect(server.stderr.contains("store closed"), "\(server.stderr)")
 
-        let restarted = try ServerProcess.start(
-            arguments, environment: environment, stderrPath: directory + "/second.log")
+        let restarted = try await ServerProcess.serve(
+            arguments, port: port, environment: environment, stderrPath: directory + "/second.log")
         defer { _ = restarted.stop(SIGTERM) }
-        try await waitUntilLive(port: port, server: restarted)
         let stored = try storedTradeIDs(port: port)
         let acked = acknowledged.withLock { $0 }
         var ackedRows = 0
