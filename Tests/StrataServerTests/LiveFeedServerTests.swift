@@ -139,6 +139,26 @@ import Testing
             #expect(slow.rowCount(of: "trades") < written)
         }
     }
+
+    @Test func bufferLimitIsConfigurable() throws {
+        #expect(ServerConfiguration().liveBufferLimit == 100_000)
+        var configuration = testConfiguration()
+        try configuration.apply(json: Array(#"{"live": {"bufferLimit": 5000}}"#.utf8))
+        #expect(configuration.liveBufferLimit == 5_000)
+        try configuration.apply(environment: ["STRATA_LIVE_BUFFER_LIMIT": "250"])
+        #expect(configuration.liveBufferLimit == 250)
+        #expect(throws: ConfigurationError(key: "STRATA_LIVE_BUFFER_LIMIT", message: "expected an integer, got 'many'"))
+        {
+            try configuration.apply(environment: ["STRATA_LIVE_BUFFER_LIMIT": "many"])
+        }
+        #expect(throws: ConfigurationError(key: "live.size", message: "unknown key")) {
+            try configuration.apply(json: Array(#"{"live": {"size": 1}}"#.utf8))
+        }
+        configuration.liveBufferLimit = 0
+        #expect(throws: ConfigurationError(key: "live.bufferLimit", message: "must be > 0, got 0")) {
+            try configuration.validate()
+        }
+    }
 }
 
 // MARK: - Harness
