@@ -37,17 +37,23 @@ public enum StrataServer {
         HealthRoutes(store: store).register(on: router)
         MetricsRoutes(store: store, metrics: metrics).register(on: router)
         OpenAPIDocument.register(on: router)
+        LiveFeed.registerHTTP(on: router)
         return router
     }
 
     /// The HTTP application on `configuration.host:port`, without the store's lifecycle.
+    ///
+    /// WebSocket upgrades of `/api/v1/live` go to `liveFeed` (one is made if not given; pass
+    /// your own and run it as a service after the application so shutdown closes its
+    /// connections with 1001).
     public static func makeApplication(
         store: StrataStore, configuration: ServerConfiguration, metrics: ServerMetrics = ServerMetrics(),
-        logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+        liveFeed: LiveFeed? = nil, logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let router = makeRouter(store: store, configuration: configuration, metrics: metrics)
+        let live = liveFeed ?? LiveFeed(store: store, configuration: configuration, metrics: metrics)
         return Application(
-            router: router,
+            router: router, server: live.serverBuilder(),
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port), serverName: "Strata"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
@@ -75,16 +81,19 @@ public enum StrataServer {
                 "data": "\(configuration.dataDirectory)", "rows_replayed": "\(recovery.rowsReplayed)",
                 "damaged_files": "\(recovery.damagedFiles.count)",
             ])
+        let metrics = ServerMetrics()
+        let live = LiveFeed(store: store, configuration: configuration, metrics: metrics)
         let app = makeApplication(
-            store: store, configuration: configuration, logger: logger,
+            store: store, configuration: configuration, metrics: metrics, liveFeed: live, logger: logger,
             onServerRunning: { port in
                 logger.info("listening", metadata: ["address": "\(configuration.host):\(port)"])
                 await onServerRunning(port)
             })
-        // Services stop in reverse order: the HTTP server drains first, then the store closes.
+        // Services stop in reverse order: live feed connections close (1001), the HTTP server
+        // drains, then the store closes.
         let group = ServiceGroup(
             configuration: .init(
-                services: [StoreService(store: store, logger: logger), app],
+                services: [StoreService(store: store, logger: logger), app, live],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await group.run()

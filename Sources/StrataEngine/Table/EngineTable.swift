@@ -16,7 +16,8 @@ import Synchronization
 /// ```
 ///
 /// **Write path** (``append(_:)``): under the table lock, encode the batch as one WAL frame,
-/// write it (and fsync by the ``Durability``), apply it to the in-memory partitions, then return.
+/// write it (and fsync by the ``Durability``), apply it to the in-memory partitions, hand the
+/// stored rows to the live feed's listener if one is registered, then return.
 /// Sealing and compaction run on the table's maintenance queue and take the lock only to swap
 /// state, so readers and writers are not blocked while files are written.
 ///
@@ -66,6 +67,8 @@ public final class EngineTable: Sendable {
             }
         }
         var lastMaintenanceError: StrataError?
+        /// The live feed's listener, if anyone subscribed (see ``StoredRowsListener``).
+        var listener: (any StoredRowsListener)?
 
         init(wal: WALWriter) { self.wal = wal }
 
@@ -139,7 +142,13 @@ public final class EngineTable: Sendable {
             let touched = Self.touchedPartitions(batch, schema: schema)
             try state.wal.append(frame: state.frameBuffer.bytes, sequence: sequence, touching: touched)
             state.sequence = sequence
-            let report = Applier(schema: schema, observer: observer).apply(batch, to: &state, alreadySealed: nil)
+            // Nobody listening: nothing collected, nothing allocated for the live feed.
+            var commit = state.listener == nil ? nil : StoredCommit(batch: batch)
+            let report = Applier(schema: schema, observer: observer).apply(
+                batch, to: &state, alreadySealed: nil, commit: &commit)
+            if let commit, commit.stored > 0, let listener = state.listener, !listener.stored(commit) {
+                state.listener = nil
+            }
             return (report, needsSealing(state) && !state.maintenanceScheduled)
         }
         if needsMaintenance { scheduleMaintenance() }
@@ -160,6 +169,8 @@ public final class EngineTable: Sendable {
         try state.withLock { state in
             guard !state.closed else { return }
             state.closed = true
+            state.listener?.tableClosed()
+            state.listener = nil
             try state.wal.close()
         }
     }

@@ -57,6 +57,13 @@ extension ServerConfiguration {
                     default: throw JSONReader.unknown("ilp." + key)
                     }
                 }
+            case "live":
+                try JSONReader(prefix: "live.").object(value) { (key, value) throws(ConfigurationError) in
+                    switch key {
+                    case "bufferLimit": liveBufferLimit = try JSONReader.int(value, key: "live.bufferLimit")
+                    default: throw JSONReader.unknown("live." + key)
+                    }
+                }
             case "data": dataDirectory = try JSONReader.string(value, key: "data")
             case "durability":
                 durability = try Self.durability(try JSONReader.string(value, key: "durability"), key: "durability")
@@ -96,6 +103,7 @@ extension ServerConfiguration {
             case "STRATA_TOKENS_READ": auth.readTokens = Self.list(value)
             case "STRATA_TOKENS_WRITE": auth.writeTokens = Self.list(value)
             case "STRATA_LOG_LEVEL": logLevel = value
+            case "STRATA_LIVE_BUFFER_LIMIT": liveBufferLimit = try Self.int(value, key: key)
             default:
                 throw ConfigurationError(
                     key: key, message: "unknown setting (see Docs/Server.md for the STRATA_ variables)")

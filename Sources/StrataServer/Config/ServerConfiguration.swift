@@ -25,6 +25,9 @@ public struct ServerConfiguration: Sendable, Hashable {
     public var auth = Auth()
     /// Log level (`log.level`, `STRATA_LOG_LEVEL`): trace, debug, info, notice, warning, error, critical.
     public var logLevel: String = "info"
+    /// Rows (per channel) a live feed connection may fall behind before it is dropped as a slow
+    /// consumer (`live.bufferLimit`, `STRATA_LIVE_BUFFER_LIMIT`).
+    public var liveBufferLimit: Int = 100_000
 
     /// Bearer tokens. Auth is off only when ``disabled`` is set explicitly.
     public struct Auth: Sendable, Hashable {
@@ -58,6 +61,9 @@ public struct ServerConfiguration: Sendable, Hashable {
         }
         guard maxLineBytes > 0 else {
             throw ConfigurationError(key: "ilp.maxLineBytes", message: "must be > 0, got \(maxLineBytes)")
+        }
+        guard liveBufferLimit > 0 else {
+            throw ConfigurationError(key: "live.bufferLimit", message: "must be > 0, got \(liveBufferLimit)")
         }
         guard !dataDirectory.isEmpty else { throw ConfigurationError(key: "data", message: "must not be empty") }
         guard Self.logLevels.contains(logLevel) else {

@@ -15,6 +15,8 @@ import Synchronization
 /// - `strata_wal_fsync_duration_seconds{table}`: latency histogram of every WAL fsync.
 /// - `strata_table_bytes_on_disk{table}`, `strata_table_rows{table}`, `strata_wal_bytes{table}`
 ///   (the WAL backlog), `strata_wal_last_sync_timestamp_seconds{table}`: gauges updated at each scrape.
+/// - `strata_live_subscribers`: open live feed (WebSocket) connections;
+///   `strata_live_dropped_subscribers_total`: connections dropped as slow consumers.
 public final class ServerMetrics: Sendable {
     /// The registry `/metrics` prints.
     public let registry: PrometheusCollectorRegistry
@@ -22,6 +24,7 @@ public final class ServerMetrics: Sendable {
     private let counters = Mutex<[String: Metrics.Counter]>([:])
     private let timers = Mutex<[String: Metrics.Timer]>([:])
     private let gauges = Mutex<[String: Metrics.Gauge]>([:])
+    private let liveConnections = Mutex<(count: Int, gauge: Metrics.Gauge?)>((0, nil))
 
     public init() {
         registry = PrometheusCollectorRegistry()
@@ -83,6 +86,22 @@ public final class ServerMetrics: Sendable {
             }
         }
         return registry.emitToBuffer()
+    }
+
+    /// A live feed connection subscribed / ended.
+    func liveConnectionOpened() { recordLiveConnections(+1) }
+    func liveConnectionClosed() { recordLiveConnections(-1) }
+
+    /// A live feed connection was dropped as a slow consumer.
+    func liveSubscriberDropped() { counter("strata_live_dropped_subscribers_total", []).increment() }
+
+    private func recordLiveConnections(_ change: Int) {
+        liveConnections.withLock { live in
+            live.count += change
+            let gauge = live.gauge ?? Metrics.Gauge(label: "strata_live_subscribers", factory: factory)
+            live.gauge = gauge
+            gauge.record(live.count)
+        }
     }
 
     private func counter(_ label: String, _ dimensions: [(String, String)]) -> Metrics.Counter {

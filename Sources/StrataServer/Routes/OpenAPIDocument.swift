@@ -334,6 +334,57 @@ enum OpenAPIDocument {
                 }
               }
             },
+            "/api/v1/live": {
+              "get": {
+                "summary": "Live feed over WebSocket: every row stored from now on, as JSON text messages.",
+                "description": "Connect with a WebSocket client (GET with Upgrade: websocket; answered 101 Switching Protocols). Messages: first {\"type\":\"subscribed\",\"channels\",\"symbols\",\"bufferLimit\"}, then {\"type\":\"rows\",\"channel\",\"seq\",\"rows\"} per stored batch (at most 500 rows per message; seq counts each channel's messages from 1), rows as in the query API (bars_1m rows also carry symbol and timeframe, and are provisional updates of the current 1-minute bar). Close codes: 1008 unauthorized or invalid parameter (with the reason), 1013 slow consumer (more than live.bufferLimit rows behind), 1001 server shutting down or store closed. Without an upgrade: 426.",
+                "security": [
+                  {
+                    "bearer": []
+                  }
+                ],
+                "parameters": [
+                  {
+                    "name": "channel",
+                    "in": "query",
+                    "required": true,
+                    "description": "Comma-separated: trades, aggtrades, quotes, bars_1m.",
+                    "schema": {
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "name": "symbols",
+                    "in": "query",
+                    "required": false,
+                    "description": "Comma-separated symbols (1...1000); omitted: every symbol.",
+                    "schema": {
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "name": "token",
+                    "in": "query",
+                    "required": false,
+                    "description": "A read or write token, for clients that cannot set the Authorization header (browsers).",
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ],
+                "responses": {
+                  "101": {
+                    "description": "Switching Protocols: the WebSocket is open."
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Error"
+                  },
+                  "426": {
+                    "$ref": "#/components/responses/Error"
+                  }
+                }
+              }
+            },
             "/api/v1/quotes/last": {
               "get": {
                 "summary": "Newest stored timestamp of a symbol in quotes (null if none).",
