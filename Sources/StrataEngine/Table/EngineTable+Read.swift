@@ -241,7 +241,7 @@ extension EngineTable {
     public var health: TableHealth {
         state.withLock { state in
             TableHealth(
-                table: schema.name, walBytes: state.wal.totalBytes, walSegments: state.wal.segments.count,
+                table: schema.name, walBytes: state.wal.totalBytes, walSegments: state.wal.segmentCount,
                 lastSync: state.wal.lastSync, walFailure: state.wal.failure,
                 lastMaintenanceError: state.lastMaintenanceError,
                 openPartitions: state.openPartitions.count,
