@@ -76,6 +76,8 @@ public final class EngineTable: Sendable {
             }
         }
         var lastMaintenanceError: StrataError?
+        /// When the last append was applied (acknowledged), for health.
+        var lastCommit: Timestamp?
         /// The live feed's listener, if anyone subscribed (see ``StoredRowsListener``).
         var listener: (any StoredRowsListener)?
 
@@ -163,8 +165,10 @@ public final class EngineTable: Sendable {
             WALFormat.encodeFrame(batch, sequence: sequence, schema: schema, into: &commit.frameBuffer)
             let touched = Self.touchedPartitions(batch, schema: schema)
             try wal.append(frame: commit.frameBuffer.bytes, sequence: sequence, touching: touched)
+            let now = WallClock.now()
             return state.withLock { state -> (AppendReport, Bool) in
                 state.sequence = sequence
+                state.lastCommit = now
                 // Nobody listening: nothing collected, nothing allocated for the live feed.
                 var stored = state.listener == nil ? nil : StoredCommit(batch: batch)
                 let report = Applier(schema: schema, observer: observer).apply(
