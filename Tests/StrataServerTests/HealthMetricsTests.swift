@@ -20,6 +20,12 @@ import Testing
             let tables = ready.json["tables"] as? [[String: Any]] ?? []
             #expect(tables.contains { $0["table"] as? String == "trades" })
             #expect(tables.allSatisfy { $0["wal_bytes"] is Int && $0["status"] as? String == "ok" })
+            #expect(tables.allSatisfy { $0["last_commit"] is NSNull }, "nothing committed yet")
+            let write = "trades,symbol=BTCUSDT price=1,qty=1,trade_id=1i,side=\"buy\" \(t(1))\n"
+            #expect(try await client.writeILP(write).status == .noContent)
+            let after = try await client.get("/health/ready", authorization: nil).json["tables"] as? [[String: Any]]
+            let trades = after?.first { $0["table"] as? String == "trades" }
+            #expect((trades?["last_commit"] as? String)?.hasPrefix("20") == true, "\(String(describing: trades))")
         }
     }
 
