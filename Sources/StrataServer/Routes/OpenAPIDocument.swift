@@ -64,7 +64,7 @@ enum OpenAPIDocument {
         let latest = operation(
             "Newest \(table) of a symbol, newest first.",
             parameters: [Parameter.symbol, Parameter.limit("Rows to return", default: QueryRoutes.defaultLatestLimit)],
-            responses: [ok(rows)] + errors(400, 401))
+            responses: [ok(rows)] + queryErrors)
         let range = operation(
             "\(table) of a symbol with from <= time < to, oldest first.",
             parameters: [
@@ -73,10 +73,10 @@ enum OpenAPIDocument {
                     "Most rows returned", default: QueryRoutes.defaultRangeLimit,
                     then: "; truncated tells if more exist"),
             ],
-            responses: [ok(rows)] + errors(400, 401))
+            responses: [ok(rows)] + queryErrors)
         let last = operation(
             "Newest stored timestamp of a symbol in \(table) (null if none).", parameters: [Parameter.symbol],
-            responses: [ok(Schema.ref("LastTimestamp"))] + errors(400, 401))
+            responses: [ok(Schema.ref("LastTimestamp"))] + queryErrors)
         return [
             ("/api/v1/\(table)/latest", ["get": latest]), ("/api/v1/\(table)/range", ["get": range]),
             ("/api/v1/\(table)/last", ["get": last]),
@@ -95,7 +95,7 @@ enum OpenAPIDocument {
                 Parameter.query(
                     "offset",
                     "Bucket offset in minutes, -\(offset)...\(offset) (default 0).",
-                    ["type": "integer", "default": 0]),
+                    ["type": "integer", "minimum": .int(-offset), "maximum": .int(offset), "default": 0]),
                 Parameter.query(
                     "empty", "Empty buckets: omit (default) or carry (flat bar at the previous close).",
                     ["type": "string", "enum": ["omit", "carry"]]),
@@ -106,7 +106,7 @@ enum OpenAPIDocument {
                         "symbol": Schema.string, "timeframe": Schema.string, "count": Schema.integer,
                         "bars": Schema.array(of: Schema.ref("Bar")),
                     ]))
-            ] + errors(400, 401))
+            ] + queryErrors)
     }
 
     private static var stats: JSON {
@@ -119,8 +119,9 @@ enum OpenAPIDocument {
         let live: JSON = operation(
             "200 while the process serves HTTP.", security: Token.none, responses: [ok(Schema.anyObject)])
         let ready: JSON = operation(
-            "Per-table write-path health; 503 when any table is degraded.", security: Token.none,
-            responses: [ok(Schema.ref("Health")), ("503", content("Degraded.", Schema.ref("Health")))])
+            "Per-table write-path health; 503 when any table is degraded or the store is closed.",
+            security: Token.none,
+            responses: [ok(Schema.ref("Health")), ("503", content("Degraded or closed.", Schema.ref("Health")))])
         return [("/health/live", ["get": live]), ("/health/ready", ["get": ready])]
     }
 
@@ -213,6 +214,10 @@ enum OpenAPIDocument {
     /// `200 OK` with a JSON body of `schema`.
     static func ok(_ schema: JSON) -> (String, JSON) { ("200", content("OK", schema)) }
 
+    /// The errors of a query, as `answer` maps them: 400 for a parameter or argument, 401 without
+    /// a token, 503 when the store is closed.
+    static var queryErrors: [(String, JSON)] { errors(400, 401, 503) }
+
     /// The shared error response (`{"code","message",…}`) for each status.
     static func errors(_ statuses: Int...) -> [(String, JSON)] {
         let error: JSON = ["$ref": "#/components/responses/Error"]
@@ -273,6 +278,7 @@ enum OpenAPIDocument {
 
     private static var components: JSON {
         let level = Schema.object(["price": Schema.decimal, "size": Schema.decimal])
+        let status: JSON = ["type": "string", "enum": ["ok", "degraded", "closed"]]
         let schemas: JSON = [
             "Error": [
                 "type": "object", "required": ["code", "message", "errorId"],
@@ -311,10 +317,10 @@ enum OpenAPIDocument {
                 "oldest": Schema.nullableString, "newest": Schema.nullableString,
             ]),
             "Health": Schema.object([
-                "status": ["type": "string", "enum": ["ok", "degraded"]],
+                "status": status,
                 "tables": Schema.array(
                     of: Schema.object([
-                        "table": Schema.string, "status": Schema.string, "wal_bytes": Schema.integer,
+                        "table": Schema.string, "status": status, "wal_bytes": Schema.integer,
                         "wal_segments": Schema.integer, "last_sync": Schema.nullableString,
                         "wal_failure": Schema.nullableString, "last_maintenance_error": Schema.nullableString,
                         "open_partitions": Schema.integer, "damaged_partitions": Schema.integer,
