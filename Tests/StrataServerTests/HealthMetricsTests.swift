@@ -42,6 +42,14 @@ import Testing
             #expect(ready.json["status"] as? String == "closed")
             let tables = ready.json["tables"] as? [[String: Any]] ?? []
             #expect(!tables.isEmpty && tables.allSatisfy { $0["status"] as? String == "closed" })
+            for query in [
+                "/api/v1/trades/latest?symbol=BTCUSDT", "/api/v1/quotes/last?symbol=BTCUSDT",
+                "/api/v1/bars?symbol=BTCUSDT&timeframe=1m&from=0&to=60000000000",
+            ] {
+                let response = try await client.get(query)
+                #expect(response.status == .serviceUnavailable, "\(query): \(response.text)")
+                #expect(response.json["code"] as? String == "unavailable")
+            }
         }
     }
 
