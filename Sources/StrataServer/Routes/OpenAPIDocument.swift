@@ -322,6 +322,7 @@ enum OpenAPIDocument {
                     of: Schema.object([
                         "table": Schema.string, "status": status, "wal_bytes": Schema.integer,
                         "wal_segments": Schema.integer, "last_sync": Schema.nullableString,
+                        "last_commit": Schema.nullableString,
                         "wal_failure": Schema.nullableString, "last_maintenance_error": Schema.nullableString,
                         "open_partitions": Schema.integer, "damaged_partitions": Schema.integer,
                     ])),
