@@ -14,7 +14,8 @@ public import StrataLineProtocol
 /// `Double`; `NaN` and infinities are refused naming the field. Unknown measurements, tags and
 /// fields are refused, so a typo is a 400, not a silently dropped column.
 public struct LineMapping: Sendable {
-    /// The rows of one request, by table, each with the body line it came from.
+    /// The rows of one request (or one stretch of a TCP stream), by table, each with the line it
+    /// came from (lines increase within each table).
     public struct Rows: Sendable {
         public var trades: [Trade] = []
         public var tradeLines: [Int] = []
@@ -26,6 +27,29 @@ public struct LineMapping: Sendable {
         public init() {}
 
         public var count: Int { trades.count + aggregatedTrades.count + quotes.count }
+        public var isEmpty: Bool { trades.isEmpty && aggregatedTrades.isEmpty && quotes.isEmpty }
+
+        /// Appends `other`'s rows after these (its lines come later in the stream).
+        mutating func append(_ other: Rows) {
+            trades += other.trades
+            tradeLines += other.tradeLines
+            aggregatedTrades += other.aggregatedTrades
+            aggregatedTradeLines += other.aggregatedTradeLines
+            quotes += other.quotes
+            quoteLines += other.quoteLines
+        }
+
+        /// Drops the rows of `line` and later lines.
+        mutating func keepLines(before line: Int) {
+            func cut<R>(_ rows: inout [R], _ lines: inout [Int]) {
+                let end = lines.firstIndex { $0 >= line } ?? lines.count
+                rows.removeSubrange(end...)
+                lines.removeSubrange(end...)
+            }
+            cut(&trades, &tradeLines)
+            cut(&aggregatedTrades, &aggregatedTradeLines)
+            cut(&quotes, &quoteLines)
+        }
     }
 
     /// The measurements this mapping knows.
@@ -37,6 +61,14 @@ public struct LineMapping: Sendable {
     /// - Throws: ``WriteError`` (400) naming the line and the field.
     public func rows(_ batch: LineProtocol.Batch) throws(WriteError) -> Rows {
         var rows = Rows()
+        try map(batch, into: &rows)
+        return rows
+    }
+
+    /// Appends the rows of `batch`'s points to `rows`, in order, up to the first point that does
+    /// not map: on a throw, `rows` holds every point before it (what a TCP stream keeps).
+    /// - Throws: ``WriteError`` (400) naming the line and the field.
+    public func map(_ batch: LineProtocol.Batch, into rows: inout Rows) throws(WriteError) {
         for point in batch {
             if point.hasMeasurement("trades") {
                 rows.trades.append(try trade(point))
@@ -55,7 +87,6 @@ public struct LineMapping: Sendable {
                     line: point.line)
             }
         }
-        return rows
     }
 
     func trade(_ point: LineProtocol.Point) throws(WriteError) -> Trade {
