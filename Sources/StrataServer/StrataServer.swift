@@ -56,11 +56,13 @@ public enum StrataServer {
     /// - Parameters:
     ///   - configuration: a validated configuration.
     ///   - logger: the server's logger.
-    ///   - onServerRunning: called with the bound port once the listener is up.
-    /// - Throws: ``StrataError`` if the store cannot be opened; errors of the listener.
+    ///   - onServerRunning: called with the bound HTTP port once the HTTP listener is up.
+    ///   - onListening: called once with every bound port when all listeners are up.
+    /// - Throws: ``StrataError`` if the store cannot be opened; errors of the listeners.
     public static func run(
         configuration: ServerConfiguration, logger: Logger,
-        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in },
+        onListening: @escaping @Sendable (ServerPorts) async -> Void = { _ in }
     ) async throws {
         let store = try StrataStore.open(
             directory: configuration.dataDirectory, configuration: .init(durability: configuration.durability))
@@ -71,16 +73,26 @@ public enum StrataServer {
                 "data": "\(configuration.dataDirectory)", "rows_replayed": "\(recovery.rowsReplayed)",
                 "damaged_files": "\(recovery.damagedFiles.count)",
             ])
+        let metrics = ServerMetrics()
+        let ports = ServerPortsCollector(expectsILPTCP: configuration.ilpTCPListener.isOn, callback: onListening)
+        let tcp = makeILPTCPService(
+            store: store, configuration: configuration, metrics: metrics, logger: logger,
+            onListening: { await ports.ilpTCP($0) })
         let app = makeApplication(
-            store: store, configuration: configuration, logger: logger,
+            store: store, configuration: configuration, metrics: metrics, logger: logger,
             onServerRunning: { port in
                 logger.info("listening", metadata: ["address": "\(configuration.host):\(port)"])
                 await onServerRunning(port)
+                await ports.http(port)
             })
-        // Services stop in reverse order: the HTTP server drains first, then the store closes.
+        // Services stop in reverse order: ILP over TCP stores what it received, the HTTP server
+        // drains, then the store closes.
+        let services: [any Service] =
+            [StoreService(store: store, logger: logger), app]
+            + (tcp.map { [$0] } ?? [])
         let group = ServiceGroup(
             configuration: .init(
-                services: [StoreService(store: store, logger: logger), app],
+                services: services,
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await group.run()

@@ -12,6 +12,9 @@ import Synchronization
 /// - `strata_ingest_rejected_rows_total{table,protocol}`: rows of refused requests (`table="unknown"`
 ///   when the request failed before its lines were mapped to tables).
 /// - `strata_http_request_duration_seconds{method,route}`: latency histogram of every request.
+/// - `strata_tcp_connections`: open ILP-over-TCP connections (gauge);
+///   `strata_tcp_auth_failures_total`: connections closed for failing authentication.
+/// - `strata_ingest_batch_rows{protocol}`: histogram of the rows per append batch (TCP).
 /// - `strata_table_bytes_on_disk{table}`, `strata_table_rows{table}`: gauges updated at each scrape.
 public final class ServerMetrics: Sendable {
     /// The registry `/metrics` prints.
@@ -20,6 +23,8 @@ public final class ServerMetrics: Sendable {
     private let counters = Mutex<[String: Metrics.Counter]>([:])
     private let timers = Mutex<[String: Metrics.Timer]>([:])
     private let gauges = Mutex<[String: Metrics.Gauge]>([:])
+    private let tcpConnections: Metrics.Meter
+    private let batchRows: Metrics.Recorder
 
     public init() {
         registry = PrometheusCollectorRegistry()
@@ -29,10 +34,30 @@ public final class ServerMetrics: Sendable {
             .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
             .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2), .seconds(5), .seconds(10),
         ]
+        factory.valueHistogramBuckets["strata_ingest_batch_rows"] = [
+            1, 10, 100, 1000, 4096, 8192, 16384, 32768, 65536,
+        ]
         self.factory = factory
+        tcpConnections = Metrics.Meter(label: "strata_tcp_connections", dimensions: [], factory: factory)
+        batchRows = Metrics.Recorder(
+            label: "strata_ingest_batch_rows", dimensions: [("protocol", "tcp")], aggregate: true, factory: factory)
     }
 
-    /// Rows stored, duplicates skipped, by table and protocol (`http` today, `tcp` later).
+    /// An ILP-over-TCP connection opened or closed.
+    func tcpConnectionOpened() { tcpConnections.increment() }
+    func tcpConnectionClosed() { tcpConnections.decrement() }
+
+    /// An ILP-over-TCP connection failed to authenticate.
+    func tcpAuthenticationFailed() {
+        counter("strata_tcp_auth_failures_total", []).increment()
+    }
+
+    /// The rows of one ILP-over-TCP append batch (an HTTP request is its own batch).
+    func tcpBatch(rows: Int) {
+        batchRows.record(rows)
+    }
+
+    /// Rows stored, duplicates skipped, by table and protocol (`http`, `tcp`).
     func ingested(table: String, protocol name: String, stored: Int, duplicates: Int) {
         counter("strata_ingest_rows_total", [("table", table), ("protocol", name)]).increment(by: stored)
         if duplicates > 0 {
@@ -59,6 +84,9 @@ public final class ServerMetrics: Sendable {
         }
         timer.recordNanoseconds(nanoseconds)
     }
+
+    /// Every metric as Prometheus text, as last recorded (`/metrics` also refreshes the table gauges first).
+    public var text: String { String(decoding: registry.emitToBuffer(), as: UTF8.self) }
 
     /// Updates the per-table gauges from the store, then prints every metric.
     func scrape(store: StrataStore) -> [UInt8] {
