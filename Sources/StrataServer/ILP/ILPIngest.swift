@@ -72,58 +72,83 @@ public struct ILPIngest: Sendable {
         LineProtocol.Configuration(precision: precision, dialect: .questDB, maxLineLength: maxLineBytes)
     }
 
-    /// A stretch of a stream up to its first bad line (TCP): the mapped and validated rows of
-    /// the lines before it, which are to be stored, and the bad line's error and table
-    /// (`unknown` when it did not map), counted in the rejected metric.
-    struct StreamRows {
-        var rows = LineMapping.Rows()
+    /// What ``storeStream(_:)`` did: the rows stored and, if the stretch had a bad line, its
+    /// error and table (the lines before it are the ones stored).
+    struct StreamResult: Sendable {
+        var summary: Summary
         var failure: (error: WriteError, table: String)?
     }
 
-    /// Maps and validates the points of one read of a stream, keeping every row before the
-    /// first point that does not map or validate (the stream's later lines are not read).
-    func streamRows(_ batch: LineProtocol.Batch) -> StreamRows {
-        var result = StreamRows()
-        do {
-            try mapping.map(batch, into: &result.rows)
-        } catch {
-            result.failure = (error, "unknown")
+    /// Maps, validates and appends the points of a stretch of a stream (TCP, on a thread pool),
+    /// up to its first bad line.
+    /// - Throws: ``WriteError`` 503 when the store cannot take the rows (none are stored then).
+    func storeStream(_ batches: [LineProtocol.Batch]) throws(WriteError) -> StreamResult {
+        var rows = LineMapping.Rows()
+        var failure: (error: WriteError, table: String)?
+        for batch in batches {
+            failure = streamRows(batch, into: &rows)
+            if failure != nil { break }
         }
-        // A bad row always comes before a line that failed to map (mapping stops there).
-        if let invalid = firstInvalidRow(result.rows) {
-            result.rows.keepLines(before: invalid.error.line ?? 0)
-            result.failure = (invalid.error, invalid.table)
-        }
-        if let failure = result.failure {
-            metrics.rejected(table: failure.table, protocol: "tcp", rows: 1)
-        }
-        return result
+        return StreamResult(summary: try store(rows, protocol: "tcp"), failure: failure)
     }
 
-    /// The earliest line (over all tables) whose row breaks a validation rule, with its table.
-    func firstInvalidRow(_ rows: LineMapping.Rows) -> (error: WriteError, table: String)? {
-        let window = store.configuration.validation.timestampWindow()
+    /// Maps the points of one read of a stream (TCP) into `rows`, after the rows already there,
+    /// and validates the new rows. At the first point that does not map or validate, the rows
+    /// of that line and later ones are dropped (the lines before it are to be stored) and its
+    /// error is returned with its table (`unknown` when it did not map), counted as rejected.
+    func streamRows(_ batch: LineProtocol.Batch, into rows: inout LineMapping.Rows) -> (
+        error: WriteError, table: String
+    )? {
+        let start = rows.marks
+        var failure: (error: WriteError, table: String)?
+        do {
+            try mapping.map(batch, into: &rows)
+        } catch {
+            failure = (error, "unknown")
+        }
+        // A bad row always comes before a line that failed to map (mapping stops there).
+        if let invalid = firstInvalidRow(rows, from: start) {
+            rows.keepLines(before: invalid.error.line ?? 0)
+            failure = invalid
+        }
+        if let failure { metrics.rejected(table: failure.table, protocol: "tcp", rows: 1) }
+        return failure
+    }
+
+    /// The earliest line (over all tables) whose row, from `start` on, breaks a validation rule,
+    /// with its table.
+    func firstInvalidRow(_ rows: LineMapping.Rows, from start: LineMapping.Rows.Marks = .init()) -> (
+        error: WriteError, table: String
+    )? {
+        let rules = store.configuration.validation
+        let window = rules.timestampWindow()
         let candidates = [
-            invalid(rows.trades, lines: rows.tradeLines, window: window).map { ($0, "trades") },
-            invalid(rows.aggregatedTrades, lines: rows.aggregatedTradeLines, window: window).map { ($0, "aggtrades") },
-            invalid(rows.quotes, lines: rows.quoteLines, window: window).map { ($0, "quotes") },
+            invalid(rows.trades, lines: rows.tradeLines, from: start.trades) { try rules.validate($0, window: window) }
+                .map { ($0, "trades") },
+            invalid(rows.aggregatedTrades, lines: rows.aggregatedTradeLines, from: start.aggregatedTrades) {
+                try rules.validate($0, window: window)
+            }.map { ($0, "aggtrades") },
+            invalid(rows.quotes, lines: rows.quoteLines, from: start.quotes) { try rules.validate($0, window: window) }
+                .map { ($0, "quotes") },
         ]
         return candidates.compactMap { $0 }.min { ($0.0.line ?? 0) < ($1.0.line ?? 0) }
     }
 
-    private func invalid<R: EngineRecord>(_ rows: [R], lines: [Int], window: ClosedRange<Timestamp>) -> WriteError? {
-        guard !rows.isEmpty else { return nil }
-        do {
-            try R.validate(rows, with: store.configuration.validation, window: window)
-            return nil
-        } catch let error as ValidationError {
-            let line = error.index.flatMap { $0 < lines.count ? lines[$0] : nil }
-            var detail = error
-            detail.index = nil
-            return WriteError(code: "validation", message: detail.description, line: line)
-        } catch {
-            return WriteError(code: "validation", message: "\(error)")
+    private func invalid<R>(_ rows: [R], lines: [Int], from start: Int, _ check: (R) throws -> Void) -> WriteError? {
+        var index = start
+        while index < rows.count {
+            do {
+                try check(rows[index])
+            } catch let error as ValidationError {
+                var detail = error
+                detail.index = nil
+                return WriteError(code: "validation", message: detail.description, line: lines[index])
+            } catch {
+                return WriteError(code: "validation", message: "\(error)", line: lines[index])
+            }
+            index += 1
         }
+        return nil
     }
 
     /// Appends validated rows, table by table (each table's append is atomic). Blocks the

@@ -22,6 +22,8 @@ public struct ILPTCPService: Service {
     /// Rows per batch by default: large enough that an fsync per batch costs little per row,
     /// small enough to bound memory (see `Docs/Server.md`).
     public static let defaultBatchRows = 32_768
+    /// Bytes of ILP text per batch at most (what bounds memory when lines are long).
+    static let batchBytes = 8 << 20
     /// Largest read: with NIO's default of 4 reads per burst, at most 1 MiB arrives between two
     /// backpressure decisions.
     static let maximumReadBytes = 256 * 1024
@@ -108,6 +110,7 @@ public struct ILPTCPService: Service {
         return ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.maxMessagesPerRead, value: 4)
             .childChannelOption(
                 .recvAllocator,
                 value: AdaptiveRecvByteBufferAllocator(
@@ -128,8 +131,8 @@ public struct ILPTCPService: Service {
                     }
                     try pipeline.addHandler(
                         ILPTCPConnectionHandler(
-                            ingest: ingest, pool: pool, batchRows: batchRows, metrics: metrics, logger: logger,
-                            finished: finished))
+                            ingest: ingest, pool: pool, batchRows: batchRows, batchBytes: Self.batchBytes,
+                            metrics: metrics, logger: logger, finished: finished))
                     finished.futureResult.whenComplete { _ in connections.remove(id) }
                     if shuttingDown { channel.pipeline.fireUserInboundEventTriggered(ILPTCPShutdownEvent()) }
                 }

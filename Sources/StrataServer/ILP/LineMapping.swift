@@ -29,15 +29,14 @@ public struct LineMapping: Sendable {
         public var count: Int { trades.count + aggregatedTrades.count + quotes.count }
         public var isEmpty: Bool { trades.isEmpty && aggregatedTrades.isEmpty && quotes.isEmpty }
 
-        /// Appends `other`'s rows after these (its lines come later in the stream).
-        mutating func append(_ other: Rows) {
-            trades += other.trades
-            tradeLines += other.tradeLines
-            aggregatedTrades += other.aggregatedTrades
-            aggregatedTradeLines += other.aggregatedTradeLines
-            quotes += other.quotes
-            quoteLines += other.quoteLines
+        /// How many rows each table has: where the rows added later start.
+        struct Marks {
+            var trades = 0
+            var aggregatedTrades = 0
+            var quotes = 0
         }
+
+        var marks: Marks { Marks(trades: trades.count, aggregatedTrades: aggregatedTrades.count, quotes: quotes.count) }
 
         /// Drops the rows of `line` and later lines.
         mutating func keepLines(before line: Int) {
@@ -92,9 +91,9 @@ public struct LineMapping: Sendable {
     func trade(_ point: LineProtocol.Point) throws(WriteError) -> Trade {
         var reader = PointReader(point: point)
         let symbol = try reader.symbol()
-        let price: Price = try reader.decimal("price")
-        let quantity: Quantity = try reader.decimal(["qty", "amount", "quantity"])
-        let tradeID = try reader.integer("trade_id")
+        let price: Price = try reader.decimal(.price)
+        let quantity: Quantity = try reader.decimal(FieldKey.tradeQuantity)
+        let tradeID = try reader.integer(.tradeID)
         let isBuyerMaker = try reader.buyerMaker()
         try reader.finish()
         return Trade(
@@ -105,13 +104,13 @@ public struct LineMapping: Sendable {
     func aggregatedTrade(_ point: LineProtocol.Point) throws(WriteError) -> AggregatedTrade {
         var reader = PointReader(point: point)
         let symbol = try reader.symbol()
-        let aggregateID = try reader.integer("agg_trade_id")
-        let price: Price = try reader.decimal("price")
-        let quantity: Quantity = try reader.decimal(["qty", "quantity", "amount"])
-        let first = try reader.integer("first_trade_id")
-        let last = try reader.integer("last_trade_id")
+        let aggregateID = try reader.integer(.aggTradeID)
+        let price: Price = try reader.decimal(.price)
+        let quantity: Quantity = try reader.decimal(FieldKey.aggregatedQuantity)
+        let first = try reader.integer(.firstTradeID)
+        let last = try reader.integer(.lastTradeID)
         let isBuyerMaker = try reader.buyerMaker()
-        let isBestMatch = try reader.optionalBool("is_best_match") ?? true
+        let isBestMatch = try reader.optionalBool(.isBestMatch) ?? true
         try reader.finish()
         return AggregatedTrade(
             symbol: symbol, aggregateID: aggregateID, price: price, quantity: quantity, firstTradeID: first,
@@ -124,9 +123,11 @@ public struct LineMapping: Sendable {
         let symbol = try reader.symbol()
         func side(_ name: String) throws(WriteError) -> [DepthLevel] {
             var levels: [DepthLevel] = []
+            let (prices, sizes) =
+                name == "bid" ? (FieldKey.bidPrices, FieldKey.bidSizes) : (FieldKey.askPrices, FieldKey.askSizes)
             for level in 0..<Quote.maximumDepth {
-                let price: Price? = try reader.optionalDecimal("\(name)_px_\(level)")
-                let size: Quantity? = try reader.optionalDecimal("\(name)_sz_\(level)")
+                let price: Price? = try reader.optionalDecimal(prices[level])
+                let size: Quantity? = try reader.optionalDecimal(sizes[level])
                 switch (price, size) {
                 case (nil, nil): continue
                 case (let price?, let size?):
