@@ -189,7 +189,8 @@ final class ILPTCPAuthHandler: ChannelInboundHandler, RemovableChannelHandler {
         buffer = []
         metrics.tcpAuthenticationFailed()
         var metadata: Logger.Metadata = ["reason": "\(reason)"]
-        if let kid { metadata["kid"] = "\(kid)" }
+        // The key id is what the client sent first: shortened, it cannot flood the log.
+        if let kid { metadata["kid"] = "\(kid.count > 64 ? kid.prefix(64) + "…" : kid)" }
         logger.notice("ILP/TCP authentication failed, closing the connection", metadata: metadata)
         context.close(promise: nil)
     }
