@@ -90,6 +90,25 @@ import Testing
         }
     }
 
+    @Test func theFirstBadLineIsTheOneReported() async throws {
+        try await withTCPServer { server in
+            let client = try TCPClient(port: server.port)
+            var text = tradeLine(1) + tradeLine(2)
+            // Line 3 parses but does not map (an unknown field); line 5 does not parse.
+            text += "trades,symbol=BTCUSDT price=1,qty=1,trade_id=3i,colour=\"red\",side=\"buy\" \(t(3))\n"
+            text += tradeLine(4)
+            text += "trades,symbol=BTCUSDT price=abc\n"
+            client.send(text)
+            #expect(await client.serverCloses())
+            #expect(try await server.waitForTrades(2, seconds: 2) == 2)
+            let warnings = server.logs.all.filter { $0.level == .warning }
+            #expect(warnings.map { $0.metadata["line"] } == ["3"], "\(warnings)")
+            #expect(warnings.first?.metadata["code"] == "unknownField")
+            #expect(
+                server.metricsText.contains(#"strata_ingest_rejected_rows_total{table="unknown",protocol="tcp"} 1"#))
+        }
+    }
+
     @Test func invalidRowInAnotherTableKeepsEarlierLinesOfEveryTable() async throws {
         try await withTCPServer { server in
             let client = try TCPClient(port: server.port)
