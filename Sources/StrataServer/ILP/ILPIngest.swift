@@ -72,24 +72,22 @@ public struct ILPIngest: Sendable {
         LineProtocol.Configuration(precision: precision, dialect: .questDB, maxLineLength: maxLineBytes)
     }
 
-    /// What ``storeStream(_:)`` did: the rows stored and, if the stretch had a bad line, its
-    /// error and table (the lines before it are the ones stored).
-    struct StreamResult: Sendable {
-        var summary: Summary
+    /// The rows of a stretch of a stream (TCP) up to its first bad line, and that line's error
+    /// and table, if it has one.
+    struct MappedStream: Sendable {
+        var rows = LineMapping.Rows()
         var failure: (error: WriteError, table: String)?
     }
 
-    /// Maps, validates and appends the points of a stretch of a stream (TCP, on a thread pool),
-    /// up to its first bad line.
-    /// - Throws: ``WriteError`` 503 when the store cannot take the rows (none are stored then).
-    func storeStream(_ batches: [LineProtocol.Batch]) throws(WriteError) -> StreamResult {
-        var rows = LineMapping.Rows()
-        var failure: (error: WriteError, table: String)?
+    /// Maps and validates the points of a stretch of a stream (on a thread pool), up to its
+    /// first bad line; ``store(_:protocol:)`` then appends the rows.
+    func mapStream(_ batches: [LineProtocol.Batch]) -> MappedStream {
+        var result = MappedStream()
         for batch in batches {
-            failure = streamRows(batch, into: &rows)
-            if failure != nil { break }
+            result.failure = streamRows(batch, into: &result.rows)
+            if result.failure != nil { break }
         }
-        return StreamResult(summary: try store(rows, protocol: "tcp"), failure: failure)
+        return result
     }
 
     /// Maps the points of one read of a stream (TCP) into `rows`, after the rows already there,

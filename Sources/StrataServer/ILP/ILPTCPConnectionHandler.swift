@@ -7,16 +7,16 @@ import StrataLineProtocol
 /// Asks a connection to store what it has received and close (graceful shutdown).
 struct ILPTCPShutdownEvent: Sendable {}
 
-/// One ILP-over-TCP connection: parses the bytes it reads on the event loop, and hands the
-/// parsed points in batches to the thread pool, which maps, validates and appends them; with
-/// QuestDB's semantics for a bad line.
+/// One ILP-over-TCP connection: parses the bytes it reads on the event loop and hands the parsed
+/// points in batches to the thread pool, which maps and validates them, then appends them in
+/// stream order; with QuestDB's semantics for a bad line.
 ///
-/// At most two batches exist per connection: the one on the pool (`inFlight`) and the one being
-/// filled (`pending`), so batch k+1 is parsed while batch k is mapped and appended. The pending
-/// batch goes to the pool when it reaches `batchRows` lines or `batchBytes` bytes, or when a
-/// read burst ends, as soon as no batch is in flight; while one is in flight and the pending
-/// batch is full, the handler withholds `read()`, so the socket's receive buffer fills and TCP
-/// flow control slows the client (a slow disk never grows memory).
+/// The pipeline: the event loop parses batch k+2 while the pool maps batch k+1 and appends
+/// batch k (appends are serialised, in order; maps of two batches may overlap). A batch is
+/// dispatched when it reaches `batchRows` lines or `batchBytes` bytes, or when a read burst
+/// ends. At most `maxBatchesInFlight` batches are on the pool; when they are and the batch
+/// being filled is full, the handler withholds `read()`, so the socket's receive buffer fills
+/// and TCP flow control slows the client (a slow disk never grows memory).
 ///
 /// A line that does not parse, map or validate, or a line longer than `ilp.maxLineBytes`: the
 /// lines before it are stored, the error is logged (connection id, remote address, line number
@@ -26,6 +26,9 @@ struct ILPTCPShutdownEvent: Sendable {}
 final class ILPTCPConnectionHandler: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = ByteBuffer
+
+    /// Batches on the pool at once (being mapped, mapped and waiting, or being appended).
+    static let maxBatchesInFlight = 2
 
     private let ingest: ILPIngest
     private let pool: NIOThreadPool
@@ -40,8 +43,16 @@ final class ILPTCPConnectionHandler: ChannelDuplexHandler {
     private var pending: [LineProtocol.Batch] = []
     private var pendingRows = 0
     private var pendingBytes = 0
-    private var inFlight = false
-    private var inFlightRows = 0
+    /// Sequence numbers: of the next batch dispatched, and of the next to append.
+    private var nextBatch = 0
+    private var nextAppend = 0
+    /// Dispatched batches not yet appended (or dropped).
+    private var inFlight = 0
+    /// Mapped batches waiting for their turn to be appended, by sequence number.
+    private var mapped: [Int: ILPIngest.MappedStream] = [:]
+    private var appending = false
+    /// Set at the first bad line or failed append: later batches are dropped, not appended.
+    private var failed = false
     /// A parse error (or a line over the limit), reported once the lines before it are stored
     /// (a bad line among them would be the one to report).
     private var parseFailure: WriteError?
@@ -69,6 +80,7 @@ final class ILPTCPConnectionHandler: ChannelDuplexHandler {
     }
 
     private var pendingIsFull: Bool { pendingRows >= batchRows || pendingBytes >= batchBytes }
+    private var canDispatch: Bool { inFlight < Self.maxBatchesInFlight && !pending.isEmpty }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !ending else { return }
@@ -85,15 +97,15 @@ final class ILPTCPConnectionHandler: ChannelDuplexHandler {
             end(context: context)
             return
         }
-        if pendingIsFull, !inFlight { dispatch(context: context) }
+        if pendingIsFull, canDispatch { dispatch(context: context) }
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
-        if !inFlight, !pending.isEmpty { dispatch(context: context) }
+        if canDispatch { dispatch(context: context) }
     }
 
     func read(context: ChannelHandlerContext) {
-        if ending || (inFlight && pendingIsFull) {
+        if ending || (pendingIsFull && inFlight >= Self.maxBatchesInFlight) {
             readWithheld = true
             return
         }
@@ -127,57 +139,94 @@ final class ILPTCPConnectionHandler: ChannelDuplexHandler {
     /// Stops reading, stores what was received (the pending batch), then closes.
     private func end(context: ChannelHandlerContext) {
         ending = true
-        if !inFlight, !pending.isEmpty { dispatch(context: context) }
+        if canDispatch { dispatch(context: context) }
         settle(context: context)
     }
 
+    /// Sends the pending batch to the pool to be mapped.
     private func dispatch(context: ChannelHandlerContext) {
         let batches = pending
+        let sequence = nextBatch
         metrics.tcpBatch(rows: pendingRows)
-        inFlightRows = pendingRows
         pending = []
         pendingRows = 0
         pendingBytes = 0
-        inFlight = true
+        nextBatch += 1
+        inFlight += 1
         let ingest = ingest
-        pool.runIfActive(eventLoop: context.eventLoop) { try ingest.storeStream(batches) }
+        pool.runIfActive(eventLoop: context.eventLoop) { ingest.mapStream(batches) }
             .assumeIsolated()
-            .whenComplete { result in self.stored(result, context: context) }
+            .whenComplete { result in
+                switch result {
+                case .success(let stream): self.mapped[sequence] = stream
+                // The pool stopped (it stops after the connections): nothing to store.
+                case .failure: self.mapped[sequence] = ILPIngest.MappedStream()
+                }
+                self.appendNext(context: context)
+            }
     }
 
-    private func stored(_ result: Result<ILPIngest.StreamResult, any Error>, context: ChannelHandlerContext) {
-        inFlight = false
+    /// Appends the next batch in stream order once it is mapped and no append is running.
+    private func appendNext(context: ChannelHandlerContext) {
+        while !appending, let stream = mapped.removeValue(forKey: nextAppend) {
+            if failed {
+                // After a bad line: what was parsed later is not stored.
+                done(context: context)
+                continue
+            }
+            appending = true
+            let ingest = ingest
+            let rows = stream.rows
+            pool.runIfActive(eventLoop: context.eventLoop) { try ingest.store(rows, protocol: "tcp") }
+                .assumeIsolated()
+                .whenComplete { result in self.appended(result, stream: stream, context: context) }
+        }
+    }
+
+    private func appended(
+        _ result: Result<ILPIngest.Summary, any Error>, stream: ILPIngest.MappedStream, context: ChannelHandlerContext
+    ) {
+        appending = false
         switch result {
-        case .success(let result):
-            rowsStored += result.summary.stored
-            duplicates += result.summary.duplicates
-            if let failure = result.failure {
-                // The first bad line: what was parsed after it (pending, a later parse error) goes.
+        case .success(let summary):
+            rowsStored += summary.stored
+            duplicates += summary.duplicates
+            if let failure = stream.failure {
                 reportBadLine(failure.error, table: failure.table)
-                discardPending()
+                fail()
             }
         case .failure(let error):
-            metrics.rejected(table: "unknown", protocol: "tcp", rows: inFlightRows + pendingRows)
+            metrics.rejected(table: "unknown", protocol: "tcp", rows: stream.rows.count)
             logger.error(
                 "ILP/TCP append failed, closing the connection (the rows of this batch are not stored)",
-                metadata: ["rows": "\(inFlightRows + pendingRows)", "error": "\(error)"])
-            discardPending()
+                metadata: ["rows": "\(stream.rows.count)", "error": "\(error)"])
+            fail()
         }
-        if !pending.isEmpty {
-            dispatch(context: context)
-        } else if !ending, readWithheld {
+        done(context: context)
+        appendNext(context: context)
+    }
+
+    /// A dispatched batch is appended or dropped: room for the next one.
+    private func done(context: ChannelHandlerContext) {
+        inFlight -= 1
+        nextAppend += 1
+        // What arrived meanwhile goes now: a client that went quiet sees it stored promptly.
+        if canDispatch, !failed { dispatch(context: context) }
+        if !ending, readWithheld, !(pendingIsFull && inFlight >= Self.maxBatchesInFlight) {
             readWithheld = false
             context.read()
         }
         settle(context: context)
     }
 
-    private func discardPending() {
+    /// The first bad line or a failed append: nothing after it is stored.
+    private func fail() {
+        failed = true
+        ending = true
         pending = []
         pendingRows = 0
         pendingBytes = 0
         parseFailure = nil
-        ending = true
     }
 
     private func reportBadLine(_ error: WriteError, table: String) {
@@ -192,7 +241,7 @@ final class ILPTCPConnectionHandler: ChannelDuplexHandler {
     /// Once ending and nothing is left to store: reports a parse error, closes, and signals the
     /// end of the connection when the channel is inactive.
     private func settle(context: ChannelHandlerContext) {
-        guard ending, !inFlight, pending.isEmpty else { return }
+        guard ending, inFlight == 0, pending.isEmpty else { return }
         if let error = parseFailure {
             parseFailure = nil
             metrics.rejected(table: "unknown", protocol: "tcp", rows: 1)
