@@ -66,11 +66,13 @@ public enum StrataServer {
     /// - Parameters:
     ///   - configuration: a validated configuration.
     ///   - logger: the server's logger.
-    ///   - onServerRunning: called with the bound port once the listener is up.
-    /// - Throws: ``StrataError`` if the store cannot be opened; errors of the listener.
+    ///   - onServerRunning: called with the bound HTTP port once the HTTP listener is up.
+    ///   - onListening: called once with every bound port when all listeners are up.
+    /// - Throws: ``StrataError`` if the store cannot be opened; errors of the listeners.
     public static func run(
         configuration: ServerConfiguration, logger: Logger,
-        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in },
+        onListening: @escaping @Sendable (ServerPorts) async -> Void = { _ in }
     ) async throws {
         let store = try StrataStore.open(
             directory: configuration.dataDirectory, configuration: .init(durability: configuration.durability))
@@ -83,17 +85,25 @@ public enum StrataServer {
             ])
         let metrics = ServerMetrics()
         let live = LiveFeed(store: store, configuration: configuration, metrics: metrics)
+        let ports = ServerPortsCollector(expectsILPTCP: configuration.ilpTCPListener.isOn, callback: onListening)
+        let tcp = makeILPTCPService(
+            store: store, configuration: configuration, metrics: metrics, logger: logger,
+            onListening: { await ports.ilpTCP($0) })
         let app = makeApplication(
             store: store, configuration: configuration, metrics: metrics, liveFeed: live, logger: logger,
             onServerRunning: { port in
                 logger.info("listening", metadata: ["address": "\(configuration.host):\(port)"])
                 await onServerRunning(port)
+                await ports.http(port)
             })
-        // Services stop in reverse order: live feed connections close (1001), the HTTP server
-        // drains, then the store closes.
+        // Services stop in reverse order: ILP over TCP stores what it received, live feed
+        // connections close (1001), the HTTP server drains, then the store closes.
+        let services: [any Service] =
+            [StoreService(store: store, logger: logger), app, live]
+            + (tcp.map { [$0] } ?? [])
         let group = ServiceGroup(
             configuration: .init(
-                services: [StoreService(store: store, logger: logger), app, live],
+                services: services,
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await group.run()

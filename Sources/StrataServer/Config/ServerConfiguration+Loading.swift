@@ -54,6 +54,7 @@ extension ServerConfiguration {
                 try JSONReader(prefix: "ilp.").object(value) { (key, value) throws(ConfigurationError) in
                     switch key {
                     case "maxLineBytes": maxLineBytes = try JSONReader.int(value, key: "ilp.maxLineBytes")
+                    case "tcp": try applyILPTCP(json: value)
                     default: throw JSONReader.unknown("ilp." + key)
                     }
                 }
@@ -97,6 +98,10 @@ extension ServerConfiguration {
             case "STRATA_HTTP_PORT": port = try Self.int(value, key: key)
             case "STRATA_HTTP_MAX_REQUEST_BYTES": maxRequestBytes = try Self.int(value, key: key)
             case "STRATA_ILP_MAX_LINE_BYTES": maxLineBytes = try Self.int(value, key: key)
+            case "STRATA_ILP_TCP_ENABLED": ilpTCP.enabled = try Self.bool(value, key: key)
+            case "STRATA_ILP_TCP_HOST": ilpTCP.host = value
+            case "STRATA_ILP_TCP_PORT": ilpTCP.port = try Self.int(value, key: key)
+            case "STRATA_ILP_TCP_KEYS": ilpTCP.keys = try Self.ilpTCPKeys(value, key: key)
             case "STRATA_DATA": dataDirectory = value
             case "STRATA_DURABILITY": durability = try Self.durability(value, key: key)
             case "STRATA_AUTH_DISABLED": auth.disabled = try Self.bool(value, key: key)

@@ -17,6 +17,9 @@ import Synchronization
 ///   (the WAL backlog), `strata_wal_last_sync_timestamp_seconds{table}`: gauges updated at each scrape.
 /// - `strata_live_subscribers`: open live feed (WebSocket) connections;
 ///   `strata_live_dropped_subscribers_total`: connections dropped as slow consumers.
+/// - `strata_tcp_connections`: open ILP-over-TCP connections (gauge);
+///   `strata_tcp_auth_failures_total`: connections closed for failing authentication.
+/// - `strata_ingest_batch_rows{protocol}`: histogram of the rows per append batch (TCP).
 public final class ServerMetrics: Sendable {
     /// The registry `/metrics` prints.
     public let registry: PrometheusCollectorRegistry
@@ -25,6 +28,8 @@ public final class ServerMetrics: Sendable {
     private let timers = Mutex<[String: Metrics.Timer]>([:])
     private let gauges = Mutex<[String: Metrics.Gauge]>([:])
     private let liveConnections = Mutex<(count: Int, gauge: Metrics.Gauge?)>((0, nil))
+    private let tcpConnections: Metrics.Meter
+    private let batchRows: Metrics.Recorder
 
     public init() {
         registry = PrometheusCollectorRegistry()
@@ -34,10 +39,30 @@ public final class ServerMetrics: Sendable {
             .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
             .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2), .seconds(5), .seconds(10),
         ]
+        factory.valueHistogramBuckets["strata_ingest_batch_rows"] = [
+            1, 10, 100, 1000, 4096, 8192, 16384, 32768, 65536,
+        ]
         self.factory = factory
+        tcpConnections = Metrics.Meter(label: "strata_tcp_connections", dimensions: [], factory: factory)
+        batchRows = Metrics.Recorder(
+            label: "strata_ingest_batch_rows", dimensions: [("protocol", "tcp")], aggregate: true, factory: factory)
     }
 
-    /// Rows stored, duplicates skipped, by table and protocol (`http` today, `tcp` later).
+    /// An ILP-over-TCP connection opened or closed.
+    func tcpConnectionOpened() { tcpConnections.increment() }
+    func tcpConnectionClosed() { tcpConnections.decrement() }
+
+    /// An ILP-over-TCP connection failed to authenticate.
+    func tcpAuthenticationFailed() {
+        counter("strata_tcp_auth_failures_total", []).increment()
+    }
+
+    /// The rows of one ILP-over-TCP append batch (an HTTP request is its own batch).
+    func tcpBatch(rows: Int) {
+        batchRows.record(rows)
+    }
+
+    /// Rows stored, duplicates skipped, by table and protocol (`http`, `tcp`).
     func ingested(table: String, protocol name: String, stored: Int, duplicates: Int) {
         counter("strata_ingest_rows_total", [("table", table), ("protocol", name)]).increment(by: stored)
         if duplicates > 0 {
@@ -71,6 +96,9 @@ public final class ServerMetrics: Sendable {
             return timer
         }
     }
+
+    /// Every metric as Prometheus text, as last recorded (`/metrics` also refreshes the table gauges first).
+    public var text: String { String(decoding: registry.emitToBuffer(), as: UTF8.self) }
 
     /// Updates the per-table gauges from the store, then prints every metric.
     func scrape(store: StrataStore) -> [UInt8] {
