@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Testing
 
@@ -16,17 +17,31 @@ import Testing
         let directory = makeTemporaryDirectory("strata-python-clients")
         defer { removeTree(directory) }
         let httpPort = freePort()
+        let tcpPort = freePort()
+        // The ILP/TCP client's key pair, as QuestDB's clients take it: d, x, y in base64url.
+        let key = P256.Signing.PrivateKey()
+        let point = key.publicKey.rawRepresentation
+        let (d, x, y) = (
+            ILPTCPAuthTests.base64URL(key.rawRepresentation), ILPTCPAuthTests.base64URL(point.prefix(32)),
+            ILPTCPAuthTests.base64URL(point.suffix(32))
+        )
         let server = try await ServerProcess.serve(
             ["serve", "--data", directory + "/data", "--port", String(httpPort)], port: httpPort,
-            // A small live-feed buffer, so the slow-reader check overflows it quickly.
             environment: [
-                "STRATA_TOKENS_WRITE": write, "STRATA_TOKENS_READ": read, "STRATA_LIVE_BUFFER_LIMIT": "2000",
+                "STRATA_TOKENS_WRITE": write, "STRATA_TOKENS_READ": read, "STRATA_ILP_TCP_PORT": String(tcpPort),
+                "STRATA_ILP_TCP_KEYS": "py-ingest:\(x):\(y)",
+                // A small live-feed buffer, so the slow-reader check overflows it quickly.
+                "STRATA_LIVE_BUFFER_LIMIT": "2000",
             ],
             stderrPath: directory + "/server.log")
         defer { _ = server.stop(SIGTERM) }
-        for script in ["questdb_http.py", "influx_v2.py", "live_websocket.py", "prometheus_metrics.py"] {
+        for script in ["questdb_http.py", "influx_v2.py", "live_websocket.py"] {
             try PythonClients.check(script, httpPort: httpPort, read: read, write: write)
         }
+        try PythonClients.check(
+            "questdb_tcp.py", httpPort: httpPort, tcpPort: tcpPort, read: read, write: write,
+            extra: ["--kid", "py-ingest", "--d", d, "--x", x, "--y", y])
+        try PythonClients.check("prometheus_metrics.py", httpPort: httpPort, read: read, write: write)
         try readmePythonExampleRuns(httpPort: httpPort, directory: directory)
     }
 

@@ -48,7 +48,16 @@ def expect(condition, message):
 
 
 def expect_equal(actual, expected, what):
-    expect(actual == expected, f"{what}: expected {expected!r}, got {actual!r}")
+    if actual == expected:
+        return
+    if isinstance(actual, list) and isinstance(expected, list):
+        index = next((i for i, (a, e) in enumerate(zip(actual, expected)) if a != e), min(len(actual), len(expected)))
+        detail = (f"{len(actual)} items, {len(expected)} expected; first difference at {index}: "
+                  f"expected {expected[index] if index < len(expected) else None!r}, "
+                  f"got {actual[index] if index < len(actual) else None!r}")
+        expect(False, f"{what}: {detail}")
+    text = f"{what}: expected {expected!r}, got {actual!r}"
+    expect(False, text if len(text) < 2000 else text[:2000] + "…")
 
 
 def trade_view(row):

@@ -30,12 +30,15 @@ enum PythonClients {
     }
 
     /// Runs `script` with the server's ports and tokens; records its output as the failure reason.
-    static func check(_ script: String, httpPort: Int, tcpPort: Int = 0, read: String, write: String) throws {
-        let result = run([
-            try python(), "-W", "error::DeprecationWarning", scripts + "/" + script,
-            "--http-port", String(httpPort), "--tcp-port", String(tcpPort), "--read-token", read, "--write-token",
-            write,
-        ])
+    static func check(
+        _ script: String, httpPort: Int, tcpPort: Int = 0, read: String, write: String, extra: [String] = []
+    ) throws {
+        let result = run(
+            [
+                try python(), "-W", "error::DeprecationWarning", scripts + "/" + script,
+                "--http-port", String(httpPort), "--tcp-port", String(tcpPort), "--read-token", read, "--write-token",
+                write,
+            ] + extra)
         #expect(result.status == 0, "\(script) failed (exit \(result.status)):\n\(result.output)")
         #expect(result.output.contains("ok: "), "\(script) did not report success:\n\(result.output)")
     }
