@@ -41,7 +41,7 @@ def rejected_tcp_rows():
 
 
 # Prices and quantities as short decimal texts; the client sends each float's shortest repr,
-# which is that text (a float like 100 + 4 / 100 would print 17 digits, and be refused as
+# which is that text (a float like 100 + 804 / 100 prints 17 digits and would be refused as
 # more precise than 8 decimals, which is the server's rule, not this check's point).
 trades = [(i, f"{100 + i // 100}.{i % 100:02d}", f"{i / 1000:.3f}") for i in range(1, 1001)]
 with Sender.from_conf(conf) as sender:
