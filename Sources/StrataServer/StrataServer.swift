@@ -31,7 +31,9 @@ public enum StrataServer {
         let router = Router(context: StrataRequestContext.self)
         router.add(middleware: RequestMiddleware(metrics: metrics))
         router.add(middleware: AuthMiddleware(auth: configuration.auth))
-        let ingest = ILPIngest(store: store, metrics: metrics, maxLineBytes: configuration.maxLineBytes)
+        let ingest = ILPIngest(
+            store: store, metrics: metrics, maxLineBytes: configuration.maxLineBytes,
+            measurements: configuration.ilpMeasurements)
         WriteRoutes(ingest: ingest, maxRequestBytes: configuration.maxRequestBytes).register(on: router)
         QueryRoutes(store: store).register(on: router)
         HealthRoutes(store: store).register(on: router)

@@ -55,6 +55,7 @@ extension ServerConfiguration {
                     switch key {
                     case "maxLineBytes": maxLineBytes = try JSONReader.int(value, key: "ilp.maxLineBytes")
                     case "tcp": try applyILPTCP(json: value)
+                    case "measurements": ilpMeasurements = try Self.measurements(value)
                     default: throw JSONReader.unknown("ilp." + key)
                     }
                 }
@@ -114,6 +115,42 @@ extension ServerConfiguration {
                     key: key, message: "unknown setting (see Docs/Server.md for the STRATA_ variables)")
             }
         }
+    }
+
+    /// `ilp.measurements`: an array of `{"measurement", "table", "columns": {line name: table name}}`.
+    static func measurements(_ value: JSONValue) throws(ConfigurationError) -> [DeclaredMeasurement] {
+        guard case .array(let items) = value else {
+            throw ConfigurationError(key: "ilp.measurements", message: "expected an array, got \(value.typeName)")
+        }
+        var declared: [DeclaredMeasurement] = []
+        for (index, item) in items.enumerated() {
+            let key = "ilp.measurements[\(index)]"
+            var measurement: String?
+            var table: DeclaredMeasurement.Table?
+            var columns: [String: String] = [:]
+            try JSONReader(prefix: key + ".").object(item) { (name, value) throws(ConfigurationError) in
+                switch name {
+                case "measurement": measurement = try JSONReader.string(value, key: key + ".measurement")
+                case "table":
+                    let text = try JSONReader.string(value, key: key + ".table")
+                    guard let known = DeclaredMeasurement.Table(rawValue: text) else {
+                        throw ConfigurationError(
+                            key: key + ".table", message: "unknown table '\(text)' (trades, aggtrades, quotes)")
+                    }
+                    table = known
+                case "columns":
+                    try JSONReader(prefix: key + ".columns.").object(value) {
+                        (line, column) throws(ConfigurationError) in
+                        columns[line] = try JSONReader.string(column, key: key + ".columns." + line)
+                    }
+                default: throw JSONReader.unknown(key + "." + name)
+                }
+            }
+            guard let measurement else { throw ConfigurationError(key: key + ".measurement", message: "required") }
+            guard let table else { throw ConfigurationError(key: key + ".table", message: "required") }
+            declared.append(DeclaredMeasurement(measurement: measurement, table: table, columns: columns))
+        }
+        return declared
     }
 
     static func int(_ text: String, key: String) throws(ConfigurationError) -> Int {

@@ -16,6 +16,9 @@ public struct ServerConfiguration: Sendable, Hashable {
     public var maxRequestBytes: Int = 64 << 20
     /// Longest ILP line accepted (`ilp.maxLineBytes`, `STRATA_ILP_MAX_LINE_BYTES`).
     public var maxLineBytes: Int = 1 << 20
+    /// More ILP measurements, mapped to tables with renamed tags and fields (`ilp.measurements`,
+    /// file only).
+    public var ilpMeasurements: [DeclaredMeasurement] = []
     /// ILP over TCP (`ilp.tcp.…`, `STRATA_ILP_TCP_…`).
     public var ilpTCP = ILPTCP()
     /// The data directory (`data`, `STRATA_DATA`).
@@ -129,6 +132,9 @@ public struct ServerConfiguration: Sendable, Hashable {
             throw ConfigurationError(key: "live.bufferLimit", message: "must be > 0, got \(liveBufferLimit)")
         }
         try validateILPTCP()
+        for (index, declaration) in ilpMeasurements.enumerated() {
+            try declaration.validate(key: "ilp.measurements[\(index)]", others: ilpMeasurements)
+        }
         guard !dataDirectory.isEmpty else { throw ConfigurationError(key: "data", message: "must not be empty") }
         guard Self.logLevels.contains(logLevel) else {
             throw ConfigurationError(

@@ -13,12 +13,16 @@ public struct ILPIngest: Sendable {
     public let store: StrataStore
     let metrics: ServerMetrics
     let maxLineBytes: Int
-    let mapping = LineMapping()
+    let mapping: LineMapping
 
-    public init(store: StrataStore, metrics: ServerMetrics, maxLineBytes: Int) {
+    /// - Parameter measurements: measurements declared in the configuration (`ilp.measurements`).
+    public init(
+        store: StrataStore, metrics: ServerMetrics, maxLineBytes: Int, measurements: [DeclaredMeasurement] = []
+    ) {
         self.store = store
         self.metrics = metrics
         self.maxLineBytes = maxLineBytes
+        mapping = LineMapping(declared: measurements)
     }
 
     /// What a write stored.

@@ -157,7 +157,9 @@ extension StrataServer {
             logger.notice("ILP over TCP is not started", metadata: ["reason": "\(reason)"])
             return nil
         }
-        let ingest = ILPIngest(store: store, metrics: metrics, maxLineBytes: configuration.maxLineBytes)
+        let ingest = ILPIngest(
+            store: store, metrics: metrics, maxLineBytes: configuration.maxLineBytes,
+            measurements: configuration.ilpMeasurements)
         return ILPTCPService(
             ingest: ingest, configuration: configuration, metrics: metrics, logger: logger, onListening: onListening)
     }

@@ -12,7 +12,9 @@ public import StrataLineProtocol
 /// The line's timestamp is the row's time (`transact_time` for aggregated trades). Prices and
 /// quantities are read exactly from the field's text into ``Price``/``Quantity``, never through
 /// `Double`; `NaN` and infinities are refused naming the field. Unknown measurements, tags and
-/// fields are refused, so a typo is a 400, not a silently dropped column.
+/// fields are refused, so a typo is a 400, not a silently dropped column. More measurements,
+/// with their own tag and field names, are declared in the configuration
+/// (``DeclaredMeasurement``, `ilp.measurements`).
 public struct LineMapping: Sendable {
     /// The rows of one request (or one stretch of a TCP stream), by table, each with the line it
     /// came from (lines increase within each table).
@@ -54,7 +56,13 @@ public struct LineMapping: Sendable {
     /// The measurements this mapping knows.
     public static let measurements = ["trades", "aggtrades", "quotes"]
 
-    public init() {}
+    /// Measurements declared in the configuration, with their renames.
+    let declared: [Renames]
+
+    /// - Parameter declared: measurements declared in the configuration (``DeclaredMeasurement``).
+    public init(declared: [DeclaredMeasurement] = []) {
+        self.declared = declared.map(Renames.init)
+    }
 
     /// Converts every point, or throws for the first that does not map.
     /// - Throws: ``WriteError`` (400) naming the line and the field.
@@ -78,18 +86,30 @@ public struct LineMapping: Sendable {
             } else if point.hasMeasurement("quotes") {
                 rows.quotes.append(try quote(point))
                 rows.quoteLines.append(point.line)
+            } else if let renames = declared.first(where: { point.hasMeasurement($0.measurement) }) {
+                switch renames.table {
+                case .trades:
+                    rows.trades.append(try trade(point, renames: renames))
+                    rows.tradeLines.append(point.line)
+                case .aggtrades:
+                    rows.aggregatedTrades.append(try aggregatedTrade(point, renames: renames))
+                    rows.aggregatedTradeLines.append(point.line)
+                case .quotes:
+                    rows.quotes.append(try quote(point, renames: renames))
+                    rows.quoteLines.append(point.line)
+                }
             } else {
+                let known = Self.measurements + declared.map(\.measurement)
                 throw WriteError(
                     code: "unknownMeasurement",
-                    message:
-                        "unknown measurement '\(point.measurement)' (known: \(Self.measurements.joined(separator: ", ")))",
+                    message: "unknown measurement '\(point.measurement)' (known: \(known.joined(separator: ", ")))",
                     line: point.line)
             }
         }
     }
 
-    func trade(_ point: LineProtocol.Point) throws(WriteError) -> Trade {
-        var reader = PointReader(point: point)
+    func trade(_ point: LineProtocol.Point, renames: Renames? = nil) throws(WriteError) -> Trade {
+        var reader = PointReader(point: point, renames: renames)
         let symbol = try reader.symbol()
         let price: Price = try reader.decimal(.price)
         let quantity: Quantity = try reader.decimal(FieldKey.tradeQuantity)
@@ -101,8 +121,8 @@ public struct LineMapping: Sendable {
             quantity: quantity, isBuyerMaker: isBuyerMaker)
     }
 
-    func aggregatedTrade(_ point: LineProtocol.Point) throws(WriteError) -> AggregatedTrade {
-        var reader = PointReader(point: point)
+    func aggregatedTrade(_ point: LineProtocol.Point, renames: Renames? = nil) throws(WriteError) -> AggregatedTrade {
+        var reader = PointReader(point: point, renames: renames)
         let symbol = try reader.symbol()
         let aggregateID = try reader.integer(.aggTradeID)
         let price: Price = try reader.decimal(.price)
@@ -118,8 +138,8 @@ public struct LineMapping: Sendable {
             isBestMatch: isBestMatch)
     }
 
-    func quote(_ point: LineProtocol.Point) throws(WriteError) -> Quote {
-        var reader = PointReader(point: point)
+    func quote(_ point: LineProtocol.Point, renames: Renames? = nil) throws(WriteError) -> Quote {
+        var reader = PointReader(point: point, renames: renames)
         let symbol = try reader.symbol()
         func side(_ name: String) throws(WriteError) -> [DepthLevel] {
             var levels: [DepthLevel] = []

@@ -94,21 +94,27 @@ struct PointReader: ~Copyable {
         }
     }
 
-    init(point: LineProtocol.Point) {
+    /// Names of the `symbol` and `side` tags (renamed by a declared measurement).
+    private let symbolTag: String
+    private let sideTag: String
+
+    init(point: LineProtocol.Point, renames: LineMapping.Renames? = nil) {
         self.point = point
         fields = point.fields
+        symbolTag = renames?.symbolTag ?? "symbol"
+        sideTag = renames?.sideTag ?? "side"
         let count = fields.count
         if count > 32 { overflow = Overflow(count: count - 32) }
         for index in 0..<count {
-            let code = fields[index].withUnsafeKey(FieldKey.code(of:))
+            let code = fields[index].withUnsafeKey { key in renames?.code(of: key) ?? FieldKey.code(of: key) }
             if index < 32 { codes[index] = code } else { overflow?.codes[index - 32] = code }
         }
     }
 
     /// The `symbol` tag.
     func symbol() throws(WriteError) -> Symbol {
-        guard let tag = point.tags.first(key: "symbol") else {
-            throw error("missingTag", "symbol: missing tag (\(point.measurement),symbol=… is required)")
+        guard let tag = point.tags.first(key: symbolTag) else {
+            throw error("missingTag", "\(symbolTag): missing tag (\(point.measurement),\(symbolTag)=… is required)")
         }
         let name = tag.withUnsafeValue { String(decoding: $0, as: UTF8.self) }
         guard Symbol.isValid(name) else { throw error("invalidValue", "symbol: invalid symbol '\(tag.value)'") }
@@ -239,7 +245,7 @@ struct PointReader: ~Copyable {
             if let isSell = field.withUnsafeText(Self.isSell) { return isSell }
             throw error("invalidValue", "side: expected \"buy\" or \"sell\", got \"\(field.text)\"")
         }
-        if let tag = point.tags.first(key: "side") {
+        if let tag = point.tags.first(key: sideTag) {
             if let isSell = tag.withUnsafeValue(Self.isSell) { return isSell }
             throw error("invalidValue", "side: expected \"buy\" or \"sell\", got \"\(tag.value)\"")
         }
@@ -265,7 +271,7 @@ struct PointReader: ~Copyable {
             let field = fields[index]
             throw error("unknownField", "\(field.key): unknown field for measurement '\(point.measurement)'")
         }
-        for tag in point.tags where !tag.hasKey("symbol") && !tag.hasKey("side") {
+        for tag in point.tags where !tag.hasKey(symbolTag) && !tag.hasKey(sideTag) {
             throw error("unknownTag", "\(tag.key): unknown tag for measurement '\(point.measurement)'")
         }
     }
