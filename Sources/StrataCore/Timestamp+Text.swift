@@ -27,7 +27,7 @@ extension Timestamp {
     /// - Throws: ``ValidationError`` (``ValidationError/Rule/badTimestamp``) naming `field` and the text.
     public init(parsing text: String, epochUnit: EpochUnit = .nanoseconds, field: String = "timestamp") throws {
         let bytes = Array(text.utf8)
-        if let digits = Timestamp.parseInteger(bytes[...]) {
+        if let digits = IntegerText.int64(bytes) {
             guard let value = Timestamp(epoch: digits, unit: epochUnit) else {
                 throw ValidationError(field: field, value: text, rule: .badTimestamp, detail: "out of range")
             }
@@ -94,27 +94,6 @@ extension Timestamp {
     }
 
     // MARK: - Parsers over UTF-8
-
-    static func parseInteger(_ bytes: ArraySlice<UInt8>) -> Int64? {
-        var index = bytes.startIndex
-        var negative = false
-        if index < bytes.endIndex, bytes[index] == UInt8(ascii: "-") || bytes[index] == UInt8(ascii: "+") {
-            negative = bytes[index] == UInt8(ascii: "-")
-            index += 1
-        }
-        guard index < bytes.endIndex else { return nil }
-        var value: Int64 = 0
-        while index < bytes.endIndex {
-            let digit = bytes[index] &- UInt8(ascii: "0")
-            guard digit < 10 else { return nil }
-            let (times10, o1) = value.multipliedReportingOverflow(by: 10)
-            let (sum, o2) = times10.addingReportingOverflow(negative ? -Int64(digit) : Int64(digit))
-            if o1 || o2 { return nil }
-            value = sum
-            index += 1
-        }
-        return value
-    }
 
     static func parseISO8601(_ bytes: [UInt8]) -> Timestamp? {
         var cursor = 0

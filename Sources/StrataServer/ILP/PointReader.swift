@@ -196,34 +196,10 @@ struct PointReader: ~Copyable {
         case .integer:
             if let value = field.integerValue { return value }
         case .unsigned, .float:
-            if let value = field.withUnsafeText({ Self.digits($0) }) { return value }
+            if let value = field.withUnsafeText({ IntegerText.int64($0) }) { return value }
         default: break
         }
         throw error("invalidValue", "\(key.name): expected an integer, got '\(field.text)'")
-    }
-
-    /// An optional sign and decimal digits only, as an `Int64` (what `Int64(_: String)` reads).
-    private static func digits(_ bytes: UnsafeBufferPointer<UInt8>) -> Int64? {
-        var index = 0
-        var negative = false
-        if index < bytes.count, bytes[index] == UInt8(ascii: "-") || bytes[index] == UInt8(ascii: "+") {
-            negative = bytes[index] == UInt8(ascii: "-")
-            index += 1
-        }
-        guard index < bytes.count else { return nil }
-        var value: Int64 = 0
-        while index < bytes.count {
-            let digit = bytes[index] &- UInt8(ascii: "0")
-            guard digit < 10 else { return nil }
-            let (times10, overflow1) = value.multipliedReportingOverflow(by: 10)
-            let (next, overflow2) =
-                negative
-                ? times10.subtractingReportingOverflow(Int64(digit)) : times10.addingReportingOverflow(Int64(digit))
-            guard !overflow1, !overflow2 else { return nil }
-            value = next
-            index += 1
-        }
-        return value
     }
 
     mutating func optionalBool(_ key: FieldKey) throws(WriteError) -> Bool? {

@@ -121,19 +121,8 @@ func freePort() -> Int {
 func rawHTTP(port: Int, method: String, path: String, headers: [String: String] = [:], body: String = "")
     -> (status: Int, body: String)?
 {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { return nil }
+    guard case .success(let fd) = connectLoopback(port: port) else { return nil }
     defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = UInt16(port).bigEndian
-    let connected = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-            connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-        }
-    }
-    guard connected == 0 else { return nil }
     var request = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
     request += "Content-Length: \(body.utf8.count)\r\n"
     for (key, value) in headers { request += "\(key): \(value)\r\n" }
@@ -156,4 +145,25 @@ func rawHTTP(port: Int, method: String, path: String, headers: [String: String] 
     guard text.hasPrefix("HTTP/1.1 "), let status = Int(text.dropFirst(9).prefix(3)) else { return nil }
     guard let end = text.range(of: "\r\n\r\n") else { return (status, "") }
     return (status, String(text[end.upperBound...]))
+}
+
+/// A TCP connection to 127.0.0.1:`port`: its descriptor, or the `errno` of the failure.
+func connectLoopback(port: Int) -> Result<Int32, TCPClientError> {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { return .failure(.connectFailed(errno)) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = UInt16(port).bigEndian
+    let connected = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+        }
+    }
+    guard connected == 0 else {
+        let failure = errno
+        close(fd)
+        return .failure(.connectFailed(failure))
+    }
+    return .success(fd)
 }
