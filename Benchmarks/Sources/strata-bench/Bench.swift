@@ -33,7 +33,8 @@ struct Bench {
                 try Recovery(report: report, directory: root + "/recovery").run(options: options)
             }
             if options.runs(.server) {
-                try await ServerWorkload(report: report, directory: root + "/server").run(options: options)
+                try await ServerWorkload(report: report, directory: root + "/server", batchSize: options.serverBatch)
+                    .run(options: options)
             }
         } catch {
             report.fail("the run stopped: \(error)")

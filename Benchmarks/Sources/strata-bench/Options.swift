@@ -19,6 +19,8 @@ struct Options: Sendable {
     var rowsGiven = false
     /// Requests per second of the latest-100 client in SERVER (0: back to back).
     var serverQueryRate = 200.0
+    /// Lines per HTTP request and rows per embedded append in SERVER.
+    var serverBatch = 50_000
     /// nil: a fresh temporary directory, removed at the end.
     var data: String?
     var strataBinary = "../.build/release/strata"
@@ -56,6 +58,8 @@ struct Options: Sendable {
           --server-query-rate R
                                latest-100 requests per second during the SERVER ingests (default 200;
                                0: back to back)
+          --server-batch N     lines per HTTP /write request and rows per embedded append in SERVER
+                               (default 50000)
           --query-repeat K     run the Strata queries K times as often (for perf record; default 1)
           --seed N             the workload's seed (default \(SyntheticTrades.Configuration.standard.seed))
           -h, --help           this text
@@ -125,6 +129,12 @@ struct Options: Sendable {
                     throw OptionError("--server-query-rate: expected requests per second in 0...100000, got \(text)")
                 }
                 options.serverQueryRate = rate
+            case "--server-batch":
+                let text = try value(argument).replacingUnderscores()
+                guard let lines = Int(text), lines > 0 else {
+                    throw OptionError("--server-batch: expected a positive integer, got \(text)")
+                }
+                options.serverBatch = lines
             case "--query-repeat":
                 let text = try value(argument)
                 guard let k = Int(text), k >= 1 else {

@@ -16,13 +16,13 @@ import Synchronization
 struct ServerWorkload {
     let report: Report
     let directory: String
+    /// Lines per HTTP request, and rows per embedded append (`--server-batch`).
+    let batchSize: Int
 
     static let ingestTarget = 1_000_000.0
     static let p99Target: Int64 = 5_000_000
     /// Rows when `--rows` is not given: a run of well under a minute.
     static let defaultRows = 5_000_000
-    /// Lines per HTTP request, and rows per embedded append.
-    static let batchSize = 50_000
     /// latest-100 requests on the idle server.
     static let idleRequests = 1_000
 
@@ -55,14 +55,14 @@ struct ServerWorkload {
         Sockets.ignoreBrokenPipes()
 
         let generateStart = monotonicNanoseconds()
-        let batches = Array(SyntheticTrades(configuration: configuration).batches(of: Self.batchSize))
+        let batches = Array(SyntheticTrades(configuration: configuration).batches(of: batchSize))
         let generated = monotonicNanoseconds() - generateStart
         let textStart = monotonicNanoseconds()
         let text = ILPText(batches: batches)
         let built = monotonicNanoseconds() - textStart
         let busySymbol = SyntheticTrades.symbol(rank: 0)
         report.line(
-            "generated \(formatCount(rows)) trades (seed \(configuration.seed)) in \(batches.count) batches of \(formatCount(Self.batchSize)) in \(formatDuration(generated)); ILP text \(formatBytes(Int64(text.bytes.count))) (\(fixed(Double(text.bytes.count) / Double(rows), 1)) B/line) built in \(formatDuration(built))"
+            "generated \(formatCount(rows)) trades (seed \(configuration.seed)) in \(batches.count) batches of \(formatCount(batchSize)) in \(formatDuration(generated)); ILP text \(formatBytes(Int64(text.bytes.count))) (\(fixed(Double(text.bytes.count) / Double(rows), 1)) B/line) built in \(formatDuration(built))"
         )
         report.line("load average: \(loadAverage())")
         report.line("first line: \(String(decoding: text.bytes.prefix(while: { $0 != 0x0A }), as: UTF8.self))")
@@ -79,7 +79,7 @@ struct ServerWorkload {
         let tcp = try serverRun(
             .tcp, text: text, batches: batches, binary: binary, options: options, queryTarget: queryTarget,
             idle: &idle)
-        // 3. ILP over HTTP, the same text in 50 k-line requests.
+        // 3. ILP over HTTP, the same text in requests of `batchSize` lines.
         let http = try serverRun(
             .http, text: text, batches: batches, binary: binary, options: options, queryTarget: queryTarget,
             idle: &idle, tcpAvailable: tcp != nil)
@@ -176,7 +176,7 @@ struct ServerWorkload {
         report.section(
             transport == .tcp
                 ? "Server: ILP over one TCP connection (STRATA_ILP_TCP_PORT), figure = the server's stored count"
-                : "Server: ILP over HTTP, POST /write of \(formatCount(Self.batchSize)) lines a request on one keep-alive connection"
+                : "Server: ILP over HTTP, POST /write of \(formatCount(batchSize)) lines a request on one keep-alive connection"
         )
         let figure = transport == .tcp ? Names.tcp : Names.http
         let target = transport == .tcp ? "≥ 1 M rows/s" : ""
@@ -337,7 +337,7 @@ struct ServerWorkload {
             var mismatches: [String] = []
             let picks = [0, rows / 4, rows / 2, 3 * rows / 4, rows - 1]
             for index in picks {
-                let trade = batches[index / Self.batchSize][index % Self.batchSize]
+                let trade = batches[index / batchSize][index % batchSize]
                 let ns = trade.timestamp.nanoseconds
                 let response = try connection.get(
                     "/api/v1/trades/range?symbol=\(trade.symbol.name)&from=\(ns)&to=\(ns + 1)")
@@ -379,11 +379,11 @@ struct ServerWorkload {
 
     // MARK: - The embedded peer
 
-    /// `trades.append` of the same 50 k-row batches with the default configuration (fsync each
+    /// `trades.append` of the same batches with the default configuration (fsync each
     /// batch, the server's default durability too), then `latest(symbol:limit: 100)`.
     private func embedded(batches: [[Trade]], symbol: Symbol) async throws -> (rate: Double, latest: Samples) {
         report.section(
-            "Server peer: the embedded library, trades.append of the same \(formatCount(Self.batchSize))-row batches, default configuration (fsync each batch, as the server)"
+            "Server peer: the embedded library, trades.append of the same \(formatCount(batchSize))-row batches, default configuration (fsync each batch, as the server)"
         )
         let path = directory + "/embedded"
         let store = try StrataStore.open(directory: path)
