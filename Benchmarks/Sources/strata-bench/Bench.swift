@@ -33,8 +33,11 @@ struct Bench {
                 try Recovery(report: report, directory: root + "/recovery").run(options: options)
             }
             if options.runs(.server) {
-                try await ServerWorkload(report: report, directory: root + "/server", batchSize: options.serverBatch)
-                    .run(options: options)
+                try await ServerWorkload(
+                    report: report, directory: root + "/server", batchSize: options.serverBatch,
+                    durability: options.serverDurability
+                )
+                .run(options: options)
             }
         } catch {
             report.fail("the run stopped: \(error)")

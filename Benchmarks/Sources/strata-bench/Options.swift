@@ -21,6 +21,9 @@ struct Options: Sendable {
     var serverQueryRate = 200.0
     /// Lines per HTTP request and rows per embedded append in SERVER.
     var serverBatch = 50_000
+    /// SERVER's durability, as `STRATA_DURABILITY` spells it; nil: the server's default (fsync),
+    /// which the embedded peer's default matches.
+    var serverDurability: String?
     /// nil: a fresh temporary directory, removed at the end.
     var data: String?
     var strataBinary = "../.build/release/strata"
@@ -60,6 +63,9 @@ struct Options: Sendable {
                                0: back to back)
           --server-batch N     lines per HTTP /write request and rows per embedded append in SERVER
                                (default 50000)
+          --server-durability D
+                               SERVER's durability for the server (STRATA_DURABILITY) and the embedded peer:
+                               fsync, group-commit:<ms> or os-buffered (default: both defaults, fsync)
           --query-repeat K     run the Strata queries K times as often (for perf record; default 1)
           --seed N             the workload's seed (default \(SyntheticTrades.Configuration.standard.seed))
           -h, --help           this text
@@ -135,6 +141,13 @@ struct Options: Sendable {
                     throw OptionError("--server-batch: expected a positive integer, got \(text)")
                 }
                 options.serverBatch = lines
+            case "--server-durability":
+                let text = try value(argument)
+                guard ServerDurability.parse(text) != nil else {
+                    throw OptionError(
+                        "--server-durability: expected fsync, group-commit:<ms> or os-buffered, got \(text)")
+                }
+                options.serverDurability = text
             case "--query-repeat":
                 let text = try value(argument)
                 guard let k = Int(text), k >= 1 else {

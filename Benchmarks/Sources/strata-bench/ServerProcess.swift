@@ -9,6 +9,7 @@ final class ServerProcess {
     let tcpPort: UInt16?
     let logPath: String
     let dataDirectory: String
+    let durability: String?
     private var stopped = false
 
     /// The environment variable that turns ILP over TCP on.
@@ -20,7 +21,8 @@ final class ServerProcess {
     ///   - dataDirectory: an empty directory for the store.
     ///   - tcp: whether to set `STRATA_ILP_TCP_PORT`.
     ///   - logPath: where the server's standard output and error go.
-    init(binary: String, dataDirectory: String, tcp: Bool, logPath: String) throws {
+    ///   - durability: `STRATA_DURABILITY`, or nil for the server's default.
+    init(binary: String, dataDirectory: String, tcp: Bool, logPath: String, durability: String? = nil) throws {
         httpPort = try Sockets.freePort()
         var tcpPort: UInt16? = nil
         if tcp {
@@ -38,6 +40,8 @@ final class ServerProcess {
         environment["STRATA_DATA"] = dataDirectory
         environment["STRATA_LOG_LEVEL"] = "warning"
         if let tcpPort { environment[Self.tcpPortVariable] = String(tcpPort) }
+        if let durability { environment["STRATA_DURABILITY"] = durability }
+        self.durability = durability
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = ["serve"]
         process.environment = environment
@@ -56,6 +60,7 @@ final class ServerProcess {
     var commandLine: String {
         var settings = "STRATA_AUTH_DISABLED=true STRATA_HTTP_PORT=\(httpPort)"
         if let tcpPort { settings += " \(Self.tcpPortVariable)=\(tcpPort)" }
+        if let durability { settings += " STRATA_DURABILITY=\(durability)" }
         settings += " STRATA_DATA=\(dataDirectory) STRATA_LOG_LEVEL=warning"
         return "\(settings) \(process.executableURL?.path ?? "strata") serve"
     }

@@ -18,6 +18,8 @@ struct ServerWorkload {
     let directory: String
     /// Lines per HTTP request, and rows per embedded append (`--server-batch`).
     let batchSize: Int
+    /// `--server-durability` (nil: the defaults, fsync each batch).
+    let durability: String?
 
     static let ingestTarget = 1_000_000.0
     static let p99Target: Int64 = 5_000_000
@@ -182,7 +184,7 @@ struct ServerWorkload {
         let target = transport == .tcp ? "≥ 1 M rows/s" : ""
         let server = try ServerProcess(
             binary: binary, dataDirectory: directory + "/server-\(name)", tcp: tcpAvailable,
-            logPath: directory + "/server-\(name).log")
+            logPath: directory + "/server-\(name).log", durability: durability)
         defer { server.stop() }
         report.line("$ \(server.commandLine)")
         do {
@@ -383,10 +385,12 @@ struct ServerWorkload {
     /// batch, the server's default durability too), then `latest(symbol:limit: 100)`.
     private func embedded(batches: [[Trade]], symbol: Symbol) async throws -> (rate: Double, latest: Samples) {
         report.section(
-            "Server peer: the embedded library, trades.append of the same \(formatCount(batchSize))-row batches, default configuration (fsync each batch, as the server)"
+            "Server peer: the embedded library, trades.append of the same \(formatCount(batchSize))-row batches, \(durability.map { "durability \($0)" } ?? "default configuration (fsync each batch, as the server)")"
         )
         let path = directory + "/embedded"
-        let store = try StrataStore.open(directory: path)
+        var configuration = StrataStore.Configuration()
+        if let durability = durability.flatMap(ServerDurability.parse) { configuration.durability = durability }
+        let store = try StrataStore.open(directory: path, configuration: configuration)
         var appended = AppendReport()
         let start = monotonicNanoseconds()
         for batch in batches { appended = appended + (try await store.trades.append(batch)) }
@@ -410,6 +414,21 @@ struct ServerWorkload {
         try store.close()
         removeTree(path)
         return (rate, samples)
+    }
+}
+
+/// `--server-durability`: the server's spelling (`STRATA_DURABILITY`) read as the engine's policy.
+enum ServerDurability {
+    static func parse(_ text: String) -> Durability? {
+        switch text {
+        case "fsync": return .fsyncEachBatch
+        case "os-buffered": return .osBuffered
+        default:
+            guard text.hasPrefix("group-commit:"), let ms = Int(text.dropFirst("group-commit:".count)), ms > 0 else {
+                return nil
+            }
+            return .groupCommit(milliseconds: ms)
+        }
     }
 }
 
