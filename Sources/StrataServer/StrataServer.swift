@@ -24,6 +24,10 @@ public enum StrataServer {
     public static func makeRouter(
         store: StrataStore, configuration: ServerConfiguration, metrics: ServerMetrics
     ) -> Router<StrataRequestContext> {
+        store.observeWALSyncs { table, duration in
+            let (seconds, attoseconds) = duration.components
+            metrics.walSync(table: table, nanoseconds: seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        }
         let router = Router(context: StrataRequestContext.self)
         router.add(middleware: RequestMiddleware(metrics: metrics))
         router.add(middleware: AuthMiddleware(auth: configuration.auth))

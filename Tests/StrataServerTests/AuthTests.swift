@@ -54,6 +54,8 @@ import Testing
                 #expect(try await client.get(path, authorization: nil).status == .ok, "\(path)")
             }
             #expect(try await client.get("/ping", authorization: nil).status == .noContent)
+            // QuestDB clients probe /settings without a token and need its 404 ("text protocol v1"), not a 401.
+            #expect(try await client.get("/settings", authorization: nil).status == .notFound)
         }
     }
 

@@ -1,8 +1,13 @@
 import HTTPTypes
 import HummingbirdTesting
 import Strata
-import StrataServer
 import Testing
+
+@testable import StrataServer
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 @Suite struct HealthMetricsTests {
     @Test func liveAndReady() async throws {
@@ -25,17 +30,31 @@ import Testing
                 "trades,symbol=BTCUSDT price=1,qty=1,trade_id=1i,side=\"buy\" \(t(1))\n")
             #expect(write.status == .serviceUnavailable, "\(write.text)")
             #expect(write.json["code"] as? String == "unavailable")
+            let ready = try await client.get("/health/ready", authorization: nil)
+            #expect(ready.status == .serviceUnavailable, "a closed store is not ready: \(ready.text)")
+            #expect(ready.json["status"] as? String == "closed")
+            let tables = ready.json["tables"] as? [[String: Any]] ?? []
+            #expect(!tables.isEmpty && tables.allSatisfy { $0["status"] as? String == "closed" })
         }
     }
 
+    /// Handlers run on the store executor's threads (NIOThreadPool's `TP-#n`), never on the
+    /// cooperative pool that a blocking fsync would starve.
+    @Test func handlersRunOnTheStoreExecutor() async throws {
+        let name = await StoreExecutor.shared.run { await currentThreadName() }
+        #expect(name.hasPrefix("TP-"), "ran on '\(name)'")
+        #expect(await currentThreadName().hasPrefix("TP-") == false)
+    }
+
     @Test func metricsText() async throws {
-        try await withServer { client, _, _ in
+        try await withServer { client, store, _ in
             let good = "trades,symbol=BTCUSDT price=1,qty=1,trade_id=1i,side=\"buy\" \(t(1))\n"
             #expect(try await client.writeILP(good).status == .noContent)
             #expect(try await client.writeILP(good).status == .noContent)  // a duplicate
             #expect(try await client.writeILP("trades,symbol=BTCUSDT price=NaN \(t(1))\n").status == .badRequest)
             let bad = "trades,symbol=BTCUSDT price=-1,qty=1,trade_id=5i,side=\"buy\" \(t(1))\n"
             #expect(try await client.writeILP(bad).status == .badRequest)
+            try store.flush()  // an fsync of every table's WAL (the harness's store is OS-buffered)
             let response = try await client.get("/metrics")
             #expect(response.status == .ok)
             #expect(response.headers[.contentType]?.hasPrefix("text/plain") == true)
@@ -47,6 +66,18 @@ import Testing
             #expect(text.contains("strata_http_request_duration_seconds_bucket"))
             #expect(text.contains(#"strata_table_bytes_on_disk{table="trades"}"#))
             #expect(text.contains("# TYPE strata_http_request_duration_seconds histogram"))
+            #expect(text.contains(#"strata_wal_fsync_duration_seconds_count{table="trades"} 1"#), "\(text)")
+            #expect(text.contains(#"strata_wal_bytes{table="trades"}"#))
+            #expect(text.contains(#"strata_wal_last_sync_timestamp_seconds{table="trades"}"#))
         }
     }
+}
+
+/// The name of the thread the caller runs on (nonisolated async: it runs on the preferred executor).
+nonisolated func currentThreadName() async -> String {
+    guard let file = fopen("/proc/thread-self/comm", "r") else { return "?" }
+    defer { fclose(file) }
+    var buffer = [CChar](repeating: 0, count: 64)
+    guard fgets(&buffer, Int32(buffer.count), file) != nil else { return "?" }
+    return String(decoding: buffer.prefix { $0 != 0 && $0 != 10 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }

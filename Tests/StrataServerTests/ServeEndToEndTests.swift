@@ -9,14 +9,6 @@ import Testing
 @Suite(.serialized) struct ServeEndToEndTests {
     let environment = ["STRATA_TOKENS_WRITE": "e2e-write", "STRATA_TOKENS_READ": "e2e-read"]
 
-    func waitUntilLive(port: Int, server: ServerProcess) async throws {
-        for _ in 0..<300 {
-            if let answer = rawHTTP(port: port, method: "GET", path: "/health/live"), answer.status == 200 { return }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        Issue.record("server did not start: \(server.stderr)")
-    }
-
     func latest(port: Int) -> [[String: Any]] {
         let answer = rawHTTP(
             port: port, method: "GET", path: "/api/v1/trades/latest?symbol=BTCUSDT&limit=10",
@@ -30,8 +22,8 @@ import Testing
         defer { removeTree(directory) }
         let port = freePort()
         let arguments = ["serve", "--data", directory + "/data", "--port", String(port)]
-        let first = try ServerProcess.start(arguments, environment: environment, stderrPath: directory + "/first.log")
-        try await waitUntilLive(port: port, server: first)
+        let first = try await ServerProcess.serve(
+            arguments, port: port, environment: environment, stderrPath: directory + "/first.log")
         let body = """
             trades,symbol=BTCUSDT price=64123.45,qty=0.25,trade_id=1i,side="buy" 1719878281500000000
             trades,symbol=BTCUSDT price=64123.5,qty=1,trade_id=2i,side="sell" 1719878281600000000
@@ -48,8 +40,8 @@ import Testing
         #expect(first.stop(SIGTERM) == 0, "\(first.stderr)")
         #expect(first.stderr.contains("store closed"))
 
-        let second = try ServerProcess.start(arguments, environment: environment, stderrPath: directory + "/second.log")
-        try await waitUntilLive(port: port, server: second)
+        let second = try await ServerProcess.serve(
+            arguments, port: port, environment: environment, stderrPath: directory + "/second.log")
         #expect(latest(port: port).count == 2, "a restart sees every acknowledged row")
         #expect(second.stop(SIGINT) == 0)
     }

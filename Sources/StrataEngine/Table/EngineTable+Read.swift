@@ -245,7 +245,8 @@ extension EngineTable {
                 lastSync: state.wal.lastSync, walFailure: state.wal.failure,
                 lastMaintenanceError: state.lastMaintenanceError,
                 openPartitions: state.openPartitions.count,
-                damagedPartitions: state.partitions.values.filter { $0.phase == .damaged }.count)
+                damagedPartitions: state.partitions.values.filter { $0.phase == .damaged }.count, isClosed: state.closed
+            )
         }
     }
 
@@ -327,11 +328,14 @@ public struct TableHealth: Sendable, CustomStringConvertible {
     public var lastMaintenanceError: StrataError?
     public var openPartitions: Int
     public var damagedPartitions: Int
+    /// The table was closed: it takes no more reads or writes.
+    public var isClosed: Bool
 
-    public var isHealthy: Bool { walFailure == nil && damagedPartitions == 0 }
+    public var isHealthy: Bool { !isClosed && walFailure == nil && damagedPartitions == 0 }
 
     public var description: String {
-        var text = "\(table): \(isHealthy ? "ok" : "DEGRADED"), WAL \(walBytes) bytes in \(walSegments) segments"
+        var text =
+            "\(table): \(isClosed ? "CLOSED" : isHealthy ? "ok" : "DEGRADED"), WAL \(walBytes) bytes in \(walSegments) segments"
         if let lastSync { text += ", last sync \(lastSync)" }
         if let walFailure { text += ", WAL failed: \(walFailure)" }
         if damagedPartitions > 0 { text += ", \(damagedPartitions) damaged partitions" }

@@ -29,7 +29,12 @@ final class WALWriter: @unchecked Sendable {
         var dirty = false
         var failure: StrataError?
         var lastSync: Timestamp?
+        /// Told the duration of every successful fsync (metrics).
+        var observer: SyncObserver?
     }
+
+    /// Receives the duration of each successful WAL fsync, in nanoseconds.
+    typealias SyncObserver = @Sendable (_ nanoseconds: Int64) -> Void
 
     let directory: String
     let durability: Durability
@@ -106,11 +111,10 @@ final class WALWriter: @unchecked Sendable {
         segments[segments.count - 1] = segment
         switch durability {
         case .fsyncEachBatch:
-            do { try file.sync() } catch let error as StrataError {
+            do { try timedSync(file) } catch let error as StrataError {
                 syncState.withLock { $0.failure = error }
                 throw error
             }
-            syncState.withLock { $0.lastSync = WallClock.now() }
         case .groupCommit:
             syncState.withLock { $0.dirty = true }
         case .osBuffered:
@@ -128,8 +132,7 @@ final class WALWriter: @unchecked Sendable {
         }
         guard let file else { return }
         do {
-            try file.sync()
-            syncState.withLock { $0.lastSync = WallClock.now() }
+            try timedSync(file)
         } catch let error as StrataError {
             syncState.withLock { $0.failure = error }
         } catch {}
@@ -140,9 +143,23 @@ final class WALWriter: @unchecked Sendable {
         if let failure = syncState.withLock({ $0.failure }) { throw failure }
         guard let current else { return }
         syncState.withLock { $0.dirty = false }
-        try current.sync()
-        syncState.withLock { $0.lastSync = WallClock.now() }
+        try timedSync(current)
     }
+
+    /// Syncs `file`, then records the time of the sync and tells the observer how long it took.
+    private func timedSync(_ file: FileDescriptor) throws {
+        let start = ContinuousClock.now
+        try file.sync()
+        let elapsed = (ContinuousClock.now - start).components
+        let observer = syncState.withLock { state in
+            state.lastSync = WallClock.now()
+            return state.observer
+        }
+        observer?(elapsed.seconds * 1_000_000_000 + elapsed.attoseconds / 1_000_000_000)
+    }
+
+    /// Sets (or, with `nil`, removes) the observer of fsync durations.
+    func setSyncObserver(_ observer: SyncObserver?) { syncState.withLock { $0.observer = observer } }
 
     /// Closes the current segment and starts the next, so that the closed one can be deleted once
     /// everything in it is sealed.

@@ -4,7 +4,9 @@ import Hummingbird
 ///
 /// - `Authorization: Bearer <token>` or `Authorization: Token <token>` (what InfluxDB clients
 ///   send) on every route.
-/// - Public routes (no token): `/ping`, `/health/live`, `/health/ready`, `/openapi.json`.
+/// - Public routes (no token): `/ping`, `/health/live`, `/health/ready`, `/openapi.json`, and
+///   `/settings`, which is not served: QuestDB clients probe it, without a token, and read its 404
+///   as "ILP text protocol v1" (a 401 there would fail their connection).
 /// - Write routes (`/write`, `/api/v2/write`) need a write token; everything else a read or
 ///   write token.
 /// - 401 (with `WWW-Authenticate: Bearer`) without a valid token, 403 for a read token on a write
@@ -13,7 +15,7 @@ struct AuthMiddleware: RouterMiddleware {
     typealias Context = StrataRequestContext
     let auth: ServerConfiguration.Auth
 
-    static let publicPaths: Set<String> = ["/ping", "/health/live", "/health/ready", "/openapi.json"]
+    static let publicPaths: Set<String> = ["/ping", "/health/live", "/health/ready", "/openapi.json", "/settings"]
     static let writePaths: Set<String> = ["/write", "/api/v2/write"]
 
     func handle(

@@ -4,7 +4,8 @@ import Logging
 
 /// The outermost middleware: gives each request a correlation id (the client's `X-Request-Id`
 /// when it is short and printable, else a new one), logs with it as `request_id`, echoes it in
-/// the response, and records the request's latency in ``ServerMetrics``.
+/// the response, and records the request's latency in ``ServerMetrics``. The rest of the chain runs
+/// on ``StoreExecutor`` (threads that may block on the store), not on the cooperative pool.
 struct RequestMiddleware: RouterMiddleware {
     typealias Context = StrataRequestContext
     let metrics: ServerMetrics
@@ -20,8 +21,9 @@ struct RequestMiddleware: RouterMiddleware {
         context.requestID = Self.acceptable(request.headers[Self.header]) ?? Self.generateID()
         context.logger[metadataKey: "request_id"] = .string(context.requestID)
         var response: Response
+        let handlerContext = context
         do {
-            response = try await next(request, context)
+            response = try await StoreExecutor.shared.run { try await next(request, handlerContext) }
         } catch let error as any HTTPResponseError {
             response = Responses.error(
                 status: error.status, code: error.status == .notFound ? "notFound" : "httpError",

@@ -12,7 +12,9 @@ import Synchronization
 /// - `strata_ingest_rejected_rows_total{table,protocol}`: rows of refused requests (`table="unknown"`
 ///   when the request failed before its lines were mapped to tables).
 /// - `strata_http_request_duration_seconds{method,route}`: latency histogram of every request.
-/// - `strata_table_bytes_on_disk{table}`, `strata_table_rows{table}`: gauges updated at each scrape.
+/// - `strata_wal_fsync_duration_seconds{table}`: latency histogram of every WAL fsync.
+/// - `strata_table_bytes_on_disk{table}`, `strata_table_rows{table}`, `strata_wal_bytes{table}`
+///   (the WAL backlog), `strata_wal_last_sync_timestamp_seconds{table}`: gauges updated at each scrape.
 public final class ServerMetrics: Sendable {
     /// The registry `/metrics` prints.
     public let registry: PrometheusCollectorRegistry
@@ -48,16 +50,23 @@ public final class ServerMetrics: Sendable {
 
     /// Records one request's latency.
     func requestDuration(method: String, route: String, nanoseconds: Int64) {
-        let key = method + " " + route
-        let timer = timers.withLock { timers in
+        timer("strata_http_request_duration_seconds", [("method", method), ("route", route)])
+            .recordNanoseconds(nanoseconds)
+    }
+
+    /// Records one WAL fsync's latency (the store's ``StrataStore/observeWALSyncs(_:)``).
+    func walSync(table: String, nanoseconds: Int64) {
+        timer("strata_wal_fsync_duration_seconds", [("table", table)]).recordNanoseconds(nanoseconds)
+    }
+
+    private func timer(_ label: String, _ dimensions: [(String, String)]) -> Metrics.Timer {
+        let key = label + dimensions.map { "|" + $0.0 + "=" + $0.1 }.joined()
+        return timers.withLock { timers in
             if let timer = timers[key] { return timer }
-            let timer = Metrics.Timer(
-                label: "strata_http_request_duration_seconds", dimensions: [("method", method), ("route", route)],
-                factory: factory)
+            let timer = Metrics.Timer(label: label, dimensions: dimensions, factory: factory)
             timers[key] = timer
             return timer
         }
-        timer.recordNanoseconds(nanoseconds)
     }
 
     /// Updates the per-table gauges from the store, then prints every metric.
@@ -65,6 +74,13 @@ public final class ServerMetrics: Sendable {
         for stats in store.stats() {
             gauge("strata_table_bytes_on_disk", table: stats.table).record(stats.bytesOnDisk)
             gauge("strata_table_rows", table: stats.table).record(stats.rows)
+        }
+        for health in store.health() {
+            gauge("strata_wal_bytes", table: health.table).record(health.walBytes)
+            if let lastSync = health.lastSync {
+                gauge("strata_wal_last_sync_timestamp_seconds", table: health.table)
+                    .record(Double(lastSync.nanoseconds) / 1e9)
+            }
         }
         return registry.emitToBuffer()
     }

@@ -55,6 +55,21 @@ struct ServerProcess {
         return ServerProcess(pid: pid, stderrPath: stderrPath)
     }
 
+    /// Starts `strata serve …` and waits until its `/health/live` answers on `port`.
+    static func serve(
+        _ arguments: [String], port: Int, environment: [String: String], stderrPath: String
+    ) async throws -> ServerProcess {
+        let server = try start(arguments, environment: environment, stderrPath: stderrPath)
+        for _ in 0..<300 {
+            if let answer = rawHTTP(port: port, method: "GET", path: "/health/live"), answer.status == 200 {
+                return server
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        Issue.record("server did not start: \(server.stderr)")
+        return server
+    }
+
     /// Sends `signal` and waits for the exit status (128 + signal if killed by one).
     func stop(_ signal: Int32 = SIGTERM) -> Int32 {
         kill(pid, signal)

@@ -1,0 +1,17 @@
+public import StrataEngine
+
+extension StrataStore {
+    /// Tells `observer` the table and duration of every successful WAL fsync of every table (for
+    /// latency metrics; the server records them as `strata_wal_fsync_duration_seconds`). It runs
+    /// on the syncing thread, on the write path: keep it quick. `nil` removes it.
+    public func observeWALSyncs(_ observer: (@Sendable (_ table: String, _ duration: Duration) -> Void)?) {
+        for engine in engines {
+            guard let observer else {
+                engine.observeWALSyncs(nil)
+                continue
+            }
+            let table = engine.schema.name
+            engine.observeWALSyncs { nanoseconds in observer(table, .nanoseconds(nanoseconds)) }
+        }
+    }
+}

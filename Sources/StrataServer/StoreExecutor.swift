@@ -1,0 +1,37 @@
+import NIOPosix
+
+/// Where the server's requests run: a pool of threads that may block, instead of Swift's
+/// cooperative pool (one thread per core, which a WAL fsync or a read of a cold mmapped block
+/// must never hold).
+///
+/// The store's API is synchronous underneath (its `async` methods block their thread for the
+/// engine's work, see ``StrataTable``). ``RequestMiddleware`` runs every route under this
+/// executor's task-executor preference, so the handlers and the store calls they make run on
+/// these threads; an fsync that takes milliseconds holds one of them, not a core of the
+/// cooperative pool that every other request and the ILP/TCP connections need.
+///
+/// One pool per process (like NIO's singletons): servers in tests share it, nothing to shut down.
+final class StoreExecutor: TaskExecutor {
+    /// Threads that may all block in an fsync at once before a further request waits for one.
+    static let threads = 16
+
+    static let shared = StoreExecutor()
+
+    private let pool: NIOThreadPool
+
+    private init() {
+        pool = NIOThreadPool(numberOfThreads: Self.threads)
+        pool.start()
+    }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        let executor = asUnownedTaskExecutor()
+        pool.submit { _ in job.runSynchronously(on: executor) }
+    }
+
+    /// Runs `body` with this executor preferred: its nonisolated async calls run on the pool.
+    func run<T>(_ body: () async throws -> T) async rethrows -> T {
+        try await withTaskExecutorPreference(self, operation: body)
+    }
+}

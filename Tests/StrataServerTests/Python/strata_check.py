@@ -1,0 +1,60 @@
+"""Shared helpers of the real-client checks: where the server is, reading rows back through
+Strata's JSON API, and failing loudly (a non-zero exit with the reason) on any mismatch."""
+
+import argparse
+import json
+import sys
+import urllib.request
+
+
+def arguments(extra=None):
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--http-port", type=int, required=True)
+    parser.add_argument("--tcp-port", type=int, default=0)
+    parser.add_argument("--read-token", required=True)
+    parser.add_argument("--write-token", required=True)
+    if extra:
+        extra(parser)
+    return parser.parse_args()
+
+
+def get(args, path, token=None):
+    """GET `path` with a read token; returns (status, body text)."""
+    request = urllib.request.Request(f"http://127.0.0.1:{args.http_port}{path}")
+    request.add_header("Authorization", f"Bearer {token or args.read_token}")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def get_json(args, path):
+    status, body = get(args, path)
+    expect(status == 200, f"GET {path}: status {status}: {body}")
+    return json.loads(body)
+
+
+def rows(args, table, symbol, start_ns, end_ns):
+    """Every row of `symbol` in [start_ns, end_ns] through /api/v1/<table>/range."""
+    answer = get_json(args, f"/api/v1/{table}/range?symbol={symbol}&from={start_ns}&to={end_ns}")
+    return answer["rows"]
+
+
+def expect(condition, message):
+    if not condition:
+        print(f"FAILED: {message}", file=sys.stderr)
+        sys.exit(1)
+
+
+def expect_equal(actual, expected, what):
+    expect(actual == expected, f"{what}: expected {expected!r}, got {actual!r}")
+
+
+def trade_view(row):
+    """The fields a writer controls, as the JSON API prints them."""
+    return (int(row["ts_ns"]), row["trade_id"], row["price"], row["qty"], row["is_buyer_maker"])
+
+
+def done(message):
+    print(f"ok: {message}")

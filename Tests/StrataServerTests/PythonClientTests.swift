@@ -1,0 +1,46 @@
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The real clients users already have, against the built `strata serve` over real sockets: each
+/// script writes with its client, reads the rows back through the JSON API and compares them
+/// exactly (see `Python/*.py`).
+@Suite(.serialized) struct PythonClientTests {
+    let read = "py-read"
+    let write = "py-write"
+
+    @Test func realClientsWriteAndReadBack() async throws {
+        let directory = makeTemporaryDirectory("strata-python-clients")
+        defer { removeTree(directory) }
+        let httpPort = freePort()
+        let server = try await ServerProcess.serve(
+            ["serve", "--data", directory + "/data", "--port", String(httpPort)], port: httpPort,
+            environment: ["STRATA_TOKENS_WRITE": write, "STRATA_TOKENS_READ": read],
+            stderrPath: directory + "/server.log")
+        defer { _ = server.stop(SIGTERM) }
+        for script in ["questdb_http.py", "influx_v2.py", "prometheus_metrics.py"] {
+            try PythonClients.check(script, httpPort: httpPort, read: read, write: write)
+        }
+        try readmePythonExampleRuns(httpPort: httpPort, directory: directory)
+    }
+
+    /// The README's Python example, as a new user pastes it (only the port and tokens changed).
+    func readmePythonExampleRuns(httpPort: Int, directory: String) throws {
+        var root = PythonClients.scripts
+        for _ in 0..<3 { root = String(root[..<root.lastIndex(of: "/")!]) }
+        let readme = try String(contentsOfFile: root + "/README.md", encoding: .utf8)
+        let start = try #require(readme.range(of: "```python\n"), "README has a Python example")
+        let end = try #require(readme.range(of: "```", range: start.upperBound..<readme.endIndex))
+        let example = String(readme[start.upperBound..<end.lowerBound])
+            .replacingOccurrences(of: "127.0.0.1:9000", with: "127.0.0.1:\(httpPort)")
+            .replacingOccurrences(of: "dev-write", with: write).replacingOccurrences(of: "dev-read", with: read)
+        let path = directory + "/readme_example.py"
+        try example.write(toFile: path, atomically: true, encoding: .utf8)
+        let result = PythonClients.run([try PythonClients.python(), path])
+        #expect(result.status == 0, "README example failed:\n\(result.output)")
+        #expect(result.output.contains("'price': '3456.78'"), "README example output:\n\(result.output)")
+    }
+}
