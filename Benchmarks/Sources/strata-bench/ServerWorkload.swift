@@ -33,10 +33,22 @@ struct ServerWorkload {
         case http = "ILP/HTTP"
     }
 
-    /// What one server run measured.
+    /// What one server run measured: the ingest rate and, with queries, their latencies.
     struct Ingest {
         var rate: Double
-        var latency: LatencyProbe.Result
+        var latency: LatencyProbe.Result?
+    }
+
+    /// A server run: measured, failed (reported), or the transport is not in this build.
+    enum Outcome {
+        case measured(Ingest)
+        case failed
+        case unavailable
+
+        var ingest: Ingest? {
+            if case .measured(let ingest) = self { return ingest }
+            return nil
+        }
     }
 
     func run(options: Options) async throws {
@@ -76,35 +88,46 @@ struct ServerWorkload {
         // 1. The client's ceiling.
         let sinkRate = try noOpSink(text)
 
-        // 2. ILP over TCP, with latest-100 meanwhile; then latest-100 on the idle server.
+        // 2. ILP over TCP: alone (the ingest figure), then on a fresh server with latest-100
+        //    meanwhile (the latency figure), then latest-100 on that server idle (its peer).
         var idle: LatencyProbe.Result?
-        let tcp = try serverRun(
-            .tcp, text: text, batches: batches, binary: binary, options: options, queryTarget: queryTarget,
-            idle: &idle)
-        // 3. ILP over HTTP, the same text in requests of `batchSize` lines.
-        let http = try serverRun(
-            .http, text: text, batches: batches, binary: binary, options: options, queryTarget: queryTarget,
-            idle: &idle, tcpAvailable: tcp != nil)
+        func serve(_ transport: Transport, queries: Bool, tcp: Bool) throws -> Outcome {
+            try serverRun(
+                transport, queries: queries, text: text, batches: batches, binary: binary, options: options,
+                queryTarget: queryTarget, idle: &idle, tcpAvailable: tcp)
+        }
+        let tcpAlone = try serve(.tcp, queries: false, tcp: true)
+        let tcpAvailable: Bool
+        if case .unavailable = tcpAlone { tcpAvailable = false } else { tcpAvailable = true }
+        let tcpQueried: Outcome = tcpAvailable ? try serve(.tcp, queries: true, tcp: true) : .unavailable
+        if !tcpAvailable {
+            report.skip(Names.ingestWithQueries(.tcp), reason: "no ILP over TCP")
+            report.skip(Names.p99(.tcp), target: "≤ 5 ms", reason: "no ILP over TCP")
+        }
+        // 3. ILP over HTTP, the same text in requests of `batchSize` lines; with latest-100 only
+        //    when there is no TCP to measure it against.
+        let httpAlone = try serve(.http, queries: false, tcp: tcpAvailable)
+        let httpQueried: Outcome = tcpAvailable ? .unavailable : try serve(.http, queries: true, tcp: false)
         // 4. The embedded peer.
         let (embeddedRate, embeddedLatest) = try await embedded(batches: batches, symbol: busySymbol)
 
         report.section("Server: ratios")
-        if let tcp {
+        if let tcp = tcpAlone.ingest {
             report.add(Names.tcpOverSink, fixed(tcp.rate / sinkRate, 3) + "× (1 = the client is the limit)")
             report.add(Names.tcpOverEmbedded, fixed(tcp.rate / embeddedRate, 3) + "×")
         } else {
-            report.skip(Names.tcpOverSink, reason: "no ILP over TCP")
-            report.skip(Names.tcpOverEmbedded, reason: "no ILP over TCP")
+            report.skip(Names.tcpOverSink, reason: "no ILP/TCP figure")
+            report.skip(Names.tcpOverEmbedded, reason: "no ILP/TCP figure")
         }
-        if let http {
+        if let http = httpAlone.ingest {
             report.add(Names.httpOverEmbedded, fixed(http.rate / embeddedRate, 3) + "×")
         }
         if let idle, !idle.nanoseconds.isEmpty {
             let idleSamples = idle.samples
-            for (name, run) in [(Names.tcpBusyOverIdle, tcp), (Names.httpBusyOverIdle, http)] {
-                guard let run, !run.latency.nanoseconds.isEmpty else { continue }
+            for (name, run) in [(Names.tcpBusyOverIdle, tcpQueried), (Names.httpBusyOverIdle, httpQueried)] {
+                guard let latency = run.ingest?.latency, !latency.nanoseconds.isEmpty else { continue }
                 report.add(
-                    name, fixed(Double(run.latency.samples.p99) / Double(idleSamples.p99), 2) + "× (p99, busy ÷ idle)")
+                    name, fixed(Double(latency.samples.p99) / Double(idleSamples.p99), 2) + "× (p99, busy ÷ idle)")
             }
             report.add(
                 Names.idleOverEmbedded,
@@ -123,6 +146,9 @@ struct ServerWorkload {
         static let tcpOverEmbedded = "server: ILP/TCP ÷ embedded"
         static let httpOverEmbedded = "server: ILP/HTTP ÷ embedded"
         static func p99(_ transport: Transport) -> String { "server: latest-100 p99 in \(transport.rawValue) ingest" }
+        static func ingestWithQueries(_ transport: Transport) -> String {
+            "server: \(transport.rawValue) ingest with latest-100"
+        }
         static let idle = "server: latest-100 p99, idle server"
         static let embeddedLatest = "server peer: embedded latest-100 median"
         static let tcpBusyOverIdle = "server: latest-100 TCP-busy ÷ idle"
@@ -167,21 +193,27 @@ struct ServerWorkload {
 
     // MARK: - Server runs
 
-    /// One server on a fresh store: ingest over `transport` while latest-100 runs, the count and a
-    /// spot check, and (the first time) latest-100 on the idle server. nil when the transport is
-    /// not available or the run failed (already reported).
+    /// One server on a fresh store: ingest over `transport` (with `queries`, while latest-100
+    /// runs), the count and a spot check, and with queries the first time, latest-100 on the
+    /// idle server.
     private func serverRun(
-        _ transport: Transport, text: ILPText, batches: [[Trade]], binary: String, options: Options,
-        queryTarget: String, idle: inout LatencyProbe.Result?, tcpAvailable: Bool = true
-    ) throws -> Ingest? {
-        let name = transport == .tcp ? "tcp" : "http"
-        report.section(
+        _ transport: Transport, queries: Bool, text: ILPText, batches: [[Trade]], binary: String,
+        options: Options, queryTarget: String, idle: inout LatencyProbe.Result?, tcpAvailable: Bool
+    ) throws -> Outcome {
+        let name = (transport == .tcp ? "tcp" : "http") + (queries ? "-queried" : "")
+        let how =
             transport == .tcp
-                ? "Server: ILP over one TCP connection (STRATA_ILP_TCP_PORT), figure = the server's stored count"
-                : "Server: ILP over HTTP, POST /write of \(formatCount(batchSize)) lines a request on one keep-alive connection"
+            ? "ILP over one TCP connection (STRATA_ILP_TCP_PORT)"
+            : "ILP over HTTP, POST /write of \(formatCount(batchSize)) lines a request on one keep-alive connection"
+        report.section(
+            "Server: \(how), "
+                + (queries
+                    ? "with latest-100 meanwhile (the latency figure)"
+                    : "alone (the ingest figure: the server's stored count)")
         )
-        let figure = transport == .tcp ? Names.tcp : Names.http
-        let target = transport == .tcp ? "≥ 1 M rows/s" : ""
+        let figure =
+            queries ? Names.ingestWithQueries(transport) : (transport == .tcp ? Names.tcp : Names.http)
+        let target = transport == .tcp && !queries ? "≥ 1 M rows/s" : ""
         let server = try ServerProcess(
             binary: binary, dataDirectory: directory + "/server-\(name)", tcp: tcpAvailable,
             logPath: directory + "/server-\(name).log", durability: durability)
@@ -193,8 +225,7 @@ struct ServerWorkload {
             report.line("this strata does not know \(ServerProcess.tcpPortVariable): no ILP over TCP in this build")
             report.line("| \(error.log.split(separator: "\n").last ?? "")")
             report.skip(figure, target: target, reason: "no ILP over TCP in this strata")
-            report.skip(Names.p99(.tcp), target: "≤ 5 ms", reason: "no ILP over TCP")
-            return nil
+            return .unavailable
         }
 
         // The sending connection first, so that nothing is timed before it exists.
@@ -213,8 +244,9 @@ struct ServerWorkload {
         let writer = HTTPConnection(port: server.httpPort)
         let poller = StoredCountPoller(
             port: server.httpPort, target: text.lines, timeoutSeconds: max(120, Int64(text.lines / 50_000)))
-        let probe = LatencyProbe(port: server.httpPort, target: queryTarget, rate: options.serverQueryRate)
-        probe.start()
+        let probe =
+            queries ? LatencyProbe(port: server.httpPort, target: queryTarget, rate: options.serverQueryRate) : nil
+        probe?.start()
         poller.start()
         let start = monotonicNanoseconds()
         var sendError: (any Error)?
@@ -242,14 +274,14 @@ struct ServerWorkload {
         }
         let sent = monotonicNanoseconds()
         let counted = poller.wait()
-        let latency = probe.stop()
+        let latency = probe?.stop()
         if sendFD >= 0 { close(sendFD) }
         report.line(
             "sent \(formatBytes(Int64(text.bytes.count))) in \(formatDuration(sent - start)); load average \(loadAverage())"
         )
         if let sendError { report.fail("\(transport.rawValue): sending failed: \(sendError)") }
 
-        var result: Ingest?
+        var result = Outcome.failed
         if let reached = counted.reached {
             let nanoseconds = reached - start
             let rate = Double(text.lines) / (Double(nanoseconds) / 1e9)
@@ -258,25 +290,29 @@ struct ServerWorkload {
             )
             report.line(sustained(counted.samples, start: start))
             report.add(figure, formatRate(rate), target: target, pass: target.isEmpty ? nil : rate >= Self.ingestTarget)
-            result = Ingest(rate: rate, latency: latency)
+            result = .measured(Ingest(rate: rate, latency: latency))
         } else {
             report.fail(
                 "\(transport.rawValue): the server's stored count stopped at \(counted.lastRows) of \(text.lines): \(counted.error ?? "")"
             )
             report.skip(figure, target: target, reason: "the server did not store every row")
         }
-        report.line(latencySummary(latency, during: "during the \(transport.rawValue) ingest"))
-        if !latency.nanoseconds.isEmpty {
-            let p99 = latency.samples.p99
-            report.add(
-                Names.p99(transport), formatDuration(p99), target: "≤ 5 ms", pass: p99 <= Self.p99Target)
-        }
-        if let error = latency.firstError {
-            report.fail("latest-100 during the \(transport.rawValue) ingest: \(error)")
+        if let latency {
+            report.line(latencySummary(latency, during: "during the \(transport.rawValue) ingest"))
+            if !latency.nanoseconds.isEmpty {
+                let p99 = latency.samples.p99
+                report.add(
+                    Names.p99(transport), formatDuration(p99), target: "≤ 5 ms", pass: p99 <= Self.p99Target)
+            } else {
+                report.skip(Names.p99(transport), target: "≤ 5 ms", reason: "no answer")
+            }
+            if let error = latency.firstError {
+                report.fail("latest-100 during the \(transport.rawValue) ingest: \(error)")
+            }
         }
 
         checkStored(server: server, batches: batches, rows: text.lines, transport: transport)
-        if idle == nil {
+        if queries, idle == nil {
             let idleProbe = LatencyProbe(
                 port: server.httpPort, target: queryTarget, rate: options.serverQueryRate, limit: Self.idleRequests)
             idleProbe.start()
