@@ -118,7 +118,7 @@ public final class StrataStore: Sendable {
         }
         let aggEngine = try table(AggregatedTrade.self)
         let quotesEngine = try table(Quote.self)
-        trades = StrataTable(engine: tradesEngine, rules: configuration.validation)
+        trades = StrataTable(engine: tradesEngine, rules: configuration.validation, bars: tradeBars)
         aggregatedTrades = StrataTable(engine: aggEngine, rules: configuration.validation)
         quotes = StrataTable(engine: quotesEngine, rules: configuration.validation)
         recovery = RecoveryReport(
@@ -170,7 +170,8 @@ public final class StrataStore: Sendable {
     /// Makes every acknowledged append durable now.
     public func flush() throws { for engine in engines { try engine.flush() } }
 
-    /// Flushes and closes every table. Later calls on the store throw `.closed`.
+    /// Flushes and closes every table. Later calls on the store throw `.closed`; live
+    /// subscriptions end with ``LiveTermination/storeClosed`` after their buffered rows.
     public func close() throws {
         scheduler.stop()
         var firstError: (any Error)?

@@ -17,10 +17,13 @@ public final class StrataTable<Record: EngineRecord>: TimeSeriesStore, Sendable 
     /// The engine table underneath (for tools and benchmarks).
     public let engine: EngineTable
     let rules: ValidationRules
+    /// The live feed's subscribers (see ``subscribe(symbols:bufferLimit:)``).
+    let live: LiveHub
 
-    init(engine: EngineTable, rules: ValidationRules) {
+    init(engine: EngineTable, rules: ValidationRules, bars: TradeBars? = nil) {
         self.engine = engine
         self.rules = rules
+        live = LiveHub(engine: engine, bars: bars)
     }
 
     /// The table's name (`trades`, `aggtrades`, `quotes`).

@@ -37,17 +37,23 @@ public enum StrataServer {
         HealthRoutes(store: store).register(on: router)
         MetricsRoutes(store: store, metrics: metrics).register(on: router)
         OpenAPIDocument.register(on: router)
+        LiveFeed.registerHTTP(on: router)
         return router
     }
 
     /// The HTTP application on `configuration.host:port`, without the store's lifecycle.
+    ///
+    /// WebSocket upgrades of `/api/v1/live` go to `liveFeed` (one is made if not given; pass
+    /// your own and run it as a service after the application so shutdown closes its
+    /// connections with 1001).
     public static func makeApplication(
         store: StrataStore, configuration: ServerConfiguration, metrics: ServerMetrics = ServerMetrics(),
-        logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+        liveFeed: LiveFeed? = nil, logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let router = makeRouter(store: store, configuration: configuration, metrics: metrics)
+        let live = liveFeed ?? LiveFeed(store: store, configuration: configuration, metrics: metrics)
         return Application(
-            router: router,
+            router: router, server: live.serverBuilder(),
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port), serverName: "Strata"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
@@ -60,11 +66,13 @@ public enum StrataServer {
     /// - Parameters:
     ///   - configuration: a validated configuration.
     ///   - logger: the server's logger.
-    ///   - onServerRunning: called with the bound port once the listener is up.
-    /// - Throws: ``StrataError`` if the store cannot be opened; errors of the listener.
+    ///   - onServerRunning: called with the bound HTTP port once the HTTP listener is up.
+    ///   - onListening: called once with every bound port when all listeners are up.
+    /// - Throws: ``StrataError`` if the store cannot be opened; errors of the listeners.
     public static func run(
         configuration: ServerConfiguration, logger: Logger,
-        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in },
+        onListening: @escaping @Sendable (ServerPorts) async -> Void = { _ in }
     ) async throws {
         let store = try StrataStore.open(
             directory: configuration.dataDirectory, configuration: .init(durability: configuration.durability))
@@ -75,16 +83,27 @@ public enum StrataServer {
                 "data": "\(configuration.dataDirectory)", "rows_replayed": "\(recovery.rowsReplayed)",
                 "damaged_files": "\(recovery.damagedFiles.count)",
             ])
+        let metrics = ServerMetrics()
+        let live = LiveFeed(store: store, configuration: configuration, metrics: metrics)
+        let ports = ServerPortsCollector(expectsILPTCP: configuration.ilpTCPListener.isOn, callback: onListening)
+        let tcp = makeILPTCPService(
+            store: store, configuration: configuration, metrics: metrics, logger: logger,
+            onListening: { await ports.ilpTCP($0) })
         let app = makeApplication(
-            store: store, configuration: configuration, logger: logger,
+            store: store, configuration: configuration, metrics: metrics, liveFeed: live, logger: logger,
             onServerRunning: { port in
                 logger.info("listening", metadata: ["address": "\(configuration.host):\(port)"])
                 await onServerRunning(port)
+                await ports.http(port)
             })
-        // Services stop in reverse order: the HTTP server drains first, then the store closes.
+        // Services stop in reverse order: ILP over TCP stores what it received, live feed
+        // connections close (1001), the HTTP server drains, then the store closes.
+        let services: [any Service] =
+            [StoreService(store: store, logger: logger), app, live]
+            + (tcp.map { [$0] } ?? [])
         let group = ServiceGroup(
             configuration: .init(
-                services: [StoreService(store: store, logger: logger), app],
+                services: services,
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await group.run()

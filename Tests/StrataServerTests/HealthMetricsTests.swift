@@ -1,3 +1,4 @@
+import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import Strata
@@ -20,6 +21,12 @@ import Testing
             let tables = ready.json["tables"] as? [[String: Any]] ?? []
             #expect(tables.contains { $0["table"] as? String == "trades" })
             #expect(tables.allSatisfy { $0["wal_bytes"] is Int && $0["status"] as? String == "ok" })
+            #expect(tables.allSatisfy { $0["last_commit"] is NSNull }, "nothing committed yet")
+            let write = "trades,symbol=BTCUSDT price=1,qty=1,trade_id=1i,side=\"buy\" \(t(1))\n"
+            #expect(try await client.writeILP(write).status == .noContent)
+            let after = try await client.get("/health/ready", authorization: nil).json["tables"] as? [[String: Any]]
+            let trades = after?.first { $0["table"] as? String == "trades" }
+            #expect((trades?["last_commit"] as? String)?.hasPrefix("20") == true, "\(String(describing: trades))")
         }
     }
 
@@ -35,6 +42,14 @@ import Testing
             #expect(ready.json["status"] as? String == "closed")
             let tables = ready.json["tables"] as? [[String: Any]] ?? []
             #expect(!tables.isEmpty && tables.allSatisfy { $0["status"] as? String == "closed" })
+            for query in [
+                "/api/v1/trades/latest?symbol=BTCUSDT", "/api/v1/quotes/last?symbol=BTCUSDT",
+                "/api/v1/bars?symbol=BTCUSDT&timeframe=1m&from=0&to=60000000000",
+            ] {
+                let response = try await client.get(query)
+                #expect(response.status == .serviceUnavailable, "\(query): \(response.text)")
+                #expect(response.json["code"] as? String == "unavailable")
+            }
         }
     }
 

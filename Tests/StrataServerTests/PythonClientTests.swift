@@ -18,10 +18,13 @@ import Testing
         let httpPort = freePort()
         let server = try await ServerProcess.serve(
             ["serve", "--data", directory + "/data", "--port", String(httpPort)], port: httpPort,
-            environment: ["STRATA_TOKENS_WRITE": write, "STRATA_TOKENS_READ": read],
+            // A small live-feed buffer, so the slow-reader check overflows it quickly.
+            environment: [
+                "STRATA_TOKENS_WRITE": write, "STRATA_TOKENS_READ": read, "STRATA_LIVE_BUFFER_LIMIT": "2000",
+            ],
             stderrPath: directory + "/server.log")
         defer { _ = server.stop(SIGTERM) }
-        for script in ["questdb_http.py", "influx_v2.py", "prometheus_metrics.py"] {
+        for script in ["questdb_http.py", "influx_v2.py", "live_websocket.py", "prometheus_metrics.py"] {
             try PythonClients.check(script, httpPort: httpPort, read: read, write: write)
         }
         try readmePythonExampleRuns(httpPort: httpPort, directory: directory)

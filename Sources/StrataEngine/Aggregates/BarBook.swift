@@ -66,6 +66,14 @@ struct BarBook: Sendable {
         return bars[first..<last].filter { !$0.isEmpty && $0.start >= from && $0.start < to }
     }
 
+    /// The minute bar of `symbol` starting at `start`, if it has trades.
+    func bar(symbol: UInt32, start: Int64) -> BarState? {
+        guard let bars = symbols[symbol], start >= partitionStart else { return nil }
+        let index = Int((start - partitionStart) / BarBook.minute)
+        guard index < minutes, !bars[index].isEmpty else { return nil }
+        return bars[index]
+    }
+
     /// Symbol ids with at least one trade.
     var symbolIDs: [UInt32] { Array(symbols.keys) }
 }

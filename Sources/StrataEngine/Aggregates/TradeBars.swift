@@ -123,6 +123,18 @@ package final class TradeBars: Sendable {
 
     // MARK: - Queries
 
+    /// The in-memory 1-minute bars of the given (partition, table symbol id, minute start) keys,
+    /// `nil` where the book has no trade — for the live feed, which calls it under the trades
+    /// table's lock right after a commit, so each bar includes exactly the commits up to it.
+    ///
+    /// A bar is the whole bar only while its partition's rows are in memory; for a partition
+    /// whose base is a sealed file it covers just the late rows still in memory.
+    package func minuteBars(_ keys: [(partition: Int64, symbol: UInt32, start: Int64)]) -> [BarState?] {
+        state.withLock { state in
+            keys.map { key in state.books[key.partition]?.bar(symbol: key.symbol, start: key.start) }
+        }
+    }
+
     /// Bars of width `width` (ns; must divide the partition width) for `symbol`, buckets starting
     /// in `[from, to)`, time-ordered.
     /// - Throws: ``StrataError`` `.corruptFile` if a partition needed is damaged.

@@ -14,9 +14,20 @@ struct Applier {
     func apply(
         _ batch: ColumnBatch, to state: inout EngineTable.State, alreadySealed: ((Int64) -> Bool)?
     ) -> AppendReport {
+        var commit: StoredCommit? = nil
+        return apply(batch, to: &state, alreadySealed: alreadySealed, commit: &commit)
+    }
+
+    /// Applies a batch and, when `commit` is not nil, records in it what was stored (for the
+    /// live feed: skipped rows, symbol ids, partitions whose base is a file).
+    func apply(
+        _ batch: ColumnBatch, to state: inout EngineTable.State, alreadySealed: ((Int64) -> Bool)?,
+        commit: inout StoredCommit?
+    ) -> AppendReport {
         let ts = schema.timestampIndex
         let keyColumn = schema.dedupKeyIndex
         let globalIDs = batch.symbols.map { state.symbolID($0) }
+        if commit != nil { commit!.symbolIDs = globalIDs }
         let times = batch.columns[ts]
         // Group rows by (partition, symbol), keeping arrival order inside a group.
         var oldest = times[0]
@@ -63,6 +74,8 @@ struct Applier {
                 state.registerPartition(group.partition)
             }
             let storedRows: [Int]
+            let baseInMemory: Bool
+            if case .memory = partition.base { baseInMemory = true } else { baseInMemory = false }
             if partition.phase == .open, case .memory(var memory) = partition.base {
                 partition.base = .damaged(path: "", error: "")  // release the reference while mutating
                 storedRows = memory.insert(
@@ -87,12 +100,25 @@ struct Applier {
             }
             let stored = storedRows.count
             let duplicates = group.rows.count - stored
+            if commit != nil {
+                if duplicates > 0 {
+                    let kept = Set(storedRows)
+                    commit!.skipped.append(contentsOf: group.rows.filter { !kept.contains($0) })
+                }
+                if !baseInMemory && stored > 0 && !commit!.sealedPartitions.contains(group.partition) {
+                    commit!.sealedPartitions.append(group.partition)
+                }
+            }
             partition.pendingDuplicates += duplicates
             report.stored += stored
             report.duplicates += duplicates
             state.partitions[group.partition] = partition
         }
         if state.newest.map({ newest > $0 }) ?? true { state.newest = newest }
+        if commit != nil {
+            commit!.stored = report.stored
+            if commit!.skipped.count > 1 { commit!.skipped.sort() }
+        }
         return report
     }
 

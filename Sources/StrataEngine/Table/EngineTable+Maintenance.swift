@@ -213,12 +213,14 @@ extension EngineTable {
         // 3. Drop WAL segments that only hold sealed rows.
         if !seals.isEmpty || !compactions.isEmpty {
             do {
-                try state.withLock { state in
-                    guard !state.closed else { return }
-                    let before = state.wal.segments.count
-                    try state.wal.rollOver()
-                    try Self.removeObsoleteSegments(&state)
-                    report.walSegmentsRemoved = max(0, before + 1 - state.wal.segments.count)
+                try commitLock.withLock { _ in
+                    try state.withLock { state in
+                        guard !state.closed else { return }
+                        let before = state.wal.segments.count
+                        try state.wal.rollOver()
+                        try Self.removeObsoleteSegments(&state)
+                        report.walSegmentsRemoved = max(0, before + 1 - state.wal.segments.count)
+                    }
                 }
             } catch {
                 report.errors.append(asStrataError(error, "removing WAL segments"))

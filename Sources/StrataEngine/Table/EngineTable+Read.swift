@@ -241,8 +241,8 @@ extension EngineTable {
     public var health: TableHealth {
         state.withLock { state in
             TableHealth(
-                table: schema.name, walBytes: state.wal.totalBytes, walSegments: state.wal.segments.count,
-                lastSync: state.wal.lastSync, walFailure: state.wal.failure,
+                table: schema.name, walBytes: state.wal.totalBytes, walSegments: state.wal.segmentCount,
+                lastSync: state.wal.lastSync, lastCommit: state.lastCommit, walFailure: state.wal.failure,
                 lastMaintenanceError: state.lastMaintenanceError,
                 openPartitions: state.openPartitions.count,
                 damagedPartitions: state.partitions.values.filter { $0.phase == .damaged }.count, isClosed: state.closed
@@ -322,7 +322,10 @@ public struct TableHealth: Sendable, CustomStringConvertible {
     public var table: String
     public var walBytes: Int64
     public var walSegments: Int
+    /// When the WAL was last synced to stable storage.
     public var lastSync: Timestamp?
+    /// When the last append was acknowledged (since open).
+    public var lastCommit: Timestamp?
     /// A failed fsync: the table refuses writes from then on.
     public var walFailure: StrataError?
     public var lastMaintenanceError: StrataError?
@@ -337,6 +340,7 @@ public struct TableHealth: Sendable, CustomStringConvertible {
         var text =
             "\(table): \(isClosed ? "CLOSED" : isHealthy ? "ok" : "DEGRADED"), WAL \(walBytes) bytes in \(walSegments) segments"
         if let lastSync { text += ", last sync \(lastSync)" }
+        if let lastCommit { text += ", last commit \(lastCommit)" }
         if let walFailure { text += ", WAL failed: \(walFailure)" }
         if damagedPartitions > 0 { text += ", \(damagedPartitions) damaged partitions" }
         if let lastMaintenanceError { text += ", last maintenance error: \(lastMaintenanceError)" }

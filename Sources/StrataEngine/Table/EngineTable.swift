@@ -15,13 +15,20 @@ import Synchronization
 /// <table>/corrupt/                      bytes cut from a damaged WAL, kept for inspection
 /// ```
 ///
-/// **Write path** (``append(_:)``): under the table lock, encode the batch as one WAL frame,
-/// write it (and fsync by the ``Durability``), apply it to the in-memory partitions, then return.
-/// Sealing and compaction run on the table's maintenance queue and take the lock only to swap
-/// state, so readers and writers are not blocked while files are written.
+/// **Write path** (``append(_:)``): under the table's *commit lock*, encode the batch as one WAL
+/// frame and write it (and fsync by the ``Durability``); then, still under the commit lock, take
+/// the *state lock* just to apply it to the in-memory partitions and hand the stored rows to the
+/// live feed's listener, and return. Readers take only the state lock, so a query never waits
+/// for a WAL write or an fsync, only for an apply; and rows become visible once durable.
+/// Sealing and compaction run on the table's maintenance queue and take the state lock only to
+/// swap state, so readers and writers are not blocked while files are written.
 ///
-/// **Concurrency**: all state is behind one `Mutex`; sealed files are immutable and decoded
-/// outside it. Every method may be called from any thread or task.
+/// **Concurrency**: two locks, always taken in the order commit → state. The commit lock
+/// serializes appenders and owns the WAL writer (appends, flush, roll-over, segment removal,
+/// close), so frames reach the log and the table in the same order. Everything else is behind
+/// the state lock; the WAL's size and sync figures are published for readers without either.
+/// Sealed files are immutable and decoded outside both. Every method may be called from any
+/// thread or task.
 public final class EngineTable: Sendable {
     public let schema: TableSchema
     public let directory: String
@@ -31,6 +38,10 @@ public final class EngineTable: Sendable {
     /// How much newer data must exist before an open partition seals itself.
     let sealGrace: Int64
     let state: Mutex<State>
+    /// Serializes appenders and everything that writes the WAL (see the type's documentation).
+    let commitLock = Mutex(CommitState())
+    /// The table's WAL writer (also in ``State/wal``): used only under ``commitLock`` after open.
+    let wal: WALWriter
     let maintenanceQueue: DispatchQueue
     let maintenanceLog = Mutex<[TableMaintenance]>([])
     /// What opening the table recovered.
@@ -46,7 +57,6 @@ public final class EngineTable: Sendable {
         var wal: WALWriter
         var newest: Int64?
         var closed = false
-        var frameBuffer = ByteWriter(capacity: 1 << 20)
         var maintenanceScheduled = false
         /// Partitions in phase `open` (kept so the write path need not scan every partition).
         var openPartitions: Set<Int64> = []
@@ -66,6 +76,10 @@ public final class EngineTable: Sendable {
             }
         }
         var lastMaintenanceError: StrataError?
+        /// When the last append was applied (acknowledged), for health.
+        var lastCommit: Timestamp?
+        /// The live feed's listener, if anyone subscribed (see ``StoredRowsListener``).
+        var listener: (any StoredRowsListener)?
 
         init(wal: WALWriter) { self.wal = wal }
 
@@ -76,6 +90,12 @@ public final class EngineTable: Sendable {
             symbolIDs[name] = id
             return id
         }
+    }
+
+    /// What the commit lock guards besides the WAL writer.
+    struct CommitState: ~Copyable {
+        /// Where each batch's WAL frame is encoded (reused).
+        var frameBuffer = ByteWriter(capacity: 1 << 20)
     }
 
     /// Opens (creating if needed) the table in `directory`, recovering from its WAL.
@@ -115,6 +135,7 @@ public final class EngineTable: Sendable {
         try recovered.wal.start()
         try Self.removeObsoleteSegments(&recovered)
         recovery = report
+        wal = recovered.wal
         state = Mutex(recovered)
     }
 
@@ -132,15 +153,31 @@ public final class EngineTable: Sendable {
         guard batch.columns.count == schema.columns.count, batch.columns.allSatisfy({ $0.count == batch.count }),
             batch.symbolIndex.allSatisfy({ Int($0) < batch.symbols.count })
         else { throw StrataError(.invalidArgument, "malformed column batch for table \(schema.name)") }
-        let (report, needsMaintenance) = try state.withLock { state throws -> (AppendReport, Bool) in
-            guard !state.closed else { throw StrataError(.closed, "table \(schema.name) is closed", path: directory) }
-            let sequence = state.sequence + 1
-            WALFormat.encodeFrame(batch, sequence: sequence, schema: schema, into: &state.frameBuffer)
+        let (report, needsMaintenance) = try commitLock.withLock { commit throws -> (AppendReport, Bool) in
+            // The state lock briefly: the sequence is only ever advanced under the commit lock we hold.
+            let sequence = try state.withLock { state throws -> UInt64 in
+                guard !state.closed else {
+                    throw StrataError(.closed, "table \(schema.name) is closed", path: directory)
+                }
+                return state.sequence + 1
+            }
+            // Without the state lock: readers go on while the frame is written and synced.
+            WALFormat.encodeFrame(batch, sequence: sequence, schema: schema, into: &commit.frameBuffer)
             let touched = Self.touchedPartitions(batch, schema: schema)
-            try state.wal.append(frame: state.frameBuffer.bytes, sequence: sequence, touching: touched)
-            state.sequence = sequence
-            let report = Applier(schema: schema, observer: observer).apply(batch, to: &state, alreadySealed: nil)
-            return (report, needsSealing(state) && !state.maintenanceScheduled)
+            try wal.append(frame: commit.frameBuffer.bytes, sequence: sequence, touching: touched)
+            let now = WallClock.now()
+            return state.withLock { state -> (AppendReport, Bool) in
+                state.sequence = sequence
+                state.lastCommit = now
+                // Nobody listening: nothing collected, nothing allocated for the live feed.
+                var stored = state.listener == nil ? nil : StoredCommit(batch: batch)
+                let report = Applier(schema: schema, observer: observer).apply(
+                    batch, to: &state, alreadySealed: nil, commit: &stored)
+                if let stored, stored.stored > 0, let listener = state.listener, !listener.stored(stored) {
+                    state.listener = nil
+                }
+                return (report, needsSealing(state) && !state.maintenanceScheduled)
+            }
         }
         if needsMaintenance { scheduleMaintenance() }
         return report
@@ -148,19 +185,24 @@ public final class EngineTable: Sendable {
 
     /// Makes every acknowledged append durable now (for group commit and OS-buffered policies).
     public func flush() throws {
-        try state.withLock { state in
-            guard !state.closed else { return }
-            try state.wal.flush()
+        try commitLock.withLock { _ in
+            guard !state.withLock({ $0.closed }) else { return }
+            try wal.flush()
         }
     }
 
     /// Waits for maintenance, syncs the WAL and closes. Later calls throw `.closed`.
     public func close() throws {
         maintenanceQueue.sync {}
-        try state.withLock { state in
-            guard !state.closed else { return }
-            state.closed = true
-            try state.wal.close()
+        try commitLock.withLock { _ in
+            let wasOpen = state.withLock { state in
+                guard !state.closed else { return false }
+                state.closed = true
+                state.listener?.tableClosed()
+                state.listener = nil
+                return true
+            }
+            if wasOpen { try wal.close() }
         }
     }
 

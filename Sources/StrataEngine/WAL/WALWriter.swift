@@ -8,10 +8,12 @@ import Synchronization
 
 /// Appends frames to the current WAL segment and makes them durable by the ``Durability`` policy.
 ///
-/// Used under its table's lock (one writer at a time). The group-commit flusher runs on its own
-/// dispatch queue and shares only ``SyncState`` (behind a mutex) with the writer.
+/// Used under its table's commit lock (one writer at a time; see ``EngineTable``). The
+/// group-commit flusher runs on its own dispatch queue and shares only ``SyncState`` (behind a
+/// mutex) with the writer; so do readers of ``totalBytes``, ``segmentCount``, ``lastSync`` and
+/// ``failure``.
 final class WALWriter: @unchecked Sendable {
-    // @unchecked: `segments`, `current` and `currentNumber` are touched only by the table, under its lock;
+    // @unchecked: `segments`, `current` and `currentNumber` are touched only by the table, under its commit lock;
     // the flusher reads the current file through `syncState`, which is a Mutex.
 
     struct Segment {
@@ -31,6 +33,10 @@ final class WALWriter: @unchecked Sendable {
         var lastSync: Timestamp?
         /// Told the duration of every successful fsync (metrics).
         var observer: SyncObserver?
+        /// ``totalBytes`` and the segment count as of the last change, for readers (health,
+        /// stats) that do not hold the table's commit lock.
+        var totalBytes: Int64 = 0
+        var segmentCount = 0
     }
 
     /// Receives the duration of each successful WAL fsync, in nanoseconds.
@@ -52,7 +58,20 @@ final class WALWriter: @unchecked Sendable {
     }
 
     /// Registers the segments found at recovery (already replayed), oldest first.
-    func adopt(_ recovered: [Segment]) { segments = recovered }
+    func adopt(_ recovered: [Segment]) {
+        segments = recovered
+        publishSize()
+    }
+
+    /// Makes the size figures visible to readers that do not hold the commit lock.
+    private func publishSize() {
+        let bytes = segments.reduce(0) { $0 + $1.bytes }
+        let count = segments.count
+        syncState.withLock { state in
+            state.totalBytes = bytes
+            state.segmentCount = count
+        }
+    }
 
     static func path(in directory: String, number: UInt64) -> String {
         let digits = String(number)
@@ -87,6 +106,7 @@ final class WALWriter: @unchecked Sendable {
             Segment(number: number, path: path, touched: [], maxSequence: 0, bytes: Int64(WALFormat.segmentHeaderSize)))
         current = file
         syncState.withLock { $0.file = file }
+        publishSize()
     }
 
     /// Appends one encoded frame and returns when it is as durable as the policy promises.
@@ -109,6 +129,7 @@ final class WALWriter: @unchecked Sendable {
         segment.maxSequence = sequence
         segment.bytes += Int64(frame.count)
         segments[segments.count - 1] = segment
+        syncState.withLock { $0.totalBytes += Int64(frame.count) }
         switch durability {
         case .fsyncEachBatch:
             do { try timedSync(file) } catch let error as StrataError {
@@ -181,10 +202,14 @@ final class WALWriter: @unchecked Sendable {
             }
         }
         segments = kept
+        publishSize()
         if removedAny { try FileSystem.syncDirectory(directory) }
     }
 
-    var totalBytes: Int64 { segments.reduce(0) { $0 + $1.bytes } }
+    /// Bytes in every segment (any thread).
+    var totalBytes: Int64 { syncState.withLock { $0.totalBytes } }
+    /// Segments on disk (any thread).
+    var segmentCount: Int { syncState.withLock { $0.segmentCount } }
     var lastSync: Timestamp? { syncState.withLock { $0.lastSync } }
     var failure: StrataError? { syncState.withLock { $0.failure } }
 

@@ -54,7 +54,15 @@ extension ServerConfiguration {
                 try JSONReader(prefix: "ilp.").object(value) { (key, value) throws(ConfigurationError) in
                     switch key {
                     case "maxLineBytes": maxLineBytes = try JSONReader.int(value, key: "ilp.maxLineBytes")
+                    case "tcp": try applyILPTCP(json: value)
                     default: throw JSONReader.unknown("ilp." + key)
+                    }
+                }
+            case "live":
+                try JSONReader(prefix: "live.").object(value) { (key, value) throws(ConfigurationError) in
+                    switch key {
+                    case "bufferLimit": liveBufferLimit = try JSONReader.int(value, key: "live.bufferLimit")
+                    default: throw JSONReader.unknown("live." + key)
                     }
                 }
             case "data": dataDirectory = try JSONReader.string(value, key: "data")
@@ -90,12 +98,17 @@ extension ServerConfiguration {
             case "STRATA_HTTP_PORT": port = try Self.int(value, key: key)
             case "STRATA_HTTP_MAX_REQUEST_BYTES": maxRequestBytes = try Self.int(value, key: key)
             case "STRATA_ILP_MAX_LINE_BYTES": maxLineBytes = try Self.int(value, key: key)
+            case "STRATA_ILP_TCP_ENABLED": ilpTCP.enabled = try Self.bool(value, key: key)
+            case "STRATA_ILP_TCP_HOST": ilpTCP.host = value
+            case "STRATA_ILP_TCP_PORT": ilpTCP.port = try Self.int(value, key: key)
+            case "STRATA_ILP_TCP_KEYS": ilpTCP.keys = try Self.ilpTCPKeys(value, key: key)
             case "STRATA_DATA": dataDirectory = value
             case "STRATA_DURABILITY": durability = try Self.durability(value, key: key)
             case "STRATA_AUTH_DISABLED": auth.disabled = try Self.bool(value, key: key)
             case "STRATA_TOKENS_READ": auth.readTokens = Self.list(value)
             case "STRATA_TOKENS_WRITE": auth.writeTokens = Self.list(value)
             case "STRATA_LOG_LEVEL": logLevel = value
+            case "STRATA_LIVE_BUFFER_LIMIT": liveBufferLimit = try Self.int(value, key: key)
             default:
                 throw ConfigurationError(
                     key: key, message: "unknown setting (see Docs/Server.md for the STRATA_ variables)")

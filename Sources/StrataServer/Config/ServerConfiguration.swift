@@ -16,6 +16,8 @@ public struct ServerConfiguration: Sendable, Hashable {
     public var maxRequestBytes: Int = 64 << 20
     /// Longest ILP line accepted (`ilp.maxLineBytes`, `STRATA_ILP_MAX_LINE_BYTES`).
     public var maxLineBytes: Int = 1 << 20
+    /// ILP over TCP (`ilp.tcp.…`, `STRATA_ILP_TCP_…`).
+    public var ilpTCP = ILPTCP()
     /// The data directory (`data`, `STRATA_DATA`).
     public var dataDirectory: String = "./strata-data"
     /// When an acknowledged write is on disk (`durability`, `STRATA_DURABILITY`): `fsync`
@@ -25,6 +27,9 @@ public struct ServerConfiguration: Sendable, Hashable {
     public var auth = Auth()
     /// Log level (`log.level`, `STRATA_LOG_LEVEL`): trace, debug, info, notice, warning, error, critical.
     public var logLevel: String = "info"
+    /// Rows (per channel) a live feed connection may fall behind before it is dropped as a slow
+    /// consumer (`live.bufferLimit`, `STRATA_LIVE_BUFFER_LIMIT`).
+    public var liveBufferLimit: Int = 100_000
 
     /// Bearer tokens. Auth is off only when ``disabled`` is set explicitly.
     public struct Auth: Sendable, Hashable {
@@ -41,6 +46,67 @@ public struct ServerConfiguration: Sendable, Hashable {
             self.writeTokens = writeTokens
         }
     }
+
+    /// The ILP-over-TCP listener (QuestDB's port 9009 protocol).
+    public struct ILPTCP: Sendable, Hashable {
+        /// `ilp.tcp.enabled`, `STRATA_ILP_TCP_ENABLED`. `nil` (not said): on, unless auth is on
+        /// and no ``keys`` are configured (then off, with a log line saying why). `true` with auth
+        /// on and no keys fails start-up.
+        public var enabled: Bool?
+        /// `ilp.tcp.host`, `STRATA_ILP_TCP_HOST`; `nil`: the HTTP host.
+        public var host: String?
+        /// `ilp.tcp.port`, `STRATA_ILP_TCP_PORT` (0: any free port).
+        public var port: Int = 9009
+        /// `ilp.tcp.keys`, `STRATA_ILP_TCP_KEYS` (`kid:x:y,…`): the public keys clients
+        /// authenticate with (QuestDB's ECDSA P-256 challenge-response).
+        public var keys: [ILPTCPKey] = []
+
+        public init(enabled: Bool? = nil, host: String? = nil, port: Int = 9009, keys: [ILPTCPKey] = []) {
+            self.enabled = enabled
+            self.host = host
+            self.port = port
+            self.keys = keys
+        }
+    }
+
+    /// A client's ECDSA P-256 public key as a JSON Web Key's coordinates: `x` and `y` are the
+    /// base64url encodings of 32 bytes each (the questdb clients' `token_x` and `token_y`);
+    /// `kid` is the key id the client sends first (their `username`).
+    public struct ILPTCPKey: Sendable, Hashable {
+        public var kid: String
+        public var x: String
+        public var y: String
+
+        public init(kid: String, x: String, y: String) {
+            self.kid = kid
+            self.x = x
+            self.y = y
+        }
+    }
+
+    /// Whether the ILP-over-TCP listener runs, and how.
+    public enum ILPTCPListener: Sendable, Hashable {
+        /// Every connection authenticates with one of the configured keys first.
+        case authenticated
+        /// No authentication (`auth.disabled`).
+        case open
+        /// Not started, and why (for the log).
+        case off(reason: String)
+    }
+
+    /// What ``StrataServer/run(configuration:logger:onServerRunning:onListening:)`` does about ILP over TCP.
+    public var ilpTCPListener: ILPTCPListener {
+        if ilpTCP.enabled == false { return .off(reason: "ilp.tcp.enabled is false") }
+        if auth.disabled { return .open }
+        if !ilpTCP.keys.isEmpty { return .authenticated }
+        return .off(
+            reason: "auth is on and no ILP/TCP keys are configured: ILP over TCP has no tokens; add client public "
+                + "keys with ilp.tcp.keys (STRATA_ILP_TCP_KEYS=kid:x:y) or turn auth off explicitly "
+                + "(auth.disabled); ILP over HTTP works with write tokens meanwhile")
+    }
+
+    /// The address the ILP-over-TCP listener binds: `ilp.tcp.host`, else `http.host`.
+    public var ilpTCPHost: String { ilpTCP.host ?? host }
 
     public init() {}
 
@@ -59,6 +125,10 @@ public struct ServerConfiguration: Sendable, Hashable {
         guard maxLineBytes > 0 else {
             throw ConfigurationError(key: "ilp.maxLineBytes", message: "must be > 0, got \(maxLineBytes)")
         }
+        guard liveBufferLimit > 0 else {
+            throw ConfigurationError(key: "live.bufferLimit", message: "must be > 0, got \(liveBufferLimit)")
+        }
+        try validateILPTCP()
         guard !dataDirectory.isEmpty else { throw ConfigurationError(key: "data", message: "must not be empty") }
         guard Self.logLevels.contains(logLevel) else {
             throw ConfigurationError(

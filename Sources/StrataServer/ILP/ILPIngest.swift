@@ -1,8 +1,9 @@
 public import Strata
 public import StrataLineProtocol
 
-/// The ILP write path shared by every transport: parse a whole body, map it to rows, validate
-/// every row of every table, then append per table. A bad line anywhere stores nothing.
+/// The ILP write path shared by every transport: parse, map lines to rows (``LineMapping``),
+/// validate, append per table. Over HTTP (``write(_:precision:now:protocol:)``) a bad line
+/// anywhere stores nothing; over TCP (``ILPTCPService``) the lines before a bad one are stored.
 ///
 /// ```swift
 /// let ingest = ILPIngest(store: store, metrics: metrics, maxLineBytes: 1 << 20)
@@ -43,65 +44,130 @@ public struct ILPIngest: Sendable {
     public func write(
         _ body: [UInt8], precision: LineProtocol.Precision, now: Int64, protocol name: String
     ) async throws(WriteError) -> Summary {
-        let configuration = LineProtocol.Configuration(
-            precision: precision, dialect: .questDB, maxLineLength: maxLineBytes)
-        let rows: LineMapping.Rows
+        let batch: LineProtocol.Batch
         do {
-            let batch = try LineProtocol.parse(body, defaultTimestamp: now, configuration: configuration)
-            rows = try mapping.rows(batch)
-        } catch let error as LineProtocolError {
+            batch = try LineProtocol.parse(body, defaultTimestamp: now, configuration: parserConfiguration(precision))
+        } catch {
             metrics.rejected(table: "unknown", protocol: name, rows: 1)
-            let status = error.code == .bodyTooLarge || error.code == .lineTooLong ? 413 : 400
-            var message = error.message
-            if error.code == .lineTooLong { message += " (ilp.maxLineBytes = \(maxLineBytes))" }
-            throw WriteError(
-                code: error.code.name, message: message, line: error.line > 0 ? error.line : nil, status: status)
-        } catch let error as WriteError {
+            throw WriteError(parsing: error, maxLineBytes: maxLineBytes)
+        }
+        var rows = LineMapping.Rows()
+        do {
+            try mapping.map(batch, into: &rows)
+        } catch {
             metrics.rejected(table: "unknown", protocol: name, rows: 1)
             throw error
-        } catch {
-            throw WriteError(code: "internal", message: "\(error)", status: 500)
         }
-        do {
-            let window = store.configuration.validation.timestampWindow()
-            try validate(rows.trades, lines: rows.tradeLines, window: window)
-            try validate(rows.aggregatedTrades, lines: rows.aggregatedTradeLines, window: window)
-            try validate(rows.quotes, lines: rows.quoteLines, window: window)
-        } catch {
+        if let invalid = firstInvalidRow(rows) {
             metrics.rejected(table: "trades", protocol: name, rows: rows.trades.count)
             metrics.rejected(table: "aggtrades", protocol: name, rows: rows.aggregatedTrades.count)
             metrics.rejected(table: "quotes", protocol: name, rows: rows.quotes.count)
-            throw error
+            throw invalid.error
         }
-        var summary = Summary()
-        try await append(rows.trades, to: store.trades, protocol: name, summary: &summary)
-        try await append(rows.aggregatedTrades, to: store.aggregatedTrades, protocol: name, summary: &summary)
-        try await append(rows.quotes, to: store.quotes, protocol: name, summary: &summary)
-        return summary
+        return try store(rows, protocol: name)
     }
 
-    private func validate<R: EngineRecord>(_ rows: [R], lines: [Int], window: ClosedRange<Timestamp>)
-        throws(WriteError)
-    {
-        guard !rows.isEmpty else { return }
-        do {
-            try R.validate(rows, with: store.configuration.validation, window: window)
-        } catch let error as ValidationError {
-            let line = error.index.flatMap { $0 < lines.count ? lines[$0] : nil }
-            var detail = error
-            detail.index = nil
-            throw WriteError(code: "validation", message: detail.description, line: line)
-        } catch {
-            throw WriteError(code: "validation", message: "\(error)")
+    /// The parser settings of every transport: QuestDB's dialect, the configured line limit.
+    func parserConfiguration(_ precision: LineProtocol.Precision) -> LineProtocol.Configuration {
+        LineProtocol.Configuration(precision: precision, dialect: .questDB, maxLineLength: maxLineBytes)
+    }
+
+    /// The rows of a stretch of a stream (TCP) up to its first bad line, and that line's error
+    /// and table, if it has one.
+    struct MappedStream: Sendable {
+        var rows = LineMapping.Rows()
+        var failure: (error: WriteError, table: String)?
+    }
+
+    /// Maps and validates the points of a stretch of a stream (on a thread pool), up to its
+    /// first bad line; ``store(_:protocol:)`` then appends the rows.
+    func mapStream(_ batches: [LineProtocol.Batch]) -> MappedStream {
+        var result = MappedStream()
+        for batch in batches {
+            result.failure = streamRows(batch, into: &result.rows)
+            if result.failure != nil { break }
         }
+        return result
+    }
+
+    /// Maps the points of one read of a stream (TCP) into `rows`, after the rows already there,
+    /// and validates the new rows. At the first point that does not map or validate, the rows
+    /// of that line and later ones are dropped (the lines before it are to be stored) and its
+    /// error is returned with its table (`unknown` when it did not map), counted as rejected.
+    func streamRows(_ batch: LineProtocol.Batch, into rows: inout LineMapping.Rows) -> (
+        error: WriteError, table: String
+    )? {
+        let start = rows.marks
+        var failure: (error: WriteError, table: String)?
+        do {
+            try mapping.map(batch, into: &rows)
+        } catch {
+            failure = (error, "unknown")
+        }
+        // A bad row always comes before a line that failed to map (mapping stops there).
+        if let invalid = firstInvalidRow(rows, from: start) {
+            rows.keepLines(before: invalid.error.line ?? 0)
+            failure = invalid
+        }
+        if let failure { metrics.rejected(table: failure.table, protocol: "tcp", rows: 1) }
+        return failure
+    }
+
+    /// The earliest line (over all tables) whose row, from `start` on, breaks a validation rule,
+    /// with its table.
+    func firstInvalidRow(_ rows: LineMapping.Rows, from start: LineMapping.Rows.Marks = .init()) -> (
+        error: WriteError, table: String
+    )? {
+        let rules = store.configuration.validation
+        let window = rules.timestampWindow()
+        let candidates = [
+            invalid(rows.trades, lines: rows.tradeLines, from: start.trades) { try rules.validate($0, window: window) }
+                .map { ($0, "trades") },
+            invalid(rows.aggregatedTrades, lines: rows.aggregatedTradeLines, from: start.aggregatedTrades) {
+                try rules.validate($0, window: window)
+            }.map { ($0, "aggtrades") },
+            invalid(rows.quotes, lines: rows.quoteLines, from: start.quotes) { try rules.validate($0, window: window) }
+                .map { ($0, "quotes") },
+        ]
+        return candidates.compactMap { $0 }.min { ($0.0.line ?? 0) < ($1.0.line ?? 0) }
+    }
+
+    private func invalid<R>(_ rows: [R], lines: [Int], from start: Int, _ check: (R) throws -> Void) -> WriteError? {
+        var index = start
+        while index < rows.count {
+            do {
+                try check(rows[index])
+            } catch let error as ValidationError {
+                var detail = error
+                detail.index = nil
+                return WriteError(code: "validation", message: detail.description, line: lines[index])
+            } catch {
+                return WriteError(code: "validation", message: "\(error)", line: lines[index])
+            }
+            index += 1
+        }
+        return nil
+    }
+
+    /// Appends validated rows, table by table (each table's append is atomic). Blocks the
+    /// calling thread for the engine's work (a WAL write and, by policy, an fsync): HTTP calls it
+    /// from its request task, TCP from its thread pool, never from an event loop.
+    /// - Throws: ``WriteError`` 503 when the store cannot take writes now.
+    @discardableResult
+    func store(_ rows: LineMapping.Rows, protocol name: String) throws(WriteError) -> Summary {
+        var summary = Summary()
+        try append(rows.trades, to: store.trades, protocol: name, summary: &summary)
+        try append(rows.aggregatedTrades, to: store.aggregatedTrades, protocol: name, summary: &summary)
+        try append(rows.quotes, to: store.quotes, protocol: name, summary: &summary)
+        return summary
     }
 
     private func append<R: EngineRecord>(
         _ rows: [R], to table: StrataTable<R>, protocol name: String, summary: inout Summary
-    ) async throws(WriteError) {
+    ) throws(WriteError) {
         guard !rows.isEmpty else { return }
         do {
-            let report = try await table.append(rows)
+            let report = try table.appendNow(rows)
             summary.stored += report.stored
             summary.duplicates += report.duplicates
             metrics.ingested(table: table.name, protocol: name, stored: report.stored, duplicates: report.duplicates)
@@ -111,5 +177,15 @@ public struct ILPIngest: Sendable {
             // The store is closed, the WAL failed or the disk is full: worth a retry later.
             throw WriteError(code: "unavailable", message: "\(table.name): \(error)", status: 503)
         }
+    }
+}
+
+extension WriteError {
+    /// A parse error as a write error: 413 for a line over `ilp.maxLineBytes` (named), else 400.
+    init(parsing error: LineProtocolError, maxLineBytes: Int) {
+        let status = error.code == .bodyTooLarge || error.code == .lineTooLong ? 413 : 400
+        var message = error.message
+        if error.code == .lineTooLong { message += " (ilp.maxLineBytes = \(maxLineBytes))" }
+        self.init(code: error.code.name, message: message, line: error.line > 0 ? error.line : nil, status: status)
     }
 }

@@ -14,7 +14,8 @@ public import StrataLineProtocol
 /// `Double`; `NaN` and infinities are refused naming the field. Unknown measurements, tags and
 /// fields are refused, so a typo is a 400, not a silently dropped column.
 public struct LineMapping: Sendable {
-    /// The rows of one request, by table, each with the body line it came from.
+    /// The rows of one request (or one stretch of a TCP stream), by table, each with the line it
+    /// came from (lines increase within each table).
     public struct Rows: Sendable {
         public var trades: [Trade] = []
         public var tradeLines: [Int] = []
@@ -26,6 +27,28 @@ public struct LineMapping: Sendable {
         public init() {}
 
         public var count: Int { trades.count + aggregatedTrades.count + quotes.count }
+        public var isEmpty: Bool { trades.isEmpty && aggregatedTrades.isEmpty && quotes.isEmpty }
+
+        /// How many rows each table has: where the rows added later start.
+        struct Marks {
+            var trades = 0
+            var aggregatedTrades = 0
+            var quotes = 0
+        }
+
+        var marks: Marks { Marks(trades: trades.count, aggregatedTrades: aggregatedTrades.count, quotes: quotes.count) }
+
+        /// Drops the rows of `line` and later lines.
+        mutating func keepLines(before line: Int) {
+            func cut<R>(_ rows: inout [R], _ lines: inout [Int]) {
+                let end = lines.firstIndex { $0 >= line } ?? lines.count
+                rows.removeSubrange(end...)
+                lines.removeSubrange(end...)
+            }
+            cut(&trades, &tradeLines)
+            cut(&aggregatedTrades, &aggregatedTradeLines)
+            cut(&quotes, &quoteLines)
+        }
     }
 
     /// The measurements this mapping knows.
@@ -37,6 +60,14 @@ public struct LineMapping: Sendable {
     /// - Throws: ``WriteError`` (400) naming the line and the field.
     public func rows(_ batch: LineProtocol.Batch) throws(WriteError) -> Rows {
         var rows = Rows()
+        try map(batch, into: &rows)
+        return rows
+    }
+
+    /// Appends the rows of `batch`'s points to `rows`, in order, up to the first point that does
+    /// not map: on a throw, `rows` holds every point before it (what a TCP stream keeps).
+    /// - Throws: ``WriteError`` (400) naming the line and the field.
+    public func map(_ batch: LineProtocol.Batch, into rows: inout Rows) throws(WriteError) {
         for point in batch {
             if point.hasMeasurement("trades") {
                 rows.trades.append(try trade(point))
@@ -55,15 +86,14 @@ public struct LineMapping: Sendable {
                     line: point.line)
             }
         }
-        return rows
     }
 
     func trade(_ point: LineProtocol.Point) throws(WriteError) -> Trade {
         var reader = PointReader(point: point)
         let symbol = try reader.symbol()
-        let price: Price = try reader.decimal("price")
-        let quantity: Quantity = try reader.decimal(["qty", "amount", "quantity"])
-        let tradeID = try reader.integer("trade_id")
+        let price: Price = try reader.decimal(.price)
+        let quantity: Quantity = try reader.decimal(FieldKey.tradeQuantity)
+        let tradeID = try reader.integer(.tradeID)
         let isBuyerMaker = try reader.buyerMaker()
         try reader.finish()
         return Trade(
@@ -74,13 +104,13 @@ public struct LineMapping: Sendable {
     func aggregatedTrade(_ point: LineProtocol.Point) throws(WriteError) -> AggregatedTrade {
         var reader = PointReader(point: point)
         let symbol = try reader.symbol()
-        let aggregateID = try reader.integer("agg_trade_id")
-        let price: Price = try reader.decimal("price")
-        let quantity: Quantity = try reader.decimal(["qty", "quantity", "amount"])
-        let first = try reader.integer("first_trade_id")
-        let last = try reader.integer("last_trade_id")
+        let aggregateID = try reader.integer(.aggTradeID)
+        let price: Price = try reader.decimal(.price)
+        let quantity: Quantity = try reader.decimal(FieldKey.aggregatedQuantity)
+        let first = try reader.integer(.firstTradeID)
+        let last = try reader.integer(.lastTradeID)
         let isBuyerMaker = try reader.buyerMaker()
-        let isBestMatch = try reader.optionalBool("is_best_match") ?? true
+        let isBestMatch = try reader.optionalBool(.isBestMatch) ?? true
         try reader.finish()
         return AggregatedTrade(
             symbol: symbol, aggregateID: aggregateID, price: price, quantity: quantity, firstTradeID: first,
@@ -93,9 +123,11 @@ public struct LineMapping: Sendable {
         let symbol = try reader.symbol()
         func side(_ name: String) throws(WriteError) -> [DepthLevel] {
             var levels: [DepthLevel] = []
+            let (prices, sizes) =
+                name == "bid" ? (FieldKey.bidPrices, FieldKey.bidSizes) : (FieldKey.askPrices, FieldKey.askSizes)
             for level in 0..<Quote.maximumDepth {
-                let price: Price? = try reader.optionalDecimal("\(name)_px_\(level)")
-                let size: Quantity? = try reader.optionalDecimal("\(name)_sz_\(level)")
+                let price: Price? = try reader.optionalDecimal(prices[level])
+                let size: Quantity? = try reader.optionalDecimal(sizes[level])
                 switch (price, size) {
                 case (nil, nil): continue
                 case (let price?, let size?):

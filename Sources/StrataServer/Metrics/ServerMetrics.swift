@@ -15,6 +15,11 @@ import Synchronization
 /// - `strata_wal_fsync_duration_seconds{table}`: latency histogram of every WAL fsync.
 /// - `strata_table_bytes_on_disk{table}`, `strata_table_rows{table}`, `strata_wal_bytes{table}`
 ///   (the WAL backlog), `strata_wal_last_sync_timestamp_seconds{table}`: gauges updated at each scrape.
+/// - `strata_live_subscribers`: open live feed (WebSocket) connections;
+///   `strata_live_dropped_subscribers_total`: connections dropped as slow consumers.
+/// - `strata_tcp_connections`: open ILP-over-TCP connections (gauge);
+///   `strata_tcp_auth_failures_total`: connections closed for failing authentication.
+/// - `strata_ingest_batch_rows{protocol}`: histogram of the rows per append batch (TCP).
 public final class ServerMetrics: Sendable {
     /// The registry `/metrics` prints.
     public let registry: PrometheusCollectorRegistry
@@ -22,6 +27,9 @@ public final class ServerMetrics: Sendable {
     private let counters = Mutex<[String: Metrics.Counter]>([:])
     private let timers = Mutex<[String: Metrics.Timer]>([:])
     private let gauges = Mutex<[String: Metrics.Gauge]>([:])
+    private let liveConnections = Mutex<(count: Int, gauge: Metrics.Gauge?)>((0, nil))
+    private let tcpConnections: Metrics.Meter
+    private let batchRows: Metrics.Recorder
 
     public init() {
         registry = PrometheusCollectorRegistry()
@@ -31,10 +39,30 @@ public final class ServerMetrics: Sendable {
             .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
             .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2), .seconds(5), .seconds(10),
         ]
+        factory.valueHistogramBuckets["strata_ingest_batch_rows"] = [
+            1, 10, 100, 1000, 4096, 8192, 16384, 32768, 65536,
+        ]
         self.factory = factory
+        tcpConnections = Metrics.Meter(label: "strata_tcp_connections", dimensions: [], factory: factory)
+        batchRows = Metrics.Recorder(
+            label: "strata_ingest_batch_rows", dimensions: [("protocol", "tcp")], aggregate: true, factory: factory)
     }
 
-    /// Rows stored, duplicates skipped, by table and protocol (`http` today, `tcp` later).
+    /// An ILP-over-TCP connection opened or closed.
+    func tcpConnectionOpened() { tcpConnections.increment() }
+    func tcpConnectionClosed() { tcpConnections.decrement() }
+
+    /// An ILP-over-TCP connection failed to authenticate.
+    func tcpAuthenticationFailed() {
+        counter("strata_tcp_auth_failures_total", []).increment()
+    }
+
+    /// The rows of one ILP-over-TCP append batch (an HTTP request is its own batch).
+    func tcpBatch(rows: Int) {
+        batchRows.record(rows)
+    }
+
+    /// Rows stored, duplicates skipped, by table and protocol (`http`, `tcp`).
     func ingested(table: String, protocol name: String, stored: Int, duplicates: Int) {
         counter("strata_ingest_rows_total", [("table", table), ("protocol", name)]).increment(by: stored)
         if duplicates > 0 {
@@ -69,6 +97,9 @@ public final class ServerMetrics: Sendable {
         }
     }
 
+    /// Every metric as Prometheus text, as last recorded (`/metrics` also refreshes the table gauges first).
+    public var text: String { String(decoding: registry.emitToBuffer(), as: UTF8.self) }
+
     /// Updates the per-table gauges from the store, then prints every metric.
     func scrape(store: StrataStore) -> [UInt8] {
         for stats in store.stats() {
@@ -83,6 +114,22 @@ public final class ServerMetrics: Sendable {
             }
         }
         return registry.emitToBuffer()
+    }
+
+    /// A live feed connection subscribed / ended.
+    func liveConnectionOpened() { recordLiveConnections(+1) }
+    func liveConnectionClosed() { recordLiveConnections(-1) }
+
+    /// A live feed connection was dropped as a slow consumer.
+    func liveSubscriberDropped() { counter("strata_live_dropped_subscribers_total", []).increment() }
+
+    private func recordLiveConnections(_ change: Int) {
+        liveConnections.withLock { live in
+            live.count += change
+            let gauge = live.gauge ?? Metrics.Gauge(label: "strata_live_subscribers", factory: factory)
+            live.gauge = gauge
+            gauge.record(live.count)
+        }
     }
 
     private func counter(_ label: String, _ dimensions: [(String, String)]) -> Metrics.Counter {

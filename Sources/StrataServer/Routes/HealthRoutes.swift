@@ -6,7 +6,7 @@ import Strata
 /// - `GET /health/ready`: 200 when every table can take writes, 503 when any is degraded
 ///   (a failed WAL fsync, damaged partitions) or the store is closed (shutting down); the body
 ///   has each table's status (`ok`, `degraded`, `closed`), WAL backlog (bytes and segments not
-///   yet sealed away), last successful sync, failures and open partitions.
+///   yet sealed away), last successful sync and commit, failures and open partitions.
 struct HealthRoutes {
     let store: StrataStore
 
@@ -24,6 +24,7 @@ struct HealthRoutes {
                 ("status", .string(table.isClosed ? "closed" : table.isHealthy ? "ok" : "degraded")),
                 ("wal_bytes", .int(table.walBytes)), ("wal_segments", .int(table.walSegments)),
                 ("last_sync", table.lastSync.map { .string($0.iso8601) } ?? .null),
+                ("last_commit", table.lastCommit.map { .string($0.iso8601) } ?? .null),
                 ("wal_failure", table.walFailure.map { .string($0.description) } ?? .null),
                 ("last_maintenance_error", table.lastMaintenanceError.map { .string($0.description) } ?? .null),
                 ("open_partitions", .int(table.openPartitions)), ("damaged_partitions", .int(table.damagedPartitions)),

@@ -1,1376 +1,343 @@
 import Hummingbird
-import NIOCore
 
 /// The server's OpenAPI 3 description, served at `GET /openapi.json` (no token needed).
 ///
-/// Written by hand, not generated from the router: `OpenAPITests` checks that every route the
-/// router has is described here and that every path described here is routed.
+/// Built from small pieces (one function per kind of route, shared parameters, error responses
+/// and record schemas) and encoded once. It is not derived from the router: `OpenAPITests`
+/// checks that every route the router has is described here and that every path described here
+/// is routed.
 enum OpenAPIDocument {
     static func register(on router: Router<StrataRequestContext>) {
-        router.get("/openapi.json") { _, _ in Responses.bytes(Array(text.utf8), contentType: "application/json") }
+        router.get("/openapi.json") { _, _ in Responses.bytes(bytes, contentType: "application/json") }
     }
 
-    static let text = #"""
-        {
-          "openapi": "3.0.3",
-          "info": {
-            "title": "Strata server",
-            "version": "1.0.0",
-            "description": "ILP ingest and JSON queries over a Strata store. Decimals are JSON strings. Errors: {code, message, line?, parameter?, errorId}."
-          },
-          "servers": [
-            {
-              "url": "http://127.0.0.1:9000"
-            }
-          ],
-          "security": [
-            {
-              "bearer": []
-            }
-          ],
-          "paths": {
-            "/api/v1/aggtrades/last": {
-              "get": {
-                "summary": "Newest stored timestamp of a symbol in aggtrades (null if none).",
-                "security": [
-                  {
-                    "bearer": []
-                  }
+    /// The document's compact JSON text.
+    static let bytes: [UInt8] = Array(document.serialized().utf8)
+
+    static var document: JSON {
+        [
+            "openapi": "3.0.3",
+            "info": [
+                "title": "Strata server", "version": "1.0.0",
+                "description": .string(
+                    "ILP ingest and JSON queries over a Strata store. Decimals are JSON strings. "
+                        + "Errors: {code, message, line?, parameter?, errorId}."),
+            ],
+            "servers": [["url": "http://127.0.0.1:9000"]],
+            "security": Token.read,
+            "paths": .object(paths),
+            "components": components,
+        ]
+    }
+
+    private static var paths: [(String, JSON)] {
+        var paths = writeRoutes
+        paths += tableRoutes("trades", row: "Trade")
+        paths += tableRoutes("aggtrades", row: "AggregatedTrade")
+        paths += tableRoutes("quotes", row: "Quote")
+        paths.append(("/api/v1/bars", ["get": bars]))
+        paths.append(("/api/v1/stats", ["get": stats]))
+        paths.append((LiveFeed.path, ["get": live]))
+        paths += healthRoutes
+        let metrics: JSON = operation(
+            "Prometheus text format.",
+            responses: [("200", content("Metrics.", Schema.string, type: "text/plain"))] + errors(401))
+        paths.append(("/metrics", ["get": metrics]))
+        let document: JSON = operation("This document.", security: Token.none, responses: [ok(Schema.anyObject)])
+        paths.append(("/openapi.json", ["get": document]))
+        let serving: [(String, JSON)] = [("204", ["description": "Serving."])]
+        let ping: JSON = operation(
+            "InfluxDB client probe: 204 with X-Influxdb-Version.", security: Token.none, responses: serving)
+        let pingHead: JSON = operation("InfluxDB client probe.", security: Token.none, responses: serving)
+        paths.append(("/ping", ["get": ping, "head": pingHead]))
+        return paths
+    }
+
+    // MARK: - Routes
+
+    /// `latest`, `range` and `last` of one table, as `QueryRoutes` registers them.
+    static func tableRoutes(_ table: String, row: String) -> [(String, JSON)] {
+        let rows = Schema.object([
+            "table": Schema.string, "symbol": Schema.string, "count": Schema.integer, "truncated": Schema.boolean,
+            "rows": Schema.array(of: Schema.ref(row)),
+        ])
+        let latest = operation(
+            "Newest \(table) of a symbol, newest first.",
+            parameters: [Parameter.symbol, Parameter.limit("Rows to return", default: QueryRoutes.defaultLatestLimit)],
+            responses: [ok(rows)] + queryErrors)
+        let range = operation(
+            "\(table) of a symbol with from <= time < to, oldest first.",
+            parameters: [
+                Parameter.symbol, Parameter.from, Parameter.to,
+                Parameter.limit(
+                    "Most rows returned", default: QueryRoutes.defaultRangeLimit,
+                    then: "; truncated tells if more exist"),
+            ],
+            responses: [ok(rows)] + queryErrors)
+        let last = operation(
+            "Newest stored timestamp of a symbol in \(table) (null if none).", parameters: [Parameter.symbol],
+            responses: [ok(Schema.ref("LastTimestamp"))] + queryErrors)
+        return [
+            ("/api/v1/\(table)/latest", ["get": latest]), ("/api/v1/\(table)/range", ["get": range]),
+            ("/api/v1/\(table)/last", ["get": last]),
+        ]
+    }
+
+    private static var bars: JSON {
+        let offset = QueryRoutes.maximumOffsetMinutes
+        return operation(
+            "OHLCV bars of trades, buckets starting in [from, to).",
+            parameters: [
+                Parameter.symbol,
+                Parameter.query(
+                    "timeframe", required: true, "1m, 5m, 15m, 1h, 1d or any whole-minute timeframe (3m, 4h, 1w)."),
+                Parameter.from, Parameter.to,
+                Parameter.query(
+                    "offset",
+                    "Bucket offset in minutes, -\(offset)...\(offset) (default 0).",
+                    ["type": "integer", "minimum": .int(-offset), "maximum": .int(offset), "default": 0]),
+                Parameter.query(
+                    "empty", "Empty buckets: omit (default) or carry (flat bar at the previous close).",
+                    ["type": "string", "enum": ["omit", "carry"]]),
+            ],
+            responses: [
+                ok(
+                    Schema.object([
+                        "symbol": Schema.string, "timeframe": Schema.string, "count": Schema.integer,
+                        "bars": Schema.array(of: Schema.ref("Bar")),
+                    ]))
+            ] + queryErrors)
+    }
+
+    private static var stats: JSON {
+        let tables: JSON = Schema.object(["tables": Schema.array(of: Schema.ref("TableStats"))])
+        return operation(
+            "Rows, symbols, partitions and bytes of every table.", responses: [ok(tables)] + errors(401))
+    }
+
+    private static var healthRoutes: [(String, JSON)] {
+        let live: JSON = operation(
+            "200 while the process serves HTTP.", security: Token.none, responses: [ok(Schema.anyObject)])
+        let ready: JSON = operation(
+            "Per-table write-path health; 503 when any table is degraded or the store is closed.",
+            security: Token.none,
+            responses: [ok(Schema.ref("Health")), ("503", content("Degraded or closed.", Schema.ref("Health")))])
+        return [("/health/live", ["get": live]), ("/health/ready", ["get": ready])]
+    }
+
+    /// `POST /write` (InfluxDB v1) and `POST /api/v2/write` (v2): the same handler.
+    private static var writeRoutes: [(String, JSON)] {
+        func write(_ version: String) -> JSON {
+            operation(
+                "ILP over HTTP (InfluxDB \(version) endpoint); the whole body is stored or nothing. "
+                    + "Content-Encoding: gzip accepted.",
+                security: Token.write,
+                parameters: [
+                    Parameter.query("precision", "Unit of line timestamps: n|ns, u|us, ms, s, m, h (default ns)."),
+                    Parameter.query("db", "Ignored (InfluxDB v1)."), Parameter.query("org", "Ignored (InfluxDB v2)."),
+                    Parameter.query("bucket", "Ignored (InfluxDB v2)."),
                 ],
-                "parameters": [
-                  {
-                    "name": "symbol",
-                    "in": "query",
+                requestBody: [
                     "required": true,
-                    "description": "Instrument symbol, e.g. BTCUSDT.",
-                    "schema": {
-                      "type": "string"
-                    }
-                  }
+                    "content": [
+                        "text/plain": [
+                            "schema": Schema.string,
+                            "example": .string(exampleLine),
+                        ]
+                    ],
                 ],
-                "responses": {
-                  "200": {
-                    "description": "OK",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/LastTimestamp"
-                        }
-                      }
-                    }
-                  },
-                  "400": {
-                    "$ref": "#/components/responses/Error"
-                  },
-                  "401": {
-                    "$ref": "#/components/responses/Error"
-                  }
-                }
-              }
-            },
-            "/api/v1/aggtrades/latest": {
-              "get": {
-                "summary": "Newest aggtrades of a symbol, newest first.",
-                "security": [
-                  {
-                    "bearer": []
-                  }
-                ],
-                "parameters": [
-                  {
-                    "name": "symbol",
-                    "in": "query",
-                    "required": true,
-                    "description": "Instrument symbol, e.g. BTCUSDT.",
-                    "schema": {
-                      "type": "string"
-                    }
-                  },
-                  {
-                    "name": "limit",
-                    "in": "query",
-                    "required": false,
-                    "description": "Rows to return, 1...100000 (default 100).",
-                    "schema": {
-                      "type": "integer",
-                      "minimum": 1,
-                      "maximum": 100000,
-                      "default": 100
-                    }
-                  }
-                ],
-                "responses": {
-                  "200": {
-                    "description": "OK",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "type": "object",
-                          "properties": {
-                            "table": {
-                              "type": "string"
-                            },
-                            "symbol": {
-                              "type": "string"
-                            },
-                            "count": {
-                              "type": "integer"
-                            },
-                            "truncated": {
-                              "type": "boolean"
-                            },
-                            "rows": {
-                              "type": "array",
-                              "items": {
-                                "$ref": "#/components/schemas/AggregatedTrade"
-                              }
-                            }
-                          }
-                        }
-                      }
-                    }
-                  },
-                  "400": {
-                    "$ref": "#/components/responses/Error"
-                  },
-                  "401": {
-                    "$ref": "#/components/responses/Error"
-                  }
-                }
-              }
-            },
-            "/api/v1/aggtrades/range": {
-              "get": {
-                "summary": "aggtrades of a symbol with from <= time < to, oldest first.",
-                "security": [
-                  {
-                    "bearer": []
-                  }
-                ],
-                "parameters": [
-                  {
-                    "name": "symbol",
-                    "in": "query",
-                    "required": true,
-                    "description": "Instrument symbol, e.g. BTCUSDT.",
-                    "schema": {
-                      "type": "string"
-                    }
-                  },
-                  {
-                    "name": "from",
-                    "in": "query",
-                    "required": true,
-                    "description": "ISO-8601 (2024-07-01T00:00:00Z) or epoch nanoseconds.",
-                    "schema": {
-                      "type": "string"
-                    }
-                  },
-                  {
-                    "name": "to",
-                    "in": "query",
-                    "required": true,
-                    "description": "ISO-8601 (2024-07-01T00:00:00Z) or epoch nanoseconds.",
-                    "schema": {
-                      "type": "string"
-                    }
-                  },
-                  {
-                    "name": "limit",
-                    "in": "query",
-                    "required": false,
-                    "description": "Most rows returned, 1...100000 (default 10000); truncated tells if more exist.",
-                    "schema": {
-                      "type": "integer",
-                      "minimum": 1,
-                      "maximum": 100000,
-                      "default": 10000
-                    }
-                  }
-                ],
-                "responses": {
-                  "200": {
-                    "description": "OK",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "type": "object",
-                          "properties": {
-                            "table": {
-                              "type": "string"
-                            },
-                            "symbol": {
-                              "type": "string"
-                            },
-                            "count": {
-                              "type": "integer"
-                            },
-                            "truncated": {
-                              "type": "boolean"
-                            },
-                            "rows": {
-                              "type": "array",
-                              "items": {
-                                "$ref": "#/components/schemas/AggregatedTrade"
-                              }
-                            }
-                          }
-                        }
-                      }
-                    }
-                  },
-                  "400": {
-                    "$ref": "#/components/responses/Error"
-                  },
-                  "401": {
-                    "$ref": "#/components/responses/Error"
-                  }
-                }
-              }
-            },
-            "/api/v1/bars": {
-              "get": {
-                "summary": "OHLCV bars of trades, buckets starting in [from, to).",
-                "security": [
-                  {
-                    "bearer": []
-                  }
-                ],
-                "parameters": [
-                  {
-                    "name": "symbol",
-                    "in": "query",
-                    "required": true,
-                    "description": "Instrument symbol, e.g. BTCUSDT.",
-                    "schema": {
-                      "type": "string"
-                    }
-                  },
-                  {
-                    "name": "timeframe",
-                    "in": "query",
-                    "required": true,
-                    "description": "1m, 5m, 15m, 1h, 1d or any whole-minute timeframe (3m, 4h, 1w).",
-                    "schema": {
-                      "type": "string"
-                    }
-                  },
-                  {
-                    "name": "from",
-                    "in": "query",
-                    "required": true,
-                    "description": "ISO-8601 (2024-07-01T00:00:00Z) or epoch nanoseconds.",
-                    "schema": {
-                      "type": "string"
-                    }
-                  },
-                  {
-                    "name": "to",
-                    "in": "query",
-                    "required": true,
-                    "description": "ISO-8601 (2024-07-01T00:00:00Z) or epoch nanoseconds.",
-                    "schema": {
-                      "type": "string"
-                    }
-                  },
-                  {
-                    "name": "offset",
-                    "in": "query",
-                    "required": false,
-                    "description": "Bucket offset in minutes, -1440...1440 (default 0).",
-                    "schema": {
-                      "type": "integer",
-                      "default": 0
-                    }
-                  },
-                  {
-                    "name": "empty",
-                    "in": "query",
-                    "required": false,
-                    "description": "Empty buckets: omit (default) or carry (flat bar at the previous close).",
-                    "schema": {
-                      "type": "string",
-                      "enum": [
-                        "omit",
-                        "carry"
-                      ]
-                    }
-                  }
-                ],
-                "responses": {
-                  "200": {
-                    "description": "OK",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "type": "object",
-                          "properties": {
-                            "symbol": {
-                              "type": "string"
-                            },
-                            "timeframe": {
-                              "type": "string"
-                            },
-                            "count": {
-                              "type": "integer"
-                            },
-                            "bars": {
-                              "type": "array",
-                              "items": {
-                                "$ref": "#/components/schemas/Bar"
-                              }
-                            }
-                          }
-                        }
-                      }
-                    }
-                  },
-                  "400": {
-                    "$ref": "#/components/responses/Error"
-                  },
-                  "401": {
-                    "$ref": "#/components/responses/Error"
-                  }
-                }
-              }
-            },
-            "/api/v1/quotes/last": {
-              "get": {
-                "summary": "Newest stored timestamp of a symbol in quotes (null if none).",
-                "security": [
-                  {
-                    "bearer": []
-                  }
-                ],
-                "parameters": [
-                  {
-                    "name": "symbol",
-                    "in": "query",
-                    "required": true,
-                    "description": "Instrument symbol, e.g. BTCUSDT.",
-                    "schema": {
-                      "type": "string"
-                    }
-                  }
-                ],
-                "responses": {
-                  "200": {
-                    "description": "OK",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/LastTimestamp"
-                        }
-                      }
-                    }
-                  },
-                  "400": {
-                    "$ref": "#/components/responses/Error"
-                  },
-                  "401": {
-                    "$ref": "#/components/responses/Error"
-                  }
-                }
-              }
-            },
-            "/api/v1/quotes/latest": {
-              "get": {
-                "summary": "Newest quotes of a symbol, newest first.",
-                "security": [
-                  {
-                    "bearer": []
-                  }
-                ],
-                "parameters": [
-                  {
-                    "name": "symbol",
-                    "in": "query",
-                    "required": true,
-                    "description": "Instrument symbol, e.g. BTCUSDT.",
-                    "schema": {
-                      "type": "string"
-                    }
-                  },
-                  {
-                    "name": "limit",
-                    "in": "query",
-                    "required": false,
-                    "description": "Rows to return, 1...100000 (default 100).",
-                    "schema": {
-                      "type": "integer",
-                      "minimum": 1,
-                      "maximum": 100000,
-                      "default": 100
-                    }
-                  }
-                ],
-                "responses": {
-                  "200": {
-                    "description": "OK",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "type": "object",
-                          "properties": {
-                            "table": {
-                              "type": "string"
-                            },
-                            "symbol": {
-                              "type": "string"
-                            },
-                            "count": {
-                              "type": "integer"
-                            },
-                            "truncated": {
-                              "type": "boolean"
-                            },
-                            "rows": {
-                              "type": "array",
-                              "items": {
-                                "$ref": "#/components/schemas/Quote"
-                              }
-                            }
-                          }
-                        }
-                      }
-                    }
-                  },
-                  "400": {
-                    "$ref": "#/components/responses/Error"
-                  },
-                  "401": {
-                    "$ref": "#/components/responses/Error"
-                  }
-                }
-              }
-            },
-            "/api/v1/quotes/range": {
-              "get": {
-                "summary": "quotes of a symbol with from <= time < to, oldest first.",
-                "security": [
-                  {
-                    "bearer": []
-                  }
-                ],
-                "parameters": [
-                  {
-                    "name": "symbol",
-                    "in": "query",
-                    "required": true,
-                    "description": "Instrument symbol, e.g. BTCUSDT.",
-                    "schema": {
-                      "type": "string"
-                    }
-                  },
-                  {
-                    "name": "from",
-                    "in": "query",
-                    "required": true,
-                    "description": "ISO-8601 (2024-07-01T00:00:00Z) or epoch nanoseconds.",
-                    "schema": {
-                      "type": "string"
-                    }
-                  },
-                  {
-                    "name": "to",
-                    "in": "query",
-                    "required": true,
-                    "description": "ISO-8601 (2024-07-01T00:00:00Z) or epoch nanoseconds.",
-                    "schema": {
-                      "type": "string"
-                    }
-                  },
-                  {
-                    "name": "limit",
-                    "in": "query",
-                    "required": false,
-                    "description": "Most rows returned, 1...100000 (default 10000); truncated tells if more exist.",
-                    "schema": {
-                      "type": "integer",
-                      "minimum": 1,
-                      "maximum": 100000,
-                      "default": 10000
-                    }
-                  }
-                ],
-                "responses": {
-                  "200": {
-                    "description": "OK",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "type": "object",
-                          "properties": {
-                            "table": {
-                              "type": "string"
-                            },
-                            "symbol": {
-                              "type": "string"
-                            },
-                            "count": {
-                              "type": "integer"
-                            },
-                            "truncated": {
-                              "type": "boolean"
-                            },
-                            "rows": {
-                              "type": "array",
-                              "items": {
-                                "$ref": "#/components/schemas/Quote"
-                              }
-                            }
-                          }
-                        }
-                      }
-                    }
-                  },
-                  "400": {
-                    "$ref": "#/components/responses/Error"
-                  },
-                  "401": {
-                    "$ref": "#/components/responses/Error"
-                  }
-                }
-              }
-            },
-            "/api/v1/stats": {
-              "get": {
-                "summary": "Rows, symbols, partitions and bytes of every table.",
-                "security": [
-                  {
-                    "bearer": []
-                  }
-                ],
-                "responses": {
-                  "200": {
-                    "description": "OK",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "type": "object",
-                          "properties": {
-                            "tables": {
-                              "type": "array",
-                              "items": {
-                                "$ref": "#/components/schemas/TableStats"
-                              }
-                            }
-                          }
-                        }
-                      }
-                    }
-                  },
-                  "401": {
-                    "$ref": "#/components/responses/Error"
-                  }
-                }
-              }
-            },
-            "/api/v1/trades/last": {
-              "get": {
-                "summary": "Newest stored timestamp of a symbol in trades (null if none).",
-                "security": [
-                  {
-                    "bearer": []
-                  }
-                ],
-                "parameters": [
-                  {
-                    "name": "symbol",
-                    "in": "query",
-                    "required": true,
-                    "description": "Instrument symbol, e.g. BTCUSDT.",
-                    "schema": {
-                      "type": "string"
-                    }
-                  }
-                ],
-                "responses": {
-                  "200": {
-                    "description": "OK",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/LastTimestamp"
-                        }
-                      }
-                    }
-                  },
-                  "400": {
-                    "$ref": "#/components/responses/Error"
-                  },
-                  "401": {
-                    "$ref": "#/components/responses/Error"
-                  }
-                }
-              }
-            },
-            "/api/v1/trades/latest": {
-              "get": {
-                "summary": "Newest trades of a symbol, newest first.",
-                "security": [
-                  {
-                    "bearer": []
-                  }
-                ],
-                "parameters": [
-                  {
-                    "name": "symbol",
-                    "in": "query",
-                    "required": true,
-                    "description": "Instrument symbol, e.g. BTCUSDT.",
-                    "schema": {
-                      "type": "string"
-                    }
-                  },
-                  {
-                    "name": "limit",
-                    "in": "query",
-                    "required": false,
-                    "description": "Rows to return, 1...100000 (default 100).",
-                    "schema": {
-                      "type": "integer",
-                      "minimum": 1,
-                      "maximum": 100000,
-                      "default": 100
-                    }
-                  }
-                ],
-                "responses": {
-                  "200": {
-                    "description": "OK",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "type": "object",
-                          "properties": {
-                            "table": {
-                              "type": "string"
-                            },
-                            "symbol": {
-                              "type": "string"
-                            },
-                            "count": {
-                              "type": "integer"
-                            },
-                            "truncated": {
-                              "type": "boolean"
-                            },
-                            "rows": {
-                              "type": "array",
-                              "items": {
-                                "$ref": "#/components/schemas/Trade"
-                              }
-                            }
-                          }
-                        }
-                      }
-                    }
-                  },
-                  "400": {
-                    "$ref": "#/components/responses/Error"
-                  },
-                  "401": {
-                    "$ref": "#/components/responses/Error"
-                  }
-                }
-              }
-            },
-            "/api/v1/trades/range": {
-              "get": {
-                "summary": "trades of a symbol with from <= time < to, oldest first.",
-                "security": [
-                  {
-                    "bearer": []
-                  }
-                ],
-                "parameters": [
-                  {
-                    "name": "symbol",
-                    "in": "query",
-                    "required": true,
-                    "description": "Instrument symbol, e.g. BTCUSDT.",
-                    "schema": {
-                      "type": "string"
-                    }
-                  },
-                  {
-                    "name": "from",
-                    "in": "query",
-                    "required": true,
-                    "description": "ISO-8601 (2024-07-01T00:00:00Z) or epoch nanoseconds.",
-                    "schema": {
-                      "type": "string"
-                    }
-                  },
-                  {
-                    "name": "to",
-                    "in": "query",
-                    "required": true,
-                    "description": "ISO-8601 (2024-07-01T00:00:00Z) or epoch nanoseconds.",
-                    "schema": {
-                      "type": "string"
-                    }
-                  },
-                  {
-                    "name": "limit",
-                    "in": "query",
-                    "required": false,
-                    "description": "Most rows returned, 1...100000 (default 10000); truncated tells if more exist.",
-                    "schema": {
-                      "type": "integer",
-                      "minimum": 1,
-                      "maximum": 100000,
-                      "default": 10000
-                    }
-                  }
-                ],
-                "responses": {
-                  "200": {
-                    "description": "OK",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "type": "object",
-                          "properties": {
-                            "table": {
-                              "type": "string"
-                            },
-                            "symbol": {
-                              "type": "string"
-                            },
-                            "count": {
-                              "type": "integer"
-                            },
-                            "truncated": {
-                              "type": "boolean"
-                            },
-                            "rows": {
-                              "type": "array",
-                              "items": {
-                                "$ref": "#/components/schemas/Trade"
-                              }
-                            }
-                          }
-                        }
-                      }
-                    }
-                  },
-                  "400": {
-                    "$ref": "#/components/responses/Error"
-                  },
-                  "401": {
-                    "$ref": "#/components/responses/Error"
-                  }
-                }
-              }
-            },
-            "/api/v2/write": {
-              "post": {
-                "summary": "ILP over HTTP (InfluxDB v2 endpoint); the whole body is stored or nothing. Content-Encoding: gzip accepted.",
-                "security": [
-                  {
-                    "bearer": []
-                  },
-                  {
-                    "token": []
-                  }
-                ],
-                "parameters": [
-                  {
-                    "name": "precision",
-                    "in": "query",
-                    "required": false,
-                    "description": "Unit of line timestamps: n|ns, u|us, ms, s, m, h (default ns).",
-                    "schema": {
-                      "type": "string"
-                    }
-                  },
-                  {
-                    "name": "db",
-                    "in": "query",
-                    "required": false,
-                    "description": "Ignored (InfluxDB v1).",
-                    "schema": {
-                      "type": "string"
-                    }
-                  },
-                  {
-                    "name": "org",
-                    "in": "query",
-                    "required": false,
-                    "description": "Ignored (InfluxDB v2).",
-                    "schema": {
-                      "type": "string"
-                    }
-                  },
-                  {
-                    "name": "bucket",
-                    "in": "query",
-                    "required": false,
-                    "description": "Ignored (InfluxDB v2).",
-                    "schema": {
-                      "type": "string"
-                    }
-                  }
-                ],
-                "requestBody": {
-                  "required": true,
-                  "content": {
-                    "text/plain": {
-                      "schema": {
-                        "type": "string"
-                      },
-                      "example": "trades,symbol=BTCUSDT price=64123.45,qty=0.25,trade_id=1i,side=\"buy\" 1719878281500000000\n"
-                    }
-                  }
-                },
-                "responses": {
-                  "204": {
-                    "description": "Every line stored."
-                  },
-                  "400": {
-                    "$ref": "#/components/responses/Error"
-                  },
-                  "401": {
-                    "$ref": "#/components/responses/Error"
-                  },
-                  "403": {
-                    "$ref": "#/components/responses/Error"
-                  },
-                  "413": {
-                    "$ref": "#/components/responses/Error"
-                  },
-                  "415": {
-                    "$ref": "#/components/responses/Error"
-                  },
-                  "503": {
-                    "$ref": "#/components/responses/Error"
-                  }
-                }
-              }
-            },
-            "/health/live": {
-              "get": {
-                "summary": "200 while the process serves HTTP.",
-                "security": [],
-                "responses": {
-                  "200": {
-                    "description": "OK",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "type": "object"
-                        }
-                      }
-                    }
-                  }
-                }
-              }
-            },
-            "/health/ready": {
-              "get": {
-                "summary": "Per-table write-path health; 503 when any table is degraded.",
-                "security": [],
-                "responses": {
-                  "200": {
-                    "description": "OK",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Health"
-                        }
-                      }
-                    }
-                  },
-                  "503": {
-                    "description": "Degraded.",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Health"
-                        }
-                      }
-                    }
-                  }
-                }
-              }
-            },
-            "/metrics": {
-              "get": {
-                "summary": "Prometheus text format.",
-                "security": [
-                  {
-                    "bearer": []
-                  }
-                ],
-                "responses": {
-                  "200": {
-                    "description": "Metrics.",
-                    "content": {
-                      "text/plain": {
-                        "schema": {
-                          "type": "string"
-                        }
-                      }
-                    }
-                  },
-                  "401": {
-                    "$ref": "#/components/responses/Error"
-                  }
-                }
-              }
-            },
-            "/openapi.json": {
-              "get": {
-                "summary": "This document.",
-                "security": [],
-                "responses": {
-                  "200": {
-                    "description": "OK",
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "type": "object"
-                        }
-                      }
-                    }
-                  }
-                }
-              }
-            },
-            "/ping": {
-              "get": {
-                "summary": "InfluxDB client probe: 204 with X-Influxdb-Version.",
-                "security": [],
-                "responses": {
-                  "204": {
-                    "description": "Serving."
-                  }
-                }
-              },
-              "head": {
-                "summary": "InfluxDB client probe.",
-                "security": [],
-                "responses": {
-                  "204": {
-                    "description": "Serving."
-                  }
-                }
-              }
-            },
-            "/write": {
-              "post": {
-                "summary": "ILP over HTTP (InfluxDB v1 endpoint); the whole body is stored or nothing. Content-Encoding: gzip accepted.",
-                "security": [
-                  {
-                    "bearer": []
-                  },
-                  {
-                    "token": []
-                  }
-                ],
-                "parameters": [
-                  {
-                    "name": "precision",
-                    "in": "query",
-                    "required": false,
-                    "description": "Unit of line timestamps: n|ns, u|us, ms, s, m, h (default ns).",
-                    "schema": {
-                      "type": "string"
-                    }
-                  },
-                  {
-                    "name": "db",
-                    "in": "query",
-                    "required": false,
-                    "description": "Ignored (InfluxDB v1).",
-                    "schema": {
-                      "type": "string"
-                    }
-                  },
-                  {
-                    "name": "org",
-                    "in": "query",
-                    "required": false,
-                    "description": "Ignored (InfluxDB v2).",
-                    "schema": {
-                      "type": "string"
-                    }
-                  },
-                  {
-                    "name": "bucket",
-                    "in": "query",
-                    "required": false,
-                    "description": "Ignored (InfluxDB v2).",
-                    "schema": {
-                      "type": "string"
-                    }
-                  }
-                ],
-                "requestBody": {
-                  "required": true,
-                  "content": {
-                    "text/plain": {
-                      "schema": {
-                        "type": "string"
-                      },
-                      "example": "trades,symbol=BTCUSDT price=64123.45,qty=0.25,trade_id=1i,side=\"buy\" 1719878281500000000\n"
-                    }
-                  }
-                },
-                "responses": {
-                  "204": {
-                    "description": "Every line stored."
-                  },
-                  "400": {
-                    "$ref": "#/components/responses/Error"
-                  },
-                  "401": {
-                    "$ref": "#/components/responses/Error"
-                  },
-                  "403": {
-                    "$ref": "#/components/responses/Error"
-                  },
-                  "413": {
-                    "$ref": "#/components/responses/Error"
-                  },
-                  "415": {
-                    "$ref": "#/components/responses/Error"
-                  },
-                  "503": {
-                    "$ref": "#/components/responses/Error"
-                  }
-                }
-              }
-            }
-          },
-          "components": {
-            "securitySchemes": {
-              "bearer": {
-                "type": "http",
-                "scheme": "bearer"
-              },
-              "token": {
-                "type": "apiKey",
-                "in": "header",
-                "name": "Authorization",
-                "description": "Token <token> (InfluxDB clients)."
-              }
-            },
-            "responses": {
-              "Error": {
-                "description": "Error.",
-                "content": {
-                  "application/json": {
-                    "schema": {
-                      "$ref": "#/components/schemas/Error"
-                    }
-                  }
-                }
-              }
-            },
-            "schemas": {
-              "Error": {
-                "type": "object",
-                "required": [
-                  "code",
-                  "message",
-                  "errorId"
-                ],
-                "properties": {
-                  "code": {
-                    "type": "string"
-                  },
-                  "message": {
-                    "type": "string"
-                  },
-                  "line": {
-                    "type": "integer",
-                    "description": "1-based line of the ILP body."
-                  },
-                  "parameter": {
-                    "type": "string"
-                  },
-                  "errorId": {
-                    "type": "string",
-                    "description": "The request's correlation id (X-Request-Id)."
-                  }
-                }
-              },
-              "Trade": {
-                "type": "object",
-                "properties": {
-                  "ts_ns": {
-                    "type": "string",
-                    "description": "Epoch nanoseconds."
-                  },
-                  "time": {
-                    "type": "string",
-                    "format": "date-time"
-                  },
-                  "symbol": {
-                    "type": "string"
-                  },
-                  "trade_id": {
-                    "type": "integer",
-                    "format": "int64"
-                  },
-                  "price": {
-                    "type": "string",
-                    "description": "Exact decimal."
-                  },
-                  "qty": {
-                    "type": "string",
-                    "description": "Exact decimal."
-                  },
-                  "is_buyer_maker": {
-                    "type": "boolean"
-                  }
-                }
-              },
-              "AggregatedTrade": {
-                "type": "object",
-                "properties": {
-                  "ts_ns": {
-                    "type": "string",
-                    "description": "Epoch nanoseconds."
-                  },
-                  "time": {
-                    "type": "string",
-                    "format": "date-time"
-                  },
-                  "symbol": {
-                    "type": "string"
-                  },
-                  "agg_trade_id": {
-                    "type": "integer",
-                    "format": "int64"
-                  },
-                  "price": {
-                    "type": "string",
-                    "description": "Exact decimal."
-                  },
-                  "qty": {
-                    "type": "string",
-                    "description": "Exact decimal."
-                  },
-                  "first_trade_id": {
-                    "type": "integer",
-                    "format": "int64"
-                  },
-                  "last_trade_id": {
-                    "type": "integer",
-                    "format": "int64"
-                  },
-                  "is_buyer_maker": {
-                    "type": "boolean"
-                  },
-                  "is_best_match": {
-                    "type": "boolean"
-                  }
-                }
-              },
-              "Quote": {
-                "type": "object",
-                "properties": {
-                  "ts_ns": {
-                    "type": "string",
-                    "description": "Epoch nanoseconds."
-                  },
-                  "time": {
-                    "type": "string",
-                    "format": "date-time"
-                  },
-                  "symbol": {
-                    "type": "string"
-                  },
-                  "bids": {
-                    "type": "array",
-                    "items": {
-                      "type": "object",
-                      "properties": {
-                        "price": {
-                          "type": "string",
-                          "description": "Exact decimal."
-                        },
-                        "size": {
-                          "type": "string",
-                          "description": "Exact decimal."
-                        }
-                      }
-                    }
-                  },
-                  "asks": {
-                    "type": "array",
-                    "items": {
-                      "type": "object",
-                      "properties": {
-                        "price": {
-                          "type": "string",
-                          "description": "Exact decimal."
-                        },
-                        "size": {
-                          "type": "string",
-                          "description": "Exact decimal."
-                        }
-                      }
-                    }
-                  }
-                }
-              },
-              "Bar": {
-                "type": "object",
-                "properties": {
-                  "ts_ns": {
-                    "type": "string",
-                    "description": "Epoch nanoseconds."
-                  },
-                  "time": {
-                    "type": "string",
-                    "format": "date-time"
-                  },
-                  "open": {
-                    "type": "string",
-                    "description": "Exact decimal."
-                  },
-                  "high": {
-                    "type": "string",
-                    "description": "Exact decimal."
-                  },
-                  "low": {
-                    "type": "string",
-                    "description": "Exact decimal."
-                  },
-                  "close": {
-                    "type": "string",
-                    "description": "Exact decimal."
-                  },
-                  "volume": {
-                    "type": "string",
-                    "description": "Exact decimal."
-                  },
-                  "notional": {
-                    "type": "string",
-                    "description": "Exact decimal."
-                  },
-                  "vwap": {
-                    "type": "string",
-                    "nullable": true
-                  },
-                  "trades": {
-                    "type": "integer"
-                  }
-                }
-              },
-              "LastTimestamp": {
-                "type": "object",
-                "properties": {
-                  "table": {
-                    "type": "string"
-                  },
-                  "symbol": {
-                    "type": "string"
-                  },
-                  "ts_ns": {
-                    "type": "string",
-                    "nullable": true
-                  },
-                  "time": {
-                    "type": "string",
-                    "nullable": true
-                  }
-                }
-              },
-              "TableStats": {
-                "type": "object",
-                "properties": {
-                  "table": {
-                    "type": "string"
-                  },
-                  "rows": {
-                    "type": "integer"
-                  },
-                  "symbols": {
-                    "type": "integer"
-                  },
-                  "bytes_on_disk": {
-                    "type": "integer"
-                  },
-                  "partitions": {
-                    "type": "integer"
-                  },
-                  "sealed_partitions": {
-                    "type": "integer"
-                  },
-                  "pending_late_rows": {
-                    "type": "integer"
-                  },
-                  "duplicates_skipped": {
-                    "type": "integer"
-                  },
-                  "oldest": {
-                    "type": "string",
-                    "nullable": true
-                  },
-                  "newest": {
-                    "type": "string",
-                    "nullable": true
-                  }
-                }
-              },
-              "Health": {
-                "type": "object",
-                "properties": {
-                  "status": {
-                    "type": "string",
-                    "enum": [
-                      "ok",
-                      "degraded"
-                    ]
-                  },
-                  "tables": {
-                    "type": "array",
-                    "items": {
-                      "type": "object",
-                      "properties": {
-                        "table": {
-                          "type": "string"
-                        },
-                        "status": {
-                          "type": "string"
-                        },
-                        "wal_bytes": {
-                          "type": "integer"
-                        },
-                        "wal_segments": {
-                          "type": "integer"
-                        },
-                        "last_sync": {
-                          "type": "string",
-                          "nullable": true
-                        },
-                        "wal_failure": {
-                          "type": "string",
-                          "nullable": true
-                        },
-                        "last_maintenance_error": {
-                          "type": "string",
-                          "nullable": true
-                        },
-                        "open_partitions": {
-                          "type": "integer"
-                        },
-                        "damaged_partitions": {
-                          "type": "integer"
-                        }
-                      }
-                    }
-                  }
-                }
-              }
-            }
-          }
+                responses: [("204", ["description": "Every line stored."])] + errors(400, 401, 403, 413, 415, 503))
         }
-        """#
+        return [("/write", ["post": write("v1")]), ("/api/v2/write", ["post": write("v2")])]
+    }
+
+    private static let exampleLine =
+        #"trades,symbol=BTCUSDT price=64123.45,qty=0.25,trade_id=1i,side="buy" 1719878281500000000"# + "\n"
+
+    private static var live: JSON {
+        let channels = LiveChannel.allCases.map(\.rawValue).joined(separator: ", ")
+        return operation(
+            "Live feed over WebSocket: every row stored from now on, as JSON text messages.",
+            description: #"""
+                Connect with a WebSocket client (GET with Upgrade: websocket; answered 101 Switching Protocols). \#
+                Messages: first {"type":"subscribed","channels","symbols","bufferLimit"}, \#
+                then {"type":"rows","channel","seq","rows"} per stored batch \#
+                (at most \#(LiveMessage.maximumRows) rows per message; seq counts each channel's messages from 1), \#
+                rows as in the query API (bars_1m rows also carry symbol and timeframe, \#
+                and are provisional updates of the current 1-minute bar). \#
+                Close codes: 1008 unauthorized or invalid parameter (with the reason), \#
+                1013 slow consumer (more than live.bufferLimit rows behind), \#
+                1001 server shutting down or store closed. Without an upgrade: 426.
+                """#,
+            parameters: [
+                Parameter.query("channel", required: true, "Comma-separated: \(channels)."),
+                Parameter.query(
+                    "symbols", "Comma-separated symbols (1...\(LiveRequest.maximumSymbols)); omitted: every symbol."),
+                Parameter.query(
+                    "token", "A read or write token, for clients that cannot set the Authorization header (browsers)."),
+            ],
+            responses: [("101", ["description": "Switching Protocols: the WebSocket is open."])] + errors(401, 426))
+    }
+
+    // MARK: - Pieces
+
+    /// An operation object (`parameters` and `requestBody` only when there are some).
+    static func operation(
+        _ summary: String, description: String? = nil, security: JSON = Token.read, parameters: [JSON] = [],
+        requestBody: JSON? = nil, responses: [(String, JSON)]
+    ) -> JSON {
+        var members: [(String, JSON)] = [("summary", .string(summary))]
+        if let description { members.append(("description", .string(description))) }
+        members.append(("security", security))
+        if !parameters.isEmpty { members.append(("parameters", .array(parameters))) }
+        if let requestBody { members.append(("requestBody", requestBody)) }
+        members.append(("responses", .object(responses)))
+        return .object(members)
+    }
+
+    /// The security requirement of a route, as `AuthMiddleware` enforces it.
+    enum Token {
+        /// Public routes: no token.
+        static let none: JSON = []
+        /// A read or write token: `Authorization: Bearer <token>`.
+        static let read: JSON = [["bearer": []]]
+        /// A write token, also as `Authorization: Token <token>` (InfluxDB clients).
+        static let write: JSON = [["bearer": []], ["token": []]]
+    }
+
+    /// A response with a body of `schema`.
+    static func content(_ description: String, _ schema: JSON, type: String = "application/json") -> JSON {
+        let body: JSON = ["schema": schema]
+        return ["description": .string(description), "content": .object([(type, body)])]
+    }
+
+    /// `200 OK` with a JSON body of `schema`.
+    static func ok(_ schema: JSON) -> (String, JSON) { ("200", content("OK", schema)) }
+
+    /// The errors of a query, as `answer` maps them: 400 for a parameter or argument, 401 without
+    /// a token, 503 when the store is closed.
+    static var queryErrors: [(String, JSON)] { errors(400, 401, 503) }
+
+    /// The shared error response (`{"code","message",…}`) for each status.
+    static func errors(_ statuses: Int...) -> [(String, JSON)] {
+        let error: JSON = ["$ref": "#/components/responses/Error"]
+        return statuses.map { status -> (String, JSON) in (String(status), error) }
+    }
+
+    /// Query parameters.
+    enum Parameter {
+        static func query(_ name: String, required: Bool = false, _ description: String, _ schema: JSON = Schema.string)
+            -> JSON
+        {
+            [
+                "name": .string(name), "in": "query", "required": .bool(required), "description": .string(description),
+                "schema": schema,
+            ]
+        }
+
+        static let symbol = query("symbol", required: true, "Instrument symbol, e.g. BTCUSDT.")
+        static let from = query("from", required: true, timestamp)
+        static let to = query("to", required: true, timestamp)
+        static let timestamp = "ISO-8601 (2024-07-01T00:00:00Z) or epoch nanoseconds."
+
+        /// `limit` of `latest` and `range`: 1 to `QueryRoutes.maximumLimit` rows.
+        static func limit(_ lead: String, default value: Int, then trail: String = "") -> JSON {
+            query(
+                "limit", "\(lead), 1...\(QueryRoutes.maximumLimit) (default \(value))\(trail).",
+                ["type": "integer", "minimum": 1, "maximum": .int(QueryRoutes.maximumLimit), "default": .int(value)])
+        }
+    }
+
+    /// Schema objects.
+    enum Schema {
+        static let string: JSON = ["type": "string"]
+        static let nullableString: JSON = ["type": "string", "nullable": true]
+        static let integer: JSON = ["type": "integer"]
+        static let int64: JSON = ["type": "integer", "format": "int64"]
+        static let boolean: JSON = ["type": "boolean"]
+        static let decimal: JSON = ["type": "string", "description": "Exact decimal."]
+        static let anyObject: JSON = ["type": "object"]
+
+        static func ref(_ name: String) -> JSON { ["$ref": .string("#/components/schemas/\(name)")] }
+        static func array(of items: JSON) -> JSON { ["type": "array", "items": items] }
+        static func object(_ properties: KeyValuePairs<String, JSON>) -> JSON {
+            ["type": "object", "properties": .object(properties.map { ($0.key, $0.value) })]
+        }
+
+        /// A stored record: `ts_ns` and `time` first (`Timestamp.jsonMembers`), then its columns.
+        static func record(_ columns: KeyValuePairs<String, JSON>) -> JSON {
+            let timestamp: [(String, JSON)] = [
+                ("ts_ns", ["type": "string", "description": "Epoch nanoseconds."]),
+                ("time", ["type": "string", "format": "date-time"]),
+            ]
+            return ["type": "object", "properties": .object(timestamp + columns.map { ($0.key, $0.value) })]
+        }
+    }
+
+    // MARK: - Components
+
+    private static var components: JSON {
+        let level = Schema.object(["price": Schema.decimal, "size": Schema.decimal])
+        let status: JSON = ["type": "string", "enum": ["ok", "degraded", "closed"]]
+        let schemas: JSON = [
+            "Error": [
+                "type": "object", "required": ["code", "message", "errorId"],
+                "properties": [
+                    "code": Schema.string, "message": Schema.string,
+                    "line": ["type": "integer", "description": "1-based line of the ILP body."],
+                    "parameter": Schema.string,
+                    "errorId": ["type": "string", "description": "The request's correlation id (X-Request-Id)."],
+                ],
+            ],
+            "Trade": Schema.record([
+                "symbol": Schema.string, "trade_id": Schema.int64, "price": Schema.decimal, "qty": Schema.decimal,
+                "is_buyer_maker": Schema.boolean,
+            ]),
+            "AggregatedTrade": Schema.record([
+                "symbol": Schema.string, "agg_trade_id": Schema.int64, "price": Schema.decimal, "qty": Schema.decimal,
+                "first_trade_id": Schema.int64, "last_trade_id": Schema.int64, "is_buyer_maker": Schema.boolean,
+                "is_best_match": Schema.boolean,
+            ]),
+            "Quote": Schema.record([
+                "symbol": Schema.string, "bids": Schema.array(of: level), "asks": Schema.array(of: level),
+            ]),
+            "Bar": Schema.record([
+                "open": Schema.decimal, "high": Schema.decimal, "low": Schema.decimal, "close": Schema.decimal,
+                "volume": Schema.decimal, "notional": Schema.decimal, "vwap": Schema.nullableString,
+                "trades": Schema.integer,
+            ]),
+            "LastTimestamp": Schema.object([
+                "table": Schema.string, "symbol": Schema.string, "ts_ns": Schema.nullableString,
+                "time": Schema.nullableString,
+            ]),
+            "TableStats": Schema.object([
+                "table": Schema.string, "rows": Schema.integer, "symbols": Schema.integer,
+                "bytes_on_disk": Schema.integer, "partitions": Schema.integer, "sealed_partitions": Schema.integer,
+                "pending_late_rows": Schema.integer, "duplicates_skipped": Schema.integer,
+                "oldest": Schema.nullableString, "newest": Schema.nullableString,
+            ]),
+            "Health": Schema.object([
+                "status": status,
+                "tables": Schema.array(
+                    of: Schema.object([
+                        "table": Schema.string, "status": status, "wal_bytes": Schema.integer,
+                        "wal_segments": Schema.integer, "last_sync": Schema.nullableString,
+                        "last_commit": Schema.nullableString,
+                        "wal_failure": Schema.nullableString, "last_maintenance_error": Schema.nullableString,
+                        "open_partitions": Schema.integer, "damaged_partitions": Schema.integer,
+                    ])),
+            ]),
+        ]
+        return [
+            "securitySchemes": [
+                "bearer": ["type": "http", "scheme": "bearer"],
+                "token": [
+                    "type": "apiKey", "in": "header", "name": "Authorization",
+                    "description": "Token <token> (InfluxDB clients).",
+                ],
+            ],
+            "responses": ["Error": content("Error.", Schema.ref("Error"))],
+            "schemas": schemas,
+        ]
+    }
 }

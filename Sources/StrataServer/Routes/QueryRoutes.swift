@@ -9,6 +9,11 @@ struct QueryRoutes {
 
     /// Most rows `latest` and `range` return in one answer.
     static let maximumLimit = 100_000
+    /// Rows `latest` and `range` return without a `limit`.
+    static let defaultLatestLimit = 100
+    static let defaultRangeLimit = 10_000
+    /// Widest bar `offset`, either way, in minutes (one day).
+    static let maximumOffsetMinutes = 1_440
 
     func register(on router: Router<StrataRequestContext>) {
         register(table: store.trades, path: "trades", on: router)
@@ -30,7 +35,7 @@ struct QueryRoutes {
             await answer(context) { () async throws -> JSON in
                 let query = QueryParameters(request)
                 let symbol = try query.symbol()
-                let limit = try query.integer("limit", default: 100, range: 1...Self.maximumLimit)
+                let limit = try query.integer("limit", default: Self.defaultLatestLimit, range: 1...Self.maximumLimit)
                 let rows = try await table.latest(symbol: symbol, limit: limit)
                 return rowsJSON(table: table.name, symbol: symbol, rows: rows, truncated: false)
             }
@@ -42,7 +47,7 @@ struct QueryRoutes {
                 let from = try query.timestamp("from")
                 let to = try query.timestamp("to")
                 guard from <= to else { throw ParameterError(parameter: "to", message: "to: must not be before from") }
-                let limit = try query.integer("limit", default: 10_000, range: 1...Self.maximumLimit)
+                let limit = try query.integer("limit", default: Self.defaultRangeLimit, range: 1...Self.maximumLimit)
                 let rows = try await table.range(symbol: symbol, from: from, to: to)
                 return rowsJSON(
                     table: table.name, symbol: symbol, rows: Array(rows.prefix(limit)), truncated: rows.count > limit)
@@ -71,7 +76,8 @@ struct QueryRoutes {
         }
         let from = try query.timestamp("from")
         let to = try query.timestamp("to")
-        let offsetMinutes = try query.integer("offset", default: 0, range: -1_440...1_440)
+        let offsetMinutes = try query.integer(
+            "offset", default: 0, range: -Self.maximumOffsetMinutes...Self.maximumOffsetMinutes)
         let empty: EmptyBucketPolicy
         switch query.optional("empty") ?? "omit" {
         case "omit": empty = .omit

@@ -1,0 +1,172 @@
+import StrataEngine
+import Synchronization
+
+/// The live feed of one table: its subscribers, and the engine listener that hands each commit
+/// to them.
+///
+/// The hub is registered as the table's ``StoredRowsListener`` only while it has subscribers
+/// (registration and removal happen under the table lock, atomically with appends), so a table
+/// nobody subscribes to pays one `nil` check per append. With subscribers, a commit costs per
+/// subscriber a symbol filter (none without one) and one enqueue: rows stay columnar, shared
+/// with the batch, and are decoded by the consumer.
+final class LiveHub: StoredRowsListener {
+    let engine: EngineTable
+    /// The trades' bars, for bar subscribers (nil for other tables or aggregates off).
+    let bars: TradeBars?
+    private let subscribers = Mutex<[LiveSubscriber]>([])
+
+    init(engine: EngineTable, bars: TradeBars?) {
+        self.engine = engine
+        self.bars = bars
+    }
+
+    /// Subscribers registered now.
+    var count: Int { subscribers.withLock { $0.count } }
+
+    /// Registers `subscriber`: it receives every commit after this call.
+    /// - Throws: ``StrataError`` `.closed` if the table is closed.
+    func add(_ subscriber: LiveSubscriber) throws(StrataError) {
+        try engine.updateListener { (listener, closed) throws(StrataError) in
+            guard !closed else {
+                throw StrataError(.closed, "table \(engine.schema.name) is closed", path: engine.directory)
+            }
+            subscribers.withLock { $0.append(subscriber) }
+            listener = self
+        }
+    }
+
+    /// Forgets `subscriber`; unregisters the hub when it was the last one.
+    func remove(_ subscriber: LiveSubscriber) {
+        engine.updateListener { listener, _ in
+            let empty = subscribers.withLock { subscribers in
+                subscribers.removeAll { $0 === subscriber }
+                return subscribers.isEmpty
+            }
+            if empty, let current = listener, current === self { listener = nil }
+        }
+    }
+
+    // MARK: - StoredRowsListener (table lock held)
+
+    func stored(_ commit: StoredCommit) -> Bool {
+        let current = subscribers.withLock { $0 }
+        var barUpdates: [LiveBar]?
+        var ended: [LiveSubscriber] = []
+        for subscriber in current {
+            let alive: Bool
+            switch subscriber.kind {
+            case .rows:
+                if let (entry, count) = Self.selectRows(commit, symbols: subscriber.symbols) {
+                    alive = subscriber.enqueue(entry, count: count)
+                } else {
+                    alive = subscriber.termination == nil
+                }
+            case .bars:
+                let updates = barUpdates ?? touchedBars(commit)
+                barUpdates = updates
+                let selected =
+                    subscriber.symbols.map { wanted in updates.filter { wanted.contains($0.symbol) } } ?? updates
+                alive =
+                    selected.isEmpty
+                    ? subscriber.termination == nil : subscriber.enqueue(.bars(selected), count: selected.count)
+            }
+            if !alive { ended.append(subscriber) }
+        }
+        guard !ended.isEmpty else { return true }
+        return subscribers.withLock { subscribers in
+            subscribers.removeAll { subscriber in ended.contains { $0 === subscriber } }
+            return !subscribers.isEmpty
+        }
+    }
+
+    func tableClosed() {
+        let all = subscribers.withLock { subscribers in
+            defer { subscribers = [] }
+            return subscribers
+        }
+        for subscriber in all { subscriber.end(.storeClosed) }
+    }
+
+    // MARK: - What each subscriber gets
+
+    /// The stored rows of `commit` whose symbol is in `symbols` (all when nil), or nil if none.
+    /// Small selections are copied out of the batch, so a filtered subscriber never keeps a big
+    /// batch alive for a few rows.
+    static func selectRows(_ commit: StoredCommit, symbols: Set<String>?) -> (LiveEntry, Int)? {
+        let batch = commit.batch
+        let wanted = symbols.map { wanted in batch.symbols.map { wanted.contains($0) } }
+        if let wanted, !wanted.contains(true) { return nil }
+        let everySymbol = wanted?.allSatisfy { $0 } ?? true
+        if everySymbol && commit.skipped.isEmpty { return (.rows(batch, nil), batch.count) }
+        var rows: [Int] = []
+        rows.reserveCapacity(commit.stored)
+        var nextSkipped = 0
+        let skipped = commit.skipped
+        for row in 0..<batch.count {
+            if nextSkipped < skipped.count && skipped[nextSkipped] == row {
+                nextSkipped += 1
+                continue
+            }
+            if everySymbol || wanted![Int(batch.symbolIndex[row])] { rows.append(row) }
+        }
+        if rows.isEmpty { return nil }
+        if rows.count * 2 < batch.count { return (.rows(batch.selecting(rows), nil), rows.count) }
+        return (.rows(batch, rows), rows.count)
+    }
+
+    /// The 1-minute bars of every (symbol, minute) the commit stored trades in, as they are right
+    /// after it, ordered by symbol then minute.
+    func touchedBars(_ commit: StoredCommit) -> [LiveBar] {
+        guard let bars else { return [] }
+        struct Key: Hashable {
+            var symbol: Int
+            var start: Int64
+        }
+        let batch = commit.batch
+        let times = batch.columns[engine.schema.timestampIndex]
+        var seen = Set<Key>()
+        var keys: [Key] = []
+        var lastStart = [Int64](repeating: .min, count: batch.symbols.count)
+        var nextSkipped = 0
+        for row in 0..<batch.count {
+            if nextSkipped < commit.skipped.count && commit.skipped[nextSkipped] == row {
+                nextSkipped += 1
+                continue
+            }
+            let symbol = Int(batch.symbolIndex[row])
+            let start = BarState.floorDiv(times[row], Self.minute) &* Self.minute
+            if lastStart[symbol] == start { continue }
+            lastStart[symbol] = start
+            if seen.insert(Key(symbol: symbol, start: start)).inserted {
+                keys.append(Key(symbol: symbol, start: start))
+            }
+        }
+        keys.sort { a, b in
+            a.symbol == b.symbol ? a.start < b.start : batch.symbols[a.symbol] < batch.symbols[b.symbol]
+        }
+        let partitions = keys.map { engine.schema.partition(of: $0.start) }
+        let states = bars.minuteBars(
+            keys.indices.map { (partitions[$0], commit.symbolIDs[keys[$0].symbol], keys[$0].start) })
+        var updates: [LiveBar] = []
+        updates.reserveCapacity(keys.count)
+        for index in keys.indices {
+            guard let state = states[index] else { continue }
+            updates.append(
+                LiveBar(
+                    symbol: batch.symbols[keys[index].symbol], state: state,
+                    complete: !commit.sealedPartitions.contains(partitions[index])))
+        }
+        return updates
+    }
+
+    static let minute: Int64 = 60_000_000_000
+}
+
+extension ColumnBatch {
+    /// A batch of just `rows` (indices into this one), in that order.
+    func selecting(_ rows: [Int]) -> ColumnBatch {
+        ColumnBatch(
+            symbols: symbols, symbolIndex: rows.map { symbolIndex[$0] },
+            columns: columns.map { column in rows.map { column[$0] } })
+    }
+}

@@ -1,0 +1,228 @@
+import Crypto
+public import Logging
+import NIOCore
+import NIOPosix
+public import ServiceLifecycle
+import Strata
+import Synchronization
+
+/// ILP over TCP (QuestDB's port 9009 protocol): a listener whose connections stream ILP lines
+/// into the store (see ``ILPTCPConnectionHandler`` for the per-connection semantics, and
+/// ``ILPTCPAuthHandler`` for the optional ECDSA challenge-response in front of it).
+///
+/// As a `Service`: binds, reports the port, serves until graceful shutdown, then stops
+/// accepting, has every connection store the complete lines it has received and close, and
+/// returns only when they have, so a service group that closes the store after it loses nothing.
+///
+/// ```swift
+/// let tcp = ILPTCPService(ingest: ingest, configuration: configuration, metrics: metrics, logger: logger)
+/// let group = ServiceGroup(services: [StoreService(...), tcp], logger: logger)
+/// ```
+public struct ILPTCPService: Service {
+    /// Rows per batch by default: large enough that an fsync per batch costs little per row,
+    /// small enough to bound memory (see `Docs/Server.md`).
+    public static let defaultBatchRows = 32_768
+    /// Bytes of ILP text per batch at most (what bounds memory when lines are long).
+    static let batchBytes = 8 << 20
+    /// Largest read: with NIO's default of 4 reads per burst, at most 1 MiB arrives between two
+    /// backpressure decisions.
+    static let maximumReadBytes = 256 * 1024
+
+    let ingest: ILPIngest
+    let host: String
+    let port: Int
+    let keys: [String: P256.Signing.PublicKey]?
+    let metrics: ServerMetrics
+    let logger: Logger
+    let batchRows: Int
+    let authenticationTimeout: TimeAmount
+    let onListening: @Sendable (Int) async -> Void
+
+    /// - Parameters:
+    ///   - ingest: the write path (store, metrics, line limit).
+    ///   - configuration: `ilp.tcp` (host, port, keys) and `auth.disabled`; keys are required
+    ///     unless auth is disabled (``ServerConfiguration/ilpTCPListener``).
+    ///   - metrics: where connections, batches and rows are counted.
+    ///   - logger: the server's logger.
+    ///   - batchRows: rows per batch.
+    ///   - authenticationTimeout: how long a client has to authenticate.
+    ///   - onListening: called with the bound port once listening.
+    public init(
+        ingest: ILPIngest, configuration: ServerConfiguration, metrics: ServerMetrics, logger: Logger,
+        batchRows: Int = defaultBatchRows, authenticationTimeout: Duration = .seconds(15),
+        onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) {
+        self.ingest = ingest
+        self.host = configuration.ilpTCPHost
+        self.port = configuration.ilpTCP.port
+        if configuration.auth.disabled {
+            keys = nil
+        } else {
+            var keys: [String: P256.Signing.PublicKey] = [:]
+            for key in configuration.ilpTCP.keys {
+                // Validated with the configuration; a key that does not decode is left out.
+                if let publicKey = try? key.publicKey() { keys[key.kid] = publicKey }
+            }
+            self.keys = keys
+        }
+        self.metrics = metrics
+        self.logger = logger
+        self.batchRows = max(1, batchRows)
+        let (seconds, attoseconds) = authenticationTimeout.components
+        self.authenticationTimeout = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        self.onListening = onListening
+    }
+
+    public func run() async throws {
+        let pool = NIOThreadPool(numberOfThreads: 2)
+        pool.start()
+        let connections = ILPTCPConnections(metrics: metrics)
+        let server: any Channel
+        do {
+            server = try await bootstrap(pool: pool, connections: connections).bind(host: host, port: port).get()
+        } catch {
+            try? await pool.shutdownGracefully()
+            logger.error("ILP/TCP cannot listen", metadata: ["address": "\(host):\(port)", "error": "\(error)"])
+            throw error
+        }
+        let boundPort = server.localAddress?.port ?? port
+        logger.info(
+            "listening",
+            metadata: [
+                "protocol": "ilp-tcp", "address": "\(host):\(boundPort)",
+                "auth": keys == nil ? "off (auth.disabled)" : "ecdsa (\(keys?.count ?? 0) keys)",
+            ])
+        await onListening(boundPort)
+        try? await gracefulShutdown()
+        try? await server.close()
+        let open = await connections.shutDown()
+        try? await pool.shutdownGracefully()
+        logger.info("ILP/TCP listener stopped", metadata: ["connections_drained": "\(open)"])
+    }
+
+    private func bootstrap(pool: NIOThreadPool, connections: ILPTCPConnections) -> ServerBootstrap {
+        let ingest = ingest
+        let keys = keys
+        let metrics = metrics
+        let logger = logger
+        let batchRows = batchRows
+        let timeout = authenticationTimeout
+        return ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.maxMessagesPerRead, value: 4)
+            .childChannelOption(
+                .recvAllocator,
+                value: AdaptiveRecvByteBufferAllocator(
+                    minimum: 1024, initial: 64 * 1024, maximum: Self.maximumReadBytes)
+            )
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let finished = channel.eventLoop.makePromise(of: Void.self)
+                    let (id, shuttingDown) = connections.add(channel, finished: finished.futureResult)
+                    var logger = logger
+                    logger[metadataKey: "connection"] = "\(id)"
+                    logger[metadataKey: "remote"] = "\(Self.describe(channel.remoteAddress))"
+                    logger.info("ILP/TCP connection opened")
+                    let pipeline = channel.pipeline.syncOperations
+                    if let keys {
+                        try pipeline.addHandler(
+                            ILPTCPAuthHandler(keys: keys, timeout: timeout, metrics: metrics, logger: logger))
+                    }
+                    try pipeline.addHandler(
+                        ILPTCPConnectionHandler(
+                            ingest: ingest, pool: pool, batchRows: batchRows, batchBytes: Self.batchBytes,
+                            metrics: metrics, logger: logger, finished: finished))
+                    finished.futureResult.whenComplete { _ in connections.remove(id) }
+                    if shuttingDown { channel.pipeline.fireUserInboundEventTriggered(ILPTCPShutdownEvent()) }
+                }
+            }
+    }
+
+    static func describe(_ address: SocketAddress?) -> String {
+        guard let address else { return "?" }
+        guard let ip = address.ipAddress, let port = address.port else { return "\(address)" }
+        return ip.contains(":") ? "[\(ip)]:\(port)" : "\(ip):\(port)"
+    }
+}
+
+extension StrataServer {
+    /// The ILP-over-TCP service the configuration asks for, or `nil` (with a log line saying why
+    /// and how to turn it on) when ``ServerConfiguration/ilpTCPListener`` is off.
+    static func makeILPTCPService(
+        store: StrataStore, configuration: ServerConfiguration, metrics: ServerMetrics, logger: Logger,
+        onListening: @escaping @Sendable (Int) async -> Void
+    ) -> ILPTCPService? {
+        if case .off(let reason) = configuration.ilpTCPListener {
+            logger.notice("ILP over TCP is not started", metadata: ["reason": "\(reason)"])
+            return nil
+        }
+        let ingest = ILPIngest(store: store, metrics: metrics, maxLineBytes: configuration.maxLineBytes)
+        return ILPTCPService(
+            ingest: ingest, configuration: configuration, metrics: metrics, logger: logger, onListening: onListening)
+    }
+}
+
+extension ServerConfiguration.ILPTCPListener {
+    /// Whether the listener is started.
+    public var isOn: Bool {
+        if case .off = self { return false }
+        return true
+    }
+}
+
+/// The open connections, so that shutdown can drain them, and the `strata_tcp_connections` gauge.
+final class ILPTCPConnections: Sendable {
+    private struct Connection {
+        let channel: any Channel
+        let finished: EventLoopFuture<Void>
+    }
+
+    private struct State {
+        var nextID = 1
+        var open: [Int: Connection] = [:]
+        var shuttingDown = false
+    }
+
+    private let state = Mutex(State())
+    private let metrics: ServerMetrics
+
+    init(metrics: ServerMetrics) { self.metrics = metrics }
+
+    /// Registers a new connection: its id, and whether shutdown has already begun.
+    func add(_ channel: any Channel, finished: EventLoopFuture<Void>) -> (id: Int, shuttingDown: Bool) {
+        let result = state.withLock { state in
+            let id = state.nextID
+            state.nextID += 1
+            state.open[id] = Connection(channel: channel, finished: finished)
+            return (id, state.shuttingDown)
+        }
+        metrics.tcpConnectionOpened()
+        return result
+    }
+
+    func remove(_ id: Int) {
+        let removed = state.withLock { $0.open.removeValue(forKey: id) != nil }
+        if removed { metrics.tcpConnectionClosed() }
+    }
+
+    /// Asks every connection to store what it has received and close; returns when all have
+    /// (including any that an accept in progress adds meanwhile), with how many there were.
+    func shutDown() async -> Int {
+        var drained: Set<Int> = []
+        while true {
+            let open = state.withLock { state in
+                state.shuttingDown = true
+                return state.open.filter { !drained.contains($0.key) }
+            }
+            if open.isEmpty { return drained.count }
+            for connection in open.values {
+                connection.channel.pipeline.fireUserInboundEventTriggered(ILPTCPShutdownEvent())
+            }
+            for (id, connection) in open {
+                try? await connection.finished.get()
+                drained.insert(id)
+            }
+        }
+    }
+}
