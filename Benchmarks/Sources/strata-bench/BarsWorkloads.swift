@@ -31,13 +31,18 @@ struct BarsWorkloads {
         var raw: [ReferenceBar] = []
         let rawSamples = try await measure(warmup: 2, runs: 10) {
             let trades = try await store.trades.range(symbol: symbol, from: day, to: dayEnd)
-            raw = BarsWorkloads.bucket(trades.map { ($0.timestamp.nanoseconds, $0.tradeID, $0.price.mantissa, $0.quantity.mantissa) }, width: 60_000_000_000)
+            raw = BarsWorkloads.bucket(
+                trades.map { ($0.timestamp.nanoseconds, $0.tradeID, $0.price.mantissa, $0.quantity.mantissa) },
+                width: 60_000_000_000)
         }
         report.line(rawSamples.summary)
         report.add("B1 1m bars from raw (Strata scan)", formatDuration(rawSamples.median))
         report.add(
-            "B1 raw scan/stored time", fixed(Double(rawSamples.median) / Double(max(1, samples.median)), 1) + "× (stored faster if > 1)")
-        if raw.count != bars.count { report.fail("raw-scan bars (\(raw.count)) and stored bars (\(bars.count)) differ") }
+            "B1 raw scan/stored time",
+            fixed(Double(rawSamples.median) / Double(max(1, samples.median)), 1) + "× (stored faster if > 1)")
+        if raw.count != bars.count {
+            report.fail("raw-scan bars (\(raw.count)) and stored bars (\(bars.count)) differ")
+        }
 
         try await checkEveryBar(store)
         try await overhead(ingestRate: ingestRate, directory: directory)
@@ -55,7 +60,8 @@ struct BarsWorkloads {
         for timeframe in Timeframe.standard {
             for rank in 0..<dataset.symbols.count {
                 let bars = try await store.bars(
-                    symbol: dataset.symbols[rank], timeframe: timeframe, from: day, to: day.advanced(by: 86_400_000_000_000))
+                    symbol: dataset.symbols[rank], timeframe: timeframe, from: day,
+                    to: day.advanced(by: 86_400_000_000_000))
                 let expected = BarsWorkloads.bucket(rowsByRank[rank], width: timeframe.nanoseconds)
                 compared += expected.count
                 let same = bars.count == expected.count && zip(bars, expected).allSatisfy { $1.matches($0) }
@@ -64,7 +70,8 @@ struct BarsWorkloads {
         }
         if mismatches == 0 {
             report.line(
-                "\(formatCount(compared)) bars of 1m/5m/15m/1h/1d for \(dataset.symbols.count) symbols equal the recomputation (\(formatDuration(monotonicNanoseconds() - start)))")
+                "\(formatCount(compared)) bars of 1m/5m/15m/1h/1d for \(dataset.symbols.count) symbols equal the recomputation (\(formatDuration(monotonicNanoseconds() - start)))"
+            )
         } else {
             report.fail("\(mismatches) symbol/timeframe pairs have bars that differ from the recomputation")
         }
@@ -103,7 +110,8 @@ struct BarsWorkloads {
 
     /// The generator's rows grouped by symbol rank, once.
     static func rowsByRank(_ dataset: Dataset) -> [[(time: Int64, id: Int64, price: Int64, quantity: Int64)]] {
-        var rows = Array(repeating: [(time: Int64, id: Int64, price: Int64, quantity: Int64)](), count: dataset.symbols.count)
+        var rows = Array(
+            repeating: [(time: Int64, id: Int64, price: Int64, quantity: Int64)](), count: dataset.symbols.count)
         for batch in dataset.batches {
             for trade in batch {
                 rows[Dataset.rank(of: trade.symbol)].append(
@@ -125,7 +133,9 @@ struct BarsWorkloads {
     }
 
     /// Buckets rows sorted by time: open = first, close = last, by (time, id).
-    static func bucket(_ rows: [(time: Int64, id: Int64, price: Int64, quantity: Int64)], width: Int64) -> [ReferenceBar] {
+    static func bucket(_ rows: [(time: Int64, id: Int64, price: Int64, quantity: Int64)], width: Int64)
+        -> [ReferenceBar]
+    {
         let sorted = rows.sorted { ($0.time, $0.id) < ($1.time, $1.id) }
         var bars: [ReferenceBar] = []
         for row in sorted {

@@ -32,6 +32,13 @@ struct Bench {
             if options.runs(.recovery) {
                 try Recovery(report: report, directory: root + "/recovery").run(options: options)
             }
+            if options.runs(.server) {
+                try await ServerWorkload(
+                    report: report, directory: root + "/server", batchSize: options.serverBatch,
+                    durability: options.serverDurability
+                )
+                .run(options: options)
+            }
         } catch {
             report.fail("the run stopped: \(error)")
         }

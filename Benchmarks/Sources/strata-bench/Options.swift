@@ -11,9 +11,19 @@ struct Options: Sendable {
         case bars = "BARS"
         case csv = "CSV"
         case recovery = "RECOVERY"
+        case server = "SERVER"
     }
 
     var rows = 10_000_000
+    /// Whether `--rows` was given (SERVER runs 5 M rows unless it was).
+    var rowsGiven = false
+    /// Requests per second of the latest-100 client in SERVER (0: back to back).
+    var serverQueryRate = 200.0
+    /// Lines per HTTP request and rows per embedded append in SERVER.
+    var serverBatch = 50_000
+    /// SERVER's durability, as `STRATA_DURABILITY` spells it; nil: the server's default (fsync),
+    /// which the embedded peer's default matches.
+    var serverDurability: String?
     /// nil: a fresh temporary directory, removed at the end.
     var data: String?
     var strataBinary = "../.build/release/strata"
@@ -42,11 +52,20 @@ struct Options: Sendable {
                                (default: a fresh temporary directory, removed at the end)
           --strata-binary PATH the `strata` command for the CSV ingest (default ../.build/release/strata)
           --skip-sqlite        run Strata only
-          --only LIST          comma-separated subset of W1,W2,W3,W5,BARS,CSV,RECOVERY (default: all).
+          --only LIST          comma-separated subset of W1,W2,W3,W5,BARS,CSV,RECOVERY,SERVER (default: all).
                                W2, W3 and W5 query the rows W1 stores, so W1's ingest runs for them too.
+                               SERVER runs `strata serve` (--strata-binary) on 5 M rows unless --rows is given.
           --recovery-gib X     size of the WAL the recovery workload replays, in GiB (default 1; 0 skips)
           --recovery-budget S  stop writing the recovery WAL after S seconds even if it is smaller (default 90)
           --recovery-timeout S stop a recovery open (a child process) after S seconds (default 60)
+          --server-query-rate R
+                               latest-100 requests per second during the SERVER ingests (default 200;
+                               0: back to back)
+          --server-batch N     lines per HTTP /write request and rows per embedded append in SERVER
+                               (default 50000)
+          --server-durability D
+                               SERVER's durability for the server (STRATA_DURABILITY) and the embedded peer:
+                               fsync, group-commit:<ms> or os-buffered (default: both defaults, fsync)
           --query-repeat K     run the Strata queries K times as often (for perf record; default 1)
           --seed N             the workload's seed (default \(SyntheticTrades.Configuration.standard.seed))
           -h, --help           this text
@@ -70,6 +89,7 @@ struct Options: Sendable {
                     throw OptionError("--rows: expected a positive integer, got \(text)")
                 }
                 options.rows = rows
+                options.rowsGiven = true
             case "--data":
                 options.data = try value(argument)
                 options.keepData = true
@@ -109,6 +129,25 @@ struct Options: Sendable {
                 options.recoveryTimeout = seconds
             case "--recovery-open":
                 options.recoveryOpen = try value(argument)
+            case "--server-query-rate":
+                let text = try value(argument)
+                guard let rate = Double(text), rate >= 0, rate <= 100_000 else {
+                    throw OptionError("--server-query-rate: expected requests per second in 0...100000, got \(text)")
+                }
+                options.serverQueryRate = rate
+            case "--server-batch":
+                let text = try value(argument).replacingUnderscores()
+                guard let lines = Int(text), lines > 0 else {
+                    throw OptionError("--server-batch: expected a positive integer, got \(text)")
+                }
+                options.serverBatch = lines
+            case "--server-durability":
+                let text = try value(argument)
+                guard ServerDurability.parse(text) != nil else {
+                    throw OptionError(
+                        "--server-durability: expected fsync, group-commit:<ms> or os-buffered, got \(text)")
+                }
+                options.serverDurability = text
             case "--query-repeat":
                 let text = try value(argument)
                 guard let k = Int(text), k >= 1 else {

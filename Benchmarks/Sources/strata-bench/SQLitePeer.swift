@@ -98,7 +98,8 @@ final class SQLitePeer {
                                  ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
                     ORDER BY minute
                     """)
-            var bars: [(minute: Int64, open: Int64, high: Int64, low: Int64, close: Int64, volume: Int64, count: Int)] = []
+            var bars: [(minute: Int64, open: Int64, high: Int64, low: Int64, close: Int64, volume: Int64, count: Int)] =
+                []
             let rows = try Row.fetchCursor(statement, arguments: [symbol.name, from.nanoseconds, to.nanoseconds])
             while let row = try rows.next() {
                 let rank: Int = row[7]

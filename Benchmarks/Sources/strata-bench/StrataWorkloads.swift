@@ -91,7 +91,8 @@ struct StrataWorkloads {
         if options.runs(.w5) { results.w5 = try w5(store) }
         if options.runs(.bars) {
             let workloads = BarsWorkloads(dataset: dataset, report: report, repeatCount: repeatCount)
-            results.bars = try await workloads.run(store: store, ingestRate: rate, directory: directory + "-noaggregates")
+            results.bars = try await workloads.run(
+                store: store, ingestRate: rate, directory: directory + "-noaggregates")
         }
         return results
     }
