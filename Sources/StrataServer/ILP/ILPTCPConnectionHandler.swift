@@ -154,16 +154,19 @@ final class ILPTCPConnectionHandler: ChannelDuplexHandler {
         nextBatch += 1
         inFlight += 1
         let ingest = ingest
-        pool.runIfActive(eventLoop: context.eventLoop) { ingest.mapStream(batches) }
-            .assumeIsolated()
-            .whenComplete { result in
-                switch result {
-                case .success(let stream): self.mapped[sequence] = stream
-                // The pool stopped (it stops after the connections): nothing to store.
-                case .failure: self.mapped[sequence] = ILPIngest.MappedStream()
-                }
-                self.appendNext(context: context)
+        pool.runIfActive(eventLoop: context.eventLoop) {
+            IngestPriority.lower()
+            return ingest.mapStream(batches)
+        }
+        .assumeIsolated()
+        .whenComplete { result in
+            switch result {
+            case .success(let stream): self.mapped[sequence] = stream
+            // The pool stopped (it stops after the connections): nothing to store.
+            case .failure: self.mapped[sequence] = ILPIngest.MappedStream()
             }
+            self.appendNext(context: context)
+        }
     }
 
     /// Appends the next batch in stream order once it is mapped and no append is running.
@@ -177,9 +180,12 @@ final class ILPTCPConnectionHandler: ChannelDuplexHandler {
             appending = true
             let ingest = ingest
             let rows = stream.rows
-            pool.runIfActive(eventLoop: context.eventLoop) { try ingest.store(rows, protocol: "tcp") }
-                .assumeIsolated()
-                .whenComplete { result in self.appended(result, stream: stream, context: context) }
+            pool.runIfActive(eventLoop: context.eventLoop) {
+                IngestPriority.lower()
+                return try ingest.store(rows, protocol: "tcp")
+            }
+            .assumeIsolated()
+            .whenComplete { result in self.appended(result, stream: stream, context: context) }
         }
     }
 

@@ -21,7 +21,7 @@ import Synchronization
 public struct ILPTCPService: Service {
     /// Rows per batch by default: large enough that an fsync per batch costs little per row,
     /// small enough to bound memory (see `Docs/Server.md`).
-    public static let defaultBatchRows = 32_768
+    public static let defaultBatchRows = 8_192
     /// Bytes of ILP text per batch at most (what bounds memory when lines are long).
     static let batchBytes = 8 << 20
     /// Largest read: with NIO's default of 4 reads per burst, at most 1 MiB arrives between two

@@ -1,0 +1,22 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Bulk ingest yields the CPU to queries: the ILP/TCP pool's threads run at a lower scheduling
+/// priority (nice +10 relative to the default), so on a machine whose cores a firehose keeps
+/// busy, a latest-100 query is not queued behind mapping and appending; ingest still gets every
+/// cycle nobody else wants.
+enum IngestPriority {
+    /// The niceness of ingest threads.
+    static let niceness: Int32 = 10
+
+    /// Lowers the calling thread's priority (two system calls; called once per batch).
+    static func lower() {
+        #if os(Linux)
+            // On Linux the nice value is per thread, and `who` 0 is the calling thread.
+            if getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0) < niceness {
+                _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, niceness)
+            }
+        #endif
+    }
+}
