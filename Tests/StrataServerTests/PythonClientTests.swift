@@ -40,7 +40,8 @@ import Testing
         }
         try PythonClients.check(
             "questdb_tcp.py", httpPort: httpPort, tcpPort: tcpPort, read: read, write: write,
-            extra: ["--kid", "py-ingest", "--d", d, "--x", x, "--y", y])
+            // `--d=…`: a base64url value may start with "-", which argparse would take for an option.
+            extra: ["--kid=py-ingest", "--d=\(d)", "--x=\(x)", "--y=\(y)"])
         try PythonClients.check("prometheus_metrics.py", httpPort: httpPort, read: read, write: write)
         try readmePythonExampleRuns(httpPort: httpPort, directory: directory)
     }
