@@ -216,10 +216,10 @@ extension EngineTable {
                 try commitLock.withLock { _ in
                     try state.withLock { state in
                         guard !state.closed else { return }
-                        let before = state.wal.segments.count
-                        try state.wal.rollOver()
-                        try Self.removeObsoleteSegments(&state)
-                        report.walSegmentsRemoved = max(0, before + 1 - state.wal.segments.count)
+                        let before = wal.segments.count
+                        try wal.rollOver()
+                        try Self.removeObsoleteSegments(state, from: wal)
+                        report.walSegmentsRemoved = max(0, before + 1 - wal.segments.count)
                     }
                 }
             } catch {

@@ -5,6 +5,6 @@ extension EngineTable {
     /// nanoseconds (for metrics: it runs on the syncing thread, under the table's lock or on the
     /// group-commit flusher, so it must be quick). `nil` removes it.
     public func observeWALSyncs(_ observer: (@Sendable (_ nanoseconds: Int64) -> Void)?) {
-        state.withLock { $0.wal.setSyncObserver(observer) }
+        wal.setSyncObserver(observer)
     }
 }

@@ -229,7 +229,7 @@ extension EngineTable {
                     stats.bytesOnDisk += FileSystem.fileSize(path)
                 }
             }
-            stats.bytesOnDisk += state.wal.totalBytes
+            stats.bytesOnDisk += wal.totalBytes
             stats.symbols = symbols.count
             stats.oldest = oldest.map(Timestamp.init(nanoseconds:))
             stats.newest = newest.map(Timestamp.init(nanoseconds:))
@@ -241,8 +241,8 @@ extension EngineTable {
     public var health: TableHealth {
         state.withLock { state in
             TableHealth(
-                table: schema.name, walBytes: state.wal.totalBytes, walSegments: state.wal.segmentCount,
-                lastSync: state.wal.lastSync, lastCommit: state.lastCommit, walFailure: state.wal.failure,
+                table: schema.name, walBytes: wal.totalBytes, walSegments: wal.segmentCount,
+                lastSync: wal.lastSync, lastCommit: state.lastCommit, walFailure: wal.failure,
                 lastMaintenanceError: state.lastMaintenanceError,
                 openPartitions: state.openPartitions.count,
                 damagedPartitions: state.partitions.values.filter { $0.phase == .damaged }.count, isClosed: state.closed

@@ -17,7 +17,7 @@ extension EngineTable {
     ///   cut there; the cut bytes and any later segments are moved to `corrupt/` and reported.
     static func recover(
         schema: TableSchema, partitionDirectory: String, walDirectory: String, corruptDirectory: String,
-        observer: (any TableObserver)?, into state: inout State, report: inout TableRecovery
+        observer: (any TableObserver)?, wal: WALWriter, into state: inout State, report: inout TableRecovery
     ) throws {
         // Sealed partitions.
         var generations: [Int64: [(generation: Int, name: String)]] = [:]
@@ -138,7 +138,7 @@ extension EngineTable {
             report.segmentsReplayed += 1
             segments.append(segment)
         }
-        state.wal.adopt(segments)
+        wal.adopt(segments)
     }
 
     private static func moveToCorrupt(_ path: String, name: String, corruptDirectory: String) throws {
@@ -160,10 +160,10 @@ extension EngineTable {
     }
 
     /// Deletes WAL segments all of whose partitions are sealed with nothing pending (or dropped).
-    static func removeObsoleteSegments(_ state: inout State) throws {
+    static func removeObsoleteSegments(_ state: borrowing State, from wal: WALWriter) throws {
         let partitions = state.partitions
         let dropped = state.dropped
-        try state.wal.removeSegments { segment in
+        try wal.removeSegments { segment in
             segment.touched.allSatisfy { p in
                 if let sequence = dropped[p], sequence >= segment.maxSequence, partitions[p] == nil { return true }
                 guard let partition = partitions[p], partition.isClean, let file = partition.sealedFile else {

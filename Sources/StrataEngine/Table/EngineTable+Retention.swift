@@ -47,8 +47,11 @@ extension EngineTable {
             }
             if !victims.isEmpty {
                 try FileSystem.syncDirectory(partitionDirectory)
-                try state.withLock { state in
-                    if !state.closed { try Self.removeObsoleteSegments(&state) }
+                // The commit lock too: removing segments changes the WAL writer, which appenders use.
+                try commitLock.withLock { _ in
+                    try state.withLock { state in
+                        if !state.closed { try Self.removeObsoleteSegments(state, from: wal) }
+                    }
                 }
             }
             return result

@@ -40,7 +40,8 @@ public final class EngineTable: Sendable {
     let state: Mutex<State>
     /// Serializes appenders and everything that writes the WAL (see the type's documentation).
     let commitLock = Mutex(CommitState())
-    /// The table's WAL writer (also in ``State/wal``): used only under ``commitLock`` after open.
+    /// The table's WAL writer: written only under ``commitLock`` after open; its size and sync
+    /// figures may be read from anywhere.
     let wal: WALWriter
     let maintenanceQueue: DispatchQueue
     let maintenanceLog = Mutex<[TableMaintenance]>([])
@@ -54,7 +55,6 @@ public final class EngineTable: Sendable {
         var symbolNames: [String] = []
         var partitions: [Int64: PartitionState] = [:]
         var sequence: UInt64 = 0
-        var wal: WALWriter
         var newest: Int64?
         var closed = false
         var maintenanceScheduled = false
@@ -80,8 +80,6 @@ public final class EngineTable: Sendable {
         var lastCommit: Timestamp?
         /// The live feed's listener, if anyone subscribed (see ``StoredRowsListener``).
         var listener: (any StoredRowsListener)?
-
-        init(wal: WALWriter) { self.wal = wal }
 
         mutating func symbolID(_ name: String) -> UInt32 {
             if let id = symbolIDs[name] { return id }
@@ -127,15 +125,16 @@ public final class EngineTable: Sendable {
         self.sealGrace = sealGrace
         maintenanceQueue = DispatchQueue(label: "strata.maintenance.\(schema.name)")
         for path in [directory, walDirectory, partitionDirectory] { try FileSystem.createDirectory(path) }
-        var recovered = State(wal: WALWriter(directory: walDirectory, durability: durability))
+        let wal = WALWriter(directory: walDirectory, durability: durability)
+        var recovered = State()
         var report = TableRecovery(table: schema.name)
         try Self.recover(
             schema: schema, partitionDirectory: partitionDirectory, walDirectory: walDirectory,
-            corruptDirectory: corruptDirectory, observer: observer, into: &recovered, report: &report)
-        try recovered.wal.start()
-        try Self.removeObsoleteSegments(&recovered)
+            corruptDirectory: corruptDirectory, observer: observer, wal: wal, into: &recovered, report: &report)
+        try wal.start()
+        try Self.removeObsoleteSegments(recovered, from: wal)
         recovery = report
-        wal = recovered.wal
+        self.wal = wal
         state = Mutex(recovered)
     }
 
