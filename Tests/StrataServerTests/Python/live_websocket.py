@@ -8,8 +8,9 @@ import json
 import urllib.request
 
 import websockets
+from prometheus_client.parser import text_string_to_metric_families
 
-from strata_check import arguments, done, expect, expect_equal, get_json
+from strata_check import arguments, done, expect, expect_equal, get, get_json
 
 args = arguments()
 base = 1_720_137_600_000_000_000  # 2024-07-05T00:00:00Z
@@ -41,8 +42,6 @@ async def receive_until(ws, messages, predicate, timeout=10):
 
 
 def dropped_subscribers():
-    from prometheus_client.parser import text_string_to_metric_families
-    from strata_check import get
     status, text = get(args, "/metrics")
     expect_equal(status, 200, "GET /metrics")
     for family in text_string_to_metric_families(text):

@@ -22,9 +22,11 @@ enum PythonClients {
         return root + "/.build/python-venv"
     }()
 
+    /// `setup-venv.sh`, run once per test process.
+    private static let setup = run(["/bin/bash", scripts + "/setup-venv.sh", venv])
+
     /// The environment's interpreter, once `setup-venv.sh` has succeeded.
     static func python() throws -> String {
-        let setup = run(["/bin/bash", scripts + "/setup-venv.sh", venv])
         try #require(setup.status == 0, "could not set up the Python clients (python3 -m venv, pip): \(setup.output)")
         return venv + "/bin/python"
     }
