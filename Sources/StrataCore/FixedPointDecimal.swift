@@ -93,6 +93,11 @@ extension FixedPointDecimal {
     /// The shortest exact decimal text: `64123.45`, `0.00000001`, `-3`.
     public var description: String { DecimalFormatter.format(mantissa, scale: Self.scale, minimumFractionDigits: 0) }
 
+    /// Appends ``description`` as UTF-8, without building a `String`.
+    public func appendDescription(to bytes: inout [UInt8]) {
+        DecimalFormatter.append(mantissa, scale: Self.scale, minimumFractionDigits: 0, to: &bytes)
+    }
+
     /// The exact decimal text with all `scale` fractional digits: `64123.45000000`.
     public var paddedDescription: String {
         DecimalFormatter.format(mantissa, scale: Self.scale, minimumFractionDigits: Self.scale)
@@ -247,6 +252,28 @@ public enum DecimalParser {
 /// Exact printing of a mantissa at a scale.
 public enum DecimalFormatter {
     public static func format(_ mantissa: Int64, scale: Int, minimumFractionDigits: Int) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(24)
+        append(mantissa, scale: scale, minimumFractionDigits: minimumFractionDigits, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// The most bytes ``format(_:scale:minimumFractionDigits:)`` writes: a sign, 19 digits, a point.
+    public static let maximumBytes = 21
+
+    /// Appends what ``format(_:scale:minimumFractionDigits:)`` returns, as UTF-8, without
+    /// building a `String`.
+    public static func append(_ mantissa: Int64, scale: Int, minimumFractionDigits: Int, to bytes: inout [UInt8]) {
+        UTF8Cursor.append(to: &bytes, capacity: maximumBytes) {
+            $0.write(mantissa: mantissa, scale: scale, minimumFractionDigits: minimumFractionDigits)
+        }
+    }
+}
+
+extension UTF8Cursor {
+    /// A decimal as ``DecimalFormatter/format(_:scale:minimumFractionDigits:)`` prints it, at most
+    /// ``DecimalFormatter/maximumBytes`` bytes.
+    public mutating func write(mantissa: Int64, scale: Int, minimumFractionDigits: Int = 0) {
         let magnitude = mantissa.magnitude
         let unit = UInt64(tenPowers[scale])
         let integerPart = magnitude / unit
@@ -256,12 +283,16 @@ public enum DecimalFormatter {
             fraction /= 10
             fractionDigits -= 1
         }
-        var text = mantissa < 0 ? "-" : ""
-        text += String(integerPart)
+        if mantissa < 0 { write(UInt8(ascii: "-")) }
+        writeDigits(integerPart)
         if fractionDigits > 0 {
-            let digits = String(fraction)
-            text += "." + String(repeating: "0", count: fractionDigits - digits.count) + digits
+            write(UInt8(ascii: "."))
+            writeDigits(fraction, minimumDigits: fractionDigits)
         }
-        return text
+    }
+
+    /// A price, quantity… as its shortest exact text (`64123.45`).
+    public mutating func write<D: FixedPointDecimal>(_ value: D) {
+        write(mantissa: value.mantissa, scale: D.scale)
     }
 }

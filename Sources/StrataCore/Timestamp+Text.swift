@@ -47,24 +47,20 @@ extension Timestamp {
 
     /// See ``description``.
     public var iso8601: String {
-        let days = Timestamp.floorDiv(nanoseconds, Timestamp.nanosecondsPerDay)
-        let nanosOfDay = nanoseconds &- days &* Timestamp.nanosecondsPerDay  // exact modulo 2^64, in [0, 1 day)
-        let (year, month, day) = Timestamp.civil(fromDays: days)
-        let secondsOfDay = nanosOfDay / Timestamp.nanosecondsPerSecond
-        let fraction = nanosOfDay % Timestamp.nanosecondsPerSecond
-        var text = ""
-        text.reserveCapacity(32)
-        if year < 0 || year > 9999 { text += year < 0 ? "-" : "+" }
-        text += pad(abs(year), 4) + "-" + pad(month, 2) + "-" + pad(day, 2)
-        text +=
-            "T" + pad(secondsOfDay / 3600, 2) + ":" + pad(secondsOfDay / 60 % 60, 2) + ":" + pad(secondsOfDay % 60, 2)
-        if fraction != 0 {
-            var digits = pad(fraction, 9)
-            while digits.hasSuffix("000") { digits.removeLast(3) }
-            text += "." + digits
-        }
-        return text + "Z"
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(32)
+        appendISO8601(to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
     }
+
+    /// Appends ``iso8601`` as UTF-8 without building a `String`.
+    public func appendISO8601(to bytes: inout [UInt8]) {
+        UTF8Cursor.append(to: &bytes, capacity: Timestamp.maximumISO8601Bytes) { $0.write(self) }
+    }
+
+    /// The longest ``iso8601`` text: `-292277026596-12-04T15:30:07.999999999Z` would be the
+    /// widest year, but an `Int64` of nanoseconds spans 1677...2262: 30 bytes; 32 with margin.
+    public static let maximumISO8601Bytes = 32
 
     // MARK: - Civil calendar (proleptic Gregorian), days since 1970-01-01
 
@@ -172,7 +168,38 @@ extension Timestamp {
     }
 }
 
-private func pad(_ value: Int64, _ width: Int) -> String {
-    let digits = String(value)
-    return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
+extension UTF8Cursor {
+    /// `timestamp` as ISO-8601 in UTC (``Timestamp/iso8601``), at most
+    /// ``Timestamp/maximumISO8601Bytes`` bytes.
+    public mutating func write(_ timestamp: Timestamp) {
+        let nanoseconds = timestamp.nanoseconds
+        let days = Timestamp.floorDiv(nanoseconds, Timestamp.nanosecondsPerDay)
+        let nanosOfDay = nanoseconds &- days &* Timestamp.nanosecondsPerDay  // exact modulo 2^64, in [0, 1 day)
+        let (year, month, day) = Timestamp.civil(fromDays: days)
+        let secondsOfDay = nanosOfDay / Timestamp.nanosecondsPerSecond
+        var fraction = nanosOfDay % Timestamp.nanosecondsPerSecond
+        if year < 0 || year > 9999 { write(UInt8(ascii: year < 0 ? "-" : "+")) }
+        writeDigits(year.magnitude, minimumDigits: 4)
+        write(UInt8(ascii: "-"))
+        writeDigits(UInt64(month), minimumDigits: 2)
+        write(UInt8(ascii: "-"))
+        writeDigits(UInt64(day), minimumDigits: 2)
+        write(UInt8(ascii: "T"))
+        writeDigits(UInt64(secondsOfDay / 3600), minimumDigits: 2)
+        write(UInt8(ascii: ":"))
+        writeDigits(UInt64(secondsOfDay / 60 % 60), minimumDigits: 2)
+        write(UInt8(ascii: ":"))
+        writeDigits(UInt64(secondsOfDay % 60), minimumDigits: 2)
+        if fraction != 0 {
+            // Groups of three digits: milliseconds, microseconds or nanoseconds.
+            var digits = 9
+            while fraction % 1000 == 0 {
+                fraction /= 1000
+                digits -= 3
+            }
+            write(UInt8(ascii: "."))
+            writeDigits(UInt64(fraction), minimumDigits: digits)
+        }
+        write(UInt8(ascii: "Z"))
+    }
 }

@@ -1,3 +1,4 @@
+import NIOCore
 import NIOPosix
 
 /// Where the server's requests run: a pool of threads that may block, instead of Swift's
@@ -9,6 +10,10 @@ import NIOPosix
 /// executor's task-executor preference, so the handlers and the store calls they make run on
 /// these threads; an fsync that takes milliseconds holds one of them, not a core of the
 /// cooperative pool that every other request and the ILP/TCP connections need.
+///
+/// ILP/TCP appends run here too, at normal priority, while that pipeline's parsing and mapping run
+/// niced (``IngestPriority``): an append holds the table's state lock while it applies a batch,
+/// and a niced thread holding it could be kept off the CPU while a query waits for the lock.
 ///
 /// One pool per process (like NIO's singletons): servers in tests share it, nothing to shut down.
 final class StoreExecutor: TaskExecutor {
@@ -28,6 +33,13 @@ final class StoreExecutor: TaskExecutor {
         let job = UnownedJob(job)
         let executor = asUnownedTaskExecutor()
         pool.submit { _ in job.runSynchronously(on: executor) }
+    }
+
+    /// Runs `body` on one of the threads, completing the future on `eventLoop` (ILP/TCP appends).
+    func submit<T: Sendable>(on eventLoop: any EventLoop, _ body: @escaping @Sendable () throws -> T)
+        -> EventLoopFuture<T>
+    {
+        pool.runIfActive(eventLoop: eventLoop, body)
     }
 
     /// Runs `body` with this executor preferred: its nonisolated async calls run on the pool.

@@ -116,6 +116,8 @@ final class StoredCountPoller: Sendable {
 final class LatencyProbe: Sendable {
     struct Result: Sendable {
         var nanoseconds: [Int64] = []
+        /// The server's own time for each answer (its `Server-Timing: app;dur=` header), when sent.
+        var serverNanoseconds: [Int64] = []
         var errors = 0
         var firstError: String?
         /// Requests that started more than one interval after their slot (the previous one ran
@@ -161,6 +163,14 @@ final class LatencyProbe: Sendable {
         return state.withLock { $0 }
     }
 
+    /// `Server-Timing: app;dur=0.412` in nanoseconds.
+    static func serverTime(_ response: HTTPConnection.Response) -> Int64? {
+        guard let value = response.header("server-timing"), let range = value.range(of: "dur="),
+            let milliseconds = Double(value[range.upperBound...].prefix { $0.isNumber || $0 == "." })
+        else { return nil }
+        return Int64(milliseconds * 1e6)
+    }
+
     private func run() {
         let connection = HTTPConnection(port: port)
         let interval = rate > 0 ? Int64(1e9 / rate) : 0
@@ -168,7 +178,14 @@ final class LatencyProbe: Sendable {
         var done = 0
         var latencies: [Int64] = []
         latencies.reserveCapacity(100_000)
-        defer { state.withLock { $0.nanoseconds = latencies } }
+        var serverTimes: [Int64] = []
+        serverTimes.reserveCapacity(100_000)
+        defer {
+            state.withLock {
+                $0.nanoseconds = latencies
+                $0.serverNanoseconds = serverTimes
+            }
+        }
         while !stopFlag.load(ordering: .relaxed) {
             if let limit, done >= limit { return }
             if interval > 0 {
@@ -187,6 +204,7 @@ final class LatencyProbe: Sendable {
                 let elapsed = monotonicNanoseconds() - start
                 if response.status == 200 {
                     latencies.append(elapsed)
+                    if let time = Self.serverTime(response) { serverTimes.append(time) }
                 } else {
                     state.withLock {
                         $0.errors += 1

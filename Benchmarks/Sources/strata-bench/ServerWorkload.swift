@@ -355,8 +355,14 @@ struct ServerWorkload {
     private func latencySummary(_ result: LatencyProbe.Result, during: String) -> String {
         guard !result.nanoseconds.isEmpty else { return "latest-100 \(during): no answer (\(result.errors) errors)" }
         let samples = result.samples
-        return
+        var text =
             "latest-100 \(during): \(formatCount(result.nanoseconds.count)) answers, p50 \(formatDuration(samples.median)), p99 \(formatDuration(samples.p99)), max \(formatDuration(samples.sorted.last!)); \(result.errors) errors, \(result.late) requests behind schedule"
+        if !result.serverNanoseconds.isEmpty {
+            let server = Samples(nanoseconds: result.serverNanoseconds)
+            text +=
+                "; the server's own time (Server-Timing): p50 \(formatDuration(server.median)), p99 \(formatDuration(server.p99)), max \(formatDuration(server.sorted.last!))"
+        }
+        return text
     }
 
     /// The server's count equals the rows sent; a few rows read back through `/range` equal the

@@ -9,62 +9,98 @@ struct Applier {
     /// Replaying a large WAL: new lanes pre-fault their memory (see ``Lane``).
     var bulk = false
 
-    /// Applies a logged batch to memory. `alreadySealed` (replay only) says, per partition, up to
-    /// which sequence its sealed file already holds the rows.
-    func apply(
-        _ batch: ColumnBatch, to state: inout EngineTable.State, alreadySealed: ((Int64) -> Bool)?
-    ) -> AppendReport {
-        var commit: StoredCommit? = nil
-        return apply(batch, to: &state, alreadySealed: alreadySealed, commit: &commit)
-    }
-
-    /// Applies a batch and, when `commit` is not nil, records in it what was stored (for the
-    /// live feed: skipped rows, symbol ids, partitions whose base is a file).
-    func apply(
-        _ batch: ColumnBatch, to state: inout EngineTable.State, alreadySealed: ((Int64) -> Bool)?,
-        commit: inout StoredCommit?
-    ) -> AppendReport {
-        let ts = schema.timestampIndex
-        let keyColumn = schema.dedupKeyIndex
-        let globalIDs = batch.symbols.map { state.symbolID($0) }
-        if commit != nil { commit!.symbolIDs = globalIDs }
-        let times = batch.columns[ts]
-        // Group rows by (partition, symbol), keeping arrival order inside a group.
-        var oldest = times[0]
-        var newest = times[0]
-        for t in times {
-            if t > newest { newest = t }
-            if t < oldest { oldest = t }
+    /// How a batch's rows fall into (partition, symbol) groups: computed from the batch alone,
+    /// without the table's lock. Each group's rows keep their arrival order; groups are ordered
+    /// by partition, then by the batch's own symbol order.
+    struct Plan: Sendable {
+        struct Group: Sendable {
+            var partition: Int64
+            /// The batch-local symbol (`batch.symbols[symbol]`).
+            var symbol: Int
+            var rows: [Int]
         }
-        let firstPartition = schema.partition(of: oldest)
-        let singlePartition = firstPartition == schema.partition(of: newest)
-        var groups: [(partition: Int64, symbol: UInt32, rows: [Int])] = []
-        if singlePartition {
-            var counts = [Int](repeating: 0, count: batch.symbols.count)
-            for s in batch.symbolIndex { counts[Int(s)] += 1 }
-            var members = counts.map { count -> [Int] in
-                var rows: [Int] = []
-                rows.reserveCapacity(count)
-                return rows
+
+        var groups: [Group] = []
+        var newest = Int64.min
+
+        init(_ batch: ColumnBatch, schema: TableSchema) {
+            guard batch.count > 0 else { return }
+            let times = batch.columns[schema.timestampIndex]
+            var oldest = times[0]
+            var newest = times[0]
+            for t in times {
+                if t > newest { newest = t }
+                if t < oldest { oldest = t }
             }
-            for (row, s) in batch.symbolIndex.enumerated() { members[Int(s)].append(row) }
-            for (local, rows) in members.enumerated() where !rows.isEmpty {
-                groups.append((firstPartition, globalIDs[local], rows))
-            }
-        } else {
-            var byKey: [Int64: [UInt32: [Int]]] = [:]
-            for (row, s) in batch.symbolIndex.enumerated() {
-                byKey[schema.partition(of: times[row]), default: [:]][globalIDs[Int(s)], default: []].append(row)
-            }
-            for partition in byKey.keys.sorted() {
-                for (symbol, rows) in byKey[partition]!.sorted(by: { $0.key < $1.key }) {
-                    groups.append((partition, symbol, rows))
+            self.newest = newest
+            let firstPartition = schema.partition(of: oldest)
+            if firstPartition == schema.partition(of: newest) {
+                var counts = [Int](repeating: 0, count: batch.symbols.count)
+                for s in batch.symbolIndex { counts[Int(s)] += 1 }
+                var members = counts.map { count -> [Int] in
+                    var rows: [Int] = []
+                    rows.reserveCapacity(count)
+                    return rows
+                }
+                for (row, s) in batch.symbolIndex.enumerated() { members[Int(s)].append(row) }
+                for (symbol, rows) in members.enumerated() where !rows.isEmpty {
+                    groups.append(Group(partition: firstPartition, symbol: symbol, rows: rows))
+                }
+            } else {
+                var byKey: [Int64: [Int: [Int]]] = [:]
+                for (row, s) in batch.symbolIndex.enumerated() {
+                    byKey[schema.partition(of: times[row]), default: [:]][Int(s), default: []].append(row)
+                }
+                for partition in byKey.keys.sorted() {
+                    for (symbol, rows) in byKey[partition]!.sorted(by: { $0.key < $1.key }) {
+                        groups.append(Group(partition: partition, symbol: symbol, rows: rows))
+                    }
                 }
             }
         }
+
+        /// The end of the run of groups from `start` holding about `rows` rows (at least one group).
+        func slice(from start: Int, rows: Int) -> Range<Int> {
+            var end = start
+            var taken = 0
+            while end < groups.count, end == start || taken + groups[end].rows.count <= rows {
+                taken += groups[end].rows.count
+                end += 1
+            }
+            return start..<end
+        }
+    }
+
+    /// Applies a logged batch to memory, all of it at once. `alreadySealed` (replay only) says,
+    /// per partition, up to which sequence its sealed file already holds the rows.
+    func apply(
+        _ batch: ColumnBatch, to state: inout EngineTable.State, alreadySealed: ((Int64) -> Bool)?
+    ) -> AppendReport {
+        let plan = Plan(batch, schema: schema)
+        let symbolIDs = batch.symbols.map { state.symbolID($0) }
         var report = AppendReport()
-        for group in groups {
+        var commit: StoredCommit? = nil
+        apply(
+            plan, groups: plan.groups.indices, of: batch, symbolIDs: symbolIDs, to: &state,
+            alreadySealed: alreadySealed, report: &report, commit: &commit)
+        finish(plan, to: &state, report: report, commit: &commit)
+        return report
+    }
+
+    /// Applies the groups `range` of `plan` (the live write path applies a batch in several runs
+    /// of groups, releasing the table's lock between them; see ``EngineTable/append(_:)``).
+    /// `symbolIDs` are the table's ids of `batch.symbols`. When `commit` is not nil, records in it
+    /// what was stored (for the live feed: skipped rows, partitions whose base is a file).
+    func apply(
+        _ plan: Plan, groups range: Range<Int>, of batch: ColumnBatch, symbolIDs: [UInt32],
+        to state: inout EngineTable.State, alreadySealed: ((Int64) -> Bool)?, report: inout AppendReport,
+        commit: inout StoredCommit?
+    ) {
+        let ts = schema.timestampIndex
+        let keyColumn = schema.dedupKeyIndex
+        for group in plan.groups[range] {
             if let alreadySealed, alreadySealed(group.partition) { continue }
+            let symbol = symbolIDs[group.symbol]
             var partition: PartitionState
             if let existing = state.partitions.removeValue(forKey: group.partition) {
                 partition = existing
@@ -79,7 +115,7 @@ struct Applier {
             if partition.phase == .open, case .memory(var memory) = partition.base {
                 partition.base = .damaged(path: "", error: "")  // release the reference while mutating
                 storedRows = memory.insert(
-                    batch, rows: group.rows, symbol: group.symbol, timestampColumn: ts, keyColumn: keyColumn,
+                    batch, rows: group.rows, symbol: symbol, timestampColumn: ts, keyColumn: keyColumn,
                     writeMode: schema.writeMode, bulk: bulk)
                 partition.base = .memory(memory)
             } else {
@@ -87,16 +123,15 @@ struct Applier {
                 if let keyColumn {
                     rows = rows.filter { row in
                         !existsOutsideOverlay(
-                            batch.columns[keyColumn][row], symbol: group.symbol, in: &partition, state: state)
+                            batch.columns[keyColumn][row], symbol: symbol, in: &partition, state: state)
                     }
                 }
                 storedRows = partition.overlay.insert(
-                    batch, rows: rows, symbol: group.symbol, timestampColumn: ts, keyColumn: keyColumn,
+                    batch, rows: rows, symbol: symbol, timestampColumn: ts, keyColumn: keyColumn,
                     writeMode: schema.writeMode)
             }
             if let observer, !storedRows.isEmpty {
-                observer.rowsStored(
-                    partition: group.partition, symbol: group.symbol, batch: batch, rows: storedRows)
+                observer.rowsStored(partition: group.partition, symbol: symbol, batch: batch, rows: storedRows)
             }
             let stored = storedRows.count
             let duplicates = group.rows.count - stored
@@ -114,12 +149,15 @@ struct Applier {
             report.duplicates += duplicates
             state.partitions[group.partition] = partition
         }
-        if state.newest.map({ newest > $0 }) ?? true { state.newest = newest }
+    }
+
+    /// Ends a batch applied group by group: the table's newest timestamp and the commit record.
+    func finish(_ plan: Plan, to state: inout EngineTable.State, report: AppendReport, commit: inout StoredCommit?) {
+        if !plan.groups.isEmpty, state.newest.map({ plan.newest > $0 }) ?? true { state.newest = plan.newest }
         if commit != nil {
             commit!.stored = report.stored
             if commit!.skipped.count > 1 { commit!.skipped.sort() }
         }
-        return report
     }
 
     /// Dedup check of a late row against the partition's base and frozen sources.

@@ -77,49 +77,53 @@ extension EngineTable {
             var sequence: UInt64
             var duplicates: Int
         }
-        // 1. Choose and freeze, under the lock.
-        let (seals, compactions, names) = state.withLock { state -> ([SealJob], [CompactJob], [String]) in
-            guard !state.closed else { return ([], [], []) }
-            var seals: [SealJob] = []
-            var compactions: [CompactJob] = []
-            let newest = state.newest ?? Int64.min
-            for index in state.openPartitions.sorted() {
-                let partitionEnd = end(of: index)
-                let dueByData: Bool
-                if wallClock != nil {
-                    dueByData = partitionEnd <= newest
-                } else {
-                    let (deadline, overflow) = partitionEnd.addingReportingOverflow(sealGrace)
-                    dueByData = !overflow && deadline <= newest
+        // 1. Choose and freeze, under both locks: an append applies in several holds of the state
+        //    lock, and a snapshot must hold whole commits up to its sequence.
+        let (seals, compactions, names) = commitLock.withLock { _ in
+            state.withLock { state -> ([SealJob], [CompactJob], [String]) in
+                guard !state.closed else { return ([], [], []) }
+                var seals: [SealJob] = []
+                var compactions: [CompactJob] = []
+                let newest = state.newest ?? Int64.min
+                for index in state.openPartitions.sorted() {
+                    let partitionEnd = end(of: index)
+                    let dueByData: Bool
+                    if wallClock != nil {
+                        dueByData = partitionEnd <= newest
+                    } else {
+                        let (deadline, overflow) = partitionEnd.addingReportingOverflow(sealGrace)
+                        dueByData = !overflow && deadline <= newest
+                    }
+                    let dueByClock = wallClock.map { partitionEnd <= $0 } ?? false
+                    guard dueByData || dueByClock, var partition = state.partitions[index],
+                        case .memory(let memory) = partition.base
+                    else { continue }
+                    partition.phase = .sealing
+                    seals.append(
+                        SealJob(
+                            partition: index, snapshot: memory, sequence: state.sequence,
+                            duplicates: partition.pendingDuplicates))
+                    state.partitions[index] = partition
+                    state.openPartitions.remove(index)
                 }
-                let dueByClock = wallClock.map { partitionEnd <= $0 } ?? false
-                guard dueByData || dueByClock, var partition = state.partitions[index],
-                    case .memory(let memory) = partition.base
-                else { continue }
-                partition.phase = .sealing
-                seals.append(
-                    SealJob(
-                        partition: index, snapshot: memory, sequence: state.sequence,
-                        duplicates: partition.pendingDuplicates))
-                state.partitions[index] = partition
-                state.openPartitions.remove(index)
+                for (index, var partition) in state.partitions where partition.hasPendingLateData {
+                    guard
+                        compactAll
+                            || partition.overlay.rowCount + partition.pendingDuplicates
+                                >= Self.lateRowsCompactionThreshold,
+                        let file = partition.sealedFile
+                    else { continue }
+                    partition.phase = .compacting
+                    partition.frozen = partition.overlay
+                    partition.overlay = MemoryPartition(columnCount: schema.columns.count)
+                    compactions.append(
+                        CompactJob(
+                            partition: index, file: file, late: partition.frozen!, sequence: state.sequence,
+                            duplicates: partition.pendingDuplicates))
+                    state.partitions[index] = partition
+                }
+                return (seals, compactions, state.symbolNames)
             }
-            for (index, var partition) in state.partitions where partition.hasPendingLateData {
-                guard
-                    compactAll
-                        || partition.overlay.rowCount + partition.pendingDuplicates >= Self.lateRowsCompactionThreshold,
-                    let file = partition.sealedFile
-                else { continue }
-                partition.phase = .compacting
-                partition.frozen = partition.overlay
-                partition.overlay = MemoryPartition(columnCount: schema.columns.count)
-                compactions.append(
-                    CompactJob(
-                        partition: index, file: file, late: partition.frozen!, sequence: state.sequence,
-                        duplicates: partition.pendingDuplicates))
-                state.partitions[index] = partition
-            }
-            return (seals, compactions, state.symbolNames)
         }
         let writer = PartitionFileWriter(schema: schema)
         // 2. Write files, without the lock.

@@ -15,27 +15,31 @@ extension EngineTable {
     /// - Throws: ``StrataError`` `.io` if the record cannot be written (nothing is dropped then).
     public func dropPartitions(endingAtOrBefore cutoff: Int64) throws -> DroppedPartitions {
         try maintenanceQueue.sync {
-            let victims = try state.withLock { state throws -> [(Int64, SealedPartition)] in
-                guard !state.closed else {
-                    throw StrataError(.closed, "table \(schema.name) is closed", path: directory)
+            // Both locks: an append applies in several holds of the state lock, and a partition
+            // must not go between two of them.
+            let victims = try commitLock.withLock { _ in
+                try state.withLock { state throws -> [(Int64, SealedPartition)] in
+                    guard !state.closed else {
+                        throw StrataError(.closed, "table \(schema.name) is closed", path: directory)
+                    }
+                    var victims: [(Int64, SealedPartition)] = []
+                    for index in state.partitionOrder where end(of: index) <= cutoff {
+                        guard let partition = state.partitions[index], partition.phase == .sealed,
+                            let file = partition.sealedFile
+                        else { continue }
+                        victims.append((index, file))
+                    }
+                    guard !victims.isEmpty else { return [] }
+                    var dropped = state.dropped
+                    for (index, _) in victims { dropped[index] = state.sequence }
+                    try writeDropped(dropped)
+                    state.dropped = dropped
+                    for (index, _) in victims {
+                        state.partitions[index] = nil
+                        state.partitionOrder.removeAll { $0 == index }
+                    }
+                    return victims
                 }
-                var victims: [(Int64, SealedPartition)] = []
-                for index in state.partitionOrder where end(of: index) <= cutoff {
-                    guard let partition = state.partitions[index], partition.phase == .sealed,
-                        let file = partition.sealedFile
-                    else { continue }
-                    victims.append((index, file))
-                }
-                guard !victims.isEmpty else { return [] }
-                var dropped = state.dropped
-                for (index, _) in victims { dropped[index] = state.sequence }
-                try writeDropped(dropped)
-                state.dropped = dropped
-                for (index, _) in victims {
-                    state.partitions[index] = nil
-                    state.partitionOrder.removeAll { $0 == index }
-                }
-                return victims
             }
             var result = DroppedPartitions()
             for (index, file) in victims {

@@ -17,7 +17,10 @@ package struct StoredCommit: Sendable {
     /// than memory: late rows, whose derived data (bars) is only partly in memory.
     package var sealedPartitions: [Int64] = []
 
-    init(batch: ColumnBatch) { self.batch = batch }
+    init(batch: ColumnBatch, symbolIDs: [UInt32]) {
+        self.batch = batch
+        self.symbolIDs = symbolIDs
+    }
 }
 
 /// Told about every batch a table stores after it opened — the live feed's hook.

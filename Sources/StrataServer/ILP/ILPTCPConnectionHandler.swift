@@ -180,9 +180,9 @@ final class ILPTCPConnectionHandler: ChannelDuplexHandler {
             appending = true
             let ingest = ingest
             let rows = stream.rows
-            pool.runIfActive(eventLoop: context.eventLoop) {
-                IngestPriority.lower()
-                return try ingest.store(rows, protocol: "tcp")
+            // At normal priority (see StoreExecutor): the append holds the table's state lock.
+            StoreExecutor.shared.submit(on: context.eventLoop) {
+                try ingest.store(rows, protocol: "tcp")
             }
             .assumeIsolated()
             .whenComplete { result in self.appended(result, stream: stream, context: context) }

@@ -76,12 +76,17 @@ public struct ILPTCPService: Service {
     public func run() async throws {
         let pool = NIOThreadPool(numberOfThreads: 2)
         pool.start()
+        let loops = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
+        for loop in loops.makeIterator() { loop.execute { IngestPriority.lower() } }
         let connections = ILPTCPConnections(metrics: metrics)
         let server: any Channel
         do {
-            server = try await bootstrap(pool: pool, connections: connections).bind(host: host, port: port).get()
+            server = try await bootstrap(loops: loops, pool: pool, connections: connections).bind(
+                host: host, port: port
+            ).get()
         } catch {
             try? await pool.shutdownGracefully()
+            try? await loops.shutdownGracefully()
             logger.error("ILP/TCP cannot listen", metadata: ["address": "\(host):\(port)", "error": "\(error)"])
             throw error
         }
@@ -97,17 +102,20 @@ public struct ILPTCPService: Service {
         try? await server.close()
         let open = await connections.shutDown()
         try? await pool.shutdownGracefully()
+        try? await loops.shutdownGracefully()
         logger.info("ILP/TCP listener stopped", metadata: ["connections_drained": "\(open)"])
     }
 
-    private func bootstrap(pool: NIOThreadPool, connections: ILPTCPConnections) -> ServerBootstrap {
+    private func bootstrap(
+        loops: MultiThreadedEventLoopGroup, pool: NIOThreadPool, connections: ILPTCPConnections
+    ) -> ServerBootstrap {
         let ingest = ingest
         let keys = keys
         let metrics = metrics
         let logger = logger
         let batchRows = batchRows
         let timeout = authenticationTimeout
-        return ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        return ServerBootstrap(group: loops)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 4)

@@ -238,12 +238,15 @@ public final class LiveFeed: Service, Sendable {
     private func subscribe(_ channel: LiveChannel, symbols: [Symbol]?) throws -> LivePump {
         switch channel {
         case .trades:
-            return LivePump(channel, try store.trades.subscribe(symbols: symbols, bufferLimit: bufferLimit), \.json)
+            return LivePump(
+                channel, try store.trades.subscribe(symbols: symbols, bufferLimit: bufferLimit), LiveMessage.record)
         case .aggtrades:
             return LivePump(
-                channel, try store.aggregatedTrades.subscribe(symbols: symbols, bufferLimit: bufferLimit), \.json)
+                channel, try store.aggregatedTrades.subscribe(symbols: symbols, bufferLimit: bufferLimit),
+                LiveMessage.record)
         case .quotes:
-            return LivePump(channel, try store.quotes.subscribe(symbols: symbols, bufferLimit: bufferLimit), \.json)
+            return LivePump(
+                channel, try store.quotes.subscribe(symbols: symbols, bufferLimit: bufferLimit), LiveMessage.record)
         case .bars1m:
             return LivePump(
                 channel, try store.subscribeBars(symbols: symbols, bufferLimit: bufferLimit), LiveMessage.bar)
@@ -290,7 +293,8 @@ struct LivePump: Sendable {
     let cancel: @Sendable () -> Void
 
     init<Row: Sendable>(
-        _ channel: LiveChannel, _ subscription: LiveSubscription<Row>, _ json: @escaping @Sendable (Row) -> JSON
+        _ channel: LiveChannel, _ subscription: LiveSubscription<Row>,
+        _ write: @escaping @Sendable (Row, inout JSONWriter) -> Void
     ) {
         self.channel = channel
         terminated = { await subscription.terminated }
@@ -303,7 +307,7 @@ struct LivePump: Sendable {
                     while start < rows.count {
                         let end = min(rows.count, start + LiveMessage.maximumRows)
                         seq += 1
-                        let text = LiveMessage.rows(channel: channel, seq: seq, rows: rows[start..<end].map(json))
+                        let text = LiveMessage.rows(channel: channel, seq: seq, rows: rows[start..<end], write: write)
                         do {
                             try await outbound.write(.text(text))
                         } catch {
@@ -338,13 +342,17 @@ extension LiveFeed {
 }
 
 extension LiveFeed {
-    /// HTTP/1.1 with the WebSocket upgrade of ``path`` routed to this feed.
+    /// HTTP/1.1 with the WebSocket upgrade of ``path`` routed to this feed, each connection
+    /// handled on its own event loop (``EventLoopBoundChannel``).
     func serverBuilder() -> HTTPServerBuilder {
-        .http1WebSocketUpgrade(
-            webSocketRouter: router(),
-            configuration: .init(
-                http1: .init(),
-                // Client frames are small (the feed reads none); autoPing keeps dead peers visible.
-                ws: .init(maxFrameSize: 1 << 16, closeTimeout: closeTimeout)))
+        let webSocketResponder = router().buildResponder()
+        // Client frames are small (the feed reads none); autoPing keeps dead peers visible.
+        let configuration = HTTP1WebSocketUpgradeChannel.Configuration(
+            http1: .init(), ws: .init(maxFrameSize: 1 << 16, closeTimeout: closeTimeout))
+        return HTTPServerBuilder { responder in
+            EventLoopBoundChannel(
+                base: HTTP1WebSocketUpgradeChannel(
+                    responder: responder, webSocketResponder: webSocketResponder, configuration: configuration))
+        }
     }
 }

@@ -19,17 +19,33 @@ enum LiveMessage {
         ]).serialized()
     }
 
-    static func rows(channel: LiveChannel, seq: Int64, rows: [JSON]) -> String {
-        JSON.object([
-            ("type", .string("rows")), ("channel", .string(channel.rawValue)), ("seq", .int(seq)),
-            ("rows", .array(rows)),
-        ]).serialized()
+    /// One `rows` message: `write` writes each row as a JSON object.
+    static func rows<Row>(
+        channel: LiveChannel, seq: Int64, rows: ArraySlice<Row>, write: (Row, inout JSONWriter) -> Void
+    ) -> String {
+        var writer = JSONWriter(capacity: rows.count * 200 + 64)
+        writer.beginObject()
+        writer.key("type")
+        writer.string("rows")
+        writer.key("channel")
+        writer.string(channel.rawValue)
+        writer.key("seq")
+        writer.int(seq)
+        writer.key("rows")
+        writer.beginArray()
+        for row in rows { write(row, &writer) }
+        writer.endArray()
+        writer.endObject()
+        return String(decoding: writer.bytes, as: UTF8.self)
     }
 
-    /// A live 1-minute bar: the bar JSON of `/api/v1/bars` with its symbol and timeframe.
-    static func bar(_ bar: Bar) -> JSON {
-        guard case .object(let members) = bar.json else { return bar.json }
-        return .object(
-            [("symbol", .string(bar.symbol.name)), ("timeframe", .string(bar.timeframe.description))] + members)
+    /// A stored record as the query API prints it.
+    static func record<Row: JSONRepresentable>(_ row: Row, to writer: inout JSONWriter) {
+        row.writeJSON(to: &writer)
+    }
+
+    /// A live 1-minute bar: the bar JSON of `/api/v1/bars` with its symbol and timeframe first.
+    static func bar(_ bar: Bar, to writer: inout JSONWriter) {
+        bar.writeJSON(to: &writer, identified: true)
     }
 }

@@ -5,12 +5,17 @@ import Logging
 /// The outermost middleware: gives each request a correlation id (the client's `X-Request-Id`
 /// when it is short and printable, else a new one), logs with it as `request_id`, echoes it in
 /// the response, and records the request's latency in ``ServerMetrics``. The rest of the chain runs
-/// on ``StoreExecutor`` (threads that may block on the store), not on the cooperative pool.
+/// on ``StoreExecutor`` (threads that may block on the store), not on the cooperative pool —
+/// except point reads (``runsInline(_:)``), which never wait for the disk and answer in
+/// microseconds: for them the hop to another thread was most of the latency on a busy machine.
 struct RequestMiddleware: RouterMiddleware {
     typealias Context = StrataRequestContext
     let metrics: ServerMetrics
 
     static let header = HTTPField.Name("X-Request-Id")!
+    /// `Server-Timing: app;dur=<ms>`: the time the server spent on the request, from routing to
+    /// the response (not the network, nor waiting to be read), so a client can tell the two apart.
+    static let serverTiming = HTTPField.Name("Server-Timing")!
 
     func handle(
         _ request: Request, context: StrataRequestContext,
@@ -23,7 +28,11 @@ struct RequestMiddleware: RouterMiddleware {
         var response: Response
         let handlerContext = context
         do {
-            response = try await StoreExecutor.shared.run { try await next(request, handlerContext) }
+            if Self.runsInline(request) {
+                response = try await next(request, handlerContext)
+            } else {
+                response = try await StoreExecutor.shared.run { try await next(request, handlerContext) }
+            }
         } catch let error as any HTTPResponseError {
             response = Responses.error(
                 status: error.status, code: error.status == .notFound ? "notFound" : "httpError",
@@ -33,6 +42,7 @@ struct RequestMiddleware: RouterMiddleware {
         response.headers[Self.header] = context.requestID
         let elapsed = ContinuousClock.now - start
         let nanoseconds = elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
+        response.headers[Self.serverTiming] = "app;dur=" + Self.milliseconds(nanoseconds)
         metrics.requestDuration(
             method: request.method.rawValue, route: context.endpointPath ?? "unmatched", nanoseconds: nanoseconds)
         let level: Logger.Level = response.status.code >= 500 ? .warning : response.status.code >= 400 ? .info : .debug
@@ -40,6 +50,25 @@ struct RequestMiddleware: RouterMiddleware {
             level: level, "\(request.method) \(request.uri.path) \(response.status.code)",
             metadata: ["duration_ms": "\(Double(nanoseconds) / 1e6)"])
         return response
+    }
+
+    /// Requests answered on the thread that received them: `GET` of a table's `latest` or `last`
+    /// (a few rows copied from memory or a mapped file under the table's lock), `/ping` and
+    /// `/health/live`. Everything that writes (a WAL fsync), scans (range, bars, stats) or
+    /// walks files (metrics) goes to ``StoreExecutor``.
+    static func runsInline(_ request: Request) -> Bool {
+        guard request.method == .get || request.method == .head else { return false }
+        let path = request.uri.path
+        if path == "/ping" || path == "/health/live" { return true }
+        guard path.hasPrefix("/api/v1/") else { return false }
+        return path.hasSuffix("/latest") || path.hasSuffix("/last")
+    }
+
+    /// Nanoseconds as milliseconds with three decimals (`0.412`).
+    static func milliseconds(_ nanoseconds: Int64) -> String {
+        let micros = max(0, nanoseconds) / 1_000
+        let fraction = String(micros % 1_000)
+        return String(micros / 1_000) + "." + String(repeating: "0", count: 3 - fraction.count) + fraction
     }
 
     /// The client's id if it is 1-128 printable ASCII characters.

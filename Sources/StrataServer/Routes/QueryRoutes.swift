@@ -23,7 +23,7 @@ struct QueryRoutes {
             await answer(context) { () async throws -> JSON in try await bars(QueryParameters(request)) }
         }
         router.get("/api/v1/stats") { _, context in
-            await answer(context) { () async throws -> JSON in .object([("tables", .array(store.stats().map(\.json)))])
+            await answer(context) { () async throws -> JSON in .object([("tables", .rows(store.stats()))])
             }
         }
     }
@@ -91,14 +91,14 @@ struct QueryRoutes {
         return .object([
             ("symbol", .string(symbol.name)), ("timeframe", .string(timeframe.description)),
             ("count", .int(bars.count)),
-            ("bars", .array(bars.map(\.json))),
+            ("bars", .rows(bars)),
         ])
     }
 
     private func rowsJSON<R: JSONRepresentable>(table: String, symbol: Symbol, rows: [R], truncated: Bool) -> JSON {
         .object([
             ("table", .string(table)), ("symbol", .string(symbol.name)), ("count", .int(rows.count)),
-            ("truncated", .bool(truncated)), ("rows", .array(rows.map(\.json))),
+            ("truncated", .bool(truncated)), ("rows", .rows(rows)),
         ])
     }
 }

@@ -2,70 +2,162 @@ import Strata
 
 /// The JSON form of each record: the table's column names, decimals as strings (exact),
 /// timestamps as `ts_ns` strings (beyond JSON's safe integers) plus an ISO-8601 `time`.
+/// Written straight into the answer's bytes (``JSONWriter``).
 protocol JSONRepresentable {
-    var json: JSON { get }
+    /// Writes the record as one JSON object.
+    func writeJSON(to writer: inout JSONWriter)
+}
+
+extension JSONRepresentable {
+    /// The record as a ``JSON`` value (for documents that embed one record).
+    var json: JSON {
+        var writer = JSONWriter()
+        writeJSON(to: &writer)
+        return .raw(writer.buffer)
+    }
 }
 
 extension Timestamp {
+    /// `ts_ns` and `time`, for documents built as ``JSON`` values.
     var jsonMembers: [(String, JSON)] { [("ts_ns", .string(String(nanoseconds))), ("time", .string(iso8601))] }
 }
 
 extension Trade: JSONRepresentable {
-    var json: JSON {
-        .object(
-            timestamp.jsonMembers + [
-                ("symbol", .string(symbol.name)), ("trade_id", .int(tradeID)), ("price", .string(price.description)),
-                ("qty", .string(quantity.description)), ("is_buyer_maker", .bool(isBuyerMaker)),
-            ])
+    func writeJSON(to writer: inout JSONWriter) {
+        writer.element(maximumBytes: 256 + JSONText.maximumQuotedBytes(symbol.name)) { out in
+            out.write("{\"ts_ns\":\"")
+            out.write(timestamp.nanoseconds)
+            out.write("\",\"time\":\"")
+            out.write(timestamp)
+            out.write("\",\"symbol\":")
+            out.writeJSONQuoted(symbol.name)
+            out.write(",\"trade_id\":")
+            out.write(tradeID)
+            out.write(",\"price\":\"")
+            out.write(price)
+            out.write("\",\"qty\":\"")
+            out.write(quantity)
+            out.write(isBuyerMaker ? "\",\"is_buyer_maker\":true}" : "\",\"is_buyer_maker\":false}")
+        }
     }
 }
 
 extension AggregatedTrade: JSONRepresentable {
-    var json: JSON {
-        .object(
-            timestamp.jsonMembers + [
-                ("symbol", .string(symbol.name)), ("agg_trade_id", .int(aggregateID)),
-                ("price", .string(price.description)), ("qty", .string(quantity.description)),
-                ("first_trade_id", .int(firstTradeID)), ("last_trade_id", .int(lastTradeID)),
-                ("is_buyer_maker", .bool(isBuyerMaker)), ("is_best_match", .bool(isBestMatch)),
-            ])
+    func writeJSON(to writer: inout JSONWriter) {
+        writer.element(maximumBytes: 384 + JSONText.maximumQuotedBytes(symbol.name)) { out in
+            out.write("{\"ts_ns\":\"")
+            out.write(timestamp.nanoseconds)
+            out.write("\",\"time\":\"")
+            out.write(timestamp)
+            out.write("\",\"symbol\":")
+            out.writeJSONQuoted(symbol.name)
+            out.write(",\"agg_trade_id\":")
+            out.write(aggregateID)
+            out.write(",\"price\":\"")
+            out.write(price)
+            out.write("\",\"qty\":\"")
+            out.write(quantity)
+            out.write("\",\"first_trade_id\":")
+            out.write(firstTradeID)
+            out.write(",\"last_trade_id\":")
+            out.write(lastTradeID)
+            out.write(isBuyerMaker ? ",\"is_buyer_maker\":true" : ",\"is_buyer_maker\":false")
+            out.write(isBestMatch ? ",\"is_best_match\":true}" : ",\"is_best_match\":false}")
+        }
     }
 }
 
 extension Quote: JSONRepresentable {
-    var json: JSON {
-        func levels(_ levels: [DepthLevel]) -> JSON {
-            .array(
-                levels.map {
-                    .object([("price", .string($0.price.description)), ("size", .string($0.size.description))])
-                })
+    func writeJSON(to writer: inout JSONWriter) {
+        let levelBytes = 64
+        let maximumBytes = 128 + JSONText.maximumQuotedBytes(symbol.name) + levelBytes * (bids.count + asks.count)
+        writer.element(maximumBytes: maximumBytes) { out in
+            func levels(_ levels: [DepthLevel]) {
+                out.write(UInt8(ascii: "["))
+                for (index, level) in levels.enumerated() {
+                    out.write(index == 0 ? "{\"price\":\"" : ",{\"price\":\"")
+                    out.write(level.price)
+                    out.write("\",\"size\":\"")
+                    out.write(level.size)
+                    out.write("\"}")
+                }
+                out.write(UInt8(ascii: "]"))
+            }
+            out.write("{\"ts_ns\":\"")
+            out.write(timestamp.nanoseconds)
+            out.write("\",\"time\":\"")
+            out.write(timestamp)
+            out.write("\",\"symbol\":")
+            out.writeJSONQuoted(symbol.name)
+            out.write(",\"bids\":")
+            levels(bids)
+            out.write(",\"asks\":")
+            levels(asks)
+            out.write(UInt8(ascii: "}"))
         }
-        return .object(
-            timestamp.jsonMembers + [("symbol", .string(symbol.name)), ("bids", levels(bids)), ("asks", levels(asks))])
     }
 }
 
 extension Bar: JSONRepresentable {
-    var json: JSON {
-        .object(
-            start.jsonMembers + [
-                ("open", .string(open.description)), ("high", .string(high.description)),
-                ("low", .string(low.description)), ("close", .string(close.description)),
-                ("volume", .string(volume.description)), ("notional", .string(notional.description)),
-                ("vwap", vwap.map { .string($0.description) } ?? .null), ("trades", .int(tradeCount)),
-            ])
+    func writeJSON(to writer: inout JSONWriter) {
+        writeJSON(to: &writer, identified: false)
+    }
+
+    /// With `identified`, `symbol` and `timeframe` come first (a live bar, which has no
+    /// enclosing answer to name them).
+    func writeJSON(to writer: inout JSONWriter, identified: Bool) {
+        let volumeText = volume.description
+        let notionalText = notional.description
+        let maximumBytes =
+            384 + 2 * JSONText.maximumQuotedBytes(symbol.name) + volumeText.utf8.count + notionalText.utf8.count
+        writer.element(maximumBytes: maximumBytes) { out in
+            out.write(UInt8(ascii: "{"))
+            if identified {
+                out.write("\"symbol\":")
+                out.writeJSONQuoted(symbol.name)
+                out.write(",\"timeframe\":")
+                out.writeJSONQuoted(timeframe.description)
+                out.write(UInt8(ascii: ","))
+            }
+            out.write("\"ts_ns\":\"")
+            out.write(start.nanoseconds)
+            out.write("\",\"time\":\"")
+            out.write(start)
+            out.write("\",\"open\":\"")
+            out.write(open)
+            out.write("\",\"high\":\"")
+            out.write(high)
+            out.write("\",\"low\":\"")
+            out.write(low)
+            out.write("\",\"close\":\"")
+            out.write(close)
+            out.write("\",\"volume\":")
+            out.writeJSONQuoted(volumeText)
+            out.write(",\"notional\":")
+            out.writeJSONQuoted(notionalText)
+            if let vwap {
+                out.write(",\"vwap\":\"")
+                out.write(vwap)
+                out.write("\",\"trades\":")
+            } else {
+                out.write(",\"vwap\":null,\"trades\":")
+            }
+            out.write(Int64(tradeCount))
+            out.write(UInt8(ascii: "}"))
+        }
     }
 }
 
 extension TableStats: JSONRepresentable {
-    var json: JSON {
-        .object([
-            ("table", .string(table)), ("rows", .int(rows)), ("symbols", .int(symbols)),
-            ("bytes_on_disk", .int(bytesOnDisk)), ("partitions", .int(partitions)),
-            ("sealed_partitions", .int(sealedPartitions)), ("pending_late_rows", .int(pendingLateRows)),
-            ("duplicates_skipped", .int(duplicatesSkipped)),
-            ("oldest", oldest.map { .string($0.iso8601) } ?? .null),
-            ("newest", newest.map { .string($0.iso8601) } ?? .null),
-        ])
+    func writeJSON(to writer: inout JSONWriter) {
+        writer.value(
+            .object([
+                ("table", .string(table)), ("rows", .int(rows)), ("symbols", .int(symbols)),
+                ("bytes_on_disk", .int(bytesOnDisk)), ("partitions", .int(partitions)),
+                ("sealed_partitions", .int(sealedPartitions)), ("pending_late_rows", .int(pendingLateRows)),
+                ("duplicates_skipped", .int(duplicatesSkipped)),
+                ("oldest", oldest.map { .string($0.iso8601) } ?? .null),
+                ("newest", newest.map { .string($0.iso8601) } ?? .null),
+            ]))
     }
 }

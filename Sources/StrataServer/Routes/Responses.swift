@@ -8,7 +8,7 @@ enum Responses {
         var headers = HTTPFields()
         headers[.contentType] = "application/json; charset=utf-8"
         return Response(
-            status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: value.bytes())))
+            status: status, headers: headers, body: .init(byteBuffer: value.buffer()))
     }
 
     /// Raw bytes with a content type.
