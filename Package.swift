@@ -38,6 +38,8 @@ let package = Package(
         .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
         // The live feed (WebSocket): StrataServer and its tests only.
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
+        // TLS for HTTP (https, wss) and ILP over TCP (QuestDB's tcps): StrataServer only.
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         // ECDSA P-256 for the ILP-over-TCP challenge-response auth (QuestDB clients' scheme).
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
     ],
@@ -68,6 +70,8 @@ let package = Package(
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: strictSettings
         ),

@@ -25,16 +25,20 @@ final class EventLoopExecutor: TaskExecutor {
 }
 
 /// A server child channel whose connection tasks run on their channel's event loop
-/// (``EventLoopExecutor``); setup and handling are otherwise the wrapped channel's.
+/// (``EventLoopExecutor``); setup and handling are otherwise the wrapped channel's. Open
+/// connections are counted (`strata_http_connections`).
 struct EventLoopBoundChannel<Base: ServerChildChannel>: ServerChildChannel {
     typealias Value = Base.Value
     let base: Base
+    let metrics: ServerMetrics
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         base.setup(channel: channel, logger: logger)
     }
 
     func handle(value: Value, logger: Logger) async {
+        metrics.httpConnectionOpened()
+        defer { metrics.httpConnectionClosed() }
         await withTaskExecutorPreference(EventLoopExecutor(value.channel.eventLoop)) {
             await base.handle(value: value, logger: logger)
         }

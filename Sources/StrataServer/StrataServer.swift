@@ -48,14 +48,16 @@ public enum StrataServer {
     /// WebSocket upgrades of `/api/v1/live` go to `liveFeed` (one is made if not given; pass
     /// your own and run it as a service after the application so shutdown closes its
     /// connections with 1001).
+    /// - Throws: ``ConfigurationError`` if TLS is configured and its files cannot be used.
     public static func makeApplication(
         store: StrataStore, configuration: ServerConfiguration, metrics: ServerMetrics = ServerMetrics(),
         liveFeed: LiveFeed? = nil, logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
-    ) -> some ApplicationProtocol {
+    ) throws(ConfigurationError) -> some ApplicationProtocol {
         let router = makeRouter(store: store, configuration: configuration, metrics: metrics)
         let live = liveFeed ?? LiveFeed(store: store, configuration: configuration, metrics: metrics)
+        let tls = try configuration.tlsConfiguration()
         return Application(
-            router: router, server: live.serverBuilder(),
+            router: router, server: live.serverBuilder(tls: tls),
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port), serverName: "Strata"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
@@ -88,13 +90,17 @@ public enum StrataServer {
         let metrics = ServerMetrics()
         let live = LiveFeed(store: store, configuration: configuration, metrics: metrics)
         let ports = ServerPortsCollector(expectsILPTCP: configuration.ilpTCPListener.isOn, callback: onListening)
-        let tcp = makeILPTCPService(
+        let tcp = try makeILPTCPService(
             store: store, configuration: configuration, metrics: metrics, logger: logger,
             onListening: { await ports.ilpTCP($0) })
-        let app = makeApplication(
+        let app = try makeApplication(
             store: store, configuration: configuration, metrics: metrics, liveFeed: live, logger: logger,
             onServerRunning: { port in
-                logger.info("listening", metadata: ["address": "\(configuration.host):\(port)"])
+                logger.info(
+                    "listening",
+                    metadata: [
+                        "address": "\(configuration.host):\(port)", "tls": "\(configuration.tls.isOn ? "on" : "off")",
+                    ])
                 await onServerRunning(port)
                 await ports.http(port)
             })

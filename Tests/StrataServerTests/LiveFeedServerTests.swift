@@ -181,7 +181,7 @@ func withLiveServer(
     let metrics = ServerMetrics()
     let live = LiveFeed(store: store, configuration: configuration, metrics: metrics)
     let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
-    let app = StrataServer.makeApplication(
+    let app = try StrataServer.makeApplication(
         store: store, configuration: configuration, metrics: metrics, liveFeed: live, logger: logger,
         onServerRunning: { port in portContinuation.yield(port) })
     let group = ServiceGroup(services: [app, live], logger: logger)

@@ -62,4 +62,31 @@ import Testing
         #expect(result.status == 0, "README example failed:\n\(result.output)")
         #expect(result.output.contains("'price': '3456.78'"), "README example output:\n\(result.output)")
     }
+
+    /// The same clients over TLS (`tls.certificate`, `tls.privateKey`), trusting a private CA.
+    @Test func realClientsOverTLS() async throws {
+        let directory = makeTemporaryDirectory("strata-python-tls")
+        defer { removeTree(directory) }
+        let certificates = try TestCertificates(in: directory)
+        let httpPort = freePort()
+        let tcpPort = freePort()
+        let key = P256.Signing.PrivateKey()
+        let point = key.publicKey.rawRepresentation
+        let (d, x, y) = (
+            ILPTCPAuthTests.base64URL(key.rawRepresentation), ILPTCPAuthTests.base64URL(point.prefix(32)),
+            ILPTCPAuthTests.base64URL(point.suffix(32))
+        )
+        let server = try await ServerProcess.serve(
+            ["serve", "--data", directory + "/data", "--port", String(httpPort)], port: httpPort,
+            environment: [
+                "STRATA_TOKENS_WRITE": write, "STRATA_TOKENS_READ": read, "STRATA_ILP_TCP_PORT": String(tcpPort),
+                "STRATA_ILP_TCP_KEYS": "tls-ingest:\(x):\(y)", "STRATA_TLS_CERTIFICATE": certificates.certificate,
+                "STRATA_TLS_PRIVATE_KEY": certificates.privateKey,
+            ],
+            stderrPath: directory + "/server.log", tls: true)
+        defer { _ = server.stop(SIGTERM) }
+        try PythonClients.check(
+            "tls_clients.py", httpPort: httpPort, tcpPort: tcpPort, read: read, write: write,
+            extra: ["--ca=\(certificates.ca)", "--kid=tls-ingest", "--d=\(d)", "--x=\(x)", "--y=\(y)"])
+    }
 }

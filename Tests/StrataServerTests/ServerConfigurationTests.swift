@@ -92,4 +92,53 @@ import Testing
         var configuration = ServerConfiguration()
         #expect(throws: ConfigurationError.self) { try configuration.apply(json: Array("{not json".utf8)) }
     }
+
+    /// TLS needs both files; each must be PEM and the key must belong to the certificate, or
+    /// start-up fails naming the key.
+    @Test func tlsFilesAreCheckedAtStartUp() throws {
+        let directory = makeTemporaryDirectory("strata-tls-config")
+        defer { removeTree(directory) }
+        let files = try TestCertificates(in: directory)
+        let base = ["STRATA_AUTH_DISABLED": "true"]
+        func error(_ environment: [String: String]) -> ConfigurationError? {
+            do {
+                _ = try ServerConfiguration.load(file: nil, environment: base.merging(environment) { $1 })
+                return nil
+            } catch {
+                return error
+            }
+        }
+        #expect(try ServerConfiguration.load(file: nil, environment: base).tlsConfiguration() == nil)
+        let good = try ServerConfiguration.load(
+            file: nil,
+            environment: base.merging([
+                "STRATA_TLS_CERTIFICATE": files.certificate, "STRATA_TLS_PRIVATE_KEY": files.privateKey,
+            ]) { $1 })
+        #expect(good.tls.isOn)
+        #expect(try good.tlsConfiguration() != nil)
+        #expect(error(["STRATA_TLS_CERTIFICATE": files.certificate])?.key == "tls.privateKey")
+        #expect(error(["STRATA_TLS_PRIVATE_KEY": files.privateKey])?.key == "tls.certificate")
+        let missing = error([
+            "STRATA_TLS_CERTIFICATE": directory + "/nope.pem", "STRATA_TLS_PRIVATE_KEY": files.privateKey,
+        ])
+        #expect(missing?.key == "tls.certificate")
+        #expect(missing?.message.contains("nope.pem") == true)
+        let notAKey = error(["STRATA_TLS_CERTIFICATE": files.certificate, "STRATA_TLS_PRIVATE_KEY": files.certificate])
+        #expect(notAKey?.key == "tls.privateKey")
+        let wrongKey = error(["STRATA_TLS_CERTIFICATE": files.certificate, "STRATA_TLS_PRIVATE_KEY": files.otherKey])
+        #expect(wrongKey?.key == "tls.privateKey")
+        #expect(wrongKey?.message.contains("does not belong") == true, "\(String(describing: wrongKey))")
+        // The file's keys.
+        let file = directory + "/strata.json"
+        writeText(
+            file,
+            """
+            {"auth": {"disabled": true}, "tls": {"certificate": "\(files.certificate)", "privateKey": "\(files.privateKey)"}}
+            """)
+        #expect(try ServerConfiguration.load(file: file, environment: [:]).tls.isOn)
+        writeText(file, #"{"auth": {"disabled": true}, "tls": {"cert": "x"}}"#)
+        #expect(throws: ConfigurationError(key: "tls.cert", message: "unknown key")) {
+            try ServerConfiguration.load(file: file, environment: [:])
+        }
+    }
 }

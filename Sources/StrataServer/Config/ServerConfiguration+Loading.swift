@@ -78,6 +78,14 @@ extension ServerConfiguration {
                     default: throw JSONReader.unknown("auth." + key)
                     }
                 }
+            case "tls":
+                try JSONReader(prefix: "tls.").object(value) { (key, value) throws(ConfigurationError) in
+                    switch key {
+                    case "certificate": tls.certificate = try JSONReader.string(value, key: "tls.certificate")
+                    case "privateKey": tls.privateKey = try JSONReader.string(value, key: "tls.privateKey")
+                    default: throw JSONReader.unknown("tls." + key)
+                    }
+                }
             case "log":
                 try JSONReader(prefix: "log.").object(value) { (key, value) throws(ConfigurationError) in
                     switch key {
@@ -108,6 +116,8 @@ extension ServerConfiguration {
             case "STRATA_AUTH_DISABLED": auth.disabled = try Self.bool(value, key: key)
             case "STRATA_TOKENS_READ": auth.readTokens = Self.list(value)
             case "STRATA_TOKENS_WRITE": auth.writeTokens = Self.list(value)
+            case "STRATA_TLS_CERTIFICATE": tls.certificate = value
+            case "STRATA_TLS_PRIVATE_KEY": tls.privateKey = value
             case "STRATA_LOG_LEVEL": logLevel = value
             case "STRATA_LIVE_BUFFER_LIMIT": liveBufferLimit = try Self.int(value, key: key)
             default:

@@ -28,6 +28,8 @@ public struct ServerConfiguration: Sendable, Hashable {
     public var durability: Durability = .fsyncEachBatch
     /// Authentication (`auth.…`, `STRATA_AUTH_…`, `STRATA_TOKENS_…`).
     public var auth = Auth()
+    /// TLS for every listener (`tls.…`, `STRATA_TLS_…`): off unless a certificate is given.
+    public var tls = TLS()
     /// Log level (`log.level`, `STRATA_LOG_LEVEL`): trace, debug, info, notice, warning, error, critical.
     public var logLevel: String = "info"
     /// Rows (per channel) a live feed connection may fall behind before it is dropped as a slow
@@ -48,6 +50,26 @@ public struct ServerConfiguration: Sendable, Hashable {
             self.readTokens = readTokens
             self.writeTokens = writeTokens
         }
+    }
+
+    /// TLS: with a certificate chain and its private key (PEM files), HTTP is served as HTTPS (the
+    /// live feed as `wss://`) and ILP over TCP as TLS (QuestDB clients' `tcps::`); without, both
+    /// are plain text. Both files are read and checked at start-up.
+    public struct TLS: Sendable, Hashable {
+        /// `tls.certificate`, `STRATA_TLS_CERTIFICATE`: the server's certificate, then any
+        /// intermediates, PEM.
+        public var certificate: String?
+        /// `tls.privateKey`, `STRATA_TLS_PRIVATE_KEY`: the certificate's private key, PEM, not
+        /// encrypted.
+        public var privateKey: String?
+
+        public init(certificate: String? = nil, privateKey: String? = nil) {
+            self.certificate = certificate
+            self.privateKey = privateKey
+        }
+
+        /// Whether the listeners speak TLS.
+        public var isOn: Bool { certificate != nil }
     }
 
     /// The ILP-over-TCP listener (QuestDB's port 9009 protocol).
@@ -132,6 +154,7 @@ public struct ServerConfiguration: Sendable, Hashable {
             throw ConfigurationError(key: "live.bufferLimit", message: "must be > 0, got \(liveBufferLimit)")
         }
         try validateILPTCP()
+        _ = try tlsConfiguration()
         for (index, declaration) in ilpMeasurements.enumerated() {
             try declaration.validate(key: "ilp.measurements[\(index)]", others: ilpMeasurements)
         }

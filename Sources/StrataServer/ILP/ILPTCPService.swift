@@ -2,6 +2,7 @@ import Crypto
 public import Logging
 import NIOCore
 import NIOPosix
+import NIOSSL
 public import ServiceLifecycle
 import Strata
 import Synchronization
@@ -32,6 +33,8 @@ public struct ILPTCPService: Service {
     let host: String
     let port: Int
     let keys: [String: P256.Signing.PublicKey]?
+    /// TLS in front of ILP (QuestDB clients' `tcps::`), or nil for plain TCP.
+    let tls: NIOSSLContext?
     let metrics: ServerMetrics
     let logger: Logger
     let batchRows: Int
@@ -47,11 +50,22 @@ public struct ILPTCPService: Service {
     ///   - batchRows: rows per batch.
     ///   - authenticationTimeout: how long a client has to authenticate.
     ///   - onListening: called with the bound port once listening.
+    /// - Throws: ``ConfigurationError`` if TLS is configured and its files cannot be used.
     public init(
         ingest: ILPIngest, configuration: ServerConfiguration, metrics: ServerMetrics, logger: Logger,
         batchRows: Int = defaultBatchRows, authenticationTimeout: Duration = .seconds(15),
         onListening: @escaping @Sendable (Int) async -> Void = { _ in }
-    ) {
+    ) throws(ConfigurationError) {
+        if let configuration = try configuration.tlsConfiguration() {
+            do {
+                tls = try NIOSSLContext(configuration: configuration)
+            } catch {
+                throw ConfigurationError(
+                    key: "tls.certificate", message: "cannot use the certificate and key: \(error)")
+            }
+        } else {
+            tls = nil
+        }
         self.ingest = ingest
         self.host = configuration.ilpTCPHost
         self.port = configuration.ilpTCP.port
@@ -96,6 +110,7 @@ public struct ILPTCPService: Service {
             metadata: [
                 "protocol": "ilp-tcp", "address": "\(host):\(boundPort)",
                 "auth": keys == nil ? "off (auth.disabled)" : "ecdsa (\(keys?.count ?? 0) keys)",
+                "tls": "\(tls == nil ? "off" : "on")",
             ])
         await onListening(boundPort)
         try? await gracefulShutdown()
@@ -115,6 +130,7 @@ public struct ILPTCPService: Service {
         let logger = logger
         let batchRows = batchRows
         let timeout = authenticationTimeout
+        let tls = tls
         return ServerBootstrap(group: loops)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -133,6 +149,7 @@ public struct ILPTCPService: Service {
                     logger[metadataKey: "remote"] = "\(Self.describe(channel.remoteAddress))"
                     logger.info("ILP/TCP connection opened")
                     let pipeline = channel.pipeline.syncOperations
+                    if let tls { try pipeline.addHandler(NIOSSLServerHandler(context: tls)) }
                     if let keys {
                         try pipeline.addHandler(
                             ILPTCPAuthHandler(keys: keys, timeout: timeout, metrics: metrics, logger: logger))
@@ -160,7 +177,7 @@ extension StrataServer {
     static func makeILPTCPService(
         store: StrataStore, configuration: ServerConfiguration, metrics: ServerMetrics, logger: Logger,
         onListening: @escaping @Sendable (Int) async -> Void
-    ) -> ILPTCPService? {
+    ) throws(ConfigurationError) -> ILPTCPService? {
         if case .off(let reason) = configuration.ilpTCPListener {
             logger.notice("ILP over TCP is not started", metadata: ["reason": "\(reason)"])
             return nil
@@ -168,7 +185,7 @@ extension StrataServer {
         let ingest = ILPIngest(
             store: store, metrics: metrics, maxLineBytes: configuration.maxLineBytes,
             measurements: configuration.ilpMeasurements)
-        return ILPTCPService(
+        return try ILPTCPService(
             ingest: ingest, configuration: configuration, metrics: metrics, logger: logger, onListening: onListening)
     }
 }

@@ -1,5 +1,6 @@
 import Hummingbird
 import HummingbirdCore
+import HummingbirdTLS
 import HummingbirdWebSocket
 import Logging
 import NIOCore
@@ -343,16 +344,18 @@ extension LiveFeed {
 
 extension LiveFeed {
     /// HTTP/1.1 with the WebSocket upgrade of ``path`` routed to this feed, each connection
-    /// handled on its own event loop (``EventLoopBoundChannel``).
-    func serverBuilder() -> HTTPServerBuilder {
+    /// handled on its own event loop (``EventLoopBoundChannel``); over TLS when `tls` is given.
+    func serverBuilder(tls: TLSConfiguration?) -> HTTPServerBuilder {
         let webSocketResponder = router().buildResponder()
         // Client frames are small (the feed reads none); autoPing keeps dead peers visible.
         let configuration = HTTP1WebSocketUpgradeChannel.Configuration(
             http1: .init(), ws: .init(maxFrameSize: 1 << 16, closeTimeout: closeTimeout))
+        let metrics = metrics
         return HTTPServerBuilder { responder in
-            EventLoopBoundChannel(
-                base: HTTP1WebSocketUpgradeChannel(
-                    responder: responder, webSocketResponder: webSocketResponder, configuration: configuration))
+            let channel = HTTP1WebSocketUpgradeChannel(
+                responder: responder, webSocketResponder: webSocketResponder, configuration: configuration)
+            guard let tls else { return EventLoopBoundChannel(base: channel, metrics: metrics) }
+            return EventLoopBoundChannel(base: try TLSChannel(channel, tlsConfiguration: tls), metrics: metrics)
         }
     }
 }

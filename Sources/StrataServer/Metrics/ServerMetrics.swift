@@ -17,6 +17,7 @@ import Synchronization
 ///   (the WAL backlog), `strata_wal_last_sync_timestamp_seconds{table}`: gauges updated at each scrape.
 /// - `strata_live_subscribers`: open live feed (WebSocket) connections;
 ///   `strata_live_dropped_subscribers_total`: connections dropped as slow consumers.
+/// - `strata_http_connections`: open HTTP connections (gauge, live feed connections included);
 /// - `strata_tcp_connections`: open ILP-over-TCP connections (gauge);
 ///   `strata_tcp_auth_failures_total`: connections closed for failing authentication.
 /// - `strata_ingest_batch_rows{protocol}`: histogram of the rows per append batch (TCP).
@@ -29,6 +30,7 @@ public final class ServerMetrics: Sendable {
     private let gauges = Mutex<[String: Metrics.Gauge]>([:])
     private let liveConnections = Mutex<(count: Int, gauge: Metrics.Gauge?)>((0, nil))
     private let tcpConnections: Metrics.Meter
+    private let httpConnections: Metrics.Meter
     private let batchRows: Metrics.Recorder
 
     public init() {
@@ -44,9 +46,14 @@ public final class ServerMetrics: Sendable {
         ]
         self.factory = factory
         tcpConnections = Metrics.Meter(label: "strata_tcp_connections", dimensions: [], factory: factory)
+        httpConnections = Metrics.Meter(label: "strata_http_connections", dimensions: [], factory: factory)
         batchRows = Metrics.Recorder(
             label: "strata_ingest_batch_rows", dimensions: [("protocol", "tcp")], aggregate: true, factory: factory)
     }
+
+    /// An HTTP connection (including one upgraded to the live feed) opened or closed.
+    func httpConnectionOpened() { httpConnections.increment() }
+    func httpConnectionClosed() { httpConnections.decrement() }
 
     /// An ILP-over-TCP connection opened or closed.
     func tcpConnectionOpened() { tcpConnections.increment() }

@@ -40,4 +40,7 @@ fsync_counts = {s.labels["table"]: s.value for s in fsync.samples if s.name.ends
 expect(fsync_counts.get("trades", 0) >= 1, f"WAL fsyncs of trades were timed: {fsync_counts}")
 wal_bytes = {s.labels["table"]: s.value for s in families["strata_wal_bytes"].samples}
 expect(wal_bytes.get("trades", 0) > 0, f"strata_wal_bytes{{table=trades}}: {wal_bytes}")
+# This script's own keep-alive-less request is an open HTTP connection while /metrics is built.
+open_http = families["strata_http_connections"].samples[0].value
+expect(open_http >= 1, f"strata_http_connections counts the scraping connection: {open_http}")
 done(f"/metrics: {len(families)} families parsed, {int(ingested['trades'])} trades ingested = stored")

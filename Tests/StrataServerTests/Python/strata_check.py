@@ -3,6 +3,7 @@ Strata's JSON API, and failing loudly (a non-zero exit with the reason) on any m
 
 import argparse
 import json
+import ssl
 import sys
 import urllib.request
 
@@ -13,17 +14,27 @@ def arguments(extra=None):
     parser.add_argument("--tcp-port", type=int, default=0)
     parser.add_argument("--read-token", required=True)
     parser.add_argument("--write-token", required=True)
+    parser.add_argument("--ca", default=None, help="the server speaks TLS: trust this CA (PEM)")
     if extra:
         extra(parser)
     return parser.parse_args()
 
 
+def tls_context(args):
+    """A client TLS context trusting only the test CA (None without TLS)."""
+    return ssl.create_default_context(cafile=args.ca) if args.ca else None
+
+
+def base_url(args):
+    return f"{'https' if args.ca else 'http'}://127.0.0.1:{args.http_port}"
+
+
 def get(args, path, token=None):
     """GET `path` with a read token; returns (status, body text)."""
-    request = urllib.request.Request(f"http://127.0.0.1:{args.http_port}{path}")
+    request = urllib.request.Request(f"{base_url(args)}{path}")
     request.add_header("Authorization", f"Bearer {token or args.read_token}")
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:
+        with urllib.request.urlopen(request, timeout=10, context=tls_context(args)) as response:
             return response.status, response.read().decode()
     except urllib.error.HTTPError as error:
         return error.code, error.read().decode()

@@ -55,13 +55,20 @@ struct ServerProcess {
         return ServerProcess(pid: pid, stderrPath: stderrPath)
     }
 
-    /// Starts `strata serve …` and waits until its `/health/live` answers on `port`.
+    /// Starts `strata serve …` and waits until its `/health/live` answers on `port` (with `tls`,
+    /// which this plain client cannot speak: until `port` accepts connections and the ILP/TCP
+    /// listener has logged that it listens).
     static func serve(
-        _ arguments: [String], port: Int, environment: [String: String], stderrPath: String
+        _ arguments: [String], port: Int, environment: [String: String], stderrPath: String, tls: Bool = false
     ) async throws -> ServerProcess {
         let server = try start(arguments, environment: environment, stderrPath: stderrPath)
         for _ in 0..<300 {
-            if let answer = rawHTTP(port: port, method: "GET", path: "/health/live"), answer.status == 200 {
+            if tls {
+                if case .success(let fd) = connectLoopback(port: port) {
+                    close(fd)
+                    if server.stderr.contains("protocol=ilp-tcp") { return server }
+                }
+            } else if let answer = rawHTTP(port: port, method: "GET", path: "/health/live"), answer.status == 200 {
                 return server
             }
             try await Task.sleep(for: .milliseconds(50))

@@ -100,7 +100,7 @@ func withTCPServer(
     let metrics = ServerMetrics()
     let logs = LogCapture()
     let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-    let service = ILPTCPService(
+    let service = try ILPTCPService(
         ingest: ILPIngest(store: store, metrics: metrics, maxLineBytes: configuration.maxLineBytes),
         configuration: configuration, metrics: metrics, logger: logs.logger(), batchRows: batchRows,
         authenticationTimeout: .seconds(5), onListening: { continuation.yield($0) })
