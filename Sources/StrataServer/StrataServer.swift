@@ -34,7 +34,11 @@ public enum StrataServer {
         let ingest = ILPIngest(
             store: store, metrics: metrics, maxLineBytes: configuration.maxLineBytes,
             measurements: configuration.ilpMeasurements)
-        WriteRoutes(ingest: ingest, maxRequestBytes: configuration.maxRequestBytes).register(on: router)
+        WriteRoutes(
+            ingest: ingest, maxRequestBytes: configuration.maxRequestBytes,
+            budget: WriteBudget(capacity: configuration.maxInFlightWriteBytes),
+            wait: .milliseconds(configuration.writeWaitMilliseconds), metrics: metrics
+        ).register(on: router)
         QueryRoutes(store: store).register(on: router)
         HealthRoutes(store: store).register(on: router)
         MetricsRoutes(store: store, metrics: metrics).register(on: router)

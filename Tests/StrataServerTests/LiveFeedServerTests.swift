@@ -232,7 +232,8 @@ struct LiveServer: Sendable {
         let answer = await onThread {
             rawHTTP(port: port, method: "GET", path: path, headers: authorization.map { ["Authorization": $0] } ?? [:])
         }
-        return try #require(answer)
+        let (status, body, _) = try #require(answer)
+        return (status, body)
     }
 
     /// Blocking socket calls off the cooperative pool.

@@ -47,6 +47,10 @@ extension ServerConfiguration {
                     case "host": host = try JSONReader.string(value, key: "http.host")
                     case "port": port = try JSONReader.int(value, key: "http.port")
                     case "maxRequestBytes": maxRequestBytes = try JSONReader.int(value, key: "http.maxRequestBytes")
+                    case "maxInFlightWriteBytes":
+                        maxInFlightWriteBytes = try JSONReader.int(value, key: "http.maxInFlightWriteBytes")
+                    case "writeWaitMilliseconds":
+                        writeWaitMilliseconds = try JSONReader.int(value, key: "http.writeWaitMilliseconds")
                     default: throw JSONReader.unknown("http." + key)
                     }
                 }
@@ -106,6 +110,8 @@ extension ServerConfiguration {
             case "STRATA_HTTP_HOST": host = value
             case "STRATA_HTTP_PORT": port = try Self.int(value, key: key)
             case "STRATA_HTTP_MAX_REQUEST_BYTES": maxRequestBytes = try Self.int(value, key: key)
+            case "STRATA_HTTP_MAX_IN_FLIGHT_WRITE_BYTES": maxInFlightWriteBytes = try Self.int(value, key: key)
+            case "STRATA_HTTP_WRITE_WAIT_MILLISECONDS": writeWaitMilliseconds = try Self.int(value, key: key)
             case "STRATA_ILP_MAX_LINE_BYTES": maxLineBytes = try Self.int(value, key: key)
             case "STRATA_ILP_TCP_ENABLED": ilpTCP.enabled = try Self.bool(value, key: key)
             case "STRATA_ILP_TCP_HOST": ilpTCP.host = value

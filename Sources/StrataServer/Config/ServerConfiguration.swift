@@ -14,6 +14,13 @@ public struct ServerConfiguration: Sendable, Hashable {
     /// Largest request body accepted, after gzip decompression (`http.maxRequestBytes`,
     /// `STRATA_HTTP_MAX_REQUEST_BYTES`); larger requests get 413.
     public var maxRequestBytes: Int = 64 << 20
+    /// ILP-over-HTTP body bytes held at once, across requests (`http.maxInFlightWriteBytes`,
+    /// `STRATA_HTTP_MAX_IN_FLIGHT_WRITE_BYTES`); at least ``maxRequestBytes``. Past it, a write
+    /// waits (``writeWaitMilliseconds``), then gets 503 `overloaded`.
+    public var maxInFlightWriteBytes: Int = 256 << 20
+    /// How long a write waits for room in ``maxInFlightWriteBytes`` before its 503
+    /// (`http.writeWaitMilliseconds`, `STRATA_HTTP_WRITE_WAIT_MILLISECONDS`).
+    public var writeWaitMilliseconds: Int = 5_000
     /// Longest ILP line accepted (`ilp.maxLineBytes`, `STRATA_ILP_MAX_LINE_BYTES`).
     public var maxLineBytes: Int = 1 << 20
     /// More ILP measurements, mapped to tables with renamed tags and fields (`ilp.measurements`,
@@ -146,6 +153,15 @@ public struct ServerConfiguration: Sendable, Hashable {
         }
         guard maxRequestBytes > 0 else {
             throw ConfigurationError(key: "http.maxRequestBytes", message: "must be > 0, got \(maxRequestBytes)")
+        }
+        guard maxInFlightWriteBytes >= maxRequestBytes else {
+            throw ConfigurationError(
+                key: "http.maxInFlightWriteBytes",
+                message: "must be at least http.maxRequestBytes (\(maxRequestBytes)), got \(maxInFlightWriteBytes)")
+        }
+        guard writeWaitMilliseconds >= 0 else {
+            throw ConfigurationError(
+                key: "http.writeWaitMilliseconds", message: "must be >= 0, got \(writeWaitMilliseconds)")
         }
         guard maxLineBytes > 0 else {
             throw ConfigurationError(key: "ilp.maxLineBytes", message: "must be > 0, got \(maxLineBytes)")

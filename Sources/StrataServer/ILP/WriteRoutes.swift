@@ -13,13 +13,18 @@ import StrataLineProtocol
 /// - `Content-Encoding: gzip` bodies; the limit `http.maxRequestBytes` applies to the body as
 ///   received and as decompressed (413 naming it).
 /// - 204 when every line is stored; 400 `{"code","message","line","errorId"}` and nothing stored
-///   when any line is bad; 503 only for conditions worth a retry.
+///   when any line is bad; 503 only for conditions worth a retry: the store cannot write now, or
+///   the server holds `http.maxInFlightWriteBytes` of bodies already and no room came within
+///   `http.writeWaitMilliseconds` (`overloaded`, with `Retry-After`; see ``WriteBudget``).
 /// - `GET|HEAD /ping`: 204 with `X-Influxdb-Version` (clients probe it), no token needed.
 /// - `/settings` is deliberately not served (404): QuestDB clients read that as "ILP text
 ///   protocol v1 only", which is what Strata speaks (no binary doubles, no arrays).
 struct WriteRoutes {
     let ingest: ILPIngest
     let maxRequestBytes: Int
+    let budget: WriteBudget
+    let wait: Duration
+    let metrics: ServerMetrics
 
     /// The version InfluxDB clients see in `X-Influxdb-Version`.
     static let influxVersion = "Strata-1.0 (InfluxDB line protocol v1)"
@@ -39,8 +44,22 @@ struct WriteRoutes {
 
     func write(_ request: Request, context: StrataRequestContext) async -> Response {
         let now = WallClock.now().nanoseconds
+        var reserved = 0
+        defer { budget.release(reserved) }
         do {
             let precision = try precision(request)
+            guard let bytes = await budget.reserve(reservation(request), timeout: wait) else {
+                metrics.writeOverloaded()
+                context.logger.notice("ILP write refused: overloaded")
+                var response = Responses.error(
+                    status: .serviceUnavailable, code: "overloaded",
+                    message: "the server holds http.maxInFlightWriteBytes = \(budget.capacity) bytes of writes "
+                        + "already and none finished in time: retry later",
+                    context: context)
+                response.headers[.retryAfter] = "1"
+                return response
+            }
+            reserved = bytes
             let body = try await body(request)
             let summary = try await ingest.write(body, precision: precision, now: now, protocol: "http")
             context.logger.debug(
@@ -68,6 +87,16 @@ struct WriteRoutes {
         } catch {
             throw WriteError(code: "invalidPrecision", message: error.message)
         }
+    }
+
+    /// The bytes a request reserves before its body is read: its `Content-Length` when known
+    /// and not compressed, else the largest body there may be.
+    private func reservation(_ request: Request) -> Int {
+        let encoding = request.headers[.contentEncoding]?.lowercased()
+        guard encoding == nil || encoding == "identity",
+            let length = request.headers[.contentLength].flatMap({ Int($0) }), length >= 0
+        else { return maxRequestBytes }
+        return min(length, maxRequestBytes)
     }
 
     /// The body, decompressed if gzip, within `maxRequestBytes`.

@@ -24,6 +24,8 @@ import Synchronization
 public final class LiveFeed: Service, Sendable {
     /// The route (upgraded on the WebSocket router; a plain GET is answered 426 by the HTTP one).
     static let path = "/api/v1/live"
+    /// The pause between the handshake response and the first frame (see ``serve``).
+    static let firstFrameDelay = Duration.milliseconds(2)
 
     let store: StrataStore
     let bufferLimit: Int
@@ -103,6 +105,11 @@ public final class LiveFeed: Service, Sendable {
         logger[metadataKey: "route"] = "\(Self.path)"
         // Refusals are sent as close frames with the reason: a refused handshake cannot carry one
         // that browsers (or every client library) expose.
+        // The first frame (subscribed, or a refusal) waits a moment after the handshake response:
+        // sent at once, it reaches the client in the same read, and swift-websocket's client
+        // (1.6.2) can lose a frame that arrives with the handshake (then hears nothing more).
+        // Two milliseconds, once per connection, keep the two apart.
+        try? await Task.sleep(for: Self.firstFrameDelay)
         let header =
             request.headers[.authorization] ?? request.uri.queryParameters.get("token").map { "Bearer " + $0 }
         guard auth.auth.disabled || auth.access(header) != .none else {

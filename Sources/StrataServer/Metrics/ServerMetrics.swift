@@ -12,6 +12,7 @@ import Synchronization
 /// - `strata_ingest_rejected_rows_total{table,protocol}`: rows of refused requests (`table="unknown"`
 ///   when the request failed before its lines were mapped to tables).
 /// - `strata_http_request_duration_seconds{method,route}`: latency histogram of every request.
+/// - `strata_http_writes_overloaded_total`: ILP/HTTP writes refused with 503 `overloaded`.
 /// - `strata_wal_fsync_duration_seconds{table}`: latency histogram of every WAL fsync.
 /// - `strata_table_bytes_on_disk{table}`, `strata_table_rows{table}`, `strata_wal_bytes{table}`
 ///   (the WAL backlog), `strata_wal_last_sync_timestamp_seconds{table}`: gauges updated at each scrape.
@@ -77,6 +78,9 @@ public final class ServerMetrics: Sendable {
                 .increment(by: duplicates)
         }
     }
+
+    /// A write refused with 503 because ``WriteBudget`` stayed full for its whole wait.
+    func writeOverloaded() { counter("strata_http_writes_overloaded_total", []).increment() }
 
     /// Rows of a refused request.
     func rejected(table: String, protocol name: String, rows: Int) {

@@ -123,10 +123,10 @@ func freePort() -> Int {
     return Int(UInt16(bigEndian: address.sin_port))
 }
 
-/// One HTTP/1.1 exchange over a raw socket (`Connection: close`): the status and the body, or
-/// `nil` if nothing listens.
+/// One HTTP/1.1 exchange over a raw socket (`Connection: close`): the status, the body and the
+/// response head (status line and headers, as text), or `nil` if nothing listens.
 func rawHTTP(port: Int, method: String, path: String, headers: [String: String] = [:], body: String = "")
-    -> (status: Int, body: String)?
+    -> (status: Int, body: String, head: String)?
 {
     guard case .success(let fd) = connectLoopback(port: port) else { return nil }
     defer { close(fd) }
@@ -150,8 +150,8 @@ func rawHTTP(port: Int, method: String, path: String, headers: [String: String] 
     }
     let text = String(decoding: response, as: UTF8.self)
     guard text.hasPrefix("HTTP/1.1 "), let status = Int(text.dropFirst(9).prefix(3)) else { return nil }
-    guard let end = text.range(of: "\r\n\r\n") else { return (status, "") }
-    return (status, String(text[end.upperBound...]))
+    guard let end = text.range(of: "\r\n\r\n") else { return (status, "", text) }
+    return (status, String(text[end.upperBound...]), String(text[..<end.lowerBound]))
 }
 
 /// A TCP connection to 127.0.0.1:`port`: its descriptor, or the `errno` of the failure.
