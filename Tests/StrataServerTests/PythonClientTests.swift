@@ -18,18 +18,12 @@ import Testing
         defer { removeTree(directory) }
         let httpPort = freePort()
         let tcpPort = freePort()
-        // The ILP/TCP client's key pair, as QuestDB's clients take it: d, x, y in base64url.
-        let key = P256.Signing.PrivateKey()
-        let point = key.publicKey.rawRepresentation
-        let (d, x, y) = (
-            ILPTCPAuthTests.base64URL(key.rawRepresentation), ILPTCPAuthTests.base64URL(point.prefix(32)),
-            ILPTCPAuthTests.base64URL(point.suffix(32))
-        )
+        let key = ClientKey(kid: "py-ingest")
         let server = try await ServerProcess.serve(
             ["serve", "--data", directory + "/data", "--port", String(httpPort)], port: httpPort,
             environment: [
                 "STRATA_TOKENS_WRITE": write, "STRATA_TOKENS_READ": read, "STRATA_ILP_TCP_PORT": String(tcpPort),
-                "STRATA_ILP_TCP_KEYS": "py-ingest:\(x):\(y)",
+                "STRATA_ILP_TCP_KEYS": key.configured,
                 // A small live-feed buffer, so the slow-reader check overflows it quickly.
                 "STRATA_LIVE_BUFFER_LIMIT": "2000",
             ],
@@ -40,8 +34,7 @@ import Testing
         }
         try PythonClients.check(
             "questdb_tcp.py", httpPort: httpPort, tcpPort: tcpPort, read: read, write: write,
-            // `--d=…`: a base64url value may start with "-", which argparse would take for an option.
-            extra: ["--kid=py-ingest", "--d=\(d)", "--x=\(x)", "--y=\(y)"])
+            extra: key.arguments)
         try PythonClients.check("prometheus_metrics.py", httpPort: httpPort, read: read, write: write)
         try readmePythonExampleRuns(httpPort: httpPort, directory: directory)
     }
@@ -70,23 +63,42 @@ import Testing
         let certificates = try TestCertificates(in: directory)
         let httpPort = freePort()
         let tcpPort = freePort()
-        let key = P256.Signing.PrivateKey()
-        let point = key.publicKey.rawRepresentation
-        let (d, x, y) = (
-            ILPTCPAuthTests.base64URL(key.rawRepresentation), ILPTCPAuthTests.base64URL(point.prefix(32)),
-            ILPTCPAuthTests.base64URL(point.suffix(32))
-        )
+        let key = ClientKey(kid: "tls-ingest")
         let server = try await ServerProcess.serve(
             ["serve", "--data", directory + "/data", "--port", String(httpPort)], port: httpPort,
             environment: [
                 "STRATA_TOKENS_WRITE": write, "STRATA_TOKENS_READ": read, "STRATA_ILP_TCP_PORT": String(tcpPort),
-                "STRATA_ILP_TCP_KEYS": "tls-ingest:\(x):\(y)", "STRATA_TLS_CERTIFICATE": certificates.certificate,
+                "STRATA_ILP_TCP_KEYS": key.configured, "STRATA_TLS_CERTIFICATE": certificates.certificate,
                 "STRATA_TLS_PRIVATE_KEY": certificates.privateKey,
             ],
             stderrPath: directory + "/server.log", tls: true)
         defer { _ = server.stop(SIGTERM) }
         try PythonClients.check(
             "tls_clients.py", httpPort: httpPort, tcpPort: tcpPort, read: read, write: write,
-            extra: ["--ca=\(certificates.ca)", "--kid=tls-ingest", "--d=\(d)", "--x=\(x)", "--y=\(y)"])
+            extra: ["--ca=\(certificates.ca)"] + key.arguments)
     }
+}
+
+/// An ILP/TCP client's key pair as QuestDB's clients take it: `d`, `x`, `y` in base64url.
+struct ClientKey {
+    let kid: String
+    let d: String
+    let x: String
+    let y: String
+
+    init(kid: String) {
+        let key = P256.Signing.PrivateKey()
+        let point = key.publicKey.rawRepresentation
+        self.kid = kid
+        d = ILPTCPAuthTests.base64URL(key.rawRepresentation)
+        x = ILPTCPAuthTests.base64URL(point.prefix(32))
+        y = ILPTCPAuthTests.base64URL(point.suffix(32))
+    }
+
+    /// The server's `STRATA_ILP_TCP_KEYS` entry (public part only).
+    var configured: String { "\(kid):\(x):\(y)" }
+
+    /// The scripts' arguments. `--d=…`: a base64url value may start with "-", which argparse
+    /// would take for an option.
+    var arguments: [String] { ["--kid=\(kid)", "--d=\(d)", "--x=\(x)", "--y=\(y)"] }
 }

@@ -81,14 +81,7 @@ import Testing
 
         let rest = Array(body[(body.count / 2)...])
         #expect(rest.withUnsafeBytes { send(slow, $0.baseAddress, $0.count, 0) } == rest.count)
-        var answer: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = recv(slow, &chunk, chunk.count, 0)
-            if count <= 0 { break }
-            answer += chunk[0..<count]
-        }
-        #expect(String(decoding: answer, as: UTF8.self).hasPrefix("HTTP/1.1 204"))
+        #expect(String(decoding: readToEnd(slow), as: UTF8.self).hasPrefix("HTTP/1.1 204"))
         #expect(rawHTTP(port: port, method: "POST", path: "/write", body: other)?.status == 204)
         let stats = try #require(rawHTTP(port: port, method: "GET", path: "/api/v1/stats"))
         #expect(stats.body.contains("\"rows\":\(id)"), "\(stats.body)")  // id - 1 slow rows + 1 fast

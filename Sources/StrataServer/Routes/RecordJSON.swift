@@ -22,22 +22,36 @@ extension Timestamp {
     var jsonMembers: [(String, JSON)] { [("ts_ns", .string(String(nanoseconds))), ("time", .string(iso8601))] }
 }
 
+extension UTF8Cursor {
+    /// What every stored record's object starts with: `{"ts_ns":"…","time":"…","symbol":"…"`
+    /// (at most 96 bytes plus the quoted symbol).
+    fileprivate mutating func writeRecordStart(_ timestamp: Timestamp, _ symbol: Symbol) {
+        write("{\"ts_ns\":\"")
+        write(timestamp.nanoseconds)
+        write("\",\"time\":\"")
+        write(timestamp)
+        write("\",\"symbol\":")
+        writeJSONQuoted(symbol.name)
+    }
+
+    /// `,"price":"…","qty":"…"`, then the opening quote is closed (at most 64 bytes).
+    fileprivate mutating func writePriceAndQuantity(_ price: Price, _ quantity: Quantity) {
+        write(",\"price\":\"")
+        write(price)
+        write("\",\"qty\":\"")
+        write(quantity)
+        write(UInt8(ascii: "\""))
+    }
+}
+
 extension Trade: JSONRepresentable {
     func writeJSON(to writer: inout JSONWriter) {
         writer.element(maximumBytes: 256 + JSONText.maximumQuotedBytes(symbol.name)) { out in
-            out.write("{\"ts_ns\":\"")
-            out.write(timestamp.nanoseconds)
-            out.write("\",\"time\":\"")
-            out.write(timestamp)
-            out.write("\",\"symbol\":")
-            out.writeJSONQuoted(symbol.name)
+            out.writeRecordStart(timestamp, symbol)
             out.write(",\"trade_id\":")
             out.write(tradeID)
-            out.write(",\"price\":\"")
-            out.write(price)
-            out.write("\",\"qty\":\"")
-            out.write(quantity)
-            out.write(isBuyerMaker ? "\",\"is_buyer_maker\":true}" : "\",\"is_buyer_maker\":false}")
+            out.writePriceAndQuantity(price, quantity)
+            out.write(isBuyerMaker ? ",\"is_buyer_maker\":true}" : ",\"is_buyer_maker\":false}")
         }
     }
 }
@@ -45,19 +59,11 @@ extension Trade: JSONRepresentable {
 extension AggregatedTrade: JSONRepresentable {
     func writeJSON(to writer: inout JSONWriter) {
         writer.element(maximumBytes: 384 + JSONText.maximumQuotedBytes(symbol.name)) { out in
-            out.write("{\"ts_ns\":\"")
-            out.write(timestamp.nanoseconds)
-            out.write("\",\"time\":\"")
-            out.write(timestamp)
-            out.write("\",\"symbol\":")
-            out.writeJSONQuoted(symbol.name)
+            out.writeRecordStart(timestamp, symbol)
             out.write(",\"agg_trade_id\":")
             out.write(aggregateID)
-            out.write(",\"price\":\"")
-            out.write(price)
-            out.write("\",\"qty\":\"")
-            out.write(quantity)
-            out.write("\",\"first_trade_id\":")
+            out.writePriceAndQuantity(price, quantity)
+            out.write(",\"first_trade_id\":")
             out.write(firstTradeID)
             out.write(",\"last_trade_id\":")
             out.write(lastTradeID)
@@ -83,12 +89,7 @@ extension Quote: JSONRepresentable {
                 }
                 out.write(UInt8(ascii: "]"))
             }
-            out.write("{\"ts_ns\":\"")
-            out.write(timestamp.nanoseconds)
-            out.write("\",\"time\":\"")
-            out.write(timestamp)
-            out.write("\",\"symbol\":")
-            out.writeJSONQuoted(symbol.name)
+            out.writeRecordStart(timestamp, symbol)
             out.write(",\"bids\":")
             levels(bids)
             out.write(",\"asks\":")

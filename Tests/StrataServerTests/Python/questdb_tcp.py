@@ -7,17 +7,10 @@ import time
 
 from questdb import QuestDBError, Sender, TimestampNanos
 
-from strata_check import arguments, done, expect, expect_equal, get, rows, trade_view
+from strata_check import arguments, ecdsa_key_arguments, done, expect, expect_equal, get, rows, trade_view
 
 
-def extra(parser):
-    parser.add_argument("--kid", required=True)
-    parser.add_argument("--d", required=True)
-    parser.add_argument("--x", required=True)
-    parser.add_argument("--y", required=True)
-
-
-args = arguments(extra)
+args = arguments(ecdsa_key_arguments)
 base = 1_720_224_000_000_000_000  # 2024-07-06T00:00:00Z
 conf = (f"tcp::addr=127.0.0.1:{args.tcp_port};username={args.kid};token={args.d};"
         f"token_x={args.x};token_y={args.y};")

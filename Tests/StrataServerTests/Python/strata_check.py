@@ -20,6 +20,14 @@ def arguments(extra=None):
     return parser.parse_args()
 
 
+def ecdsa_key_arguments(parser):
+    """The ILP/TCP client key (QuestDB's `username`, `token`, `token_x`, `token_y`)."""
+    parser.add_argument("--kid", required=True)
+    parser.add_argument("--d", required=True)
+    parser.add_argument("--x", required=True)
+    parser.add_argument("--y", required=True)
+
+
 def tls_context(args):
     """A client TLS context trusting only the test CA (None without TLS)."""
     return ssl.create_default_context(cafile=args.ca) if args.ca else None

@@ -13,17 +13,10 @@ import urllib.request
 import websockets
 from questdb import Sender, TimestampNanos
 
-from strata_check import arguments, done, expect, expect_equal, rows, tls_context, trade_view
+from strata_check import arguments, ecdsa_key_arguments, done, expect, expect_equal, rows, tls_context, trade_view
 
 
-def extra(parser):
-    parser.add_argument("--kid", required=True)
-    parser.add_argument("--d", required=True)
-    parser.add_argument("--x", required=True)
-    parser.add_argument("--y", required=True)
-
-
-args = arguments(extra)
+args = arguments(ecdsa_key_arguments)
 expect(args.ca is not None, "tls_clients.py needs --ca")
 base = 1_720_310_400_000_000_000  # 2024-07-07T00:00:00Z
 tls = f"tls_ca=pem_file;tls_roots={args.ca};"

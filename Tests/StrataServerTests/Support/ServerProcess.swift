@@ -141,17 +141,22 @@ func rawHTTP(port: Int, method: String, path: String, headers: [String: String] 
         guard count > 0 else { return nil }
         sent += count
     }
-    var response: [UInt8] = []
+    let text = String(decoding: readToEnd(fd), as: UTF8.self)
+    guard text.hasPrefix("HTTP/1.1 "), let status = Int(text.dropFirst(9).prefix(3)) else { return nil }
+    guard let end = text.range(of: "\r\n\r\n") else { return (status, "", text) }
+    return (status, String(text[end.upperBound...]), String(text[..<end.lowerBound]))
+}
+
+/// Everything the peer sends until it closes the connection (or an error).
+func readToEnd(_ fd: Int32) -> [UInt8] {
+    var received: [UInt8] = []
     var chunk = [UInt8](repeating: 0, count: 65536)
     while true {
         let count = recv(fd, &chunk, chunk.count, 0)
         if count <= 0 { break }
-        response += chunk[0..<count]
+        received += chunk[0..<count]
     }
-    let text = String(decoding: response, as: UTF8.self)
-    guard text.hasPrefix("HTTP/1.1 "), let status = Int(text.dropFirst(9).prefix(3)) else { return nil }
-    guard let end = text.range(of: "\r\n\r\n") else { return (status, "", text) }
-    return (status, String(text[end.upperBound...]), String(text[..<end.lowerBound]))
+    return received
 }
 
 /// A TCP connection to 127.0.0.1:`port`: its descriptor, or the `errno` of the failure.
