@@ -93,11 +93,6 @@ extension FixedPointDecimal {
     /// The shortest exact decimal text: `64123.45`, `0.00000001`, `-3`.
     public var description: String { DecimalFormatter.format(mantissa, scale: Self.scale, minimumFractionDigits: 0) }
 
-    /// Appends ``description`` as UTF-8, without building a `String`.
-    public func appendDescription(to bytes: inout [UInt8]) {
-        DecimalFormatter.append(mantissa, scale: Self.scale, minimumFractionDigits: 0, to: &bytes)
-    }
-
     /// The exact decimal text with all `scale` fractional digits: `64123.45000000`.
     public var paddedDescription: String {
         DecimalFormatter.format(mantissa, scale: Self.scale, minimumFractionDigits: Self.scale)
@@ -252,22 +247,13 @@ public enum DecimalParser {
 /// Exact printing of a mantissa at a scale.
 public enum DecimalFormatter {
     public static func format(_ mantissa: Int64, scale: Int, minimumFractionDigits: Int) -> String {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(24)
-        append(mantissa, scale: scale, minimumFractionDigits: minimumFractionDigits, to: &bytes)
-        return String(decoding: bytes, as: UTF8.self)
+        UTF8Cursor.string(capacity: maximumBytes) {
+            $0.write(mantissa: mantissa, scale: scale, minimumFractionDigits: minimumFractionDigits)
+        }
     }
 
     /// The most bytes ``format(_:scale:minimumFractionDigits:)`` writes: a sign, 19 digits, a point.
     public static let maximumBytes = 21
-
-    /// Appends what ``format(_:scale:minimumFractionDigits:)`` returns, as UTF-8, without
-    /// building a `String`.
-    public static func append(_ mantissa: Int64, scale: Int, minimumFractionDigits: Int, to bytes: inout [UInt8]) {
-        UTF8Cursor.append(to: &bytes, capacity: maximumBytes) {
-            $0.write(mantissa: mantissa, scale: scale, minimumFractionDigits: minimumFractionDigits)
-        }
-    }
 }
 
 extension UTF8Cursor {

@@ -24,20 +24,3 @@ public enum IntegerText {
         return value
     }
 }
-
-extension IntegerText {
-    /// Appends the decimal digits of `value`, zero-padded on the left to `minimumDigits`, as UTF-8.
-    /// The writing side of ``int64(_:)``, without building a `String`.
-    @inlinable
-    public static func append(_ value: UInt64, minimumDigits: Int = 1, to bytes: inout [UInt8]) {
-        UTF8Cursor.append(to: &bytes, capacity: max(20, minimumDigits)) {
-            $0.writeDigits(value, minimumDigits: minimumDigits)
-        }
-    }
-
-    /// Appends `value` in decimal, with a `-` when negative, as UTF-8.
-    @inlinable
-    public static func append(_ value: Int64, to bytes: inout [UInt8]) {
-        UTF8Cursor.append(to: &bytes, capacity: 20) { $0.write(value) }
-    }
-}

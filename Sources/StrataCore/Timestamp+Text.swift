@@ -47,15 +47,7 @@ extension Timestamp {
 
     /// See ``description``.
     public var iso8601: String {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(32)
-        appendISO8601(to: &bytes)
-        return String(decoding: bytes, as: UTF8.self)
-    }
-
-    /// Appends ``iso8601`` as UTF-8 without building a `String`.
-    public func appendISO8601(to bytes: inout [UInt8]) {
-        UTF8Cursor.append(to: &bytes, capacity: Timestamp.maximumISO8601Bytes) { $0.write(self) }
+        UTF8Cursor.string(capacity: Timestamp.maximumISO8601Bytes) { $0.write(self) }
     }
 
     /// The longest ``iso8601`` text: `-292277026596-12-04T15:30:07.999999999Z` would be the

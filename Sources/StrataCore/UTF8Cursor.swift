@@ -75,6 +75,18 @@ public struct UTF8Cursor {
         writeDigits(value.magnitude)
     }
 
+    /// Runs `body` on a cursor over `capacity` bytes of scratch memory and returns what it wrote
+    /// as a `String`.
+    @inlinable
+    public static func string(capacity: Int, _ body: (inout UTF8Cursor) -> Void) -> String {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { buffer in
+            let start = buffer.baseAddress!
+            var cursor = UTF8Cursor(start)
+            body(&cursor)
+            return String(decoding: UnsafeBufferPointer(start: start, count: cursor.position - start), as: UTF8.self)
+        }
+    }
+
     /// Runs `body` on a cursor over `capacity` bytes of scratch memory and appends what it wrote.
     @inlinable
     public static func append(

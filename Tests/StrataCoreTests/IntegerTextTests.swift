@@ -6,7 +6,7 @@ struct IntegerTextTests {
     @Test(arguments: [Int64.min, Int64.min + 1, -10, -9, -1, 0, 1, 9, 10, 99, 100, 1_000_000, Int64.max - 1, Int64.max])
     func printsWhatStringPrints(value: Int64) {
         var bytes: [UInt8] = []
-        IntegerText.append(value, to: &bytes)
+        UTF8Cursor.append(to: &bytes, capacity: 20) { $0.write(value) }
         #expect(String(decoding: bytes, as: UTF8.self) == String(value))
         #expect(IntegerText.int64(bytes) == value)
     }
@@ -17,17 +17,17 @@ struct IntegerTextTests {
             // Every magnitude: shift a random value right by a random amount.
             let value = Int64.random(in: .min ... .max, using: &random) >> Int64.random(in: 0...62, using: &random)
             var bytes: [UInt8] = []
-            IntegerText.append(value, to: &bytes)
+            UTF8Cursor.append(to: &bytes, capacity: 20) { $0.write(value) }
             #expect(String(decoding: bytes, as: UTF8.self) == String(value))
         }
     }
 
     @Test func padsToTheMinimumDigitsAndAppends() {
         var bytes = Array("x=".utf8)
-        IntegerText.append(UInt64(7), minimumDigits: 3, to: &bytes)
-        IntegerText.append(UInt64(1234), minimumDigits: 2, to: &bytes)
-        IntegerText.append(UInt64(0), minimumDigits: 9, to: &bytes)
-        IntegerText.append(UInt64.max, minimumDigits: 25, to: &bytes)
+        UTF8Cursor.append(to: &bytes, capacity: 20) { $0.writeDigits(UInt64(7), minimumDigits: 3) }
+        UTF8Cursor.append(to: &bytes, capacity: 20) { $0.writeDigits(UInt64(1234), minimumDigits: 2) }
+        UTF8Cursor.append(to: &bytes, capacity: 20) { $0.writeDigits(UInt64(0), minimumDigits: 9) }
+        UTF8Cursor.append(to: &bytes, capacity: 25) { $0.writeDigits(UInt64.max, minimumDigits: 25) }
         #expect(String(decoding: bytes, as: UTF8.self) == "x=0071234000000000" + "00000" + String(UInt64.max))
     }
 }

@@ -1,13 +1,18 @@
 public import NIOSSL
 
 extension ServerConfiguration {
-    /// The listeners' TLS configuration (``TLS``), or `nil` when TLS is off.
-    ///
-    /// Reads the certificate chain and the key, and builds a TLS context from them once, so a
-    /// missing file, a file that is not PEM, or a key that does not belong to the certificate
-    /// stops start-up naming the key.
+    /// The listeners' TLS configuration (``TLS``), or `nil` when TLS is off (see ``loadTLS()``).
     /// - Throws: ``ConfigurationError`` naming `tls.certificate` or `tls.privateKey`.
     public func tlsConfiguration() throws(ConfigurationError) -> TLSConfiguration? {
+        try loadTLS()?.configuration
+    }
+
+    /// Reads the certificate chain and the key and builds a TLS context from them, so a missing
+    /// file, a file that is not PEM, or a key that does not belong to the certificate stops
+    /// start-up naming the key. HTTP takes the configuration (Hummingbird builds its own
+    /// context), ILP over TCP the context.
+    /// - Throws: ``ConfigurationError`` naming `tls.certificate` or `tls.privateKey`.
+    func loadTLS() throws(ConfigurationError) -> (configuration: TLSConfiguration, context: NIOSSLContext)? {
         switch (tls.certificate, tls.privateKey) {
         case (nil, nil):
             return nil
@@ -39,7 +44,7 @@ extension ServerConfiguration {
             let configuration = TLSConfiguration.makeServerConfiguration(
                 certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
             do {
-                _ = try NIOSSLContext(configuration: configuration)
+                return (configuration, try NIOSSLContext(configuration: configuration))
             } catch NIOSSLError.failedToLoadPrivateKey {
                 throw ConfigurationError(
                     key: "tls.privateKey",
@@ -48,7 +53,6 @@ extension ServerConfiguration {
                 throw ConfigurationError(
                     key: "tls.certificate", message: "cannot use the certificate and key: \(error)")
             }
-            return configuration
         }
     }
 }

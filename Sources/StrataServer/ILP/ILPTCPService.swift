@@ -56,16 +56,7 @@ public struct ILPTCPService: Service {
         batchRows: Int = defaultBatchRows, authenticationTimeout: Duration = .seconds(15),
         onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws(ConfigurationError) {
-        if let configuration = try configuration.tlsConfiguration() {
-            do {
-                tls = try NIOSSLContext(configuration: configuration)
-            } catch {
-                throw ConfigurationError(
-                    key: "tls.certificate", message: "cannot use the certificate and key: \(error)")
-            }
-        } else {
-            tls = nil
-        }
+        tls = try configuration.loadTLS()?.context
         self.ingest = ingest
         self.host = configuration.ilpTCPHost
         self.port = configuration.ilpTCP.port

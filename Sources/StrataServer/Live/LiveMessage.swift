@@ -1,3 +1,4 @@
+import NIOCore
 import Strata
 
 /// The live feed's JSON text messages (see `Docs/Server.md`, "Live feed").
@@ -36,7 +37,7 @@ enum LiveMessage {
         for row in rows { write(row, &writer) }
         writer.endArray()
         writer.endObject()
-        return String(decoding: writer.bytes, as: UTF8.self)
+        return String(buffer: writer.buffer)
     }
 
     /// A stored record as the query API prints it.

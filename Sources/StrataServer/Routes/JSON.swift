@@ -170,7 +170,7 @@ enum JSON: Sendable, Hashable {
     }
 
     /// The compact JSON text.
-    func serialized() -> String { String(decoding: bytes(), as: UTF8.self) }
+    func serialized() -> String { String(buffer: buffer()) }
 
     /// The compact JSON text as UTF-8.
     func bytes() -> [UInt8] { buffer().readableBytesView.map { $0 } }

@@ -8,15 +8,6 @@ protocol JSONRepresentable {
     func writeJSON(to writer: inout JSONWriter)
 }
 
-extension JSONRepresentable {
-    /// The record as a ``JSON`` value (for documents that embed one record).
-    var json: JSON {
-        var writer = JSONWriter()
-        writeJSON(to: &writer)
-        return .raw(writer.buffer)
-    }
-}
-
 extension Timestamp {
     /// `ts_ns` and `time`, for documents built as ``JSON`` values.
     var jsonMembers: [(String, JSON)] { [("ts_ns", .string(String(nanoseconds))), ("time", .string(iso8601))] }
@@ -75,7 +66,8 @@ extension AggregatedTrade: JSONRepresentable {
 
 extension Quote: JSONRepresentable {
     func writeJSON(to writer: inout JSONWriter) {
-        let levelBytes = 64
+        // A level: `,{"price":"` (11) + price (≤ 21) + `","size":"` (10) + size (≤ 21) + `"}` (2).
+        let levelBytes = 65
         let maximumBytes = 128 + JSONText.maximumQuotedBytes(symbol.name) + levelBytes * (bids.count + asks.count)
         writer.element(maximumBytes: maximumBytes) { out in
             func levels(_ levels: [DepthLevel]) {
