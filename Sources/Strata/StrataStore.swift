@@ -39,13 +39,22 @@ public final class StrataStore: Sendable {
         /// How often the store's scheduler seals finished partitions, merges late rows and applies
         /// retention; `nil` turns it off (then call ``StrataStore/maintain(now:)`` yourself).
         public var maintenanceInterval: Duration?
+        /// Symbols a table has never seen that one append may add (`nil`: no limit). Each new
+        /// symbol costs memory for as long as its partition is open (see `RELIABILITY.md`), so a
+        /// server bounds what one request can add.
+        public var maxNewSymbolsPerAppend: Int?
+        /// Distinct symbols a table may hold (`nil`: no limit).
+        public var maxSymbolsPerTable: Int?
 
         public init(
             durability: Durability = .fsyncEachBatch, validation: ValidationRules = .standard,
             partitionDuration: Int64 = Timestamp.nanosecondsPerDay,
             sealGrace: Int64 = 3_600 * Timestamp.nanosecondsPerSecond, aggregates: Bool = true,
-            retention: RetentionPolicy? = nil, maintenanceInterval: Duration? = .seconds(60)
+            retention: RetentionPolicy? = nil, maintenanceInterval: Duration? = .seconds(60),
+            maxNewSymbolsPerAppend: Int? = nil, maxSymbolsPerTable: Int? = nil
         ) {
+            self.maxNewSymbolsPerAppend = maxNewSymbolsPerAppend
+            self.maxSymbolsPerTable = maxSymbolsPerTable
             self.durability = durability
             self.validation = validation
             self.partitionDuration = partitionDuration
@@ -72,6 +81,8 @@ public final class StrataStore: Sendable {
     public let retention: RetentionPolicy
     let scheduler: MaintenanceScheduler
     let history = Mutex(MaintenanceHistory())
+    /// Damage found and failing writes, until an operator acknowledges them (see ``Incident``).
+    let incidents: IncidentLog
     /// The directory lock, released by ``close()``.
     private let lock: Mutex<FileDescriptor?>
 
@@ -94,6 +105,7 @@ public final class StrataStore: Sendable {
         try FileSystem.createDirectory(directory)
         lock = Mutex(try FileSystem.lockExclusively(directory + "/.lock"))
         try StrataStore.checkFormatMarker(directory)
+        incidents = try IncidentLog(directory: directory)
         func table<R: EngineRecord>(_: R.Type) throws -> EngineTable {
             let schema = TableSchema(
                 name: R.kind.rawValue, columns: R.columns, dedupKey: R.dedupKey,
@@ -118,14 +130,20 @@ public final class StrataStore: Sendable {
         }
         let aggEngine = try table(AggregatedTrade.self)
         let quotesEngine = try table(Quote.self)
-        trades = StrataTable(engine: tradesEngine, rules: configuration.validation, bars: tradeBars)
-        aggregatedTrades = StrataTable(engine: aggEngine, rules: configuration.validation)
-        quotes = StrataTable(engine: quotesEngine, rules: configuration.validation)
+        let limits = (configuration.maxNewSymbolsPerAppend, configuration.maxSymbolsPerTable)
+        trades = StrataTable(
+            engine: tradesEngine, rules: configuration.validation, incidents: incidents, limits: limits,
+            bars: tradeBars)
+        aggregatedTrades = StrataTable(
+            engine: aggEngine, rules: configuration.validation, incidents: incidents, limits: limits)
+        quotes = StrataTable(
+            engine: quotesEngine, rules: configuration.validation, incidents: incidents, limits: limits)
         recovery = RecoveryReport(
             tables: [tradesEngine.recovery, aggEngine.recovery, quotesEngine.recovery]
                 + (tradeBars?.barTables.map(\.recovery) ?? []))
         retention = try configuration.retention ?? RetentionPolicy.load(directory: directory) ?? .keepEverything
         scheduler = MaintenanceScheduler()
+        recordRecoveryIncidents()
         if let interval = configuration.maintenanceInterval { scheduler.start(every: interval, store: self) }
     }
 

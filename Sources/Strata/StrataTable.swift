@@ -19,10 +19,20 @@ public final class StrataTable<Record: EngineRecord>: TimeSeriesStore, Sendable 
     let rules: ValidationRules
     /// The live feed's subscribers (see ``subscribe(symbols:bufferLimit:)``).
     let live: LiveHub
+    /// The store's incident ledger: damaged blocks met by reads, failing writes.
+    let incidents: IncidentLog
 
-    init(engine: EngineTable, rules: ValidationRules, bars: TradeBars? = nil) {
+    /// The store's symbol limits (``StrataStore/Configuration/maxNewSymbolsPerAppend``…).
+    let limits: (perAppend: Int?, perTable: Int?)
+
+    init(
+        engine: EngineTable, rules: ValidationRules, incidents: IncidentLog,
+        limits: (perAppend: Int?, perTable: Int?) = (nil, nil), bars: TradeBars? = nil
+    ) {
         self.engine = engine
         self.rules = rules
+        self.incidents = incidents
+        self.limits = limits
         live = LiveHub(engine: engine, bars: bars)
     }
 
@@ -46,7 +56,50 @@ public final class StrataTable<Record: EngineRecord>: TimeSeriesStore, Sendable 
     public func appendNow(_ batch: [Record]) throws -> AppendReport {
         guard !batch.isEmpty else { return AppendReport() }
         try Record.validate(batch, with: rules, window: rules.timestampWindow())
-        return try engine.append(Record.encode(batch))
+        let encoded = Record.encode(batch)
+        try checkSymbolLimits(encoded.symbols)
+        do {
+            let report = try engine.append(encoded)
+            incidents.writeSucceeded(table: name)
+            return report
+        } catch let error as StrataError where error.code == .io || error.code == .corruptFile {
+            // The disk refused (full, failing, fsync lost): health says so until a write succeeds.
+            incidents.writeFailed(table: name, error: error)
+            throw error
+        }
+    }
+
+    /// Refuses an append that would add more new symbols than the store's limits allow.
+    private func checkSymbolLimits(_ symbols: [String]) throws {
+        guard limits.perAppend != nil || limits.perTable != nil else { return }
+        let census = engine.symbolCensus(symbols)
+        guard census.new > 0 else { return }
+        if let limit = limits.perAppend, census.new > limit {
+            throw StrataError(
+                .limitExceeded,
+                "\(name): the batch adds \(census.new) symbols the table has never stored; at most \(limit) per append (maxNewSymbolsPerAppend; on the server ilp.maxNewSymbolsPerRequest)"
+            )
+        }
+        if let limit = limits.perTable, census.known + census.new > limit {
+            throw StrataError(
+                .limitExceeded,
+                "\(name): the table holds \(census.known) symbols and the batch adds \(census.new); at most \(limit) per table (maxSymbolsPerTable; on the server ilp.maxSymbolsPerTable)"
+            )
+        }
+    }
+
+    /// Runs a read, recording a damaged block it meets as an incident (health shows it until an
+    /// operator acknowledges it) before the error reaches the caller.
+    func reading<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as StrataError where error.code == .corruptFile {
+            incidents.record(
+                Incident(
+                    kind: .readCorruption, time: WallClock.now(), table: name, path: error.path,
+                    detail: error.message + (error.offset.map { " (offset \($0))" } ?? "")))
+            throw error
+        }
     }
 
     /// The newest `limit` rows of `symbol`, newest first.
@@ -54,17 +107,19 @@ public final class StrataTable<Record: EngineRecord>: TimeSeriesStore, Sendable 
     ///   sealed block needed is damaged, `.closed`.
     public func latest(symbol: Symbol, limit: Int) async throws -> [Record] {
         guard limit >= 0 else { throw StrataError(.invalidArgument, "limit must be >= 0, got \(limit)") }
-        return Record.decode(try engine.latest(symbol: symbol.name, limit: limit), symbol: symbol)
+        return Record.decode(try reading { try engine.latest(symbol: symbol.name, limit: limit) }, symbol: symbol)
     }
 
     /// Rows of `symbol` with `from <= timestamp < to`, oldest first.
     public func range(symbol: Symbol, from: Timestamp, to: Timestamp) async throws -> [Record] {
-        Record.decode(try engine.range(symbol: symbol.name, from: from.nanoseconds, to: to.nanoseconds), symbol: symbol)
+        Record.decode(
+            try reading { try engine.range(symbol: symbol.name, from: from.nanoseconds, to: to.nanoseconds) },
+            symbol: symbol)
     }
 
     /// The newest stored timestamp of `symbol`, or `nil` if it has none.
     public func lastTimestamp(symbol: Symbol) async throws -> Timestamp? {
-        try engine.lastTimestamp(symbol: symbol.name).map(Timestamp.init(nanoseconds:))
+        try reading { try engine.lastTimestamp(symbol: symbol.name) }.map(Timestamp.init(nanoseconds:))
     }
 
     /// The symbols with at least one row, sorted.
@@ -82,7 +137,7 @@ public final class StrataTable<Record: EngineRecord>: TimeSeriesStore, Sendable 
     /// ```
     /// - Throws: ``StrataError`` `.invalidArgument` for an unknown column, `.corruptFile`.
     public func summarize(column: String) throws -> [SymbolSummary] {
-        try engine.summarize(column: column).map {
+        try reading { try engine.summarize(column: column) }.map {
             SymbolSummary(symbol: Symbol(unchecked: $0.symbol), rows: $0.rows, sum: $0.sum)
         }
     }

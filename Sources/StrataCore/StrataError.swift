@@ -35,6 +35,9 @@ public struct StrataError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let overflow = Code("overflow")
         /// A record did not pass validation; ``StrataError/validation`` has the detail.
         public static let validation = Code("validation")
+        /// A configured resource limit refused the request (new symbols per append, symbols per
+        /// table); the message names the limit and its setting. Nothing of the request was stored.
+        public static let limitExceeded = Code("limitExceeded")
     }
 
     public var code: Code

@@ -83,14 +83,29 @@ public enum StrataServer {
         onListening: @escaping @Sendable (ServerPorts) async -> Void = { _ in }
     ) async throws {
         let store = try StrataStore.open(
-            directory: configuration.dataDirectory, configuration: .init(durability: configuration.durability))
+            directory: configuration.dataDirectory,
+            configuration: .init(
+                durability: configuration.durability,
+                maxNewSymbolsPerAppend: configuration.limits.maxNewSymbolsPerRequest,
+                maxSymbolsPerTable: configuration.limits.maxSymbolsPerTable))
         let recovery = store.recovery
-        logger.info(
+        let incidents = store.openIncidents
+        logger.log(
+            level: incidents.isEmpty ? .info : .warning,
             "store open",
             metadata: [
                 "data": "\(configuration.dataDirectory)", "rows_replayed": "\(recovery.rowsReplayed)",
-                "damaged_files": "\(recovery.damagedFiles.count)",
+                "bytes_cut": "\(recovery.bytesTruncated)", "damaged_files": "\(recovery.damagedFiles.count)",
+                "open_incidents": "\(incidents.count)",
             ])
+        for incident in incidents {
+            logger.warning(
+                "open incident: health stays degraded until it is acknowledged",
+                metadata: [
+                    "kind": "\(incident.kind.rawValue)", "table": "\(incident.table)", "path": "\(incident.path ?? "")",
+                    "detail": "\(incident.detail)", "since": "\(incident.time.iso8601)",
+                ])
+        }
         let metrics = ServerMetrics()
         let live = LiveFeed(store: store, configuration: configuration, metrics: metrics)
         let ports = ServerPortsCollector(expectsILPTCP: configuration.ilpTCPListener.isOn, callback: onListening)

@@ -44,11 +44,11 @@ struct ServeCommand: AsyncParsableCommand {
             throw CLIError(error.description)
         }
         let level = Logger.Level(rawValue: configuration.logLevel) ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        // A file size limit (or a quota) must fail a write with EFBIG, which the store reports and
+        // survives, not kill the server with SIGXFSZ.
+        signal(SIGXFSZ, SIG_IGN)
+        let format = configuration.logFormat
+        LoggingSystem.bootstrap { label in SafeLogHandler(label: label, level: level, format: format) }
         let logger = Logger(label: "strata.server")
         try await StrataServer.run(configuration: configuration, logger: logger)
     }

@@ -28,6 +28,65 @@ struct StatsCommand: AsyncParsableCommand {
             ]
         }
         Renderer(format: format).render(columns: columns, rows: rows)
+        try Self.failIfDamaged(store)
+    }
+
+    /// A store with damage or open incidents is not a success, even when its figures print.
+    static func failIfDamaged(_ store: StrataStore) throws {
+        let condition = store.condition()
+        let damaged = condition.tables.filter { $0.damagedPartitions > 0 || $0.walFailure != nil }
+        guard !condition.incidents.isEmpty || !damaged.isEmpty else { return }
+        for incident in condition.incidents { Terminal.writeError("strata: incident: \(incident)\n") }
+        for table in damaged { Terminal.writeError("strata: degraded: \(table)\n") }
+        throw CLIError(
+            "the store is damaged: \(condition.incidents.count) open incident(s), \(damaged.count) degraded table(s); "
+                + "run `strata verify`, then `strata incidents --acknowledge` once handled")
+    }
+}
+
+/// `strata verify`: read every sealed block and report damage.
+struct VerifyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Read every stored block (checksums, decoding, row counts) and report damage.",
+        discussion: "Exits 1 when anything is damaged or an incident is open (see `strata incidents`).")
+
+    @OptionGroup var storage: DataDirectoryOptions
+
+    func run() async throws {
+        let store = try storage.openExisting()
+        defer { try? store.close() }
+        let reports = try store.verify()
+        for report in reports { Terminal.writeOutput(report.description + "\n") }
+        try StatsCommand.failIfDamaged(store)
+    }
+}
+
+/// `strata incidents`: the damage and data cuts waiting for an operator; `--acknowledge` clears them.
+struct IncidentsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "incidents",
+        abstract: "List the incidents waiting for an operator (data cut by recovery, damaged files or blocks).",
+        discussion: """
+            An incident keeps health degraded (and `strata stats` / `strata verify` failing) until acknowledged. \
+            A damaged file that is still in place is found again at the next open.
+            """)
+
+    @OptionGroup var storage: DataDirectoryOptions
+
+    @Flag(help: "Acknowledge every open incident (they stay in incidents.acknowledged).")
+    var acknowledge = false
+
+    func run() async throws {
+        let store = try storage.openExisting()
+        defer { try? store.close() }
+        let open = store.openIncidents
+        for incident in open { Terminal.writeOutput(incident.description + "\n") }
+        if open.isEmpty { Terminal.writeOutput("no open incidents\n") }
+        if acknowledge && !open.isEmpty {
+            let count = try store.acknowledgeIncidents()
+            Terminal.writeOutput("acknowledged \(count) incident(s)\n")
+        }
     }
 }
 

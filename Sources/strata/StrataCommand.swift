@@ -19,7 +19,7 @@ struct StrataCommand: AsyncParsableCommand {
             """,
         subcommands: [
             DemoCommand.self, IngestCommand.self, QueryCommand.self, BarsCommand.self, StatsCommand.self,
-            CompactCommand.self,
+            CompactCommand.self, VerifyCommand.self, IncidentsCommand.self,
             RetentionCommand.self,
             GenerateCommand.self,
             ServeCommand.self,

@@ -59,4 +59,44 @@ struct CSVReaderTests {
         #expect(try headerOnly.nextBatch() == nil)
         #expect(headerOnly.headerLine == 1)
     }
+
+    /// A header-less file whose first row is damaged data (its first field starts with a letter)
+    /// must reject that row with its reason, not skip it as a header; real headers are still
+    /// recognised, for every layout.
+    @Test func damagedFirstRowIsRejectedNotSkippedAsHeader() throws {
+        let damaged = CSVReader(
+            text:
+                "x1719878281500000000,BTCUSDT,1,64000.5,0.25,true\n1719878281500000001,BTCUSDT,2,64000.5,0.25,false\n",
+            format: TradeCSVFormat())
+        let batch = try #require(try damaged.nextBatch())
+        #expect(damaged.headerLine == nil)
+        #expect(batch.records.map(\.tradeID) == [2])
+        #expect(batch.rejections.map(\.line) == [1])
+        #expect(batch.rejections.first?.error.field == "ts_ns")
+        #expect(batch.rowCount == 2)
+
+        let agg = CSVReader(
+            text: "abc,64000.5,1.5,10,12,1717200000000,true,true\n", format: AggregatedTradeCSVFormat(symbol: "BTCUSDT")
+        )
+        let aggBatch = try #require(try agg.nextBatch())
+        #expect(agg.headerLine == nil)
+        #expect(aggBatch.rejections.count == 1)
+
+        for (header, format) in [
+            ("ts_ns,symbol,trade_id,price,qty,is_buyer_maker", TradeCSVFormat() as any CSVRecordFormat),
+            (
+                AggregatedTradeCSVFormat.binanceColumns.joined(separator: ","),
+                AggregatedTradeCSVFormat(symbol: "BTCUSDT")
+            ),
+            (QuoteCSVFormat.columns.joined(separator: ","), QuoteCSVFormat()),
+        ] {
+            #expect(try headerLine(of: header + "\n", format: format) == 1, "\(header)")
+        }
+    }
+
+    private func headerLine<F: CSVRecordFormat>(of text: String, format: F) throws -> Int? {
+        let reader = CSVReader(text: text, format: format)
+        _ = try reader.nextBatch()
+        return reader.headerLine
+    }
 }

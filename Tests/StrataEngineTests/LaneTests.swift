@@ -4,6 +4,38 @@ import Testing
 @testable import StrataEngine
 
 @Suite struct LaneTests {
+    /// A lane holding a few values holds a few values' worth of memory: a new symbol used to cost
+    /// a 64K-value chunk per column (a resident page each, ~200 KiB with the bar tables). The
+    /// first chunk starts small and doubles, moving its values, up to a full chunk; a copy taken
+    /// while it is small keeps its own values.
+    @Test func smallLanesStaySmallAndGrowThroughEveryCapacity() {
+        var lane = Lane()
+        lane.append(7)
+        #expect(lane.chunks.count == 1)
+        #expect(lane.chunks[0].capacity == Lane.firstCapacity)
+        var model: [Int64] = [7]
+        var snapshots: [(Lane, [Int64])] = []
+        var next: Int64 = 8
+        while model.count < Lane.chunkSize * 2 + 100 {
+            let n = model.count < 200 ? 1 : Int(next % 3_001)
+            for _ in 0..<n {
+                lane.append(next)
+                model.append(next)
+                next += 1
+            }
+            if model.count.nonzeroBitCount == 1 || model.count % 9_999 == 0 { snapshots.append((lane, model)) }
+            #expect(lane.chunks.dropLast().allSatisfy { $0.capacity == Lane.chunkSize })
+        }
+        #expect(lane.array == model)
+        for (snapshot, expected) in snapshots { #expect(snapshot.array == expected) }
+        // A bulk append sizes the first chunk for what it brings, rounded up to a power of two.
+        var bulk = Lane()
+        let values = (0..<1_000).map(Int64.init)
+        values.withUnsafeBufferPointer { bulk.append(contentsOf: $0) }
+        #expect(bulk.chunks[0].capacity == 1_024)
+        #expect(bulk.array == values)
+    }
+
     /// Random appends, gathers, truncations and copies across chunk boundaries, checked against
     /// a plain array; copies must not see each other's later writes.
     @Test(arguments: [1, 2, 3] as [UInt64])

@@ -5,6 +5,40 @@ import StrataServer
 import Testing
 
 @Suite struct ServerConfigurationTests {
+    /// Every limit is settable from the file and from its derived environment variable, and a
+    /// value out of range fails start-up naming the key.
+    @Test func limitsFromFileAndEnvironment() throws {
+        let file = makeTemporaryDirectory() + "/strata.json"
+        writeText(
+            file,
+            """
+            {"http": {"headerTimeoutMilliseconds": 2000, "maxConnections": 50},
+             "ilp": {"maxNewSymbolsPerRequest": 7, "tcp": {"idleTimeoutMilliseconds": 9000}},
+             "auth": {"disabled": true}, "log": {"format": "json"}}
+            """)
+        let loaded = try ServerConfiguration.load(
+            file: file, environment: ["STRATA_HTTP_MAX_HEADER_BYTES": "2048", "STRATA_ILP_TCP_MAX_CONNECTIONS": "3"])
+        #expect(loaded.limits.headerTimeoutMilliseconds == 2_000)
+        #expect(loaded.limits.maxConnections == 50)
+        #expect(loaded.limits.maxNewSymbolsPerRequest == 7)
+        #expect(loaded.limits.tcpIdleTimeoutMilliseconds == 9_000)
+        #expect(loaded.limits.maxHeaderBytes == 2_048)
+        #expect(loaded.limits.tcpMaxConnections == 3)
+        #expect(loaded.logFormat == .json)
+        #expect {
+            try ServerConfiguration.load(
+                file: nil, environment: ["STRATA_AUTH_DISABLED": "true", "STRATA_HTTP_MAX_CONNECTIONS": "0"])
+        } throws: { error in
+            (error as? ConfigurationError)?.key == "http.maxConnections"
+        }
+        #expect {
+            try ServerConfiguration.load(
+                file: nil, environment: ["STRATA_AUTH_DISABLED": "true", "STRATA_LOG_FORMAT": "xml"])
+        } throws: { error in
+            (error as? ConfigurationError)?.key == "STRATA_LOG_FORMAT"
+        }
+    }
+
     @Test func defaults() throws {
         let configuration = ServerConfiguration()
         #expect(configuration.host == "127.0.0.1")

@@ -32,18 +32,26 @@ extension StrataStore {
         }
         let width = timeframe.nanoseconds
         let shift = ((offset % width) + width) % width
-        guard from < to else { return [] }
-        // First and last bucket starts in [from, to).
-        let first = ceilAlign(from.nanoseconds, width: width, offset: shift)
-        guard first < to.nanoseconds else { return [] }
-        let last = BarState.floorDiv(to.nanoseconds - 1 - shift, width) * width + shift
+        guard let (first, last) = Self.bucketStarts(from: from, to: to, width: width, offset: shift) else { return [] }
         let source = aggregates.storedWidths.reversed().first { width % $0 == 0 && shift % $0 == 0 } ?? minute
-        let sourceBars = try aggregates.bars(
-            symbol: symbol.name, width: source, from: first, to: last.addingReportingOverflow(width).partialValue,
-            trades: trades.engine)
+        let sourceBars = try trades.reading {
+            try aggregates.bars(
+                symbol: symbol.name, width: source, from: first, to: Self.saturatingAdd(last, width),
+                trades: trades.engine)
+        }
         var bars = BarState.rollUp(sourceBars, width: width, offset: shift)
         if emptyBuckets == .carryForward {
-            let previous = try previousClose(before: first, symbol: symbol, aggregates: aggregates)
+            // Flat bars are made up for every bucket: bound them, as the data does not.
+            let buckets = (Int128(last) - Int128(first)) / Int128(width) + 1
+            guard buckets <= Int128(Self.maximumCarriedBuckets) else {
+                throw StrataError(
+                    .invalidArgument,
+                    "the range spans \(buckets) \(timeframe) buckets; filling empty buckets is limited to \(Self.maximumCarriedBuckets): narrow from/to"
+                )
+            }
+            let previous = try trades.reading {
+                try previousClose(before: first, symbol: symbol, aggregates: aggregates)
+            }
             bars = fill(bars, from: first, through: last, width: width, previousClose: previous)
         }
         return bars.map { bar in
@@ -62,11 +70,10 @@ extension StrataStore {
         -> [QuoteBar]
     {
         let width = timeframe.nanoseconds
-        let first = ceilAlign(from.nanoseconds, width: width, offset: 0)
-        guard first < to.nanoseconds else { return [] }
-        let last = BarState.floorDiv(to.nanoseconds - 1, width) * width
+        guard let (first, last) = Self.bucketStarts(from: from, to: to, width: width, offset: 0) else { return [] }
         let quotes = try await self.quotes.range(
-            symbol: symbol, from: Timestamp(nanoseconds: first), to: Timestamp(nanoseconds: last).advanced(by: width))
+            symbol: symbol, from: Timestamp(nanoseconds: first),
+            to: Timestamp(nanoseconds: Self.saturatingAdd(last, width)))
         var bars: [QuoteBar] = []
         for quote in quotes {
             let start = BarState.floorDiv(quote.timestamp.nanoseconds, width) * width
@@ -97,9 +104,30 @@ extension StrataStore {
         return bars
     }
 
-    private func ceilAlign(_ value: Int64, width: Int64, offset: Int64) -> Int64 {
-        let floor = BarState.floorDiv(value - offset, width) * width + offset
-        return floor == value ? value : floor + width
+    /// Most buckets a ``EmptyBucketPolicy/carryForward`` answer may make up (a year of minutes).
+    public static let maximumCarriedBuckets = 527_040
+
+    /// The first and last bucket starts in `[from, to)` for buckets of `width` shifted by
+    /// `offset` (`0 ≤ offset < width`), or nil if no bucket starts there. Computed in 128 bits:
+    /// any `from` and `to`, `Int64.min` and `Int64.max` included, give an answer, not a trap.
+    static func bucketStarts(from: Timestamp, to: Timestamp, width: Int64, offset: Int64) -> (Int64, Int64)? {
+        let width = Int128(width)
+        let offset = Int128(offset)
+        func floorDiv(_ a: Int128) -> Int128 {
+            let q = a / width
+            return (a % width != 0 && a < 0) ? q - 1 : q
+        }
+        let lower = Int128(from.nanoseconds) - offset
+        let first = (floorDiv(lower) + (lower % width == 0 ? 0 : 1)) * width + offset
+        let last = floorDiv(Int128(to.nanoseconds) - 1 - offset) * width + offset
+        // first ≥ from and last < to, so when first ≤ last both fit in 64 bits.
+        guard from < to, first <= last else { return nil }
+        return (Int64(first), Int64(last))
+    }
+
+    static func saturatingAdd(_ a: Int64, _ b: Int64) -> Int64 {
+        let (sum, overflow) = a.addingReportingOverflow(b)
+        return overflow ? (b > 0 ? .max : .min) : sum
     }
 
     /// The close of the last trade before `time`, looking back at most 31 days.
@@ -108,12 +136,14 @@ extension StrataStore {
         let width = aggregates.storedWidths.last { day % $0 == 0 } ?? 60_000_000_000
         var end = time
         for _ in 0..<31 {
-            let start = BarState.floorDiv(end - 1, day) * day
+            // The day before `end`; none exists below the earliest representable day.
+            let start128 = (Int128(end) - 1 - ((Int128(end) - 1) % Int128(day) + Int128(day)) % Int128(day))
+            guard end > .min, let start = Int64(exactly: start128) else { return nil }
             let found = try aggregates.bars(
                 symbol: symbol.name, width: width, from: start, to: end, trades: trades.engine)
             if let last = found.last(where: { !$0.isEmpty }) {
                 // The stored bar may end after `time`; recompute its close from the finest bars if so.
-                if last.start + width <= time { return last.close }
+                if Self.saturatingAdd(last.start, width) <= time { return last.close }
                 let fine = try aggregates.bars(
                     symbol: symbol.name, width: 60_000_000_000, from: last.start, to: time, trades: trades.engine)
                 if let close = fine.last?.close { return close }

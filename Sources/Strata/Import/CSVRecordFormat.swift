@@ -19,8 +19,10 @@ public protocol CSVRecordFormat: Sendable {
 
     /// Whether `row`, the first non-blank line of the input, is a header rather than data.
     ///
-    /// The default says yes when its first field starts with a letter or an underscore: every
-    /// layout here starts with a numeric column.
+    /// The default says yes when every field is a name — starts with a letter or an underscore —
+    /// and none is empty: every layout here has numeric columns, so a data row, even a damaged
+    /// one (`x1717…,BTCUSDT,1,64000.5,…`), has a field that is not a name, and is read as data
+    /// (and rejected with its reason) rather than skipped as a header.
     /// - Parameter row: the first non-blank row.
     /// - Returns: `true` to skip the row as a header.
     func isHeader(_ row: CSVRow) -> Bool
@@ -50,8 +52,18 @@ public protocol CSVRecordFormat: Sendable {
 extension CSVRecordFormat {
     /// See ``CSVRecordFormat/isHeader(_:)``.
     public func isHeader(_ row: CSVRow) -> Bool {
-        guard row.count > 0, let first = row[0].first else { return false }
-        return (first | 0x20) &- 0x61 < 26 || first == 0x5F  // a-z A-Z _
+        guard row.count > 0 else { return false }
+        for index in 0..<row.count {
+            guard let first = row[index].first, (first | 0x20) &- 0x61 < 26 || first == 0x5F else { return false }
+            // A name is not a value: `true`/`false` are the booleans of a data row.
+            if index > 0, Self.isBooleanWord(row[index]) { return false }
+        }
+        return true
+    }
+
+    private static func isBooleanWord(_ field: UnsafeBufferPointer<UInt8>) -> Bool {
+        let lower = field.map { $0 | 0x20 }
+        return lower.elementsEqual("true".utf8) || lower.elementsEqual("false".utf8)
     }
 
     /// The error for a row with the wrong number of fields.

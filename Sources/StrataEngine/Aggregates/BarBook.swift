@@ -60,8 +60,13 @@ struct BarBook: Sendable {
     /// The non-empty minute bars of `symbol` with start in `[from, to)`, in time order.
     func bars(symbol: UInt32, from: Int64, to: Int64) -> [BarState] {
         guard let bars = symbols[symbol] else { return [] }
-        let first = max(0, Int(BarState.floorDiv(from - partitionStart, BarBook.minute)))
-        let last = min(minutes, Int(BarState.floorDiv(to - 1 - partitionStart, BarBook.minute)) + 1)
+        // Clamped to the partition first: `from` and `to` may be anywhere in Int64.
+        let partitionEnd = partitionStart + Int64(minutes) * BarBook.minute
+        let low = max(from, partitionStart)
+        let high = min(to, partitionEnd)
+        guard low < high else { return [] }
+        let first = Int(BarState.floorDiv(low - partitionStart, BarBook.minute))
+        let last = Int(BarState.floorDiv(high - 1 - partitionStart, BarBook.minute)) + 1
         guard first < last else { return [] }
         return bars[first..<last].filter { !$0.isEmpty && $0.start >= from && $0.start < to }
     }

@@ -19,43 +19,77 @@ struct Lane: RandomAccessCollection, Sendable {
     /// holds the only reference to it (checked with `isKnownUniquelyReferenced`), so a chunk
     /// another lane or thread can see is never written.
     final class Chunk: @unchecked Sendable {
-        let storage: UnsafeMutablePointer<Int64>
+        private(set) var storage: UnsafeMutablePointer<Int64>
         var count = 0
-        private let mapped: Bool
+        /// Values the storage holds: ``Lane/chunkSize``, except for a lane's first chunk, which
+        /// starts at ``Lane/firstCapacity`` and doubles (moving its values) up to a full chunk.
+        private(set) var capacity: Int
+        private var mapped: Bool
 
-        /// With `prefault`, the chunk's 512 KiB come pre-faulted from one `mmap(MAP_POPULATE)`:
-        /// filling fresh memory page by page costs a fault per 4 KiB, which dominated WAL replay.
-        /// Only lanes that already filled a chunk ask for it, so small lanes (most symbols, bar
-        /// tables) touch only the pages they use.
+        /// A full-size chunk. With `prefault`, its 512 KiB come pre-faulted from one
+        /// `mmap(MAP_POPULATE)`: filling fresh memory page by page costs a fault per 4 KiB, which
+        /// dominated WAL replay. Only lanes that already filled a chunk (or bulk replay) ask for
+        /// it.
         init(prefault: Bool = false) {
-            let bytes = Lane.chunkSize * MemoryLayout<Int64>.stride
+            (storage, mapped) = Chunk.allocate(Lane.chunkSize, prefault: prefault)
+            capacity = Lane.chunkSize
+        }
+
+        /// A small first chunk: most lanes (a symbol's columns in a quiet partition, bar tables)
+        /// hold a few values, and a full chunk per lane made every new symbol cost ~200 KiB of
+        /// resident memory (a page per lane, some 50 lanes with the bar tables).
+        init(capacity: Int) {
+            (storage, mapped) = Chunk.allocate(capacity, prefault: false)
+            self.capacity = capacity
+        }
+
+        private static func allocate(_ capacity: Int, prefault: Bool) -> (UnsafeMutablePointer<Int64>, Bool) {
+            let bytes = capacity * MemoryLayout<Int64>.stride
             let address =
                 prefault
                 ? mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0) : nil
             if let address, address != MAP_FAILED {
-                storage = address.bindMemory(to: Int64.self, capacity: Lane.chunkSize)
-                mapped = true
-            } else {
-                storage = .allocate(capacity: Lane.chunkSize)
-                mapped = false
+                return (address.bindMemory(to: Int64.self, capacity: capacity), true)
             }
+            return (.allocate(capacity: capacity), false)
         }
 
-        deinit {
+        private func release() {
             if mapped {
-                munmap(UnsafeMutableRawPointer(storage), Lane.chunkSize * MemoryLayout<Int64>.stride)
+                munmap(UnsafeMutableRawPointer(storage), capacity * MemoryLayout<Int64>.stride)
             } else {
                 storage.deallocate()
             }
         }
 
+        deinit { release() }
+
+        /// Grows a small chunk to at least `minimum` values (at most a full chunk), moving them.
+        /// Only for a chunk the caller holds the only reference to.
+        func grow(toAtLeast minimum: Int) {
+            var newCapacity = capacity
+            while newCapacity < minimum && newCapacity < Lane.chunkSize { newCapacity *= 2 }
+            newCapacity = Swift.min(newCapacity, Lane.chunkSize)
+            guard newCapacity > capacity else { return }
+            let (newStorage, newMapped) = Chunk.allocate(newCapacity, prefault: newCapacity == Lane.chunkSize)
+            newStorage.update(from: storage, count: count)
+            release()
+            storage = newStorage
+            mapped = newMapped
+            capacity = newCapacity
+        }
+
         func copy() -> Chunk {
-            let copy = Chunk(prefault: count > Lane.chunkSize / 2)
+            let copy =
+                capacity == Lane.chunkSize ? Chunk(prefault: count > Lane.chunkSize / 2) : Chunk(capacity: capacity)
             copy.storage.update(from: storage, count: count)
             copy.count = count
             return copy
         }
     }
+
+    /// Values a lane's first chunk holds before it first grows.
+    static let firstCapacity = 16
 
     private(set) var chunks: [Chunk] = []
     private(set) var count = 0
@@ -74,18 +108,30 @@ struct Lane: RandomAccessCollection, Sendable {
         chunks[position >> Lane.chunkShift].storage[position & Lane.chunkMask]
     }
 
-    /// The last chunk, made unique and with room for at least one more value. `bulk` pre-faults
-    /// even a lane's first chunk (WAL replay of a large log).
+    /// The last chunk, made unique and with room for at least one more value (for `wanting`
+    /// if it can grow that far); `bulk` (WAL replay of a large log) pre-faults a first chunk
+    /// that starts full-size.
+    ///
+    /// Only the last chunk can have room, and only the first chunk can be smaller than a full
+    /// one (it reaches full size before a second is added), so position `p` is always at
+    /// `chunks[p >> chunkShift].storage[p & chunkMask]`.
     @inline(__always)
-    private mutating func writableTail(bulk: Bool = false) -> Chunk {
+    private mutating func writableTail(wanting: Int = 1, bulk: Bool = false) -> Chunk {
         if count & Lane.chunkMask == 0 {
-            let chunk = Chunk(prefault: bulk || !chunks.isEmpty)
+            // A lane's later chunks fill (it already filled one), so they come pre-faulted; its
+            // first starts small, or at the size of a bulk append, rounded up to a power of two.
+            let first = Swift.max(Lane.firstCapacity, Swift.min(Lane.chunkSize, wanting))
+            let chunk =
+                !chunks.isEmpty || (bulk && first == Lane.chunkSize)
+                ? Chunk(prefault: true) : Chunk(capacity: 1 << (Int.bitWidth - (first - 1).leadingZeroBitCount))
             chunks.append(chunk)
             return chunk
         }
         let last = chunks.count - 1
         if !isKnownUniquelyReferenced(&chunks[last]) { chunks[last] = chunks[last].copy() }
-        return chunks[last]
+        let chunk = chunks[last]
+        if chunk.count == chunk.capacity { chunk.grow(toAtLeast: chunk.count + wanting) }
+        return chunk
     }
 
     mutating func append(_ value: Int64) {
@@ -101,8 +147,8 @@ struct Lane: RandomAccessCollection, Sendable {
     ) {
         var k = 0
         while k < picks.count {
-            let chunk = writableTail(bulk: bulk)
-            let n = Swift.min(Lane.chunkSize - chunk.count, picks.count - k)
+            let chunk = writableTail(wanting: picks.count - k, bulk: bulk)
+            let n = Swift.min(chunk.capacity - chunk.count, picks.count - k)
             let target = chunk.storage + chunk.count
             for j in 0..<n { target[j] = source[picks[k + j]] }
             chunk.count += n
@@ -115,8 +161,8 @@ struct Lane: RandomAccessCollection, Sendable {
     mutating func append(contentsOf values: UnsafeBufferPointer<Int64>) {
         var k = 0
         while k < values.count {
-            let chunk = writableTail()
-            let n = Swift.min(Lane.chunkSize - chunk.count, values.count - k)
+            let chunk = writableTail(wanting: values.count - k)
+            let n = Swift.min(chunk.capacity - chunk.count, values.count - k)
             (chunk.storage + chunk.count).update(from: values.baseAddress! + k, count: n)
             chunk.count += n
             count += n

@@ -250,7 +250,7 @@ extension EngineTable {
         }
     }
 
-    private func ensureOpen(_ state: borrowing State) throws {
+    func ensureOpen(_ state: borrowing State) throws {
         if state.closed { throw StrataError(.closed, "table \(schema.name) is closed", path: directory) }
     }
 

@@ -16,7 +16,7 @@ struct AuthMiddleware: RouterMiddleware {
     let auth: ServerConfiguration.Auth
 
     static let publicPaths: Set<String> = ["/ping", "/health/live", "/health/ready", "/openapi.json", "/settings"]
-    static let writePaths: Set<String> = ["/write", "/api/v2/write"]
+    static let writePaths: Set<String> = ["/write", "/api/v2/write", "/api/v1/incidents/acknowledge"]
 
     func handle(
         _ request: Request, context: StrataRequestContext,
@@ -32,9 +32,12 @@ struct AuthMiddleware: RouterMiddleware {
         if Self.publicPaths.contains(path) { return try await next(request, context) }
         let needed: Access = Self.writePaths.contains(path) ? .write : .read
         if context.access == .none {
+            let sent = request.headers[.authorization] != nil
             var response = Responses.error(
                 status: .unauthorized, code: "unauthorized",
-                message: "a token is required: Authorization: Bearer <token> (or Token <token>)", context: context)
+                message: sent
+                    ? "the token was not recognised: check it against auth.readTokens / auth.writeTokens"
+                    : "a token is required: Authorization: Bearer <token> (or Token <token>)", context: context)
             response.headers[.wwwAuthenticate] = "Bearer"
             return response
         }

@@ -51,7 +51,10 @@ extension ServerConfiguration {
                     }
                     return ILPTCPKey(kid: kid, x: x, y: y)
                 }
-            default: throw JSONReader.unknown("ilp.tcp." + key)
+            default:
+                guard try applyLimit(key: "ilp.tcp." + key, value: value) else {
+                    throw JSONReader.unknown("ilp.tcp." + key)
+                }
             }
         }
     }

@@ -51,7 +51,10 @@ extension ServerConfiguration {
                         maxInFlightWriteBytes = try JSONReader.int(value, key: "http.maxInFlightWriteBytes")
                     case "writeWaitMilliseconds":
                         writeWaitMilliseconds = try JSONReader.int(value, key: "http.writeWaitMilliseconds")
-                    default: throw JSONReader.unknown("http." + key)
+                    default:
+                        guard try applyLimit(key: "http." + key, value: value) else {
+                            throw JSONReader.unknown("http." + key)
+                        }
                     }
                 }
             case "ilp":
@@ -60,7 +63,10 @@ extension ServerConfiguration {
                     case "maxLineBytes": maxLineBytes = try JSONReader.int(value, key: "ilp.maxLineBytes")
                     case "tcp": try applyILPTCP(json: value)
                     case "measurements": ilpMeasurements = try Self.measurements(value)
-                    default: throw JSONReader.unknown("ilp." + key)
+                    default:
+                        guard try applyLimit(key: "ilp." + key, value: value) else {
+                            throw JSONReader.unknown("ilp." + key)
+                        }
                     }
                 }
             case "live":
@@ -94,7 +100,13 @@ extension ServerConfiguration {
                 try JSONReader(prefix: "log.").object(value) { (key, value) throws(ConfigurationError) in
                     switch key {
                     case "level": logLevel = try JSONReader.string(value, key: "log.level")
-                    default: throw JSONReader.unknown("log." + key)
+                    case "format":
+                        logFormat = try Self.logFormat(
+                            try JSONReader.string(value, key: "log.format"), key: "log.format")
+                    default:
+                        guard try applyLimit(key: "log." + key, value: value) else {
+                            throw JSONReader.unknown("log." + key)
+                        }
                     }
                 }
             default: throw JSONReader.unknown(key)
@@ -125,10 +137,13 @@ extension ServerConfiguration {
             case "STRATA_TLS_CERTIFICATE": tls.certificate = value
             case "STRATA_TLS_PRIVATE_KEY": tls.privateKey = value
             case "STRATA_LOG_LEVEL": logLevel = value
+            case "STRATA_LOG_FORMAT": logFormat = try Self.logFormat(value, key: key)
             case "STRATA_LIVE_BUFFER_LIMIT": liveBufferLimit = try Self.int(value, key: key)
             default:
-                throw ConfigurationError(
-                    key: key, message: "unknown setting (see Docs/Server.md for the STRATA_ variables)")
+                guard try applyLimit(variable: key, value: value) else {
+                    throw ConfigurationError(
+                        key: key, message: "unknown setting (see Docs/Server.md for the STRATA_ variables)")
+                }
             }
         }
     }
@@ -167,6 +182,15 @@ extension ServerConfiguration {
             declared.append(DeclaredMeasurement(measurement: measurement, table: table, columns: columns))
         }
         return declared
+    }
+
+    static func logFormat(_ text: String, key: String) throws(ConfigurationError) -> LogFormat {
+        guard let format = LogFormat(rawValue: text) else {
+            throw ConfigurationError(
+                key: key,
+                message: "unknown format '\(text)' (\(LogFormat.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        return format
     }
 
     static func int(_ text: String, key: String) throws(ConfigurationError) -> Int {

@@ -39,6 +39,13 @@ public struct ServerConfiguration: Sendable, Hashable {
     public var tls = TLS()
     /// Log level (`log.level`, `STRATA_LOG_LEVEL`): trace, debug, info, notice, warning, error, critical.
     public var logLevel: String = "info"
+    /// Log format (`log.format`, `STRATA_LOG_FORMAT`): `text` (one escaped line per event) or
+    /// `json` (one object per line).
+    public var logFormat: LogFormat = .text
+    /// Timeouts and resource limits of connections and requests (`http.headerTimeoutMilliseconds`,
+    /// `http.maxConnections`, `ilp.tcp.idleTimeoutMilliseconds`, `ilp.maxNewSymbolsPerRequest`…;
+    /// each also as `STRATA_…`, e.g. `STRATA_HTTP_MAX_CONNECTIONS`). See ``Limits``.
+    public var limits = Limits()
     /// Rows (per channel) a live feed connection may fall behind before it is dropped as a slow
     /// consumer (`live.bufferLimit`, `STRATA_LIVE_BUFFER_LIMIT`).
     public var liveBufferLimit: Int = 100_000
@@ -170,6 +177,7 @@ public struct ServerConfiguration: Sendable, Hashable {
             throw ConfigurationError(key: "live.bufferLimit", message: "must be > 0, got \(liveBufferLimit)")
         }
         try validateILPTCP()
+        try validateLimits()
         _ = try tlsConfiguration()
         for (index, declaration) in ilpMeasurements.enumerated() {
             try declaration.validate(key: "ilp.measurements[\(index)]", others: ilpMeasurements)

@@ -177,6 +177,8 @@ public struct ILPIngest: Sendable {
             metrics.ingested(table: table.name, protocol: name, stored: report.stored, duplicates: report.duplicates)
         } catch let error as ValidationError {
             throw WriteError(code: "validation", message: error.description)
+        } catch let error as StrataError where error.code == .limitExceeded {
+            throw WriteError(code: "limitExceeded", message: error.message)
         } catch {
             // The store is closed, the WAL failed or the disk is full: worth a retry later.
             throw WriteError(code: "unavailable", message: "\(table.name): \(error)", status: 503)

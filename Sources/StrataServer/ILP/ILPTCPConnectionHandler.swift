@@ -128,6 +128,14 @@ final class ILPTCPConnectionHandler: ChannelDuplexHandler {
             end(context: context)
             return
         }
+        // No bytes for ilp.tcp.idleTimeoutMilliseconds. Reads withheld for backpressure are the
+        // server's doing, not the client's silence: only an idle, caught-up connection ends.
+        if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read, !readWithheld, inFlight == 0 {
+            metrics.connectionRefused(protocol: "tcp", reason: "idle")
+            logger.info("ILP/TCP connection idle, closing")
+            end(context: context)
+            return
+        }
         context.fireUserInboundEventTriggered(event)
     }
 

@@ -39,6 +39,9 @@ public struct ILPTCPService: Service {
     let logger: Logger
     let batchRows: Int
     let authenticationTimeout: TimeAmount
+    /// `ilp.tcp.idleTimeoutMilliseconds` and `ilp.tcp.maxConnections`.
+    let idleTimeout: TimeAmount
+    let maxConnections: Int
     let onListening: @Sendable (Int) async -> Void
 
     /// - Parameters:
@@ -73,6 +76,8 @@ public struct ILPTCPService: Service {
         self.metrics = metrics
         self.logger = logger
         self.batchRows = max(1, batchRows)
+        idleTimeout = .milliseconds(Int64(configuration.limits.tcpIdleTimeoutMilliseconds))
+        maxConnections = configuration.limits.tcpMaxConnections
         let (seconds, attoseconds) = authenticationTimeout.components
         self.authenticationTimeout = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
         self.onListening = onListening
@@ -122,6 +127,8 @@ public struct ILPTCPService: Service {
         let batchRows = batchRows
         let timeout = authenticationTimeout
         let tls = tls
+        let idleTimeout = idleTimeout
+        let maxConnections = maxConnections
         return ServerBootstrap(group: loops)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -133,6 +140,16 @@ public struct ILPTCPService: Service {
             )
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    guard connections.count < maxConnections else {
+                        metrics.connectionRefused(protocol: "tcp", reason: "limit")
+                        logger.notice(
+                            "ILP/TCP connection refused: too many connections",
+                            metadata: [
+                                "limit": "\(maxConnections)", "remote": "\(Self.describe(channel.remoteAddress))",
+                            ])
+                        channel.close(promise: nil)
+                        return
+                    }
                     let finished = channel.eventLoop.makePromise(of: Void.self)
                     let (id, shuttingDown) = connections.add(channel, finished: finished.futureResult)
                     var logger = logger
@@ -141,6 +158,8 @@ public struct ILPTCPService: Service {
                     logger.info("ILP/TCP connection opened")
                     let pipeline = channel.pipeline.syncOperations
                     if let tls { try pipeline.addHandler(NIOSSLServerHandler(context: tls)) }
+                    // Silence for idleTimeout: the connection handler stores what it has and closes.
+                    try pipeline.addHandler(IdleStateHandler(readTimeout: idleTimeout))
                     if let keys {
                         try pipeline.addHandler(
                             ILPTCPAuthHandler(keys: keys, timeout: timeout, metrics: metrics, logger: logger))
@@ -218,6 +237,9 @@ final class ILPTCPConnections: Sendable {
         metrics.tcpConnectionOpened()
         return result
     }
+
+    /// Connections open now.
+    var count: Int { state.withLock { $0.open.count } }
 
     func remove(_ id: Int) {
         let removed = state.withLock { $0.open.removeValue(forKey: id) != nil }

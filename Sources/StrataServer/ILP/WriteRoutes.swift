@@ -48,6 +48,7 @@ struct WriteRoutes {
         defer { budget.release(reserved) }
         do {
             let precision = try precision(request)
+            try refuseDeclaredOversize(request)
             guard let bytes = await budget.reserve(reservation(request), timeout: wait) else {
                 metrics.writeOverloaded()
                 context.logger.notice("ILP write refused: overloaded")
@@ -75,8 +76,11 @@ struct WriteRoutes {
                 default: .badRequest
                 }
             context.logger.notice("ILP write refused", metadata: ["code": "\(error.code)", "error": "\(error)"])
-            return Responses.error(
+            var response = Responses.error(
                 status: status, code: error.code, message: error.message, line: error.line, context: context)
+            // Every 503 is worth a retry (the disk is full, the WAL cannot sync): say when.
+            if status == .serviceUnavailable { response.headers[.retryAfter] = "5" }
+            return response
         }
     }
 
@@ -97,6 +101,19 @@ struct WriteRoutes {
             let length = request.headers[.contentLength].flatMap({ Int($0) }), length >= 0
         else { return maxRequestBytes }
         return min(length, maxRequestBytes)
+    }
+
+    /// A body declared larger than `maxRequestBytes` is refused before any of it is read.
+    private func refuseDeclaredOversize(_ request: Request) throws(WriteError) {
+        let encoding = request.headers[.contentEncoding]?.lowercased()
+        guard encoding == nil || encoding == "identity",
+            let length = request.headers[.contentLength].flatMap({ Int($0) }), length > maxRequestBytes
+        else { return }
+        throw WriteError(
+            code: "requestTooLarge",
+            message:
+                "Content-Length \(length) is larger than http.maxRequestBytes = \(maxRequestBytes) bytes; split the batch",
+            status: 413)
     }
 
     /// The body, decompressed if gzip, within `maxRequestBytes`.

@@ -34,6 +34,9 @@ public final class LiveFeed: Service, Sendable {
     /// How long a close may take (the close frame stuck behind unread data, the client's reply)
     /// before the connection is closed by force.
     let closeTimeout: Duration
+    /// Timeouts and limits of every HTTP connection (see ``HTTPConnectionGuard``).
+    let limits: ServerConfiguration.Limits
+    let connections: ConnectionCounter
     private let sessions = Mutex(Sessions())
 
     private struct Sessions {
@@ -56,6 +59,8 @@ public final class LiveFeed: Service, Sendable {
         auth = AuthMiddleware(auth: configuration.auth)
         self.metrics = metrics
         self.closeTimeout = closeTimeout
+        limits = configuration.limits
+        connections = ConnectionCounter(limit: configuration.limits.maxConnections)
     }
 
     /// Live connections now.
@@ -356,11 +361,16 @@ extension LiveFeed {
         let webSocketResponder = router().buildResponder()
         // Client frames are small (the feed reads none); autoPing keeps dead peers visible.
         let configuration = HTTP1WebSocketUpgradeChannel.Configuration(
-            http1: .init(), ws: .init(maxFrameSize: 1 << 16, closeTimeout: closeTimeout))
+            http1: .init(additionalChannelHandlers: [HTTPExchangeTracker()]),
+            ws: .init(maxFrameSize: 1 << 16, closeTimeout: closeTimeout))
         let metrics = metrics
+        let limits = limits
+        let counter = connections
         return HTTPServerBuilder { responder in
-            let channel = HTTP1WebSocketUpgradeChannel(
-                responder: responder, webSocketResponder: webSocketResponder, configuration: configuration)
+            let channel = GuardedChannel(
+                base: HTTP1WebSocketUpgradeChannel(
+                    responder: responder, webSocketResponder: webSocketResponder, configuration: configuration),
+                limits: limits, counter: counter, metrics: metrics)
             guard let tls else { return EventLoopBoundChannel(base: channel, metrics: metrics) }
             return EventLoopBoundChannel(base: try TLSChannel(channel, tlsConfiguration: tls), metrics: metrics)
         }

@@ -18,10 +18,16 @@ import Synchronization
 ///   (the WAL backlog), `strata_wal_last_sync_timestamp_seconds{table}`: gauges updated at each scrape.
 /// - `strata_live_subscribers`: open live feed (WebSocket) connections;
 ///   `strata_live_dropped_subscribers_total`: connections dropped as slow consumers.
+/// - `strata_incidents_open{kind}`: incidents waiting for an operator (recovery cuts, damaged
+///   files, damaged blocks met by reads); `strata_table_degraded{table}` (0/1: failed fsync,
+///   damaged partitions, last write refused by the disk); `strata_table_damaged_partitions{table}`.
 /// - `strata_http_connections`: open HTTP connections (gauge, live feed connections included);
 /// - `strata_tcp_connections`: open ILP-over-TCP connections (gauge);
 ///   `strata_tcp_auth_failures_total`: connections closed for failing authentication.
 /// - `strata_ingest_batch_rows{protocol}`: histogram of the rows per append batch (TCP).
+/// - `strata_connections_refused_total{protocol,reason}`: connections closed by a limit or a
+///   timeout (`limit`, `idle`, `header_timeout`, `body_timeout`, `header_too_large`,
+///   `request_line_too_long`).
 public final class ServerMetrics: Sendable {
     /// The registry `/metrics` prints.
     public let registry: PrometheusCollectorRegistry
@@ -79,6 +85,11 @@ public final class ServerMetrics: Sendable {
         }
     }
 
+    /// A connection closed by a limit or a timeout (see ``HTTPConnectionGuard``).
+    func connectionRefused(protocol name: String, reason: String) {
+        counter("strata_connections_refused_total", [("protocol", name), ("reason", reason)]).increment()
+    }
+
     /// A write refused with 503 because ``WriteBudget`` stayed full for its whole wait.
     func writeOverloaded() { counter("strata_http_writes_overloaded_total", []).increment() }
 
@@ -117,7 +128,15 @@ public final class ServerMetrics: Sendable {
             gauge("strata_table_bytes_on_disk", table: stats.table).record(stats.bytesOnDisk)
             gauge("strata_table_rows", table: stats.table).record(stats.rows)
         }
-        for health in store.health() {
+        let condition = store.condition()
+        for kind in Incident.Kind.allCases {
+            gauge("strata_incidents_open", dimensions: [("kind", kind.rawValue)])
+                .record(condition.incidents.filter { $0.kind == kind }.count)
+        }
+        for health in condition.tables {
+            gauge("strata_table_degraded", table: health.table)
+                .record(health.isHealthy && condition.writeFailures[health.table] == nil ? 0 : 1)
+            gauge("strata_table_damaged_partitions", table: health.table).record(health.damagedPartitions)
             gauge("strata_wal_bytes", table: health.table).record(health.walBytes)
             if let lastSync = health.lastSync {
                 gauge("strata_wal_last_sync_timestamp_seconds", table: health.table)
@@ -154,10 +173,15 @@ public final class ServerMetrics: Sendable {
     }
 
     private func gauge(_ label: String, table: String) -> Metrics.Gauge {
-        gauges.withLock { gauges in
-            if let gauge = gauges[label + table] { return gauge }
-            let gauge = Metrics.Gauge(label: label, dimensions: [("table", table)], factory: factory)
-            gauges[label + table] = gauge
+        gauge(label, dimensions: [("table", table)])
+    }
+
+    private func gauge(_ label: String, dimensions: [(String, String)]) -> Metrics.Gauge {
+        let key = label + dimensions.map { "|" + $0.0 + "=" + $0.1 }.joined()
+        return gauges.withLock { gauges in
+            if let gauge = gauges[key] { return gauge }
+            let gauge = Metrics.Gauge(label: label, dimensions: dimensions, factory: factory)
+            gauges[key] = gauge
             return gauge
         }
     }

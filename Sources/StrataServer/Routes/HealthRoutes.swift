@@ -3,36 +3,74 @@ import Strata
 
 /// Liveness and readiness (no token needed, for load balancers and orchestrators):
 /// - `GET /health/live`: 200 while the process serves HTTP.
-/// - `GET /health/ready`: 200 when every table can take writes, 503 when any is degraded
-///   (a failed WAL fsync, damaged partitions) or the store is closed (shutting down); the body
-///   has each table's status (`ok`, `degraded`, `closed`), WAL backlog (bytes and segments not
-///   yet sealed away), last successful sync and commit, failures and open partitions.
+/// - `GET /health/ready`: 200 when every table can take writes and no incident waits for an
+///   operator; 503 when any table is degraded (a failed WAL fsync, damaged partitions, its last
+///   write refused by the disk — e.g. full), when an incident is open (data cut by recovery, a
+///   damaged file or block; see ``Incident``), or when the store is closed (shutting down). The
+///   body has each table's status (`ok`, `degraded`, `closed`), WAL backlog (bytes and segments
+///   not yet sealed away), last successful sync and commit, failures and open partitions, and
+///   the open incidents.
+///
+/// Incidents (read token to list, write token to acknowledge):
+/// - `GET /api/v1/incidents`: the open incidents.
+/// - `POST /api/v1/incidents/acknowledge`: an operator has seen them; health stops reporting
+///   them (they stay in the data directory's `incidents.acknowledged` file).
 struct HealthRoutes {
     let store: StrataStore
 
     func register(on router: Router<StrataRequestContext>) {
         router.get("/health/live") { _, _ in Responses.json(.object([("status", .string("ok"))])) }
         router.get("/health/ready") { _, _ in ready() }
+        router.get("/api/v1/incidents") { _, _ in
+            Responses.json(.object([("incidents", .array(store.openIncidents.map(Self.json)))]))
+        }
+        router.post("/api/v1/incidents/acknowledge") { _, context in
+            do {
+                let count = try store.acknowledgeIncidents()
+                return Responses.json(.object([("acknowledged", .int(count))]))
+            } catch {
+                return Responses.error(
+                    status: .internalServerError, code: "internal", message: "\(error)", context: context)
+            }
+        }
     }
 
     func ready() -> Response {
-        let tables = store.health()
-        let healthy = tables.allSatisfy(\.isHealthy)
-        let detail: [JSON] = tables.map { table in
-            .object([
+        let health = store.condition()
+        let detail: [JSON] = health.tables.map { table in
+            let failure = health.writeFailures[table.table]
+            let healthy = table.isHealthy && failure == nil
+            return .object([
                 ("table", .string(table.table)),
-                ("status", .string(table.isClosed ? "closed" : table.isHealthy ? "ok" : "degraded")),
+                ("status", .string(table.isClosed ? "closed" : healthy ? "ok" : "degraded")),
                 ("wal_bytes", .int(table.walBytes)), ("wal_segments", .int(table.walSegments)),
                 ("last_sync", table.lastSync.map { .string($0.iso8601) } ?? .null),
                 ("last_commit", table.lastCommit.map { .string($0.iso8601) } ?? .null),
                 ("wal_failure", table.walFailure.map { .string($0.description) } ?? .null),
+                (
+                    "last_write_error",
+                    failure.map { .string("\($0.time.iso8601): \($0.error.description)") } ?? .null
+                ),
                 ("last_maintenance_error", table.lastMaintenanceError.map { .string($0.description) } ?? .null),
                 ("open_partitions", .int(table.openPartitions)), ("damaged_partitions", .int(table.damagedPartitions)),
             ])
         }
-        let status = tables.contains(where: \.isClosed) ? "closed" : healthy ? "ok" : "degraded"
-        return Responses.json(
-            .object([("status", .string(status)), ("tables", .array(detail))]),
-            status: healthy ? .ok : .serviceUnavailable)
+        let status = health.isClosed ? "closed" : health.isHealthy ? "ok" : "degraded"
+        var response = Responses.json(
+            .object([
+                ("status", .string(status)), ("tables", .array(detail)),
+                ("incidents", .array(health.incidents.map(Self.json))),
+            ]),
+            status: health.isHealthy ? .ok : .serviceUnavailable)
+        if !health.writeFailures.isEmpty { response.headers[.retryAfter] = "5" }
+        return response
+    }
+
+    static func json(_ incident: Incident) -> JSON {
+        .object([
+            ("kind", .string(incident.kind.rawValue)), ("time", .string(incident.time.iso8601)),
+            ("table", .string(incident.table)), ("path", incident.path.map { .string($0) } ?? .null),
+            ("detail", .string(incident.detail)),
+        ])
     }
 }

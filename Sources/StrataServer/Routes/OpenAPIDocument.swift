@@ -119,10 +119,21 @@ enum OpenAPIDocument {
         let live: JSON = operation(
             "200 while the process serves HTTP.", security: Token.none, responses: [ok(Schema.anyObject)])
         let ready: JSON = operation(
-            "Per-table write-path health; 503 when any table is degraded or the store is closed.",
+            "Per-table write-path health and open incidents; 503 when any table is degraded, an incident is open "
+                + "or the store is closed.",
             security: Token.none,
             responses: [ok(Schema.ref("Health")), ("503", content("Degraded or closed.", Schema.ref("Health")))])
-        return [("/health/live", ["get": live]), ("/health/ready", ["get": ready])]
+        let incidents: JSON = operation(
+            "Incidents waiting for an operator: data cut by recovery, damaged files and blocks.",
+            responses: [ok(Schema.object(["incidents": Schema.array(of: Schema.ref("Incident"))]))] + errors(401))
+        let acknowledge: JSON = operation(
+            "Acknowledge every open incident: health stops reporting them (kept in incidents.acknowledged).",
+            security: Token.write,
+            responses: [ok(Schema.object(["acknowledged": Schema.integer]))] + errors(401, 403))
+        return [
+            ("/health/live", ["get": live]), ("/health/ready", ["get": ready]),
+            ("/api/v1/incidents", ["get": incidents]), ("/api/v1/incidents/acknowledge", ["post": acknowledge]),
+        ]
     }
 
     /// `POST /write` (InfluxDB v1) and `POST /api/v2/write` (v2): the same handler.
@@ -323,9 +334,16 @@ enum OpenAPIDocument {
                         "table": Schema.string, "status": status, "wal_bytes": Schema.integer,
                         "wal_segments": Schema.integer, "last_sync": Schema.nullableString,
                         "last_commit": Schema.nullableString,
-                        "wal_failure": Schema.nullableString, "last_maintenance_error": Schema.nullableString,
+                        "wal_failure": Schema.nullableString, "last_write_error": Schema.nullableString,
+                        "last_maintenance_error": Schema.nullableString,
                         "open_partitions": Schema.integer, "damaged_partitions": Schema.integer,
                     ])),
+                "incidents": Schema.array(of: Schema.ref("Incident")),
+            ]),
+            "Incident": Schema.object([
+                "kind": ["type": "string", "enum": ["recovery_cut", "damaged_file", "read_corruption"]],
+                "time": Schema.string, "table": Schema.string, "path": Schema.nullableString,
+                "detail": Schema.string,
             ]),
         ]
         return [

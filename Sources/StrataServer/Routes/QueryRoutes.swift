@@ -117,6 +117,19 @@ func answer(_ context: StrataRequestContext, _ body: () async throws -> JSON) as
     } catch let error as StrataError where error.code == .closed {
         return Responses.error(
             status: .serviceUnavailable, code: "unavailable", message: error.message, context: context)
+    } catch let error as StrataError where error.code == .corruptFile {
+        // Recorded as an incident by the store (health shows it); the answer names the damage.
+        context.logger.error("query met damaged data", metadata: ["error": "\(error)"])
+        return Responses.error(
+            status: .internalServerError, code: "dataDamaged",
+            message: "stored data needed by this query is damaged: \(error.description); see /health/ready",
+            context: context)
+    } catch let error as StrataError where error.code == .io {
+        context.logger.error("query failed reading the disk", metadata: ["error": "\(error)"])
+        var response = Responses.error(
+            status: .serviceUnavailable, code: "unavailable", message: "\(error.description)", context: context)
+        response.headers[.retryAfter] = "5"
+        return response
     } catch {
         context.logger.error("query failed", metadata: ["error": "\(error)"])
         return Responses.error(status: .internalServerError, code: "internal", message: "\(error)", context: context)
