@@ -89,12 +89,16 @@ let package = Package(
         // A child process for the crash tests: appends batches and prints each acknowledgement,
         // so the test can SIGKILL it at arbitrary points.
         .executableTarget(name: "StrataCrashWriter", dependencies: ["Strata"], swiftSettings: strictSettings),
+        // Test support shared by the test targets: where the real-data fixtures are.
+        .target(name: "StrataTestSupport", path: "Tests/StrataTestSupport", swiftSettings: strictSettings),
         .testTarget(name: "StrataCoreTests", dependencies: ["StrataCore"], swiftSettings: strictSettings),
         .testTarget(name: "StrataEngineTests", dependencies: ["StrataEngine"], swiftSettings: strictSettings),
-        .testTarget(name: "StrataTests", dependencies: ["Strata"], swiftSettings: strictSettings),
-        .testTarget(name: "StrataCLITests", dependencies: ["Strata"], swiftSettings: strictSettings),
+        .testTarget(name: "StrataTests", dependencies: ["Strata", "StrataTestSupport"], swiftSettings: strictSettings),
         .testTarget(
-            name: "StrataLineProtocolTests", dependencies: ["StrataLineProtocol"], swiftSettings: strictSettings),
+            name: "StrataCLITests", dependencies: ["Strata", "StrataTestSupport"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "StrataLineProtocolTests", dependencies: ["StrataLineProtocol", "StrataTestSupport"],
+            swiftSettings: strictSettings),
         .testTarget(
             name: "StrataServerTests",
             dependencies: [

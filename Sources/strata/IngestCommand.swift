@@ -23,6 +23,11 @@ struct IngestCommand: AsyncParsableCommand {
             <data>/quarantine/<table>.csv with their line number and reason;
             the rest are stored. The store is flushed and closed at the end,
             so a finished ingest is durable.
+
+            Exit status: 0 when the rejected rows are within --max-rejects
+            (default: any number, as long as something was read and not
+            everything was rejected); 1 when every row was rejected, or more
+            than --max-rejects (a count, or a share such as 1%) were.
             """
     )
 
@@ -36,6 +41,12 @@ struct IngestCommand: AsyncParsableCommand {
 
     @Option(help: "The symbol of a Binance aggTrades file (default: from its file name).")
     var symbol: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Most rows that may be rejected before the ingest counts as failed: a count (0 for none) or a share of the rows read (0.5%).",
+            valueName: "n|p%"))
+    var maxRejects: RejectLimit?
 
     @Option(help: ArgumentHelp("Rows per append.", visibility: .hidden))
     var batchSize: Int = 10_000
@@ -111,6 +122,16 @@ struct IngestCommand: AsyncParsableCommand {
             throw error
         }
         printSummary(report, table: destination.name, directory: store.directory)
+        if report.rowsRead > 0 && report.rejected == report.rowsRead {
+            throw CLIError(
+                "every one of the \(report.rowsRead) rows was rejected (nothing stored); the first: line \(report.firstRejections.first?.line ?? 0): \(report.firstRejections.first?.reason ?? "?") — is the file a \(destination.name) file?"
+            )
+        }
+        if let maxRejects, maxRejects.isExceeded(rejected: report.rejected, read: report.rowsRead) {
+            throw CLIError(
+                "\(report.rejected) of \(report.rowsRead) rows were rejected, more than --max-rejects \(maxRejects); they are in \(report.quarantinePath ?? "the quarantine")"
+            )
+        }
     }
 
     private func printSummary(_ report: CSVImportReport, table: String, directory: String) {
@@ -143,4 +164,47 @@ func formatFixed(_ value: Double, digits: Int) -> String {
     let whole = scaled / Int64(scale)
     let fraction = String(scaled % Int64(scale))
     return "\(whole)." + String(repeating: "0", count: digits - fraction.count) + fraction
+}
+
+/// `--max-rejects`: a count of rows (`100`) or a share of the rows read (`0.5%`).
+struct RejectLimit: ExpressibleByArgument, CustomStringConvertible {
+    enum Limit {
+        case count(Int)
+        /// Parts per million of the rows read (exact: no floating point in the comparison).
+        case perMillion(Int)
+    }
+
+    let limit: Limit
+    let text: String
+
+    init?(argument: String) {
+        text = argument
+        if argument.hasSuffix("%") {
+            // Up to four decimals of a percent: 0.0001% … 100%.
+            let number = argument.dropLast()
+            let parts = number.split(separator: ".", omittingEmptySubsequences: false)
+            guard (1...2).contains(parts.count), let whole = Int(parts[0]), whole >= 0, whole <= 100 else { return nil }
+            var fraction = 0
+            if parts.count == 2 {
+                guard !parts[1].isEmpty, parts[1].count <= 4, let digits = Int(parts[1]) else { return nil }
+                fraction = digits
+                for _ in parts[1].count..<4 { fraction *= 10 }
+            }
+            let perMillion = whole * 10_000 + fraction
+            guard perMillion <= 1_000_000 else { return nil }
+            limit = .perMillion(perMillion)
+        } else {
+            guard let count = Int(argument), count >= 0 else { return nil }
+            limit = .count(count)
+        }
+    }
+
+    func isExceeded(rejected: Int, read: Int) -> Bool {
+        switch limit {
+        case .count(let count): return rejected > count
+        case .perMillion(let share): return Int128(rejected) * 1_000_000 > Int128(share) * Int128(read)
+        }
+    }
+
+    var description: String { text }
 }

@@ -1,10 +1,11 @@
 import Strata
+import StrataTestSupport
 import StrataCore
 import Testing
 
 /// The readers on real market data from `shared/data` (see its README), converted in the test
 /// into Strata's layouts.
-@Suite("Real data")
+@Suite("Real data", SharedData.required)
 struct RealDataTests {
     /// 2013-10-07 00:00 America/New_York (EDT, UTC-4) in epoch nanoseconds.
     static let leanMidnight: Int64 = 1_381_118_400_000_000_000

@@ -1,4 +1,5 @@
 import Strata
+import StrataTestSupport
 import StrataCore
 
 #if canImport(Glibc)
@@ -62,12 +63,5 @@ func readAll<Format: CSVRecordFormat>(
     return (batch, reader)
 }
 
-/// Shared-data root (`/work/shared/data` or `$STRATA_SHARED_DATA`).
-let sharedDataDirectory: String = {
-    if let value = getenv("STRATA_SHARED_DATA") { return String(cString: value) }
-    // shared/ sits beside the repository checkout in CI, and at /work/shared on developer machines.
-    for candidate in ["../shared/data", "/work/shared/data"] where access(candidate, R_OK) == 0 {
-        return candidate
-    }
-    return "/work/shared/data"
-}()
+/// The real-data fixtures (see ``SharedData``).
+let sharedDataDirectory = SharedData.directory

@@ -1,10 +1,11 @@
 import Foundation
 import StrataLineProtocol
+import StrataTestSupport
 import Testing
 
 /// The real vectors: the influxdata line-protocol corpus (decode cases) and the QuestDB client
 /// interop cases that are line text.
-@Suite("Line-protocol corpus")
+@Suite("Line-protocol corpus", SharedData.required)
 struct LineProtocolCorpusTests {
     /// Cases where the QuestDB dialect deliberately reads input differently from the InfluxDB
     /// reference (under `.influxDB` all of them give the reference's result):

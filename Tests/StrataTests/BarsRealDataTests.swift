@@ -1,9 +1,10 @@
 import Foundation
 import Strata
+import StrataTestSupport
 import Testing
 
 /// Bars against vendors' own bars built from the same trades (see shared/data/README.md).
-@Suite struct BarsRealDataTests {
+@Suite(SharedData.required) struct BarsRealDataTests {
     /// Databento CME ESU4: the 4 one-minute bars covered by the trades file match exactly.
     @Test func databentoESMinuteBars() async throws {
         let base = sharedData + "/nautilus_trader_fixtures/csv/"

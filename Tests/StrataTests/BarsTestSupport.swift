@@ -1,5 +1,6 @@
 import Foundation
 import Strata
+import StrataTestSupport
 
 /// The straightforward computation bars must equal: group the raw trades by bucket, order each
 /// bucket by (time, trade id), take first/last/max/min/sums.
@@ -37,6 +38,5 @@ func testConfiguration(durability: Durability = .osBuffered, aggregates: Bool = 
         aggregates: aggregates, maintenanceInterval: nil)
 }
 
-let sharedData = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
-    "../../../shared/data"
-).standardized.path
+/// The real-data fixtures (see ``SharedData``).
+let sharedData = SharedData.directory

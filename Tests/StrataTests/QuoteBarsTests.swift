@@ -1,11 +1,12 @@
 import Foundation
 import Strata
+import StrataTestSupport
 import Testing
 
 @Suite struct QuoteBarsTests {
     /// Real IBM quotes (LEAN, 2013-10-07): bid/ask OHLC per minute equal a direct computation over
     /// the best bid and ask of each quote, one-sided updates included.
-    @Test func ibmQuoteBarsFromRealQuotes() async throws {
+    @Test(SharedData.required) func ibmQuoteBarsFromRealQuotes() async throws {
         let text = try String(
             contentsOfFile: sharedData + "/lean_spy_ibm_equity/csv/20131007_ibm_Quote_Tick.csv", encoding: .utf8)
         // time (ms since midnight New York, EDT = UTC-4), bid×1e4, bid size, ask×1e4, ask size, …

@@ -1,19 +1,10 @@
 import Foundation
 import StrataLineProtocol
+import StrataTestSupport
 
 /// The shared line-protocol test vectors (`../shared/data/ilp/`, see its README, section S3).
 enum Vectors {
-    static let directory: URL = {
-        // Tests/StrataLineProtocolTests/Support/Vectors.swift → the repository → its parent.
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<5 { url.deleteLastPathComponent() }
-        if let shared = ProcessInfo.processInfo.environment["STRATA_SHARED_DATA"] {
-            return URL(fileURLWithPath: shared).appendingPathComponent("ilp")
-        }
-        let sibling = url.appendingPathComponent("shared/data/ilp")
-        if FileManager.default.fileExists(atPath: sibling.path) { return sibling }
-        return URL(fileURLWithPath: "/work/shared/data/ilp")
-    }()
+    static let directory = URL(fileURLWithPath: SharedData.path("ilp"))
 
     static func json(_ relativePath: String) throws -> Any {
         let data = try Data(contentsOf: directory.appendingPathComponent(relativePath))

@@ -1,0 +1,54 @@
+import Strata
+import Testing
+
+/// An ingest that stored nothing because everything was rejected is a failure; `--max-rejects`
+/// sets the bar for the cases in between.
+@Suite struct IngestExitStatusTests {
+    static let trades = """
+        ts_ns,symbol,trade_id,price,qty,is_buyer_maker
+        1719878281500000000,BTCUSDT,1,64000.5,0.25,true
+        1719878281500000001,BTCUSDT,2,64000.5,0.25,false
+        1719878281500000002,BTCUSDT,3,-1,0.25,false
+        1719878281500000003,BTCUSDT,4,64000.5,0.25,false
+
+        """
+
+    @Test func everyRowRejectedExitsNonZero() throws {
+        let directory = makeTemporaryDirectory()
+        defer { removeTree(directory) }
+        writeFile(directory + "/trades.csv", Self.trades)
+        // A trades file given as quotes: every row rejected, nothing stored.
+        let wrong = try runStrata(
+            ["ingest", "--table", "quotes", "--csv", directory + "/trades.csv", "--data", directory + "/data"],
+            in: directory)
+        #expect(wrong.status == 1, "\(wrong.stdout)")
+        #expect(wrong.stderr.hasPrefix("strata: error: every one of the 4 rows was rejected"))
+        #expect(wrong.stdout.contains("rejected:    4"))
+    }
+
+    @Test(arguments: [
+        (nil, 0), ("1", 0), ("0", 1), ("25%", 0), ("24.9999%", 1), ("100%", 0),
+    ] as [(String?, Int32)])
+    func maxRejectsDecides(limit: String?, status: Int32) throws {
+        let directory = makeTemporaryDirectory()
+        defer { removeTree(directory) }
+        writeFile(directory + "/trades.csv", Self.trades)
+        let result = try runStrata(
+            ["ingest", "--table", "trades", "--csv", directory + "/trades.csv", "--data", directory + "/data"]
+                + (limit.map { ["--max-rejects", $0] } ?? []), in: directory)
+        #expect(result.status == status, "--max-rejects \(limit ?? "none"): \(result.stderr)")
+        #expect(result.stdout.contains("stored:      3"))
+        if status == 1 { #expect(result.stderr.contains("more than --max-rejects \(limit ?? "")")) }
+    }
+
+    @Test func badMaxRejectsIsAUsageError() throws {
+        let directory = makeTemporaryDirectory()
+        defer { removeTree(directory) }
+        writeFile(directory + "/trades.csv", Self.trades)
+        for bad in ["-1", "101%", "1.5", "abc", "0.00001%"] {
+            let result = try runStrata(
+                ["ingest", "--table", "trades", "--csv", directory + "/trades.csv", "--max-rejects", bad], in: directory)
+            #expect(result.status != 0 && result.stderr.contains("max-rejects"), "\(bad): \(result.stderr)")
+        }
+    }
+}

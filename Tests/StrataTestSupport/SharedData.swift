@@ -1,0 +1,46 @@
+public import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The real market data and protocol vectors of `shared/data` (each folder says what it is and
+/// its licence), found one way for every test target: `$STRATA_SHARED_DATA`, else
+/// `../shared/data` beside the checkout.
+///
+/// A test that reads it carries ``SharedData/required``: where the folder is missing it is
+/// skipped with a message saying what is missing and how to provide it — except under
+/// `CI=true`, where it runs and fails, so a CI machine without the fixtures cannot pass silently.
+public enum SharedData {
+    /// The folder, whether or not it exists.
+    public static let directory: String = {
+        if let value = getenv("STRATA_SHARED_DATA"), value.pointee != 0 { return String(cString: value) }
+        // Tests/StrataTestSupport/SharedData.swift → the checkout → its parent.
+        var path = #filePath
+        for _ in 0..<4 {
+            guard let slash = path.lastIndex(of: "/") else { break }
+            path = String(path[..<slash])
+        }
+        return path + "/shared/data"
+    }()
+
+    /// Whether the folder is there.
+    public static var isAvailable: Bool { access(directory, R_OK) == 0 }
+
+    /// Whether a missing folder must fail the run rather than skip (`CI=true`).
+    public static var isRequired: Bool {
+        guard let value = getenv("CI") else { return false }
+        return String(cString: value).lowercased() == "true"
+    }
+
+    /// The path of `relativePath` inside the folder.
+    public static func path(_ relativePath: String) -> String { directory + "/" + relativePath }
+
+    /// The trait of every test that reads the folder.
+    public static var required: ConditionTrait {
+        .enabled(
+            if: isAvailable || isRequired,
+            "needs the shared test data at \(directory), which is missing: put shared/data beside the checkout or set STRATA_SHARED_DATA to its path"
+        )
+    }
+}
