@@ -26,9 +26,10 @@ import Testing
         #expect(wrong.stdout.contains("rejected:    4"))
     }
 
-    @Test(arguments: [
-        (nil, 0), ("1", 0), ("0", 1), ("25%", 0), ("24.9999%", 1), ("100%", 0),
-    ] as [(String?, Int32)])
+    @Test(
+        arguments: [
+            (nil, 0), ("1", 0), ("0", 1), ("25%", 0), ("24.9999%", 1), ("100%", 0),
+        ] as [(String?, Int32)])
     func maxRejectsDecides(limit: String?, status: Int32) throws {
         let directory = makeTemporaryDirectory()
         defer { removeTree(directory) }
@@ -47,7 +48,8 @@ import Testing
         writeFile(directory + "/trades.csv", Self.trades)
         for bad in ["-1", "101%", "1.5", "abc", "0.00001%"] {
             let result = try runStrata(
-                ["ingest", "--table", "trades", "--csv", directory + "/trades.csv", "--max-rejects", bad], in: directory)
+                ["ingest", "--table", "trades", "--csv", directory + "/trades.csv", "--max-rejects", bad], in: directory
+            )
             #expect(result.status != 0 && result.stderr.contains("max-rejects"), "\(bad): \(result.stderr)")
         }
     }

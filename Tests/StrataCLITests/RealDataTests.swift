@@ -1,6 +1,6 @@
 import Strata
-import StrataTestSupport
 import StrataCore
+import StrataTestSupport
 import Testing
 
 /// The readers on real market data from `shared/data` (see its README), converted in the test

@@ -1,6 +1,6 @@
 import Strata
-import StrataTestSupport
 import StrataCore
+import StrataTestSupport
 
 #if canImport(Glibc)
     import Glibc

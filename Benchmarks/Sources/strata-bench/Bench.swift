@@ -39,6 +39,9 @@ struct Bench {
                 )
                 .run(options: options)
             }
+            if options.runs(.soak) {
+                try SoakWorkload(report: report, directory: root + "/soak").run(options: options)
+            }
         } catch {
             report.fail("the run stopped: \(error)")
         }

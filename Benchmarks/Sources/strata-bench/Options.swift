@@ -12,6 +12,8 @@ struct Options: Sendable {
         case csv = "CSV"
         case recovery = "RECOVERY"
         case server = "SERVER"
+        /// The soak (reliability load test): not part of a default run, it takes minutes.
+        case soak = "SOAK"
     }
 
     var rows = 10_000_000
@@ -28,7 +30,11 @@ struct Options: Sendable {
     var data: String?
     var strataBinary = "../.build/release/strata"
     var skipSQLite = false
-    var only: Set<Workload> = Set(Workload.allCases)
+    var only: Set<Workload> = Set(Workload.allCases).subtracting([.soak])
+    /// SOAK: how long, how many ILP/TCP connections, and latest-100 requests per second.
+    var soakSeconds = 600.0
+    var soakConnections = 8
+    var soakQueryRate = 500.0
     var recoveryGiB = 1.0
     /// Seconds the recovery workload may spend writing its WAL before it stops short of the size.
     var recoveryBudget = 90.0
@@ -52,7 +58,8 @@ struct Options: Sendable {
                                (default: a fresh temporary directory, removed at the end)
           --strata-binary PATH the `strata` command for the CSV ingest (default ../.build/release/strata)
           --skip-sqlite        run Strata only
-          --only LIST          comma-separated subset of W1,W2,W3,W5,BARS,CSV,RECOVERY,SERVER (default: all).
+          --only LIST          comma-separated subset of W1,W2,W3,W5,BARS,CSV,RECOVERY,SERVER,SOAK (default: all
+                               but SOAK, the reliability load test, which runs only when named).
                                W2, W3 and W5 query the rows W1 stores, so W1's ingest runs for them too.
                                SERVER runs `strata serve` (--strata-binary) on 5 M rows unless --rows is given.
           --recovery-gib X     size of the WAL the recovery workload replays, in GiB (default 1; 0 skips)
@@ -66,6 +73,9 @@ struct Options: Sendable {
           --server-durability D
                                SERVER's durability for the server (STRATA_DURABILITY) and the embedded peer:
                                fsync, group-commit:<ms> or os-buffered (default: both defaults, fsync)
+          --soak-seconds S     SOAK (only with --only SOAK): how long (default 600)
+          --soak-connections N SOAK: ILP/TCP connections sending at full speed (default 8)
+          --soak-query-rate R  SOAK: latest-100 requests per second meanwhile (default 500)
           --query-repeat K     run the Strata queries K times as often (for perf record; default 1)
           --seed N             the workload's seed (default \(SyntheticTrades.Configuration.standard.seed))
           -h, --help           this text
@@ -109,6 +119,24 @@ struct Options: Sendable {
                     selected.insert(workload)
                 }
                 options.only = selected
+            case "--soak-seconds":
+                let text = try value(argument)
+                guard let seconds = Double(text), seconds >= 10 else {
+                    throw OptionError("--soak-seconds: expected a number of seconds >= 10, got \(text)")
+                }
+                options.soakSeconds = seconds
+            case "--soak-connections":
+                let text = try value(argument)
+                guard let count = Int(text), (1...64).contains(count) else {
+                    throw OptionError("--soak-connections: expected 1...64, got \(text)")
+                }
+                options.soakConnections = count
+            case "--soak-query-rate":
+                let text = try value(argument)
+                guard let rate = Double(text), rate > 0 else {
+                    throw OptionError("--soak-query-rate: expected a positive rate, got \(text)")
+                }
+                options.soakQueryRate = rate
             case "--recovery-gib":
                 let text = try value(argument)
                 guard let gib = Double(text), gib >= 0, gib <= 64 else {
