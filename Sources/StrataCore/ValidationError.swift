@@ -5,7 +5,7 @@
 ///
 /// ```swift
 /// do { try rules.validate(trade) } catch let error as ValidationError {
-///     print(error)   // price: "-1" violates nonPositive (must be > 0)
+///     print(error)   // price: "-1" must be greater than zero (must be > 0)
 /// }
 /// ```
 public struct ValidationError: Error, Sendable, Hashable, CustomStringConvertible {
@@ -55,8 +55,27 @@ public struct ValidationError: Error, Sendable, Hashable, CustomStringConvertibl
         self.index = index
     }
 
+    /// The rule in words, as the message says it (the identifier, ``Rule/rawValue``, is the
+    /// code JSON errors carry).
+    public var explanation: String {
+        switch rule {
+        case .nonPositive: "must be greater than zero"
+        case .negative: "must not be negative"
+        case .notFinite: "must be a finite number"
+        case .outsideWindow: "is outside the accepted time window"
+        case .malformedSymbol: "is not a valid symbol"
+        case .notANumber: "is not a number"
+        case .tooPrecise: "has more decimal places than the column keeps"
+        case .overflow: "is too large"
+        case .badTimestamp: "is not an ISO-8601 time or epoch digits"
+        case .badBoolean: "is not a boolean"
+        case .malformed: "is malformed"
+        case .inconsistent: "is inconsistent"
+        }
+    }
+
     public var description: String {
-        var text = "\(field): \"\(value)\" violates \(rule.rawValue)"
+        var text = "\(field): \"\(value)\" \(explanation)"
         if let detail { text += " (\(detail))" }
         if let index { text += " [row \(index)]" }
         return text

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Logging
+import Strata
 import StrataServer
 
 #if canImport(Glibc)
@@ -50,7 +51,78 @@ struct ServeCommand: AsyncParsableCommand {
         let format = configuration.logFormat
         LoggingSystem.bootstrap { label in SafeLogHandler(label: label, level: level, format: format) }
         let logger = Logger(label: "strata.server")
-        try await StrataServer.run(configuration: configuration, logger: logger)
+        // A busy port is found before the store opens, and said in one line naming the setting.
+        try Self.checkPort(
+            host: configuration.host, port: configuration.port, setting: "http.port / STRATA_HTTP_PORT")
+        if configuration.ilpTCPListener.isOn {
+            try Self.checkPort(
+                host: configuration.ilpTCPHost, port: configuration.ilpTCP.port,
+                setting: "ilp.tcp.port / STRATA_ILP_TCP_PORT")
+        }
+        let summary = Self.listenerSummary(configuration)
+        do {
+            try await StrataServer.run(
+                configuration: configuration, logger: logger,
+                onListening: { ports in Terminal.writeOutput(summary(ports)) })
+        } catch let error as StrataError {
+            throw CLIError("cannot serve \(configuration.dataDirectory) (data / STRATA_DATA): \(error)")
+        } catch let error as ConfigurationError {
+            throw CLIError(error.description)
+        } catch {
+            throw CLIError("the server stopped: \(error)")
+        }
+    }
+
+    /// What `serve` prints once it listens: each listener on or off, and why.
+    static func listenerSummary(_ configuration: ServerConfiguration) -> @Sendable (ServerPorts) -> String {
+        let scheme = configuration.tls.isOn ? "https" : "http"
+        let host = configuration.host
+        let tcpHost = configuration.ilpTCPHost
+        let listener = configuration.ilpTCPListener
+        let tls = configuration.tls.isOn
+        let data = configuration.dataDirectory
+        let durability = configuration.durability
+        let auth = configuration.auth.disabled ? "off (auth.disabled)" : "bearer tokens"
+        return { ports in
+            var text = "strata serve: data \(data), durability \(durability), auth \(auth)\n"
+            text +=
+                "  on   \(scheme)://\(host):\(ports.http)  ILP over HTTP (/write), JSON API (/api/v1), live feed, /metrics, /health\n"
+            switch listener {
+            case .off(let reason):
+                text += "  off  ILP over TCP: \(reason)\n"
+            case .authenticated, .open:
+                let port = ports.ilpTCP.map(String.init) ?? "?"
+                let how = listener == .open ? "no auth" : "ECDSA keys"
+                text += "  on   \(tls ? "tcps" : "tcp")://\(tcpHost):\(port)  ILP over TCP (\(how))\n"
+            }
+            return text
+        }
+    }
+
+    /// Fails with one line naming the setting when `host:port` cannot be bound.
+    static func checkPort(host: String, port: Int, setting: String) throws {
+        guard port != 0 else { return }
+        var hints = addrinfo()
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        hints.ai_flags = AI_PASSIVE
+        var list: UnsafeMutablePointer<addrinfo>?
+        let resolved = getaddrinfo(host, String(port), &hints, &list)
+        guard resolved == 0, let first = list else {
+            throw CLIError(
+                "cannot listen on \(host):\(port) (\(setting)): \(String(cString: gai_strerror(resolved)))")
+        }
+        defer { freeaddrinfo(list) }
+        let fd = socket(first.pointee.ai_family, first.pointee.ai_socktype, first.pointee.ai_protocol)
+        guard fd >= 0 else { return }  // let the server report it
+        defer { close(fd) }
+        var one: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        if bind(fd, first.pointee.ai_addr, first.pointee.ai_addrlen) != 0 {
+            let code = errno
+            throw CLIError(
+                "cannot listen on \(host):\(port) (\(setting)): \(String(cString: strerror(code)))"
+                    + (code == EADDRINUSE ? " — another process holds it; pick another port or stop it" : ""))
+        }
     }
 
     /// The process environment.

@@ -75,7 +75,7 @@ struct CSVImporterTests {
         #expect(table.stored.count == 2_496)
         let quarantined = try #require(readFile(quarantine.path)).split(separator: "\n")
         #expect(quarantined.count == 3)
-        #expect(quarantined[1].contains(",12,\"price: \"\"-1\"\" violates nonPositive\","))
+        #expect(quarantined[1].contains(",12,\"price: \"\"-1\"\" must be greater than zero\","))
     }
 
     @Test func rowsTheTableRejectsAreQuarantinedAndTheRestStored() async throws {

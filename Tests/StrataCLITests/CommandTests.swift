@@ -34,9 +34,9 @@ struct CommandTests {
         #expect(result.stdout.contains("stored:      4\n"))
         #expect(result.stdout.contains("duplicates:  1\n"))
         #expect(result.stdout.contains("rejected:    3\n"))
-        #expect(result.stdout.contains("line 4: price: \"-1\" violates nonPositive"))
-        #expect(result.stdout.contains("line 6: qty: \"abc\" violates notANumber"))
-        #expect(result.stdout.contains("line 9: symbol: \"BTC USDT\" violates malformedSymbol"))
+        #expect(result.stdout.contains("line 4: price: \"-1\" must be greater than zero"))
+        #expect(result.stdout.contains("line 6: qty: \"abc\" is not a number"))
+        #expect(result.stdout.contains("line 9: symbol: \"BTC USDT\" is not a valid symbol"))
         #expect(result.stdout.contains("quarantine:  data/quarantine/trades.csv"))
         #expect(result.stdout.contains("rows/s:"))
         #expect(result.stderr.isEmpty, "no progress bar when stderr is not a terminal")
@@ -47,12 +47,12 @@ struct CommandTests {
         #expect(lines[0] == "quarantined_at,source,line,reason,raw")
         #expect(
             lines[1].hasSuffix(
-                ",trades.csv,4,\"price: \"\"-1\"\" violates nonPositive\",\"1719878281700000000,BTCUSDT,3,-1,0.5,false\""
+                ",trades.csv,4,\"price: \"\"-1\"\" must be greater than zero\",\"1719878281700000000,BTCUSDT,3,-1,0.5,false\""
             ))
-        #expect(lines[2].contains(",6,\"qty: \"\"abc\"\" violates notANumber (expected a decimal number)\","))
+        #expect(lines[2].contains(",6,\"qty: \"\"abc\"\" is not a number (expected a decimal number)\","))
         #expect(
             lines[3].hasSuffix(
-                ",9,\"symbol: \"\"BTC USDT\"\" violates malformedSymbol (1-64 chars of A-Z a-z 0-9 . _ - / : @ #)\",\"1719878282100000000,BTC USDT,7,1,1,true\""
+                ",9,\"symbol: \"\"BTC USDT\"\" is not a valid symbol (1-64 chars of A-Z a-z 0-9 . _ - / : @ #)\",\"1719878282100000000,BTC USDT,7,1,1,true\""
             ))
 
         // A second ingest of the same file stores nothing new: everything is a duplicate.

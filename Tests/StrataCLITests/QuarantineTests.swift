@@ -19,8 +19,8 @@ struct QuarantineTests {
         let text = try #require(readFile(quarantine.path))
         let expected = """
             quarantined_at,source,line,reason,raw
-            2024-07-01T23:58:01Z,in/trades.csv,1,"columns: ""7"" violates malformed (expected 6 columns)","1,""A,B"",1,1,1,t"
-            2024-07-01T23:58:01Z,in/trades.csv,2,"price: ""-1"" violates nonPositive","1719878281500000000,A,1,-1,1,t"
+            2024-07-01T23:58:01Z,in/trades.csv,1,"columns: ""7"" is malformed (expected 6 columns)","1,""A,B"",1,1,1,t"
+            2024-07-01T23:58:01Z,in/trades.csv,2,"price: ""-1"" must be greater than zero","1719878281500000000,A,1,-1,1,t"
 
             """
         #expect(text == expected)
@@ -32,7 +32,7 @@ struct QuarantineTests {
             source: "s", at: time)
         let lines = try #require(readFile(quarantine.path)).split(separator: "\n")
         #expect(lines.count == 4)
-        #expect(lines.last == "2024-07-01T23:58:01Z,s,9,\"f: \"\"v\"\" violates malformed\",x")
+        #expect(lines.last == "2024-07-01T23:58:01Z,s,9,\"f: \"\"v\"\" is malformed\",x")
     }
 
     @Test func csvFieldQuoting() {

@@ -15,16 +15,16 @@ struct ValidationErrorTests {
     @Test func description() {
         #expect(
             ValidationError(field: "price", value: "-1", rule: .nonPositive).description
-                == #"price: "-1" violates nonPositive"#)
+                == #"price: "-1" must be greater than zero"#)
         #expect(
             ValidationError(field: "price", value: "-1", rule: .nonPositive, detail: "must be > 0").description
-                == #"price: "-1" violates nonPositive (must be > 0)"#)
+                == #"price: "-1" must be greater than zero (must be > 0)"#)
         #expect(
             ValidationError(field: "qty", value: "x", rule: .notANumber, detail: "d", index: 7).description
-                == #"qty: "x" violates notANumber (d) [row 7]"#)
+                == #"qty: "x" is not a number (d) [row 7]"#)
         #expect(
             ValidationError(field: "f", value: "", rule: .malformed, index: 0).description
-                == #"f: "" violates malformed [row 0]"#)
+                == #"f: "" is malformed [row 0]"#)
     }
 
     @Test func rulesHaveStableNames() {

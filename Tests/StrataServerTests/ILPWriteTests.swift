@@ -180,4 +180,27 @@ import Testing
             #expect(settings.status == .notFound)
         }
     }
+
+    /// A typo'd field is named as unknown, with the required name nearest to it, not reported as
+    /// the missing field it was meant to be.
+    @Test(arguments: [
+        ("trades,symbol=BTCUSDT price=1,qty=1,trade_id=1i,sid=\"buy\"", "sid: unknown field", "did you mean side?"),
+        ("trades,symbol=BTCUSDT price=1,qyt=1,trade_id=1i,side=\"buy\"", "qyt: unknown field", "did you mean qty?"),
+        (
+            "trades,symbol=BTCUSDT price=1,qty=1,tradeid=1i,side=\"buy\"", "tradeid: unknown field",
+            "did you mean trade_id?"
+        ),
+        ("trades,symbol=BTCUSDT price=1,qty=1,trade_id=1i,venue=\"x\"", "venue: unknown field", "side: missing field"),
+    ])
+    func unknownFieldIsNamedNotReportedAsMissing(line: String, named: String, hint: String) async throws {
+        try await withServer { client, store, _ in
+            let response = try await client.writeILP(line + " \(t(1))\n")
+            #expect(response.status == .badRequest)
+            let message = response.json["message"] as? String ?? ""
+            #expect(response.json["code"] as? String == "unknownField")
+            #expect(message.hasPrefix(named), "\(message)")
+            #expect(message.contains(hint), "\(message)")
+            #expect(try await store.trades.latest(symbol: btc, limit: 1).isEmpty)
+        }
+    }
 }

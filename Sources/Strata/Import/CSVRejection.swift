@@ -4,7 +4,7 @@ public import StrataCore
 ///
 /// ```swift
 /// for rejection in batch.rejections {
-///     print("line \(rejection.line): \(rejection.reason)")   // line 7: price: "-1" violates nonPositive
+///     print("line \(rejection.line): \(rejection.reason)")   // line 7: price: "-1" must be greater than zero
 /// }
 /// ```
 public struct CSVRejection: Sendable, Hashable {
@@ -26,7 +26,7 @@ public struct CSVRejection: Sendable, Hashable {
         self.error = error
     }
 
-    /// The reason as text, e.g. `price: "-1" violates nonPositive`.
+    /// The reason as text, e.g. `price: "-1" must be greater than zero`.
     public var reason: String { error.description }
 }
 

@@ -144,7 +144,7 @@ public struct ILPIngest: Sendable {
             } catch let error as ValidationError {
                 var detail = error
                 detail.index = nil
-                return WriteError(code: "validation", message: detail.description, line: lines[index])
+                return WriteError(code: error.rule.rawValue, message: detail.description, line: lines[index])
             } catch {
                 return WriteError(code: "validation", message: "\(error)", line: lines[index])
             }
@@ -176,7 +176,7 @@ public struct ILPIngest: Sendable {
             summary.duplicates += report.duplicates
             metrics.ingested(table: table.name, protocol: name, stored: report.stored, duplicates: report.duplicates)
         } catch let error as ValidationError {
-            throw WriteError(code: "validation", message: error.description)
+            throw WriteError(code: error.rule.rawValue, message: error.description)
         } catch let error as StrataError where error.code == .limitExceeded {
             throw WriteError(code: "limitExceeded", message: error.message)
         } catch {

@@ -154,8 +154,8 @@ struct PointReader: ~Copyable {
     /// The first of `keys` present (a quantity has several names).
     mutating func decimal<D: FixedPointDecimal>(_ keys: [FieldKey]) throws(WriteError) -> D {
         guard let field = field(keys) else {
-            throw error(
-                "missingField",
+            throw missing(
+                keys.map(\.name),
                 "\(keys[0].name): missing field"
                     + (keys.count > 1 ? " (or \(keys.dropFirst().map(\.name).joined(separator: ", ")))" : ""))
         }
@@ -191,7 +191,7 @@ struct PointReader: ~Copyable {
 
     /// A required integer identifier: an `i` or `u` integer, or a float written with digits only.
     mutating func integer(_ key: FieldKey) throws(WriteError) -> Int64 {
-        guard let field = field(key) else { throw error("missingField", "\(key.name): missing field") }
+        guard let field = field(key) else { throw missing([key.name], "\(key.name): missing field") }
         switch field.kind {
         case .integer:
             if let value = field.integerValue { return value }
@@ -225,7 +225,8 @@ struct PointReader: ~Copyable {
             if let isSell = tag.withUnsafeValue(Self.isSell) { return isSell }
             throw error("invalidValue", "side: expected \"buy\" or \"sell\", got \"\(tag.value)\"")
         }
-        throw error("missingField", "side: missing field (side=\"buy\"|\"sell\" or is_buyer_maker=true|false)")
+        throw missing(
+            ["side", "is_buyer_maker"], "side: missing field (side=\"buy\"|\"sell\" or is_buyer_maker=true|false)")
     }
 
     /// `buy` → false, `sell` → true (ASCII letters in any case), anything else → nil.
@@ -250,6 +251,49 @@ struct PointReader: ~Copyable {
         for tag in point.tags where !tag.hasKey(symbolTag) && !tag.hasKey(sideTag) {
             throw error("unknownTag", "\(tag.key): unknown tag for measurement '\(point.measurement)'")
         }
+    }
+
+    /// The error for a required field that is absent: when the line has a field this
+    /// measurement does not know, that field is the likelier mistake (`sid="buy"` for `side`),
+    /// so it is named — with the required name it is nearest to — rather than the missing one.
+    private func missing(_ names: [String], _ message: String) -> WriteError {
+        var unknown: [String] = []
+        for index in 0..<fields.count where code(at: index) == 0 && !isUsed(index) { unknown.append(fields[index].key) }
+        guard !unknown.isEmpty else { return error("missingField", message) }
+        var best: (field: String, name: String, distance: Int)?
+        for field in unknown {
+            for name in names {
+                let distance = Self.editDistance(field, name)
+                if distance < (best?.distance ?? Int.max) { best = (field, name, distance) }
+            }
+        }
+        if let best, best.distance <= max(2, best.name.count / 3) {
+            return error(
+                "unknownField",
+                "\(best.field): unknown field for measurement '\(point.measurement)'; did you mean \(best.name)? (\(message))"
+            )
+        }
+        return error(
+            "unknownField",
+            "\(unknown[0]): unknown field for measurement '\(point.measurement)' (and \(message))")
+    }
+
+    /// Levenshtein distance between two short names (by Unicode scalars).
+    static func editDistance(_ a: String, _ b: String) -> Int {
+        let a = Array(a.unicodeScalars)
+        let b = Array(b.unicodeScalars)
+        guard !a.isEmpty else { return b.count }
+        guard !b.isEmpty else { return a.count }
+        var previous = Array(0...b.count)
+        var current = previous
+        for i in 1...a.count {
+            current[0] = i
+            for j in 1...b.count {
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            swap(&previous, &current)
+        }
+        return previous[b.count]
     }
 
     private func error(_ code: String, _ message: String) -> WriteError {

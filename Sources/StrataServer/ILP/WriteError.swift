@@ -2,8 +2,10 @@
 /// (InfluxDB's and QuestDB's shape, so their clients show it as they would theirs).
 public struct WriteError: Error, Sendable, Hashable, CustomStringConvertible {
     /// Machine-readable reason: a ``LineProtocolError`` code (`invalidNumber`, …) or one of the
-    /// mapping codes (`unknownMeasurement`, `missingField`, `unknownField`, `invalidValue`,
-    /// `validation`), or `requestTooLarge`, `invalidPrecision`, `invalidGzip`, `unavailable`.
+    /// mapping codes (`unknownMeasurement`, `missingField`, `unknownField`, `invalidValue`), the
+    /// validation rule a row broke (`nonPositive`, `outsideWindow`, … — the message says it in
+    /// words), or `requestTooLarge`, `invalidPrecision`, `invalidGzip`, `limitExceeded`,
+    /// `unavailable`.
     public var code: String
     public var message: String
     /// The 1-based line of the body the error is about, or `nil` for the request as a whole.
