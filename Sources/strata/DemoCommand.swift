@@ -127,7 +127,7 @@ struct DemoCommand: AsyncParsableCommand {
     }
 
     private func render(_ trades: [Trade]) throws {
-        let (columns, cells) = trades.rendered()
+        let (columns, cells) = Rows(rows: trades).rendered()
         Renderer(format: .table).render(columns: columns, rows: cells)
     }
 

@@ -12,6 +12,26 @@ struct QueryCommand: AsyncParsableCommand {
         subcommands: [Latest.self, Range.self, Last.self]
     )
 
+    /// A word after `query` that is not a query (`strata query lastest …`), said as such with
+    /// the nearest one; ArgumentParser alone would report the options after it as unknown.
+    static func checkQueryName(_ arguments: [String]) throws {
+        guard arguments.count >= 2, arguments[0] == "query", !arguments[1].hasPrefix("-") else { return }
+        let known = subcommandNames
+        let word = arguments[1]
+        guard !known.contains(word) else { return }
+        let nearest = known.min { editDistance($0, word) < editDistance($1, word) } ?? known[0]
+        throw CLIError(
+            "unknown query '\(word)': did you mean '\(nearest)'? (queries: \(known.joined(separator: ", ")))")
+    }
+
+    /// The queries, as ArgumentParser names ``Latest``, ``Range`` and ``Last``.
+    static let subcommandNames = ["latest", "range", "last"]
+
+    /// The API's bounds, so that the command and the server agree (see Docs/Server.md).
+    static let maximumLimit = 100_000
+    static let defaultLatestLimit = 100
+    static let defaultRangeLimit = 10_000
+
     /// Options every query takes.
     struct Common: ParsableArguments {
         @OptionGroup var storage: DataDirectoryOptions
@@ -33,17 +53,14 @@ struct QueryCommand: AsyncParsableCommand {
 
         @OptionGroup var common: Common
 
-        @Option(help: "How many rows.")
-        var limit: Int = 10
-
-        func validate() throws {
-            if limit < 0 { throw ArgumentParser.ValidationError("--limit must be 0 or more") }
-        }
+        @Option(help: "How many rows (1...100000, as the API).")
+        var limit: Int = QueryCommand.defaultLatestLimit
 
         func run() async throws {
+            try QueryCommand.checkLimit(limit)
             let symbol = try common.parsedSymbol()
             let limit = limit
-            try await common.query { table in try await table.latest(symbol: symbol, limit: limit) }
+            try await common.query(symbol: symbol) { table in try await table.latest(symbol: symbol, limit: limit) }
         }
     }
 
@@ -60,11 +77,22 @@ struct QueryCommand: AsyncParsableCommand {
         @Option(help: "End of the range, exclusive.")
         var to: String
 
+        @Option(
+            help:
+                "Most rows (1...100000, as the API); when there are more, the rest is paged with --from set to the time after the last row printed."
+        )
+        var limit: Int = QueryCommand.defaultRangeLimit
+
         func run() async throws {
+            try QueryCommand.checkLimit(limit)
             let symbol = try common.parsedSymbol()
             let start = try Timestamp(parsing: from, field: "--from")
             let end = try Timestamp(parsing: to, field: "--to")
-            try await common.query { table in try await table.range(symbol: symbol, from: start, to: end) }
+            guard start <= end else { throw CLIError("--to: must not be before --from") }
+            let limit = limit
+            try await common.query(symbol: symbol) { table in
+                try await table.range(symbol: symbol, from: start, to: end, limit: limit)
+            }
         }
     }
 
@@ -93,10 +121,20 @@ struct QueryCommand: AsyncParsableCommand {
     }
 }
 
+extension QueryCommand {
+    /// The API's limit check, in the API's words.
+    static func checkLimit(_ limit: Int) throws {
+        guard (1...maximumLimit).contains(limit) else {
+            throw CLIError("--limit: expected an integer in 1...\(maximumLimit), got '\(limit)'")
+        }
+    }
+}
+
 extension QueryCommand.Common {
-    /// Opens the store, runs `fetch` on the chosen table and prints the rows.
+    /// Opens the store, runs `fetch` on the chosen table and prints the rows; a symbol the table
+    /// has never stored is an error naming the nearest ones it has.
     func query(
-        _ fetch: (any QueryTable) async throws -> any RecordRows
+        symbol: Symbol, _ fetch: (any QueryTable) async throws -> any RecordRows
     ) async throws {
         let store = try storage.openExisting()
         defer { try? store.close() }
@@ -107,37 +145,80 @@ extension QueryCommand.Common {
             case .quotes: store.quotes
             }
         let rows = try await fetch(table)
+        if rows.isEmpty {
+            let known = table.symbols().map(\.name)
+            if !known.contains(symbol.name) {
+                let nearest = known.sorted {
+                    (editDistance($0.uppercased(), symbol.name.uppercased()), $0)
+                        < (editDistance($1.uppercased(), symbol.name.uppercased()), $1)
+                }.prefix(3)
+                throw CLIError(
+                    "\(self.table.rawValue) has no symbol '\(symbol.name)'"
+                        + (nearest.isEmpty ? " (the table is empty)" : "; nearest: \(nearest.joined(separator: ", "))"))
+            }
+        }
         let (columns, cells) = rows.rendered()
         Renderer(format: format).render(columns: columns, rows: cells)
+        if rows.truncated {
+            Terminal.writeError(
+                "strata: more rows than --limit: page on with --from set to the time after the last row printed\n")
+        }
     }
+}
+
+/// Levenshtein distance between two short words (queries, symbols).
+func editDistance(_ a: String, _ b: String) -> Int {
+    let a = Array(a.unicodeScalars)
+    let b = Array(b.unicodeScalars)
+    guard !a.isEmpty else { return b.count }
+    guard !b.isEmpty else { return a.count }
+    var previous = Array(0...b.count)
+    var current = previous
+    for i in 1...a.count {
+        current[0] = i
+        for j in 1...b.count {
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+        }
+        swap(&previous, &current)
+    }
+    return previous[b.count]
 }
 
 /// A table that can answer the queries, erased over its record type.
 protocol QueryTable: Sendable {
     func latest(symbol: Symbol, limit: Int) async throws -> any RecordRows
-    func range(symbol: Symbol, from: Timestamp, to: Timestamp) async throws -> any RecordRows
+    func range(symbol: Symbol, from: Timestamp, to: Timestamp, limit: Int) async throws -> any RecordRows
+    func symbols() -> [Symbol]
 }
 
 /// Query results that know how to print themselves.
 protocol RecordRows {
+    var isEmpty: Bool { get }
+    /// More rows matched than were kept (`--limit`).
+    var truncated: Bool { get }
     func rendered() -> (columns: [String], cells: [[Cell]])
 }
 
-extension Array: RecordRows where Element: RecordColumns {
+/// Rows of one record type, at most a limit of them.
+struct Rows<Record: RecordColumns>: RecordRows {
+    var rows: [Record]
+    var truncated = false
+
+    var isEmpty: Bool { rows.isEmpty }
+
     func rendered() -> (columns: [String], cells: [[Cell]]) {
-        let columns = Element.columns(for: self)
-        return (columns, map { $0.cells(columnCount: columns.count) })
+        let columns = Record.columns(for: rows)
+        return (columns, rows.map { $0.cells(columnCount: columns.count) })
     }
 }
 
 extension StrataTable: QueryTable where Record: RecordColumns {
     func latest(symbol: Symbol, limit: Int) async throws -> any RecordRows {
-        let rows: [Record] = try await latest(symbol: symbol, limit: limit)
-        return rows
+        Rows(rows: try await latest(symbol: symbol, limit: limit))
     }
 
-    func range(symbol: Symbol, from: Timestamp, to: Timestamp) async throws -> any RecordRows {
+    func range(symbol: Symbol, from: Timestamp, to: Timestamp, limit: Int) async throws -> any RecordRows {
         let rows: [Record] = try await range(symbol: symbol, from: from, to: to)
-        return rows
+        return Rows(rows: Array(rows.prefix(limit)), truncated: rows.count > limit)
     }
 }

@@ -29,6 +29,7 @@ struct StrataCommand: AsyncParsableCommand {
     /// Runs the command; store, validation and file errors become one line on stderr and exit status 1.
     static func main() async {
         do {
+            try QueryCommand.checkQueryName(Array(CommandLine.arguments.dropFirst()))
             var command = try await asyncParseAsRoot(nil)
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()

@@ -111,10 +111,28 @@ struct CommandTests {
             ["query", "last", "--symbol", "BTCUSDT", "--format", "csv", "--data", "data"], in: directory)
         #expect(last.stdout == "symbol,ts_ns,time\nBTCUSDT,1719878282000000000,2024-07-01T23:58:02Z\n")
 
+        // A symbol the table has never stored is an error naming the nearest ones; a known symbol
+        // with nothing in the range is an empty answer.
         let none = try runStrata(
-            ["query", "latest", "--symbol", "NOPE", "--format", "json", "--data", "data"], in: directory)
-        #expect(none.status == 0)
-        #expect(none.stdout == "[]\n")
+            ["query", "latest", "--symbol", "btcusdt", "--format", "json", "--data", "data"], in: directory)
+        #expect(none.status == 1)
+        #expect(none.stderr.hasPrefix("strata: error: trades has no symbol 'btcusdt'; nearest: BTCUSDT"))
+        let empty = try runStrata(
+            [
+                "query", "range", "--symbol", "BTCUSDT", "--from", "2001-01-01", "--to", "2001-01-02", "--format",
+                "json",
+                "--data", "data",
+            ], in: directory)
+        #expect(empty.status == 0)
+        #expect(empty.stdout == "[]\n")
+        let paged = try runStrata(
+            [
+                "query", "range", "--symbol", "BTCUSDT", "--from", "2024-07-01", "--to", "2024-07-03", "--limit", "1",
+                "--format", "csv", "--data", "data",
+            ], in: directory)
+        #expect(paged.status == 0)
+        #expect(paged.stdout.split(separator: "\n").count == 2)
+        #expect(paged.stderr.contains("more rows than --limit"))
 
         let stats = try runStrata(["stats", "--format", "csv", "--data", "data"], in: directory)
         #expect(stats.status == 0)
@@ -226,6 +244,21 @@ struct CommandTests {
                 "--from"
             ),
             (["query", "last", "--symbol", "BTC USDT", "--data", "data"], "--symbol"),
+            (
+                ["query", "lastest", "--symbol", "BTCUSDT", "--data", "data"],
+                "unknown query 'lastest': did you mean 'latest'?"
+            ),
+            (
+                ["query", "latest", "--symbol", "BTCUSDT", "--limit", "0", "--data", "data"],
+                "--limit: expected an integer in 1...100000, got '0'"
+            ),
+            (
+                [
+                    "query", "range", "--symbol", "BTCUSDT", "--from", "2024-07-02", "--to", "2024-07-01", "--data",
+                    "data",
+                ],
+                "--to: must not be before --from"
+            ),
             (["stats", "--data", "plain-file"], "not a directory"),
             (["compact", "--data", "nowhere"], "no Strata store"),
             (["generate", "--rows", "10", "--out", "missing-dir/x.csv"], "missing-dir/x.csv"),
