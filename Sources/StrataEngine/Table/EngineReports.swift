@@ -19,6 +19,9 @@ public struct TableRecovery: Sendable, CustomStringConvertible {
 
     public init(table: String) { self.table = table }
 
+    /// True when something stored is unreadable: a sealed file that cannot be read.
+    public var isDamaged: Bool { !damagedFiles.isEmpty }
+
     public var description: String {
         var text =
             "\(table): \(sealedPartitions) sealed partitions, replayed \(rowsReplayed) rows in \(framesReplayed) frames from \(segmentsReplayed) WAL segments"
