@@ -131,6 +131,28 @@ import Testing
         }
     }
 
+    /// After frames were skipped, the WAL's bookkeeping (partitions touched, highest sequence)
+    /// must still keep a segment until everything in it is sealed.
+    @Test func sealingAfterSkippedFramesKeepsUnsealedRows() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.cleanup() }
+        let written = try populate(directory.path, batches: 20)  // partitions 0 and 1
+        let segment = try walSegments(directory.path).first { FileSystem.fileSize($0) > 16 }!
+        try flip(frame: 3, of: segment, inPayloadHeader: false)
+        var expected = written
+        expected.remove(at: 3)
+        do {
+            let table = try open(directory)
+            let report = table.compact(now: Timestamp(nanoseconds: 1_000))  // seals partition 0 only
+            #expect(report.sealed.count == 1 && report.errors.isEmpty)
+            try table.close()
+        }
+        let table = try open(directory)
+        defer { try? table.close() }
+        #expect(try allRows(table) == expected.flatMap { $0 }.sorted())
+        #expect(table.recovery.walCuts.isEmpty)
+    }
+
     @Test func damagedLastFrameOfTheLogIsATornTail() throws {
         let directory = TemporaryDirectory()
         defer { directory.cleanup() }

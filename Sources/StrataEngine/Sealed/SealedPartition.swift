@@ -45,10 +45,12 @@ package final class SealedPartition: Sendable {
 
     /// Maps and validates `path`.
     /// - Throws: ``StrataError`` `.corruptFile` / `.unsupportedFormat` naming the file and problem.
-    init(path: String, generation: Int, schema: TableSchema) throws {
+    init(
+        path: String, generation: Int, schema: TableSchema, fileSystem: any FileSystemOperations = SystemFileSystem()
+    ) throws {
         self.path = path
         self.generation = generation
-        file = try MappedFile(path: path)
+        file = try MappedFile(path: path, fileSystem: fileSystem)
         let bytes = file.bytes
         fileSize = Int64(bytes.count)
         func corrupt(_ reason: String, at offset: Int? = nil) -> StrataError {

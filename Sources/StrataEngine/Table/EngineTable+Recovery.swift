@@ -25,19 +25,20 @@ extension EngineTable {
     ///   ``WALSegmentVersion``).
     static func recover(
         schema: TableSchema, partitionDirectory: String, walDirectory: String, corruptDirectory: String,
-        observer: (any TableObserver)?, wal: WALWriter, into state: inout State, report: inout TableRecovery
+        observer: (any TableObserver)?, wal: WALWriter, fileSystem: any FileSystemOperations, into state: inout State,
+        report: inout TableRecovery
     ) throws {
         // Sealed partitions.
         var generations: [Int64: [(generation: Int, name: String)]] = [:]
-        for name in try FileSystem.list(partitionDirectory) {
+        for name in try fileSystem.list(partitionDirectory) {
             if name.hasSuffix(".tmp") {
-                try FileSystem.remove(partitionDirectory + "/" + name)
+                try fileSystem.remove(partitionDirectory + "/" + name)
             } else if let parsed = PartitionFileFormat.parseFileName(name) {
                 generations[parsed.partition, default: []].append((parsed.generation, name))
             }
         }
         let (dropped, droppedDamage) = try readDropped(
-            directory: FileSystem.directory(of: partitionDirectory))
+            directory: FileSystem.directory(of: partitionDirectory), fileSystem: fileSystem)
         state.dropped = dropped
         // New sequences must stay above every recorded drop, or replay would skip their rows.
         state.sequence = max(state.sequence, dropped.values.max() ?? 0)
@@ -49,7 +50,7 @@ extension EngineTable {
             let file: SealedPartition
             do {
                 file = try SealedPartition(
-                    path: path, generation: newest.generation, schema: schema)
+                    path: path, generation: newest.generation, schema: schema, fileSystem: fileSystem)
                 guard file.partition == partition else {
                     throw StrataError(
                         .corruptFile, "file name says partition \(partition), footer says \(file.partition)", path: path
@@ -65,7 +66,7 @@ extension EngineTable {
             if let droppedAt = dropped[partition], file.includedThrough <= droppedAt {
                 // Retention recorded the drop, then stopped (a crash, an I/O error) before removing
                 // the files: finish it, or the partition would come back without its late rows.
-                for generation in ordered { try FileSystem.remove(partitionDirectory + "/" + generation.name) }
+                for generation in ordered { try fileSystem.remove(partitionDirectory + "/" + generation.name) }
                 continue
             }
             var entry = PartitionState(index: partition, sealed: file, columnCount: schema.columns.count)
@@ -78,7 +79,7 @@ extension EngineTable {
                 state.newest = max(state.newest ?? newestRow, newestRow)
             }
             report.sealedPartitions += 1
-            for older in ordered.dropFirst() { try FileSystem.remove(partitionDirectory + "/" + older.name) }
+            for older in ordered.dropFirst() { try fileSystem.remove(partitionDirectory + "/" + older.name) }
         }
         // WAL replay. Which sequence each sealed file includes, captured once: holding a copy of
         // `state.partitions` across applies would make every apply copy the lanes it touches.
@@ -86,14 +87,14 @@ extension EngineTable {
         for (index, partition) in state.partitions {
             if let file = partition.sealedFile { sealedThrough[index] = file.includedThrough }
         }
-        for name in try FileSystem.list(walDirectory) where name.hasSuffix(".tmp") {
-            try FileSystem.remove(walDirectory + "/" + name)  // a rewrite cut short by a crash
+        for name in try fileSystem.list(walDirectory) where name.hasSuffix(".tmp") {
+            try fileSystem.remove(walDirectory + "/" + name)  // a rewrite cut short by a crash
         }
-        let segmentNames = try FileSystem.list(walDirectory).filter {
+        let segmentNames = try fileSystem.list(walDirectory).filter {
             $0.hasSuffix(".wal") && UInt64($0.dropLast(4)) != nil
         }
         // A large log is bulk work: pre-fault the memory it fills (64 MiB and up).
-        let logBytes = segmentNames.reduce(Int64(0)) { $0 + FileSystem.fileSize(walDirectory + "/" + $1) }
+        let logBytes = segmentNames.reduce(Int64(0)) { $0 + fileSystem.fileSize(walDirectory + "/" + $1) }
         let bulk = logBytes >= 64 << 20
         var segments: [WALWriter.Segment] = []
         var lastSequence: UInt64 = 0
@@ -101,7 +102,7 @@ extension EngineTable {
             let path = walDirectory + "/" + name
             let number = UInt64(name.dropLast(4))!
             let newest = position == segmentNames.count - 1
-            let mapped = try MappedFile(path: path)
+            let mapped = try MappedFile(path: path, fileSystem: fileSystem)
             let bytes = mapped.bytes
             var segment = WALWriter.Segment(
                 number: number, path: path, touched: [], maxSequence: 0, bytes: Int64(bytes.count))
@@ -197,12 +198,12 @@ extension EngineTable {
             }
             // Cut what could not be replayed; its bytes go to corrupt/ first.
             let stamp = WallClock.now().nanoseconds
-            try FileSystem.createDirectory(corruptDirectory)
+            try fileSystem.createDirectory(corruptDirectory)
             if headerDamage != nil && kept.isEmpty {
                 // Nothing in it is usable: the whole segment moves to corrupt/.
                 let saved = corruptDirectory + "/" + name + ".\(stamp)"
-                try FileSystem.rename(path, to: saved)
-                try FileSystem.syncDirectory(walDirectory)
+                try fileSystem.rename(path, to: saved)
+                try fileSystem.syncDirectory(walDirectory)
                 for i in cuts.indices { cuts[i].savedAs = saved }
             } else {
                 for i in cuts.indices where cuts[i].bytes > 0 && !(headerDamage != nil && cuts[i].offset == 0) {
@@ -210,12 +211,12 @@ extension EngineTable {
                     let saved =
                         corruptDirectory + "/" + name
                         + (cuts[i].kind == .tornTail ? ".tail.\(stamp)" : ".at\(range.lowerBound).\(stamp)")
-                    try FileSystem.writeAtomically(saved, chunks: [Array(bytes[range])])
+                    try fileSystem.writeAtomically(saved, chunks: [Array(bytes[range])])
                     cuts[i].savedAs = saved
                 }
                 if headerDamage == nil && cuts.count == 1 && cuts[0].kind == .tornTail {
                     // The usual crash: cut the torn tail off in place.
-                    let file = try FileDescriptor(path: path, flags: O_WRONLY)
+                    let file = try fileSystem.open(path, flags: O_WRONLY)
                     try file.truncate(to: cuts[0].offset)
                     try file.sync()
                     segment.bytes = cuts[0].offset
@@ -224,12 +225,12 @@ extension EngineTable {
                     // so that the next open does not meet the damage again.
                     if headerDamage != nil {
                         let saved = corruptDirectory + "/" + name + ".\(stamp)"
-                        try FileSystem.writeAtomically(saved, chunks: [Array(bytes)])
+                        try fileSystem.writeAtomically(saved, chunks: [Array(bytes)])
                         for i in cuts.indices where cuts[i].offset == 0 { cuts[i].savedAs = saved }
                     }
                     var chunks = [WALFormat.segmentHeader()]
                     for range in kept { chunks.append(Array(bytes[range])) }
-                    try FileSystem.writeAtomically(path, chunks: chunks)
+                    try fileSystem.writeAtomically(path, chunks: chunks)
                     segment.bytes = Int64(chunks.reduce(0) { $0 + $1.count })
                 }
                 report.segmentsReplayed += 1
@@ -258,17 +259,19 @@ extension EngineTable {
     /// The `dropped` file: one `partition sequence` pair a line. A damaged line is skipped and
     /// reported (the error): at worst a dropped partition's rows come back from the WAL, which
     /// beats a table that cannot open.
-    static func readDropped(directory: String) throws -> (
+    static func readDropped(directory: String, fileSystem: any FileSystemOperations) throws -> (
         [Int64: UInt64], StrataError?
     ) {
         let path = directory + "/dropped"
-        guard FileSystem.exists(path) else { return ([:], nil) }
-        let text = String(decoding: try FileDescriptor(path: path, flags: O_RDONLY).readAll(), as: UTF8.self)
+        guard fileSystem.exists(path) else { return ([:], nil) }
+        let text = String(decoding: try fileSystem.open(path, flags: O_RDONLY).readAll(), as: UTF8.self)
         var dropped: [Int64: UInt64] = [:]
         var damage: StrataError?
         for (number, line) in text.split(separator: "\n").enumerated() {
             let fields = line.split(separator: " ")
-            guard fields.count == 2, let partition = Int64(fields[0]), let sequence = UInt64(fields[1]) else {
+            guard fields.count == 2, let partition = Int64(fields[0]), let sequence = UInt64(fields[1]),
+                sequence <= UInt64(Int64.max)
+            else {
                 damage =
                     damage ?? StrataError(.corruptFile, "line \(number + 1) is not 'partition sequence'", path: path)
                 continue

@@ -198,6 +198,8 @@ enum WALFormat {
                 throw MalformedPayload(reason: "frame has \(columnCount) columns, table has \(schema.columns.count)")
             }
             let sequence = try reader.readUInt64()
+            // Sequences count batches from 1: one past 2^63 is damage, and would overflow the next.
+            guard sequence <= UInt64(Int64.max) else { throw MalformedPayload(reason: "impossible sequence") }
             let rows = Int(try reader.readUInt32())
             let symbolCount = Int(try reader.readUInt32())
             // A batch's dictionary may name symbols no row uses; each name takes at least 2 bytes.
