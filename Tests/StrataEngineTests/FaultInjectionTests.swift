@@ -22,7 +22,8 @@ import Testing
         case 0..<4: base = Int64(i) * 400  // p0 and p1, in order
         case 4: base = 50  // late, into sealed p0 (and p1)
         case 5, 6: base = 2_000 + Int64(i - 5) * 400  // p2
-        default: base = 2_900  // p2 and p3
+        case 7: base = 2_900  // p2 and p3
+        default: base = 4_100  // p4, after p2 and p3 are sealed
         }
         return (0..<8).map { r in
             let id = Int64(i) * 100 + Int64(r)
@@ -31,13 +32,13 @@ import Testing
         }
     }
 
-    static let batchCount = 8
+    static let batchCount = 9
 
     enum Step { case append(Int), compact(Int64), dropBefore(Int64) }
 
     static let steps: [Step] = [
         .append(0), .append(1), .append(2), .append(3), .compact(2_000), .append(4), .append(5), .compact(2_500),
-        .dropBefore(1_000), .append(6), .append(7),
+        .dropBefore(1_000), .append(6), .append(7), .compact(4_000), .append(8),
     ]
 
     /// What the workload did before it stopped.
@@ -203,6 +204,85 @@ import Testing
         print(
             "faults injected: \(injected)\(stride > 1 ? " (a sample: every \(stride)th of \(plans.count))" : ""), acknowledged rows checked: \(checked), lost: \(lost)"
         )
+    }
+
+    /// Recovery of a damaged log — a bad frame in the middle, a torn tail — with each of its
+    /// file-system calls failing in turn: the open throws a typed error or succeeds, and a reopen
+    /// on the real file system finds exactly the intact batches, the damage never forgotten.
+    @Test func faultsDuringRecoveryOfADamagedLogLoseNothingMore() throws {
+        let template = Self.scratchDirectory()
+        defer { template.cleanup() }
+        do {
+            let table = try EngineTable(directory: template.path, schema: Self.schema, durability: .fsyncEachBatch)
+            for i in 0..<6 { try table.append(makeBatch(Self.batch(i < 4 ? i : i + 1))) }
+            try table.close()
+        }
+        // Damage the third frame's last byte; tear the last frame.
+        let segment = try #require(
+            try FileManager.default.contentsOfDirectory(atPath: template.path + "/wal").filter { $0.hasSuffix(".wal") }
+                .sorted().first.map { template.path + "/wal/" + $0 })
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: segment)))
+        var offsets: [Int] = []
+        var offset = 16
+        while offset + 12 <= bytes.count {
+            offsets.append(offset)
+            offset += 12 + (4..<8).reduce(0) { $0 | Int(bytes[offset + $1]) << (8 * ($1 - 4)) }
+        }
+        #expect(offsets.count == 6)
+        bytes[offsets[3] - 1] ^= 0x10
+        bytes.removeLast(7)
+        try Data(bytes).write(to: URL(fileURLWithPath: segment))
+        let expected = [0, 1, 3, 5].flatMap { Self.batch($0) }.sorted()  // batch 2 damaged, 6 torn
+
+        func copyTemplate() -> TemporaryDirectory {
+            let copy = Self.scratchDirectory()
+            try? FileManager.default.removeItem(atPath: copy.path)
+            try? FileManager.default.copyItem(atPath: template.path, toPath: copy.path)
+            return copy
+        }
+        func allRows(_ table: EngineTable) throws -> [TestRow] {
+            try ["AAA", "BBB"].flatMap { rows(try table.range(symbol: $0, from: .min, to: .max), symbol: $0) }.sorted()
+        }
+        let clean = FaultyFileSystem()
+        do {
+            let directory = copyTemplate()
+            defer { directory.cleanup() }
+            let table = try EngineTable(
+                directory: directory.path, schema: Self.schema, durability: .fsyncEachBatch, fileSystem: clean)
+            #expect(table.recovery.isDamaged && table.recovery.framesLost == 1 && table.recovery.rowsLost == 8)
+            #expect(table.recovery.tornTail != nil)
+            #expect(try allRows(table) == expected)
+            try table.close()
+        }
+        var injected = 0
+        for (operation, count) in clean.counts.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+            for occurrence in 1...count {
+                let plan = FaultyFileSystem.Plan(operation: operation, occurrence: occurrence, fault: .eio)
+                let directory = copyTemplate()
+                defer { directory.cleanup() }
+                let fileSystem = FaultyFileSystem(plan: plan)
+                var reported = false
+                do {
+                    let table = try EngineTable(
+                        directory: directory.path, schema: Self.schema, durability: .fsyncEachBatch,
+                        fileSystem: fileSystem)
+                    reported = table.recovery.isDamaged
+                    try? table.close()
+                } catch {
+                    #expect(error is StrataError, "\(plan): an untyped error: \(error)")
+                }
+                injected += fileSystem.injected
+                let table = try EngineTable(directory: directory.path, schema: Self.schema, durability: .fsyncEachBatch)
+                defer { try? table.close() }
+                #expect(try allRows(table) == expected, "\(plan)")
+                // The damage is reported by one open or the other, or its bytes wait in corrupt/.
+                let recovery = table.recovery
+                #expect(
+                    reported || recovery.isDamaged || recovery.quarantinedFiles.contains { $0.contains(".at") },
+                    "\(plan): the damage went unreported: \(recovery)")
+            }
+        }
+        #expect(injected > 20)
     }
 
     // MARK: - fsyncgate: after a failed sync the table takes no more writes

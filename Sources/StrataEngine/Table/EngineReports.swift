@@ -20,6 +20,10 @@ public struct TableRecovery: Sendable, CustomStringConvertible {
     /// Every stretch of the WAL that could not be replayed and was cut (its bytes kept under
     /// `corrupt/`), in log order.
     public var walCuts: [WALCut] = []
+    /// Every file under `corrupt/` — cut by this open or by earlier ones (including an open that
+    /// cut and then failed) — kept for inspection until an operator removes it. Informational:
+    /// not counted in ``isDamaged``, which is about this open.
+    public var quarantinedFiles: [String] = []
 
     public init(table: String) { self.table = table }
 

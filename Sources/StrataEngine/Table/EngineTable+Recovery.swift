@@ -239,6 +239,9 @@ extension EngineTable {
             report.walCuts += cuts
         }
         wal.adopt(segments)
+        if fileSystem.isDirectory(corruptDirectory) {
+            report.quarantinedFiles = try fileSystem.list(corruptDirectory).filter { !$0.hasSuffix(".tmp") }
+        }
     }
 
     /// Deletes WAL segments all of whose partitions are sealed with nothing pending (or dropped).
