@@ -341,6 +341,22 @@ import Testing
         _ = try Self.verify(directory: directory.path, outcome, "after a failed flush")
     }
 
+    /// The group-commit flusher's failed sync is reported by the next append, flush — or close,
+    /// if nothing else comes: closing must not pretend the data is durable.
+    @Test func failedBackgroundSyncIsReportedByClose() throws {
+        let directory = Self.scratchDirectory()
+        defer { directory.cleanup() }
+        let (table, fileSystem) = try openFaulty(directory, .groupCommit(milliseconds: 2))
+        fileSystem.failNext(.syncData)
+        try table.append(makeBatch(Self.batch(0)))
+        let deadline = ContinuousClock.now + .seconds(10)
+        while table.health.walFailure == nil && ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.002) }
+        #expect(table.health.walFailure != nil)
+        let error = #expect(throws: StrataError.self) { try table.close() }
+        #expect(error?.code == .io)
+        #expect(throws: StrataError.self) { try table.append(makeBatch(Self.batch(1))) }
+    }
+
     @Test func failedSyncAtSegmentRollOverFailsTheTableForWrites() throws {
         let directory = Self.scratchDirectory()
         defer { directory.cleanup() }

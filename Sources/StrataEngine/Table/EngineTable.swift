@@ -232,6 +232,9 @@ public final class EngineTable: Sendable {
     }
 
     /// Waits for maintenance, syncs the WAL and closes. Later calls throw `.closed`.
+    /// - Throws: ``StrataError`` `.io` if the final sync fails, or if a sync failed earlier (see
+    ///   ``TableHealth/walFailure``): the table is closed all the same, but what was acknowledged
+    ///   since the last good sync may not be durable.
     public func close() throws {
         maintenanceQueue.sync {}
         try commitLock.withLock { _ in

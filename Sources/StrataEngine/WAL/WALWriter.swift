@@ -235,6 +235,8 @@ final class WALWriter: @unchecked Sendable {
     var failure: StrataError? { syncState.withLock { $0.failure } }
 
     /// Syncs and closes. Safe to call twice.
+    /// - Throws: the WAL's failure, if a sync ever failed (the group-commit flusher's too, which
+    ///   no append may have reported yet): acknowledged writes may not be durable.
     func close() throws {
         timer?.cancel()
         timer = nil
@@ -242,6 +244,8 @@ final class WALWriter: @unchecked Sendable {
             current = nil
             syncState.withLock { $0.file = nil }
         }
-        if current != nil && failure == nil { try flush() }
+        guard current != nil else { return }
+        if let failure { throw failure }
+        try flush()
     }
 }
