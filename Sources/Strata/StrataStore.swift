@@ -208,8 +208,13 @@ public struct RecoveryReport: Sendable, CustomStringConvertible {
     public var rowsReplayed: Int { tables.reduce(0) { $0 + $1.rowsReplayed } }
     /// Files that could not be read.
     public var damagedFiles: [StrataError] { tables.flatMap(\.damagedFiles) }
-    /// Bytes cut from damaged WAL tails.
+    /// Bytes cut from the WAL (torn tails and damage).
     public var bytesTruncated: Int64 { tables.reduce(0) { $0 + $1.bytesTruncated } }
+    /// True when something stored may be lost or unreadable in any table (see
+    /// ``TableRecovery/isDamaged``); a torn WAL tail after a crash is not damage.
+    public var isDamaged: Bool { tables.contains { $0.isDamaged } }
+    /// Rows lost to WAL damage across tables (a lower bound; see ``TableRecovery/rowsLost``).
+    public var rowsLost: Int { tables.reduce(0) { $0 + $1.rowsLost } }
     public var description: String { tables.map(\.description).joined(separator: "\n") }
 }
 

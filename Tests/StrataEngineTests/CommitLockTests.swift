@@ -26,7 +26,7 @@ import Testing
             #expect(table.health.walBytes > 0)
             Thread {
                 started.signal()
-                try? table.append(makeBatch([TestRow(symbol: "A", ts: 20, id: 2, value: 6, flag: false)]))
+                _ = try? table.append(makeBatch([TestRow(symbol: "A", ts: 20, id: 2, value: 6, flag: false)]))
                 appended.withLock { $0 = true }
                 done.signal()
             }.start()

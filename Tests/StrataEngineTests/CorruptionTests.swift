@@ -64,31 +64,194 @@ import Testing
         #expect(try allRows(reopened) == (written.dropLast().flatMap { $0 } + more).sorted())
     }
 
-    @Test(arguments: [0, 3, 8, 12, 19])
-    func flippedByteInWALStopsReplayThere(frameIndex: Int) throws {
+    /// The offset of each frame of a segment (walking the lengths).
+    func frameOffsets(_ bytes: Data) -> [Int] {
+        var offsets: [Int] = []
+        var offset = 16
+        while offset + 12 <= bytes.count {
+            offsets.append(offset)
+            let length = (4..<8).reduce(0) { $0 | Int(bytes[offset + $1]) << (8 * ($1 - 4)) }
+            offset += 12 + length
+        }
+        return offsets
+    }
+
+    /// Flips a byte of frame `frame` of `segment`: `inPayloadHeader` hits the payload's symbol
+    /// count (the frame no longer parses), otherwise the last byte (a column value: it parses).
+    func flip(frame: Int, of segment: String, inPayloadHeader: Bool) throws {
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: segment))
+        let offsets = frameOffsets(bytes)
+        let target =
+            inPayloadHeader ? offsets[frame] + 30 : (frame + 1 < offsets.count ? offsets[frame + 1] : bytes.count) - 1
+        bytes[target] ^= 0x5A
+        try bytes.write(to: URL(fileURLWithPath: segment))
+    }
+
+    func open(_ directory: TemporaryDirectory) throws -> EngineTable {
+        try EngineTable(directory: directory.path, schema: testSchema(), durability: .fsyncEachBatch)
+    }
+
+    @Test(arguments: [0, 3, 8, 12, 18])
+    func flippedByteInWALCostsOnlyThatFrame(frameIndex: Int) throws {
+        for inPayloadHeader in [false, true] {
+            let directory = TemporaryDirectory()
+            defer { directory.cleanup() }
+            let written = try populate(directory.path, batches: 20)
+            let segment = try walSegments(directory.path).first { FileSystem.fileSize($0) > 16 }!
+            try flip(frame: frameIndex, of: segment, inPayloadHeader: inPayloadHeader)
+            let table = try open(directory)
+            let recovery = table.recovery
+            #expect(recovery.truncationReason?.contains("checksum") == true)
+            // Every other batch is there, exactly once; the damaged one is gone.
+            var expected = written
+            expected.remove(at: frameIndex)
+            #expect(try allRows(table) == expected.flatMap { $0 }.sorted())
+            // Reported loudly, precisely.
+            #expect(recovery.isDamaged)
+            #expect(recovery.tornTail == nil)
+            #expect(recovery.walDamage.count == 1)
+            #expect(recovery.framesLost == 1)
+            #expect(recovery.rowsLost == (inPayloadHeader ? 0 : 10))
+            #expect(recovery.framesLostWithUnknownRows == (inPayloadHeader ? 1 : 0))
+            #expect(recovery.framesReplayed == 19)
+            let cut = try #require(recovery.walDamage.first)
+            #expect(cut.bytes > 12)
+            #expect(cut.savedAs.map { FileManager.default.fileExists(atPath: $0) } == true)
+            // Appends after such a recovery work and survive another reopen; nothing twice.
+            let more = (0..<4).map {
+                TestRow(symbol: "BBB", ts: 5_000 + Int64($0), id: 7_000 + Int64($0), value: 3, flag: true)
+            }
+            try table.append(makeBatch(more))
+            try table.close()
+            let reopened = try open(directory)
+            defer { try? reopened.close() }
+            #expect(reopened.recovery.walCuts.isEmpty, "the damage was cut once: \(reopened.recovery)")
+            #expect(!reopened.recovery.isDamaged)
+            #expect(try allRows(reopened) == (expected.flatMap { $0 } + more).sorted())
+        }
+    }
+
+    /// After frames were skipped, the WAL's bookkeeping (partitions touched, highest sequence)
+    /// must still keep a segment until everything in it is sealed.
+    @Test func sealingAfterSkippedFramesKeepsUnsealedRows() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.cleanup() }
+        let written = try populate(directory.path, batches: 20)  // partitions 0 and 1
+        let segment = try walSegments(directory.path).first { FileSystem.fileSize($0) > 16 }!
+        try flip(frame: 3, of: segment, inPayloadHeader: false)
+        var expected = written
+        expected.remove(at: 3)
+        do {
+            let table = try open(directory)
+            let report = table.compact(now: Timestamp(nanoseconds: 1_000))  // seals partition 0 only
+            #expect(report.sealed.count == 1 && report.errors.isEmpty)
+            try table.close()
+        }
+        let table = try open(directory)
+        defer { try? table.close() }
+        #expect(try allRows(table) == expected.flatMap { $0 }.sorted())
+        #expect(table.recovery.walCuts.isEmpty)
+    }
+
+    @Test func damagedLastFrameOfTheLogIsATornTail() throws {
         let directory = TemporaryDirectory()
         defer { directory.cleanup() }
         let written = try populate(directory.path, batches: 20)
         let segment = try walSegments(directory.path).first { FileSystem.fileSize($0) > 16 }!
-        var bytes = try Data(contentsOf: URL(fileURLWithPath: segment))
-        // Walk the frames to find the start of frame `frameIndex` (or a byte beyond the last).
-        var offset = 16
-        var frame = 0
-        while frame < frameIndex && offset < bytes.count {
-            let length =
-                Int(bytes[offset + 4]) | Int(bytes[offset + 5]) << 8 | Int(bytes[offset + 6]) << 16 | Int(
-                    bytes[offset + 7]) << 24
-            offset += 12 + length
-            frame += 1
-        }
-        let damagedFrame = min(frameIndex, 20)
-        guard offset < bytes.count else { return }
-        bytes[offset + 30] ^= 0x5A  // inside the payload
-        try bytes.write(to: URL(fileURLWithPath: segment))
-        let table = try EngineTable(directory: directory.path, schema: testSchema(), durability: .fsyncEachBatch)
+        try flip(frame: 19, of: segment, inPayloadHeader: false)
+        let table = try open(directory)
         defer { try? table.close() }
-        #expect(table.recovery.truncationReason?.contains("checksum") == true)
-        #expect(try allRows(table) == written.prefix(damagedFrame).flatMap { $0 }.sorted())
+        #expect(!table.recovery.isDamaged)
+        #expect(table.recovery.tornTail?.frames == 1)
+        #expect(try allRows(table) == written.dropLast().flatMap { $0 }.sorted())
+    }
+
+    /// Damage in an older segment costs neither the frames after it nor the next segment.
+    @Test func damageInAnOlderSegmentSparesLaterSegments() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.cleanup() }
+        let first = try populate(directory.path, batches: 10)
+        let second = try populate(directory.path, batches: 10, firstID: 100)
+        let segments = try walSegments(directory.path).filter { FileSystem.fileSize($0) > 16 }
+        #expect(segments.count == 2)
+        try flip(frame: 4, of: segments[0], inPayloadHeader: false)
+        let table = try open(directory)
+        defer { try? table.close() }
+        var expected = first
+        expected.remove(at: 4)
+        #expect(try allRows(table) == (expected + second).flatMap { $0 }.sorted())
+        #expect(table.recovery.framesLost == 1 && table.recovery.rowsLost == 10)
+        #expect(table.recovery.framesReplayed == 19)
+        #expect(FileManager.default.fileExists(atPath: segments[1]), "an intact segment stays in place")
+    }
+
+    /// A garbled version number is damage (the segment's frames are still replayed); a small
+    /// newer version is a newer format, refused.
+    @Test(arguments: [0xA5A5_A5A4, 0, 256, UInt32.max] as [UInt32])
+    func garbledWALVersionIsDamageNotAnUnopenableStore(version: UInt32) throws {
+        let directory = TemporaryDirectory()
+        defer { directory.cleanup() }
+        let first = try populate(directory.path, batches: 5)
+        let second = try populate(directory.path, batches: 5, firstID: 100)
+        let segments = try walSegments(directory.path).filter { FileSystem.fileSize($0) > 16 }
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: segments[0]))
+        for i in 0..<4 { bytes[8 + i] = UInt8(truncatingIfNeeded: version >> (8 * UInt32(i))) }
+        try bytes.write(to: URL(fileURLWithPath: segments[0]))
+        let table = try open(directory)
+        #expect(table.recovery.isDamaged)
+        #expect(table.recovery.walDamage.first?.reason.contains("version") == true)
+        #expect(table.recovery.framesLost == 0, "the header alone was damaged")
+        #expect(try allRows(table) == (first + second).flatMap { $0 }.sorted())
+        let kept = try FileManager.default.contentsOfDirectory(atPath: directory.path + "/corrupt")
+        #expect(kept.contains { $0.hasPrefix(URL(fileURLWithPath: segments[0]).lastPathComponent) })
+        try table.close()
+        let reopened = try open(directory)
+        defer { try? reopened.close() }
+        #expect(!reopened.recovery.isDamaged)
+        #expect(try allRows(reopened) == (first + second).flatMap { $0 }.sorted())
+    }
+
+    @Test(arguments: [2, 3, 255] as [UInt32])
+    func newerWALVersionIsRefused(version: UInt32) throws {
+        let directory = TemporaryDirectory()
+        defer { directory.cleanup() }
+        _ = try populate(directory.path, batches: 3)
+        let segment = try walSegments(directory.path).first { FileSystem.fileSize($0) > 16 }!
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: segment))
+        bytes[8] = UInt8(version)
+        try bytes.write(to: URL(fileURLWithPath: segment))
+        let error = #expect(throws: StrataError.self) { _ = try open(directory) }
+        #expect(error?.code == .unsupportedFormat)
+    }
+
+    @Test func damagedWALMagicKeepsTheSegmentsFrames() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.cleanup() }
+        let first = try populate(directory.path, batches: 5)
+        let second = try populate(directory.path, batches: 5, firstID: 100)
+        let segments = try walSegments(directory.path).filter { FileSystem.fileSize($0) > 16 }
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: segments[0]))
+        bytes[2] ^= 0xFF
+        try bytes.write(to: URL(fileURLWithPath: segments[0]))
+        let table = try open(directory)
+        defer { try? table.close() }
+        #expect(table.recovery.isDamaged && table.recovery.framesLost == 0)
+        #expect(try allRows(table) == (first + second).flatMap { $0 }.sorted())
+    }
+
+    /// The newest segment torn while it was being created (a crash): not damage.
+    @Test(arguments: [0, 7, 15])
+    func tornHeaderOfNewestSegmentIsATornTail(length: Int) throws {
+        let directory = TemporaryDirectory()
+        defer { directory.cleanup() }
+        let written = try populate(directory.path, batches: 5)
+        let newest = directory.path + "/wal/0000000000000009.wal"
+        try Data(WALFormat.segmentHeader().prefix(length)).write(to: URL(fileURLWithPath: newest))
+        let table = try open(directory)
+        defer { try? table.close() }
+        #expect(!table.recovery.isDamaged, "\(table.recovery)")
+        #expect(table.recovery.tornTail != nil)
+        #expect(try allRows(table) == written.flatMap { $0 }.sorted())
     }
 
     @Test func flippedByteInSealedFileIsAnErrorNamingTheFile() throws {

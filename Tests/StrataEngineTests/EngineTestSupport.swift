@@ -13,6 +13,21 @@ struct TemporaryDirectory {
         path = NSTemporaryDirectory() + "\(label)-\(UUID().uuidString)"
         try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     }
+    /// Adopts an existing directory (removed by `cleanup()` all the same).
+    init(existing path: String) { self.path = path }
+
+    /// A fresh directory on tmpfs when there is one (tests that open tables by the thousand and
+    /// would otherwise wait for fsyncs), else under the system temp dir.
+    static func inMemory(_ label: String) -> TemporaryDirectory {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: "/dev/shm", isDirectory: &isDirectory), isDirectory.boolValue
+        else {
+            return TemporaryDirectory(label)
+        }
+        let path = "/dev/shm/\(label)-\(UUID().uuidString)"
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return TemporaryDirectory(existing: path)
+    }
     func cleanup() { try? FileManager.default.removeItem(atPath: path) }
 }
 

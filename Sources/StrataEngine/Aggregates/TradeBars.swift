@@ -1,5 +1,5 @@
 import Dispatch
-public import StrataCore
+package import StrataCore
 import Synchronization
 
 /// Continuous OHLCV bars of a trades table: maintained on the write path, stored per timeframe.

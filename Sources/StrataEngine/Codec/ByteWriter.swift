@@ -103,7 +103,7 @@ public struct ByteReader {
 
     /// The next `count` bytes, without copying.
     public mutating func readBytes(_ count: Int) throws(OutOfBounds) -> UnsafeRawBufferPointer {
-        guard count >= 0, remaining >= count else { throw OutOfBounds() }
+        guard count >= 0, offset >= 0, remaining >= count else { throw OutOfBounds() }
         let slice = UnsafeRawBufferPointer(rebasing: buffer[offset..<(offset + count)])
         offset += count
         return slice

@@ -16,28 +16,33 @@ import StrataCore
 package final class FileDescriptor: @unchecked Sendable {
     package let fd: Int32
     package let path: String
+    package let fileSystem: any FileSystemOperations
 
-    /// Opens `path` with `flags` (`O_RDONLY`, `O_WRONLY | O_CREAT | O_APPEND`, …).
+    /// Opens `path` with `flags` (`O_RDONLY`, `O_WRONLY | O_CREAT | O_APPEND`, …) through
+    /// `fileSystem`.
     /// - Throws: ``StrataError`` (`.io`) naming the path and errno.
-    package init(path: String, flags: Int32) throws {
-        let fd = open(path, flags | O_CLOEXEC, 0o644)
-        if fd < 0 { throw StrataError(.io, "cannot open", path: path, errno: errno) }
-        self.fd = fd
+    package init(path: String, flags: Int32, fileSystem: any FileSystemOperations = SystemFileSystem()) throws {
+        do { fd = try fileSystem.openFile(path, flags: flags, mode: 0o644) } catch {
+            throw StrataError(.io, "cannot open", path: path, errno: error.errno)
+        }
         self.path = path
+        self.fileSystem = fileSystem
     }
 
-    deinit { close(fd) }
+    deinit { fileSystem.closeFile(fd) }
 
     /// Writes all of `bytes` at the current position.
+    /// - Throws: ``StrataError`` `.io`; a prefix of `bytes` may have been written.
     package func write(_ bytes: UnsafeRawBufferPointer) throws {
         var offset = 0
         while offset < bytes.count {
-            let written = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
-            if written < 0 {
-                if errno == EINTR { continue }
-                throw StrataError(.io, "write failed", path: path, errno: errno)
+            do throws(SystemCallError) {
+                let written = try fileSystem.writeFile(fd, UnsafeRawBufferPointer(rebasing: bytes[offset...]))
+                guard written > 0 else { throw SystemCallError(errno: EIO) }
+                offset += written
+            } catch {
+                throw StrataError(.io, "write failed", path: path, errno: error.errno)
             }
-            offset += written
         }
     }
 
@@ -45,30 +50,31 @@ package final class FileDescriptor: @unchecked Sendable {
 
     /// Flushes the file's data (and the metadata needed to read it) to stable storage.
     package func sync() throws {
-        while fdatasync(fd) != 0 {
-            if errno == EINTR { continue }
-            throw StrataError(.io, "fdatasync failed", path: path, errno: errno)
+        do { try fileSystem.syncFileData(fd) } catch {
+            throw StrataError(.io, "fdatasync failed", path: path, errno: error.errno)
         }
     }
 
     /// The file's current size.
     package func size() throws -> Int64 {
-        var info = stat()
-        if fstat(fd, &info) != 0 { throw StrataError(.io, "fstat failed", path: path, errno: errno) }
-        return Int64(info.st_size)
+        do { return try fileSystem.sizeOfFile(fd) } catch {
+            throw StrataError(.io, "fstat failed", path: path, errno: error.errno)
+        }
     }
 
     /// Reads the whole file.
     package func readAll() throws -> [UInt8] {
-        let total = Int(try size())
+        guard let total = Int(exactly: try size()) else { throw StrataError(.io, "file too large", path: path) }
         var bytes = [UInt8](repeating: 0, count: total)
         var offset = 0
         try bytes.withUnsafeMutableBytes { buffer in
             while offset < total {
-                let n = pread(fd, buffer.baseAddress! + offset, total - offset, off_t(offset))
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw StrataError(.io, "read failed", path: path, offset: Int64(offset), errno: errno)
+                let n: Int
+                do throws(SystemCallError) {
+                    n = try fileSystem.readFile(
+                        fd, into: UnsafeMutableRawBufferPointer(rebasing: buffer[offset...]), at: Int64(offset))
+                } catch {
+                    throw StrataError(.io, "read failed", path: path, offset: Int64(offset), errno: error.errno)
                 }
                 if n == 0 { break }
                 offset += n
@@ -80,8 +86,8 @@ package final class FileDescriptor: @unchecked Sendable {
 
     /// Cuts the file to `length` bytes.
     package func truncate(to length: Int64) throws {
-        if ftruncate(fd, off_t(length)) != 0 {
-            throw StrataError(.io, "ftruncate failed", path: path, offset: length, errno: errno)
+        do { try fileSystem.truncateFile(fd, to: length) } catch {
+            throw StrataError(.io, "ftruncate failed", path: path, offset: length, errno: error.errno)
         }
     }
 }

@@ -6,86 +6,111 @@ import StrataCore
     import Darwin
 #endif
 
-/// The few file-system operations the engine needs, with errors that name the path.
-package enum FileSystem {
+/// The few file-system operations the engine needs, with errors that name the path, over any
+/// ``FileSystemOperations``.
+extension FileSystemOperations {
+    /// Opens `path` (see ``FileDescriptor/init(path:flags:fileSystem:)``).
+    package func open(_ path: String, flags: Int32) throws -> FileDescriptor {
+        try FileDescriptor(path: path, flags: flags, fileSystem: self)
+    }
+
     /// Creates `path` and its parents if missing.
-    package static func createDirectory(_ path: String) throws {
+    package func createDirectory(_ path: String) throws {
         var current = path.hasPrefix("/") ? "" : "."
         for component in path.split(separator: "/") {
             current += "/" + component
-            if mkdir(current, 0o755) != 0 && errno != EEXIST {
-                throw StrataError(.io, "cannot create directory", path: current, errno: errno)
+            if status(current)?.isDirectory == true { continue }
+            do { try makeDirectory(current) } catch  where error.errno == EEXIST {
+            } catch {
+                throw StrataError(.io, "cannot create directory", path: current, errno: error.errno)
             }
         }
         guard isDirectory(path) else { throw StrataError(.io, "not a directory", path: path) }
     }
 
-    package static func isDirectory(_ path: String) -> Bool {
-        var info = stat()
-        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
-    }
+    package func isDirectory(_ path: String) -> Bool { status(path)?.isDirectory == true }
 
-    package static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+    package func exists(_ path: String) -> Bool { status(path) != nil }
 
     /// The names in a directory (no `.` and `..`), sorted.
-    package static func list(_ path: String) throws -> [String] {
-        guard let dir = opendir(path) else { throw StrataError(.io, "cannot list directory", path: path, errno: errno) }
-        defer { closedir(dir) }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafePointer(to: entry.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
-            if name != "." && name != ".." { names.append(name) }
+    package func list(_ path: String) throws -> [String] {
+        do { return try directoryEntries(path).sorted() } catch {
+            throw StrataError(.io, "cannot list directory", path: path, errno: error.errno)
         }
-        return names.sorted()
     }
 
-    package static func fileSize(_ path: String) -> Int64 {
-        var info = stat()
-        return stat(path, &info) == 0 ? Int64(info.st_size) : 0
-    }
+    /// The size of the file at `path`, 0 if it cannot be examined.
+    package func fileSize(_ path: String) -> Int64 { status(path)?.size ?? 0 }
 
     /// Renames atomically (same file system).
-    package static func rename(_ from: String, to: String) throws {
-        if Glibc.rename(from, to) != 0 { throw StrataError(.io, "cannot rename to \(to)", path: from, errno: errno) }
+    package func rename(_ from: String, to: String) throws {
+        do { try renameFile(from, to: to) } catch {
+            throw StrataError(.io, "cannot rename to \(to)", path: from, errno: error.errno)
+        }
     }
 
-    package static func remove(_ path: String) throws {
-        if unlink(path) != 0 && errno != ENOENT { throw StrataError(.io, "cannot remove", path: path, errno: errno) }
+    /// Removes a file; a missing file is not an error.
+    package func remove(_ path: String) throws {
+        do { try unlinkFile(path) } catch  where error.errno != ENOENT {
+            throw StrataError(.io, "cannot remove", path: path, errno: error.errno)
+        } catch {}
     }
 
     /// Makes a directory's entries (creations, renames, removals) durable.
-    package static func syncDirectory(_ path: String) throws {
-        let dir = try FileDescriptor(path: path, flags: O_RDONLY | O_DIRECTORY)
-        if fsync(dir.fd) != 0 { throw StrataError(.io, "cannot fsync directory", path: path, errno: errno) }
+    package func syncDirectory(_ path: String) throws {
+        let dir = try open(path, flags: O_RDONLY | O_DIRECTORY)
+        do { try syncFile(dir.fd) } catch {
+            throw StrataError(.io, "cannot fsync directory", path: path, errno: error.errno)
+        }
     }
 
     /// Writes `bytes` to `path` atomically: a temporary file, fsync, rename, fsync of the directory.
     /// A reader sees the old file or the whole new one, never a part, even across power loss.
-    package static func writeAtomically(_ path: String, chunks: [[UInt8]]) throws {
+    package func writeAtomically(_ path: String, chunks: [[UInt8]]) throws {
         let temporary = path + ".tmp"
         do {
-            let file = try FileDescriptor(path: temporary, flags: O_WRONLY | O_CREAT | O_TRUNC)
+            let file = try open(temporary, flags: O_WRONLY | O_CREAT | O_TRUNC)
             for chunk in chunks { try file.write(chunk) }
             try file.sync()
         }
         try rename(temporary, to: path)
-        try syncDirectory(directory(of: path))
+        try syncDirectory(FileSystem.directory(of: path))
+    }
+
+    /// Takes an exclusive advisory lock on `path` for the life of the returned descriptor.
+    /// - Throws: ``StrataError`` `.locked` if another process holds it.
+    package func lockExclusively(_ path: String) throws -> FileDescriptor {
+        let file = try open(path, flags: O_RDWR | O_CREAT)
+        do { try lockFile(file.fd) } catch {
+            throw StrataError(
+                .locked, "the data directory is in use by another process", path: path, errno: error.errno)
+        }
+        return file
+    }
+}
+
+/// The operations of ``FileSystemOperations`` on the real file system, for callers that have no
+/// file system of their own to pass (the facade, tools, tests).
+package enum FileSystem {
+    package static let system = SystemFileSystem()
+
+    package static func createDirectory(_ path: String) throws { try system.createDirectory(path) }
+    package static func isDirectory(_ path: String) -> Bool { system.isDirectory(path) }
+    package static func exists(_ path: String) -> Bool { system.exists(path) }
+    package static func list(_ path: String) throws -> [String] { try system.list(path) }
+    package static func fileSize(_ path: String) -> Int64 { system.fileSize(path) }
+    package static func rename(_ from: String, to: String) throws { try system.rename(from, to: to) }
+    package static func remove(_ path: String) throws { try system.remove(path) }
+    package static func syncDirectory(_ path: String) throws { try system.syncDirectory(path) }
+    package static func writeAtomically(_ path: String, chunks: [[UInt8]]) throws {
+        try system.writeAtomically(path, chunks: chunks)
+    }
+    package static func lockExclusively(_ path: String) throws -> FileDescriptor {
+        try system.lockExclusively(path)
     }
 
     package static func directory(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "." }
         return slash == path.startIndex ? "/" : String(path[..<slash])
-    }
-
-    /// Takes an exclusive advisory lock on `path` for the life of the returned descriptor.
-    /// - Throws: ``StrataError`` `.locked` if another process holds it.
-    package static func lockExclusively(_ path: String) throws -> FileDescriptor {
-        let file = try FileDescriptor(path: path, flags: O_RDWR | O_CREAT)
-        if flock(file.fd, LOCK_EX | LOCK_NB) != 0 {
-            throw StrataError(.locked, "the data directory is in use by another process", path: path, errno: errno)
-        }
-        return file
     }
 }

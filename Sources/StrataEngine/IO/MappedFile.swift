@@ -13,22 +13,26 @@ import StrataCore
 package final class MappedFile: @unchecked Sendable {
     package let path: String
     package let bytes: UnsafeRawBufferPointer
+    private let fileSystem: any FileSystemOperations
 
-    package init(path: String) throws {
-        let file = try FileDescriptor(path: path, flags: O_RDONLY)
-        let size = Int(try file.size())
+    package init(path: String, fileSystem: any FileSystemOperations = SystemFileSystem()) throws {
+        let file = try FileDescriptor(path: path, flags: O_RDONLY, fileSystem: fileSystem)
+        let size = try file.size()
         self.path = path
-        if size == 0 {
+        self.fileSystem = fileSystem
+        guard size > 0 else {
             bytes = UnsafeRawBufferPointer(start: nil, count: 0)
             return
         }
-        guard let base = mmap(nil, size, PROT_READ, MAP_SHARED, file.fd, 0), base != MAP_FAILED else {
-            throw StrataError(.io, "mmap failed", path: path, errno: errno)
+        guard let count = Int(exactly: size) else { throw StrataError(.io, "file too large to map", path: path) }
+        do {
+            bytes = UnsafeRawBufferPointer(start: try fileSystem.mapFile(file.fd, size: count), count: count)
+        } catch {
+            throw StrataError(.io, "mmap failed", path: path, errno: error.errno)
         }
-        bytes = UnsafeRawBufferPointer(start: base, count: size)
     }
 
     deinit {
-        if let base = bytes.baseAddress { munmap(UnsafeMutableRawPointer(mutating: base), bytes.count) }
+        if let base = bytes.baseAddress { fileSystem.unmapFile(base, size: bytes.count) }
     }
 }

@@ -83,7 +83,7 @@ struct PartitionFileWriter {
     }
 
     /// Writes the file atomically at `path` (temp file, fsync, rename, fsync directory).
-    func write(_ input: Input, to path: String) throws {
-        try FileSystem.writeAtomically(path, chunks: encode(input))
+    func write(_ input: Input, to path: String, fileSystem: any FileSystemOperations) throws {
+        try fileSystem.writeAtomically(path, chunks: encode(input))
     }
 }

@@ -39,12 +39,18 @@ package final class SealedPartition: Sendable {
     let columnCount: Int
     private let file: MappedFile
 
+    /// The largest row or duplicate count a file may claim (2^40): far above anything real,
+    /// far below what would overflow when counts are added up.
+    static let maximumCount: UInt64 = 1 << 40
+
     /// Maps and validates `path`.
     /// - Throws: ``StrataError`` `.corruptFile` / `.unsupportedFormat` naming the file and problem.
-    init(path: String, generation: Int, schema: TableSchema) throws {
+    init(
+        path: String, generation: Int, schema: TableSchema, fileSystem: any FileSystemOperations = SystemFileSystem()
+    ) throws {
         self.path = path
         self.generation = generation
-        file = try MappedFile(path: path)
+        file = try MappedFile(path: path, fileSystem: fileSystem)
         let bytes = file.bytes
         fileSize = Int64(bytes.count)
         func corrupt(_ reason: String, at offset: Int? = nil) -> StrataError {
@@ -65,15 +71,17 @@ package final class SealedPartition: Sendable {
         let trailerStart = bytes.count - PartitionFileFormat.trailerSize
         var trailer = ByteReader(bytes, offset: trailerStart)
         do {
-            let footerOffset = Int(try trailer.readUInt64())
+            // Every number read from the file is range-checked before it becomes an `Int`, an
+            // index or a size: a damaged file is a typed error, never a trap.
+            let rawFooterOffset = try trailer.readUInt64()
             let footerLength = Int(try trailer.readUInt32())
             let footerCRC = try trailer.readUInt32()
             guard Array(try trailer.readBytes(8)) == PartitionFileFormat.trailerMagic else {
                 throw corrupt("bad trailer magic (torn or truncated file)", at: trailerStart)
             }
-            guard footerOffset >= PartitionFileFormat.headerSize, footerLength >= 0,
+            guard let footerOffset = Int(exactly: rawFooterOffset), footerOffset >= PartitionFileFormat.headerSize,
                 footerOffset <= trailerStart, footerLength == trailerStart - footerOffset
-            else { throw corrupt("footer position out of range", at: trailerStart) }
+            else { throw corrupt("footer position \(rawFooterOffset) out of range", at: trailerStart) }
             let footerBytes = UnsafeRawBufferPointer(rebasing: bytes[footerOffset..<trailerStart])
             guard CRC32C.checksum(footerBytes) == footerCRC else {
                 throw corrupt("footer checksum mismatch", at: footerOffset)
@@ -98,9 +106,24 @@ package final class SealedPartition: Sendable {
                 throw corrupt("partition duration \(duration) differs from the table's \(schema.partitionDuration)")
             }
             includedThrough = try footer.readUInt64()
-            duplicatesSkipped = Int(truncatingIfNeeded: try footer.readUInt64())
-            rowCount = Int(truncatingIfNeeded: try footer.readUInt64())
+            // A WAL sequence is counted up from 1 by one per batch: past 2^63 it is damage, and
+            // letting it through would make the next append's sequence overflow.
+            guard includedThrough <= UInt64(Int64.max) else {
+                throw corrupt("included-through sequence \(includedThrough) is impossible")
+            }
+            let rawDuplicates = try footer.readUInt64()
+            // Stats and compaction add these up: bound them far below overflow (2^40 is more
+            // duplicates than a partition can ever have been offered).
+            guard rawDuplicates <= Self.maximumCount else {
+                throw corrupt("duplicate count \(rawDuplicates) is impossible")
+            }
+            duplicatesSkipped = Int(rawDuplicates)
+            let rawRows = try footer.readUInt64()
+            guard rawRows <= Self.maximumCount else { throw corrupt("row count \(rawRows) is impossible") }
+            rowCount = Int(rawRows)
             let symbolCount = Int(try footer.readUInt32())
+            // Each symbol entry takes at least 26 bytes (name length, rows, min, max, block count).
+            guard symbolCount <= footer.remaining / 26 else { throw corrupt("impossible symbol count \(symbolCount)") }
             var symbols: [String: SymbolEntry] = [:]
             var chunks: [Chunk] = []
             var counted = 0
@@ -111,6 +134,7 @@ package final class SealedPartition: Sendable {
                 let minTs = try footer.readInt64()
                 let maxTs = try footer.readInt64()
                 let blockCount = Int(try footer.readUInt32())
+                guard minTs <= maxTs else { throw corrupt("time range of \(name) is inverted") }
                 guard blockCount <= footer.remaining / 20 else { throw corrupt("impossible block count for \(name)") }
                 var blocks: [Block] = []
                 blocks.reserveCapacity(blockCount)
@@ -120,24 +144,31 @@ package final class SealedPartition: Sendable {
                     let first = try footer.readInt64()
                     let last = try footer.readInt64()
                     guard n > 0, n <= BlockCodec.blockRows else { throw corrupt("impossible block size for \(name)") }
+                    guard first <= last, first >= minTs, last <= maxTs else {
+                        throw corrupt("block time range of \(name) lies outside its symbol's")
+                    }
                     blocks.append(Block(rows: n, firstTimestamp: first, lastTimestamp: last, firstChunk: chunks.count))
                     for _ in 0..<columnCount {
-                        let offset = Int(truncatingIfNeeded: try footer.readUInt64())
+                        let rawOffset = try footer.readUInt64()
                         let length = Int(try footer.readUInt32())
                         let crc = try footer.readUInt32()
-                        guard offset >= PartitionFileFormat.headerSize, length >= 0, offset <= dataEnd - length else {
-                            throw corrupt("chunk of \(name) points outside the data region", at: offset)
+                        guard let offset = Int(exactly: rawOffset), offset >= PartitionFileFormat.headerSize,
+                            offset <= dataEnd - length
+                        else {
+                            throw corrupt("chunk of \(name) points outside the data region (\(rawOffset))")
                         }
                         chunks.append(Chunk(offset: offset, length: length, crc: crc))
                     }
                     blockRows += n
                 }
                 guard blockRows == rows else { throw corrupt("row count of \(name) disagrees with its blocks") }
+                guard symbols[name] == nil else { throw corrupt("symbol \(name) is listed twice") }
                 counted += rows
                 symbols[name] = SymbolEntry(
                     name: name, rows: rows, minTimestamp: minTs, maxTimestamp: maxTs, blocks: blocks)
             }
             guard counted == rowCount else { throw corrupt("row count disagrees with the symbol index") }
+            guard footer.remaining == 0 else { throw corrupt("trailing bytes in the footer") }
             self.symbols = symbols
             self.chunks = chunks
         } catch is ByteReader.OutOfBounds {
@@ -161,7 +192,9 @@ package final class SealedPartition: Sendable {
             }
             let decoded: Int
             do {
-                decoded = try BlockCodec.decode(bytes, into: buffers[i], capacity: BlockCodec.blockRows)
+                // Capacity is the index's row count: `copyRows` decodes straight into a lane sized
+                // by the index, so a chunk claiming more rows must fail, not write past it.
+                decoded = try BlockCodec.decode(bytes, into: buffers[i], capacity: info.rows)
             } catch {
                 throw StrataError(
                     .corruptFile, "undecodable block \(block) of symbol \(entry.name): \(error.reason)", path: path,

@@ -1,6 +1,11 @@
 public import StrataCore
 
 /// What opening a table recovered from its WAL and files.
+///
+/// Read ``isDamaged`` first: it is true when anything stored may be lost or unreadable — a
+/// sealed file that cannot be read (``damagedFiles``) or WAL frames cut from the middle of the
+/// log (``walDamage``). A torn tail (``tornTail``) is not damage: it is the incomplete last write
+/// a crash leaves, which was never acknowledged under ``Durability/fsyncEachBatch``.
 public struct TableRecovery: Sendable, CustomStringConvertible {
     public var table: String
     public var sealedPartitions = 0
@@ -10,22 +15,103 @@ public struct TableRecovery: Sendable, CustomStringConvertible {
     /// Rows in the WAL that were already in sealed files and so skipped.
     public var rowsAlreadySealed = 0
     public var walBytesReplayed: Int64 = 0
-    /// Bytes cut from the WAL at the first torn or corrupt frame (kept under `corrupt/`).
-    public var bytesTruncated: Int64 = 0
-    /// Why the WAL was cut, if it was.
-    public var truncationReason: String?
     /// Files that could not be read; the rest of the table stays readable.
     public var damagedFiles: [StrataError] = []
+    /// Every stretch of the WAL that could not be replayed and was cut (its bytes kept under
+    /// `corrupt/`), in log order.
+    public var walCuts: [WALCut] = []
+    /// Every file under `corrupt/` — cut by this open or by earlier ones (including an open that
+    /// cut and then failed) — kept for inspection until an operator removes it. Informational:
+    /// not counted in ``isDamaged``, which is about this open.
+    public var quarantinedFiles: [String] = []
 
     public init(table: String) { self.table = table }
+
+    /// True when something stored may be lost or unreadable: a damaged sealed file, or WAL
+    /// damage anywhere but a torn tail.
+    public var isDamaged: Bool { !damagedFiles.isEmpty || !walDamage.isEmpty }
+
+    /// The torn end of the log cut after a crash, if any (not counted as damage).
+    public var tornTail: WALCut? { walCuts.last { $0.kind == .tornTail } }
+
+    /// Cuts of damaged WAL data other than a torn tail: acknowledged batches lost.
+    public var walDamage: [WALCut] { walCuts.filter { $0.kind == .damage } }
+
+    /// Frames lost to WAL damage (torn tail excluded).
+    public var framesLost: Int { walDamage.reduce(0) { $0 + $1.frames } }
+
+    /// Rows lost to WAL damage (torn tail excluded), counted from the lost frames whose structure
+    /// still parses: a lower bound when ``framesLostWithUnknownRows`` is not zero.
+    public var rowsLost: Int { walDamage.reduce(0) { $0 + $1.rows } }
+
+    /// Lost frames too damaged to tell how many rows they held.
+    public var framesLostWithUnknownRows: Int { walDamage.reduce(0) { $0 + $1.framesWithUnknownRows } }
+
+    /// Bytes cut from the WAL, torn tail and damage together (kept under `corrupt/`).
+    public var bytesTruncated: Int64 { walCuts.reduce(0) { $0 + $1.bytes } }
+
+    /// Why the WAL was cut, if it was (the first cut).
+    public var truncationReason: String? { walCuts.first?.reason }
 
     public var description: String {
         var text =
             "\(table): \(sealedPartitions) sealed partitions, replayed \(rowsReplayed) rows in \(framesReplayed) frames from \(segmentsReplayed) WAL segments"
         if rowsAlreadySealed > 0 { text += " (\(rowsAlreadySealed) already sealed)" }
-        if let truncationReason { text += "; cut \(bytesTruncated) bytes at a damaged frame: \(truncationReason)" }
+        for cut in walCuts { text += "; \(cut)" }
         for damaged in damagedFiles { text += "; DAMAGED: \(damaged)" }
         return text
+    }
+}
+
+/// A stretch of a WAL segment that recovery could not replay and cut (saved to `corrupt/`).
+public struct WALCut: Sendable, Hashable, CustomStringConvertible {
+    public enum Kind: String, Sendable, Hashable {
+        /// The end of the newest segment, with no valid frame after it: an incomplete write cut
+        /// short by a crash (also a damaged last frame, which cannot be told apart from one).
+        case tornTail = "torn tail"
+        /// Anything else: a damaged frame or segment header with the log going on after it.
+        /// The frames in it were acknowledged and are lost.
+        case damage
+    }
+
+    public var kind: Kind
+    /// The segment's file name (`0000000000000001.wal`).
+    public var segment: String
+    /// Where the stretch starts in the segment as it was found.
+    public var offset: Int64
+    public var bytes: Int64
+    /// Frame starts found in the stretch (0 for a segment header alone).
+    public var frames: Int
+    /// Rows of the frames in the stretch whose payload still decodes structurally (every length
+    /// in it agrees with its row count, so the count is not what was damaged): a lower bound
+    /// when ``framesWithUnknownRows`` is not zero. The checksum failed, so the rows themselves
+    /// were not replayed.
+    public var rows: Int
+    /// Frames in the stretch too damaged to tell how many rows they held.
+    public var framesWithUnknownRows: Int
+    public var reason: String
+    /// Where the cut bytes were saved.
+    public var savedAs: String?
+
+    public init(
+        kind: Kind, segment: String, offset: Int64, bytes: Int64, frames: Int, rows: Int, framesWithUnknownRows: Int,
+        reason: String, savedAs: String? = nil
+    ) {
+        self.kind = kind
+        self.segment = segment
+        self.offset = offset
+        self.bytes = bytes
+        self.frames = frames
+        self.rows = rows
+        self.framesWithUnknownRows = framesWithUnknownRows
+        self.reason = reason
+        self.savedAs = savedAs
+    }
+
+    public var description: String {
+        let unknown = framesWithUnknownRows > 0 ? " (\(framesWithUnknownRows) of unknown size)" : ""
+        let label = kind == .damage ? "DAMAGE: lost" : "cut torn tail:"
+        return "\(label) \(bytes) bytes, \(frames) frames, \(rows) rows\(unknown) from \(reason)"
     }
 }
 

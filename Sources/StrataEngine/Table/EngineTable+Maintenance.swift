@@ -135,8 +135,8 @@ extension EngineTable {
                     symbols: job.snapshot.slices.map { (names[Int($0.key)], $0.value.columns) })
                 let path =
                     partitionDirectory + "/" + PartitionFileFormat.fileName(partition: job.partition, generation: 1)
-                try writer.write(input, to: path)
-                let file = try SealedPartition(path: path, generation: 1, schema: schema)
+                try writer.write(input, to: path, fileSystem: fileSystem)
+                let file = try SealedPartition(path: path, generation: 1, schema: schema, fileSystem: fileSystem)
                 state.withLock { state in
                     guard var partition = state.partitions[job.partition] else { return }
                     partition.base = .sealed(file)
@@ -185,8 +185,9 @@ extension EngineTable {
                 let path =
                     partitionDirectory + "/"
                     + PartitionFileFormat.fileName(partition: job.partition, generation: generation)
-                try writer.write(input, to: path)
-                let file = try SealedPartition(path: path, generation: generation, schema: schema)
+                try writer.write(input, to: path, fileSystem: fileSystem)
+                let file = try SealedPartition(
+                    path: path, generation: generation, schema: schema, fileSystem: fileSystem)
                 state.withLock { state in
                     guard var partition = state.partitions[job.partition] else { return }
                     partition.base = .sealed(file)
@@ -198,9 +199,14 @@ extension EngineTable {
                     state.partitions[job.partition] = partition
                 }
                 if let error = observer?.published(partition: job.partition, file: file) { report.errors.append(error) }
-                try FileSystem.remove(job.file.path)
                 report.compacted.append(start)
                 report.lateRowsMerged += job.late.rowCount
+                // The new generation is in place: failing to remove the old one is reported, not
+                // undone (undoing would put the merged rows in memory a second time); recovery
+                // removes superseded generations at the next open.
+                do { try fileSystem.remove(job.file.path) } catch {
+                    report.errors.append(asStrataError(error, "removing the superseded \(job.file.path)"))
+                }
             } catch {
                 report.errors.append(asStrataError(error, "compacting partition \(start)"))
                 state.withLock { state in

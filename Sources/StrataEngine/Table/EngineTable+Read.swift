@@ -226,7 +226,7 @@ extension EngineTable {
                         note(entry.minTimestamp, entry.maxTimestamp)
                     }
                 } else if case .damaged(let path, _) = partition.base {
-                    stats.bytesOnDisk += FileSystem.fileSize(path)
+                    stats.bytesOnDisk += fileSystem.fileSize(path)
                 }
             }
             stats.bytesOnDisk += wal.totalBytes

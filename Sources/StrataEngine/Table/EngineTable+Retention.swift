@@ -43,14 +43,14 @@ extension EngineTable {
             }
             var result = DroppedPartitions()
             for (index, file) in victims {
-                try FileSystem.remove(file.path)
+                try fileSystem.remove(file.path)
                 observer?.dropped(partition: index)
                 result.partitions.append(Timestamp(nanoseconds: index &* schema.partitionDuration))
                 result.bytes += file.fileSize
                 result.rows += file.rowCount
             }
             if !victims.isEmpty {
-                try FileSystem.syncDirectory(partitionDirectory)
+                try fileSystem.syncDirectory(partitionDirectory)
                 // The commit lock too: removing segments changes the WAL writer, which appenders use.
                 try commitLock.withLock { _ in
                     try state.withLock { state in
@@ -65,7 +65,7 @@ extension EngineTable {
     /// Rewrites the `dropped` file atomically (one short line per dropped partition).
     private func writeDropped(_ dropped: [Int64: UInt64]) throws {
         let text = dropped.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)\n" }.joined()
-        try FileSystem.writeAtomically(directory + "/dropped", chunks: [Array(text.utf8)])
+        try fileSystem.writeAtomically(directory + "/dropped", chunks: [Array(text.utf8)])
     }
 
     /// The newest timestamp in the table, if any.

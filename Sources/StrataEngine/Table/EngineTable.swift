@@ -12,7 +12,7 @@ import Synchronization
 /// ```
 /// <table>/wal/0000000000000001.wal      write-ahead log segments
 /// <table>/partitions/p20458.g1.col      sealed partitions (partition number, generation)
-/// <table>/corrupt/                      bytes cut from a damaged WAL, kept for inspection
+/// <table>/corrupt/                      WAL bytes cut by recovery (torn or damaged), kept for inspection
 /// ```
 ///
 /// **Write path** (``append(_:)``): under the table's *commit lock*, encode the batch as one WAL
@@ -52,6 +52,8 @@ public final class EngineTable: Sendable {
     public let recovery: TableRecovery
     /// Maintains derived data (bars) from what is stored.
     let observer: (any TableObserver)?
+    /// Every file-system call of the table goes through it (the real one but in tests).
+    let fileSystem: any FileSystemOperations
 
     struct State: ~Copyable {
         var symbolIDs: [String: UInt32] = [:]
@@ -114,12 +116,24 @@ public final class EngineTable: Sendable {
         try self.init(directory: directory, schema: schema, durability: durability, sealGrace: sealGrace, observer: nil)
     }
 
+    /// Opens the table on `fileSystem` (the seam the fault-injection tests use).
+    package convenience init(
+        directory: String, schema: TableSchema, durability: Durability, sealGrace: Int64 = 3_600_000_000_000,
+        fileSystem: any FileSystemOperations
+    ) throws {
+        try self.init(
+            directory: directory, schema: schema, durability: durability, sealGrace: sealGrace, observer: nil,
+            fileSystem: fileSystem)
+    }
+
     /// Opens the table with an observer that sees every stored row (from replay on).
     init(
         directory: String, schema: TableSchema, durability: Durability, sealGrace: Int64,
-        observer: (any TableObserver)?, applyRunRows: Int = EngineTable.defaultApplyRunRows
+        observer: (any TableObserver)?, applyRunRows: Int = EngineTable.defaultApplyRunRows,
+        fileSystem: any FileSystemOperations = SystemFileSystem()
     ) throws {
         self.observer = observer
+        self.fileSystem = fileSystem
         self.applyRunRows = max(1, applyRunRows)
         self.schema = schema
         self.directory = directory
@@ -128,13 +142,14 @@ public final class EngineTable: Sendable {
         corruptDirectory = directory + "/corrupt"
         self.sealGrace = sealGrace
         maintenanceQueue = DispatchQueue(label: "strata.maintenance.\(schema.name)")
-        for path in [directory, walDirectory, partitionDirectory] { try FileSystem.createDirectory(path) }
-        let wal = WALWriter(directory: walDirectory, durability: durability)
+        for path in [directory, walDirectory, partitionDirectory] { try fileSystem.createDirectory(path) }
+        let wal = WALWriter(directory: walDirectory, durability: durability, fileSystem: fileSystem)
         var recovered = State()
         var report = TableRecovery(table: schema.name)
         try Self.recover(
             schema: schema, partitionDirectory: partitionDirectory, walDirectory: walDirectory,
-            corruptDirectory: corruptDirectory, observer: observer, wal: wal, into: &recovered, report: &report)
+            corruptDirectory: corruptDirectory, observer: observer, wal: wal, fileSystem: fileSystem, into: &recovered,
+            report: &report)
         try wal.start()
         try Self.removeObsoleteSegments(recovered, from: wal)
         recovery = report
@@ -217,6 +232,9 @@ public final class EngineTable: Sendable {
     }
 
     /// Waits for maintenance, syncs the WAL and closes. Later calls throw `.closed`.
+    /// - Throws: ``StrataError`` `.io` if the final sync fails, or if a sync failed earlier (see
+    ///   ``TableHealth/walFailure``): the table is closed all the same, but what was acknowledged
+    ///   since the last good sync may not be durable.
     public func close() throws {
         maintenanceQueue.sync {}
         try commitLock.withLock { _ in

@@ -7,8 +7,9 @@ import Synchronization
 final class FramePipeline: Sendable {
     enum Item: Sendable {
         case frame(WALFormat.DecodedFrame, offset: Int, next: Int)
-        /// The frame at `offset` is torn, corrupt or malformed; nothing after it is read.
-        case damaged(reason: String, offset: Int)
+        /// The frame at `offset` is torn, corrupt or malformed; decoding resumes at `resume`, the
+        /// next wholly valid frame, or ends when there is none.
+        case damaged(reason: String, offset: Int, resume: Int?)
         case end
     }
 
@@ -18,33 +19,45 @@ final class FramePipeline: Sendable {
     private let stop = Mutex(false)
 
     /// Starts decoding `segment` from `offset`; at most `depth` frames wait decoded at a time.
-    init(segment: MappedFile, from offset: Int, schema: TableSchema, depth: Int = 4) {
+    /// `sequence` is the last sequence replayed before this segment (see
+    /// ``WALFormat/resynchronize(_:from:schema:after:)``).
+    init(segment: MappedFile, from offset: Int, schema: TableSchema, after sequence: UInt64, depth: Int = 4) {
         free = DispatchSemaphore(value: depth)
         DispatchQueue.global().async { [self] in
             let bytes = segment.bytes
             var offset = offset
+            var sequence = sequence
             while !stop.withLock({ $0 }) {
-                let item: Item
+                var item: Item
+                var reason: String?
                 switch WALFormat.scan(bytes, at: offset) {
                 case .end:
                     item = .end
-                case .damaged(let reason):
-                    item = .damaged(reason: reason, offset: offset)
+                case .damaged(let why):
+                    item = .end
+                    reason = why
                 case .frame(let payload, let next):
-                    do {
-                        item = .frame(try WALFormat.decode(payload, schema: schema), offset: offset, next: next)
-                    } catch let error as WALFormat.MalformedPayload {
-                        item = .damaged(reason: error.reason, offset: offset)
+                    do throws(WALFormat.MalformedPayload) {
+                        let frame = try WALFormat.decode(payload, schema: schema)
+                        item = .frame(frame, offset: offset, next: next)
+                        sequence = max(sequence, frame.sequence)
                     } catch {
-                        item = .damaged(reason: "\(error)", offset: offset)
+                        item = .end
+                        reason = error.reason
                     }
-                    offset = next
+                }
+                if let reason {
+                    let resume = WALFormat.resynchronize(bytes, from: offset + 1, schema: schema, after: sequence)
+                    item = .damaged(reason: reason, offset: offset, resume: resume)
                 }
                 free.wait()
                 items.withLock { $0.append(item) }
                 filled.signal()
-                if case .frame = item { continue }
-                return
+                switch item {
+                case .frame(_, _, let next): offset = next
+                case .damaged(_, _, let resume?): offset = resume
+                default: return
+                }
             }
         }
     }

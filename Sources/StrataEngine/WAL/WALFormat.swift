@@ -13,8 +13,10 @@ import StrataCore
 /// for each schema column: rows × (1 byte for bool/int8, else 8 bytes little-endian)
 /// ```
 ///
-/// A frame is either entirely valid or the log ends there: replay stops at the first frame whose
-/// header is incomplete, whose length runs past the end of the file, or whose checksum fails.
+/// A frame is either entirely valid or it is not replayed. Replay skips a frame whose header is
+/// incomplete, whose length runs past the end of the file, whose checksum fails or whose payload
+/// does not decode, and resynchronises on the next wholly valid frame (see
+/// ``resynchronize(_:from:schema:after:)``); what it skipped is reported.
 enum WALFormat {
     static let segmentMagic: [UInt8] = Array("STRATWAL".utf8)
     static let formatVersion: UInt32 = 1
@@ -76,7 +78,7 @@ enum WALFormat {
         case frame(payload: UnsafeRawBufferPointer, next: Int)
         /// The clean end of the segment.
         case end
-        /// A torn or corrupt frame starts at the offset; everything from there is unusable.
+        /// A torn or corrupt frame starts at the offset.
         case damaged(reason: String)
     }
 
@@ -101,6 +103,81 @@ enum WALFormat {
         return .frame(payload: payload, next: offset + frameHeaderSize + length)
     }
 
+    /// The offset of the next wholly valid frame at or after `offset`, if any: the frame magic,
+    /// a length that fits in the segment, a matching checksum, a payload that decodes for
+    /// `schema`, and a sequence above `sequence` (sequences only grow along the log, so a frame
+    /// that happens to lie inside the payload of an older one cannot be taken for the next).
+    ///
+    /// Scans byte by byte: used only after damage.
+    static func resynchronize(
+        _ segment: UnsafeRawBufferPointer, from offset: Int, schema: TableSchema, after sequence: UInt64
+    ) -> Int? {
+        var position = max(offset, 0)
+        while let candidate = nextMagic(segment, from: position, before: segment.count) {
+            if case .frame(let payload, _) = scan(segment, at: candidate),
+                let frame = try? decode(payload, schema: schema), frame.sequence > sequence
+            {
+                return candidate
+            }
+            position = candidate + 1
+        }
+        return nil
+    }
+
+    /// The first offset in `[from, before)` where the frame magic starts (with room for a header).
+    static func nextMagic(_ segment: UnsafeRawBufferPointer, from: Int, before: Int) -> Int? {
+        let end = min(before, segment.count) - frameHeaderSize
+        guard from <= end else { return nil }
+        for position in from...end
+        where UInt32(littleEndian: segment.loadUnaligned(fromByteOffset: position, as: UInt32.self)) == frameMagic {
+            return position
+        }
+        return nil
+    }
+
+    /// What a damaged stretch of a segment held, as far as can be told.
+    struct Census: Sendable {
+        /// Frame starts found in the stretch (at least one).
+        var frames = 0
+        /// Rows of the frames whose payload still decodes structurally (every length agrees with
+        /// its row count, so the count itself is not what was damaged); a lower bound.
+        var rows = 0
+        /// Frames whose payload does not decode, so whose row count cannot be trusted.
+        var framesWithUnknownRows = 0
+    }
+
+    /// Counts the frames in `range` of a segment (which failed to replay): walks frame headers
+    /// whose magic and length are sane, and jumps to the next frame magic past anything else.
+    static func census(_ segment: UnsafeRawBufferPointer, _ range: Range<Int>, schema: TableSchema) -> Census {
+        var census = Census()
+        var position = range.lowerBound
+        while position < range.upperBound {
+            let remaining = range.upperBound - position
+            census.frames += 1
+            if remaining >= frameHeaderSize,
+                UInt32(littleEndian: segment.loadUnaligned(fromByteOffset: position, as: UInt32.self)) == frameMagic
+            {
+                let length = Int(
+                    UInt32(littleEndian: segment.loadUnaligned(fromByteOffset: position + 4, as: UInt32.self)))
+                if length <= remaining - frameHeaderSize {
+                    let payload = UnsafeRawBufferPointer(
+                        rebasing: segment[(position + frameHeaderSize)..<(position + frameHeaderSize + length)])
+                    if let frame = try? decode(payload, schema: schema) {
+                        census.rows += frame.batch.count
+                    } else {
+                        census.framesWithUnknownRows += 1
+                    }
+                    position += frameHeaderSize + length
+                    continue
+                }
+            }
+            census.framesWithUnknownRows += 1
+            guard let next = nextMagic(segment, from: position + 1, before: range.upperBound) else { break }
+            position = next
+        }
+        return census
+    }
+
     struct DecodedFrame: Sendable {
         var sequence: UInt64
         var batch: ColumnBatch
@@ -121,6 +198,8 @@ enum WALFormat {
                 throw MalformedPayload(reason: "frame has \(columnCount) columns, table has \(schema.columns.count)")
             }
             let sequence = try reader.readUInt64()
+            // Sequences count batches from 1: one past 2^63 is damage, and would overflow the next.
+            guard sequence <= UInt64(Int64.max) else { throw MalformedPayload(reason: "impossible sequence") }
             let rows = Int(try reader.readUInt32())
             let symbolCount = Int(try reader.readUInt32())
             // A batch's dictionary may name symbols no row uses; each name takes at least 2 bytes.
@@ -171,5 +250,26 @@ enum WALFormat {
         } catch {
             throw MalformedPayload(reason: "\(error)")
         }
+    }
+}
+
+/// How recovery treats the format version in a WAL segment's header.
+///
+/// The rule: `1` is this build's format. A version from 2 through 255 is plausibly a segment
+/// written by a newer build of Strata (versions go up one at a time; 255 leaves room for a very
+/// long future), so the table refuses to open with `.unsupportedFormat` rather than misread it
+/// or move it aside. Any other value — 0, or anything above 255, such as the 2,779,096,484 a
+/// flipped byte produced — is no version any build wrote: the header is damaged, and the segment
+/// is treated like one with a bad magic number (reported as damage, the original kept in
+/// `corrupt/`, its valid frames still replayed).
+enum WALSegmentVersion: Equatable {
+    case supported, newer, garbled
+
+    static let newestPlausible: UInt32 = 255
+
+    static func classify(_ version: UInt32) -> WALSegmentVersion {
+        if version == WALFormat.formatVersion { return .supported }
+        if version > WALFormat.formatVersion && version <= newestPlausible { return .newer }
+        return .garbled
     }
 }

@@ -51,7 +51,13 @@ final class WALWriter: @unchecked Sendable {
     private let syncState = Mutex(SyncState())
     private var timer: (any DispatchSourceTimer)?
 
-    init(directory: String, durability: Durability, segmentLimit: Int64 = 256 << 20) {
+    let fileSystem: any FileSystemOperations
+
+    init(
+        directory: String, durability: Durability, segmentLimit: Int64 = 256 << 20,
+        fileSystem: any FileSystemOperations = SystemFileSystem()
+    ) {
+        self.fileSystem = fileSystem
         self.directory = directory
         self.durability = durability
         self.segmentLimit = segmentLimit
@@ -93,15 +99,21 @@ final class WALWriter: @unchecked Sendable {
     }
 
     private func openNewSegment() throws {
+        if let failure = syncState.withLock({ $0.failure }) { throw failure }
         if let current {
-            try current.sync()  // a later segment never becomes durable before an earlier one
+            // A later segment never becomes durable before an earlier one. A failed sync here is
+            // a failed sync of acknowledged frames: the WAL fails like on the write path.
+            do { try current.sync() } catch let error as StrataError {
+                syncState.withLock { $0.failure = error }
+                throw error
+            }
         }
         let number = (segments.last?.number ?? 0) + 1
         let path = WALWriter.path(in: directory, number: number)
-        let file = try FileDescriptor(path: path, flags: O_WRONLY | O_CREAT | O_TRUNC | O_APPEND)
+        let file = try fileSystem.open(path, flags: O_WRONLY | O_CREAT | O_TRUNC | O_APPEND)
         try file.write(WALFormat.segmentHeader())
         try file.sync()
-        try FileSystem.syncDirectory(directory)
+        try fileSystem.syncDirectory(directory)
         segments.append(
             Segment(number: number, path: path, touched: [], maxSequence: 0, bytes: Int64(WALFormat.segmentHeaderSize)))
         current = file
@@ -141,7 +153,11 @@ final class WALWriter: @unchecked Sendable {
         case .osBuffered:
             break
         }
-        if segment.bytes >= segmentLimit { try openNewSegment() }
+        if segment.bytes >= segmentLimit {
+            // The frame is written and as durable as promised: a failure to start the next segment
+            // must not fail this append. The next append retries (a failed sync has set `failure`).
+            do { try openNewSegment() } catch {}
+        }
     }
 
     /// Syncs now if anything was written since the last sync.
@@ -160,11 +176,16 @@ final class WALWriter: @unchecked Sendable {
     }
 
     /// Syncs the current segment unconditionally.
+    /// - Throws: ``StrataError`` `.io`; a failed sync fails the WAL for good (every later append
+    ///   and flush throws it), since what the kernel dropped cannot be known.
     func flush() throws {
         if let failure = syncState.withLock({ $0.failure }) { throw failure }
         guard let current else { return }
         syncState.withLock { $0.dirty = false }
-        try timedSync(current)
+        do { try timedSync(current) } catch let error as StrataError {
+            syncState.withLock { $0.failure = error }
+            throw error
+        }
     }
 
     /// Syncs `file`, then records the time of the sync and tells the observer how long it took.
@@ -195,7 +216,7 @@ final class WALWriter: @unchecked Sendable {
         var removedAny = false
         for (i, segment) in segments.enumerated() {
             if i < segments.count - 1 && isObsolete(segment) {
-                try FileSystem.remove(segment.path)
+                try fileSystem.remove(segment.path)
                 removedAny = true
             } else {
                 kept.append(segment)
@@ -203,7 +224,7 @@ final class WALWriter: @unchecked Sendable {
         }
         segments = kept
         publishSize()
-        if removedAny { try FileSystem.syncDirectory(directory) }
+        if removedAny { try fileSystem.syncDirectory(directory) }
     }
 
     /// Bytes in every segment (any thread).
@@ -214,6 +235,8 @@ final class WALWriter: @unchecked Sendable {
     var failure: StrataError? { syncState.withLock { $0.failure } }
 
     /// Syncs and closes. Safe to call twice.
+    /// - Throws: the WAL's failure, if a sync ever failed (the group-commit flusher's too, which
+    ///   no append may have reported yet): acknowledged writes may not be durable.
     func close() throws {
         timer?.cancel()
         timer = nil
@@ -221,6 +244,8 @@ final class WALWriter: @unchecked Sendable {
             current = nil
             syncState.withLock { $0.file = nil }
         }
-        if current != nil && failure == nil { try flush() }
+        guard current != nil else { return }
+        if let failure { throw failure }
+        try flush()
     }
 }
