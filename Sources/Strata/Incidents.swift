@@ -201,13 +201,19 @@ extension StrataStore {
     func recordRecoveryIncidents() {
         let now = WallClock.now()
         for table in recovery.tables {
-            if table.bytesTruncated > 0 {
+            // A torn tail (the end of the newest segment after a crash) is how a log ends when a
+            // process dies mid-write: reported in the recovery report, not an incident. Damage in
+            // the log's middle is acknowledged data cut: an incident.
+            for cut in table.walDamage {
+                let rows =
+                    cut.framesWithUnknownRows > 0
+                    ? "at least \(cut.rows) rows (\(cut.framesWithUnknownRows) frames unreadable)" : "\(cut.rows) rows"
                 incidents.record(
                     Incident(
-                        kind: .recoveryCut, time: now, table: table.table, path: nil,
+                        kind: .recoveryCut, time: now, table: table.table, path: cut.segment,
                         detail:
-                            "cut \(table.bytesTruncated) bytes from the WAL (kept under \(table.table)/corrupt/): \(table.truncationReason ?? "damaged frame")"
-                    ))
+                            "cut \(cut.frames) damaged WAL frames, \(rows), \(cut.bytes) bytes at offset \(cut.offset)"
+                            + (cut.savedAs.map { " (kept as \($0))" } ?? "") + ": \(cut.reason)"))
             }
             for damaged in table.damagedFiles {
                 incidents.record(

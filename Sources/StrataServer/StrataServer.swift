@@ -91,11 +91,12 @@ public enum StrataServer {
         let recovery = store.recovery
         let incidents = store.openIncidents
         logger.log(
-            level: incidents.isEmpty ? .info : .warning,
+            level: incidents.isEmpty && !recovery.isDamaged ? .info : .warning,
             "store open",
             metadata: [
                 "data": "\(configuration.dataDirectory)", "rows_replayed": "\(recovery.rowsReplayed)",
-                "bytes_cut": "\(recovery.bytesTruncated)", "damaged_files": "\(recovery.damagedFiles.count)",
+                "bytes_cut": "\(recovery.bytesTruncated)", "rows_lost": "\(recovery.rowsLost)",
+                "damaged_files": "\(recovery.damagedFiles.count)",
                 "open_incidents": "\(incidents.count)",
             ])
         for incident in incidents {
