@@ -8,10 +8,13 @@
 // the benchmark lives in its own package under Benchmarks/ so `swift test` never builds GRDB.
 import PackageDescription
 
+// Every target of ours builds warning-free, and stays so: a warning is an error here (not in
+// dependencies, whose settings SwiftPM ignores).
 let strictSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("MemberImportVisibility"),
     .enableUpcomingFeature("InternalImportsByDefault"),
+    .treatAllWarnings(as: .error),
 ]
 
 let package = Package(

@@ -1,4 +1,4 @@
-public import StrataEngine
+import StrataEngine
 
 extension StrataStore {
     /// Tells `observer` the table and duration of every successful WAL fsync of every table (for

@@ -1,6 +1,6 @@
-public import HummingbirdCore
-public import Logging
-public import NIOCore
+import HummingbirdCore
+import Logging
+import NIOCore
 
 /// Runs a task's jobs on one NIO event loop: the loop of the connection the task serves.
 ///

@@ -131,7 +131,7 @@ import Testing
 
     @Test func openingAFileInsteadOfADirectoryFailsClearly() throws {
         let path = temporaryDirectory()
-        FileManager.default.createFile(atPath: path, contents: Data("x".utf8))
+        _ = FileManager.default.createFile(atPath: path, contents: Data("x".utf8))
         defer { try? FileManager.default.removeItem(atPath: path) }
         do {
             _ = try StrataStore.open(directory: path)

@@ -1,4 +1,4 @@
-public import StrataEngine
+import StrataEngine
 
 #if canImport(Glibc)
     import Glibc

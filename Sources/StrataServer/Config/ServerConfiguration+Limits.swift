@@ -10,12 +10,12 @@ struct IntegerSetting: Sendable {
     let get: @Sendable (ServerConfiguration) -> Int
     let set: @Sendable (inout ServerConfiguration, Int) -> Void
 
-    init(
-        _ key: String, _ path: WritableKeyPath<ServerConfiguration, Int> & Sendable, range: ClosedRange<Int>
-    ) {
+    init(_ key: String, _ path: WritableKeyPath<ServerConfiguration, Int>, range: ClosedRange<Int>) {
         self.key = key
         environment = "STRATA_" + Self.screamingSnake(key)
         self.range = range
+        // A key path of stored properties holds no state: safe to share.
+        nonisolated(unsafe) let path = path
         get = { $0[keyPath: path] }
         set = { $0[keyPath: path] = $1 }
     }

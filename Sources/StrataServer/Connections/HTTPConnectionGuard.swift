@@ -1,7 +1,7 @@
 import HTTPTypes
-public import HummingbirdCore
-public import Logging
-public import NIOCore
+import HummingbirdCore
+import Logging
+import NIOCore
 import NIOHTTPTypes
 import Strata
 import Synchronization
@@ -264,7 +264,8 @@ final class HTTPConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
             + "Connection: close\r\n\(extraHeaders)\r\n\(body)"
         var buffer = context.channel.allocator.buffer(capacity: text.utf8.count)
         buffer.writeString(text)
-        context.writeAndFlush(NIOAny(buffer)).whenComplete { _ in context.close(promise: nil) }
+        let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        context.writeAndFlush(NIOAny(buffer)).whenComplete { _ in bound.value.close(promise: nil) }
     }
 
     private func lowerFirst(_ text: String) -> String {
