@@ -105,7 +105,7 @@ let package = Package(
         .testTarget(
             name: "StrataServerTests",
             dependencies: [
-                "Strata", "StrataEngine", "StrataServer", "StrataLineProtocol",
+                "Strata", "StrataEngine", "StrataServer", "StrataLineProtocol", "StrataTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,3 +1,4 @@
+import StrataTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -9,22 +10,8 @@ import Testing
     @Test func busyPortIsOneLineNamingTheSetting() throws {
         let directory = makeTemporaryDirectory()
         defer { removeTree(directory) }
-        // Hold a port.
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let (fd, port) = bindLoopback(listening: true)  // held: the server cannot have it
         defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
-        }
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        #expect(listen(fd, 1) == 0)
-        let port = Int(UInt16(bigEndian: address.sin_port))
 
         let result = try runStrata(
             ["serve", "--data", directory + "/data", "--port", "\(port)"], in: directory,

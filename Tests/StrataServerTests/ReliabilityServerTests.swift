@@ -41,16 +41,13 @@ import Testing
     @Test func timeoutsLimitsAndShutdownWithSilentConnections() async throws {
         let directory = makeTemporaryDirectory()
         defer { removeTree(directory) }
-        let port = freePort()
-        let server = try await ServerProcess.serve(
-            ["serve", "--data", directory, "--port", "\(port)"], port: port,
+        let (server, port) = try await serve(
+            in: directory,
             environment: [
-                "STRATA_AUTH_DISABLED": "true", "STRATA_ILP_TCP_ENABLED": "false",
                 "STRATA_HTTP_HEADER_TIMEOUT_MILLISECONDS": "700", "STRATA_HTTP_IDLE_TIMEOUT_MILLISECONDS": "1500",
                 "STRATA_HTTP_BODY_TIMEOUT_MILLISECONDS": "700", "STRATA_HTTP_MAX_HEADER_BYTES": "4096",
                 "STRATA_HTTP_MAX_REQUEST_LINE_BYTES": "1024", "STRATA_HTTP_MAX_CONNECTIONS": "8",
-            ],
-            stderrPath: directory + "/server.log")
+            ])
         var stopped = false
         defer { if !stopped { _ = server.stop(SIGKILL) } }
 
@@ -134,11 +131,7 @@ import Testing
     @Test func clientValuesCannotForgeLogLines() async throws {
         let directory = makeTemporaryDirectory()
         defer { removeTree(directory) }
-        let port = freePort()
-        let server = try await ServerProcess.serve(
-            ["serve", "--data", directory, "--port", "\(port)"], port: port,
-            environment: ["STRATA_AUTH_DISABLED": "true", "STRATA_ILP_TCP_ENABLED": "false"],
-            stderrPath: directory + "/server.log")
+        let (server, port) = try await serve(in: directory, environment: [:])
         defer { _ = server.stop(SIGKILL) }
         let forged = "2026-12-06T00:00:00Z critical strata.server: FORGED"
         let body =
@@ -158,11 +151,7 @@ import Testing
     @Test func fullDiskDegradesHealthAndRecovers() async throws {
         let directory = makeTemporaryDirectory()
         defer { removeTree(directory) }
-        let port = freePort()
-        let server = try await ServerProcess.serve(
-            ["serve", "--data", directory, "--port", "\(port)"], port: port,
-            environment: ["STRATA_AUTH_DISABLED": "true", "STRATA_ILP_TCP_ENABLED": "false"],
-            stderrPath: directory + "/server.log")
+        let (server, port) = try await serve(in: directory, environment: [:])
         defer { _ = server.stop(SIGKILL) }
         func write(_ id: Int) -> Int? {
             rawHTTP(
@@ -198,14 +187,12 @@ import Testing
     @Test func newSymbolsPerRequestAreBounded() async throws {
         let directory = makeTemporaryDirectory()
         defer { removeTree(directory) }
-        let port = freePort()
-        let server = try await ServerProcess.serve(
-            ["serve", "--data", directory, "--port", "\(port)"], port: port,
+        let (server, port) = try await serve(
+            in: directory,
             environment: [
-                "STRATA_AUTH_DISABLED": "true", "STRATA_ILP_TCP_ENABLED": "false",
+
                 "STRATA_ILP_MAX_NEW_SYMBOLS_PER_REQUEST": "10", "STRATA_ILP_MAX_SYMBOLS_PER_TABLE": "15",
-            ],
-            stderrPath: directory + "/server.log")
+            ])
         defer { _ = server.stop(SIGKILL) }
         func body(_ symbols: Range<Int>) -> String {
             symbols.map { "trades,symbol=S\($0) price=1,qty=1,trade_id=1i,side=\"buy\" 1717200000000000000\n" }.joined()
@@ -227,15 +214,10 @@ import Testing
     @Test func idleILPTCPConnectionIsClosedAndItsRowsKept() async throws {
         let directory = makeTemporaryDirectory()
         defer { removeTree(directory) }
-        let port = freePort()
         let tcpPort = freePort()
-        let server = try await ServerProcess.serve(
-            ["serve", "--data", directory, "--port", "\(port)"], port: port,
-            environment: [
-                "STRATA_AUTH_DISABLED": "true", "STRATA_ILP_TCP_PORT": "\(tcpPort)",
-                "STRATA_ILP_TCP_IDLE_TIMEOUT_MILLISECONDS": "500",
-            ],
-            stderrPath: directory + "/server.log")
+        let (server, port) = try await serve(
+            in: directory,
+            environment: ["STRATA_ILP_TCP_PORT": "\(tcpPort)", "STRATA_ILP_TCP_IDLE_TIMEOUT_MILLISECONDS": "500"])
         defer { _ = server.stop(SIGKILL) }
         try await Task.sleep(for: .milliseconds(300))
         guard case .success(let fd) = connectLoopback(port: tcpPort) else {
@@ -267,6 +249,19 @@ import Testing
             #expect(String(buffer: missing.body).contains("a token is required"))
         }
     }
+}
+
+/// `strata serve` on `directory` and a free port, without auth and (unless the environment
+/// says otherwise) without ILP over TCP; its log in `directory/server.log`.
+func serve(in directory: String, environment: [String: String]) async throws -> (ServerProcess, Int) {
+    let port = freePort()
+    var settings = ["STRATA_AUTH_DISABLED": "true", "STRATA_ILP_TCP_ENABLED": "false"]
+    settings.merge(environment) { _, new in new }
+    if environment["STRATA_ILP_TCP_PORT"] != nil { settings["STRATA_ILP_TCP_ENABLED"] = nil }
+    let server = try await ServerProcess.serve(
+        ["serve", "--data", directory, "--port", "\(port)"], port: port, environment: settings,
+        stderrPath: directory + "/server.log")
+    return (server, port)
 }
 
 /// Sends `text` on a new connection, then reads until the server closes it (or 10 s).

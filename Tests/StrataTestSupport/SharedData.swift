@@ -44,3 +44,22 @@ public enum SharedData {
         )
     }
 }
+
+/// A TCP socket bound to a free port on 127.0.0.1 (listening when `listening`): its descriptor
+/// and port. Close the descriptor to free the port.
+public func bindLoopback(listening: Bool = false) -> (fd: Int32, port: Int) {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+    }
+    _ = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+    }
+    if listening { _ = listen(fd, 1) }
+    return (fd, Int(UInt16(bigEndian: address.sin_port)))
+}

@@ -124,23 +124,21 @@ final class HTTPConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    func handlerRemoved(context: ChannelHandlerContext) {
-        timer?.cancel()
-        timer = nil
-        if holdsSlot {
-            holdsSlot = false
-            counter.release()
-        }
-    }
+    func handlerRemoved(context: ChannelHandlerContext) { stop() }
 
     func channelInactive(context: ChannelHandlerContext) {
+        stop()
+        context.fireChannelInactive()
+    }
+
+    /// Stops the timer and gives the connection's slot back (once).
+    private func stop() {
         timer?.cancel()
         timer = nil
         if holdsSlot {
             holdsSlot = false
             counter.release()
         }
-        context.fireChannelInactive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {

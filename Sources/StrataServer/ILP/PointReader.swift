@@ -263,7 +263,7 @@ struct PointReader: ~Copyable {
         var best: (field: String, name: String, distance: Int)?
         for field in unknown {
             for name in names {
-                let distance = Self.editDistance(field, name)
+                let distance = editDistance(field, name)
                 if distance < (best?.distance ?? Int.max) { best = (field, name, distance) }
             }
         }
@@ -276,24 +276,6 @@ struct PointReader: ~Copyable {
         return error(
             "unknownField",
             "\(unknown[0]): unknown field for measurement '\(point.measurement)' (and \(message))")
-    }
-
-    /// Levenshtein distance between two short names (by Unicode scalars).
-    static func editDistance(_ a: String, _ b: String) -> Int {
-        let a = Array(a.unicodeScalars)
-        let b = Array(b.unicodeScalars)
-        guard !a.isEmpty else { return b.count }
-        guard !b.isEmpty else { return a.count }
-        var previous = Array(0...b.count)
-        var current = previous
-        for i in 1...a.count {
-            current[0] = i
-            for j in 1...b.count {
-                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-            }
-            swap(&previous, &current)
-        }
-        return previous[b.count]
     }
 
     private func error(_ code: String, _ message: String) -> WriteError {
