@@ -104,6 +104,16 @@ final class ServerProcess {
 }
 
 /// `strata serve` ended before it was ready.
+extension ServerProcess {
+    /// The count and the last lines of what the server logged (warnings and above).
+    func reportLogTail(to report: Report) {
+        let log = logText().split(separator: "\n")
+        guard !log.isEmpty else { return }
+        report.line("the server logged \(log.count) lines at warning or above; the last:")
+        for line in log.suffix(5) { report.line("| \(line.prefix(300))") }
+    }
+}
+
 struct ServerExited: Error, CustomStringConvertible {
     var status: Int32
     var log: String

@@ -324,11 +324,7 @@ struct ServerWorkload {
         }
         let status = server.stop()
         if status != 0 { report.line("strata serve exited with status \(status) after SIGTERM") }
-        let log = server.logText().split(separator: "\n")
-        if !log.isEmpty {
-            report.line("the server logged \(log.count) lines at warning or above; the last:")
-            for line in log.suffix(5) { report.line("| \(line.prefix(300))") }
-        }
+        server.reportLogTail(to: report)
         removeTree(server.dataDirectory)
         return result
     }
