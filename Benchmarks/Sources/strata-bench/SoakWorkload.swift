@@ -46,7 +46,7 @@ struct SoakWorkload {
         guard let tcpPort = server.tcpPort else { throw BenchError("no ILP/TCP port") }
         let pid = server.process.processIdentifier
         report.line("load average: \(loadAverage())")
-        try symbolCost(server: server, pid: pid)
+        let symbolRows = try symbolCost(server: server, pid: pid)
 
         let stop = Atomic<Bool>(false)
         let sent = Atomic<Int>(0)
@@ -85,7 +85,7 @@ struct SoakWorkload {
         var all: [Int64] = []
         var minutes: [(p99: Int64, count: Int, errors: Int, stored: Int, rss: Int64)] = []
         let counter = HTTPConnection(port: server.httpPort)
-        var previousStored = 0
+        var previousStored = symbolRows
         while monotonicNanoseconds() < deadline {
             let probe = LatencyProbe(port: server.httpPort, target: busy, rate: options.soakQueryRate)
             probe.start()
@@ -107,7 +107,7 @@ struct SoakWorkload {
         failures = failureLock.withLock { $0 }
         let elapsed = monotonicNanoseconds() - start
         let samples = memory.stop()
-        let totalSent = sent.load(ordering: .relaxed)
+        let totalSent = sent.load(ordering: .relaxed) + symbolRows
 
         // Every line sent must be stored: wait for the server's count to reach it.
         var stored = 0
@@ -152,7 +152,8 @@ struct SoakWorkload {
 extension SoakWorkload {
     /// The resident memory one new symbol costs the server: 10,000 one-row symbols over HTTP
     /// (two requests, within `ilp.maxNewSymbolsPerRequest`), RSS before and after.
-    func symbolCost(server: ServerProcess, pid: Int32) throws {
+    /// - Returns: the rows it stored.
+    func symbolCost(server: ServerProcess, pid: Int32) throws -> Int {
         let count = 10_000
         let connection = HTTPConnection(port: server.httpPort)
         _ = try connection.get("/api/v1/stats")
@@ -179,6 +180,7 @@ extension SoakWorkload {
             "\(formatCount(count)) new one-row symbols: RSS \(formatBytes(before)) → \(formatBytes(after)), \(fixed(perSymbol / 1024, 1)) KiB per symbol (trades and its five bar tables)"
         )
         report.add("soak: server memory per new symbol", "\(fixed(perSymbol / 1024, 1)) KiB", target: "was ~200 KiB")
+        return count
     }
 }
 

@@ -1,15 +1,23 @@
 /// One-minute bars of the rows of one partition that are in memory (open partition, late rows
 /// of a sealed one), per symbol: the write path's incremental aggregate.
 ///
-/// A symbol's minutes are an array indexed by minute of the partition, so a trade finds its
-/// bucket with one subtraction and one division (or none, when it falls in the same minute as
-/// the previous trade of the symbol).
+/// A symbol's minutes are an array covering the span of minutes it has traded in (grown at
+/// either end as trades arrive), so a trade finds its bucket with one subtraction and one
+/// division (or none, when it falls in the same minute as the previous trade of the symbol),
+/// and a symbol that traded once holds one bar, not a day of them: a whole day per symbol was
+/// ~170 KiB for every new symbol.
 struct BarBook: Sendable {
     static let minute: Int64 = 60_000_000_000
 
+    /// The bars of minutes `first ..< first + bars.count` of the partition.
+    struct Span: Sendable {
+        var first: Int
+        var bars: [BarState]
+    }
+
     let partitionStart: Int64
     let minutes: Int
-    private(set) var symbols: [UInt32: [BarState]] = [:]
+    private(set) var symbols: [UInt32: Span] = [:]
 
     init(partitionStart: Int64, partitionDuration: Int64) {
         self.partitionStart = partitionStart
@@ -20,30 +28,48 @@ struct BarBook: Sendable {
     mutating func add(
         symbol: UInt32, batch: ColumnBatch, rows: [Int], time: Int, id: Int, price: Int, quantity: Int
     ) {
-        var bars =
-            symbols.removeValue(forKey: symbol)
-            ?? (0..<minutes).map {
-                BarState(start: partitionStart + Int64($0) * BarBook.minute)
-            }
         let start = partitionStart
         let count = minutes
+        // The minutes the rows fall in (rows outside the partition cannot happen: skipped).
+        var low = Int.max
+        var high = Int.min
+        batch.columns[time].withUnsafeBufferPointer { times in
+            for row in rows {
+                let minute = Int(BarState.floorDiv(times[row] &- start, BarBook.minute))
+                guard minute >= 0 && minute < count else { continue }
+                low = min(low, minute)
+                high = max(high, minute)
+            }
+        }
+        guard low <= high else { return }
+        var span = symbols.removeValue(forKey: symbol) ?? Span(first: low, bars: [])
+        if span.bars.isEmpty { span.first = low }
+        if low < span.first {
+            span.bars.insert(contentsOf: (low..<span.first).map { bar(at: $0) }, at: 0)
+            span.first = low
+        }
+        let end = span.first + span.bars.count
+        if high >= end { span.bars.append(contentsOf: (end...high).map { bar(at: $0) }) }
+        let first = span.first
         batch.columns[time].withUnsafeBufferPointer { times in
             batch.columns[id].withUnsafeBufferPointer { ids in
                 batch.columns[price].withUnsafeBufferPointer { prices in
                     batch.columns[quantity].withUnsafeBufferPointer { quantities in
-                        bars.withUnsafeMutableBufferPointer { buckets in
+                        span.bars.withUnsafeMutableBufferPointer { buckets in
                             var lastIndex = -1
                             var lastStart = Int64.max
                             var lastEnd = Int64.min
                             for row in rows {
                                 let t = times[row]
                                 if t < lastStart || t >= lastEnd {
-                                    lastIndex = Int((t - start) / BarBook.minute)
-                                    guard lastIndex >= 0 && lastIndex < count else {
+                                    let minute = Int(BarState.floorDiv(t &- start, BarBook.minute))
+                                    guard minute >= 0 && minute < count else {
                                         lastIndex = -1
+                                        lastStart = Int64.max
                                         continue  // cannot happen: the row's partition is this one
                                     }
-                                    lastStart = start + Int64(lastIndex) * BarBook.minute
+                                    lastIndex = minute - first
+                                    lastStart = start + Int64(minute) * BarBook.minute
                                     lastEnd = lastStart + BarBook.minute
                                 }
                                 buckets[lastIndex].add(
@@ -54,29 +80,32 @@ struct BarBook: Sendable {
                 }
             }
         }
-        symbols[symbol] = bars
+        symbols[symbol] = span
     }
+
+    private func bar(at minute: Int) -> BarState { BarState(start: partitionStart + Int64(minute) * BarBook.minute) }
 
     /// The non-empty minute bars of `symbol` with start in `[from, to)`, in time order.
     func bars(symbol: UInt32, from: Int64, to: Int64) -> [BarState] {
-        guard let bars = symbols[symbol] else { return [] }
-        // Clamped to the partition first: `from` and `to` may be anywhere in Int64.
-        let partitionEnd = partitionStart + Int64(minutes) * BarBook.minute
-        let low = max(from, partitionStart)
-        let high = min(to, partitionEnd)
+        guard let span = symbols[symbol], !span.bars.isEmpty else { return [] }
+        // Clamped to the symbol's span first: `from` and `to` may be anywhere in Int64.
+        let spanStart = partitionStart + Int64(span.first) * BarBook.minute
+        let spanEnd = spanStart + Int64(span.bars.count) * BarBook.minute
+        let low = max(from, spanStart)
+        let high = min(to, spanEnd)
         guard low < high else { return [] }
-        let first = Int(BarState.floorDiv(low - partitionStart, BarBook.minute))
-        let last = Int(BarState.floorDiv(high - 1 - partitionStart, BarBook.minute)) + 1
+        let first = Int(BarState.floorDiv(low - spanStart, BarBook.minute))
+        let last = Int(BarState.floorDiv(high - 1 - spanStart, BarBook.minute)) + 1
         guard first < last else { return [] }
-        return bars[first..<last].filter { !$0.isEmpty && $0.start >= from && $0.start < to }
+        return span.bars[first..<last].filter { !$0.isEmpty && $0.start >= from && $0.start < to }
     }
 
     /// The minute bar of `symbol` starting at `start`, if it has trades.
     func bar(symbol: UInt32, start: Int64) -> BarState? {
-        guard let bars = symbols[symbol], start >= partitionStart else { return nil }
-        let index = Int((start - partitionStart) / BarBook.minute)
-        guard index < minutes, !bars[index].isEmpty else { return nil }
-        return bars[index]
+        guard let span = symbols[symbol], start >= partitionStart else { return nil }
+        let index = Int((start &- partitionStart) / BarBook.minute) - span.first
+        guard index >= 0, index < span.bars.count, !span.bars[index].isEmpty else { return nil }
+        return span.bars[index]
     }
 
     /// Symbol ids with at least one trade.
