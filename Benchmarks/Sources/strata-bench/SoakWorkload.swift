@@ -7,7 +7,8 @@ import Synchronization
 
 /// SOAK, the reliability load test: `strata serve` takes ILP over `--soak-connections` TCP
 /// connections at full speed while a client asks latest-100 over HTTP at `--soak-query-rate`,
-/// for `--soak-seconds`; the server's resident memory is sampled every 5 s.
+/// for `--soak-seconds`; the server's resident memory is sampled every 5 s. The senders run at
+/// nice +10 (as the server's ingest threads do), since they share the machine with the server.
 ///
 /// The rows' timestamps are 40 ms apart per connection — at a million rows a second, a day of
 /// data every ~17 s of wall time — so the open partition fills, seals in the background and its
@@ -61,6 +62,10 @@ struct SoakWorkload {
                     shutdown(fd, Int32(SHUT_WR))
                     done.leave()
                 }
+                // The load generator shares the machine's cores with the server: at nice +10,
+                // like the server's own ingest threads, it does not starve the query path it
+                // measures (on Linux the nice value is per thread; `who` 0 is this thread).
+                _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
                 var chunk = SoakChunk(connection: connection, connections: connections)
                 while !stop.load(ordering: .relaxed) {
                     chunk.advance()
