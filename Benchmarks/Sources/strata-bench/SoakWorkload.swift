@@ -102,7 +102,7 @@ struct SoakWorkload {
             let rss = memory.latest
             minutes.append((result.samples.p99, result.nanoseconds.count, result.errors, stored - previousStored, rss))
             report.line(
-                "minute \(minutes.count): latest-100 p99 \(formatDuration(result.samples.p99)) over \(formatCount(result.nanoseconds.count)) requests (\(result.errors) errors, \(result.late) late), stored \(formatRate(Double(stored - previousStored) / (Double(window) / 1e9))), RSS \(formatBytes(rss)), load \(loadAverage())"
+                "minute \(minutes.count): latest-100 p99 \(formatDuration(result.samples.p99)) (the server's own time: p99 \(formatDuration(Samples(nanoseconds: result.serverNanoseconds).p99))) over \(formatCount(result.nanoseconds.count)) requests (\(result.errors) errors, \(result.late) late), stored \(formatRate(Double(stored - previousStored) / (Double(window) / 1e9))), RSS \(formatBytes(rss)), load \(loadAverage())"
             )
             if let error = result.firstError { report.line("  first error: \(error)") }
             previousStored = stored
