@@ -83,12 +83,16 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
-        // A child process for the crash tests: appends batches and prints each acknowledgement,
-        // so the test can SIGKILL it at arbitrary points.
-        .executableTarget(name: "StrataCrashWriter", dependencies: ["Strata"], swiftSettings: strictSettings),
+        // The crash campaigns: the workload shared by the writer and the tests, and a child process
+        // that appends batches and drives seals, compactions, retention and recovery, printing each
+        // acknowledgement, so the test can SIGKILL it at arbitrary points.
+        .target(name: "StrataCrashSupport", dependencies: ["Strata"], swiftSettings: strictSettings),
+        .executableTarget(
+            name: "StrataCrashWriter", dependencies: ["Strata", "StrataCrashSupport"], swiftSettings: strictSettings),
         .testTarget(name: "StrataCoreTests", dependencies: ["StrataCore"], swiftSettings: strictSettings),
         .testTarget(name: "StrataEngineTests", dependencies: ["StrataEngine"], swiftSettings: strictSettings),
-        .testTarget(name: "StrataTests", dependencies: ["Strata"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "StrataTests", dependencies: ["Strata", "StrataCrashSupport"], swiftSettings: strictSettings),
         .testTarget(name: "StrataCLITests", dependencies: ["Strata"], swiftSettings: strictSettings),
         .testTarget(
             name: "StrataLineProtocolTests", dependencies: ["StrataLineProtocol"], swiftSettings: strictSettings),
