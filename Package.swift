@@ -89,10 +89,17 @@ let package = Package(
         .target(name: "StrataCrashSupport", dependencies: ["Strata"], swiftSettings: strictSettings),
         .executableTarget(
             name: "StrataCrashWriter", dependencies: ["Strata", "StrataCrashSupport"], swiftSettings: strictSettings),
+        // Fuzz harnesses as plain functions (`fuzzOne`): replayed by StrataFuzzTests in `swift test`;
+        // scripts/fuzz.sh builds this target with -sanitize=fuzzer and links Fuzz/Sources/<harness>
+        // (libFuzzer entry points, which cannot link in ordinary builds) with swiftc.
+        .target(
+            name: "StrataFuzzing", dependencies: ["Strata", "StrataEngine", "StrataLineProtocol"],
+            swiftSettings: strictSettings),
         .testTarget(name: "StrataCoreTests", dependencies: ["StrataCore"], swiftSettings: strictSettings),
         .testTarget(name: "StrataEngineTests", dependencies: ["StrataEngine"], swiftSettings: strictSettings),
         .testTarget(
             name: "StrataTests", dependencies: ["Strata", "StrataCrashSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "StrataFuzzTests", dependencies: ["StrataFuzzing"], swiftSettings: strictSettings),
         .testTarget(name: "StrataCLITests", dependencies: ["Strata"], swiftSettings: strictSettings),
         .testTarget(
             name: "StrataLineProtocolTests", dependencies: ["StrataLineProtocol"], swiftSettings: strictSettings),
