@@ -89,14 +89,26 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
-        // A child process for the crash tests: appends batches and prints each acknowledgement,
-        // so the test can SIGKILL it at arbitrary points.
-        .executableTarget(name: "StrataCrashWriter", dependencies: ["Strata"], swiftSettings: strictSettings),
+        // The crash campaigns: the workload shared by the writer and the tests, and a child process
+        // that appends batches and drives seals, compactions, retention and recovery, printing each
+        // acknowledgement, so the test can SIGKILL it at arbitrary points.
+        .target(name: "StrataCrashSupport", dependencies: ["Strata"], swiftSettings: strictSettings),
+        .executableTarget(
+            name: "StrataCrashWriter", dependencies: ["Strata", "StrataCrashSupport"], swiftSettings: strictSettings),
+        // Fuzz harnesses as plain functions (`fuzzOne`): replayed by StrataFuzzTests in `swift test`;
+        // scripts/fuzz.sh builds this target with -sanitize=fuzzer and links Fuzz/Sources/<harness>
+        // (libFuzzer entry points, which cannot link in ordinary builds) with swiftc.
+        .target(
+            name: "StrataFuzzing", dependencies: ["Strata", "StrataEngine", "StrataLineProtocol"],
+            swiftSettings: strictSettings),
         // Test support shared by the test targets: where the real-data fixtures are.
         .target(name: "StrataTestSupport", path: "Tests/StrataTestSupport", swiftSettings: strictSettings),
         .testTarget(name: "StrataCoreTests", dependencies: ["StrataCore"], swiftSettings: strictSettings),
         .testTarget(name: "StrataEngineTests", dependencies: ["StrataEngine"], swiftSettings: strictSettings),
-        .testTarget(name: "StrataTests", dependencies: ["Strata", "StrataTestSupport"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "StrataTests", dependencies: ["Strata", "StrataCrashSupport", "StrataTestSupport"],
+            swiftSettings: strictSettings),
+        .testTarget(name: "StrataFuzzTests", dependencies: ["StrataFuzzing"], swiftSettings: strictSettings),
         .testTarget(
             name: "StrataCLITests", dependencies: ["Strata", "StrataTestSupport"], swiftSettings: strictSettings),
         .testTarget(

@@ -41,6 +41,9 @@ struct LineScanner {
     /// Where the entry (or comment line) being parsed starts, and its line, for error positions.
     var entryStart = 0
     var entryLine = 1
+    /// The start of the entry's line, its leading spaces included: ``LineProtocol/Configuration/maxLineLength``
+    /// counts from here, as the stream parser, which keeps an unfinished line whole, counts.
+    var entryLineStart = 0
     /// The error behind ``Stop/failed``.
     var error: LineProtocolError?
 
@@ -70,6 +73,7 @@ struct LineScanner {
                 guard try skipBlankLines() else { return .stopped(position: position, line: line) }
                 lineStart = position
                 while lineStart > 0, base[lineStart - 1] != .lf { lineStart -= 1 }
+                entryLineStart = lineStart
                 try parseEntry()
             } catch {
                 builder.rollBack(to: mark)
@@ -94,9 +98,10 @@ struct LineScanner {
     mutating func skipBlankLines() throws(Stop) -> Bool {
         while true {
             let lineBegin = position
+            let lineNumber = line
             while position < end, base[position] == .space { position &+= 1 }
             guard position < end else {
-                if !isFinal { position = lineBegin }
+                if isFinal { try checkLength(from: lineBegin, line: lineNumber) } else { position = lineBegin }
                 return false
             }
             switch base[position] {
@@ -114,9 +119,13 @@ struct LineScanner {
                 guard try takeEndOfLine() else {
                     throw fail(.invalidCharacter, at: position, .byte("comment: invalid character ", at: position, ""))
                 }
+                // Comment and blank lines are held to the length limit too: a stream must buffer
+                // them whole, so only then does a stream accept what a body accepts, however it is split.
+                try checkLength(from: lineBegin, line: lineNumber)
             case .lf:
                 position &+= 1
                 line &+= 1
+                try checkLength(from: lineBegin, line: lineNumber)
             case .cr:
                 if position &+ 1 == end, !isFinal {
                     position = lineBegin
@@ -124,10 +133,23 @@ struct LineScanner {
                 }
                 // A lone CR is not an end of line: the entry starting with it reports the error.
                 guard try takeEndOfLine() else { return true }
+                try checkLength(from: lineBegin, line: lineNumber)
             default:
                 return true
             }
         }
+    }
+
+    /// Fails with ``LineProtocolError/Code/lineTooLong`` if the line from `start` (on line
+    /// `startLine`) to `position` (its end of line included) is longer than the limit.
+    @inline(__always)
+    mutating func checkLength(from start: Int, line startLine: Int) throws(Stop) {
+        guard position &- start > configuration.maxLineLength else { return }
+        entryStart = start
+        entryLine = startLine
+        throw fail(
+            .lineTooLong, at: start,
+            .number("line is longer than maxLineLength (", configuration.maxLineLength, " bytes)"))
     }
 
     /// Consumes LF or CRLF (or, at the end of final input, a lone CR or nothing).
@@ -291,7 +313,7 @@ struct LineScanner {
             }
         }
 
-        if position - entryStart > configuration.maxLineLength {
+        if position - entryLineStart > configuration.maxLineLength {
             throw fail(
                 .lineTooLong, at: entryStart,
                 .number("line is longer than maxLineLength (", configuration.maxLineLength, " bytes)"))

@@ -1,13 +1,18 @@
 import Foundation
 import Strata
+import StrataCrashSupport
 import Testing
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
-/// Runs a real writer process, SIGKILLs it at random moments, and checks after every restart
-/// that each acknowledged batch is present exactly once and nothing else is.
+/// Crash campaigns: a real writer process (StrataCrashWriter) is SIGKILLed at random moments,
+/// or at moments aimed into a phase (seal, compaction, retention, recovery), and after every
+/// restart the store must open with no damaged file, hold every acknowledged batch exactly once
+/// and whole, nothing never sent, the in-flight batch whole or not at all, and bars that agree
+/// with the trades (see `CrashCampaign`).
+///
+/// `STRATA_CRASH_KILLS` sets the kills over all campaigns (default 140, 20 each; the long
+/// campaign is `scripts/crash-campaign.sh`, 1,000+); `STRATA_CRASH_MODES` (e.g. `seal,recovery`)
+/// runs some campaigns only; `STRATA_CRASH_RECOVERY_ROWS` sizes the WAL that the recovery
+/// campaign replays (default 150,000 rows).
 @Suite(.serialized) struct CrashTests {
     static var writerPath: String {
         let executable =
@@ -16,69 +21,33 @@ import Testing
             .path
     }
 
-    @Test func acknowledgedBatchesSurviveSIGKILL() async throws {
-        #expect(
-            FileManager.default.isExecutableFile(atPath: Self.writerPath), "build the StrataCrashWriter product first")
-        let directory = NSTemporaryDirectory() + "strata-crash-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        var random = SystemRandomNumberGenerator()
-        var acknowledged = Set<Int>()
-        var nextBatch = 0
-        let kills = 55
-        for cycle in 0..<kills {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: Self.writerPath)
-            process.arguments = [directory, String(nextBatch)]
-            let output = Pipe()
-            process.standardOutput = output
-            let errors = Pipe()
-            process.standardError = errors
-            try process.run()
-            // Kill at a random moment: during start-up and recovery, mid-append, mid-seal.
-            try await Task.sleep(nanoseconds: UInt64.random(in: 5_000_000...160_000_000, using: &random))
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            #expect(
-                process.terminationReason == .uncaughtSignal, "cycle \(cycle): writer exited by itself: \(errorText)")
-            let acks = text.split(separator: "\n").compactMap { line in
-                line.hasPrefix("ack ") ? Int(line.dropFirst(4)) : nil
-            }
-            acknowledged.formUnion(acks)
-            let inFlight = (acks.last ?? nextBatch - 1) + 1  // may or may not have landed, but whole or not at all
-
-            // Restart (recovery) and verify.
-            let store = try StrataStore.open(directory: directory, configuration: CrashWorkload.configuration)
-            #expect(store.recovery.damagedFiles.isEmpty, "cycle \(cycle): \(store.recovery)")
-            var present: [Int64: Int] = [:]
-            for symbol in CrashWorkload.symbols {
-                for trade in try await store.trades.range(symbol: symbol, from: .min, to: .max) {
-                    present[trade.tradeID, default: 0] += 1
-                }
-            }
-            let repeated = present.filter { $0.value > 1 }
-            #expect(repeated.isEmpty, "cycle \(cycle): rows stored twice: \(repeated.keys.sorted().prefix(5))")
-            var expected = Set<Int64>()
-            for batch in acknowledged { for trade in CrashWorkload.batch(batch) { expected.insert(trade.tradeID) } }
-            let inFlightIDs = Set(CrashWorkload.batch(inFlight).map(\.tradeID))
-            let missing = expected.subtracting(present.keys)
-            #expect(
-                missing.isEmpty,
-                "cycle \(cycle): \(missing.count) acknowledged rows lost, e.g. \(missing.sorted().prefix(5))")
-            let extra = Set(present.keys).subtracting(expected)
-            #expect(
-                extra.isSubset(of: inFlightIDs),
-                "cycle \(cycle): rows from no batch: \(extra.subtracting(inFlightIDs).sorted().prefix(5))")
-            #expect(
-                extra.isEmpty || extra == inFlightIDs,
-                "cycle \(cycle): batch \(inFlight) partly present (\(extra.count) rows)")
-            try store.close()
-            nextBatch = (acknowledged.max() ?? -1) + 1
+    static let environment = ProcessInfo.processInfo.environment
+    static let totalKills = environment["STRATA_CRASH_KILLS"].flatMap(Int.init) ?? 140
+    static let modes: [CrashMode] =
+        environment["STRATA_CRASH_MODES"].map {
+            $0.split(separator: ",").compactMap { CrashMode(rawValue: String($0)) }
         }
-        #expect(
-            acknowledged.count >= 100,
-            "the writer made too little progress to test anything: \(acknowledged.count) batches")
-        print("crash test: \(kills) kills, \(acknowledged.count) acknowledged batches verified")
+        ?? CrashMode.allCases
+    static let recoveryRows = environment["STRATA_CRASH_RECOVERY_ROWS"].flatMap(Int.init) ?? 150_000
+
+    @Test(arguments: CrashMode.allCases)
+    func campaign(_ mode: CrashMode) async throws {
+        guard Self.modes.contains(mode) else { return }
+        try #require(
+            FileManager.default.isExecutableFile(atPath: Self.writerPath), "build the StrataCrashWriter product first")
+        let kills = max(3, Self.totalKills / Self.modes.count)
+        let figures = try await CrashCampaign(
+            mode: mode, kills: kills, writerPath: Self.writerPath, recoveryRows: Self.recoveryRows
+        ).run()
+        print(figures)
+        #expect(figures.kills == kills, "\(figures.problems.joined(separator: "\n"))")
+        #expect(figures.isClean, "\(figures)\n\(figures.problems.joined(separator: "\n"))")
+        #expect(figures.acknowledgedBatches >= kills, "the writer made too little progress: \(figures)")
+        if let target = mode.targetPhase {
+            // Enough kills must land inside the phase for the campaign to test it.
+            let inside = figures.killsInside[target, default: 0]
+            #expect(inside >= max(1, kills / 6), "only \(inside) of \(kills) kills landed inside \(target)")
+        }
+        if mode == .group { #expect(figures.durableBatches > 0, "no flush was acknowledged") }
     }
 }
