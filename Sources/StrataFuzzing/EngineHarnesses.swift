@@ -109,6 +109,42 @@ public enum WALHarness {
 
     public static func fuzzOne(_ bytes: UnsafeRawBufferPointer) throws(FuzzFailure) {
         _ = try replay(bytes)
+        // Mutations rarely keep a frame's checksum right, so most never reach the payload decoder:
+        // the same input again with every plausible frame's checksum made right.
+        var resealed = Array(bytes)
+        if reseal(&resealed) {
+            do {
+                _ = try resealed.withUnsafeBytes { try replay($0) }
+            } catch let failure as FuzzFailure {
+                throw failure
+            } catch {
+                throw FuzzFailure(harness: name, message: "\(error)")
+            }
+        }
+    }
+
+    /// Recomputes the CRC-32C of each frame whose magic and length are plausible (frame header:
+    /// magic, payload length, checksum, all little-endian UInt32). Returns whether anything changed.
+    static func reseal(_ segment: inout [UInt8]) -> Bool {
+        var offset = 16  // the segment header
+        var changed = false
+        while offset + 12 <= segment.count {
+            func word(_ at: Int) -> UInt32 {
+                (0..<4).reduce(UInt32(0)) { $0 | UInt32(segment[at + $1]) << (8 * UInt32($1)) }
+            }
+            guard word(offset) == 0x4C41_5753 else { break }
+            let length = Int(word(offset + 4))
+            guard length <= segment.count - offset - 12 else { break }
+            let crc = segment.withUnsafeBytes {
+                CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[(offset + 12)..<(offset + 12 + length)]))
+            }
+            if crc != word(offset + 8) {
+                for b in 0..<4 { segment[offset + 8 + b] = UInt8(truncatingIfNeeded: crc >> (8 * UInt32(b))) }
+                changed = true
+            }
+            offset += 12 + length
+        }
+        return changed
     }
 
     /// Opens the segment as a table's log; returns the rows recovered.
@@ -178,6 +214,36 @@ public enum SealedHarness {
 
     public static func fuzzOne(_ bytes: UnsafeRawBufferPointer) throws(FuzzFailure) {
         _ = try open(bytes)
+        // The same file with its footer checksum made right, so that mutations reach the footer's
+        // decoding instead of stopping at the checksum.
+        var resealed = Array(bytes)
+        if reseal(&resealed) {
+            do {
+                _ = try resealed.withUnsafeBytes { try open($0) }
+            } catch let failure as FuzzFailure {
+                throw failure
+            } catch {
+                throw FuzzFailure(harness: name, message: "\(error)")
+            }
+        }
+    }
+
+    /// Recomputes the footer's CRC-32C when the trailer (last 24 bytes: footer offset UInt64,
+    /// footer length UInt32, checksum UInt32, magic) places the footer plausibly. Returns whether
+    /// anything changed.
+    static func reseal(_ file: inout [UInt8]) -> Bool {
+        guard file.count >= 24 + 16 else { return false }
+        let trailer = file.count - 24
+        func value(_ at: Int, _ width: Int) -> UInt64 {
+            (0..<width).reduce(UInt64(0)) { $0 | UInt64(file[at + $1]) << (8 * UInt64($1)) }
+        }
+        let offset = value(trailer, 8)
+        let length = value(trailer + 8, 4)
+        guard offset >= 16, offset <= UInt64(trailer), length == UInt64(trailer) - offset else { return false }
+        let crc = file.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[Int(offset)..<trailer])) }
+        guard UInt64(crc) != value(trailer + 12, 4) else { return false }
+        for b in 0..<4 { file[trailer + 12 + b] = UInt8(truncatingIfNeeded: crc >> (8 * UInt32(b))) }
+        return true
     }
 
     /// Opens the file as partition 28,333,333 of a table; returns its rows (empty if damaged).

@@ -1,4 +1,5 @@
 import StrataCore
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -16,9 +17,12 @@ enum FuzzFiles {
 
     static func temporaryDirectory() -> String { root }
 
-    /// A fresh, empty directory under the scratch root.
+    private static let counter = Atomic<Int>(0)
+
+    /// A fresh, empty directory under the scratch root, its own even when harnesses run in
+    /// parallel (the replay tests do).
     static func freshDirectory(_ name: String) -> String {
-        let path = root + "/" + name
+        let path = root + "/" + name + "-" + String(counter.add(1, ordering: .relaxed).newValue)
         removeTree(path)
         mkdir(path, 0o755)
         return path
