@@ -10,9 +10,10 @@ import Synchronization
 /// for `--soak-seconds`; the server's resident memory is sampled every 5 s. The senders run at
 /// nice +10 (as the server's ingest threads do), since they share the machine with the server.
 ///
-/// The rows' timestamps are 40 ms apart per connection — at a million rows a second, a day of
-/// data every ~17 s of wall time — so the open partition fills, seals in the background and its
-/// memory is given back, as on a real feed over days: what must stay flat is the memory *beyond* the open
+/// The rows' timestamps follow one virtual clock shared by every connection, running a day per
+/// 30 s of wall time — so the open partition fills, seals in the background and its memory is
+/// given back, as on a real feed over days (and, as on a real feed, the connections write the
+/// same moments: no connection's rows fall days behind into sealed partitions): what must stay flat is the memory *beyond* the open
 /// partitions' data. Checked: latest-100 p99 ≤ 5 ms over the run and per minute; the peak
 /// resident memory of the last third of the run within 25 % of the second third's (no growth
 /// after warm-up); every row sent is stored (the server's count equals the lines sent, after
@@ -25,7 +26,8 @@ struct SoakWorkload {
     /// Lines per send, patched in place each round (ids and timestamps) so sending costs little.
     static let linesPerChunk = 4_096
     static let symbols = 64
-    static let step: Int64 = 40_000_000  // ns between a connection's rows
+    /// Virtual time runs this many times faster than the wall clock: a day of data every 30 s.
+    static let speed: Int64 = 2_880
 
     func run(options: Options) throws {
         let connections = options.soakConnections
@@ -49,6 +51,7 @@ struct SoakWorkload {
         report.line("load average: \(loadAverage())")
         let symbolRows = try symbolCost(server: server, pid: pid)
 
+        let start = monotonicNanoseconds()
         let stop = Atomic<Bool>(false)
         let sent = Atomic<Int>(0)
         let done = DispatchGroup()
@@ -68,7 +71,8 @@ struct SoakWorkload {
                 _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
                 var chunk = SoakChunk(connection: connection, connections: connections)
                 while !stop.load(ordering: .relaxed) {
-                    chunk.advance()
+                    let elapsed = monotonicNanoseconds() - start
+                    chunk.advance(time: SoakChunk.base + elapsed * Self.speed)
                     do {
                         try chunk.bytes.withUnsafeBytes { try Sockets.sendAll(fd, $0) }
                     } catch {
@@ -85,7 +89,6 @@ struct SoakWorkload {
         let busy = "/api/v1/trades/latest?symbol=S0&limit=100"
         let memory = RSSSampler(pid: pid)
         memory.start()
-        let start = monotonicNanoseconds()
         let deadline = start + Int64(options.soakSeconds * 1e9)
         var all: [Int64] = []
         var minutes: [(p99: Int64, count: Int, errors: Int, stored: Int, rss: Int64)] = []
@@ -218,16 +221,15 @@ struct SoakChunk {
         }
     }
 
-    /// Writes the next round's ids (unique across connections) and timestamps.
-    mutating func advance() {
+    /// Writes the next round's ids (unique across connections) and timestamps: `time` (the
+    /// virtual clock now) plus a microsecond per line.
+    mutating func advance(time: Int64) {
         let first = round * SoakWorkload.linesPerChunk
         round += 1
         for line in 0..<SoakWorkload.linesPerChunk {
-            let sequence = Int64(first + line)
-            let id = sequence * Int64(connections) + Int64(connection)
-            let time = SoakChunk.base + sequence * SoakWorkload.step + Int64(connection)
+            let id = Int64(first + line) * Int64(connections) + Int64(connection)
             write(id, at: idOffsets[line])
-            write(time, at: timeOffsets[line])
+            write(time + Int64(line) * 1_000 + Int64(connection), at: timeOffsets[line])
         }
     }
 

@@ -24,7 +24,9 @@ final class MaintenanceScheduler: Sendable {
         source.schedule(
             deadline: .now() + .nanoseconds(nanoseconds), repeating: .nanoseconds(nanoseconds),
             leeway: .milliseconds(100))
-        source.setEventHandler { [weak store] in _ = store?.maintain(now: WallClock.now()) }
+        source.setEventHandler { [weak store] in
+            BackgroundPriority.lowered { _ = store?.maintain(now: WallClock.now()) }
+        }
         source.resume()
         let box = TimerBox(source)
         timer.withLock { $0 = box }

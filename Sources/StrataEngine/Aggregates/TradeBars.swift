@@ -140,7 +140,12 @@ package final class TradeBars: Sendable {
     /// - Throws: ``StrataError`` `.corruptFile` if a partition needed is damaged.
     package func bars(symbol: String, width: Int64, from: Int64, to: Int64, trades: EngineTable) throws -> [BarState] {
         guard from < to else { return [] }
-        precondition(partitionDuration % width == 0 && width % BarBook.minute == 0, "unsupported bar width")
+        guard width > 0, partitionDuration % width == 0, width % BarBook.minute == 0 else {
+            throw StrataError(
+                .invalidArgument,
+                "bars of \(width / 1_000_000_000) s cannot be read from partitions of \(partitionDuration / 1_000_000_000) s: the width must be whole minutes dividing the partition"
+            )
+        }
         struct Part {
             var partition: Int64
             var source: EngineTable.PartitionSource

@@ -30,7 +30,7 @@ extension EngineTable {
         state.withLock { $0.maintenanceScheduled = true }
         maintenanceQueue.async { [self] in
             state.withLock { $0.maintenanceScheduled = false }
-            let report = runMaintenance(sealingBefore: nil, compactAll: false)
+            let report = BackgroundPriority.lowered { runMaintenance(sealingBefore: nil, compactAll: false) }
             record(report)
         }
     }

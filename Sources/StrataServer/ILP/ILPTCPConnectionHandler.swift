@@ -188,8 +188,8 @@ final class ILPTCPConnectionHandler: ChannelDuplexHandler {
             appending = true
             let ingest = ingest
             let rows = stream.rows
-            // At normal priority (see StoreExecutor): the append holds the table's state lock.
-            StoreExecutor.shared.submit(on: context.eventLoop) {
+            // At normal priority (see StoreExecutor), on the one appender thread (see TCPAppender).
+            TCPAppender.shared.submit(on: context.eventLoop) {
                 try ingest.store(rows, protocol: "tcp")
             }
             .assumeIsolated()
