@@ -108,7 +108,8 @@ let package = Package(
         .testTarget(
             name: "StrataTests", dependencies: ["Strata", "StrataCrashSupport", "StrataTestSupport"],
             swiftSettings: strictSettings),
-        .testTarget(name: "StrataFuzzTests", dependencies: ["StrataFuzzing"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "StrataFuzzTests", dependencies: ["StrataCore", "StrataFuzzing"], swiftSettings: strictSettings),
         .testTarget(
             name: "StrataCLITests", dependencies: ["Strata", "StrataTestSupport"], swiftSettings: strictSettings),
         .testTarget(

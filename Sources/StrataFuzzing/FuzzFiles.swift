@@ -1,4 +1,5 @@
 import StrataCore
+import StrataEngine
 import Synchronization
 
 #if canImport(Glibc)
@@ -54,19 +55,8 @@ enum FuzzFiles {
         return result
     }
 
-    /// Names in a directory (not `.` or `..`).
-    static func list(_ path: String) -> [String] {
-        guard let dir = opendir(path) else { return [] }
-        defer { closedir(dir) }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafePointer(to: entry.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names.sorted()
-    }
+    /// Names in a directory (not `.` or `..`), sorted; none if it cannot be read.
+    static func list(_ path: String) -> [String] { (try? FileSystem.list(path)) ?? [] }
 
     /// Removes a file or a directory tree.
     static func removeTree(_ path: String) {

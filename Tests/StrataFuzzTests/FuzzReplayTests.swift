@@ -1,4 +1,5 @@
 import Foundation
+import StrataCore
 import StrataFuzzing
 import Testing
 
