@@ -210,7 +210,11 @@ struct SoakChunk {
         self.connection = connection
         self.connections = connections
         for line in 0..<SoakWorkload.linesPerChunk {
-            let symbol = (line * 7 + connection) % SoakWorkload.symbols
+            // Each symbol comes from one connection, as a feed handler's symbols do, so a symbol's
+            // rows arrive in time order (interleaving one symbol over eight streams is the
+            // late-row merge path, measured apart: see BENCHMARKS.md).
+            let owned = max(1, SoakWorkload.symbols / connections)
+            let symbol = (connection * owned + (line * 7) % owned) % SoakWorkload.symbols
             let price = 10_000 + (line * 13) % 5_000
             let prefix = "trades,symbol=S\(symbol) price=\(price).25,qty=0.\(line % 9 + 1),trade_id="
             bytes += Array(prefix.utf8)
