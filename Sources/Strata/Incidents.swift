@@ -232,11 +232,13 @@ extension StrataStore {
         let reports = try engines.map { try $0.verify() }
         let now = WallClock.now()
         for report in reports {
-            for problem in report.problems {
+            let found =
+                report.unreadablePartitions.map { (Incident.Kind.damagedFile, $0) }
+                + report.damagedBlocks.map { (Incident.Kind.readCorruption, $0) }
+            for (kind, problem) in found {
                 incidents.record(
                     Incident(
-                        kind: problem.message.hasPrefix("partition unreadable") ? .damagedFile : .readCorruption,
-                        time: now, table: report.table, path: problem.path,
+                        kind: kind, time: now, table: report.table, path: problem.path,
                         detail: problem.message + (problem.offset.map { " (offset \($0))" } ?? "")))
             }
         }

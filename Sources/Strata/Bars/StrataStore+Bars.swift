@@ -113,16 +113,17 @@ extension StrataStore {
     static func bucketStarts(from: Timestamp, to: Timestamp, width: Int64, offset: Int64) -> (Int64, Int64)? {
         let width = Int128(width)
         let offset = Int128(offset)
-        func floorDiv(_ a: Int128) -> Int128 {
-            let q = a / width
-            return (a % width != 0 && a < 0) ? q - 1 : q
-        }
-        let lower = Int128(from.nanoseconds) - offset
-        let first = (floorDiv(lower) + (lower % width == 0 ? 0 : 1)) * width + offset
-        let last = floorDiv(Int128(to.nanoseconds) - 1 - offset) * width + offset
+        let first = floorMultiple(Int128(from.nanoseconds) - offset + width - 1, of: width) + offset
+        let last = floorMultiple(Int128(to.nanoseconds) - 1 - offset, of: width) + offset
         // first ≥ from and last < to, so when first ≤ last both fit in 64 bits.
         guard from < to, first <= last else { return nil }
         return (Int64(first), Int64(last))
+    }
+
+    /// The largest multiple of `width` (> 0) that is at most `value`.
+    static func floorMultiple(_ value: Int128, of width: Int128) -> Int128 {
+        let remainder = value % width
+        return remainder < 0 ? value - remainder - width : value - remainder
     }
 
     static func saturatingAdd(_ a: Int64, _ b: Int64) -> Int64 {
@@ -137,8 +138,7 @@ extension StrataStore {
         var end = time
         for _ in 0..<31 {
             // The day before `end`; none exists below the earliest representable day.
-            let start128 = (Int128(end) - 1 - ((Int128(end) - 1) % Int128(day) + Int128(day)) % Int128(day))
-            guard end > .min, let start = Int64(exactly: start128) else { return nil }
+            guard let start = Int64(exactly: Self.floorMultiple(Int128(end) - 1, of: Int128(day))) else { return nil }
             let found = try aggregates.bars(
                 symbol: symbol.name, width: width, from: start, to: end, trades: trades.engine)
             if let last = found.last(where: { !$0.isEmpty }) {

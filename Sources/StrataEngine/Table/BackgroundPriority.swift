@@ -10,16 +10,31 @@ package enum BackgroundPriority {
     /// The niceness of maintenance work.
     package static let niceness: Int32 = 10
 
-    /// Runs `body` with the calling thread's priority lowered, then restores it.
-    package static func lowered<T>(_ body: () throws -> T) rethrows -> T {
+    /// Lowers the calling thread's priority to `niceness` if it is higher.
+    /// - Returns: the niceness to restore, or nil if nothing was changed.
+    @discardableResult
+    package static func lowerCurrentThread(to niceness: Int32 = niceness) -> Int32? {
         #if os(Linux)
+            // On Linux the nice value is per thread, and `who` 0 is the calling thread.
             let which = __priority_which_t(PRIO_PROCESS.rawValue)
             errno = 0
             let previous = getpriority(which, 0)
-            let known = errno == 0
-            if known && previous < niceness { _ = setpriority(which, 0, niceness) }
-            defer { if known && previous < niceness { _ = setpriority(which, 0, previous) } }
+            guard errno == 0, previous < niceness else { return nil }
+            _ = setpriority(which, 0, niceness)
+            return previous
+        #else
+            return nil
         #endif
+    }
+
+    /// Runs `body` with the calling thread's priority lowered, then restores it.
+    package static func lowered<T>(_ body: () throws -> T) rethrows -> T {
+        let previous = lowerCurrentThread()
+        defer {
+            #if os(Linux)
+                if let previous { _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, previous) }
+            #endif
+        }
         return try body()
     }
 }

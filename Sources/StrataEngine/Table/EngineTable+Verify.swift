@@ -8,8 +8,12 @@ public struct TableVerification: Sendable, CustomStringConvertible {
     /// Blocks whose every column chunk was read, checksummed and decoded.
     public var blocksChecked = 0
     public var rowsChecked = 0
-    /// Everything that could not be read: unreadable partitions, damaged blocks.
-    public var problems: [StrataError] = []
+    /// Partitions whose file could not be opened (fenced off at open).
+    public var unreadablePartitions: [StrataError] = []
+    /// Blocks of readable partitions that fail their checksum, decoding or row count.
+    public var damagedBlocks: [StrataError] = []
+    /// Everything that could not be read.
+    public var problems: [StrataError] { unreadablePartitions + damagedBlocks }
 
     public init(table: String) { self.table = table }
 
@@ -43,7 +47,7 @@ extension EngineTable {
             }
             return (files, damaged)
         }
-        report.problems = damaged
+        report.unreadablePartitions = damaged
         for file in files {
             report.sealedPartitions += 1
             let columns = Array(0..<file.columnCount)
@@ -57,7 +61,7 @@ extension EngineTable {
                         report.blocksChecked += 1
                         report.rowsChecked += entry.blocks[block].rows
                     } catch let error as StrataError {
-                        report.problems.append(error)
+                        report.damagedBlocks.append(error)
                     }
                 }
             }

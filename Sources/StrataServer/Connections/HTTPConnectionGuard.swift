@@ -107,9 +107,8 @@ final class HTTPConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         guard counter.acquire() else {
-            metrics.connectionRefused(protocol: "http", reason: "limit")
             refuse(
-                context, status: "503 Service Unavailable",
+                context, reason: "limit", status: "503 Service Unavailable",
                 message: "too many connections (http.maxConnections = \(limits.maxConnections))",
                 extraHeaders: "Retry-After: 1\r\n")
             return
@@ -168,16 +167,14 @@ final class HTTPConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
                 }
             }
             if !lineEnded && bytes > limits.maxRequestLineBytes {
-                metrics.connectionRefused(protocol: "http", reason: "request_line_too_long")
                 refuse(
-                    context, status: "414 URI Too Long",
+                    context, reason: "request_line_too_long", status: "414 URI Too Long",
                     message: "request line longer than \(limits.maxRequestLineBytes) bytes (http.maxRequestLineBytes)")
                 return
             }
             if !headEnded && bytes > limits.maxHeaderBytes {
-                metrics.connectionRefused(protocol: "http", reason: "header_too_large")
                 refuse(
-                    context, status: "431 Request Header Fields Too Large",
+                    context, reason: "header_too_large", status: "431 Request Header Fields Too Large",
                     message: "request head longer than \(limits.maxHeaderBytes) bytes (http.maxHeaderBytes)")
                 return
             }
@@ -225,35 +222,41 @@ final class HTTPConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         case .awaitingHead(let since, let firstByte, _, _):
             if let firstByte {
                 if now - firstByte > .milliseconds(Int64(limits.headerTimeoutMilliseconds)) {
-                    metrics.connectionRefused(protocol: "http", reason: "header_timeout")
                     refuse(
-                        context, status: "408 Request Timeout",
+                        context, reason: "header_timeout", status: "408 Request Timeout",
                         message:
                             "request head not complete within \(limits.headerTimeoutMilliseconds) ms (http.headerTimeoutMilliseconds)"
                     )
                 }
             } else if now - since > .milliseconds(Int64(limits.idleTimeoutMilliseconds)) {
-                metrics.connectionRefused(protocol: "http", reason: "idle")
-                state.phase = .closing
-                context.close(promise: nil)
+                close(context, reason: "idle")
             }
         case .exchange(let lastRead, let bodyComplete, let responseStarted):
             guard !bodyComplete, now - lastRead > .milliseconds(Int64(limits.bodyTimeoutMilliseconds)) else { return }
-            metrics.connectionRefused(protocol: "http", reason: "body_timeout")
             if responseStarted {
-                state.phase = .closing
-                context.close(promise: nil)
+                close(context, reason: "body_timeout")
             } else {
                 refuse(
-                    context, status: "408 Request Timeout",
+                    context, reason: "body_timeout", status: "408 Request Timeout",
                     message:
                         "request body stalled for \(limits.bodyTimeoutMilliseconds) ms (http.bodyTimeoutMilliseconds)")
             }
         }
     }
 
-    /// Writes a complete plain response (the shared error shape) and closes the connection.
-    private func refuse(_ context: ChannelHandlerContext, status: String, message: String, extraHeaders: String = "") {
+    /// Closes the connection without an answer, counted under `reason`.
+    private func close(_ context: ChannelHandlerContext, reason: String) {
+        metrics.connectionRefused(protocol: "http", reason: reason)
+        state.phase = .closing
+        context.close(promise: nil)
+    }
+
+    /// Writes a complete plain response (the shared error shape) and closes the connection,
+    /// counted under `reason`.
+    private func refuse(
+        _ context: ChannelHandlerContext, reason: String, status: String, message: String, extraHeaders: String = ""
+    ) {
+        metrics.connectionRefused(protocol: "http", reason: reason)
         state.phase = .closing
         let code = status.split(separator: " ").dropFirst().joined(separator: "")
         let body = "{\"code\":\(JSONText.quoted(lowerFirst(code))),\"message\":\(JSONText.quoted(message))}"

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-    import Glibc
-#endif
+import StrataEngine
 
 /// Bulk ingest yields the CPU to queries: the ILP/TCP pool's threads run at a lower scheduling
 /// priority (nice +10 relative to the default), so on a machine whose cores a firehose keeps
@@ -11,12 +9,5 @@ enum IngestPriority {
     static let niceness: Int32 = 10
 
     /// Lowers the calling thread's priority (two system calls; called once per batch).
-    static func lower() {
-        #if os(Linux)
-            // On Linux the nice value is per thread, and `who` 0 is the calling thread.
-            if getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0) < niceness {
-                _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, niceness)
-            }
-        #endif
-    }
+    static func lower() { BackgroundPriority.lowerCurrentThread(to: niceness) }
 }

@@ -96,19 +96,22 @@ struct WriteRoutes {
     /// The bytes a request reserves before its body is read: its `Content-Length` when known
     /// and not compressed, else the largest body there may be.
     private func reservation(_ request: Request) -> Int {
+        guard let length = declaredLength(request) else { return maxRequestBytes }
+        return min(length, maxRequestBytes)
+    }
+
+    /// The body's size as received, when the request says it: its `Content-Length`, uncompressed.
+    private func declaredLength(_ request: Request) -> Int? {
         let encoding = request.headers[.contentEncoding]?.lowercased()
         guard encoding == nil || encoding == "identity",
             let length = request.headers[.contentLength].flatMap({ Int($0) }), length >= 0
-        else { return maxRequestBytes }
-        return min(length, maxRequestBytes)
+        else { return nil }
+        return length
     }
 
     /// A body declared larger than `maxRequestBytes` is refused before any of it is read.
     private func refuseDeclaredOversize(_ request: Request) throws(WriteError) {
-        let encoding = request.headers[.contentEncoding]?.lowercased()
-        guard encoding == nil || encoding == "identity",
-            let length = request.headers[.contentLength].flatMap({ Int($0) }), length > maxRequestBytes
-        else { return }
+        guard let length = declaredLength(request), length > maxRequestBytes else { return }
         throw WriteError(
             code: "requestTooLarge",
             message:

@@ -112,10 +112,9 @@ public struct SafeLogHandler: LogHandler {
     static func bounded(_ value: String) -> String {
         let count = value.utf8.count
         guard count > maximumValueBytes else { return value }
+        // Back to the start of the scalar the cut falls in: past at most three continuation bytes.
         var end = value.utf8.index(value.utf8.startIndex, offsetBy: maximumValueBytes)
-        while !value.unicodeScalars.indices.contains(end), end > value.startIndex {
-            end = value.utf8.index(before: end)
-        }
+        while value.utf8[end] & 0xC0 == 0x80 { end = value.utf8.index(before: end) }
         let kept = value[..<end]
         return "\(kept)…(\(count - kept.utf8.count) more bytes)"
     }
