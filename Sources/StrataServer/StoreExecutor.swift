@@ -1,5 +1,6 @@
 import NIOCore
 import NIOPosix
+import StrataEngine
 
 /// Where the server's requests run: a pool of threads that may block, instead of Swift's
 /// cooperative pool (one thread per core, which a WAL fsync or a read of a cold mmapped block
@@ -56,12 +57,19 @@ final class StoreExecutor: TaskExecutor {
 /// the event loop waited for the CPU behind them (latest-100 p99 grew with the connection count:
 /// 7 ms with two connections, 19 ms with eight). One appender thread keeps the throughput and
 /// leaves the other core to the queries.
+///
+/// **Its priority is its creator's**: Linux gives a new thread the nice value of the thread that
+/// spawns it, and an unprivileged thread cannot raise its own back. Created lazily on the first
+/// append — on an ILP/TCP event loop, already at nice +10 — the appender ran niced while it held
+/// the table's state lock, the lock kept for milliseconds while the thread waited for a CPU, and
+/// latest-100 waited with it (p99 4.8–5.9 ms in a 45 s soak, almost all of it lock wait). So
+/// ``ILPTCPService`` creates its appender in `run()`, before it lowers anything, and
+/// ``niceness()`` lets the service check it.
 final class TCPAppender: Sendable {
-    static let shared = TCPAppender()
-
     private let pool: NIOThreadPool
 
-    private init() {
+    /// Starts the thread, at the calling thread's priority.
+    init() {
         pool = NIOThreadPool(numberOfThreads: 1)
         pool.start()
     }
@@ -72,4 +80,11 @@ final class TCPAppender: Sendable {
     {
         pool.runIfActive(eventLoop: eventLoop, body)
     }
+
+    /// The appender thread's nice value (0 is the default priority).
+    func niceness(on eventLoop: any EventLoop) -> EventLoopFuture<Int32> {
+        submit(on: eventLoop) { BackgroundPriority.currentNiceness() }
+    }
+
+    func shutdown() async { try? await pool.shutdownGracefully() }
 }

@@ -82,4 +82,33 @@ import Testing
             #expect(piece == Array(model[3..<(model.count - 2)]))
         }
     }
+
+    /// Full chunks come from the process-wide reserve, faulted in outside the table's lock, and go
+    /// back to it dirty when a lane is dropped: a lane built on recycled memory reads only what it
+    /// wrote, copies keep their values, and the reserve never holds more than its limit.
+    @Test func recycledChunksHoldOnlyWhatTheNewLaneWrote() {
+        ChunkReserve.refill()
+        #expect(ChunkReserve.count > 0)
+        do {
+            var old = Lane()
+            for i in 0..<(Lane.chunkSize * 3) { old.append(-Int64(i) - 1) }
+            #expect(old.chunks.count == 3)
+        }  // its chunks go back to the reserve (or are unmapped past the limit)
+        #expect(ChunkReserve.count <= ChunkReserve.retainedLimit)
+        var lane = Lane()
+        var model: [Int64] = []
+        for i in 0..<(Lane.chunkSize * 2 + 777) {
+            lane.append(Int64(i))
+            model.append(Int64(i))
+        }
+        let copy = lane
+        lane.set(5, 42)
+        lane.truncate(to: Lane.chunkSize + 3)
+        lane.append(9)
+        #expect(copy.array == model)
+        var expected = Array(model[0..<(Lane.chunkSize + 3)])
+        expected[5] = 42
+        expected.append(9)
+        #expect(lane.array == expected)
+    }
 }

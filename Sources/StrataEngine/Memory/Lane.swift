@@ -43,12 +43,12 @@ struct Lane: RandomAccessCollection, Sendable {
             self.capacity = capacity
         }
 
+        /// Pre-faulted full chunks come from the ``ChunkReserve`` (filled outside the table's lock),
+        /// else from a fresh `mmap`; small ones from the allocator.
         private static func allocate(_ capacity: Int, prefault: Bool) -> (UnsafeMutablePointer<Int64>, Bool) {
-            let bytes = capacity * MemoryLayout<Int64>.stride
-            let address =
-                prefault
-                ? mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0) : nil
-            if let address, address != MAP_FAILED {
+            if prefault && capacity == Lane.chunkSize,
+                let address = ChunkReserve.take() ?? ChunkReserve.mapPopulated()
+            {
                 return (address.bindMemory(to: Int64.self, capacity: capacity), true)
             }
             return (.allocate(capacity: capacity), false)
@@ -56,7 +56,8 @@ struct Lane: RandomAccessCollection, Sendable {
 
         private func release() {
             if mapped {
-                munmap(UnsafeMutableRawPointer(storage), capacity * MemoryLayout<Int64>.stride)
+                let address = UnsafeMutableRawPointer(storage)
+                if !ChunkReserve.giveBack(address) { munmap(address, ChunkReserve.chunkBytes) }
             } else {
                 storage.deallocate()
             }

@@ -27,6 +27,17 @@ package enum BackgroundPriority {
         #endif
     }
 
+    /// The calling thread's nice value (0, the default, where the platform has none per thread).
+    package static func currentNiceness() -> Int32 {
+        #if os(Linux)
+            errno = 0
+            let value = getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0)
+            return errno == 0 ? value : 0
+        #else
+            return 0
+        #endif
+    }
+
     /// Runs `body` with the calling thread's priority lowered, then restores it.
     package static func lowered<T>(_ body: () throws -> T) rethrows -> T {
         let previous = lowerCurrentThread()

@@ -190,6 +190,8 @@ public final class EngineTable: Sendable {
             WALFormat.encodeFrame(batch, sequence: sequence, schema: schema, into: &commit.frameBuffer)
             let touched = Self.touchedPartitions(batch, schema: schema)
             try wal.append(frame: commit.frameBuffer.bytes, sequence: sequence, touching: touched)
+            // Lanes that fill a chunk under the state lock take a faulted-in one from the reserve.
+            ChunkReserve.refill()
             let now = WallClock.now()
             // Applied in runs of about `applyRunRows` rows, the state lock taken for each run, so
             // a reader waits for one run, not for the whole batch. A run holds whole (partition,

@@ -32,6 +32,7 @@ final class ILPTCPConnectionHandler: ChannelDuplexHandler {
 
     private let ingest: ILPIngest
     private let pool: NIOThreadPool
+    private let appender: TCPAppender
     private let batchRows: Int
     private let batchBytes: Int
     private let metrics: ServerMetrics
@@ -66,11 +67,12 @@ final class ILPTCPConnectionHandler: ChannelDuplexHandler {
     private var duplicates = 0
 
     init(
-        ingest: ILPIngest, pool: NIOThreadPool, batchRows: Int, batchBytes: Int, metrics: ServerMetrics,
+        ingest: ILPIngest, pool: NIOThreadPool, appender: TCPAppender, batchRows: Int, batchBytes: Int, metrics: ServerMetrics,
         logger: Logger, finished: EventLoopPromise<Void>
     ) {
         self.ingest = ingest
         self.pool = pool
+        self.appender = appender
         self.batchRows = batchRows
         self.batchBytes = batchBytes
         self.metrics = metrics
@@ -189,7 +191,7 @@ final class ILPTCPConnectionHandler: ChannelDuplexHandler {
             let ingest = ingest
             let rows = stream.rows
             // At normal priority (see StoreExecutor), on the one appender thread (see TCPAppender).
-            TCPAppender.shared.submit(on: context.eventLoop) {
+            appender.submit(on: context.eventLoop) {
                 try ingest.store(rows, protocol: "tcp")
             }
             .assumeIsolated()

@@ -5,6 +5,7 @@ import NIOPosix
 import NIOSSL
 public import ServiceLifecycle
 import Strata
+import StrataEngine
 import Synchronization
 
 /// ILP over TCP (QuestDB's port 9009 protocol): a listener whose connections stream ILP lines
@@ -84,18 +85,27 @@ public struct ILPTCPService: Service {
     }
 
     public func run() async throws {
+        // First, at this thread's priority: threads inherit their creator's nice value (see TCPAppender).
+        let appender = TCPAppender()
         let pool = NIOThreadPool(numberOfThreads: 2)
         pool.start()
         let loops = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
         for loop in loops.makeIterator() { loop.execute { IngestPriority.lower() } }
+        let normal = BackgroundPriority.currentNiceness()
+        if let appenderNiceness = try? await appender.niceness(on: loops.next()).get(), appenderNiceness > normal {
+            logger.warning(
+                "ILP/TCP appender runs below normal priority: queries may wait for its appends",
+                metadata: ["appender_nice": "\(appenderNiceness)", "server_nice": "\(normal)"])
+        }
         let connections = ILPTCPConnections(metrics: metrics)
         let server: any Channel
         do {
-            server = try await bootstrap(loops: loops, pool: pool, connections: connections).bind(
+            server = try await bootstrap(loops: loops, pool: pool, appender: appender, connections: connections).bind(
                 host: host, port: port
             ).get()
         } catch {
             try? await pool.shutdownGracefully()
+            await appender.shutdown()
             try? await loops.shutdownGracefully()
             logger.error("ILP/TCP cannot listen", metadata: ["address": "\(host):\(port)", "error": "\(error)"])
             throw error
@@ -113,12 +123,14 @@ public struct ILPTCPService: Service {
         try? await server.close()
         let open = await connections.shutDown()
         try? await pool.shutdownGracefully()
+        await appender.shutdown()
         try? await loops.shutdownGracefully()
         logger.info("ILP/TCP listener stopped", metadata: ["connections_drained": "\(open)"])
     }
 
     private func bootstrap(
-        loops: MultiThreadedEventLoopGroup, pool: NIOThreadPool, connections: ILPTCPConnections
+        loops: MultiThreadedEventLoopGroup, pool: NIOThreadPool, appender: TCPAppender,
+        connections: ILPTCPConnections
     ) -> ServerBootstrap {
         let ingest = ingest
         let keys = keys
@@ -166,7 +178,7 @@ public struct ILPTCPService: Service {
                     }
                     try pipeline.addHandler(
                         ILPTCPConnectionHandler(
-                            ingest: ingest, pool: pool, batchRows: batchRows, batchBytes: Self.batchBytes,
+                            ingest: ingest, pool: pool, appender: appender, batchRows: batchRows, batchBytes: Self.batchBytes,
                             metrics: metrics, logger: logger, finished: finished))
                     finished.futureResult.whenComplete { _ in connections.remove(id) }
                     if shuttingDown { channel.pipeline.fireUserInboundEventTriggered(ILPTCPShutdownEvent()) }
