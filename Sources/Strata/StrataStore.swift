@@ -170,8 +170,12 @@ public final class StrataStore: Sendable {
         [trades.engine, aggregatedTrades.engine, quotes.engine] + (tradeBars?.barTables ?? [])
     }
 
-    /// Size and shape of every table.
-    public func stats() -> [TableStats] { engines.map { $0.stats() } }
+    /// Size and shape of every table; a bar table counts the bars queries see, including those
+    /// of partitions still in memory (stored only when their partition is sealed).
+    public func stats() -> [TableStats] {
+        [trades.engine, aggregatedTrades.engine, quotes.engine].map { $0.stats() }
+            + (tradeBars?.stats(trades: trades.engine) ?? [])
+    }
 
     /// Health of every table's write path.
     public func health() -> [TableHealth] { engines.map(\.health) }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Strata
+import StrataServer
 
 /// `strata bars`: OHLCV bars of a symbol from the continuous aggregates.
 struct BarsCommand: AsyncParsableCommand {
@@ -10,7 +11,8 @@ struct BarsCommand: AsyncParsableCommand {
             Timeframes: any whole number of minutes (1m, 3m, 5m, 15m, 1h, 4h, 1d, 1w); 1m, 5m, 15m, 1h and 1d
             are stored, others are rolled up from the coarsest stored one that divides them. Buckets are
             aligned to UTC, shifted by --offset (e.g. -5h for days starting at midnight UTC-5).
-            Columns: ts_ns,symbol,open,high,low,close,volume,vwap,trade_count (decimals exact).
+            Columns (the API's names): symbol,timeframe,ts_ns,time,open,high,low,close,volume,notional,vwap,
+            trades (decimals exact; in JSON, the API's bar objects).
             """)
 
     @OptionGroup var storage: DataDirectoryOptions
@@ -52,16 +54,21 @@ struct BarsCommand: AsyncParsableCommand {
         defer { try? store.close() }
         let bars = try await store.bars(
             symbol: symbol, timeframe: timeframe, from: start, to: end, offset: shift, emptyBuckets: policy)
-        let columns = ["ts_ns", "symbol", "open", "high", "low", "close", "volume", "vwap", "trade_count"]
+        // The API's names and order (the live feed's bar objects): one vocabulary for both.
+        let columns = [
+            "symbol", "timeframe", "ts_ns", "time", "open", "high", "low", "close", "volume", "notional", "vwap",
+            "trades",
+        ]
         let rows = bars.map { bar -> [Cell] in
             [
-                .integer(bar.start.nanoseconds), .text(bar.symbol.name), .decimal(bar.open.description),
-                .decimal(bar.high.description), .decimal(bar.low.description), .decimal(bar.close.description),
-                .decimal(bar.volume.description), bar.vwap.map { .decimal($0.description) } ?? .empty,
+                .text(bar.symbol.name), .text(bar.timeframe.description), .nanoseconds(bar.start.nanoseconds),
+                .text(bar.start.iso8601), .decimal(bar.open.description), .decimal(bar.high.description),
+                .decimal(bar.low.description), .decimal(bar.close.description), .decimal(bar.volume.description),
+                .decimal(bar.notional.description), bar.vwap.map { .decimal($0.description) } ?? .empty,
                 .integer(Int64(bar.tradeCount)),
             ]
         }
-        Renderer(format: format).render(columns: columns, rows: rows)
+        Renderer(format: format).render(columns: columns, rows: rows, json: bars.map(\.identifiedAPIJSON))
     }
 
     /// `[-]<n>m|h|d` in nanoseconds.

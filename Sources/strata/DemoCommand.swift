@@ -127,8 +127,7 @@ struct DemoCommand: AsyncParsableCommand {
     }
 
     private func render(_ trades: [Trade]) throws {
-        let (columns, cells) = Rows(rows: trades).rendered()
-        Renderer(format: .table).render(columns: columns, rows: cells)
+        Rows(rows: trades).render(format: .table)
     }
 
     private func say(_ line: String) { Terminal.writeOutput(line + "\n") }

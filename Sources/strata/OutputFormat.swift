@@ -7,13 +7,16 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case table
     /// A header line and comma-separated rows, in the ingest layouts.
     case csv
-    /// An array of objects; decimals are strings so no consumer turns them into binary floats.
+    /// An array of objects, the API's: decimals and `ts_ns` are strings (exact), `time` is ISO-8601.
     case json
 }
 
 /// One output value.
 enum Cell {
     case integer(Int64)
+    /// Epoch nanoseconds: digits in tables and CSV, a string in JSON (beyond JSON's exact
+    /// integers, as the API writes `ts_ns`).
+    case nanoseconds(Int64)
     case decimal(String)
     case boolean(Bool)
     case text(String)
@@ -21,7 +24,7 @@ enum Cell {
 
     var plain: String {
         switch self {
-        case .integer(let value): String(value)
+        case .integer(let value), .nanoseconds(let value): String(value)
         case .decimal(let text), .text(let text): text
         case .boolean(let value): value ? "true" : "false"
         case .empty: ""
@@ -31,6 +34,7 @@ enum Cell {
     var json: String {
         switch self {
         case .integer(let value): String(value)
+        case .nanoseconds(let value): jsonString(String(value))
         case .decimal(let text), .text(let text): jsonString(text)
         case .boolean(let value): value ? "true" : "false"
         case .empty: "null"
@@ -39,7 +43,7 @@ enum Cell {
 
     var isNumeric: Bool {
         switch self {
-        case .integer, .decimal: true
+        case .integer, .nanoseconds, .decimal: true
         default: false
         }
     }
@@ -52,9 +56,14 @@ func jsonString(_ text: String) -> String { JSONText.quoted(text) }
 struct Renderer {
     var format: OutputFormat
 
-    func render(columns: [String], rows: [[Cell]]) {
+    /// Prints `rows`; with `json`, the `.json` format prints those objects (one per row, written
+    /// by the API's writers) instead of objects built from the cells.
+    func render(columns: [String], rows: [[Cell]], json: [String]? = nil) {
         var out = OutputBuffer()
         switch format {
+        case .json where json != nil:
+            let objects = json ?? []
+            out.append(objects.isEmpty ? "[]\n" : "[\n  " + objects.joined(separator: ",\n  ") + "\n]\n")
         case .csv:
             out.append(columns.joined(separator: ",") + "\n")
             for row in rows {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Strata
+import StrataServer
 
 /// `strata query …`: read a table.
 struct QueryCommand: AsyncParsableCommand {
@@ -7,7 +8,9 @@ struct QueryCommand: AsyncParsableCommand {
         commandName: "query",
         abstract: "Read rows of a table.",
         discussion: """
-            Columns are named as in the ingest layouts; decimals print exactly; JSON decimals are strings.
+            One vocabulary with the API: --format json prints the API's row objects (ts_ns and decimals as \
+            strings, time ISO-8601); csv prints the ingest layout (so an export ingests again); the table adds \
+            an ISO-8601 time column. Decimals print exactly.
             """,
         subcommands: [Latest.self, Range.self, Last.self]
     )
@@ -112,11 +115,12 @@ struct QueryCommand: AsyncParsableCommand {
                 case .aggtrades: try await store.aggregatedTrades.lastTimestamp(symbol: symbol)
                 case .quotes: try await store.quotes.lastTimestamp(symbol: symbol)
                 }
+            // The API's `last` answer: table, symbol, ts_ns (a string in JSON), time.
             let cells: [Cell] = [
-                .text(symbol.name), last.map { .integer($0.nanoseconds) } ?? .empty,
+                .text(common.table.rawValue), .text(symbol.name), last.map { .nanoseconds($0.nanoseconds) } ?? .empty,
                 last.map { .text($0.iso8601) } ?? .empty,
             ]
-            Renderer(format: common.format).render(columns: ["symbol", "ts_ns", "time"], rows: [cells])
+            Renderer(format: common.format).render(columns: ["table", "symbol", "ts_ns", "time"], rows: [cells])
         }
     }
 }
@@ -157,8 +161,7 @@ extension QueryCommand.Common {
                         + (nearest.isEmpty ? " (the table is empty)" : "; nearest: \(nearest.joined(separator: ", "))"))
             }
         }
-        let (columns, cells) = rows.rendered()
-        Renderer(format: format).render(columns: columns, rows: cells)
+        rows.render(format: format)
         if rows.truncated {
             Terminal.writeError(
                 "strata: more rows than --limit: page on with --from set to the time after the last row printed\n")
@@ -178,7 +181,8 @@ protocol RecordRows {
     var isEmpty: Bool { get }
     /// More rows matched than were kept (`--limit`).
     var truncated: Bool { get }
-    func rendered() -> (columns: [String], cells: [[Cell]])
+    /// Prints the rows (see ``RecordColumns``).
+    func render(format: OutputFormat)
 }
 
 /// Rows of one record type, at most a limit of them.
@@ -188,9 +192,18 @@ struct Rows<Record: RecordColumns>: RecordRows {
 
     var isEmpty: Bool { rows.isEmpty }
 
-    func rendered() -> (columns: [String], cells: [[Cell]]) {
+    func render(format: OutputFormat) {
         let columns = Record.columns(for: rows)
-        return (columns, rows.map { $0.cells(columnCount: columns.count) })
+        var cells = rows.map { $0.cells(columnCount: columns.count) }
+        switch format {
+        case .csv:
+            Renderer(format: format).render(columns: columns, rows: cells)
+        case .table:
+            for index in rows.indices { cells[index].insert(.text(rows[index].timestamp.iso8601), at: 0) }
+            Renderer(format: format).render(columns: ["time"] + columns, rows: cells)
+        case .json:
+            Renderer(format: format).render(columns: columns, rows: cells, json: rows.map(\.apiJSON))
+        }
     }
 }
 

@@ -1,7 +1,9 @@
 import Strata
+import StrataServer
 
-/// How a record prints: its column names (the ingest layouts' names) and cells.
-protocol RecordColumns: EngineRecord {
+/// How a record prints: in CSV, the ingest layout's columns (so an export ingests again); in a
+/// table, an ISO-8601 `time` column first, then the same; in JSON, the API's objects.
+protocol RecordColumns: EngineRecord, APIObject {
     /// The columns for a set of rows (quotes widen to the deepest book among them).
     static func columns(for rows: [Self]) -> [String]
     /// The cells of this row for `columns`.

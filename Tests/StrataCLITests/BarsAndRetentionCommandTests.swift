@@ -28,9 +28,9 @@ struct BarsAndRetentionCommandTests {
         #expect(csv.status == 0, "\(csv.stderr)")
         #expect(
             csv.stdout == """
-                ts_ns,symbol,open,high,low,close,volume,vwap,trade_count
-                1772323200000000000,BTCUSDT,100,102,99,99,4,100.75,3
-                1772323380000000000,BTCUSDT,101,101,101,101,0.5,101,1
+                symbol,timeframe,ts_ns,time,open,high,low,close,volume,notional,vwap,trades
+                BTCUSDT,1m,1772323200000000000,2026-03-01T00:00:00Z,100,102,99,99,4,403,100.75,3
+                BTCUSDT,1m,1772323380000000000,2026-03-01T00:03:00Z,101,101,101,101,0.5,50.5,101,1
 
                 """)
         let carried = try runStrata(
@@ -40,15 +40,15 @@ struct BarsAndRetentionCommandTests {
                 "--empty", "carry", "--format", "csv", "--data", "d",
             ], in: directory)
         #expect(carried.stdout.split(separator: "\n").count == 5, "a header and 4 buckets: \(carried.stdout)")
-        #expect(carried.stdout.contains("1772323260000000000,BTCUSDT,99,99,99,99,0,,0"))
+        #expect(carried.stdout.contains("BTCUSDT,1m,1772323260000000000,2026-03-01T00:01:00Z,99,99,99,99,0,0,,0"))
         let daily = try runStrata(
             [
                 "bars", "--symbol", "BTCUSDT", "--timeframe", "1d", "--from", "2026-02-28", "--to", "2026-03-03",
                 "--format", "json", "--data", "d",
             ], in: directory)
         #expect(
-            daily.stdout.contains("\"trade_count\":4") || daily.stdout.contains("\"trade_count\": 4"), "\(daily.stdout)"
-        )
+            daily.stdout.contains(#""ts_ns":"1772323200000000000","time":"2026-03-01T00:00:00Z""#)
+                && daily.stdout.contains(#""vwap":"100.77777778","trades":4}"#), "\(daily.stdout)")
         let bad = try runStrata(
             [
                 "bars", "--symbol", "BTCUSDT", "--timeframe", "90s", "--from", "2026-03-01", "--to", "2026-03-02",

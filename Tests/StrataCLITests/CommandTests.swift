@@ -92,8 +92,8 @@ struct CommandTests {
         #expect(
             range.stdout == """
                 [
-                  {"ts_ns": 1719878281500000000, "symbol": "BTCUSDT", "trade_id": 1, "price": "64123.45", "qty": "0.012", "is_buyer_maker": true},
-                  {"ts_ns": 1719878281600000000, "symbol": "BTCUSDT", "trade_id": 2, "price": "64123.5", "qty": "0.5", "is_buyer_maker": false}
+                  {"ts_ns":"1719878281500000000","time":"2024-07-01T23:58:01.500Z","symbol":"BTCUSDT","trade_id":1,"price":"64123.45","qty":"0.012","is_buyer_maker":true},
+                  {"ts_ns":"1719878281600000000","time":"2024-07-01T23:58:01.600Z","symbol":"BTCUSDT","trade_id":2,"price":"64123.5","qty":"0.5","is_buyer_maker":false}
                 ]
 
                 """)
@@ -101,15 +101,15 @@ struct CommandTests {
         let table = try runStrata(["query", "latest", "--symbol", "ETHUSDT", "--data", "data"], in: directory)
         #expect(
             table.stdout == """
-                              ts_ns  symbol   trade_id   price  qty  is_buyer_maker
-                -------------------  -------  --------  ------  ---  --------------
-                1719878281800000000  ETHUSDT         4  3400.1    1  true
+                time                                    ts_ns  symbol   trade_id   price  qty  is_buyer_maker
+                ------------------------  -------------------  -------  --------  ------  ---  --------------
+                2024-07-01T23:58:01.800Z  1719878281800000000  ETHUSDT         4  3400.1    1  true
 
                 """)
 
         let last = try runStrata(
             ["query", "last", "--symbol", "BTCUSDT", "--format", "csv", "--data", "data"], in: directory)
-        #expect(last.stdout == "symbol,ts_ns,time\nBTCUSDT,1719878282000000000,2024-07-01T23:58:02Z\n")
+        #expect(last.stdout == "table,symbol,ts_ns,time\ntrades,BTCUSDT,1719878282000000000,2024-07-01T23:58:02Z\n")
 
         // A symbol the table has never stored is an error naming the nearest ones; a known symbol
         // with nothing in the range is an empty answer.
@@ -191,8 +191,8 @@ struct CommandTests {
         #expect(
             quoteQuery.stdout == """
                 [
-                  {"ts_ns": 1381132800242000000, "symbol": "IBM", "bid_px_0": "180.01", "bid_sz_0": "300", "ask_px_0": "181.8", "ask_sz_0": "3000", "bid_px_1": "180", "bid_sz_1": "100", "ask_px_1": null, "ask_sz_1": null},
-                  {"ts_ns": 1381132800241000000, "symbol": "IBM", "bid_px_0": "180.01", "bid_sz_0": "300", "ask_px_0": null, "ask_sz_0": null, "bid_px_1": null, "bid_sz_1": null, "ask_px_1": null, "ask_sz_1": null}
+                  {"ts_ns":"1381132800242000000","time":"2013-10-07T08:00:00.242Z","symbol":"IBM","bids":[{"price":"180.01","size":"300"},{"price":"180","size":"100"}],"asks":[{"price":"181.8","size":"3000"}]},
+                  {"ts_ns":"1381132800241000000","time":"2013-10-07T08:00:00.241Z","symbol":"IBM","bids":[{"price":"180.01","size":"300"}],"asks":[]}
                 ]
 
                 """)

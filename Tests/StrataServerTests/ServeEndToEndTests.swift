@@ -60,4 +60,80 @@ import Testing
         #expect(noTokens.wait() == 1)
         #expect(noTokens.stderr.contains("auth"), "\(noTokens.stderr)")
     }
+
+    /// One vocabulary: `strata query … --format json` and `strata bars … --format json` print the
+    /// very objects the API answers with (names, JSON types: `ts_ns` a string, decimals strings,
+    /// `time` ISO-8601, a bar's count `trades`), for every table.
+    @Test func cliJSONIsTheAPIsJSON() async throws {
+        let directory = makeTemporaryDirectory("strata-vocabulary")
+        defer { removeTree(directory) }
+        let port = freePort()
+        let data = directory + "/data"
+        let server = try await ServerProcess.serve(
+            ["serve", "--data", data, "--port", String(port)], port: port, environment: environment,
+            stderrPath: directory + "/serve.log")
+        let body = """
+            trades,symbol=BTCUSDT price=64123.45,qty=0.25,trade_id=1i,side="buy" 1719878281500000000
+            trades,symbol=BTCUSDT price=64123.5,qty=1,trade_id=2i,side="sell" 1719878341600000000
+            aggtrades,symbol=BTCUSDT agg_trade_id=7i,price=64000.1,qty=2,first_trade_id=10i,last_trade_id=12i,is_buyer_maker=true,is_best_match=true 1719878281500000000
+            quotes,symbol=IBM bid_px_0=180.01,bid_sz_0=300,ask_px_0=181.8,ask_sz_0=3000,bid_px_1=180,bid_sz_1=100 1381132800242000000
+
+            """
+        let write = rawHTTP(
+            port: port, method: "POST", path: "/api/v2/write?precision=ns",
+            headers: ["Authorization": "Token e2e-write"], body: body)
+        #expect(write?.status == 204, "\(String(describing: write))")
+        func api(_ path: String, key: String = "rows") -> [[String: Any]] {
+            let answer = rawHTTP(port: port, method: "GET", path: path, headers: ["Authorization": "Bearer e2e-read"])
+            let json = (try? JSONSerialization.jsonObject(with: Data((answer?.body ?? "").utf8))) as? [String: Any]
+            return json?[key] as? [[String: Any]] ?? []
+        }
+        let queries: [(table: String, symbol: String)] = [
+            ("trades", "BTCUSDT"), ("aggtrades", "BTCUSDT"), ("quotes", "IBM"),
+        ]
+        let apiRows = queries.map { api("/api/v1/\($0.table)/latest?symbol=\($0.symbol)") }
+        let apiBars = api(
+            "/api/v1/bars?symbol=BTCUSDT&timeframe=1m&from=2024-07-01T23:00:00Z&to=2024-07-02T01:00:00Z", key: "bars")
+        #expect(server.stop(SIGTERM) == 0, "\(server.stderr)")
+
+        for (query, expected) in zip(queries, apiRows) {
+            #expect(expected.count >= 1, "\(query.table): the API answered")
+            let cli = try runCLI(
+                [
+                    "query", "latest", "--table", query.table, "--symbol", query.symbol, "--format", "json", "--data",
+                    data,
+                ])
+            let rows = try #require(try JSONSerialization.jsonObject(with: Data(cli.utf8)) as? [[String: Any]])
+            #expect(NSArray(array: rows).isEqual(to: expected), "\(query.table): CLI \(rows) API \(expected)")
+        }
+        let cliBars = try runCLI(
+            [
+                "bars", "--symbol", "BTCUSDT", "--timeframe", "1m", "--from", "2024-07-01T23:00:00Z", "--to",
+                "2024-07-02T01:00:00Z", "--format", "json", "--data", data,
+            ])
+        let bars = try #require(try JSONSerialization.jsonObject(with: Data(cliBars.utf8)) as? [[String: Any]])
+        #expect(bars.count == 2 && apiBars.count == 2)
+        for (cli, served) in zip(bars, apiBars) {
+            #expect(cli["symbol"] as? String == "BTCUSDT" && cli["timeframe"] as? String == "1m")
+            var rest = cli
+            rest["symbol"] = nil
+            rest["timeframe"] = nil
+            #expect(NSDictionary(dictionary: rest).isEqual(to: served), "bar: CLI \(cli) API \(served)")
+        }
+    }
+
+    /// Runs the `strata` command and returns its standard output (a failure is an issue).
+    func runCLI(_ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try #require(strataExecutable))
+        process.arguments = arguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "strata \(arguments.joined(separator: " ")): \(text)")
+        return text
+    }
 }

@@ -9,6 +9,14 @@ import Testing
     ]
 
     func checkAll(_ store: StrataStore, against trades: [Trade], symbols: [Symbol], _ context: String) async throws {
+        // `stats` counts the bars queries see: in-memory partitions' bars too, never twice.
+        let stats = store.stats()
+        for timeframe in Timeframe.standard {
+            let expected = symbols.reduce(0) { $0 + referenceBars(trades, symbol: $1, timeframe: timeframe).count }
+            let table = stats.first { $0.table == "bars_\(timeframe)" }
+            #expect(table?.rows == expected, "\(context): stats of bars_\(timeframe)")
+            #expect(table?.symbols == symbols.count, "\(context): symbols of bars_\(timeframe)")
+        }
         let from = Timestamp(nanoseconds: trades.map(\.timestamp.nanoseconds).min()!).floor(
             toMultipleOf: 7 * Timestamp.nanosecondsPerDay)
         let to = from.advanced(by: 21 * Timestamp.nanosecondsPerDay)

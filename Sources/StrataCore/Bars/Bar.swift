@@ -57,7 +57,7 @@ public struct Bar: Sendable, Hashable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case symbol, timeframe, start, open, high, low, close, volume, notional, tradeCount = "trade_count", vwap
+        case symbol, timeframe, start, open, high, low, close, volume, notional, tradeCount = "trades", vwap
     }
 
     public init(from decoder: any Decoder) throws {

@@ -110,4 +110,19 @@ struct BarBook: Sendable {
 
     /// Symbol ids with at least one trade.
     var symbolIDs: [UInt32] { Array(symbols.keys) }
+
+    /// Calls `body` once per `width`-wide bucket (aligned to the partition's start; `width` a
+    /// whole number of minutes) that a symbol has trades in, with the symbol and the bucket's start.
+    func forEachBucket(width: Int64, _ body: (UInt32, Int64) -> Void) {
+        let minutesPerBucket = Int(max(1, width / BarBook.minute))
+        for (symbol, span) in symbols {
+            var last = Int.min
+            for (offset, bar) in span.bars.enumerated() where !bar.isEmpty {
+                let bucket = (span.first + offset) / minutesPerBucket
+                guard bucket != last else { continue }
+                last = bucket
+                body(symbol, partitionStart + Int64(bucket) * width)
+            }
+        }
+    }
 }

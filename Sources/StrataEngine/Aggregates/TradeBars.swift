@@ -114,6 +114,56 @@ package final class TradeBars: Sendable {
     /// The bar tables, finest first (for stats, compaction and retention).
     package var barTables: [EngineTable] { storedWidths.map { tables[$0]! } }
 
+    /// Each bar table's stats as queries see it, finest first: its stored rows plus the bars only
+    /// the in-memory books hold — every bar of a partition not sealed yet (its bars are stored
+    /// when it is), and the buckets that late rows of a sealed partition opened which its stored
+    /// bars lack. `symbols` is then at least the larger of the two sets. (A partition sealed but
+    /// not yet derived, for the moment derivation takes, counts only its stored bars.)
+    package func stats(trades: EngineTable) -> [TableStats] {
+        let (unsealed, late) = state.withLock { state in
+            var unsealed: [BarBook] = []
+            var late: [(partition: Int64, book: BarBook)] = []
+            for (partition, book) in state.books {
+                if state.derived[partition] == nil { unsealed.append(book) } else { late.append((partition, book)) }
+            }
+            return (unsealed, late)
+        }
+        let names = late.isEmpty ? [] : trades.symbolNames
+        return storedWidths.map { width in
+            let table = tables[width]!
+            var stats = table.stats()
+            var symbols = Set<UInt32>()
+            var pending = 0
+            var oldest = Int64.max
+            var newest = Int64.min
+            func count(_ symbol: UInt32, _ start: Int64) {
+                symbols.insert(symbol)
+                pending += 1
+                oldest = min(oldest, start)
+                newest = max(newest, start)
+            }
+            for book in unsealed { book.forEachBucket(width: width, count) }
+            for (partition, book) in late {
+                let from = partition &* partitionDuration
+                var stored: [UInt32: Set<Int64>] = [:]
+                book.forEachBucket(width: width) { symbol, start in
+                    if stored[symbol] == nil {
+                        let name = Int(symbol) < names.count ? names[Int(symbol)] : ""
+                        let rows = try? table.range(symbol: name, from: from, to: from &+ partitionDuration)
+                        stored[symbol] = Set(rows.map { $0.columns[table.schema.timestampIndex] } ?? [])
+                    }
+                    if !stored[symbol]!.contains(start) { count(symbol, start) }
+                }
+            }
+            guard pending > 0 else { return stats }
+            stats.rows += pending
+            stats.symbols = max(stats.symbols, symbols.count)
+            stats.oldest = min(stats.oldest ?? Timestamp(nanoseconds: oldest), Timestamp(nanoseconds: oldest))
+            stats.newest = max(stats.newest ?? Timestamp(nanoseconds: newest), Timestamp(nanoseconds: newest))
+            return stats
+        }
+    }
+
     func derivedGeneration(_ partition: Int64) -> Int? { state.withLock { $0.derived[partition] } }
 
     /// The last derivation failure, if any (for health).

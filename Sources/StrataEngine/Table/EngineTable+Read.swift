@@ -177,6 +177,9 @@ extension EngineTable {
         }
     }
 
+    /// The name of each symbol id of the table's dictionary (ids index the array).
+    package var symbolNames: [String] { state.withLock { $0.symbolNames } }
+
     /// Symbols that have at least one row, sorted.
     public func symbols() -> [String] {
         state.withLock { state in

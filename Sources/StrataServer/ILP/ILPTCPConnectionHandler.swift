@@ -67,7 +67,8 @@ final class ILPTCPConnectionHandler: ChannelDuplexHandler {
     private var duplicates = 0
 
     init(
-        ingest: ILPIngest, pool: NIOThreadPool, appender: TCPAppender, batchRows: Int, batchBytes: Int, metrics: ServerMetrics,
+        ingest: ILPIngest, pool: NIOThreadPool, appender: TCPAppender, batchRows: Int, batchBytes: Int,
+        metrics: ServerMetrics,
         logger: Logger, finished: EventLoopPromise<Void>
     ) {
         self.ingest = ingest

@@ -178,7 +178,8 @@ public struct ILPTCPService: Service {
                     }
                     try pipeline.addHandler(
                         ILPTCPConnectionHandler(
-                            ingest: ingest, pool: pool, appender: appender, batchRows: batchRows, batchBytes: Self.batchBytes,
+                            ingest: ingest, pool: pool, appender: appender, batchRows: batchRows,
+                            batchBytes: Self.batchBytes,
                             metrics: metrics, logger: logger, finished: finished))
                     finished.futureResult.whenComplete { _ in connections.remove(id) }
                     if shuttingDown { channel.pipeline.fireUserInboundEventTriggered(ILPTCPShutdownEvent()) }

@@ -1,11 +1,42 @@
-import Strata
+package import Strata
 
 /// The JSON form of each record: the table's column names, decimals as strings (exact),
 /// timestamps as `ts_ns` strings (beyond JSON's safe integers) plus an ISO-8601 `time`.
-/// Written straight into the answer's bytes (``JSONWriter``).
+/// Written straight into the answer's bytes (``JSONWriter``). The `strata` command prints the
+/// same objects for `--format json`, so the CLI and the API share one vocabulary.
 protocol JSONRepresentable {
     /// Writes the record as one JSON object.
     func writeJSON(to writer: inout JSONWriter)
+}
+
+/// The API's JSON object of a record, as text: what `strata … --format json` prints per row.
+package protocol APIObject {
+    /// The object the API writes for this value.
+    var apiJSON: String { get }
+}
+
+/// The text ``JSONRepresentable/writeJSON(to:)`` writes.
+private func objectText(_ write: (inout JSONWriter) -> Void) -> String {
+    var writer = JSONWriter()
+    write(&writer)
+    return String(decoding: writer.bytes, as: UTF8.self)
+}
+
+extension Trade: APIObject {
+    package var apiJSON: String { objectText(writeJSON) }
+}
+
+extension AggregatedTrade: APIObject {
+    package var apiJSON: String { objectText(writeJSON) }
+}
+
+extension Quote: APIObject {
+    package var apiJSON: String { objectText(writeJSON) }
+}
+
+extension Bar {
+    /// The live feed's form of a bar (`symbol` and `timeframe` first), as the CLI prints it.
+    package var identifiedAPIJSON: String { objectText { writeJSON(to: &$0, identified: true) } }
 }
 
 extension Timestamp {
