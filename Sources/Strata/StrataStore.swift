@@ -107,18 +107,14 @@ public final class StrataStore: Sendable {
         try StrataStore.checkFormatMarker(directory)
         incidents = try IncidentLog(directory: directory)
         func table<R: EngineRecord>(_: R.Type) throws -> EngineTable {
-            let schema = TableSchema(
-                name: R.kind.rawValue, columns: R.columns, dedupKey: R.dedupKey,
-                partitionDuration: configuration.partitionDuration)
+            let schema = R.engineSchema(partitionDuration: configuration.partitionDuration)
             return try EngineTable(
                 directory: directory + "/" + schema.name, schema: schema, durability: configuration.durability,
                 sealGrace: configuration.sealGrace)
         }
         let tradesEngine: EngineTable
         if configuration.aggregates {
-            let schema = TableSchema(
-                name: Trade.kind.rawValue, columns: Trade.columns, dedupKey: Trade.dedupKey,
-                partitionDuration: configuration.partitionDuration)
+            let schema = Trade.engineSchema(partitionDuration: configuration.partitionDuration)
             let opened = try TradeBars.open(
                 directory: directory + "/bars", tradesDirectory: directory + "/" + schema.name, tradesSchema: schema,
                 durability: configuration.durability, sealGrace: configuration.sealGrace)

@@ -20,7 +20,7 @@ public struct DepthLevel: Sendable, Hashable, Codable {
 /// q.bestBid?.price   // 180.01
 /// ```
 public struct Quote: TimeSeriesRecord {
-    public static let kind = RecordKind.quotes
+    public static var schema: RecordSchema { .quotes }
     /// Levels stored per side.
     public static let maximumDepth = 5
 

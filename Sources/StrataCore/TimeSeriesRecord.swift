@@ -6,8 +6,13 @@ public protocol TimeSeriesRecord: Sendable, Hashable, Codable {
     var symbol: Symbol { get }
     /// The row's designated timestamp (event time, UTC).
     var timestamp: Timestamp { get }
-    /// The table kind this record lives in (`trades`, `aggtrades`, `quotes`).
-    static var kind: RecordKind { get }
+    /// The table this record lives in, described once (its columns, key and rules).
+    static var schema: RecordSchema { get }
+}
+
+extension TimeSeriesRecord {
+    /// The table kind this record lives in (`trades`, `aggtrades`, `quotes`): the schema's name.
+    public static var kind: RecordKind { RecordKind(rawValue: schema.name)! }
 }
 
 /// The kinds of time-series tables Strata knows.

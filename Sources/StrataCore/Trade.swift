@@ -11,7 +11,7 @@
 /// original timestamp, so it meets its first copy there — which keeps dedup free of a global
 /// index. The same id at a timestamp in another day is stored.
 public struct Trade: TimeSeriesRecord {
-    public static let kind = RecordKind.trades
+    public static var schema: RecordSchema { .trades }
 
     public var symbol: Symbol
     public var timestamp: Timestamp
@@ -40,7 +40,7 @@ public struct Trade: TimeSeriesRecord {
 ///
 /// Layout follows Binance's `aggTrades` (`a, p, q, f, l, T, m, M`). `aggregateID` is the dedup key.
 public struct AggregatedTrade: TimeSeriesRecord {
-    public static let kind = RecordKind.aggtrades
+    public static var schema: RecordSchema { .aggregatedTrades }
 
     public var symbol: Symbol
     public var aggregateID: Int64

@@ -1,3 +1,5 @@
+public import StrataCore
+
 /// The physical type of a column. In memory every value is an `Int64` lane; the type decides
 /// how it is encoded in the WAL and in sealed files and how it is interpreted.
 public enum ColumnType: Sendable, Hashable {
@@ -110,6 +112,58 @@ public struct TableSchema: Sendable, Hashable {
         precondition(dedupKey == nil || dedupKeyIndex != nil, "unknown dedup key column")
         self.partitionDuration = partitionDuration
         self.writeMode = writeMode
+    }
+
+    /// The storage layout of a ``RecordSchema``: its columns but the symbol (kept in the table's
+    /// dictionary), under the names the files know, and its key.
+    ///
+    /// The embedded engine stores every kind but text so far; a keep-first key is its dedup key,
+    /// and last-wins is the engine's replace mode when the key is the designated timestamp.
+    /// - Parameter partitionDuration: overrides the schema's partitioning (tests use short ones).
+    /// - Throws: ``SchemaError`` naming the column or key the engine cannot store yet.
+    public init(record: RecordSchema, partitionDuration: Int64? = nil) throws(SchemaError) {
+        var columns: [ColumnSpec] = []
+        for column in record.storageColumns {
+            let type: ColumnType
+            switch column.kind {
+            case .timestamp: type = .timestamp
+            case .int64: type = .int64
+            case .int8: type = .int8
+            case .decimal(let scale): type = .decimal(scale: scale)
+            case .float64: type = .float64
+            case .bool: type = .bool
+            case .text, .symbol:
+                throw SchemaError(
+                    table: record.name, column: column.name,
+                    problem: "the embedded engine cannot store \(column.kind) columns yet")
+            }
+            columns.append(ColumnSpec(column.storageName, type))
+        }
+        var dedupKey: String?
+        var writeMode = WriteMode.append
+        if let key = record.key, let keyColumn = record.column(named: key.column) {
+            switch key.policy {
+            case .keepFirst:
+                dedupKey = keyColumn.storageName
+            case .lastWins:
+                guard key.column == record.timestamp else {
+                    throw SchemaError(
+                        table: record.name, column: key.column,
+                        problem: "the embedded engine keeps last-wins rows by the designated timestamp only, so far")
+                }
+                writeMode = .replaceByTimestamp
+            }
+        }
+        // The designated timestamp comes first among the timestamp columns (``timestampIndex``).
+        let designated = record.column(named: record.timestamp)!.storageName
+        guard columns.first(where: { $0.type == .timestamp })?.name == designated else {
+            throw SchemaError(
+                table: record.name, column: record.timestamp,
+                problem: "the embedded engine needs the designated timestamp before any other timestamp column")
+        }
+        self.init(
+            name: record.name, columns: columns, dedupKey: dedupKey,
+            partitionDuration: partitionDuration ?? record.partitioning.nanoseconds, writeMode: writeMode)
     }
 
     /// The partition number of a timestamp (floor division, so negative times work).

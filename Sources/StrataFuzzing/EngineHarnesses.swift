@@ -7,8 +7,7 @@ import Strata
 /// What the engine harnesses share: the table they open, and reading all of it.
 enum FuzzTable {
     static let partitionDuration: Int64 = 60_000_000_000
-    static let schema = TableSchema(
-        name: "trades", columns: Trade.columns, dedupKey: Trade.dedupKey, partitionDuration: partitionDuration)
+    static let schema = Trade.engineSchema(partitionDuration: partitionDuration)
     /// The seeds' rows start here (partition 28,333,333 of one minute).
     static let base: Int64 = 1_700_000_000_000_000_000
     static let sealedPartition: Int64 = base / partitionDuration

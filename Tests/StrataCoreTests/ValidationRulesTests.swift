@@ -226,7 +226,7 @@ struct ValidationRulesTests {
     // MARK: - Any record
 
     struct Other: TimeSeriesRecord {
-        static let kind = RecordKind.trades
+        static var schema: RecordSchema { .trades }
         var symbol: Symbol
         var timestamp: Timestamp
     }

@@ -1,14 +1,6 @@
 public import StrataEngine
 
 extension AggregatedTrade: EngineRecord {
-    public static let columns: [ColumnSpec] = [
-        ColumnSpec("agg_trade_id", .int64), ColumnSpec("price", .decimal(scale: Price.scale)),
-        ColumnSpec("quantity", .decimal(scale: Quantity.scale)), ColumnSpec("first_trade_id", .int64),
-        ColumnSpec("last_trade_id", .int64), ColumnSpec("transact_time", .timestamp),
-        ColumnSpec("is_buyer_maker", .bool),
-        ColumnSpec("is_best_match", .bool),
-    ]
-    public static let dedupKey: String? = "agg_trade_id"
 
     public static func encode(_ records: [AggregatedTrade]) -> ColumnBatch {
         var symbols = SymbolDictionaryBuilder(capacity: records.count)

@@ -5,10 +5,6 @@ public import StrataEngine
 /// ``Trade``, ``AggregatedTrade`` and ``Quote`` conform. The symbol is not a column: the engine
 /// keeps it in its dictionary.
 public protocol EngineRecord: TimeSeriesRecord {
-    /// The table's columns, in storage order; the names are also the CSV/JSON field names.
-    static var columns: [ColumnSpec] { get }
-    /// The column whose value identifies a row within its symbol, if any.
-    static var dedupKey: String? { get }
     /// The records as a column batch.
     static func encode(_ records: [Self]) -> ColumnBatch
     /// Records from rows read back for `symbol`.
@@ -19,6 +15,19 @@ public protocol EngineRecord: TimeSeriesRecord {
 }
 
 extension EngineRecord {
+    /// The engine's layout of the table, derived from ``TimeSeriesRecord/schema``.
+    package static func engineSchema(partitionDuration: Int64? = nil) -> TableSchema {
+        do {
+            return try TableSchema(record: schema, partitionDuration: partitionDuration)
+        } catch {
+            // Built-in records hold only kinds the engine stores (RecordSchemaLayoutTests).
+            preconditionFailure("record \(Self.self): \(error)")
+        }
+    }
+
+    /// The table's storage columns, in order (the schema's, but the symbol).
+    public static var columns: [ColumnSpec] { engineSchema().columns }
+
     /// Runs `check` on each record, attaching the record's index to the ``ValidationError`` it
     /// throws. Called from each record type's concrete `validate`, so it is specialised there.
     @inline(__always)

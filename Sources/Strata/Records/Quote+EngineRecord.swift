@@ -1,21 +1,6 @@
 public import StrataEngine
 
 extension Quote: EngineRecord {
-    /// `ts_ns, bid_levels, ask_levels`, then for each level k in 0..<5:
-    /// `bid_px_k, bid_sz_k, ask_px_k, ask_sz_k` (zero where the side has fewer levels).
-    public static let columns: [ColumnSpec] = {
-        var columns = [
-            ColumnSpec("ts_ns", .timestamp), ColumnSpec("bid_levels", .int8), ColumnSpec("ask_levels", .int8),
-        ]
-        for level in 0..<Quote.maximumDepth {
-            columns.append(ColumnSpec("bid_px_\(level)", .decimal(scale: Price.scale)))
-            columns.append(ColumnSpec("bid_sz_\(level)", .decimal(scale: Quantity.scale)))
-            columns.append(ColumnSpec("ask_px_\(level)", .decimal(scale: Price.scale)))
-            columns.append(ColumnSpec("ask_sz_\(level)", .decimal(scale: Quantity.scale)))
-        }
-        return columns
-    }()
-    public static let dedupKey: String? = nil
 
     public static func encode(_ records: [Quote]) -> ColumnBatch {
         var symbols = SymbolDictionaryBuilder(capacity: records.count)

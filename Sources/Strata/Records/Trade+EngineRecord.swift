@@ -1,12 +1,6 @@
 public import StrataEngine
 
 extension Trade: EngineRecord {
-    public static let columns: [ColumnSpec] = [
-        ColumnSpec("ts_ns", .timestamp), ColumnSpec("trade_id", .int64),
-        ColumnSpec("price", .decimal(scale: Price.scale)),
-        ColumnSpec("qty", .decimal(scale: Quantity.scale)), ColumnSpec("is_buyer_maker", .bool),
-    ]
-    public static let dedupKey: String? = "trade_id"
 
     public static func encode(_ records: [Trade]) -> ColumnBatch {
         let n = records.count

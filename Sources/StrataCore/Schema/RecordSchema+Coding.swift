@@ -1,0 +1,166 @@
+/// A schema's form in the store's configuration file (JSON), so a table is declared without a
+/// line of Swift:
+///
+/// ```json
+/// {"name": "news", "timestamp": "ts", "key": {"column": "id", "policy": "keep-first"},
+///  "columns": [
+///    {"name": "ts", "type": "timestamp"}, {"name": "symbol", "type": "symbol"},
+///    {"name": "id", "type": "int64"}, {"name": "source", "type": "text"},
+///    {"name": "headline", "type": "text", "max_length": 512},
+///    {"name": "sentiment", "type": "float64", "required": false, "min": ">=-1", "max": "<=1"}]}
+/// ```
+///
+/// `type` is `timestamp`, `symbol`, `int64`, `int8`, `decimal(<scale>)`, `float64`, `bool` or
+/// `text`; `partition` is `day` (the default) or a whole number of minutes, hours or days (`6h`);
+/// `policy` is `keep-first` (the default) or `last-wins`. A schema that does not check out is a
+/// decoding error whose description names the table, the column and the problem.
+extension RecordSchema: Codable {
+    enum Keys: String, CodingKey {
+        case name, aliases, columns, timestamp, partition, key
+    }
+
+    enum KeyKeys: String, CodingKey {
+        case column, policy
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: Keys.self)
+        let name = try container.decode(String.self, forKey: .name)
+        let columns = try container.decode([SchemaColumn].self, forKey: .columns)
+        var partitioning = Partitioning.daily
+        if let text = try container.decodeIfPresent(String.self, forKey: .partition) {
+            guard let parsed = Partitioning(text) else {
+                throw DecodingError.dataCorruptedError(
+                    forKey: .partition, in: container,
+                    debugDescription: "table \(name): partition '\(text)' is not day or a duration such as 6h, 30m, 1d")
+            }
+            partitioning = parsed
+        }
+        var key: RecordKey?
+        if container.contains(.key) {
+            let keyContainer = try container.nestedContainer(keyedBy: KeyKeys.self, forKey: .key)
+            let column = try keyContainer.decode(String.self, forKey: .column)
+            let policyText = try keyContainer.decodeIfPresent(String.self, forKey: .policy) ?? "keep-first"
+            guard let policy = KeyPolicy(rawValue: policyText) else {
+                throw DecodingError.dataCorruptedError(
+                    forKey: .policy, in: keyContainer,
+                    debugDescription: "table \(name): key policy '\(policyText)' is not keep-first or last-wins")
+            }
+            key = RecordKey(column, policy: policy)
+        }
+        do {
+            try self.init(
+                name: name, aliases: try container.decodeIfPresent([String].self, forKey: .aliases) ?? [],
+                columns: columns, timestamp: try container.decode(String.self, forKey: .timestamp),
+                partitioning: partitioning, key: key)
+        } catch let error as SchemaError {
+            throw DecodingError.dataCorrupted(
+                DecodingError.Context(codingPath: decoder.codingPath, debugDescription: error.description))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: Keys.self)
+        try container.encode(name, forKey: .name)
+        if !aliases.isEmpty { try container.encode(aliases, forKey: .aliases) }
+        try container.encode(columns, forKey: .columns)
+        try container.encode(timestamp, forKey: .timestamp)
+        if partitioning != .daily { try container.encode(partitioning.configurationText, forKey: .partition) }
+        if let key {
+            var keyContainer = container.nestedContainer(keyedBy: KeyKeys.self, forKey: .key)
+            try keyContainer.encode(key.column, forKey: .column)
+            try keyContainer.encode(key.policy.rawValue, forKey: .policy)
+        }
+    }
+}
+
+extension SchemaColumn: Codable {
+    enum Keys: String, CodingKey {
+        case name, type, aliases, required, min, max
+        case maximumLength = "max_length"
+        case storedAs = "stored_as"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: Keys.self)
+        let name = try container.decode(String.self, forKey: .name)
+        let typeText = try container.decode(String.self, forKey: .type)
+        guard let kind = ColumnKind(typeText) else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .type, in: container,
+                debugDescription:
+                    "column \(name): type '\(typeText)' is not timestamp, symbol, int64, int8, decimal(<scale>), float64, bool or text"
+            )
+        }
+        func bound(_ key: Keys, lower: Bool) throws -> ColumnRules.Bound? {
+            guard let text = try container.decodeIfPresent(String.self, forKey: key) else { return nil }
+            guard let bound = ColumnRules.Bound(text, lower: lower) else {
+                throw DecodingError.dataCorruptedError(
+                    forKey: key, in: container,
+                    debugDescription:
+                        "column \(name): \(key.rawValue) '\(text)' is not \(lower ? ">" : "<")<number> or \(lower ? ">=" : "<=")<number>"
+                )
+            }
+            return bound
+        }
+        self.init(
+            name, kind, aliases: try container.decodeIfPresent([String].self, forKey: .aliases) ?? [],
+            rules: ColumnRules(
+                required: try container.decodeIfPresent(Bool.self, forKey: .required) ?? true,
+                minimum: try bound(.min, lower: true), maximum: try bound(.max, lower: false),
+                maximumLength: try container.decodeIfPresent(Int.self, forKey: .maximumLength)),
+            storedAs: try container.decodeIfPresent(String.self, forKey: .storedAs))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: Keys.self)
+        try container.encode(name, forKey: .name)
+        try container.encode(kind.description, forKey: .type)
+        if !aliases.isEmpty { try container.encode(aliases, forKey: .aliases) }
+        if !rules.required { try container.encode(false, forKey: .required) }
+        if let minimum = rules.minimum {
+            try container.encode((minimum.inclusive ? ">=" : ">") + minimum.description, forKey: .min)
+        }
+        if let maximum = rules.maximum {
+            try container.encode((maximum.inclusive ? "<=" : "<") + maximum.description, forKey: .max)
+        }
+        try container.encodeIfPresent(rules.maximumLength, forKey: .maximumLength)
+        try container.encodeIfPresent(storedAs, forKey: .storedAs)
+    }
+}
+
+extension Partitioning {
+    /// `day`, or a whole number of minutes, hours or days (`30m`, `6h`, `7d`).
+    init?(_ text: String) {
+        if text == "day" {
+            self = .daily
+            return
+        }
+        if text.hasSuffix("ns"), let nanoseconds = Int64(text.dropLast(2)), nanoseconds > 0 {
+            self = nanoseconds == Partitioning.daily.nanoseconds ? .daily : .every(nanoseconds: nanoseconds)
+            return
+        }
+        guard let unit = text.last, let count = Int64(text.dropLast()), count > 0 else { return nil }
+        let minute: Int64 = 60_000_000_000
+        let width: Int64
+        switch unit {
+        case "m": width = minute
+        case "h": width = 60 * minute
+        case "d": width = 1_440 * minute
+        default: return nil
+        }
+        let (nanoseconds, overflow) = count.multipliedReportingOverflow(by: width)
+        guard !overflow else { return nil }
+        self = nanoseconds == Partitioning.daily.nanoseconds ? .daily : .every(nanoseconds: nanoseconds)
+    }
+
+    var configurationText: String {
+        let minute: Int64 = 60_000_000_000
+        let width = nanoseconds
+        if width == Partitioning.daily.nanoseconds { return "day" }
+        if width % (1_440 * minute) == 0 { return "\(width / (1_440 * minute))d" }
+        if width % (60 * minute) == 0 { return "\(width / (60 * minute))h" }
+        if width % minute == 0 { return "\(width / minute)m" }
+        return "\(width)ns"
+    }
+}

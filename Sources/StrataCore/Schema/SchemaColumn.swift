@@ -1,0 +1,218 @@
+/// What a column holds.
+public enum ColumnKind: Sendable, Hashable, CustomStringConvertible {
+    /// Nanoseconds since the epoch, UTC.
+    case timestamp
+    /// The instrument: dictionary-encoded text, one per row.
+    case symbol
+    /// A signed 64-bit integer (ids, counts).
+    case int64
+    /// A small integer in -128…127 (depth level counts, enum codes).
+    case int8
+    /// An exact fixed-point decimal with `scale` fractional digits (prices, quantities: money).
+    case decimal(scale: Int)
+    /// A binary float, for values that are not money (a confidence, a sentiment score).
+    case float64
+    /// true or false.
+    case bool
+    /// Variable-length UTF-8 text (headlines, sources, ratings, JSON metadata).
+    case text
+
+    /// Whether the kind holds numbers (what bounds and aggregates apply to).
+    public var isNumeric: Bool {
+        switch self {
+        case .int64, .int8, .decimal, .float64: true
+        default: false
+        }
+    }
+
+    /// The configuration file's spelling: `timestamp`, `symbol`, `int64`, `int8`, `decimal(8)`,
+    /// `float64`, `bool`, `text`.
+    public var description: String {
+        switch self {
+        case .timestamp: "timestamp"
+        case .symbol: "symbol"
+        case .int64: "int64"
+        case .int8: "int8"
+        case .decimal(let scale): "decimal(\(scale))"
+        case .float64: "float64"
+        case .bool: "bool"
+        case .text: "text"
+        }
+    }
+
+    /// Parses ``description``'s spelling (`decimal(8)`; `decimal` alone is not enough: money
+    /// needs its scale said).
+    public init?(_ text: String) {
+        switch text {
+        case "timestamp": self = .timestamp
+        case "symbol": self = .symbol
+        case "int64": self = .int64
+        case "int8": self = .int8
+        case "float64": self = .float64
+        case "bool": self = .bool
+        case "text": self = .text
+        default:
+            guard text.hasPrefix("decimal("), text.hasSuffix(")"),
+                let scale = Int(text.dropFirst("decimal(".count).dropLast())
+            else { return nil }
+            self = .decimal(scale: scale)
+        }
+    }
+}
+
+/// One column of a ``RecordSchema``.
+public struct SchemaColumn: Sendable, Hashable {
+    /// The one name the column has everywhere: line protocol, CSV headers, JSON, the CLI.
+    public let name: String
+    public let kind: ColumnKind
+    /// Other names accepted on input (`quantity` and `amount` for `qty`); output uses ``name``.
+    public let aliases: [String]
+    public let rules: ColumnRules
+    /// The name the storage engine's files know the column by, when it predates ``name`` (files
+    /// written before the catalog); nil: ``name``.
+    public let storedAs: String?
+
+    public init(
+        _ name: String, _ kind: ColumnKind, aliases: [String] = [], rules: ColumnRules = ColumnRules(),
+        storedAs: String? = nil
+    ) {
+        self.name = name
+        self.kind = kind
+        self.aliases = aliases
+        self.rules = rules
+        self.storedAs = storedAs
+    }
+
+    /// The name in the engine's files.
+    public var storageName: String { storedAs ?? name }
+
+    func check(table: String) throws(SchemaError) {
+        func fail(_ problem: String) -> SchemaError { SchemaError(table: table, column: name, problem: problem) }
+        for alias in aliases where !RecordSchema.isIdentifier(alias) {
+            throw fail("the alias '\(alias)' must be a lowercase identifier")
+        }
+        if case .decimal(let scale) = kind, !(0...18).contains(scale) {
+            throw fail("a decimal's scale must be 0…18, not \(scale)")
+        }
+        if rules.maximumLength != nil && kind != .text {
+            throw fail("a maximum length applies to text columns only, not \(kind)")
+        }
+        if let length = rules.maximumLength, length <= 0 { throw fail("a maximum length must be positive") }
+        if rules.minimum != nil || rules.maximum != nil {
+            guard kind.isNumeric else { throw fail("bounds apply to numeric columns only, not \(kind)") }
+            for bound in [rules.minimum, rules.maximum].compactMap({ $0 }) {
+                guard bound.scale <= kind.scale else {
+                    throw fail("the bound \(bound) has more fractional digits than the column's \(kind)")
+                }
+            }
+        }
+        if kind == .symbol && !rules.required { throw fail("the symbol cannot be optional") }
+    }
+}
+
+extension ColumnKind {
+    /// Fractional digits of a decimal; 0 for other kinds.
+    public var scale: Int {
+        if case .decimal(let scale) = self { return scale }
+        return 0
+    }
+}
+
+/// What a column's values must satisfy beyond their kind.
+public struct ColumnRules: Sendable, Hashable {
+    /// A row must have the column (else it is rejected naming it); an optional column may be
+    /// absent (read back as absent, and as absent in partitions written before it existed).
+    public var required: Bool
+    /// The smallest allowed value (numbers).
+    public var minimum: Bound?
+    /// The largest allowed value (numbers).
+    public var maximum: Bound?
+    /// The most UTF-8 bytes a text value may have.
+    public var maximumLength: Int?
+
+    public init(required: Bool = true, minimum: Bound? = nil, maximum: Bound? = nil, maximumLength: Int? = nil) {
+        self.required = required
+        self.minimum = minimum
+        self.maximum = maximum
+        self.maximumLength = maximumLength
+    }
+
+    /// A limit on a number, exact: `mantissa / 10^scale`, inclusive or not.
+    public struct Bound: Sendable, Hashable, CustomStringConvertible {
+        public let mantissa: Int64
+        public let scale: Int
+        public let inclusive: Bool
+
+        public init(mantissa: Int64, scale: Int = 0, inclusive: Bool = true) {
+            self.mantissa = mantissa
+            self.scale = scale
+            self.inclusive = inclusive
+        }
+
+        /// Parses `>0`, `>=0.5`, `<=100`, `<1e3` (the configuration file's spelling); the
+        /// comparison must match `lower` (`>`/`>=` for a minimum, `<`/`<=` for a maximum).
+        public init?(_ text: String, lower: Bool) {
+            let operators = lower ? [">=", ">"] : ["<=", "<"]
+            guard let op = operators.first(where: { text.hasPrefix($0) }) else { return nil }
+            var number = String(text.dropFirst(op.count)).trimmingSpaces
+            guard let (mantissa, scale) = Self.parseNumber(&number) else { return nil }
+            self.init(mantissa: mantissa, scale: scale, inclusive: op.count == 2)
+        }
+
+        /// The smallest scale that holds the text exactly, up to 18.
+        private static func parseNumber(_ text: inout String) -> (Int64, Int)? {
+            for scale in 0...18 {
+                let result = text.withUTF8 { DecimalParser.parse($0, scale: scale) }
+                if case .success(let mantissa) = result { return (mantissa, scale) }
+            }
+            return nil
+        }
+
+        /// Whether `value` (a mantissa at `scale`) is on the allowed side of the bound, for a
+        /// lower bound if `lower`.
+        public func admits(_ value: Int64, scale valueScale: Int, lower: Bool) -> Bool {
+            let common = max(scale, valueScale)
+            let a = Int128(value) * Int128(tenPowers[common - valueScale])
+            let b = Int128(mantissa) * Int128(tenPowers[common - scale])
+            if lower { return inclusive ? a >= b : a > b }
+            return inclusive ? a <= b : a < b
+        }
+
+        public var description: String {
+            let digits = String(mantissa.magnitude)
+            var text: String
+            if scale == 0 {
+                text = digits
+            } else {
+                let padded = String(repeating: "0", count: max(0, scale + 1 - digits.count)) + digits
+                text = String(padded.dropLast(scale)) + "." + String(padded.suffix(scale))
+            }
+            if mantissa < 0 { text = "-" + text }
+            return text
+        }
+    }
+}
+
+extension String {
+    fileprivate var trimmingSpaces: String {
+        String(drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
+    }
+}
+
+/// A schema that cannot be used as written, or a change to a stored table that would lose or
+/// reinterpret data: names the table, the column (when one is at fault) and the problem.
+public struct SchemaError: Error, Sendable, Hashable, CustomStringConvertible {
+    public let table: String
+    public let column: String?
+    public let problem: String
+
+    public init(table: String, column: String?, problem: String) {
+        self.table = table
+        self.column = column
+        self.problem = problem
+    }
+
+    public var description: String {
+        "table \(table)" + (column.map { ", column \($0)" } ?? "") + ": " + problem
+    }
+}
