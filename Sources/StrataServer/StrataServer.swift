@@ -63,7 +63,7 @@ public enum StrataServer {
         return Application(
             router: router, server: live.serverBuilder(tls: tls),
             configuration: .init(
-                address: .hostname(configuration.host, port: configuration.port), serverName: "Strata"),
+                address: .hostname(configuration.host, port: configuration.port), serverName: StrataVersion.product),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
             logger: logger)
     }

@@ -17,6 +17,7 @@ struct StrataCommand: AsyncParsableCommand {
             The data directory is --data, else $STRATA_DATA, else ./strata-data.
             Errors are reported as one line on stderr ("strata: error: …") with a non-zero exit status.
             """,
+        version: "strata \(StrataVersion.release) (store format \(StrataStore.formatVersion))",
         subcommands: [
             DemoCommand.self, IngestCommand.self, QueryCommand.self, BarsCommand.self, StatsCommand.self,
             CompactCommand.self, VerifyCommand.self, IncidentsCommand.self,

@@ -26,6 +26,14 @@ struct CommandTests {
         return result
     }
 
+    @Test func versionNamesTheReleaseAndTheStoreFormat() throws {
+        let directory = makeTemporaryDirectory()
+        defer { removeTree(directory) }
+        let version = try runStrata(["--version"], in: directory)
+        #expect(version.status == 0)
+        #expect(version.stdout == "strata \(StrataVersion.release) (store format \(StrataStore.formatVersion))\n")
+    }
+
     @Test func ingestCountsRejectsAndQuarantines() throws {
         let directory = makeTemporaryDirectory()
         defer { removeTree(directory) }

@@ -16,8 +16,11 @@ import Testing
             let live = try await client.get("/health/live", authorization: nil)
             #expect(live.status == .ok)
             #expect(live.json["status"] as? String == "ok")
+            #expect(live.json["version"] as? String == StrataVersion.release)
             let ready = try await client.get("/health/ready", authorization: nil)
             #expect(ready.status == .ok)
+            #expect(ready.json["version"] as? String == StrataVersion.release)
+            #expect(ready.json["store_format"] as? Int == StrataStore.formatVersion)
             let tables = ready.json["tables"] as? [[String: Any]] ?? []
             #expect(tables.contains { $0["table"] as? String == "trades" })
             #expect(tables.allSatisfy { $0["wal_bytes"] is Int && $0["status"] as? String == "ok" })

@@ -1,4 +1,5 @@
 import Foundation
+import Strata
 import Testing
 
 #if canImport(Glibc)
@@ -37,6 +38,9 @@ import Testing
         #expect(unauthorized?.status == 401)
         let rows = latest(port: port)
         #expect(rows.map { $0["price"] as? String } == ["64123.5", "64123.45"])
+        // Which build answered: the release in the Server header (and in /health, see HealthMetricsTests).
+        let live = rawHTTP(port: port, method: "GET", path: "/health/live")
+        #expect(live?.head.lowercased().contains("\r\nserver: strata/\(StrataVersion.release)".lowercased()) == true)
         #expect(first.stop(SIGTERM) == 0, "\(first.stderr)")
         #expect(first.stderr.contains("store closed"))
 

@@ -19,7 +19,9 @@ struct HealthRoutes {
     let store: StrataStore
 
     func register(on router: Router<StrataRequestContext>) {
-        router.get("/health/live") { _, _ in Responses.json(.object([("status", .string("ok"))])) }
+        router.get("/health/live") { _, _ in
+            Responses.json(.object([("status", .string("ok")), ("version", .string(StrataVersion.release))]))
+        }
         router.get("/health/ready") { _, _ in ready() }
         router.get("/api/v1/incidents") { _, _ in
             Responses.json(.object([("incidents", .array(store.openIncidents.map(Self.json)))]))
@@ -58,7 +60,8 @@ struct HealthRoutes {
         let status = health.isClosed ? "closed" : health.isHealthy ? "ok" : "degraded"
         var response = Responses.json(
             .object([
-                ("status", .string(status)), ("tables", .array(detail)),
+                ("status", .string(status)), ("version", .string(StrataVersion.release)),
+                ("store_format", .int(StrataStore.formatVersion)), ("tables", .array(detail)),
                 ("incidents", .array(health.incidents.map(Self.json))),
             ]),
             status: health.isHealthy ? .ok : .serviceUnavailable)
