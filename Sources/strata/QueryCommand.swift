@@ -82,9 +82,12 @@ struct QueryCommand: AsyncParsableCommand {
 
         @Option(
             help:
-                "Most rows (1...100000, as the API); when there are more, the rest is paged with --from set to the time after the last row printed."
+                "Most rows (1...100000, as the API); when there are more, the next page is asked for with the --cursor printed on stderr."
         )
         var limit: Int = QueryCommand.defaultRangeLimit
+
+        @Option(help: "Where the page starts: the cursor the previous page printed (the API's next_cursor).")
+        var cursor: String?
 
         func run() async throws {
             try QueryCommand.checkLimit(limit)
@@ -92,9 +95,16 @@ struct QueryCommand: AsyncParsableCommand {
             let start = try Timestamp(parsing: from, field: "--from")
             let end = try Timestamp(parsing: to, field: "--to")
             guard start <= end else { throw CLIError("--to: must not be before --from") }
+            var after: RangeCursor?
+            if let cursor {
+                guard let parsed = RangeCursor(cursor), parsed.timestamp >= start, parsed.timestamp < end else {
+                    throw CLIError("--cursor: expected a cursor of this range (<epoch ns>:<skip>), got '\(cursor)'")
+                }
+                after = parsed
+            }
             let limit = limit
-            try await common.query(symbol: symbol) { table in
-                try await table.range(symbol: symbol, from: start, to: end, limit: limit)
+            try await common.query(symbol: symbol) { [after] table in
+                try await table.range(symbol: symbol, from: start, to: end, limit: limit, after: after)
             }
         }
     }
@@ -162,9 +172,8 @@ extension QueryCommand.Common {
             }
         }
         rows.render(format: format)
-        if rows.truncated {
-            Terminal.writeError(
-                "strata: more rows than --limit: page on with --from set to the time after the last row printed\n")
+        if let next = rows.next {
+            Terminal.writeError("strata: more rows than --limit: the next page is --cursor \(next)\n")
         }
     }
 }
@@ -172,15 +181,16 @@ extension QueryCommand.Common {
 /// A table that can answer the queries, erased over its record type.
 protocol QueryTable: Sendable {
     func latest(symbol: Symbol, limit: Int) async throws -> any RecordRows
-    func range(symbol: Symbol, from: Timestamp, to: Timestamp, limit: Int) async throws -> any RecordRows
+    func range(symbol: Symbol, from: Timestamp, to: Timestamp, limit: Int, after: RangeCursor?) async throws
+        -> any RecordRows
     func symbols() -> [Symbol]
 }
 
 /// Query results that know how to print themselves.
 protocol RecordRows {
     var isEmpty: Bool { get }
-    /// More rows matched than were kept (`--limit`).
-    var truncated: Bool { get }
+    /// Where the next page starts, when more rows matched than were kept (`--limit`).
+    var next: RangeCursor? { get }
     /// Prints the rows (see ``RecordColumns``).
     func render(format: OutputFormat)
 }
@@ -188,7 +198,7 @@ protocol RecordRows {
 /// Rows of one record type, at most a limit of them.
 struct Rows<Record: RecordColumns>: RecordRows {
     var rows: [Record]
-    var truncated = false
+    var next: RangeCursor?
 
     var isEmpty: Bool { rows.isEmpty }
 
@@ -212,8 +222,10 @@ extension StrataTable: QueryTable where Record: RecordColumns {
         Rows(rows: try await latest(symbol: symbol, limit: limit))
     }
 
-    func range(symbol: Symbol, from: Timestamp, to: Timestamp, limit: Int) async throws -> any RecordRows {
-        let rows: [Record] = try await range(symbol: symbol, from: from, to: to)
-        return Rows(rows: Array(rows.prefix(limit)), truncated: rows.count > limit)
+    func range(symbol: Symbol, from: Timestamp, to: Timestamp, limit: Int, after: RangeCursor?) async throws
+        -> any RecordRows
+    {
+        let page: RangePage<Record> = try await range(symbol: symbol, from: from, to: to, limit: limit, after: after)
+        return Rows(rows: page.rows, next: page.next)
     }
 }

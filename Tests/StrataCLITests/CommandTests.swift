@@ -140,7 +140,23 @@ struct CommandTests {
             ], in: directory)
         #expect(paged.status == 0)
         #expect(paged.stdout.split(separator: "\n").count == 2)
-        #expect(paged.stderr.contains("more rows than --limit"))
+        #expect(paged.stderr.contains("more rows than --limit: the next page is --cursor "))
+        // The cursor printed gives the next page; the last page prints none.
+        let cursor = try #require(paged.stderr.split(separator: " ").last.map { String($0.dropLast()) })
+        let second = try runStrata(
+            [
+                "query", "range", "--symbol", "BTCUSDT", "--from", "2024-07-01", "--to", "2024-07-03", "--limit", "1",
+                "--cursor", cursor, "--format", "csv", "--data", "data",
+            ], in: directory)
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(second.stdout.split(separator: "\n").count == 2 && second.stdout != paged.stdout)
+        let wrong = try runStrata(
+            [
+                "query", "range", "--symbol", "BTCUSDT", "--from", "2024-07-01", "--to", "2024-07-03", "--cursor",
+                "soon",
+                "--data", "data",
+            ], in: directory)
+        #expect(wrong.status != 0 && wrong.stderr.contains("--cursor: expected a cursor of this range"))
 
         let stats = try runStrata(["stats", "--format", "csv", "--data", "data"], in: directory)
         #expect(stats.status == 0)

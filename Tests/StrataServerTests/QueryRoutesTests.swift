@@ -34,6 +34,25 @@ import Testing
             let limited = try await client.get("/api/v1/trades/range?symbol=BTCUSDT&from=\(t(0))&to=\(t(100))&limit=1")
             #expect(rows(limited).count == 1)
             #expect(limited.json["truncated"] as? Bool == true)
+            // Paging with next_cursor: every row once, in order, then a null cursor.
+            var paged: [String] = []
+            var cursor = limited.json["next_cursor"] as? String
+            paged += rows(limited).compactMap { $0["trade_id"] as? Int }.map(String.init)
+            while let next = cursor {
+                let page = try await client.get(
+                    "/api/v1/trades/range?symbol=BTCUSDT&from=\(t(0))&to=\(t(100))&limit=1&cursor=\(next)")
+                #expect(page.status == .ok)
+                paged += rows(page).compactMap { $0["trade_id"] as? Int }.map(String.init)
+                cursor = page.json["next_cursor"] as? String
+                if paged.count > 10 { break }
+            }
+            let whole = try await client.get("/api/v1/trades/range?symbol=BTCUSDT&from=\(t(0))&to=\(t(100))")
+            #expect(whole.json["next_cursor"] is NSNull)
+            #expect(paged == rows(whole).compactMap { $0["trade_id"] as? Int }.map(String.init))
+            let badCursor = try await client.get(
+                "/api/v1/trades/range?symbol=BTCUSDT&from=\(t(0))&to=\(t(100))&cursor=\(t(500)):0")
+            #expect(badCursor.status == .badRequest)
+            #expect(badCursor.json["parameter"] as? String == "cursor")
             let last = try await client.get("/api/v1/trades/last?symbol=BTCUSDT")
             #expect(last.json["ts_ns"] as? String == String(t(90)))
             let none = try await client.get("/api/v1/trades/last?symbol=ETHUSDT")

@@ -161,9 +161,10 @@ struct SymbolSlice: Sendable {
     }
 
     /// Rows with `from <= ts < to`, appended to `out`.
-    func copyRows(from: Int64, to: Int64, timestampColumn ts: Int, into out: inout RowSet) {
+    func copyRows(from: Int64, to: Int64, limit: Int = .max, timestampColumn ts: Int, into out: inout RowSet) {
         let lo = SymbolSlice.lowerBound(columns[ts], from)
-        let hi = SymbolSlice.lowerBound(columns[ts], to)
+        let end = SymbolSlice.lowerBound(columns[ts], to)
+        let hi = end - lo > limit ? lo + limit : end
         guard lo < hi else { return }
         for c in 0..<columns.count { columns[c].copy(lo..<hi, into: &out.columns[c]) }
     }

@@ -231,20 +231,21 @@ package final class SealedPartition: Sendable {
     /// Each output lane is allocated once, uninitialised, for every candidate block; blocks wholly
     /// inside the range decode straight into it, the (at most two) partial ones through a scratch
     /// buffer.
-    package func copyRows(symbol: String, from: Int64, to: Int64, timestampColumn ts: Int, into out: inout RowSet)
-        throws
-    {
-        guard let entry = symbols[symbol], entry.maxTimestamp >= from, entry.minTimestamp < to else { return }
-        let blocks = blockRange(of: entry, from: from, to: to)
-        var capacity = 0
-        for block in blocks { capacity += entry.blocks[block].rows }
+    package func copyRows(
+        symbol: String, from: Int64, to: Int64, limit: Int = .max, timestampColumn ts: Int, into out: inout RowSet
+    ) throws {
+        guard limit > 0, let entry = symbols[symbol], entry.maxTimestamp >= from, entry.minTimestamp < to else {
+            return
+        }
+        var blocks = blockRange(of: entry, from: from, to: to)
         let scratch = UnsafeMutablePointer<Int64>.allocate(capacity: BlockCodec.blockRows)
         let times = UnsafeMutablePointer<Int64>.allocate(capacity: BlockCodec.blockRows)
         defer {
             scratch.deallocate()
             times.deallocate()
         }
-        // The row window [lo, hi) of each partial block, from its timestamps.
+        // The row window [lo, hi) of each partial block, from its timestamps (blocks are in time
+        // order, so only the first and the last can be partial).
         var windows: [Int: Range<Int>] = [:]
         for block in blocks {
             let info = entry.blocks[block]
@@ -252,6 +253,15 @@ package final class SealedPartition: Sendable {
             try decode(entry, block: block, columns: [ts], into: [times])
             let lane = UnsafeBufferPointer(start: times, count: info.rows)
             windows[block] = Self.lowerBound(lane, from)..<Self.lowerBound(lane, to)
+        }
+        // With a limit, only the blocks that hold the first `limit` rows are decoded.
+        var capacity = 0
+        for block in blocks {
+            capacity += windows[block]?.count ?? entry.blocks[block].rows
+            if capacity >= limit {
+                blocks = blocks.lowerBound..<(block + 1)
+                break
+            }
         }
         for c in 0..<columnCount {
             let lane = try [Int64](unsafeUninitializedCapacity: capacity) { buffer, count in
@@ -269,10 +279,11 @@ package final class SealedPartition: Sendable {
                 }
                 count = filled
             }
+            let kept = lane.count > limit ? Array(lane.prefix(limit)) : lane
             if out.columns[c].isEmpty {
-                out.columns[c] = lane
+                out.columns[c] = kept
             } else {
-                out.columns[c].append(contentsOf: lane)
+                out.columns[c].append(contentsOf: kept)
             }
         }
     }

@@ -12,10 +12,13 @@ extension EngineTable {
         var memory: [RowSet]
     }
 
-    /// Rows of `symbol` with `from <= ts < to`, oldest first (ties in arrival order).
+    /// Rows of `symbol` with `from <= ts < to`, oldest first (ties in arrival order), at most
+    /// `limit` of them: the limit is pushed into the reads (memory copies at most `limit` rows
+    /// per source, sealed files decode only the blocks that hold them, later partitions are not
+    /// read once it is reached).
     /// - Throws: ``StrataError`` `.corruptFile` if a sealed block in the range is damaged.
-    public func range(symbol: String, from: Int64, to: Int64) throws -> RowSet {
-        guard from < to else { return RowSet(columnCount: schema.columns.count) }
+    public func range(symbol: String, from: Int64, to: Int64, limit: Int = .max) throws -> RowSet {
+        guard from < to, limit > 0 else { return RowSet(columnCount: schema.columns.count) }
         let ts = schema.timestampIndex
         let sources = try state.withLock { state throws -> [PartitionSources] in
             try ensureOpen(state)
@@ -24,7 +27,7 @@ extension EngineTable {
             let last = schema.partition(of: to - 1)
             return state.partitionOrder.filter { $0 >= first && $0 <= last }.map { index in
                 capture(state.partitions[index]!, symbol: id) { slice, out in
-                    slice.copyRows(from: from, to: to, timestampColumn: ts, into: &out)
+                    slice.copyRows(from: from, to: to, limit: limit, timestampColumn: ts, into: &out)
                 }
             }
         }
@@ -32,13 +35,20 @@ extension EngineTable {
         for source in sources {
             if let damaged = source.damaged { throw damaged }
             var parts: [RowSet] = []
+            let wanted = limit - result.count
             if let file = source.file {
                 var sealed = RowSet(columnCount: schema.columns.count)
-                try file.copyRows(symbol: symbol, from: from, to: to, timestampColumn: ts, into: &sealed)
+                try file.copyRows(symbol: symbol, from: from, to: to, limit: wanted, timestampColumn: ts, into: &sealed)
                 parts.append(sealed)
             }
             parts.append(contentsOf: source.memory)
             append(merging: parts, into: &result)
+            if result.count >= limit {
+                if result.count > limit {
+                    for c in 0..<result.columns.count { result.columns[c].removeSubrange(limit...) }
+                }
+                break
+            }
         }
         return result
     }

@@ -48,9 +48,19 @@ struct QueryRoutes {
                 let to = try query.timestamp("to")
                 guard from <= to else { throw ParameterError(parameter: "to", message: "to: must not be before from") }
                 let limit = try query.integer("limit", default: Self.defaultRangeLimit, range: 1...Self.maximumLimit)
-                let rows = try await table.range(symbol: symbol, from: from, to: to)
+                var cursor: RangeCursor?
+                if let text = query.optional("cursor") {
+                    guard let parsed = RangeCursor(text), parsed.timestamp >= from, parsed.timestamp < to else {
+                        throw ParameterError(
+                            parameter: "cursor",
+                            message: "cursor: expected a next_cursor of this range (<epoch ns>:<skip>), got '\(text)'")
+                    }
+                    cursor = parsed
+                }
+                let page = try await table.range(symbol: symbol, from: from, to: to, limit: limit, after: cursor)
                 return rowsJSON(
-                    table: table.name, symbol: symbol, rows: Array(rows.prefix(limit)), truncated: rows.count > limit)
+                    table: table.name, symbol: symbol, rows: page.rows, truncated: page.next != nil,
+                    next: .some(page.next))
             }
         }
         router.get("/api/v1/\(path)/last") { request, context in
@@ -95,11 +105,17 @@ struct QueryRoutes {
         ])
     }
 
-    private func rowsJSON<R: JSONRepresentable>(table: String, symbol: Symbol, rows: [R], truncated: Bool) -> JSON {
-        .object([
+    /// A rows answer; a range answer also has `next_cursor` (null on its last page).
+    private func rowsJSON<R: JSONRepresentable>(
+        table: String, symbol: Symbol, rows: [R], truncated: Bool, next: RangeCursor?? = nil
+    ) -> JSON {
+        var members: [(String, JSON)] = [
             ("table", .string(table)), ("symbol", .string(symbol.name)), ("count", .int(rows.count)),
-            ("truncated", .bool(truncated)), ("rows", .rows(rows)),
-        ])
+            ("truncated", .bool(truncated)),
+        ]
+        if let next { members.append(("next_cursor", next.map { .string($0.description) } ?? .null)) }
+        members.append(("rows", .rows(rows)))
+        return .object(members)
     }
 }
 
