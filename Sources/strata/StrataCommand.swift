@@ -19,7 +19,8 @@ struct StrataCommand: AsyncParsableCommand {
             """,
         version: "strata \(StrataVersion.release) (store format \(StrataStore.formatVersion))",
         subcommands: [
-            DemoCommand.self, IngestCommand.self, QueryCommand.self, BarsCommand.self, StatsCommand.self,
+            DemoCommand.self, IngestCommand.self, QueryCommand.self, SymbolsCommand.self, BarsCommand.self,
+            StatsCommand.self,
             CompactCommand.self, VerifyCommand.self, IncidentsCommand.self,
             RetentionCommand.self,
             GenerateCommand.self,

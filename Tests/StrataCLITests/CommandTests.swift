@@ -158,6 +158,16 @@ struct CommandTests {
             ], in: directory)
         #expect(wrong.status != 0 && wrong.stderr.contains("--cursor: expected a cursor of this range"))
 
+        let symbols = try runStrata(["symbols", "--format", "csv", "--data", "data"], in: directory)
+        #expect(symbols.status == 0, "\(symbols.stderr)")
+        #expect(
+            symbols.stdout == """
+                symbol,rows,first_ns,first,last_ns,last
+                BTCUSDT,3,1719878281500000000,2024-07-01T23:58:01.500Z,1719878282000000000,2024-07-01T23:58:02Z
+                ETHUSDT,1,1719878281800000000,2024-07-01T23:58:01.800Z,1719878281800000000,2024-07-01T23:58:01.800Z
+
+                """)
+
         let stats = try runStrata(["stats", "--format", "csv", "--data", "data"], in: directory)
         #expect(stats.status == 0)
         #expect(stats.stdout.split(separator: "\n").dropFirst().first?.hasPrefix("trades,4,2,") == true)

@@ -53,6 +53,12 @@ import Testing
                 "/api/v1/trades/range?symbol=BTCUSDT&from=\(t(0))&to=\(t(100))&cursor=\(t(500)):0")
             #expect(badCursor.status == .badRequest)
             #expect(badCursor.json["parameter"] as? String == "cursor")
+            let symbols = try await client.get("/api/v1/trades/symbols")
+            #expect(symbols.status == .ok)
+            let listing = symbols.json["symbols"] as? [[String: Any]] ?? []
+            #expect(listing.count == 1 && listing.first?["symbol"] as? String == "BTCUSDT")
+            #expect(listing.first?["rows"] as? Int == 3)
+            #expect(listing.first?["last_ns"] as? String == String(t(90)))
             let last = try await client.get("/api/v1/trades/last?symbol=BTCUSDT")
             #expect(last.json["ts_ns"] as? String == String(t(90)))
             let none = try await client.get("/api/v1/trades/last?symbol=ETHUSDT")

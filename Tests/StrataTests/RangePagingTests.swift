@@ -54,6 +54,13 @@ import Testing
                 let same = paged == all  // compared apart: a failure prints counts, not thousands of rows
                 #expect(same, "\(phase): limit \(limit): \(pages.count) pages, \(paged.count) rows of \(all.count)")
             }
+            // The symbol listing (from indexes, no decoding) agrees with reading every row.
+            let everything = try await store.trades.range(symbol: symbol, from: .min, to: .max)
+            let listing = try await store.trades.symbolListing()
+            #expect(listing.map(\.symbol) == [symbol])
+            #expect(listing.first?.rows == everything.count, "\(phase)")
+            #expect(listing.first?.first == everything.first?.timestamp)
+            #expect(listing.first?.last == everything.last?.timestamp)
             try store.close()
             store = try StrataStore.open(directory: directory, configuration: configuration)
         }

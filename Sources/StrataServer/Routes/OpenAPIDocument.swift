@@ -55,7 +55,7 @@ enum OpenAPIDocument {
 
     // MARK: - Routes
 
-    /// `latest`, `range` and `last` of one table, as `QueryRoutes` registers them.
+    /// `latest`, `range`, `last` and `symbols` of one table, as `QueryRoutes` registers them.
     static func tableRoutes(_ table: String, row: String) -> [(String, JSON)] {
         let rows = Schema.object([
             "table": Schema.string, "symbol": Schema.string, "count": Schema.integer, "truncated": Schema.boolean,
@@ -65,21 +65,39 @@ enum OpenAPIDocument {
             "Newest \(table) of a symbol, newest first.",
             parameters: [Parameter.symbol, Parameter.limit("Rows to return", default: QueryRoutes.defaultLatestLimit)],
             responses: [ok(rows)] + queryErrors)
+        let page = Schema.object([
+            "table": Schema.string, "symbol": Schema.string, "count": Schema.integer, "truncated": Schema.boolean,
+            "next_cursor": Schema.nullableString,
+            "rows": Schema.array(of: Schema.ref(row)),
+        ])
         let range = operation(
-            "\(table) of a symbol with from <= time < to, oldest first.",
+            "\(table) of a symbol with from <= time < to, oldest first, a page at a time.",
             parameters: [
                 Parameter.symbol, Parameter.from, Parameter.to,
                 Parameter.limit(
                     "Most rows returned", default: QueryRoutes.defaultRangeLimit,
-                    then: "; truncated tells if more exist"),
+                    then: "; truncated tells if more exist, next_cursor where they start"),
+                Parameter.query(
+                    "cursor", "The next_cursor of the previous page (<epoch ns>:<rows to skip>).", ["type": "string"]),
             ],
-            responses: [ok(rows)] + queryErrors)
+            responses: [ok(page)] + queryErrors)
+        let listing = Schema.object([
+            "table": Schema.string, "count": Schema.integer,
+            "symbols": Schema.array(
+                of: Schema.object([
+                    "symbol": Schema.string, "rows": Schema.integer, "first_ns": Schema.string, "first": Schema.string,
+                    "last_ns": Schema.string, "last": Schema.string,
+                ])),
+        ])
+        let symbols = operation(
+            "Every symbol of \(table) with rows: row count, first and last time (from indexes, no rows decoded).",
+            parameters: [], responses: [ok(listing)] + queryErrors)
         let last = operation(
             "Newest stored timestamp of a symbol in \(table) (null if none).", parameters: [Parameter.symbol],
             responses: [ok(Schema.ref("LastTimestamp"))] + queryErrors)
         return [
             ("/api/v1/\(table)/latest", ["get": latest]), ("/api/v1/\(table)/range", ["get": range]),
-            ("/api/v1/\(table)/last", ["get": last]),
+            ("/api/v1/\(table)/last", ["get": last]), ("/api/v1/\(table)/symbols", ["get": symbols]),
         ]
     }
 

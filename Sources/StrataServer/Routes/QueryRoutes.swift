@@ -63,6 +63,14 @@ struct QueryRoutes {
                     next: .some(page.next))
             }
         }
+        router.get("/api/v1/\(path)/symbols") { _, context in
+            await answer(context) { () async throws -> JSON in
+                let symbols = try await table.symbolListing()
+                return .object([
+                    ("table", .string(table.name)), ("count", .int(symbols.count)), ("symbols", .rows(symbols)),
+                ])
+            }
+        }
         router.get("/api/v1/\(path)/last") { request, context in
             await answer(context) { () async throws -> JSON in
                 let symbol = try QueryParameters(request).symbol()

@@ -172,6 +172,19 @@ extension Bar: JSONRepresentable {
     }
 }
 
+extension SymbolListing: JSONRepresentable, APIObject {
+    func writeJSON(to writer: inout JSONWriter) {
+        writer.value(
+            .object([
+                ("symbol", .string(symbol.name)), ("rows", .int(rows)),
+                ("first_ns", .string(String(first.nanoseconds))), ("first", .string(first.iso8601)),
+                ("last_ns", .string(String(last.nanoseconds))), ("last", .string(last.iso8601)),
+            ]))
+    }
+
+    package var apiJSON: String { objectText(writeJSON) }
+}
+
 extension TableStats: JSONRepresentable {
     func writeJSON(to writer: inout JSONWriter) {
         writer.value(
