@@ -78,6 +78,15 @@ import Testing
             #expect(bids?.first?["price"] as? String == "100.1")
             let last = try await client.get("/api/v1/quotes/last?symbol=BTCUSDT")
             #expect(last.json["ts_ns"] as? String == String(t(5)))
+            let quoteBars = try await client.get(
+                "/api/v1/quotes/bars?symbol=BTCUSDT&timeframe=1m&from=\(t(0))&to=\(t(60))")
+            #expect(quoteBars.status == .ok)
+            let bar = (quoteBars.json["bars"] as? [[String: Any]])?.first
+            #expect((bar?["bid"] as? [String: Any])?["close"] as? String == "100.1")
+            #expect((bar?["ask"] as? [String: Any])?["high"] as? String == "100.2")
+            #expect(bar?["quotes"] as? Int == 1 && bar?["ts_ns"] as? String == String(t(0)))
+            let badFrame = try await client.get("/api/v1/quotes/bars?symbol=BTCUSDT&timeframe=90s&from=0&to=1")
+            #expect(badFrame.status == .badRequest && badFrame.json["parameter"] as? String == "timeframe")
             let aggLast = try await client.get("/api/v1/aggtrades/last?symbol=BTCUSDT")
             #expect(aggLast.json["ts_ns"] as? String == String(t(0)))
         }

@@ -36,6 +36,7 @@ enum OpenAPIDocument {
         paths += tableRoutes("aggtrades", row: "AggregatedTrade")
         paths += tableRoutes("quotes", row: "Quote")
         paths.append(("/api/v1/bars", ["get": bars]))
+        paths.append(("/api/v1/quotes/bars", ["get": quoteBars]))
         paths.append(("/api/v1/stats", ["get": stats]))
         paths.append((LiveFeed.path, ["get": live]))
         paths += healthRoutes
@@ -123,6 +124,29 @@ enum OpenAPIDocument {
                     Schema.object([
                         "symbol": Schema.string, "timeframe": Schema.string, "count": Schema.integer,
                         "bars": Schema.array(of: Schema.ref("Bar")),
+                    ]))
+            ] + queryErrors)
+    }
+
+    private static var quoteBars: JSON {
+        let ohlc = Schema.object([
+            "open": Schema.decimal, "high": Schema.decimal, "low": Schema.decimal, "close": Schema.decimal,
+        ])
+        let bar = Schema.object([
+            "ts_ns": Schema.string, "time": Schema.string, "bid": ohlc, "ask": ohlc, "quotes": Schema.integer,
+        ])
+        return operation(
+            "Best bid and best ask OHLC of the quotes in each bucket starting in [from, to) (bid or ask null when no quote of the bucket had one).",
+            parameters: [
+                Parameter.symbol,
+                Parameter.query("timeframe", required: true, "Any whole-minute timeframe (1m, 5m, 4h, 1d…)."),
+                Parameter.from, Parameter.to,
+            ],
+            responses: [
+                ok(
+                    Schema.object([
+                        "symbol": Schema.string, "timeframe": Schema.string, "count": Schema.integer,
+                        "bars": Schema.array(of: bar),
                     ]))
             ] + queryErrors)
     }

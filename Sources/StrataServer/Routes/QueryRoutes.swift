@@ -22,6 +22,9 @@ struct QueryRoutes {
         router.get("/api/v1/bars") { request, context in
             await answer(context) { () async throws -> JSON in try await bars(QueryParameters(request)) }
         }
+        router.get("/api/v1/quotes/bars") { request, context in
+            await answer(context) { () async throws -> JSON in try await quoteBars(QueryParameters(request)) }
+        }
         router.get("/api/v1/stats") { _, context in
             await answer(context) { () async throws -> JSON in .object([("tables", .rows(store.stats()))])
             }
@@ -82,16 +85,33 @@ struct QueryRoutes {
         }
     }
 
-    private func bars(_ query: QueryParameters) async throws -> JSON {
-        let symbol = try query.symbol()
-        let timeframeText = try query.required("timeframe")
-        let timeframe: Timeframe
+    /// The `timeframe` parameter.
+    private func timeframe(_ query: QueryParameters) throws -> Timeframe {
+        let text = try query.required("timeframe")
         do {
-            timeframe = try Timeframe(timeframeText)
+            return try Timeframe(text)
         } catch {
             throw ParameterError(
-                parameter: "timeframe", message: "timeframe: expected 1m, 5m, 15m, 1h, 4h, 1d…, got '\(timeframeText)'")
+                parameter: "timeframe", message: "timeframe: expected 1m, 5m, 15m, 1h, 4h, 1d…, got '\(text)'")
         }
+    }
+
+    /// Best bid and ask OHLC of the quotes in each bucket (`GET /api/v1/quotes/bars`).
+    private func quoteBars(_ query: QueryParameters) async throws -> JSON {
+        let symbol = try query.symbol()
+        let timeframe = try timeframe(query)
+        let from = try query.timestamp("from")
+        let to = try query.timestamp("to")
+        let bars = try await store.quoteBars(symbol: symbol, timeframe: timeframe, from: from, to: to)
+        return .object([
+            ("symbol", .string(symbol.name)), ("timeframe", .string(timeframe.description)),
+            ("count", .int(bars.count)), ("bars", .rows(bars)),
+        ])
+    }
+
+    private func bars(_ query: QueryParameters) async throws -> JSON {
+        let symbol = try query.symbol()
+        let timeframe = try timeframe(query)
         let from = try query.timestamp("from")
         let to = try query.timestamp("to")
         let offsetMinutes = try query.integer(

@@ -172,6 +172,21 @@ extension Bar: JSONRepresentable {
     }
 }
 
+extension QuoteBar: JSONRepresentable {
+    /// `{"ts_ns","time","bid":{"open","high","low","close"}|null,"ask":…,"quotes":n}`.
+    func writeJSON(to writer: inout JSONWriter) {
+        func side(_ ohlc: PriceOHLC?) -> JSON {
+            guard let ohlc else { return .null }
+            return .object([
+                ("open", .string(ohlc.open.description)), ("high", .string(ohlc.high.description)),
+                ("low", .string(ohlc.low.description)), ("close", .string(ohlc.close.description)),
+            ])
+        }
+        writer.value(
+            .object(start.jsonMembers + [("bid", side(bid)), ("ask", side(ask)), ("quotes", .int(quoteCount))]))
+    }
+}
+
 extension SymbolListing: JSONRepresentable, APIObject {
     func writeJSON(to writer: inout JSONWriter) {
         writer.value(
