@@ -56,6 +56,15 @@ public final class StrataTable<Record: EngineRecord>: TimeSeriesStore, Sendable 
     public func appendNow(_ batch: [Record]) throws -> AppendReport {
         guard !batch.isEmpty else { return AppendReport() }
         try Record.validate(batch, with: rules, window: rules.timestampWindow())
+        return try appendValidated(batch)
+    }
+
+    /// Appends rows the caller has already validated with this table's rules (the store's
+    /// ``StrataStore/Configuration/validation``): the ILP path checks each row as it maps its
+    /// line, to name the line, and validating again here was a second pass over every row.
+    @discardableResult
+    package func appendValidated(_ batch: [Record]) throws -> AppendReport {
+        guard !batch.isEmpty else { return AppendReport() }
         let encoded = Record.encode(batch)
         try checkSymbolLimits(encoded.symbols)
         do {

@@ -1,3 +1,5 @@
+import StrataCore
+
 /// Number syntax of line-protocol field values and timestamps, over raw bytes (no `String` on the
 /// common path).
 enum NumberParser {
@@ -7,37 +9,14 @@ enum NumberParser {
         case outOfRange
     }
 
-    /// `[+-]digits` as `Int64` (Go's `strconv.ParseInt(s, 10, 64)`).
+    /// `[+-]digits` as `Int64` (Go's `strconv.ParseInt(s, 10, 64)`): StrataCore's one parser.
+    @inline(__always)
     static func int64(_ p: UnsafePointer<UInt8>, _ count: Int) -> Outcome<Int64> {
-        var i = 0
-        var negative = false
-        if count > 0, p[0] == UInt8(ascii: "-") || p[0] == UInt8(ascii: "+") {
-            negative = p[0] == UInt8(ascii: "-")
-            i = 1
+        switch IntegerText.parse(UnsafeBufferPointer(start: p, count: count)) {
+        case .value(let value): .value(value)
+        case .invalid: .invalid
+        case .outOfRange: .outOfRange
         }
-        guard i < count else { return .invalid }
-        let magnitude: UInt64
-        if count - i <= 19 {
-            // Up to 19 digits fit in UInt64: no overflow checks in the loop, one range check after.
-            var value: UInt64 = 0
-            while i < count {
-                let digit = p[i] &- 0x30
-                guard digit < 10 else { return .invalid }
-                value = value &* 10 &+ UInt64(digit)
-                i &+= 1
-            }
-            magnitude = value
-        } else {
-            switch uint64(p + i, count - i) {
-            case .value(let value): magnitude = value
-            case .invalid: return .invalid
-            case .outOfRange: return .outOfRange
-            }
-        }
-        if negative {
-            return magnitude > Int64.min.magnitude ? .outOfRange : .value(Int64(bitPattern: 0 &- magnitude))
-        }
-        return magnitude > UInt64(Int64.max) ? .outOfRange : .value(Int64(bitPattern: magnitude))
     }
 
     /// `digits` as `UInt64` (Go's `strconv.ParseUint(s, 10, 64)`: no sign).

@@ -41,13 +41,13 @@ struct CSVNumbersTests {
         ("-9223372036854775808", .min),
     ])
     func integers(text: String, value: Int64) {
-        #expect(Self.parse(text) { CSVNumbers.parseInt64($0) } == value)
+        #expect(Self.parse(text) { IntegerText.int64($0) } == value)
     }
 
     @Test(arguments: [
         "", "-", "+", "1.5", "12a", "9223372036854775808", "-9223372036854775809", "99999999999999999999", " 1",
     ])
     func notIntegers(text: String) {
-        #expect(Self.parse(text) { CSVNumbers.parseInt64($0) } == nil)
+        #expect(Self.parse(text) { IntegerText.int64($0) } == nil)
     }
 }

@@ -48,7 +48,7 @@ public struct CSVRow {
     /// - Throws: ``ValidationError`` with rule `notANumber` or `overflow`.
     @inlinable public func integer(at index: Int, field: String) throws -> Int64 {
         let digits = self[index]
-        if let value = CSVNumbers.parseInt64(digits) { return value }
+        if let value = IntegerText.int64(digits) { return value }
         throw CSVNumbers.integerError(digits, field: field)
     }
 
@@ -89,7 +89,7 @@ public struct CSVRow {
     /// - Throws: ``ValidationError`` with rule `badTimestamp`.
     @inlinable public func timestamp(at index: Int, unit: Timestamp.EpochUnit, field: String) throws -> Timestamp {
         let digits = self[index]
-        if let value = CSVNumbers.parseInt64(digits) {
+        if let value = IntegerText.int64(digits) {
             if let timestamp = Timestamp(epoch: value, unit: unit) { return timestamp }
             throw ValidationError(
                 field: field, value: String(value), rule: .badTimestamp,
@@ -158,43 +158,6 @@ final class CSVFieldSplitter {
 
 /// Number, boolean and timestamp parsing from UTF-8 bytes, without allocating.
 public enum CSVNumbers {
-    /// `[+-]digits` as an `Int64`, or `nil` if it is not one or overflows.
-    @inlinable
-    public static func parseInt64(_ bytes: UnsafeBufferPointer<UInt8>) -> Int64? {
-        let count = bytes.count
-        guard count > 0 else { return nil }
-        var index = 0
-        var negative = false
-        if bytes[0] == 0x2D || bytes[0] == 0x2B {
-            negative = bytes[0] == 0x2D
-            index = 1
-            guard count > 1 else { return nil }
-        }
-        // 18 digits cannot overflow: accumulate them unchecked, then check the rest.
-        let fastEnd = min(count, index &+ 18)
-        var magnitude: UInt64 = 0
-        while index < fastEnd {
-            let digit = bytes[index] &- 0x30
-            guard digit < 10 else { return nil }
-            magnitude = magnitude &* 10 &+ UInt64(digit)
-            index &+= 1
-        }
-        while index < count {
-            let digit = bytes[index] &- 0x30
-            guard digit < 10 else { return nil }
-            let (times10, o1) = magnitude.multipliedReportingOverflow(by: 10)
-            let (sum, o2) = times10.addingReportingOverflow(UInt64(digit))
-            if o1 || o2 { return nil }
-            magnitude = sum
-            index &+= 1
-        }
-        if negative {
-            if magnitude > UInt64(Int64.max) + 1 { return nil }
-            return magnitude == UInt64(Int64.max) + 1 ? Int64.min : -Int64(magnitude)
-        }
-        return magnitude > UInt64(Int64.max) ? nil : Int64(magnitude)
-    }
-
     /// The fast path of decimal parsing: `digits[.digits]` with at most 10 integer digits and at most
     /// `scale` fractional digits (what market-data files almost always hold), as a mantissa at
     /// `scale`; `nil` for anything else (signs, exponents, more digits, errors), which the caller
@@ -239,7 +202,7 @@ public enum CSVNumbers {
         return value
     }
 
-    /// The error for bytes that ``parseInt64(_:)`` refused: `overflow` for a long run of digits,
+    /// The error for bytes that ``IntegerText/int64(_:)-(UnsafeBufferPointer<UInt8>)`` refused: `overflow` for a long run of digits,
     /// `notANumber` for anything else.
     public static func integerError(_ bytes: UnsafeBufferPointer<UInt8>, field: String) -> ValidationError {
         let text = String(decoding: bytes, as: UTF8.self)

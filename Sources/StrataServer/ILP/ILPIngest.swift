@@ -171,7 +171,8 @@ public struct ILPIngest: Sendable {
     ) throws(WriteError) {
         guard !rows.isEmpty else { return }
         do {
-            let report = try table.appendNow(rows)
+            // Validated with the store's rules as each line was mapped (``mapStream``/``write``).
+            let report = try table.appendValidated(rows)
             summary.stored += report.stored
             summary.duplicates += report.duplicates
             metrics.ingested(table: table.name, protocol: name, stored: report.stored, duplicates: report.duplicates)
