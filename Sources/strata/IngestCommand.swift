@@ -1,6 +1,12 @@
 import ArgumentParser
 import Strata
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// `strata ingest`: load a CSV file into a table.
 struct IngestCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -22,7 +28,9 @@ struct IngestCommand: AsyncParsableCommand {
             Rows that fail to parse or validate go to
             <data>/quarantine/<table>.csv with their line number and reason;
             the rest are stored. The store is flushed and closed at the end,
-            so a finished ingest is durable.
+            so a finished ingest is durable. While it runs, acknowledged
+            batches are synced as STRATA_DURABILITY says (as for strata serve;
+            default group-commit:10).
 
             Exit status: 0 when the rejected rows are within --max-rejects
             (default: any number, as long as something was read and not
@@ -95,8 +103,7 @@ struct IngestCommand: AsyncParsableCommand {
     private func ingest<Format: CSVRecordFormat>(
         format: Format, table select: (StrataStore) -> StrataTable<Format.Record>
     ) async throws where Format.Record: EngineRecord {
-        let configuration = StrataStore.Configuration(
-            durability: .groupCommit(milliseconds: 10), maintenanceInterval: nil)
+        let configuration = StrataStore.Configuration(durability: try Self.durability(), maintenanceInterval: nil)
         // Open the input first: a missing file should not create an empty store.
         let reader = try CSVReader(path: csv, format: format, rules: configuration.validation)
         let store = try StrataStore.open(directory: storage.directory, configuration: configuration)
@@ -207,4 +214,18 @@ struct RejectLimit: ExpressibleByArgument, CustomStringConvertible {
     }
 
     var description: String { text }
+}
+
+extension IngestCommand {
+    /// `STRATA_DURABILITY` as the server reads it (`fsync`, `group-commit:<ms>`, `os-buffered`);
+    /// unset, a 10 ms group commit (a bulk load syncs every 10 ms, not every batch).
+    static func durability() throws -> Durability {
+        guard let raw = getenv("STRATA_DURABILITY"), raw.pointee != 0 else { return .groupCommit(milliseconds: 10) }
+        let text = String(cString: raw)
+        guard let durability = Durability(text) else {
+            throw CLIError(
+                "STRATA_DURABILITY: expected fsync, group-commit:<milliseconds> or os-buffered, got '\(text)'")
+        }
+        return durability
+    }
 }

@@ -26,6 +26,30 @@ import Testing
         #expect(wrong.stdout.contains("rejected:    4"))
     }
 
+    /// `STRATA_DURABILITY` means for `strata ingest` what it means for `strata serve`; a bad
+    /// value is an error naming the variable, before anything is read or created.
+    @Test func ingestHonoursStrataDurability() throws {
+        let directory = makeTemporaryDirectory()
+        defer { removeTree(directory) }
+        writeFile(directory + "/trades.csv", Self.trades)
+        let arguments = ["ingest", "--table", "trades", "--csv", directory + "/trades.csv", "--data"]
+        let bad = try runStrata(
+            arguments + [directory + "/data"], in: directory, environment: ["STRATA_DURABILITY": "sometimes"])
+        #expect(bad.status == 1)
+        #expect(
+            bad.stderr
+                == "strata: error: STRATA_DURABILITY: expected fsync, group-commit:<milliseconds> or os-buffered, got 'sometimes'\n"
+        )
+        #expect(readFile(directory + "/data/STRATA") == nil, "nothing created")
+        for policy in ["fsync", "os-buffered", "group-commit:5"] {
+            let good = try runStrata(
+                arguments + [directory + "/data-\(policy)"], in: directory,
+                environment: ["STRATA_DURABILITY": policy])
+            #expect(good.status == 0, "\(policy): \(good.stderr)")
+            #expect(good.stdout.contains("stored:      3"), "\(policy): \(good.stdout)")
+        }
+    }
+
     @Test(
         arguments: [
             (nil, 0), ("1", 0), ("0", 1), ("25%", 0), ("24.9999%", 1), ("100%", 0),

@@ -17,3 +17,27 @@ public enum Durability: Sendable, Hashable {
     /// Never sync on the write path; the OS writes back in its own time.
     case osBuffered
 }
+
+extension Durability: LosslessStringConvertible {
+    /// The configuration's spelling (`durability`, `STRATA_DURABILITY`, for the server and the
+    /// command alike): `fsync`, `group-commit:<milliseconds>` or `os-buffered`.
+    public init?(_ text: String) {
+        switch text {
+        case "fsync": self = .fsyncEachBatch
+        case "os-buffered": self = .osBuffered
+        default:
+            guard text.hasPrefix("group-commit:"), let milliseconds = Int(text.dropFirst("group-commit:".count)),
+                milliseconds > 0
+            else { return nil }
+            self = .groupCommit(milliseconds: milliseconds)
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .fsyncEachBatch: "fsync"
+        case .groupCommit(let milliseconds): "group-commit:\(milliseconds)"
+        case .osBuffered: "os-buffered"
+        }
+    }
+}

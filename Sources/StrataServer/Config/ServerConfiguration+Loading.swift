@@ -214,16 +214,11 @@ extension ServerConfiguration {
 
     /// `fsync`, `group-commit:<ms>` or `os-buffered`.
     static func durability(_ text: String, key: String) throws(ConfigurationError) -> Durability {
-        switch text {
-        case "fsync": return .fsyncEachBatch
-        case "os-buffered": return .osBuffered
-        default:
-            if text.hasPrefix("group-commit:"), let ms = Int(text.dropFirst("group-commit:".count)), ms > 0 {
-                return .groupCommit(milliseconds: ms)
-            }
+        guard let durability = Durability(text) else {
             throw ConfigurationError(
                 key: key, message: "expected fsync, group-commit:<milliseconds> or os-buffered, got '\(text)'")
         }
+        return durability
     }
 
     private static func readFile(_ path: String) throws -> [UInt8] {
