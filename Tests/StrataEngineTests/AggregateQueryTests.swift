@@ -1,3 +1,4 @@
+import Foundation
 import StrataCore
 import Testing
 
@@ -227,14 +228,25 @@ struct AggregateReference {
                 if Int.random(in: 0..<4, using: &random) == 0 { symbols!.append("ZZZ") }  // never stored
             }
             let width = Self.widths.randomElement(using: &random)!
-            for grouping in 0..<4 {
+            // Every function, and count alone (whole sealed blocks answered from the index).
+            for grouping in 0..<8 {
                 let request = EngineTable.AggregateRequest(
-                    functions: Self.functions, symbols: symbols, from: from, to: to, groupBySymbol: grouping & 1 != 0,
+                    functions: grouping < 4 ? Self.functions : [.count], symbols: symbols, from: from, to: to,
+                    groupBySymbol: grouping & 1 != 0,
                     bucketWidth: grouping & 2 != 0 ? width : nil)
                 let got = try table.aggregate(request)
                 let expected = model.aggregate(request)
-                #expect(got == expected, "\(context) query \(q) grouping \(grouping) \(request)")
-                if got != expected { return }
+                if got != expected {
+                    let n = Swift.min(got.count, expected.count)
+                    let i = (0..<n).first { got[$0] != expected[$0] } ?? n
+                    let gotRow = i < got.count ? "\(got[i])" : "-"
+                    let expectedRow = i < expected.count ? "\(expected[i])" : "-"
+                    let message: String =
+                        "\(context) query \(q) grouping \(grouping) \(request): \(got.count) rows, expected "
+                        + "\(expected.count); first difference at \(i): \(gotRow) vs \(expectedRow)"
+                    Issue.record(Comment(rawValue: message))
+                    return
+                }
             }
         }
     }
@@ -472,6 +484,64 @@ struct AggregateReference {
                 try AggregateAccumulator.roundedQuotient(numerator, denominator) == Int128(bar.vwap!.mantissa),
                 "\(numerator) / \(denominator)")
             #expect(AggregateReference.halfEven(numerator, denominator) == Int128(bar.vwap!.mantissa))
+        }
+    }
+
+    /// Buckets that end exactly at, just before or just after a sealed block's edges: a block is
+    /// taken whole only when all its rows share one bucket.
+    @Test(arguments: [1, 2, 512, 1_023, 1_024, 1_025, 2_048, 3_000] as [Int64])
+    func bucketEdgesInsideSealedBlocks(width: Int64) throws {
+        let directory = TemporaryDirectory.inMemory("strata-aggregate")
+        defer { directory.cleanup() }
+        let table = try makeTable(directory)
+        defer { try? table.close() }
+        var model = AggregateReference(partitionDuration: Self.partitionDuration)
+        let rows = (0..<3_000).map { i in row("AAA", Int64(i), Int64(i), price: Int64(i) * 3, qty: Int64(i % 7)) }
+        _ = model.append(rows)
+        _ = try table.append(AggregateTestRow.batch(rows))
+        #expect(table.compact(now: Timestamp(nanoseconds: Int64.max)).errors.isEmpty)
+        for functions in [[.count], Self.functions] as [[EngineTable.AggregateFunction]] {
+            for (from, to) in [(Int64.min, Int64.max), (0, 1_024), (1, 2_999), (1_024, 2_048)] {
+                let request = EngineTable.AggregateRequest(
+                    functions: functions, from: from, to: to, groupBySymbol: true, bucketWidth: width)
+                #expect(try table.aggregate(request) == model.aggregate(request), "[\(from), \(to)) width \(width)")
+            }
+        }
+    }
+
+    /// A damaged block or partition in the range is an error naming the file, as for `range`;
+    /// other partitions still answer.
+    @Test func damageInTheRangeThrows() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.cleanup() }
+        let table = try EngineTable(directory: directory.path, schema: testSchema(), durability: .fsyncEachBatch)
+        let early = (0..<50).map { TestRow(symbol: "AAA", ts: Int64($0) * 10, id: Int64($0), value: 5, flag: false) }
+        let late = (0..<50).map {
+            TestRow(symbol: "AAA", ts: 1_000 + Int64($0) * 10, id: 100 + Int64($0), value: 6, flag: true)
+        }
+        try table.append(makeBatch(early + late))
+        #expect(table.compact(now: Timestamp(nanoseconds: 10_000)).sealed.count == 2)
+        try table.close()
+        let file = directory.path + "/partitions/p0.g1.col"
+        let original = try Data(contentsOf: URL(fileURLWithPath: file))
+        let sum = EngineTable.AggregateRequest(functions: [.count, .sum(column: "value")], from: 5, to: 2_000)
+        let laterOnly = EngineTable.AggregateRequest(
+            functions: [.count, .sum(column: "value")], from: 1_000, to: 2_000)
+        for offset in [40, original.count - 30] {  // inside the first block; in the footer
+            var bytes = original
+            bytes[offset] ^= 0x01
+            try bytes.write(to: URL(fileURLWithPath: file))
+            let reopened = try EngineTable(directory: directory.path, schema: testSchema(), durability: .fsyncEachBatch)
+            defer { try? reopened.close() }
+            do {
+                _ = try reopened.aggregate(sum)
+                Issue.record("damage at \(offset) not reported")
+            } catch let error as StrataError {
+                #expect(error.code == .corruptFile)
+                #expect(error.path == file)
+            }
+            #expect(
+                try reopened.aggregate(laterOnly)[0].values == [.integer(50), .decimal(mantissa: 300, scale: 8)])
         }
     }
 
