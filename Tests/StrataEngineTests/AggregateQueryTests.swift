@@ -226,6 +226,7 @@ struct AggregateReference {
             if Bool.random(using: &random) {
                 symbols = Self.symbols.filter { _ in Bool.random(using: &random) }
                 if Int.random(in: 0..<4, using: &random) == 0 { symbols!.append("ZZZ") }  // never stored
+                if let some = symbols!.first, Bool.random(using: &random) { symbols!.append(some) }  // named twice
             }
             let width = Self.widths.randomElement(using: &random)!
             // Every function, and count alone (whole sealed blocks answered from the index).

@@ -36,6 +36,8 @@ extension EngineTable {
     }
 
     func aggregate(_ request: AggregateRequest, plan: AggregatePlan) throws -> [AggregateRow] {
+        var request = request
+        request.symbols = request.symbols.map { Set($0).sorted() }  // a symbol named twice counts once
         guard request.from <= request.to else {
             throw StrataError(
                 .invalidArgument, "aggregate: from (\(request.from)) is after to (\(request.to))")
