@@ -62,6 +62,9 @@ struct SQLiteWorkloads {
             report.line(samples.summary)
             report.add("W5 scan (SQLite)", formatDuration(samples.median))
             if let strata = strata.w5 { addTimeRatio("W5", sqlite: samples, strata: strata) }
+            if let aggregate = strata.w5Aggregate {
+                addTimeRatio("W5 aggregate", sqlite: samples, strata: aggregate)
+            }
         }
         if options.runs(.bars) { try bars(peer, strata: strata.bars) }
     }

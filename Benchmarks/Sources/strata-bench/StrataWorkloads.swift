@@ -15,6 +15,8 @@ struct StrataWorkloads {
         var w2: Samples?
         var w3: Samples?
         var w5: Samples?
+        /// W5 through `aggregate` (count and Σ qty grouped by symbol).
+        var w5Aggregate: Samples?
         var bars: Samples?
     }
 
@@ -23,6 +25,7 @@ struct StrataWorkloads {
     static let w2Target: Int64 = 2_000_000
     static let w3Target: Int64 = 50_000
     static let w5Target: Int64 = 30_000_000
+    static let w5AggregateTarget: Int64 = 10_000_000
 
     func run(options: Options) async throws -> Results {
         var results = Results()
@@ -88,7 +91,10 @@ struct StrataWorkloads {
 
         if options.runs(.w2) { results.w2 = try await w2(store) }
         if options.runs(.w3) { results.w3 = try await w3(store) }
-        if options.runs(.w5) { results.w5 = try w5(store) }
+        if options.runs(.w5) {
+            results.w5 = try w5(store)
+            results.w5Aggregate = try await w5Aggregate(store)
+        }
         if options.runs(.bars) {
             let workloads = BarsWorkloads(dataset: dataset, report: report, repeatCount: repeatCount)
             results.bars = try await workloads.run(
@@ -139,6 +145,25 @@ struct StrataWorkloads {
         report.add(
             "W5 scan (Strata)", formatDuration(samples.median), target: "≤ 30 ms",
             pass: samples.median <= StrataWorkloads.w5Target)
+        return samples
+    }
+
+    /// W5 as an aggregate query: count and Σ qty grouped by symbol over the whole table.
+    func w5Aggregate(_ store: StrataStore) async throws -> Samples {
+        report.section("Strata: W5 through aggregate([.count, .sum(\"qty\")], grouping: .symbol)")
+        let query = AggregateQuery([.count, .sum("qty")], grouping: .symbol)
+        var rows: [AggregateRow] = []
+        let samples = try await measure(warmup: 2, runs: 15 * repeatCount) {
+            rows = try await store.trades.aggregate(query)
+        }
+        checks.summaries(
+            rows.map { row in
+                (row.symbol?.name ?? "", row.values[1].decimal?.mantissa ?? -1, Int(row.values[0].integer ?? -1))
+            }, engine: "Strata aggregate")
+        report.line(samples.summary)
+        report.add(
+            "W5 aggregate (Strata)", formatDuration(samples.median), target: "≤ 10 ms",
+            pass: samples.median <= StrataWorkloads.w5AggregateTarget)
         return samples
     }
 }

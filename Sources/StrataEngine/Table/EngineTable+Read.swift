@@ -129,61 +129,18 @@ extension EngineTable {
         }
     }
 
-    /// Row count and exact sum of one column per symbol, over the whole table (a full scan).
+    /// Row count and exact sum of one column per symbol, over the whole table (a full scan):
+    /// an ``aggregate(_:)`` of count and sum grouped by symbol that sums any column's lanes
+    /// (a decimal's mantissas at its scale).
     public func summarize(column name: String) throws -> [ColumnSummary] {
-        guard let column = schema.columns.firstIndex(where: { $0.name == name }) else {
-            throw StrataError(.invalidArgument, "table \(schema.name) has no column \(name)")
-        }
-        var totals: [String: (rows: Int, sum: Int128)] = [:]
-        let files = try state.withLock { state throws -> [SealedPartition] in
-            try ensureOpen(state)
-            var files: [SealedPartition] = []
-            for partition in state.partitions.values {
-                if case .damaged(let path, let error) = partition.base {
-                    throw StrataError(.corruptFile, "partition unreadable: \(error)", path: path)
-                }
-                var memories = [partition.overlay]
-                if let frozen = partition.frozen { memories.append(frozen) }
-                if case .memory(let memory) = partition.base { memories.append(memory) }
-                if let file = partition.sealedFile { files.append(file) }
-                for memory in memories {
-                    for (id, slice) in memory.slices {
-                        var sum: Int128 = 0
-                        slice.columns[column].forEachPiece(0..<slice.count) { piece in
-                            for value in piece { sum &+= Int128(value) }
-                        }
-                        let name = state.symbolNames[Int(id)]
-                        let previous = totals[name] ?? (0, 0)
-                        totals[name] = (previous.rows + slice.count, previous.sum &+ sum)
-                    }
-                }
-            }
-            return files
-        }
-        for file in files {
-            for (name, entry) in file.symbols {
-                var sum: Int128 = 0
-                try file.forEachBlock(of: entry, from: Int64.min, to: Int64.max, columns: [column]) { _, lanes in
-                    var blockSum: Int64 = 0
-                    var overflow = false
-                    for value in lanes[0] {
-                        let (s, o) = blockSum.addingReportingOverflow(value)
-                        blockSum = s
-                        overflow = overflow || o
-                    }
-                    if overflow {
-                        for value in lanes[0] { sum &+= Int128(value) }
-                    } else {
-                        sum &+= Int128(blockSum)
-                    }
-                    return true
-                }
-                let previous = totals[name] ?? (0, 0)
-                totals[name] = (previous.rows + entry.rows, previous.sum &+ sum)
-            }
-        }
-        return totals.map { ColumnSummary(symbol: $0.key, rows: $0.value.rows, sum: $0.value.sum) }.sorted {
-            $0.symbol < $1.symbol
+        let plan = try AggregatePlan([.count, .sum(column: name)], schema: schema, anyColumn: true)
+        let request = AggregateRequest(functions: [], from: .min, to: .max, groupBySymbol: true)
+        return try aggregate(request, plan: plan).map { row in
+            var rows = 0
+            var sum: Int128 = 0
+            if case .integer(let count) = row.values[0] { rows = Int(count) }
+            if case .integer(let total) = row.values[1] { sum = total }
+            return ColumnSummary(symbol: row.symbol ?? "", rows: rows, sum: sum)
         }
     }
 
