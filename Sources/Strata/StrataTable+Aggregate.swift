@@ -21,6 +21,12 @@ extension StrataTable {
     ///   a partition or block in the range is damaged; `.overflow` if a VWAP numerator leaves
     ///   Int128; `.closed`.
     public func aggregate(_ query: AggregateQuery) async throws -> [AggregateRow] {
-        try reading { try engine.aggregate(query.engineRequest) }.map(AggregateRow.init)
+        // Columns by the names the API and the schema use (`qty`, or an alias such as `quantity`),
+        // passed to the engine by the names its files know.
+        var stored = query
+        stored.functions = query.functions.map { function in
+            function.renamingColumns { Record.schema.column(named: $0)?.storageName ?? $0 }
+        }
+        return try reading { try engine.aggregate(stored.engineRequest) }.map(AggregateRow.init)
     }
 }

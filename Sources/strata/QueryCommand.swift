@@ -12,7 +12,7 @@ struct QueryCommand: AsyncParsableCommand {
             strings, time ISO-8601); csv prints the ingest layout (so an export ingests again); the table adds \
             an ISO-8601 time column. Decimals print exactly.
             """,
-        subcommands: [Latest.self, Range.self, Last.self]
+        subcommands: [Latest.self, Range.self, Last.self, Aggregate.self]
     )
 
     /// A word after `query` that is not a query (`strata query lastest …`), said as such with
@@ -28,7 +28,7 @@ struct QueryCommand: AsyncParsableCommand {
     }
 
     /// The queries, as ArgumentParser names ``Latest``, ``Range`` and ``Last``.
-    static let subcommandNames = ["latest", "range", "last"]
+    static let subcommandNames = ["latest", "range", "last", "aggregate"]
 
     /// The API's bounds, so that the command and the server agree (see Docs/Server.md).
     static let maximumLimit = 100_000
@@ -136,6 +136,97 @@ struct QueryCommand: AsyncParsableCommand {
 }
 
 extension QueryCommand {
+    /// `strata query aggregate`: the API's `GET /api/v1/{table}/aggregate`.
+    struct Aggregate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Count, sum, min, max, first, last and VWAP of a table, grouped by symbol and/or time bucket.",
+            discussion: """
+                --fn takes functions as the API's fn does, comma-separated: count, sum(qty), min(price), max(price), \
+                first(price), last(price), vwap (of price and qty) or vwap(price,qty). Decimals are exact.
+                """)
+
+        @OptionGroup var storage: DataDirectoryOptions
+
+        @Option(help: "The table: trades, aggtrades or quotes.")
+        var table: TableName = .trades
+
+        @Option(help: "The functions, e.g. count,sum(qty),vwap.")
+        var fn: String
+
+        @Option(help: "Symbols, comma-separated (default: every symbol).")
+        var symbols: String?
+
+        @Option(help: "Start, inclusive (default: all time).")
+        var from: String?
+
+        @Option(help: "End, exclusive (default: all time).")
+        var to: String?
+
+        @Option(help: "Grouping: symbol, bucket or symbol,bucket (default: none, one row).")
+        var by: String?
+
+        @Option(help: "Bucket width: 30s, 5m, 1h, 1d…")
+        var bucket: String?
+
+        @Option(help: "Output: table, csv or json.")
+        var format: OutputFormat = .table
+
+        func run() async throws {
+            let functions: [AggregateFunction]
+            do {
+                functions = try AggregateFunction.list(fn)
+            } catch let error as StrataError {
+                throw CLIError("--" + error.message)
+            }
+            let symbolList = try symbols.map { text in
+                try text.split(separator: ",").map { try Symbol(String($0), field: "--symbols") }
+            }
+            let start = try from.map { try Timestamp(parsing: $0, field: "--from") } ?? .min
+            let end = try to.map { try Timestamp(parsing: $0, field: "--to") } ?? .max
+            guard start <= end else { throw CLIError("--to: must not be before --from") }
+            let grouping: AggregateGrouping
+            do {
+                grouping = try AggregateGrouping(by: by, bucket: bucket)
+            } catch let error as StrataError {
+                throw CLIError("--" + error.message)
+            }
+            let query = AggregateQuery(functions, symbols: symbolList, from: start, to: end, grouping: grouping)
+            let store = try storage.openExisting()
+            defer { try? store.close() }
+            let rows: [AggregateRow] =
+                switch table {
+                case .trades: try await store.trades.aggregate(query)
+                case .aggtrades: try await store.aggregatedTrades.aggregate(query)
+                case .quotes: try await store.quotes.aggregate(query)
+                }
+            var columns: [String] = []
+            let bySymbol = grouping == .symbol || { if case .symbolAndBucket = grouping { true } else { false } }()
+            let byBucket = grouping != .none && grouping != .symbol
+            if bySymbol { columns.append("symbol") }
+            if byBucket { columns += ["bucket_ns", "bucket"] }
+            columns += functions.map(\.description)
+            let cells = rows.map { row -> [Cell] in
+                var cells: [Cell] = []
+                if bySymbol { cells.append(.text(row.symbol?.name ?? "")) }
+                if byBucket, let start = row.bucketStart {
+                    cells += [.nanoseconds(start.nanoseconds), .text(start.iso8601)]
+                }
+                for value in row.values {
+                    switch value {
+                    case .integer(let integer):
+                        cells.append(Int64(exactly: integer).map(Cell.integer) ?? .decimal(String(integer)))
+                    case .decimal(let amount): cells.append(.decimal(amount.description))
+                    case .float(let double): cells.append(.decimal(String(double)))
+                    case .absent: cells.append(.empty)
+                    }
+                }
+                return cells
+            }
+            Renderer(format: format).render(
+                columns: columns, rows: cells, json: AggregateRoute.apiJSON(rows, functions: functions))
+        }
+    }
+
     /// The API's limit check, in the API's words.
     static func checkLimit(_ limit: Int) throws {
         guard (1...maximumLimit).contains(limit) else {

@@ -53,6 +53,29 @@ import Testing
                 "/api/v1/trades/range?symbol=BTCUSDT&from=\(t(0))&to=\(t(100))&cursor=\(t(500)):0")
             #expect(badCursor.status == .badRequest)
             #expect(badCursor.json["parameter"] as? String == "cursor")
+            // Aggregates: count and Σ qty per symbol; by minute; errors name the parameter.
+            let perSymbol = try await client.get("/api/v1/trades/aggregate?fn=count,sum(qty),vwap&by=symbol")
+            #expect(perSymbol.status == .ok)
+            let row = (perSymbol.json["rows"] as? [[String: Any]])?.first
+            #expect(row?["symbol"] as? String == "BTCUSDT" && row?["count"] as? Int == 3)
+            #expect(row?["sum(qty)"] as? String == "3.5")
+            #expect(row?["vwap(price,qty)"] as? String == "100.60714286")  // 352.125 / 3.5, half-even at 8
+            let perMinute = try await client.get(
+                "/api/v1/trades/aggregate?fn=count,first(price),last(price)&bucket=1m&from=\(t(0))&to=\(t(120))")
+            let minutes = perMinute.json["rows"] as? [[String: Any]] ?? []
+            #expect(minutes.map { $0["count"] as? Int } == [2, 1])
+            #expect(minutes.first?["bucket_ns"] as? String == String(t(0)))
+            #expect(minutes.first?["last(price)"] as? String == "101")
+            for (query, parameter) in [
+                ("fn=avg(qty)", "fn"), ("fn=count&bucket=5x", "bucket"), ("fn=count&by=venue", "by"),
+                ("fn=count&from=\(t(9))&to=\(t(1))", "to"),
+            ] {
+                let refused = try await client.get("/api/v1/trades/aggregate?\(query)")
+                #expect(refused.status == .badRequest, "\(query)")
+                #expect(refused.json["parameter"] as? String == parameter, "\(query)")
+            }
+            let unknownColumn = try await client.get("/api/v1/trades/aggregate?fn=sum(size)")
+            #expect(unknownColumn.status == .badRequest)
             let symbols = try await client.get("/api/v1/trades/symbols")
             #expect(symbols.status == .ok)
             let listing = symbols.json["symbols"] as? [[String: Any]] ?? []

@@ -96,6 +96,7 @@ import Testing
             ("trades", "BTCUSDT"), ("aggtrades", "BTCUSDT"), ("quotes", "IBM"),
         ]
         let apiRows = queries.map { api("/api/v1/\($0.table)/latest?symbol=\($0.symbol)") }
+        let apiAggregate = api("/api/v1/trades/aggregate?fn=count,sum(qty),vwap&by=symbol,bucket&bucket=1m")
         let apiBars = api(
             "/api/v1/bars?symbol=BTCUSDT&timeframe=1m&from=2024-07-01T23:00:00Z&to=2024-07-02T01:00:00Z", key: "bars")
         #expect(server.stop(SIGTERM) == 0, "\(server.stderr)")
@@ -110,6 +111,15 @@ import Testing
             let rows = try #require(try JSONSerialization.jsonObject(with: Data(cli.utf8)) as? [[String: Any]])
             #expect(NSArray(array: rows).isEqual(to: expected), "\(query.table): CLI \(rows) API \(expected)")
         }
+        let cliAggregate = try runCLI(
+            [
+                "query", "aggregate", "--fn", "count,sum(qty),vwap", "--by", "symbol,bucket", "--bucket", "1m",
+                "--format", "json", "--data", data,
+            ])
+        let aggregate = try #require(
+            try JSONSerialization.jsonObject(with: Data(cliAggregate.utf8)) as? [[String: Any]])
+        #expect(aggregate.count == 2)
+        #expect(NSArray(array: aggregate).isEqual(to: apiAggregate), "aggregate: CLI \(aggregate) API \(apiAggregate)")
         let cliBars = try runCLI(
             [
                 "bars", "--symbol", "BTCUSDT", "--timeframe", "1m", "--from", "2024-07-01T23:00:00Z", "--to",

@@ -93,12 +93,39 @@ enum OpenAPIDocument {
         let symbols = operation(
             "Every symbol of \(table) with rows: row count, first and last time (from indexes, no rows decoded).",
             parameters: [], responses: [ok(listing)] + queryErrors)
+        let aggregateAnswer = Schema.object([
+            "table": Schema.string, "functions": Schema.array(of: Schema.string), "count": Schema.integer,
+            "rows": Schema.array(
+                of: [
+                    "type": "object",
+                    "description":
+                        "symbol and bucket_ns/bucket when grouped so, then one member per function as written: integers as numbers (strings beyond 2^63), decimals and float64 results as strings, no value as null.",
+                ]),
+        ])
+        let aggregate = operation(
+            "Count, sum, min, max, first, last and VWAP of \(table) over a time range, for some symbols or all, grouped by symbol and/or time bucket.",
+            parameters: [
+                Parameter.query(
+                    "fn", required: true,
+                    "Functions, comma-separated: count, sum(col), min(col), max(col), first(col), last(col), vwap, vwap(price,qty)."
+                ),
+                Parameter.query("symbols", "Symbols, comma-separated (default: all).", ["type": "string"]),
+                Parameter.query(
+                    "from", "Start, inclusive (ISO-8601 or epoch ns; default: all time).", ["type": "string"]),
+                Parameter.query("to", "End, exclusive (default: all time).", ["type": "string"]),
+                Parameter.query(
+                    "by", "Grouping: symbol, bucket or symbol,bucket (default: one row).",
+                    ["type": "string", "enum": ["symbol", "bucket", "symbol,bucket"]]),
+                Parameter.query("bucket", "Bucket width: 30s, 5m, 1h, 1d…", ["type": "string"]),
+            ],
+            responses: [ok(aggregateAnswer)] + queryErrors)
         let last = operation(
             "Newest stored timestamp of a symbol in \(table) (null if none).", parameters: [Parameter.symbol],
             responses: [ok(Schema.ref("LastTimestamp"))] + queryErrors)
         return [
             ("/api/v1/\(table)/latest", ["get": latest]), ("/api/v1/\(table)/range", ["get": range]),
             ("/api/v1/\(table)/last", ["get": last]), ("/api/v1/\(table)/symbols", ["get": symbols]),
+            ("/api/v1/\(table)/aggregate", ["get": aggregate]),
         ]
     }
 

@@ -66,6 +66,11 @@ struct QueryRoutes {
                     next: .some(page.next))
             }
         }
+        router.get("/api/v1/\(path)/aggregate") { request, context in
+            await answer(context) { () async throws -> JSON in
+                try await AggregateRoute.answer(table, QueryParameters(request))
+            }
+        }
         router.get("/api/v1/\(path)/symbols") { _, context in
             await answer(context) { () async throws -> JSON in
                 let symbols = try await table.symbolListing()
