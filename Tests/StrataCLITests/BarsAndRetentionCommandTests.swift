@@ -1,3 +1,4 @@
+import StrataTestSupport
 import Testing
 
 /// `strata bars` and `strata retention`, end to end.

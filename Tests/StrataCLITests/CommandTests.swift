@@ -1,4 +1,5 @@
 import Strata
+import StrataTestSupport
 import Testing
 
 /// End-to-end: the built `strata` binary as a subprocess.

@@ -1,5 +1,6 @@
 import Foundation
 import Strata
+import StrataTestSupport
 import Testing
 
 /// `strata stats` and `strata verify` do not call a damaged store a success, and an operator

@@ -1,4 +1,5 @@
 import Strata
+import StrataTestSupport
 import Testing
 
 /// An ingest that stored nothing because everything was rejected is a failure; `--max-rejects`

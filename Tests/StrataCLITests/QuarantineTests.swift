@@ -1,5 +1,6 @@
 import Strata
 import StrataCore
+import StrataTestSupport
 import Testing
 
 @Suite("Quarantine")

@@ -8,21 +8,6 @@ import StrataTestSupport
     import Darwin
 #endif
 
-/// A fresh temporary directory, removed by the caller with `removeTree`.
-func makeTemporaryDirectory(_ prefix: String = "strata-cli-test") -> String {
-    var template = Array("/tmp/\(prefix)-XXXXXX".utf8CString)
-    let path = template.withUnsafeMutableBufferPointer { buffer -> String in
-        guard let result = mkdtemp(buffer.baseAddress!) else { fatalError("mkdtemp failed") }
-        return String(cString: result)
-    }
-    return path
-}
-
-/// Removes a directory tree (test scratch space only).
-func removeTree(_ path: String) {
-    _ = system("rm -rf '\(path)'")
-}
-
 /// Writes `text` to `path`.
 func writeFile(_ path: String, _ text: String) {
     let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)

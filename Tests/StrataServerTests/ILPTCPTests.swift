@@ -4,6 +4,7 @@ import Logging
 import ServiceLifecycle
 import Strata
 import StrataServer
+import StrataTestSupport
 import Testing
 
 #if canImport(Glibc)

@@ -7,6 +7,7 @@ import NIOWebSocket
 import ServiceLifecycle
 import Strata
 import StrataServer
+import StrataTestSupport
 import Synchronization
 import Testing
 

@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import Strata
 import StrataServer
+import StrataTestSupport
 import Testing
 
 @Suite struct OpenAPITests {

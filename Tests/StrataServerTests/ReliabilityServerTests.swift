@@ -4,6 +4,7 @@ import HummingbirdTesting
 import NIOCore
 import Strata
 import StrataServer
+import StrataTestSupport
 import Testing
 
 #if canImport(Glibc)

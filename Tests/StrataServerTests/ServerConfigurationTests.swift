@@ -2,6 +2,7 @@ import HTTPTypes
 import Strata
 import StrataEngine
 import StrataServer
+import StrataTestSupport
 import Testing
 
 @Suite struct ServerConfigurationTests {

@@ -1,5 +1,6 @@
 import Foundation
 import Strata
+import StrataTestSupport
 import Testing
 
 @Suite struct AggregateTests {
@@ -7,8 +8,8 @@ import Testing
     static let minute: Int64 = 60_000_000_000
 
     func withStore(_ body: (StrataStore) async throws -> Void) async throws {
-        let directory = NSTemporaryDirectory() + "strata-aggregate-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let directory = makeTemporaryDirectory("strata-aggregate")
+        defer { removeTree(directory) }
         let store = try StrataStore.open(directory: directory)
         defer { try? store.close() }
         try await body(store)
@@ -112,8 +113,9 @@ import Testing
                     return error as? StrataError
                 }
             }
-            let unknown = await failure(AggregateQuery([.sum("quantity")]))
-            #expect(unknown?.code == .invalidArgument && unknown?.message.contains("quantity") == true)
+            // `quantity` is an alias of trades' `qty` (the schema's); `size` is no column at all.
+            let unknown = await failure(AggregateQuery([.sum("size")]))
+            #expect(unknown?.code == .invalidArgument && unknown?.message.contains("size") == true)
             let nonNumeric = await failure(AggregateQuery([.max("is_buyer_maker")]))
             #expect(nonNumeric?.code == .invalidArgument && nonNumeric?.message.contains("is_buyer_maker") == true)
             let width = await failure(AggregateQuery([.count], grouping: .bucket(width: 0)))

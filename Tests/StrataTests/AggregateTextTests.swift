@@ -1,5 +1,6 @@
 import Foundation
 import Strata
+import StrataTestSupport
 import Testing
 
 /// The text forms the API's `fn`/`by`/`bucket` and the CLI's `--fn`/`--by`/`--bucket` share,
@@ -43,8 +44,8 @@ import Testing
 
     /// `qty` is the one name of aggregated trades' quantity (stored as `quantity`); both work.
     @Test func columnsAreNamedAsTheAPINamesThem() async throws {
-        let directory = NSTemporaryDirectory() + "strata-agg-text-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let directory = makeTemporaryDirectory("strata-agg-text")
+        defer { removeTree(directory) }
         let store = try StrataStore.open(
             directory: directory,
             configuration: .init(

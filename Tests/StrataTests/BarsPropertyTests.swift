@@ -1,5 +1,6 @@
 import Foundation
 import Strata
+import StrataTestSupport
 import Testing
 
 @Suite struct BarsPropertyTests {
@@ -43,7 +44,7 @@ import Testing
         let workload = SyntheticTrades(configuration: .init(rows: 60_000, symbols: 5))
         let trades = Array(workload)
         let directory = temporaryStoreDirectory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        defer { removeTree(directory) }
         let symbols = workload.symbols
         do {
             let store = try StrataStore.open(directory: directory, configuration: testConfiguration())
@@ -85,7 +86,7 @@ import Testing
         arrivals.shuffle(using: &random)
 
         let directory = temporaryStoreDirectory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        defer { removeTree(directory) }
         var store = try StrataStore.open(directory: directory, configuration: testConfiguration())
         var offset = 0
         var step = 0

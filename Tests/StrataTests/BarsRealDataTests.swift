@@ -27,7 +27,7 @@ import Testing
         }
         #expect(trades.count == 120)
         let directory = temporaryStoreDirectory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        defer { removeTree(directory) }
         let store = try StrataStore.open(directory: directory, configuration: testConfiguration())
         defer { try? store.close() }
         try await store.trades.append(trades)
@@ -83,7 +83,7 @@ import Testing
         let ohlc = ((ohlcJSON as! [String: Any])["result"] as! [String: Any])["XBTUSDT"] as! [[Any]]
 
         let directory = temporaryStoreDirectory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        defer { removeTree(directory) }
         let store = try StrataStore.open(directory: directory, configuration: testConfiguration())
         defer { try? store.close() }
         // Arrival in two batches, the second one first: order of arrival must not matter.

@@ -28,7 +28,7 @@ func referenceBars(_ trades: [Trade], symbol: Symbol, timeframe: Timeframe, offs
 }
 
 func temporaryStoreDirectory(_ label: String = "strata-bars") -> String {
-    NSTemporaryDirectory() + "\(label)-\(UUID().uuidString)"
+    makeTemporaryDirectory(label)
 }
 
 /// Configuration for tests: no background scheduler, a wide validation window.

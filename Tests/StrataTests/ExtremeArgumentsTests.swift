@@ -1,5 +1,6 @@
 import Foundation
 import Strata
+import StrataTestSupport
 import Testing
 
 /// Query arguments at the ends of their types must be answered (or refused with a typed error),
@@ -29,7 +30,7 @@ import Testing
     /// A fresh store in a temporary directory, removed after `body`.
     static func withStore(_ body: (StrataStore) async throws -> Void) async throws {
         let directory = temporaryStoreDirectory("strata-extremes")
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        defer { removeTree(directory) }
         let store = try StrataStore.open(directory: directory, configuration: testConfiguration())
         defer { try? store.close() }
         try await body(store)

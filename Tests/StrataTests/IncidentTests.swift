@@ -1,5 +1,6 @@
 import Foundation
 import Strata
+import StrataTestSupport
 import Testing
 
 /// Damage is loud and stays loud: what recovery cuts and what reads find damaged become
@@ -28,7 +29,7 @@ import Testing
     /// health degraded — also after a restart — until acknowledged.
     @Test func recoveryCutIsAnIncidentUntilAcknowledged() async throws {
         let directory = temporaryStoreDirectory("strata-incidents")
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        defer { removeTree(directory) }
         var store = try StrataStore.open(directory: directory, configuration: testConfiguration())
         for batch in 0..<10 { try await store.trades.append(trades(batch * 100..<batch * 100 + 100)) }
         try store.close()
@@ -66,7 +67,7 @@ import Testing
     /// incident is recorded, `verify()` finds it, and the other partition stays readable.
     @Test func damagedBlockIsFoundByReadsAndVerify() async throws {
         let directory = temporaryStoreDirectory("strata-incidents")
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        defer { removeTree(directory) }
         var store = try StrataStore.open(directory: directory, configuration: testConfiguration())
         try await store.trades.append(trades(0..<500, day: 0) + trades(1_000..<1_500, day: 1))
         store.compact(now: Timestamp(nanoseconds: Self.start + 5 * Self.day))
@@ -105,7 +106,7 @@ import Testing
     /// The symbol limits refuse a batch naming the limit; nothing of it is stored.
     @Test func symbolLimitsRefuseTheWholeBatch() async throws {
         let directory = temporaryStoreDirectory("strata-incidents")
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        defer { removeTree(directory) }
         var configuration = testConfiguration()
         configuration.maxNewSymbolsPerAppend = 3
         configuration.maxSymbolsPerTable = 5

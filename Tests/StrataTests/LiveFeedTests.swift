@@ -1,5 +1,6 @@
 import Foundation
 import Strata
+import StrataTestSupport
 import Synchronization
 import Testing
 
@@ -16,7 +17,7 @@ import Testing
 
     func withStore(_ body: (StrataStore) async throws -> Void) async throws {
         let directory = temporaryStoreDirectory("strata-live")
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        defer { removeTree(directory) }
         let store = try StrataStore.open(directory: directory, configuration: testConfiguration())
         defer { try? store.close() }
         try await body(store)
@@ -167,7 +168,7 @@ import Testing
 
     @Test func closeEndsSubscriptionsAfterTheirBufferAndReplayPublishesNothing() async throws {
         let directory = temporaryStoreDirectory("strata-live")
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        defer { removeTree(directory) }
         var store = try StrataStore.open(directory: directory, configuration: testConfiguration())
         let feed = try store.trades.subscribe()
         let bars = try store.subscribeBars()

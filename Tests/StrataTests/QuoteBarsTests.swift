@@ -28,7 +28,7 @@ import Testing
                         : []))
         }
         let directory = temporaryStoreDirectory("strata-quotebars")
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        defer { removeTree(directory) }
         let store = try StrataStore.open(directory: directory, configuration: testConfiguration())
         defer { try? store.close() }
         try await store.quotes.append(quotes)

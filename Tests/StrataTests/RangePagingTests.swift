@@ -1,5 +1,6 @@
 import Foundation
 import Strata
+import StrataTestSupport
 import Testing
 
 /// Range reads with a limit pushed into the engine and a cursor to page on: the pages of any
@@ -10,8 +11,8 @@ import Testing
     @Test(arguments: [1, 2, 3] as [UInt64])
     func pagesLaidEndToEndAreTheRange(seed: UInt64) async throws {
         var random = SplitMix64(seed: seed)
-        let directory = NSTemporaryDirectory() + "strata-paging-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let directory = makeTemporaryDirectory("strata-paging")
+        defer { removeTree(directory) }
         let hour: Int64 = 3_600_000_000_000
         var configuration = StrataStore.Configuration(
             durability: .osBuffered, validation: ValidationRules(window: .fixed(earliest: .min, latest: .max)),
@@ -68,8 +69,8 @@ import Testing
     }
 
     @Test func argumentsOutsideTheRangeAreRefused() async throws {
-        let directory = NSTemporaryDirectory() + "strata-paging-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let directory = makeTemporaryDirectory("strata-paging")
+        defer { removeTree(directory) }
         let store = try StrataStore.open(directory: directory)
         defer { try? store.close() }
         let from = Timestamp(nanoseconds: 1_000)

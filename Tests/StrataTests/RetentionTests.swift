@@ -1,5 +1,6 @@
 import Foundation
 import Strata
+import StrataTestSupport
 import Testing
 
 @Suite struct RetentionTests {
@@ -22,7 +23,7 @@ import Testing
     /// partitions older than 3 days before *now* go, never the young ones.
     @Test func futureDatedRowNeverWipesTheTable() async throws {
         let directory = temporaryStoreDirectory("strata-retention")
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        defer { removeTree(directory) }
         let now = try Timestamp(iso8601: "2026-03-11T12:00:00Z")
         let start = try Timestamp(iso8601: "2026-03-01T00:00:00Z")
         var configuration = testConfiguration()
@@ -60,7 +61,7 @@ import Testing
 
     @Test func retentionNeverDropsYoungerThanPolicyEvenByDataTime() async throws {
         let directory = temporaryStoreDirectory("strata-retention")
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        defer { removeTree(directory) }
         let start = try Timestamp(iso8601: "2026-03-01T00:00:00Z")
         var configuration = testConfiguration()
         configuration.retention = try RetentionPolicy(parsing: "trades=30d")
@@ -76,7 +77,7 @@ import Testing
 
     @Test func purgeDropsOnDemandButNeverPastNow() async throws {
         let directory = temporaryStoreDirectory("strata-retention")
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        defer { removeTree(directory) }
         let start = try Timestamp(iso8601: "2026-03-01T00:00:00Z")
         let store = try StrataStore.open(directory: directory, configuration: testConfiguration())
         defer { try? store.close() }
@@ -102,7 +103,7 @@ import Testing
 
     @Test func schedulerRunsAndRecordsEachRun() async throws {
         let directory = temporaryStoreDirectory("strata-scheduler")
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        defer { removeTree(directory) }
         var configuration = testConfiguration()
         configuration.maintenanceInterval = .milliseconds(50)
         let store = try StrataStore.open(directory: directory, configuration: configuration)

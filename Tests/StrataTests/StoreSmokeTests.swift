@@ -1,11 +1,12 @@
 import Foundation
 import Strata
+import StrataTestSupport
 import Testing
 
 @Suite struct StoreSmokeTests {
     @Test func appendQueryReopen() async throws {
-        let dir = NSTemporaryDirectory() + "strata-smoke-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let dir = makeTemporaryDirectory("strata-smoke")
+        defer { removeTree(dir) }
         let base = try Timestamp(iso8601: "2024-07-01T00:00:00Z")
         var trades: [Trade] = []
         for i in 0..<5000 {

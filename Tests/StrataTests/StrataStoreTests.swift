@@ -1,11 +1,12 @@
 import Foundation
 import Strata
+import StrataTestSupport
 import Testing
 
 @Suite struct StrataStoreTests {
     static let t0 = Timestamp(nanoseconds: 1_767_571_200_000_000_000)  // 2026-01-05
 
-    func temporaryDirectory() -> String { NSTemporaryDirectory() + "strata-store-\(UUID().uuidString)" }
+    func temporaryDirectory() -> String { makeTemporaryDirectory("strata-store") }
 
     func trade(_ symbol: Symbol, _ i: Int64, price: String = "100.5") throws -> Trade {
         Trade(
@@ -15,7 +16,7 @@ import Testing
 
     @Test func badRowRejectsTheWholeBatchWithItsIndex() async throws {
         let directory = temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        defer { removeTree(directory) }
         let store = try StrataStore.open(directory: directory)
         defer { try? store.close() }
         var batch = try (0..<10).map { try trade("BTCUSDT", $0) }
@@ -37,7 +38,7 @@ import Testing
 
     @Test func manyTasksAppendAndReadAtOnce() async throws {
         let directory = temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        defer { removeTree(directory) }
         let store = try StrataStore.open(
             directory: directory, configuration: .init(durability: .groupCommit(milliseconds: 5)))
         let symbols: [Symbol] = ["AAA", "BBB", "CCC", "DDD"]
@@ -73,7 +74,7 @@ import Testing
 
     @Test func quotesAndAggregatedTradesRoundTrip() async throws {
         let directory = temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        defer { removeTree(directory) }
         var quotes: [Quote] = []
         for i in 0..<200 {
             var bids: [DepthLevel] = []
@@ -120,7 +121,7 @@ import Testing
 
     @Test func secondProcessIsLockedOut() throws {
         let directory = temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        defer { removeTree(directory) }
         let store = try StrataStore.open(directory: directory)
         // flock is per open file description: a second open in the same process conflicts too.
         #expect(throws: StrataError.self) { _ = try StrataStore.open(directory: directory) }
@@ -130,9 +131,10 @@ import Testing
     }
 
     @Test func openingAFileInsteadOfADirectoryFailsClearly() throws {
-        let path = temporaryDirectory()
+        let scratch = temporaryDirectory()
+        defer { removeTree(scratch) }
+        let path = scratch + "/not-a-directory"
         _ = FileManager.default.createFile(atPath: path, contents: Data("x".utf8))
-        defer { try? FileManager.default.removeItem(atPath: path) }
         do {
             _ = try StrataStore.open(directory: path)
             Issue.record("opened a regular file as a store")

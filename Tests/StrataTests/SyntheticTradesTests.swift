@@ -1,6 +1,7 @@
 import Foundation
 import Strata
 import StrataCore
+import StrataTestSupport
 import Testing
 
 @Suite("SyntheticTrades")
@@ -179,7 +180,7 @@ struct SyntheticTradesTests {
     @Test func csvHasTheHeaderAndRoundTripsExactly() throws {
         let workload = SyntheticTrades(configuration: .init(rows: 5_000, seed: 11))
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("synthetic-\(UUID()).csv").path
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        defer { removeTree(path) }
         let bytes = try workload.writeCSV(to: path)
         let text = try String(contentsOfFile: path, encoding: .utf8)
         #expect(text.utf8.count == bytes)

@@ -6,6 +6,7 @@ import Logging
 import NIOCore
 import Strata
 import StrataServer
+import StrataTestSupport
 
 #if canImport(Glibc)
     import Glibc
@@ -16,17 +17,6 @@ enum Tokens {
     static let write = "write-token-1"
     static let read = "read-token-1"
 }
-
-/// A fresh temporary directory.
-func makeTemporaryDirectory(_ prefix: String = "strata-server-test") -> String {
-    var template = Array("/tmp/\(prefix)-XXXXXX".utf8CString)
-    return template.withUnsafeMutableBufferPointer { buffer -> String in
-        guard let result = mkdtemp(buffer.baseAddress!) else { fatalError("mkdtemp failed") }
-        return String(cString: result)
-    }
-}
-
-func removeTree(_ path: String) { _ = system("rm -rf '\(path)'") }
 
 /// A configuration with one write and one read token.
 func testConfiguration() -> ServerConfiguration {

@@ -3,6 +3,7 @@ import Logging
 import ServiceLifecycle
 import Strata
 import StrataServer
+import StrataTestSupport
 import Synchronization
 import Testing
 
