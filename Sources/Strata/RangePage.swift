@@ -53,6 +53,16 @@ extension StrataTable {
     public func range(
         symbol: Symbol, from: Timestamp, to: Timestamp, limit: Int, after cursor: RangeCursor? = nil
     ) async throws -> RangePage<Record> {
+        let page = try access.page(symbol: symbol, from: from, to: to, limit: limit, after: cursor)
+        return RangePage(rows: Record.decode(page.rows, symbol: symbol), next: page.next)
+    }
+}
+
+extension TableAccess {
+    /// One page of a range read as engine rows (see ``StrataTable/range(symbol:from:to:limit:after:)``).
+    func page(symbol: Symbol, from: Timestamp, to: Timestamp, limit: Int, after cursor: RangeCursor?) throws
+        -> (rows: RowSet, next: RangeCursor?)
+    {
         guard limit >= 1 else { throw StrataError(.invalidArgument, "limit must be >= 1, got \(limit)") }
         if let cursor, cursor.timestamp < from || cursor.timestamp >= to {
             throw StrataError(.invalidArgument, "cursor \(cursor) is outside the range [\(from), \(to))")
@@ -85,6 +95,6 @@ extension StrataTable {
             next = RangeCursor(timestamp: Timestamp(nanoseconds: time), skip: atTime)
             for c in 0..<rows.columns.count { rows.columns[c].removeSubrange(limit...) }
         }
-        return RangePage(rows: Record.decode(rows, symbol: symbol), next: next)
+        return (rows, next)
     }
 }

@@ -45,6 +45,9 @@ public final class StrataStore: Sendable {
         public var maxNewSymbolsPerAppend: Int?
         /// Distinct symbols a table may hold (`nil`: no limit).
         public var maxSymbolsPerTable: Int?
+        /// User-defined tables beside the built-in ones, each a ``RecordSchema`` (read from the
+        /// configuration file by the server, or built in code). See ``StrataStore/table(named:)``.
+        public var tables: [RecordSchema] = []
 
         public init(
             durability: Durability = .fsyncEachBatch, validation: ValidationRules = .standard,
@@ -73,6 +76,8 @@ public final class StrataStore: Sendable {
     public let trades: StrataTable<Trade>
     public let aggregatedTrades: StrataTable<AggregatedTrade>
     public let quotes: StrataTable<Quote>
+    /// The user-defined tables, in the configuration's order.
+    public let userTables: [DynamicTable]
     /// What opening recovered, per table.
     public let recovery: RecoveryReport
     /// The trades' bars (nil when ``Configuration/aggregates`` is off).
@@ -106,6 +111,8 @@ public final class StrataStore: Sendable {
         lock = Mutex(try FileSystem.lockExclusively(directory + "/.lock"))
         try StrataStore.checkFormatMarker(directory)
         incidents = try IncidentLog(directory: directory)
+        // User tables are checked (declarations, stored layouts) before any table is opened.
+        let userLayouts = try StrataStore.prepareUserTables(configuration.tables, directory: directory)
         func table<R: EngineRecord>(_: R.Type) throws -> EngineTable {
             let schema = R.engineSchema(partitionDuration: configuration.partitionDuration)
             return try EngineTable(
@@ -127,6 +134,15 @@ public final class StrataStore: Sendable {
         let aggEngine = try table(AggregatedTrade.self)
         let quotesEngine = try table(Quote.self)
         let limits = (configuration.maxNewSymbolsPerAppend, configuration.maxSymbolsPerTable)
+        let ledger = incidents
+        userTables = try userLayouts.map { schema, layout in
+            let engine = try EngineTable(
+                directory: directory + "/" + schema.name, schema: layout, durability: configuration.durability,
+                sealGrace: configuration.sealGrace)
+            return DynamicTable(
+                schema: schema,
+                access: TableAccess(engine: engine, rules: configuration.validation, incidents: ledger, limits: limits))
+        }
         trades = StrataTable(
             engine: tradesEngine, rules: configuration.validation, incidents: incidents, limits: limits,
             bars: tradeBars)
@@ -136,7 +152,7 @@ public final class StrataStore: Sendable {
             engine: quotesEngine, rules: configuration.validation, incidents: incidents, limits: limits)
         recovery = RecoveryReport(
             tables: [tradesEngine.recovery, aggEngine.recovery, quotesEngine.recovery]
-                + (tradeBars?.barTables.map(\.recovery) ?? []))
+                + (tradeBars?.barTables.map(\.recovery) ?? []) + userTables.map(\.access.engine.recovery))
         retention = try configuration.retention ?? RetentionPolicy.load(directory: directory) ?? .keepEverything
         scheduler = MaintenanceScheduler()
         recordRecoveryIncidents()
@@ -161,16 +177,22 @@ public final class StrataStore: Sendable {
         }
     }
 
-    /// Every table: trades, aggregated trades, quotes, then the bar tables.
+    /// Every table: trades, aggregated trades, quotes, the bar tables, then the user-defined ones.
     var engines: [EngineTable] {
         [trades.engine, aggregatedTrades.engine, quotes.engine] + (tradeBars?.barTables ?? [])
+            + userTables.map(\.access.engine)
+    }
+
+    /// The user-defined table called `name` (or answering to it as an alias), if the store has one.
+    public func table(named name: String) -> DynamicTable? {
+        userTables.first { $0.schema.name == name } ?? userTables.first { $0.schema.aliases.contains(name) }
     }
 
     /// Size and shape of every table; a bar table counts the bars queries see, including those
     /// of partitions still in memory (stored only when their partition is sealed).
     public func stats() -> [TableStats] {
         [trades.engine, aggregatedTrades.engine, quotes.engine].map { $0.stats() }
-            + (tradeBars?.stats(trades: trades.engine) ?? [])
+            + (tradeBars?.stats(trades: trades.engine) ?? []) + userTables.map { $0.stats() }
     }
 
     /// Health of every table's write path.

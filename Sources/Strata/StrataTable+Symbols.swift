@@ -12,7 +12,12 @@ extension StrataTable {
     /// Every symbol with rows, sorted, with its row count and first and last times — answered
     /// from the table's indexes, without decoding rows.
     /// - Throws: ``StrataError`` `.closed`.
-    public func symbolListing() async throws -> [SymbolListing] {
+    public func symbolListing() async throws -> [SymbolListing] { try access.symbolListing() }
+}
+
+extension TableAccess {
+    /// See ``StrataTable/symbolListing()``.
+    func symbolListing() throws -> [SymbolListing] {
         try reading { try engine.symbolSpans() }.map {
             SymbolListing(
                 symbol: Symbol(unchecked: $0.symbol), rows: $0.rows, first: Timestamp(nanoseconds: $0.first),

@@ -14,25 +14,22 @@ public import StrataEngine
 /// Every method is safe to call from many tasks at once. Calls block their thread for the
 /// duration of the engine operation (a WAL write and, by policy, an fsync).
 public final class StrataTable<Record: EngineRecord>: TimeSeriesStore, Sendable {
-    /// The engine table underneath (for tools and benchmarks).
-    public let engine: EngineTable
-    let rules: ValidationRules
+    /// The engine table underneath, its rules, limits and incident ledger (shared with
+    /// ``DynamicTable``: writes and reads go through the same checks).
+    let access: TableAccess
     /// The live feed's subscribers (see ``subscribe(symbols:bufferLimit:)``).
     let live: LiveHub
-    /// The store's incident ledger: damaged blocks met by reads, failing writes.
-    let incidents: IncidentLog
 
-    /// The store's symbol limits (``StrataStore/Configuration/maxNewSymbolsPerAppend``…).
-    let limits: (perAppend: Int?, perTable: Int?)
+    /// The engine table underneath (for tools and benchmarks).
+    public var engine: EngineTable { access.engine }
+    var rules: ValidationRules { access.rules }
+    var incidents: IncidentLog { access.incidents }
 
     init(
         engine: EngineTable, rules: ValidationRules, incidents: IncidentLog,
         limits: (perAppend: Int?, perTable: Int?) = (nil, nil), bars: TradeBars? = nil
     ) {
-        self.engine = engine
-        self.rules = rules
-        self.incidents = incidents
-        self.limits = limits
+        access = TableAccess(engine: engine, rules: rules, incidents: incidents, limits: limits)
         live = LiveHub(engine: engine, bars: bars)
     }
 
@@ -65,51 +62,11 @@ public final class StrataTable<Record: EngineRecord>: TimeSeriesStore, Sendable 
     @discardableResult
     package func appendValidated(_ batch: [Record]) throws -> AppendReport {
         guard !batch.isEmpty else { return AppendReport() }
-        let encoded = Record.encode(batch)
-        try checkSymbolLimits(encoded.symbols)
-        do {
-            let report = try engine.append(encoded)
-            incidents.writeSucceeded(table: name)
-            return report
-        } catch let error as StrataError where error.code == .io || error.code == .corruptFile {
-            // The disk refused (full, failing, fsync lost): health says so until a write succeeds.
-            incidents.writeFailed(table: name, error: error)
-            throw error
-        }
+        return try access.append(Record.encode(batch))
     }
 
-    /// Refuses an append that would add more new symbols than the store's limits allow.
-    private func checkSymbolLimits(_ symbols: [String]) throws {
-        guard limits.perAppend != nil || limits.perTable != nil else { return }
-        let census = engine.symbolCensus(symbols)
-        guard census.new > 0 else { return }
-        if let limit = limits.perAppend, census.new > limit {
-            throw StrataError(
-                .limitExceeded,
-                "\(name): the batch adds \(census.new) symbols the table has never stored; at most \(limit) per append (maxNewSymbolsPerAppend; on the server ilp.maxNewSymbolsPerRequest)"
-            )
-        }
-        if let limit = limits.perTable, census.known + census.new > limit {
-            throw StrataError(
-                .limitExceeded,
-                "\(name): the table holds \(census.known) symbols and the batch adds \(census.new); at most \(limit) per table (maxSymbolsPerTable; on the server ilp.maxSymbolsPerTable)"
-            )
-        }
-    }
-
-    /// Runs a read, recording a damaged block it meets as an incident (health shows it until an
-    /// operator acknowledges it) before the error reaches the caller.
-    func reading<T>(_ body: () throws -> T) throws -> T {
-        do {
-            return try body()
-        } catch let error as StrataError where error.code == .corruptFile {
-            incidents.record(
-                Incident(
-                    kind: .readCorruption, time: WallClock.now(), table: name, path: error.path,
-                    detail: error.message + (error.offset.map { " (offset \($0))" } ?? "")))
-            throw error
-        }
-    }
+    /// Runs a read, recording a damaged block it meets as an incident (see ``TableAccess``).
+    func reading<T>(_ body: () throws -> T) throws -> T { try access.reading(body) }
 
     /// The newest `limit` rows of `symbol`, newest first.
     /// - Throws: ``StrataError`` `.invalidArgument` for a negative limit, `.corruptFile` if a

@@ -35,6 +35,8 @@ public struct ValidationError: Error, Sendable, Hashable, CustomStringConvertibl
         case malformed
         /// Inconsistent identifiers (e.g. an aggregated trade whose first id exceeds its last).
         case inconsistent
+        /// A value outside its column's declared bounds (a schema's `min`/`max`).
+        case outOfRange
     }
 
     /// The field, in the input's own naming (`price`, `qty`, `ts_ns`, `symbol`, …).
@@ -67,6 +69,7 @@ public struct ValidationError: Error, Sendable, Hashable, CustomStringConvertibl
         case .notANumber: "is not a number"
         case .tooPrecise: "has more decimal places than the column keeps"
         case .overflow: "is too large"
+        case .outOfRange: "is outside the column's bounds"
         case .badTimestamp: "is not an ISO-8601 time or epoch digits"
         case .badBoolean: "is not a boolean"
         case .malformed: "is malformed"

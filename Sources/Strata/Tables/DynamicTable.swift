@@ -1,0 +1,234 @@
+public import StrataCore
+import StrataEngine
+
+/// A table declared by a ``RecordSchema`` (a user-defined table: signals, news scores, a feature
+/// store), written and read as ``Row``s by column name.
+///
+/// ```swift
+/// let signals = try RecordSchema(
+///     name: "signals",
+///     columns: [SchemaColumn("ts", .timestamp), SchemaColumn("symbol", .symbol), SchemaColumn("id", .int64),
+///               SchemaColumn("score", .float64), SchemaColumn("target", .decimal(scale: 8))],
+///     timestamp: "ts", key: RecordKey("id"))
+/// let store = try StrataStore.open(directory: dir, configuration: .init(tables: [signals]))
+/// try await store.table(named: "signals")!.append([
+///     Row(symbol: "BTCUSDT", ["ts": .timestamp(now), "id": .integer(1), "score": .float(0.82),
+///                             "target": FieldValue.decimal("64500.5")!])])
+/// ```
+///
+/// Every row is checked against the schema before anything is stored: a missing or unknown
+/// column, a value of the wrong kind, a decimal with more digits than its scale, a value outside
+/// the column's bounds or a timestamp outside the store's window is a ``ValidationError`` naming
+/// the column, the value and the row. Reads give the columns by their schema names.
+///
+/// The embedded engine does not store text columns or absent values yet: such schemas are
+/// refused when the store opens (``SchemaError``), never accepted and half-stored.
+public final class DynamicTable: Sendable {
+    /// The table's schema.
+    public let schema: RecordSchema
+    let access: TableAccess
+    /// The schema's storage columns (all but the symbol), in the engine's order.
+    private let columns: [SchemaColumn]
+
+    init(schema: RecordSchema, access: TableAccess) {
+        self.schema = schema
+        self.access = access
+        columns = schema.storageColumns
+    }
+
+    public var name: String { schema.name }
+
+    /// Validates every row, then appends them atomically.
+    /// - Returns: rows stored and rows dropped as duplicates of a stored key.
+    /// - Throws: ``ValidationError`` for the first bad row (nothing stored); ``StrataError``.
+    @discardableResult
+    public func append(_ rows: [Row]) async throws -> AppendReport {
+        guard !rows.isEmpty else { return AppendReport() }
+        return try access.append(try encode(rows))
+    }
+
+    /// The newest `limit` rows of `symbol`, newest first.
+    public func latest(symbol: Symbol, limit: Int) async throws -> [Row] {
+        guard limit >= 0 else { throw StrataError(.invalidArgument, "limit must be >= 0, got \(limit)") }
+        return decode(try access.reading { try access.engine.latest(symbol: symbol.name, limit: limit) }, symbol)
+    }
+
+    /// Rows of `symbol` with `from <= time < to`, oldest first, at most `limit` of them, from
+    /// `cursor` on (as ``StrataTable/range(symbol:from:to:limit:after:)``).
+    public func range(
+        symbol: Symbol, from: Timestamp, to: Timestamp, limit: Int = 10_000, after cursor: RangeCursor? = nil
+    ) async throws -> RangePage<Row> {
+        let page = try access.page(symbol: symbol, from: from, to: to, limit: limit, after: cursor)
+        return RangePage(rows: decode(page.rows, symbol), next: page.next)
+    }
+
+    /// Count, sum, min, max, first, last and VWAP over the table's numeric columns, by the
+    /// schema's column names (see ``StrataTable/aggregate(_:)``).
+    public func aggregate(_ query: AggregateQuery) async throws -> [AggregateRow] {
+        var stored = query
+        stored.functions = query.functions.map { function in
+            function.renamingColumns { schema.column(named: $0)?.storageName ?? $0 }
+        }
+        return try access.reading { try access.engine.aggregate(stored.engineRequest) }.map(AggregateRow.init)
+    }
+
+    /// Size and shape of the table.
+    public func stats() -> TableStats { access.engine.stats() }
+
+    /// Every symbol with rows: counts, first and last times.
+    public func symbolListing() async throws -> [SymbolListing] { try access.symbolListing() }
+
+    // MARK: - Rows and lanes
+
+    private func encode(_ rows: [Row]) throws -> ColumnBatch {
+        var lanes = [[Int64]](repeating: [], count: columns.count)
+        for c in lanes.indices { lanes[c].reserveCapacity(rows.count) }
+        var symbols: [String] = []
+        var symbolIndex: [String: UInt32] = [:]
+        var index: [UInt32] = []
+        index.reserveCapacity(rows.count)
+        let window = access.rules.timestampWindow()
+        let known = Set(schema.knownNames)
+        for (position, row) in rows.enumerated() {
+            do {
+                for key in row.values.keys where !known.contains(key) {
+                    let nearest = schema.knownNames.min { editDistance($0, key) < editDistance($1, key) } ?? ""
+                    throw ValidationError(
+                        field: key, value: row.values[key]!.description, rule: .malformed,
+                        detail: "no such column in \(schema.name); nearest: \(nearest)")
+                }
+                for (c, column) in columns.enumerated() {
+                    let value = ([column.name] + column.aliases).lazy.compactMap { row.values[$0] }.first
+                    lanes[c].append(try Self.lane(value, column: column))
+                    if column.name == schema.timestamp, !window.contains(Timestamp(nanoseconds: lanes[c][position])) {
+                        throw ValidationError(
+                            field: column.name, value: String(lanes[c][position]), rule: .outsideWindow,
+                            detail: "accepted \(window.lowerBound) … \(window.upperBound)")
+                    }
+                }
+            } catch var error as ValidationError {
+                error.index = position
+                throw error
+            }
+            if let id = symbolIndex[row.symbol.name] {
+                index.append(id)
+            } else {
+                let id = UInt32(symbols.count)
+                symbols.append(row.symbol.name)
+                symbolIndex[row.symbol.name] = id
+                index.append(id)
+            }
+        }
+        return ColumnBatch(symbols: symbols, symbolIndex: index, columns: lanes)
+    }
+
+    /// One value as the engine's lane holds it, checked against the column's kind and rules.
+    static func lane(_ value: FieldValue?, column: SchemaColumn) throws -> Int64 {
+        guard let value else {
+            throw ValidationError(field: column.name, value: "", rule: .malformed, detail: "required column missing")
+        }
+        func wrongKind() -> ValidationError {
+            ValidationError(
+                field: column.name, value: value.description, rule: .malformed,
+                detail: "expected a \(column.kind) value")
+        }
+        let lane: Int64
+        switch (column.kind, value) {
+        case (.timestamp, .timestamp(let time)): lane = time.nanoseconds
+        case (.timestamp, .integer(let nanoseconds)): lane = nanoseconds
+        case (.int64, .integer(let integer)): lane = integer
+        case (.int8, .integer(let integer)):
+            guard (-128...127).contains(integer) else {
+                throw ValidationError(
+                    field: column.name, value: String(integer), rule: .overflow, detail: "an int8 holds -128…127")
+            }
+            lane = integer
+        case (.decimal(let scale), .decimal(let amount)):
+            lane = try rescale(amount.mantissa, from: amount.scale, to: scale, column: column, text: value.description)
+        case (.decimal(let scale), .integer(let integer)):
+            lane = try rescale(Int128(integer), from: 0, to: scale, column: column, text: value.description)
+        case (.float64, .float(let double)):
+            guard double.isFinite else {
+                throw ValidationError(field: column.name, value: "\(double)", rule: .notFinite)
+            }
+            lane = Int64(bitPattern: double.bitPattern)
+        case (.float64, .integer(let integer)): lane = Int64(bitPattern: Double(integer).bitPattern)
+        case (.bool, .bool(let flag)): lane = flag ? 1 : 0
+        default: throw wrongKind()
+        }
+        try checkBounds(lane, column: column, text: value.description)
+        return lane
+    }
+
+    /// `mantissa / 10^from` as a mantissa at `to` digits, exactly.
+    private static func rescale(_ mantissa: Int128, from: Int, to: Int, column: SchemaColumn, text: String) throws
+        -> Int64
+    {
+        var value = mantissa
+        if from > to {
+            let divisor = Int128(tenPowers[from - to])
+            guard value % divisor == 0 else {
+                throw ValidationError(
+                    field: column.name, value: text, rule: .tooPrecise, detail: "the column keeps \(to) decimals")
+            }
+            value /= divisor
+        } else if from < to {
+            let (scaled, overflow) = value.multipliedReportingOverflow(by: Int128(tenPowers[to - from]))
+            guard !overflow else { throw ValidationError(field: column.name, value: text, rule: .overflow) }
+            value = scaled
+        }
+        guard let lane = Int64(exactly: value) else {
+            throw ValidationError(field: column.name, value: text, rule: .overflow)
+        }
+        return lane
+    }
+
+    private static func checkBounds(_ lane: Int64, column: SchemaColumn, text: String) throws {
+        guard column.rules.minimum != nil || column.rules.maximum != nil else { return }
+        if case .float64 = column.kind {
+            let double = Double(bitPattern: UInt64(bitPattern: lane))
+            func admits(_ bound: ColumnRules.Bound, lower: Bool) -> Bool {
+                let limit = Double(bound.mantissa) / Double(tenPowers[bound.scale])
+                if lower { return bound.inclusive ? double >= limit : double > limit }
+                return bound.inclusive ? double <= limit : double < limit
+            }
+            if let minimum = column.rules.minimum, !admits(minimum, lower: true) {
+                throw ValidationError(field: column.name, value: text, rule: .outOfRange, detail: "at least \(minimum)")
+            }
+            if let maximum = column.rules.maximum, !admits(maximum, lower: false) {
+                throw ValidationError(field: column.name, value: text, rule: .outOfRange, detail: "at most \(maximum)")
+            }
+            return
+        }
+        let scale = column.kind.scale
+        if let minimum = column.rules.minimum, !minimum.admits(lane, scale: scale, lower: true) {
+            throw ValidationError(
+                field: column.name, value: text, rule: .outOfRange,
+                detail: (minimum.inclusive ? "at least " : "greater than ") + minimum.description)
+        }
+        if let maximum = column.rules.maximum, !maximum.admits(lane, scale: scale, lower: false) {
+            throw ValidationError(
+                field: column.name, value: text, rule: .outOfRange,
+                detail: (maximum.inclusive ? "at most " : "less than ") + maximum.description)
+        }
+    }
+
+    private func decode(_ rows: RowSet, _ symbol: Symbol) -> [Row] {
+        (0..<rows.count).map { i in
+            var values: [String: FieldValue] = [:]
+            for (c, column) in columns.enumerated() {
+                let lane = rows.columns[c][i]
+                values[column.name] =
+                    switch column.kind {
+                    case .timestamp: .timestamp(Timestamp(nanoseconds: lane))
+                    case .int64, .int8: .integer(lane)
+                    case .decimal(let scale): .decimal(ExactAmount(mantissa: Int128(lane), scale: scale))
+                    case .float64: .float(Double(bitPattern: UInt64(bitPattern: lane)))
+                    case .bool: .bool(lane != 0)
+                    case .text, .symbol: .integer(lane)  // not stored by the engine (refused at open)
+                    }
+            }
+            return Row(symbol: symbol, values)
+        }
+    }
+}

@@ -1,0 +1,181 @@
+import Foundation
+import Strata
+import StrataTestSupport
+import Testing
+
+/// A user-defined table: declared by a schema, no Swift type; written and read as rows by column
+/// name, with the guarantees of the built-in tables (validation naming the column, dedup by key,
+/// WAL replay, sealing) and its layout checked when the store opens again.
+@Suite struct UserTableTests {
+    static let signals = declared {
+        try RecordSchema(
+            name: "signals", aliases: ["strategy_signals"],
+            columns: [
+                SchemaColumn("ts", .timestamp), SchemaColumn("symbol", .symbol), SchemaColumn("id", .int64),
+                SchemaColumn(
+                    "score", .float64,
+                    rules: ColumnRules(
+                        minimum: ColumnRules.Bound(mantissa: -1), maximum: ColumnRules.Bound(mantissa: 1))),
+                SchemaColumn(
+                    "target", .decimal(scale: 8), aliases: ["target_price"],
+                    rules: ColumnRules(minimum: ColumnRules.Bound(mantissa: 0, inclusive: false))),
+                SchemaColumn("side", .int8), SchemaColumn("live", .bool),
+            ],
+            timestamp: "ts", partitioning: .every(nanoseconds: 3_600_000_000_000), key: RecordKey("id"))
+    }
+
+    /// A schema of this file (a mistake in one is a test bug, said so).
+    static func declared(_ build: () throws -> RecordSchema) -> RecordSchema {
+        do {
+            return try build()
+        } catch {
+            preconditionFailure("test schema: \(error)")
+        }
+    }
+
+    static let base: Int64 = 1_719_792_000_000_000_000
+
+    static func configuration(_ tables: [RecordSchema] = [signals]) -> StrataStore.Configuration {
+        var configuration = StrataStore.Configuration(
+            durability: .osBuffered, validation: ValidationRules(window: .fixed(earliest: .min, latest: .max)),
+            maintenanceInterval: nil)
+        configuration.tables = tables
+        return configuration
+    }
+
+    static func row(_ id: Int64, minute: Int64, symbol: Symbol = "BTCUSDT") -> Row {
+        Row(
+            symbol: symbol,
+            [
+                "ts": .timestamp(Timestamp(nanoseconds: base + minute * 60_000_000_000)), "id": .integer(id),
+                "score": .float(Double(id % 20) / 20 - 0.5), "target_price": FieldValue.decimal("64123.45")!,
+                "side": .integer(id % 2 == 0 ? 1 : -1), "live": .bool(id % 3 == 0),
+            ])
+    }
+
+    @Test func rowsRoundTripThroughWritesSealsAndReopens() async throws {
+        let directory = makeTemporaryDirectory("strata-user-table")
+        defer { removeTree(directory) }
+        let rows = (1...300).map { Self.row(Int64($0), minute: Int64($0) % 150) }
+        var expected: [Row] = []
+        do {
+            let store = try StrataStore.open(directory: directory, configuration: Self.configuration())
+            let table = try #require(store.table(named: "strategy_signals"))
+            #expect(table.name == "signals")
+            let report = try await table.append(rows)
+            #expect(report.stored == 300)
+            let again = try await table.append(Array(rows.prefix(10)))
+            #expect(again.stored == 0 && again.duplicates == 10, "a re-sent id is a duplicate (keep-first)")
+            expected = try await table.range(symbol: "BTCUSDT", from: .min, to: .max, limit: 1_000).rows
+            #expect(expected.count == 300)
+            #expect(expected.first?["target"]?.description == "64123.45", "by the column's name, exact")
+            #expect(expected.first?["live"] != nil && expected.first?["side"] != nil)
+            let latest = try await table.latest(symbol: "BTCUSDT", limit: 3)
+            #expect(latest.map { $0["ts"] } == expected.suffix(3).reversed().map { $0["ts"] })
+            let sums = try await table.aggregate(AggregateQuery([.count, .sum("target_price"), .max("score")]))
+            #expect(sums.first?.values.first?.integer == 300)
+            #expect(sums.first?.values[1].decimal?.description == "19237035")
+            #expect(store.stats().contains { $0.table == "signals" && $0.rows == 300 })
+            try store.close()
+        }
+        for phase in ["reopened", "sealed"] {
+            let store = try StrataStore.open(directory: directory, configuration: Self.configuration())
+            if phase == "sealed" { _ = store.compact(now: .max) }
+            let table = try #require(store.table(named: "signals"))
+            let back = try await table.range(symbol: "BTCUSDT", from: .min, to: .max, limit: 1_000).rows
+            #expect(back == expected, "\(phase)")
+            let listing = try await table.symbolListing()
+            #expect(listing.first?.rows == 300, "\(phase)")
+            try store.close()
+        }
+    }
+
+    /// Each bad row is refused naming the column, the value and the row; nothing is stored.
+    @Test func badRowsAreRefusedNamingTheColumn() async throws {
+        let directory = makeTemporaryDirectory("strata-user-table")
+        defer { removeTree(directory) }
+        let store = try StrataStore.open(directory: directory, configuration: Self.configuration())
+        defer { try? store.close() }
+        let table = try #require(store.table(named: "signals"))
+        func refusal(_ change: (inout Row) -> Void) async -> ValidationError? {
+            var bad = Self.row(99, minute: 1)
+            change(&bad)
+            do {
+                try await table.append([Self.row(1, minute: 0), bad])
+                return nil
+            } catch let error as ValidationError {
+                return error
+            } catch {
+                Issue.record("not a ValidationError: \(error)")
+                return nil
+            }
+        }
+        let cases: [(String, ValidationError.Rule, (inout Row) -> Void)] = [
+            ("id", .malformed, { $0["id"] = nil }),
+            ("scor", .malformed, { $0["scor"] = .float(0.1) }),
+            ("id", .malformed, { $0["id"] = .text("seven") }),
+            ("target", .tooPrecise, { $0["target_price"] = FieldValue.decimal("1.000000001") }),
+            ("target", .outOfRange, { $0["target_price"] = .integer(0) }),
+            ("score", .outOfRange, { $0["score"] = .float(1.5) }),
+            ("score", .notFinite, { $0["score"] = .float(.nan) }),
+            ("side", .overflow, { $0["side"] = .integer(300) }),
+        ]
+        for (field, rule, change) in cases {
+            let error = await refusal(change)
+            #expect(
+                error?.field == field && error?.rule == rule && error?.index == 1,
+                "\(field): \(String(describing: error))")
+        }
+        let unknown = await refusal { $0["scor"] = .float(0.1) }
+        #expect(unknown?.detail?.contains("nearest: score") == true)
+        #expect(table.stats().rows == 0, "a refused batch stores nothing")
+    }
+
+    /// What the engine cannot keep, or a change that would misread stored rows, stops the open
+    /// with an error naming the table, the column and the problem.
+    @Test func schemasTheStoreCannotKeepAreRefusedAtOpen() async throws {
+        let directory = makeTemporaryDirectory("strata-user-table")
+        defer { removeTree(directory) }
+        func openError(_ tables: [RecordSchema]) -> String? {
+            do {
+                let store = try StrataStore.open(directory: directory, configuration: Self.configuration(tables))
+                try store.close()
+                return nil
+            } catch {
+                return "\(error)"
+            }
+        }
+        let news = try RecordSchema(
+            name: "news",
+            columns: [
+                SchemaColumn("ts", .timestamp), SchemaColumn("symbol", .symbol), SchemaColumn("headline", .text),
+            ],
+            timestamp: "ts")
+        #expect(
+            openError([news])?.contains("table news, column headline: the embedded engine cannot store text") == true)
+        let optional = try RecordSchema(
+            name: "marks",
+            columns: [
+                SchemaColumn("ts", .timestamp), SchemaColumn("symbol", .symbol),
+                SchemaColumn("mark", .float64, rules: ColumnRules(required: false)),
+            ], timestamp: "ts")
+        #expect(openError([optional])?.contains("column mark: the embedded engine cannot store absent values") == true)
+        let clash = try RecordSchema(
+            name: "trades", columns: [SchemaColumn("ts", .timestamp), SchemaColumn("symbol", .symbol)], timestamp: "ts")
+        #expect(openError([clash])?.contains("table trades: the table is declared twice") == true)
+
+        #expect(openError([Self.signals]) == nil, "created")
+        let retyped = try RecordSchema(
+            name: "signals",
+            columns: Self.signals.columns.map { $0.name == "side" ? SchemaColumn("side", .int64) : $0 },
+            timestamp: "ts", partitioning: Self.signals.partitioning, key: Self.signals.key)
+        #expect(
+            openError([retyped])?.contains("table signals, column side: the type changed from int8 to int64") == true)
+        let extended = try RecordSchema(
+            name: "signals",
+            columns: Self.signals.columns + [SchemaColumn("note", .int64)],
+            timestamp: "ts", partitioning: Self.signals.partitioning, key: Self.signals.key)
+        #expect(openError([extended])?.contains("column note: an added column must be optional") == true)
+        #expect(openError([Self.signals]) == nil, "the same schema opens again")
+    }
+}
