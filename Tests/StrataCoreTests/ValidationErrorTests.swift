@@ -31,7 +31,7 @@ struct ValidationErrorTests {
         #expect(
             ValidationError.Rule.allCases.map(\.rawValue) == [
                 "nonPositive", "negative", "notFinite", "outsideWindow", "malformedSymbol", "notANumber", "tooPrecise",
-                "overflow", "badTimestamp", "badBoolean", "malformed", "inconsistent",
+                "overflow", "badTimestamp", "badBoolean", "malformed", "inconsistent", "outOfRange",
             ])
         for rule in ValidationError.Rule.allCases { #expect(ValidationError.Rule(rawValue: rule.rawValue) == rule) }
     }
