@@ -47,15 +47,16 @@ public final class StrataStore: Sendable {
         public var maxSymbolsPerTable: Int?
         /// User-defined tables beside the built-in ones, each a ``RecordSchema`` (read from the
         /// configuration file by the server, or built in code). See ``StrataStore/table(named:)``.
-        public var tables: [RecordSchema] = []
+        public var tables: [RecordSchema]
 
         public init(
             durability: Durability = .fsyncEachBatch, validation: ValidationRules = .standard,
             partitionDuration: Int64 = Timestamp.nanosecondsPerDay,
             sealGrace: Int64 = 3_600 * Timestamp.nanosecondsPerSecond, aggregates: Bool = true,
             retention: RetentionPolicy? = nil, maintenanceInterval: Duration? = .seconds(60),
-            maxNewSymbolsPerAppend: Int? = nil, maxSymbolsPerTable: Int? = nil
+            maxNewSymbolsPerAppend: Int? = nil, maxSymbolsPerTable: Int? = nil, tables: [RecordSchema] = []
         ) {
+            self.tables = tables
             self.maxNewSymbolsPerAppend = maxNewSymbolsPerAppend
             self.maxSymbolsPerTable = maxSymbolsPerTable
             self.durability = durability

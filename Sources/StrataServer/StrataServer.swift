@@ -87,7 +87,7 @@ public enum StrataServer {
             configuration: .init(
                 durability: configuration.durability,
                 maxNewSymbolsPerAppend: configuration.limits.maxNewSymbolsPerRequest,
-                maxSymbolsPerTable: configuration.limits.maxSymbolsPerTable))
+                maxSymbolsPerTable: configuration.limits.maxSymbolsPerTable, tables: configuration.tables))
         let recovery = store.recovery
         let incidents = store.openIncidents
         logger.log(

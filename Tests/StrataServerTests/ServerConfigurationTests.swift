@@ -40,6 +40,50 @@ import Testing
         }
     }
 
+    /// User-defined tables declared in the configuration file, with no Swift: the store the
+    /// server opens has them; a bad declaration fails start-up naming its place in the file.
+    @Test func tablesFromTheConfigurationFile() async throws {
+        let directory = makeTemporaryDirectory()
+        defer { removeTree(directory) }
+        let file = directory + "/strata.json"
+        writeText(
+            file,
+            """
+            {"auth": {"disabled": true},
+             "tables": [{"name": "signals", "timestamp": "ts", "key": {"column": "id"},
+                         "columns": [{"name": "ts", "type": "timestamp"}, {"name": "symbol", "type": "symbol"},
+                                     {"name": "id", "type": "int64"},
+                                     {"name": "score", "type": "float64", "min": ">=-1", "max": "<=1"}]}]}
+            """)
+        let loaded = try ServerConfiguration.load(file: file, environment: [:])
+        #expect(loaded.tables.map(\.name) == ["signals"])
+        #expect(loaded.tables.first?.column(named: "score")?.rules.maximum?.description == "1")
+        let store = try StrataStore.open(
+            directory: directory + "/data",
+            configuration: .init(durability: .osBuffered, maintenanceInterval: nil, tables: loaded.tables))
+        defer { try? store.close() }
+        let signals = try #require(store.table(named: "signals"))
+        try await signals.append([
+            Row(symbol: "BTCUSDT", ["ts": .timestamp(WallClock.now()), "id": .integer(1), "score": .float(0.25)])
+        ])
+        #expect(store.health().contains { $0.table == "signals" })
+
+        writeText(
+            file,
+            """
+            {"auth": {"disabled": true},
+             "tables": [{"name": "signals", "timestamp": "ts",
+                         "columns": [{"name": "ts", "type": "timestamp"}, {"name": "symbol", "type": "symbol"},
+                                     {"name": "score", "type": "double"}]}]}
+            """)
+        #expect {
+            try ServerConfiguration.load(file: file, environment: [:])
+        } throws: { error in
+            let error = error as? ConfigurationError
+            return error?.key == "tables[0].columns[2].type" && error?.message.contains("'double'") == true
+        }
+    }
+
     @Test func defaults() throws {
         let configuration = ServerConfiguration()
         #expect(configuration.host == "127.0.0.1")

@@ -1,5 +1,11 @@
 import Strata
 
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -76,6 +82,7 @@ extension ServerConfiguration {
                     default: throw JSONReader.unknown("live." + key)
                     }
                 }
+            case "tables": tables = try Self.tables(bytes)
             case "data": dataDirectory = try JSONReader.string(value, key: "data")
             case "durability":
                 durability = try Self.durability(try JSONReader.string(value, key: "durability"), key: "durability")
@@ -112,6 +119,37 @@ extension ServerConfiguration {
             default: throw JSONReader.unknown(key)
             }
         }
+    }
+
+    /// The document's `tables`, each a ``RecordSchema`` in its configuration form.
+    /// - Throws: ``ConfigurationError`` naming `tables[i]` and what is wrong with it.
+    static func tables(_ document: [UInt8]) throws(ConfigurationError) -> [RecordSchema] {
+        struct Document: Decodable { var tables: [RecordSchema]? }
+        do {
+            return try JSONDecoder().decode(Document.self, from: Data(document)).tables ?? []
+        } catch let DecodingError.dataCorrupted(context) {
+            throw ConfigurationError(key: Self.path(context.codingPath), message: context.debugDescription)
+        } catch let DecodingError.keyNotFound(key, context) {
+            throw ConfigurationError(
+                key: Self.path(context.codingPath), message: "'\(key.stringValue)' is required")
+        } catch let DecodingError.typeMismatch(_, context) {
+            throw ConfigurationError(key: Self.path(context.codingPath), message: context.debugDescription)
+        } catch {
+            throw ConfigurationError(key: "tables", message: "\(error)")
+        }
+    }
+
+    /// `tables[2].columns[1].type` from a decoding path.
+    private static func path(_ keys: [any CodingKey]) -> String {
+        var text = ""
+        for key in keys {
+            if let index = key.intValue {
+                text += "[\(index)]"
+            } else {
+                text += (text.isEmpty ? "" : ".") + key.stringValue
+            }
+        }
+        return text.isEmpty ? "tables" : text
     }
 
     /// Applies `STRATA_…` variables; other variables are ignored, an unknown `STRATA_` one is an error.

@@ -49,6 +49,9 @@ public struct ServerConfiguration: Sendable, Hashable {
     /// Rows (per channel) a live feed connection may fall behind before it is dropped as a slow
     /// consumer (`live.bufferLimit`, `STRATA_LIVE_BUFFER_LIMIT`).
     public var liveBufferLimit: Int = 100_000
+    /// User-defined tables (`tables`: an array of schemas, see `Docs/Catalog.md`), opened beside
+    /// the built-in ones.
+    public var tables: [RecordSchema] = []
 
     /// Bearer tokens. Auth is off only when ``disabled`` is set explicitly.
     public struct Auth: Sendable, Hashable {
