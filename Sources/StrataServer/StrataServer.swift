@@ -42,7 +42,7 @@ public enum StrataServer {
         QueryRoutes(store: store).register(on: router)
         HealthRoutes(store: store).register(on: router)
         MetricsRoutes(store: store, metrics: metrics).register(on: router)
-        OpenAPIDocument.register(on: router)
+        OpenAPIDocument.register(on: router, tables: store.userTables.map(\.schema))
         LiveFeed.registerHTTP(on: router)
         return router
     }

@@ -166,4 +166,48 @@ import Testing
             #expect(response.json["code"] as? String == "notFound")
         }
     }
+
+    /// A user-defined table from the configuration answers the same queries as the built-in
+    /// ones, its rows as objects of its schema's columns, and the OpenAPI document describes it.
+    @Test func userTableRoutes() async throws {
+        var configuration = testConfiguration()
+        configuration.tables = [
+            try RecordSchema(
+                name: "signals",
+                columns: [
+                    SchemaColumn("ts", .timestamp), SchemaColumn("symbol", .symbol), SchemaColumn("id", .int64),
+                    SchemaColumn("score", .float64), SchemaColumn("target", .decimal(scale: 8)),
+                    SchemaColumn("live", .bool),
+                ],
+                timestamp: "ts", key: RecordKey("id"))
+        ]
+        try await withServer(configuration) { client, store, _ in
+            let table = try #require(store.table(named: "signals"))
+            try await table.append(
+                (1...5).map { i in
+                    Row(
+                        symbol: "BTCUSDT",
+                        [
+                            "ts": .timestamp(Timestamp(nanoseconds: t(Int64(i)))), "id": .integer(Int64(i)),
+                            "score": .float(0.5), "target": FieldValue.decimal("64123.45")!, "live": .bool(i % 2 == 0),
+                        ])
+                })
+            let latest = try await client.get("/api/v1/signals/latest?symbol=BTCUSDT&limit=2")
+            #expect(latest.status == .ok)
+            let first = rows(latest).first
+            #expect(first?["id"] as? Int == 5 && first?["ts"] as? String == String(t(5)))
+            #expect(first?["target"] as? String == "64123.45" && first?["score"] as? String == "0.5")
+            #expect(first?["live"] as? Bool == false && (first?["time"] as? String)?.hasPrefix("2024-07-01") == true)
+            let page = try await client.get("/api/v1/signals/range?symbol=BTCUSDT&from=\(t(0))&to=\(t(10))&limit=3")
+            #expect(rows(page).count == 3 && page.json["next_cursor"] is String)
+            let sums = try await client.get("/api/v1/signals/aggregate?fn=count,sum(target),max(score)&by=symbol")
+            let sum = (sums.json["rows"] as? [[String: Any]])?.first
+            #expect(sum?["count"] as? Int == 5 && sum?["sum(target)"] as? String == "320617.25")
+            let symbols = try await client.get("/api/v1/signals/symbols")
+            #expect((symbols.json["symbols"] as? [[String: Any]])?.first?["rows"] as? Int == 5)
+            let document = try await client.get("/openapi.json", authorization: nil)
+            let paths = document.json["paths"] as? [String: Any] ?? [:]
+            #expect(paths["/api/v1/signals/aggregate"] != nil && paths["/api/v1/signals/range"] != nil)
+        }
+    }
 }

@@ -13,6 +13,16 @@ package import Strata
 /// 2^63), decimals as exact strings, float64 results as strings, no value as null.
 package struct AggregateRoute {
     static func answer<R: EngineRecord>(_ table: StrataTable<R>, _ query: QueryParameters) async throws -> JSON {
+        try await answer(table: table.name, query) { try await table.aggregate($0) }
+    }
+
+    static func answer(_ table: DynamicTable, _ query: QueryParameters) async throws -> JSON {
+        try await answer(table: table.name, query) { try await table.aggregate($0) }
+    }
+
+    static func answer(
+        table name: String, _ query: QueryParameters, _ aggregate: (AggregateQuery) async throws -> [AggregateRow]
+    ) async throws -> JSON {
         let functions = try functions(query)
         let symbols = try query.optional("symbols").map { text in
             try text.split(separator: ",").map { name throws(ParameterError) -> Symbol in
@@ -33,10 +43,10 @@ package struct AggregateRoute {
             let parameter = error.message.hasPrefix("by") ? "by" : "bucket"
             throw ParameterError(parameter: parameter, message: error.message)
         }
-        let rows = try await table.aggregate(
+        let rows = try await aggregate(
             AggregateQuery(functions, symbols: symbols, from: from, to: to, grouping: grouping))
         return .object([
-            ("table", .string(table.name)), ("functions", .array(functions.map { .string($0.description) })),
+            ("table", .string(name)), ("functions", .array(functions.map { .string($0.description) })),
             ("count", .int(rows.count)), ("rows", .array(objects(rows, functions: functions))),
         ])
     }

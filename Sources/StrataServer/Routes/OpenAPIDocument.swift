@@ -1,4 +1,5 @@
 import Hummingbird
+import Strata
 
 /// The server's OpenAPI 3 description, served at `GET /openapi.json` (no token needed).
 ///
@@ -7,14 +8,14 @@ import Hummingbird
 /// checks that every route the router has is described here and that every path described here
 /// is routed.
 enum OpenAPIDocument {
-    static func register(on router: Router<StrataRequestContext>) {
+    /// Serves the document of a store whose user-defined tables are `tables` (their routes are
+    /// described from their schemas).
+    static func register(on router: Router<StrataRequestContext>, tables: [RecordSchema] = []) {
+        let bytes = Array(document(tables: tables).serialized().utf8)
         router.get("/openapi.json") { _, _ in Responses.bytes(bytes, contentType: "application/json") }
     }
 
-    /// The document's compact JSON text.
-    static let bytes: [UInt8] = Array(document.serialized().utf8)
-
-    static var document: JSON {
+    static func document(tables: [RecordSchema]) -> JSON {
         [
             "openapi": "3.0.3",
             "info": [
@@ -25,7 +26,7 @@ enum OpenAPIDocument {
             ],
             "servers": [["url": "http://127.0.0.1:9000"]],
             "security": Token.read,
-            "paths": .object(paths),
+            "paths": .object(paths + tables.flatMap(userTableRoutes)),
             "components": components,
         ]
     }
@@ -57,10 +58,32 @@ enum OpenAPIDocument {
     // MARK: - Routes
 
     /// `latest`, `range`, `last` and `symbols` of one table, as `QueryRoutes` registers them.
+    /// The routes of a user-defined table: its rows are objects of the schema's columns.
+    static func userTableRoutes(_ schema: RecordSchema) -> [(String, JSON)] {
+        var properties: [(String, JSON)] = [("symbol", Schema.string), ("time", Schema.string)]
+        for column in schema.storageColumns {
+            let type: JSON =
+                switch column.kind {
+                case .int64, .int8: Schema.integer
+                case .bool: Schema.boolean
+                default: Schema.string
+                }
+            properties.append((column.name, type))
+        }
+        let row: JSON = ["type": "object", "properties": .object(properties)]
+        var routes = tableRoutes(schema.name, row: row)
+        routes.removeAll { $0.0.hasSuffix("/last") }
+        return routes
+    }
+
     static func tableRoutes(_ table: String, row: String) -> [(String, JSON)] {
+        tableRoutes(table, row: Schema.ref(row))
+    }
+
+    static func tableRoutes(_ table: String, row: JSON) -> [(String, JSON)] {
         let rows = Schema.object([
             "table": Schema.string, "symbol": Schema.string, "count": Schema.integer, "truncated": Schema.boolean,
-            "rows": Schema.array(of: Schema.ref(row)),
+            "rows": Schema.array(of: row),
         ])
         let latest = operation(
             "Newest \(table) of a symbol, newest first.",
@@ -69,7 +92,7 @@ enum OpenAPIDocument {
         let page = Schema.object([
             "table": Schema.string, "symbol": Schema.string, "count": Schema.integer, "truncated": Schema.boolean,
             "next_cursor": Schema.nullableString,
-            "rows": Schema.array(of: Schema.ref(row)),
+            "rows": Schema.array(of: row),
         ])
         let range = operation(
             "\(table) of a symbol with from <= time < to, oldest first, a page at a time.",

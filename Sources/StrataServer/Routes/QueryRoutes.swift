@@ -19,6 +19,7 @@ struct QueryRoutes {
         register(table: store.trades, path: "trades", on: router)
         register(table: store.aggregatedTrades, path: "aggtrades", on: router)
         register(table: store.quotes, path: "quotes", on: router)
+        for table in store.userTables { register(table: table, on: router) }
         router.get("/api/v1/bars") { request, context in
             await answer(context) { () async throws -> JSON in try await bars(QueryParameters(request)) }
         }
@@ -29,6 +30,66 @@ struct QueryRoutes {
             await answer(context) { () async throws -> JSON in .object([("tables", .rows(store.stats()))])
             }
         }
+    }
+
+    /// A user-defined table's routes: latest, range (paged), symbols and aggregate, its rows as
+    /// objects of its schema's columns (``UserRowJSON``).
+    private func register(table: DynamicTable, on router: Router<StrataRequestContext>) {
+        let path = table.name
+        let writer = UserRowJSON(schema: table.schema)
+        router.get("/api/v1/\(path)/latest") { request, context in
+            await answer(context) { () async throws -> JSON in
+                let query = QueryParameters(request)
+                let symbol = try query.symbol()
+                let limit = try query.integer("limit", default: Self.defaultLatestLimit, range: 1...Self.maximumLimit)
+                let rows = try await table.latest(symbol: symbol, limit: limit)
+                return .object([
+                    ("table", .string(path)), ("symbol", .string(symbol.name)), ("count", .int(rows.count)),
+                    ("truncated", .bool(false)), ("rows", .array(rows.map(writer.object))),
+                ])
+            }
+        }
+        router.get("/api/v1/\(path)/range") { request, context in
+            await answer(context) { () async throws -> JSON in
+                let query = QueryParameters(request)
+                let symbol = try query.symbol()
+                let from = try query.timestamp("from")
+                let to = try query.timestamp("to")
+                guard from <= to else { throw ParameterError(parameter: "to", message: "to: must not be before from") }
+                let limit = try query.integer("limit", default: Self.defaultRangeLimit, range: 1...Self.maximumLimit)
+                let cursor = try Self.cursor(query, from: from, to: to)
+                let page = try await table.range(symbol: symbol, from: from, to: to, limit: limit, after: cursor)
+                return .object([
+                    ("table", .string(path)), ("symbol", .string(symbol.name)), ("count", .int(page.rows.count)),
+                    ("truncated", .bool(page.next != nil)),
+                    ("next_cursor", page.next.map { .string($0.description) } ?? .null),
+                    ("rows", .array(page.rows.map(writer.object))),
+                ])
+            }
+        }
+        router.get("/api/v1/\(path)/symbols") { _, context in
+            await answer(context) { () async throws -> JSON in
+                let symbols = try await table.symbolListing()
+                return .object([("table", .string(path)), ("count", .int(symbols.count)), ("symbols", .rows(symbols))])
+            }
+        }
+        router.get("/api/v1/\(path)/aggregate") { request, context in
+            await answer(context) { () async throws -> JSON in
+                try await AggregateRoute.answer(table, QueryParameters(request))
+            }
+        }
+    }
+
+    /// The `cursor` parameter: a `next_cursor` of this range.
+    static func cursor(_ query: QueryParameters, from: Timestamp, to: Timestamp) throws(ParameterError) -> RangeCursor?
+    {
+        guard let text = query.optional("cursor") else { return nil }
+        guard let parsed = RangeCursor(text), parsed.timestamp >= from, parsed.timestamp < to else {
+            throw ParameterError(
+                parameter: "cursor",
+                message: "cursor: expected a next_cursor of this range (<epoch ns>:<skip>), got '\(text)'")
+        }
+        return parsed
     }
 
     private func register<R: EngineRecord & JSONRepresentable>(
@@ -51,15 +112,7 @@ struct QueryRoutes {
                 let to = try query.timestamp("to")
                 guard from <= to else { throw ParameterError(parameter: "to", message: "to: must not be before from") }
                 let limit = try query.integer("limit", default: Self.defaultRangeLimit, range: 1...Self.maximumLimit)
-                var cursor: RangeCursor?
-                if let text = query.optional("cursor") {
-                    guard let parsed = RangeCursor(text), parsed.timestamp >= from, parsed.timestamp < to else {
-                        throw ParameterError(
-                            parameter: "cursor",
-                            message: "cursor: expected a next_cursor of this range (<epoch ns>:<skip>), got '\(text)'")
-                    }
-                    cursor = parsed
-                }
+                let cursor = try Self.cursor(query, from: from, to: to)
                 let page = try await table.range(symbol: symbol, from: from, to: to, limit: limit, after: cursor)
                 return rowsJSON(
                     table: table.name, symbol: symbol, rows: page.rows, truncated: page.next != nil,

@@ -35,7 +35,8 @@ func withServer(
     // OS-buffered: no fsync per test write (the tests check answers, not durability), so the suite does not
     // hold the cooperative threads that other suites' timing-sensitive tests share.
     let store = try StrataStore.open(
-        directory: directory, configuration: .init(durability: .osBuffered, maintenanceInterval: nil))
+        directory: directory,
+        configuration: .init(durability: .osBuffered, maintenanceInterval: nil, tables: configuration.tables))
     defer { try? store.close() }
     let metrics = ServerMetrics()
     let router = StrataServer.makeRouter(store: store, configuration: configuration, metrics: metrics)
