@@ -1,5 +1,6 @@
 import ArgumentParser
 import Strata
+import StrataServer
 
 #if canImport(Glibc)
     import Glibc
@@ -11,6 +12,25 @@ import Strata
 struct DataDirectoryOptions: ParsableArguments {
     @Option(name: .customLong("data"), help: "The data directory (default: $STRATA_DATA, else ./strata-data).")
     var data: String?
+
+    @Option(
+        name: .customLong("config"),
+        help:
+            "A JSON configuration file, as strata serve reads (default: $STRATA_CONFIG): its user-defined tables are opened."
+    )
+    var config: String?
+
+    /// The user-defined tables of `--config` (or `$STRATA_CONFIG`): the same file the server reads.
+    func tables() throws -> [RecordSchema] {
+        var path = config
+        if path == nil, let value = getenv("STRATA_CONFIG"), value.pointee != 0 { path = String(cString: value) }
+        guard let path else { return [] }
+        do {
+            return try ServerConfiguration.tables(file: path)
+        } catch {
+            throw CLIError("\(error)")
+        }
+    }
 
     /// The directory: `--data`, else `$STRATA_DATA`, else `./strata-data`.
     var directory: String {
@@ -36,7 +56,8 @@ struct DataDirectoryOptions: ParsableArguments {
                 "no Strata store at \(directory): the directory has no STRATA marker (set --data or STRATA_DATA)")
         }
         return try StrataStore.open(
-            directory: directory, configuration: .init(durability: .osBuffered, maintenanceInterval: nil))
+            directory: directory,
+            configuration: .init(durability: .osBuffered, maintenanceInterval: nil, tables: try tables()))
     }
 }
 

@@ -27,6 +27,35 @@ struct CommandTests {
         return result
     }
 
+    /// The commands open the store with the tables the server's configuration file declares.
+    @Test func configFileTablesAreOpenedByTheCommands() throws {
+        let directory = makeTemporaryDirectory()
+        defer { removeTree(directory) }
+        writeFile(
+            directory + "/strata.json",
+            """
+            {"tables": [{"name": "signals", "timestamp": "ts", "key": {"column": "id"},
+                         "columns": [{"name": "ts", "type": "timestamp"}, {"name": "symbol", "type": "symbol"},
+                                     {"name": "id", "type": "int64"}, {"name": "score", "type": "float64"}]}]}
+            """)
+        writeFile(
+            directory + "/t.csv",
+            "ts_ns,symbol,trade_id,price,qty,is_buyer_maker\n1719878281500000000,BTCUSDT,1,1,1,true\n")
+        #expect(
+            try runStrata(["ingest", "--table", "trades", "--csv", "t.csv", "--data", "d"], in: directory).status == 0)
+        let stats = try runStrata(
+            ["stats", "--format", "csv", "--data", "d", "--config", "strata.json"], in: directory)
+        #expect(stats.status == 0, "\(stats.stderr)")
+        #expect(stats.stdout.contains("\nsignals,0,0,"), "\(stats.stdout)")
+        let viaEnvironment = try runStrata(
+            ["stats", "--format", "csv", "--data", "d"], in: directory, environment: ["STRATA_CONFIG": "strata.json"])
+        #expect(viaEnvironment.stdout.contains("\nsignals,"), "\(viaEnvironment.stdout)")
+        writeFile(directory + "/bad.json", #"{"tables": [{"name": "Signals", "timestamp": "ts", "columns": []}]}"#)
+        let bad = try runStrata(["stats", "--data", "d", "--config", "bad.json"], in: directory)
+        #expect(bad.status == 1 && bad.stderr.hasPrefix("strata: error: "), "\(bad.stderr)")
+        #expect(bad.stderr.contains("lowercase identifier"), "\(bad.stderr)")
+    }
+
     @Test func versionNamesTheReleaseAndTheStoreFormat() throws {
         let directory = makeTemporaryDirectory()
         defer { removeTree(directory) }

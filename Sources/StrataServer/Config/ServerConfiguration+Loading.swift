@@ -1,4 +1,4 @@
-import Strata
+package import Strata
 
 #if canImport(FoundationEssentials)
     import FoundationEssentials
@@ -119,6 +119,22 @@ extension ServerConfiguration {
             default: throw JSONReader.unknown(key)
             }
         }
+    }
+
+    /// The user-defined tables of a configuration file (for the `strata` commands, which open
+    /// the store the server opens, with the same tables). The whole file is checked as the
+    /// server checks it.
+    /// - Throws: ``ConfigurationError`` naming the file or the key.
+    package static func tables(file: String) throws(ConfigurationError) -> [RecordSchema] {
+        let bytes: [UInt8]
+        do {
+            bytes = try readFile(file)
+        } catch {
+            throw ConfigurationError(key: file, message: "cannot read the configuration file: \(error)")
+        }
+        var configuration = ServerConfiguration()
+        try configuration.apply(json: bytes, source: file)
+        return configuration.tables
     }
 
     /// The document's `tables`, each a ``RecordSchema`` in its configuration form.
