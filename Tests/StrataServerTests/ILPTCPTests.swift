@@ -42,6 +42,33 @@ import Testing
         }
     }
 
+    /// A user-defined table's lines over TCP: stored as over HTTP; a bad line keeps the lines
+    /// before it (of every table) and closes the connection.
+    @Test func userTableLinesAreStored() async throws {
+        var configuration = tcpTestConfiguration()
+        configuration.tables = [
+            try RecordSchema(
+                name: "signals",
+                columns: [
+                    SchemaColumn("ts", .timestamp), SchemaColumn("symbol", .symbol), SchemaColumn("id", .int64),
+                    SchemaColumn("target", .decimal(scale: 8)),
+                ],
+                timestamp: "ts", key: RecordKey("id"))
+        ]
+        try await withTCPServer(configuration) { server in
+            let client = try TCPClient(port: server.port)
+            let table = try #require(server.store.table(named: "signals"))
+            client.send(
+                (1...3).map { "signals,symbol=BTCUSDT id=\($0)i,target=64123.4\($0) \(t(Int64($0)))\n" }.joined()
+                    + tradeLine(4) + "signals,symbol=BTCUSDT id=9i,target=oops \(t(9))\n"
+                    + "signals,symbol=BTCUSDT id=10i,target=1 \(t(10))\n")
+            #expect(await client.serverCloses(), "a bad line ends the stream")
+            #expect(try await server.waitForTrades(1) == 1)
+            let stored = try await table.range(symbol: "BTCUSDT", from: .min, to: .max, limit: 100).rows
+            #expect(stored.map { $0["target"]?.description } == ["64123.41", "64123.42", "64123.43"])
+        }
+    }
+
     @Test func arbitrarySegmentBoundariesGiveTheSameRows() async throws {
         try await withTCPServer { server in
             // Escaped names, quoted strings and CRLF endings, split anywhere.

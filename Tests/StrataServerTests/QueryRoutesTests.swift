@@ -205,6 +205,38 @@ import Testing
             #expect(sum?["count"] as? Int == 5 && sum?["sum(target)"] as? String == "320617.25")
             let symbols = try await client.get("/api/v1/signals/symbols")
             #expect((symbols.json["symbols"] as? [[String: Any]])?.first?["rows"] as? Int == 5)
+            // ILP lines of the table: measurement = its name, the symbol tag, fields by column name.
+            let lines = """
+                signals,symbol=ETHUSDT id=10i,score=0.25,target=3400.5,live=true \(t(20))
+                signals,symbol=ETHUSDT id=11i,score=-0.5,target=3400.25d,live=false \(t(21))
+
+                """
+            #expect(try await client.writeILP(lines).status == .noContent)
+            let eth = try await client.get("/api/v1/signals/latest?symbol=ETHUSDT")
+            #expect(rows(eth).map { $0["id"] as? Int } == [11, 10])
+            #expect(rows(eth).map { $0["target"] as? String } == ["3400.25", "3400.5"])
+            for (line, code, words) in [
+                (
+                    "signals,symbol=ETHUSDT id=12i,scor=0.1,target=1,live=true \(t(22))", "unknownField",
+                    "nearest: score"
+                ),
+                (
+                    "signals,symbol=ETHUSDT id=12i,score=0.1,target=1.000000001,live=true \(t(22))", "tooPrecise",
+                    "target"
+                ),
+                ("signals,symbol=ETHUSDT id=1.5,score=0.1,target=1,live=true \(t(22))", "invalidValue", "id"),
+                ("signals,venue=X id=12i,score=0.1,target=1,live=true \(t(22))", "unknownField", "tag 'venue'"),
+            ] {
+                let refused = try await client.writeILP(
+                    "signals,symbol=ETHUSDT id=13i,score=0,target=1,live=true \(t(23))\n" + line + "\n")
+                #expect(refused.status == .badRequest, "\(line)")
+                #expect(refused.json["code"] as? String == code, "\(line): \(refused.json)")
+                #expect((refused.json["message"] as? String)?.contains(words) == true, "\(line): \(refused.json)")
+                #expect(refused.json["line"] as? Int == 2, "\(line)")
+            }
+            #expect(
+                rows(try await client.get("/api/v1/signals/latest?symbol=ETHUSDT")).count == 2,
+                "nothing of a refused request stored")
             let document = try await client.get("/openapi.json", authorization: nil)
             let paths = document.json["paths"] as? [String: Any] ?? [:]
             #expect(paths["/api/v1/signals/aggregate"] != nil && paths["/api/v1/signals/range"] != nil)

@@ -47,6 +47,17 @@ public final class DynamicTable: Sendable {
         return try access.append(try encode(rows))
     }
 
+    /// The synchronous form of ``append(_:)`` (for threads that are not in a task).
+    @discardableResult
+    public func appendNow(_ rows: [Row]) throws -> AppendReport {
+        guard !rows.isEmpty else { return AppendReport() }
+        return try access.append(try encode(rows))
+    }
+
+    /// Checks rows as ``append(_:)`` would, without storing them.
+    /// - Throws: ``ValidationError`` for the first bad row, with its index.
+    public func validate(_ rows: [Row]) throws { _ = try encode(rows) }
+
     /// The newest `limit` rows of `symbol`, newest first.
     public func latest(symbol: Symbol, limit: Int) async throws -> [Row] {
         guard limit >= 0 else { throw StrataError(.invalidArgument, "limit must be >= 0, got \(limit)") }

@@ -22,7 +22,7 @@ public struct ILPIngest: Sendable {
         self.store = store
         self.metrics = metrics
         self.maxLineBytes = maxLineBytes
-        mapping = LineMapping(declared: measurements)
+        mapping = LineMapping(declared: measurements, userTables: store.userTables.map(\.schema))
     }
 
     /// What a write stored.
@@ -133,7 +133,14 @@ public struct ILPIngest: Sendable {
             invalid(rows.quotes, lines: rows.quoteLines, from: start.quotes) { try rules.validate($0, window: window) }
                 .map { ($0, "quotes") },
         ]
-        return candidates.compactMap { $0 }.min { ($0.0.line ?? 0) < ($1.0.line ?? 0) }
+        var user: [(WriteError, String)?] = []
+        for (name, entry) in rows.user {
+            guard let table = store.table(named: name) else { continue }
+            user.append(
+                invalid(entry.rows, lines: entry.lines, from: start.user[name] ?? 0) { try table.validate([$0]) }
+                    .map { ($0, name) })
+        }
+        return (candidates + user).compactMap { $0 }.min { ($0.0.line ?? 0) < ($1.0.line ?? 0) }
     }
 
     private func invalid<R>(_ rows: [R], lines: [Int], from start: Int, _ check: (R) throws -> Void) -> WriteError? {
@@ -163,6 +170,10 @@ public struct ILPIngest: Sendable {
         try append(rows.trades, to: store.trades, protocol: name, summary: &summary)
         try append(rows.aggregatedTrades, to: store.aggregatedTrades, protocol: name, summary: &summary)
         try append(rows.quotes, to: store.quotes, protocol: name, summary: &summary)
+        for (table, entry) in rows.user.sorted(by: { $0.key < $1.key }) where !entry.rows.isEmpty {
+            guard let destination = store.table(named: table) else { continue }
+            try record(table: table, protocol: name, summary: &summary) { try destination.appendNow(entry.rows) }
+        }
         return summary
     }
 
@@ -170,19 +181,26 @@ public struct ILPIngest: Sendable {
         _ rows: [R], to table: StrataTable<R>, protocol name: String, summary: inout Summary
     ) throws(WriteError) {
         guard !rows.isEmpty else { return }
+        // Validated with the store's rules as each line was mapped (``mapStream``/``write``).
+        try record(table: table.name, protocol: name, summary: &summary) { try table.appendValidated(rows) }
+    }
+
+    /// Runs one table's append, counting what it stored; its errors become write errors.
+    private func record(
+        table: String, protocol name: String, summary: inout Summary, _ append: () throws -> AppendReport
+    ) throws(WriteError) {
         do {
-            // Validated with the store's rules as each line was mapped (``mapStream``/``write``).
-            let report = try table.appendValidated(rows)
+            let report = try append()
             summary.stored += report.stored
             summary.duplicates += report.duplicates
-            metrics.ingested(table: table.name, protocol: name, stored: report.stored, duplicates: report.duplicates)
+            metrics.ingested(table: table, protocol: name, stored: report.stored, duplicates: report.duplicates)
         } catch let error as ValidationError {
             throw WriteError(code: error.rule.rawValue, message: error.description)
         } catch let error as StrataError where error.code == .limitExceeded {
             throw WriteError(code: "limitExceeded", message: error.message)
         } catch {
             // The store is closed, the WAL failed or the disk is full: worth a retry later.
-            throw WriteError(code: "unavailable", message: "\(table.name): \(error)", status: 503)
+            throw WriteError(code: "unavailable", message: "\(table): \(error)", status: 503)
         }
     }
 }

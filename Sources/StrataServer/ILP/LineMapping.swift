@@ -25,20 +25,29 @@ public struct LineMapping: Sendable {
         public var aggregatedTradeLines: [Int] = []
         public var quotes: [Quote] = []
         public var quoteLines: [Int] = []
+        /// Rows of user-defined tables, by table name, each with its line.
+        public var user: [String: (rows: [Row], lines: [Int])] = [:]
 
         public init() {}
 
-        public var count: Int { trades.count + aggregatedTrades.count + quotes.count }
-        public var isEmpty: Bool { trades.isEmpty && aggregatedTrades.isEmpty && quotes.isEmpty }
+        public var count: Int {
+            trades.count + aggregatedTrades.count + quotes.count + user.values.reduce(0) { $0 + $1.rows.count }
+        }
+        public var isEmpty: Bool { count == 0 }
 
         /// How many rows each table has: where the rows added later start.
         struct Marks {
             var trades = 0
             var aggregatedTrades = 0
             var quotes = 0
+            var user: [String: Int] = [:]
         }
 
-        var marks: Marks { Marks(trades: trades.count, aggregatedTrades: aggregatedTrades.count, quotes: quotes.count) }
+        var marks: Marks {
+            Marks(
+                trades: trades.count, aggregatedTrades: aggregatedTrades.count, quotes: quotes.count,
+                user: user.mapValues(\.rows.count))
+        }
 
         /// Drops the rows of `line` and later lines.
         mutating func keepLines(before line: Int) {
@@ -50,6 +59,11 @@ public struct LineMapping: Sendable {
             cut(&trades, &tradeLines)
             cut(&aggregatedTrades, &aggregatedTradeLines)
             cut(&quotes, &quoteLines)
+            for name in user.keys {
+                var entry = user[name]!
+                cut(&entry.rows, &entry.lines)
+                user[name] = entry
+            }
         }
     }
 
@@ -58,10 +72,15 @@ public struct LineMapping: Sendable {
 
     /// Measurements declared in the configuration, with their renames.
     let declared: [Renames]
+    /// User-defined tables, whose lines map by their schemas (see `LineMapping+UserTables`).
+    let userTables: [RecordSchema]
 
-    /// - Parameter declared: measurements declared in the configuration (``DeclaredMeasurement``).
-    public init(declared: [DeclaredMeasurement] = []) {
+    /// - Parameters:
+    ///   - declared: measurements declared in the configuration (``DeclaredMeasurement``).
+    ///   - userTables: the store's user-defined tables.
+    public init(declared: [DeclaredMeasurement] = [], userTables: [RecordSchema] = []) {
         self.declared = declared.map(Renames.init)
+        self.userTables = userTables
     }
 
     /// Converts every point, or throws for the first that does not map.
@@ -98,8 +117,14 @@ public struct LineMapping: Sendable {
                     rows.quotes.append(try quote(point, renames: renames))
                     rows.quoteLines.append(point.line)
                 }
+            } else if let schema = userTables.first(where: { schema in
+                schema.names.contains { point.hasMeasurement($0) }
+            }) {
+                let row = try userRow(point, schema: schema)
+                rows.user[schema.name, default: ([], [])].rows.append(row)
+                rows.user[schema.name]!.lines.append(point.line)
             } else {
-                let known = Self.measurements + declared.map(\.measurement)
+                let known = Self.measurements + declared.map(\.measurement) + userTables.flatMap(\.names)
                 throw WriteError(
                     code: "unknownMeasurement",
                     message: "unknown measurement '\(point.measurement)' (known: \(known.joined(separator: ", ")))",

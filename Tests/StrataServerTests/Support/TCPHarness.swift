@@ -97,7 +97,8 @@ func withTCPServer(
     defer { temporary.map(removeTree) }
     let directory = directory ?? temporary ?? ""
     let store = try StrataStore.open(
-        directory: directory, configuration: .init(durability: .osBuffered, maintenanceInterval: nil))
+        directory: directory,
+        configuration: .init(durability: .osBuffered, maintenanceInterval: nil, tables: configuration.tables))
     let metrics = ServerMetrics()
     let logs = LogCapture()
     let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
