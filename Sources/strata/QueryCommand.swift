@@ -39,8 +39,8 @@ struct QueryCommand: AsyncParsableCommand {
     struct Common: ParsableArguments {
         @OptionGroup var storage: DataDirectoryOptions
 
-        @Option(help: "The table: trades, aggtrades or quotes.")
-        var table: TableName = .trades
+        @Option(help: "The table: trades, aggtrades, quotes or a user-defined table of --config.")
+        var table: String = "trades"
 
         @Option(help: "The symbol.")
         var symbol: String
@@ -119,15 +119,11 @@ struct QueryCommand: AsyncParsableCommand {
             let symbol = try common.parsedSymbol()
             let store = try common.storage.openExisting()
             defer { try? store.close() }
-            let last: Timestamp? =
-                switch common.table {
-                case .trades: try await store.trades.lastTimestamp(symbol: symbol)
-                case .aggtrades: try await store.aggregatedTrades.lastTimestamp(symbol: symbol)
-                case .quotes: try await store.quotes.lastTimestamp(symbol: symbol)
-                }
+            let table = try QueryCommand.table(common.table, in: store)
+            let last = try await table.lastTimestamp(symbol: symbol)
             // The API's `last` answer: table, symbol, ts_ns (a string in JSON), time.
             let cells: [Cell] = [
-                .text(common.table.rawValue), .text(symbol.name), last.map { .nanoseconds($0.nanoseconds) } ?? .empty,
+                .text(table.name), .text(symbol.name), last.map { .nanoseconds($0.nanoseconds) } ?? .empty,
                 last.map { .text($0.iso8601) } ?? .empty,
             ]
             Renderer(format: common.format).render(columns: ["table", "symbol", "ts_ns", "time"], rows: [cells])
@@ -147,8 +143,8 @@ extension QueryCommand {
 
         @OptionGroup var storage: DataDirectoryOptions
 
-        @Option(help: "The table: trades, aggtrades or quotes.")
-        var table: TableName = .trades
+        @Option(help: "The table: trades, aggtrades, quotes or a user-defined table of --config.")
+        var table: String = "trades"
 
         @Option(help: "The functions, e.g. count,sum(qty),vwap.")
         var fn: String
@@ -193,12 +189,7 @@ extension QueryCommand {
             let query = AggregateQuery(functions, symbols: symbolList, from: start, to: end, grouping: grouping)
             let store = try storage.openExisting()
             defer { try? store.close() }
-            let rows: [AggregateRow] =
-                switch table {
-                case .trades: try await store.trades.aggregate(query)
-                case .aggtrades: try await store.aggregatedTrades.aggregate(query)
-                case .quotes: try await store.quotes.aggregate(query)
-                }
+            let rows = try await QueryCommand.table(table, in: store).aggregate(query)
             var columns: [String] = []
             let bySymbol = grouping == .symbol || { if case .symbolAndBucket = grouping { true } else { false } }()
             let byBucket = grouping != .none && grouping != .symbol
@@ -243,12 +234,7 @@ extension QueryCommand.Common {
     ) async throws {
         let store = try storage.openExisting()
         defer { try? store.close() }
-        let table: any QueryTable =
-            switch self.table {
-            case .trades: store.trades
-            case .aggtrades: store.aggregatedTrades
-            case .quotes: store.quotes
-            }
+        let table = try QueryCommand.table(self.table, in: store)
         let rows = try await fetch(table)
         if rows.isEmpty {
             let known = table.symbols().map(\.name)
@@ -258,7 +244,7 @@ extension QueryCommand.Common {
                         < (editDistance($1.uppercased(), symbol.name.uppercased()), $1)
                 }.prefix(3)
                 throw CLIError(
-                    "\(self.table.rawValue) has no symbol '\(symbol.name)'"
+                    "\(table.name) has no symbol '\(symbol.name)'"
                         + (nearest.isEmpty ? " (the table is empty)" : "; nearest: \(nearest.joined(separator: ", "))"))
             }
         }
@@ -269,12 +255,86 @@ extension QueryCommand.Common {
     }
 }
 
-/// A table that can answer the queries, erased over its record type.
+/// A table that can answer the queries, erased over its record type: a built-in table or a
+/// user-defined one.
 protocol QueryTable: Sendable {
+    var name: String { get }
     func latest(symbol: Symbol, limit: Int) async throws -> any RecordRows
     func range(symbol: Symbol, from: Timestamp, to: Timestamp, limit: Int, after: RangeCursor?) async throws
         -> any RecordRows
+    func lastTimestamp(symbol: Symbol) async throws -> Timestamp?
+    func aggregate(_ query: AggregateQuery) async throws -> [AggregateRow]
+    func symbolListing() async throws -> [SymbolListing]
     func symbols() -> [Symbol]
+}
+
+extension QueryCommand {
+    /// The table `--table` names: a built-in one (by name or alias) or a user-defined one.
+    static func table(_ name: String, in store: StrataStore) throws -> any QueryTable {
+        switch SchemaCatalog.builtIn.schema(named: name)?.name {
+        case "trades": return store.trades
+        case "aggtrades": return store.aggregatedTrades
+        case "quotes": return store.quotes
+        default:
+            if let table = store.table(named: name) { return table }
+            let known = SchemaCatalog.builtIn.schemas.map(\.name) + store.userTables.map(\.name)
+            throw CLIError(
+                "--table: no table '\(name)' (tables: \(known.joined(separator: ", ")); user-defined tables come from --config)"
+            )
+        }
+    }
+}
+
+extension DynamicTable: QueryTable {
+    func latest(symbol: Symbol, limit: Int) async throws -> any RecordRows {
+        UserRows(schema: schema, rows: try await latest(symbol: symbol, limit: limit))
+    }
+
+    func range(symbol: Symbol, from: Timestamp, to: Timestamp, limit: Int, after: RangeCursor?) async throws
+        -> any RecordRows
+    {
+        let page: RangePage<Row> = try await range(symbol: symbol, from: from, to: to, limit: limit, after: after)
+        return UserRows(schema: schema, rows: page.rows, next: page.next)
+    }
+}
+
+/// Rows of a user-defined table: `symbol` and the schema's columns (a table adds `time` first);
+/// in JSON, the API's objects.
+struct UserRows: RecordRows {
+    var schema: RecordSchema
+    var rows: [Row]
+    var next: RangeCursor?
+
+    var isEmpty: Bool { rows.isEmpty }
+
+    func render(format: OutputFormat) {
+        let columns = schema.storageColumns
+        var names = ["symbol"] + columns.map(\.name)
+        var cells = rows.map { row -> [Cell] in
+            [.text(row.symbol.name)]
+                + columns.map { column in
+                    switch row[column.name] {
+                    case .timestamp(let time)?: .nanoseconds(time.nanoseconds)
+                    case .integer(let integer)?: .integer(integer)
+                    case .decimal(let amount)?: .decimal(amount.description)
+                    case .float(let double)?: .decimal(String(double))
+                    case .bool(let flag)?: .boolean(flag)
+                    case .text(let text)?: .text(text)
+                    case nil: .empty
+                    }
+                }
+        }
+        if format == .table {
+            names.insert("time", at: 0)
+            for index in rows.indices {
+                let time: String =
+                    if case .timestamp(let value)? = rows[index][schema.timestamp] { value.iso8601 } else { "" }
+                cells[index].insert(.text(time), at: 0)
+            }
+        }
+        Renderer(format: format).render(
+            columns: names, rows: cells, json: rows.map { UserRowJSON.text($0, schema: schema) })
+    }
 }
 
 /// Query results that know how to print themselves.

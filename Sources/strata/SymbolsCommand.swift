@@ -10,8 +10,8 @@ struct SymbolsCommand: AsyncParsableCommand {
 
     @OptionGroup var storage: DataDirectoryOptions
 
-    @Option(help: "The table: trades, aggtrades or quotes.")
-    var table: TableName = .trades
+    @Option(help: "The table: trades, aggtrades, quotes or a user-defined table of --config.")
+    var table: String = "trades"
 
     @Option(help: "Output: table, csv or json.")
     var format: OutputFormat = .table
@@ -19,12 +19,7 @@ struct SymbolsCommand: AsyncParsableCommand {
     func run() async throws {
         let store = try storage.openExisting()
         defer { try? store.close() }
-        let listing: [SymbolListing] =
-            switch table {
-            case .trades: try await store.trades.symbolListing()
-            case .aggtrades: try await store.aggregatedTrades.symbolListing()
-            case .quotes: try await store.quotes.symbolListing()
-            }
+        let listing = try await QueryCommand.table(table, in: store).symbolListing()
         // The API's names: first and last in ISO-8601, with their epoch nanoseconds.
         let columns = ["symbol", "rows", "first_ns", "first", "last_ns", "last"]
         let rows = listing.map { entry -> [Cell] in

@@ -50,6 +50,55 @@ struct CommandTests {
         let viaEnvironment = try runStrata(
             ["stats", "--format", "csv", "--data", "d"], in: directory, environment: ["STRATA_CONFIG": "strata.json"])
         #expect(viaEnvironment.stdout.contains("\nsignals,"), "\(viaEnvironment.stdout)")
+        // Rows written through the library are read by the commands, as the API writes them.
+        // (the schema of strata.json, in code)
+        let schema = try RecordSchema(
+            name: "signals",
+            columns: [
+                SchemaColumn("ts", .timestamp), SchemaColumn("symbol", .symbol), SchemaColumn("id", .int64),
+                SchemaColumn("score", .float64),
+            ], timestamp: "ts", key: RecordKey("id"))
+        do {
+            let store = try StrataStore.open(
+                directory: directory + "/d", configuration: .init(maintenanceInterval: nil, tables: [schema]))
+            try store.table(named: "signals")!.appendNow(
+                (1...3).map { i in
+                    Row(
+                        symbol: "BTCUSDT",
+                        [
+                            "ts": .timestamp(Timestamp(nanoseconds: 1_719_878_281_500_000_000 + Int64(i))),
+                            "id": .integer(Int64(i)), "score": .float(Double(i) / 4),
+                        ])
+                })
+            try store.close()
+        }
+        let latest = try runStrata(
+            [
+                "query", "latest", "--table", "signals", "--symbol", "BTCUSDT", "--limit", "2", "--format", "json",
+                "--data", "d", "--config", "strata.json",
+            ], in: directory)
+        #expect(latest.status == 0, "\(latest.stderr)")
+        #expect(
+            latest.stdout == """
+                [
+                  {"symbol":"BTCUSDT","time":"2024-07-01T23:58:01.500000003Z","ts":"1719878281500000003","id":3,"score":"0.75"},
+                  {"symbol":"BTCUSDT","time":"2024-07-01T23:58:01.500000002Z","ts":"1719878281500000002","id":2,"score":"0.5"}
+                ]
+
+                """)
+        let total = try runStrata(
+            [
+                "query", "aggregate", "--table", "signals", "--fn", "count,max(score)", "--format", "csv", "--data",
+                "d",
+                "--config", "strata.json",
+            ], in: directory)
+        #expect(total.stdout == "count,max(score)\n3,0.75\n", "\(total.stdout)\(total.stderr)")
+        let unknown = try runStrata(
+            ["query", "latest", "--table", "signal", "--symbol", "BTCUSDT", "--data", "d", "--config", "strata.json"],
+            in: directory)
+        #expect(
+            unknown.status == 1
+                && unknown.stderr.contains("--table: no table 'signal' (tables: trades, aggtrades, quotes, signals;"))
         writeFile(directory + "/bad.json", #"{"tables": [{"name": "Signals", "timestamp": "ts", "columns": []}]}"#)
         let bad = try runStrata(["stats", "--data", "d", "--config", "bad.json"], in: directory)
         #expect(bad.status == 1 && bad.stderr.hasPrefix("strata: error: "), "\(bad.stderr)")

@@ -83,6 +83,14 @@ public final class DynamicTable: Sendable {
         return try access.reading { try access.engine.aggregate(stored.engineRequest) }.map(AggregateRow.init)
     }
 
+    /// The newest stored timestamp of `symbol`, or `nil` if it has none.
+    public func lastTimestamp(symbol: Symbol) async throws -> Timestamp? {
+        try access.reading { try access.engine.lastTimestamp(symbol: symbol.name) }.map(Timestamp.init(nanoseconds:))
+    }
+
+    /// The symbols with at least one row, sorted.
+    public func symbols() -> [Symbol] { access.engine.symbols().map(Symbol.init(unchecked:)) }
+
     /// Size and shape of the table.
     public func stats() -> TableStats { access.engine.stats() }
 

@@ -1,10 +1,10 @@
-import Strata
+package import Strata
 
 /// A user-defined table's row as the API writes it: `symbol`, `time` (the designated timestamp in
 /// ISO-8601), then every column by its schema name — timestamps as epoch-ns strings (beyond
 /// JSON's exact integers), integers as numbers, decimals as exact strings, float64 values as
 /// their shortest text, booleans as booleans.
-struct UserRowJSON: Sendable {
+package struct UserRowJSON: Sendable {
     let schema: RecordSchema
 
     func object(_ row: Row) -> JSON {
@@ -25,5 +25,10 @@ struct UserRowJSON: Sendable {
         case .bool(let flag): .bool(flag)
         case .text(let text): .string(text)
         }
+    }
+
+    /// A row's object as text: what `strata query … --format json` prints for a user-defined table.
+    package static func text(_ row: Row, schema: RecordSchema) -> String {
+        UserRowJSON(schema: schema).object(row).serialized()
     }
 }
