@@ -139,6 +139,34 @@ import Testing
         #expect(try table.summarize(column: "qty") == summaries.sorted { $0.symbol < $1.symbol })
     }
 
+    /// Statistics that are plausible but wrong (the footer checksum recomputed) cannot be told
+    /// at open; `verify()` decodes every block and reports the disagreement.
+    @Test func verifyComparesStatisticsWithTheValues() throws {
+        let directory = TemporaryDirectory.inMemory("strata-block-statistics")
+        defer { directory.cleanup() }
+        var (table, _) = try sealedTable(directory)
+        #expect(try table.verify().isIntact)
+        try table.close()
+        let path = directory.path + "/partitions/p1.g1.col"
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        let (fields, footerStart) = SealedFileDamageTests.fields(of: bytes)
+        // Σ qty (column 3) of the first block, one more: still between rows × min and rows × max.
+        let low = fields.first { $0.name == "symbol 0 block 0 column 3 sum low" }!
+        #expect(bytes[low.offset] != 0xFF)
+        bytes[low.offset] += 1
+        SealedFileDamageTests.recomputeFooterCRC(&bytes, footerStart: footerStart)
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+
+        table = try EngineTable(directory: directory.path, schema: Self.schema, durability: .osBuffered)
+        defer { try? table.close() }
+        #expect(!table.recovery.isDamaged)
+        let verification = try table.verify()
+        #expect(verification.unreadablePartitions.isEmpty)
+        #expect(verification.damagedBlocks.count == 1)
+        #expect(verification.damagedBlocks.first?.path == path)
+        #expect(verification.damagedBlocks.first?.message.contains("statistics of block 0") == true)
+    }
+
     /// A whole block's Σ, min and max come from the index: with its data chunks damaged (the
     /// footer intact), they still answer, while a function that must decode the block throws.
     @Test func wholeBlocksAreAnsweredWithoutDecoding() throws {

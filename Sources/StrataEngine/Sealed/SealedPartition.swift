@@ -227,6 +227,26 @@ package final class SealedPartition: Sendable {
         return statistics[entry.blocks[block].firstStatistics + index]
     }
 
+    /// Checks the index's statistics of block `block` of `entry` against its values, `buffers`
+    /// holding every column as ``decode(_:block:columns:into:)`` filled them: a file whose
+    /// statistics are plausible but wrong (its footer checksum recomputed) answers aggregates
+    /// wrongly, and only decoding finds it.
+    func verifyStatistics(_ entry: SymbolEntry, block: Int, decoded buffers: [UnsafeMutablePointer<Int64>]) throws {
+        let rows = entry.blocks[block].rows
+        for column in 0..<columnCount {
+            guard let known = statistics(entry, block: block, column: column) else { continue }
+            let lane = UnsafeBufferPointer(start: buffers[column], count: rows)
+            let actual = ColumnStatistics(
+                sum: AggregateAccumulator.exactSum(lane), min: lane.min() ?? 0, max: lane.max() ?? 0)
+            guard actual == known else {
+                throw StrataError(
+                    .corruptFile,
+                    "statistics of block \(block) of symbol \(entry.name), column \(column) disagree with its values",
+                    path: path)
+            }
+        }
+    }
+
     /// Decodes block `block` of `entry` for the given columns into `buffers` (one per column,
     /// `BlockCodec.blockRows` capacity each) after checking each chunk's checksum.
     func decode(
