@@ -191,6 +191,14 @@ struct AggregateReference {
         .vwap(price: "level", quantity: "qty"),
     ]
 
+    /// Functions whole sealed blocks answer from their statistics (all but the float64 sum):
+    /// no column here is also read by first, last or VWAP.
+    static let statisticsFunctions: [EngineTable.AggregateFunction] = [
+        .count, .sum(column: "price"), .sum(column: "qty"), .sum(column: "level"), .sum(column: "id"),
+        .min(column: "price"), .max(column: "price"), .min(column: "qty"), .max(column: "qty"),
+        .min(column: "level"), .max(column: "level"), .min(column: "id"), .max(column: "id"), .sum(column: "score"),
+    ]
+
     static let widths: [Int64] = [1, 7, 333, 1_000, 2_500, 10_000, 15_000, 86_400_000_000_000]
 
     static func randomRow(symbol: String, ts: Int64, id: Int64, random: inout SeededRandom) -> AggregateTestRow {
@@ -229,10 +237,12 @@ struct AggregateReference {
                 if let some = symbols!.first, Bool.random(using: &random) { symbols!.append(some) }  // named twice
             }
             let width = Self.widths.randomElement(using: &random)!
-            // Every function, and count alone (whole sealed blocks answered from the index).
-            for grouping in 0..<8 {
+            // Every function, the functions block statistics answer, and count alone (whole
+            // sealed blocks answered from the index).
+            for grouping in 0..<12 {
+                let functions = [Self.functions, Self.statisticsFunctions, [.count]][grouping / 4]
                 let request = EngineTable.AggregateRequest(
-                    functions: grouping < 4 ? Self.functions : [.count], symbols: symbols, from: from, to: to,
+                    functions: functions, symbols: symbols, from: from, to: to,
                     groupBySymbol: grouping & 1 != 0,
                     bucketWidth: grouping & 2 != 0 ? width : nil)
                 let got = try table.aggregate(request)

@@ -152,8 +152,11 @@ import Testing
             return load(at, width)
         }
         let columns = Int(field("column count", 2))
+        // Version 2 keeps statistics of int64 (2), decimal (3) and int8 (6) columns.
+        var statisticsColumns: [Int] = []
         for c in 0..<columns {
-            _ = field("column \(c) type", 1)
+            let type = field("column \(c) type", 1)
+            if load(8, 4) >= 2 && [2, 3, 6].contains(type) { statisticsColumns.append(c) }
             _ = field("column \(c) scale", 1)
             at += Int(field("column \(c) name length", 2))
         }
@@ -173,6 +176,11 @@ import Testing
                     _ = field("symbol \(s) block \(b) column \(c) offset", 8)
                     _ = field("symbol \(s) block \(b) column \(c) length", 4)
                     _ = field("symbol \(s) block \(b) column \(c) crc", 4)
+                }
+                for c in statisticsColumns {
+                    for part in ["sum low", "sum high", "min", "max"] {
+                        _ = field("symbol \(s) block \(b) column \(c) \(part)", 8)
+                    }
                 }
             }
         }
@@ -225,6 +233,53 @@ import Testing
             }
         }
         #expect(reported > 250)
+    }
+
+    /// Statistics that no block can have — min above max, a sum outside rows × [min, max] — are
+    /// damage even when the footer checksum agrees: the partition is fenced off.
+    @Test func impossibleStatisticsAreFencedOff() throws {
+        let fixture = try Fixture()
+        let (fields, footerStart) = Self.fields(of: fixture.pristine)
+        func value(_ bytes: [UInt8], _ field: Field) -> Int64 {
+            Int64(bitPattern: (0..<8).reduce(UInt64(0)) { $0 | UInt64(bytes[field.offset + $1]) << (8 * UInt64($1)) })
+        }
+        func set(_ bytes: inout [UInt8], _ field: Field, _ value: Int64) {
+            for i in 0..<8 {
+                bytes[field.offset + i] = UInt8(truncatingIfNeeded: UInt64(bitPattern: value) >> (8 * UInt64(i)))
+            }
+        }
+        let statistics = fields.filter { $0.name.hasSuffix(" sum low") }
+        #expect(statistics.count == 6)  // AAA: two blocks, BBB: one; columns id and value
+        var checked = 0
+        for low in statistics {
+            let prefix = String(low.name.dropLast(" sum low".count))
+            let high = fields.first { $0.name == prefix + " sum high" }!
+            let min = fields.first { $0.name == prefix + " min" }!
+            let max = fields.first { $0.name == prefix + " max" }!
+            let (mn, mx) = (value(fixture.pristine, min), value(fixture.pristine, max))
+            var cases: [(String, [UInt8])] = []
+            var bytes = fixture.pristine
+            set(&bytes, min, mx &+ 1)  // min above max
+            cases.append(("min above max", bytes))
+            bytes = fixture.pristine
+            set(&bytes, high, value(bytes, high) &+ 1)  // Σ + 2^64: beyond rows × max
+            cases.append(("sum high + 1", bytes))
+            bytes = fixture.pristine
+            set(&bytes, high, value(bytes, high) &- 1)  // Σ − 2^64: below rows × min
+            cases.append(("sum high − 1", bytes))
+            if mn < mx {
+                bytes = fixture.pristine
+                set(&bytes, max, mn)  // max lowered to min: Σ now above rows × max
+                cases.append(("max lowered to min", bytes))
+            }
+            for (label, var bytes) in cases {
+                try fixture.check(bytes, "\(prefix): \(label)", mustBeReported: true)
+                Self.recomputeFooterCRC(&bytes, footerStart: footerStart)
+                try fixture.check(bytes, "\(prefix): \(label) (crc recomputed)", mustBeReported: true)
+                checked += 1
+            }
+        }
+        #expect(checked >= 20)
     }
 
     @Test func truncatedAtManyLengthsIsFencedOff() throws {

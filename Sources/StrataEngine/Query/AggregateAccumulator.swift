@@ -47,10 +47,24 @@ struct AggregateAccumulator {
         return index
     }
 
+    /// The statistics of a whole sealed block, for the slots they answer (those slots' lanes are
+    /// then not read).
+    struct BlockStatistics {
+        /// The file's statistics.
+        var all: [SealedPartition.ColumnStatistics]
+        /// The block's first statistics in ``all``.
+        var base: Int
+        /// Per slot, its place among the block's statistics, or `nil` to read the lane.
+        var slots: [Int?]
+
+        func of(_ slot: Int) -> SealedPartition.ColumnStatistics? { slots[slot].map { all[base + $0] } }
+    }
+
     /// Adds `rows` rows (lanes indexed by slot, each at least `rows` long) to group `group`;
     /// `rank` orders rows of equal time from different symbols (the symbols' name order).
     mutating func fold(
-        group: Int, lanes: [UnsafeBufferPointer<Int64>], rows: Int, firstTime: Int64, lastTime: Int64, rank: Int
+        group: Int, lanes: [UnsafeBufferPointer<Int64>], rows: Int, firstTime: Int64, lastTime: Int64, rank: Int,
+        statistics: BlockStatistics? = nil
     ) throws {
         guard rows > 0 else { return }
         counts[group] += rows
@@ -62,6 +76,11 @@ struct AggregateAccumulator {
             case .count:
                 break
             case .sum:
+                if let known = statistics?.of(step.slot) {
+                    cell.total &+= known.sum
+                    cell.present = true
+                    continue
+                }
                 let lane = UnsafeBufferPointer(rebasing: lanes[step.slot][0..<rows])
                 if step.kind == .float {
                     for bits in lane { cell.real += Double(bitPattern: UInt64(bitPattern: bits)) }
@@ -70,6 +89,14 @@ struct AggregateAccumulator {
                 }
                 cell.present = true
             case .min, .max:
+                if let known = statistics?.of(step.slot) {
+                    let candidate = step.operation == .min ? known.min : known.max
+                    if !cell.present || (step.operation == .min ? candidate < cell.value : candidate > cell.value) {
+                        cell.value = candidate
+                    }
+                    cell.present = true
+                    continue
+                }
                 let lane = UnsafeBufferPointer(rebasing: lanes[step.slot][0..<rows])
                 Self.extreme(lane, into: &cell, float: step.kind == .float, smallest: step.operation == .min)
             case .first:

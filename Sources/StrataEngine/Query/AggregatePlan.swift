@@ -75,7 +75,19 @@ struct AggregatePlan: Sendable {
         }
         self.steps = steps
         self.columns = columns
+        // A slot is answered from a block's statistics when every step reading it is an exact
+        // sum, min or max (first and last need the values; VWAP needs Σ price × quantity).
+        answeredByStatistics = columns.indices.map { slot in
+            steps.allSatisfy { step in
+                guard step.operation != .count else { return true }
+                guard step.slot == slot || (step.operation == .vwap && step.quantitySlot == slot) else { return true }
+                return [.sum, .min, .max].contains(step.operation) && step.kind != .float
+            }
+        }
     }
+
+    /// Per slot: whether a whole block's statistics answer every step that reads it.
+    var answeredByStatistics: [Bool]
 
     private static func step(_ operation: Operation, _ resolved: (Int, Kind)) -> Step {
         Step(operation: operation, slot: resolved.0, quantitySlot: resolved.0, kind: resolved.1)

@@ -3,6 +3,9 @@ import StrataCore
 /// Writes a sealed partition file from per-symbol sorted columns.
 struct PartitionFileWriter {
     let schema: TableSchema
+    /// The format version to write: the current one; tests write version 1 (no statistics)
+    /// to check that old files still read.
+    var formatVersion: UInt32 = PartitionFileFormat.formatVersion
 
     struct Input {
         var partition: Int64
@@ -16,7 +19,7 @@ struct PartitionFileWriter {
     func encode(_ input: Input) -> [[UInt8]] {
         var header = ByteWriter(capacity: PartitionFileFormat.headerSize)
         header.write(bytes: PartitionFileFormat.headerMagic)
-        header.write(PartitionFileFormat.formatVersion)
+        header.write(formatVersion)
         header.write(UInt32(0))
 
         var data = ByteWriter(capacity: 1 << 20)
@@ -37,6 +40,10 @@ struct PartitionFileWriter {
         footer.write(UInt32(symbols.count))
         let ts = schema.timestampIndex
         var chunk = ByteWriter(capacity: 16 << 10)
+        let statisticsColumns =
+            formatVersion >= PartitionFileFormat.statisticsVersion
+            ? schema.columns.indices.filter { PartitionFileFormat.hasStatistics(schema.columns[$0].type) } : []
+        var statistics = ByteWriter(capacity: statisticsColumns.count * PartitionFileFormat.statisticsSize)
         for symbol in symbols {
             let rows = symbol.columns[ts].count
             footer.write(string: symbol.name)
@@ -51,17 +58,22 @@ struct PartitionFileWriter {
                 footer.write(UInt32(hi - lo))
                 footer.write(symbol.columns[ts][lo])
                 footer.write(symbol.columns[ts][hi - 1])
+                statistics.removeAll()
                 for c in 0..<schema.columns.count {
                     chunk.removeAll()
+                    func encode(_ values: UnsafeBufferPointer<Int64>) {
+                        BlockCodec.encode(values, into: &chunk)
+                        if statisticsColumns.contains(c) { Self.writeStatistics(of: values, into: &statistics) }
+                    }
                     // A block never straddles a lane chunk (1,024 divides 65,536), so this is one piece.
                     var pieces: [UnsafeBufferPointer<Int64>] = []
                     symbol.columns[c].forEachPiece(lo..<hi) { pieces.append($0) }
                     if pieces.count == 1 {
-                        BlockCodec.encode(pieces[0], into: &chunk)
+                        encode(pieces[0])
                     } else {
                         var values: [Int64] = []
                         symbol.columns[c].copy(lo..<hi, into: &values)
-                        values.withUnsafeBufferPointer { BlockCodec.encode($0, into: &chunk) }
+                        values.withUnsafeBufferPointer { encode($0) }
                     }
                     let offset = PartitionFileFormat.headerSize + data.count
                     let crc = chunk.bytes.withUnsafeBytes { CRC32C.checksum($0) }
@@ -70,6 +82,7 @@ struct PartitionFileWriter {
                     footer.write(UInt32(chunk.count))
                     footer.write(crc)
                 }
+                footer.write(bytes: statistics.bytes)
             }
         }
         let footerOffset = PartitionFileFormat.headerSize + data.count
@@ -80,6 +93,21 @@ struct PartitionFileWriter {
         trailer.write(footerCRC)
         trailer.write(bytes: PartitionFileFormat.trailerMagic)
         return [header.bytes, data.bytes, footer.bytes, trailer.bytes]
+    }
+
+    /// Σ (Int128, low half then high half), min and max of one block's values.
+    static func writeStatistics(of values: UnsafeBufferPointer<Int64>, into out: inout ByteWriter) {
+        var low = Int64.max
+        var high = Int64.min
+        for value in values {
+            low = Swift.min(low, value)
+            high = Swift.max(high, value)
+        }
+        let sum = AggregateAccumulator.exactSum(values)
+        out.write(UInt64(truncatingIfNeeded: sum))
+        out.write(Int64(truncatingIfNeeded: sum >> 64))
+        out.write(low)
+        out.write(high)
     }
 
     /// Writes the file atomically at `path` (temp file, fsync, rename, fsync directory).

@@ -17,6 +17,16 @@ package final class SealedPartition: Sendable {
         var lastTimestamp: Int64
         /// Index of this block's first chunk in ``SealedPartition/chunks``; one chunk per column.
         var firstChunk: Int
+        /// Index of this block's first statistics in ``SealedPartition/statistics``; one per
+        /// column with statistics (none in a version-1 file).
+        var firstStatistics: Int
+    }
+
+    /// Σ, min and max of one column's values in one block, from the file's index.
+    struct ColumnStatistics: Sendable, Equatable {
+        var sum: Int128
+        var min: Int64
+        var max: Int64
     }
 
     package struct SymbolEntry: Sendable {
@@ -37,6 +47,13 @@ package final class SealedPartition: Sendable {
     package let symbols: [String: SymbolEntry]
     let chunks: [Chunk]
     let columnCount: Int
+    /// The file's format version (1: no statistics).
+    let formatVersion: UInt32
+    /// Per block, per column with statistics: Σ, min, max (see ``Block/firstStatistics``).
+    let statistics: [ColumnStatistics]
+    /// For each schema column, its place among a block's statistics; `nil` when the file keeps
+    /// none for it (a version-1 file, or a column type without statistics).
+    let statisticsIndex: [Int?]
     private let file: MappedFile
 
     /// The largest row or duplicate count a file may claim (2^40): far above anything real,
@@ -62,12 +79,23 @@ package final class SealedPartition: Sendable {
         }
         guard Array(bytes[0..<8]) == PartitionFileFormat.headerMagic else { throw corrupt("bad header magic", at: 0) }
         let version = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 8, as: UInt32.self))
-        guard version == PartitionFileFormat.formatVersion else {
+        guard PartitionFileFormat.readableVersions.contains(version) else {
+            let readable = PartitionFileFormat.readableVersions
             throw StrataError(
                 .unsupportedFormat,
-                "sealed partition format version \(version) is not supported (this build reads \(PartitionFileFormat.formatVersion))",
+                "sealed partition format version \(version) is not supported (this build reads \(readable.lowerBound)–\(readable.upperBound))",
                 path: path)
         }
+        formatVersion = version
+        var statisticsIndex: [Int?] = Array(repeating: nil, count: schema.columns.count)
+        var statisticsCount = 0
+        if version >= PartitionFileFormat.statisticsVersion {
+            for (c, spec) in schema.columns.enumerated() where PartitionFileFormat.hasStatistics(spec.type) {
+                statisticsIndex[c] = statisticsCount
+                statisticsCount += 1
+            }
+        }
+        self.statisticsIndex = statisticsIndex
         let trailerStart = bytes.count - PartitionFileFormat.trailerSize
         var trailer = ByteReader(bytes, offset: trailerStart)
         do {
@@ -126,6 +154,7 @@ package final class SealedPartition: Sendable {
             guard symbolCount <= footer.remaining / 26 else { throw corrupt("impossible symbol count \(symbolCount)") }
             var symbols: [String: SymbolEntry] = [:]
             var chunks: [Chunk] = []
+            var statistics: [ColumnStatistics] = []
             var counted = 0
             let dataEnd = footerOffset
             for _ in 0..<symbolCount {
@@ -147,7 +176,10 @@ package final class SealedPartition: Sendable {
                     guard first <= last, first >= minTs, last <= maxTs else {
                         throw corrupt("block time range of \(name) lies outside its symbol's")
                     }
-                    blocks.append(Block(rows: n, firstTimestamp: first, lastTimestamp: last, firstChunk: chunks.count))
+                    blocks.append(
+                        Block(
+                            rows: n, firstTimestamp: first, lastTimestamp: last, firstChunk: chunks.count,
+                            firstStatistics: statistics.count))
                     for _ in 0..<columnCount {
                         let rawOffset = try footer.readUInt64()
                         let length = Int(try footer.readUInt32())
@@ -158,6 +190,18 @@ package final class SealedPartition: Sendable {
                             throw corrupt("chunk of \(name) points outside the data region (\(rawOffset))")
                         }
                         chunks.append(Chunk(offset: offset, length: length, crc: crc))
+                    }
+                    for _ in 0..<statisticsCount {
+                        let low = try footer.readUInt64()
+                        let high = try footer.readInt64()
+                        let minimum = try footer.readInt64()
+                        let maximum = try footer.readInt64()
+                        let sum = Int128(high) << 64 | Int128(low)
+                        // n ≤ 1,024 values of at most 2^63 in magnitude: the bounds fit Int128.
+                        guard minimum <= maximum, sum >= Int128(n) * Int128(minimum),
+                            sum <= Int128(n) * Int128(maximum)
+                        else { throw corrupt("impossible block statistics for \(name)") }
+                        statistics.append(ColumnStatistics(sum: sum, min: minimum, max: maximum))
                     }
                     blockRows += n
                 }
@@ -171,8 +215,35 @@ package final class SealedPartition: Sendable {
             guard footer.remaining == 0 else { throw corrupt("trailing bytes in the footer") }
             self.symbols = symbols
             self.chunks = chunks
+            self.statistics = statistics
         } catch is ByteReader.OutOfBounds {
             throw corrupt("footer shorter than its contents")
+        }
+    }
+
+    /// Σ, min and max of `column` in block `block` of `entry`, if the file keeps them.
+    func statistics(_ entry: SymbolEntry, block: Int, column: Int) -> ColumnStatistics? {
+        guard let index = statisticsIndex[column] else { return nil }
+        return statistics[entry.blocks[block].firstStatistics + index]
+    }
+
+    /// Checks the index's statistics of block `block` of `entry` against its values, `buffers`
+    /// holding every column as ``decode(_:block:columns:into:)`` filled them: a file whose
+    /// statistics are plausible but wrong (its footer checksum recomputed) answers aggregates
+    /// wrongly, and only decoding finds it.
+    func verifyStatistics(_ entry: SymbolEntry, block: Int, decoded buffers: [UnsafeMutablePointer<Int64>]) throws {
+        let rows = entry.blocks[block].rows
+        for column in 0..<columnCount {
+            guard let known = statistics(entry, block: block, column: column) else { continue }
+            let lane = UnsafeBufferPointer(start: buffers[column], count: rows)
+            let actual = ColumnStatistics(
+                sum: AggregateAccumulator.exactSum(lane), min: lane.min() ?? 0, max: lane.max() ?? 0)
+            guard actual == known else {
+                throw StrataError(
+                    .corruptFile,
+                    "statistics of block \(block) of symbol \(entry.name), column \(column) disagree with its values",
+                    path: path)
+            }
         }
     }
 

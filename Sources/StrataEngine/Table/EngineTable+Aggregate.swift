@@ -18,8 +18,9 @@ extension EngineTable {
     /// Sees what ``range(symbol:from:to:)`` sees: the open partition, rows being sealed, late
     /// rows and sealed files (duplicates dropped by the dedup key were never stored). The lock is
     /// held only to capture the sources; blocks are decoded after, only the columns needed, and a
-    /// sealed block that lies inside the range and one bucket is counted from the file's index
-    /// (its values, if a function needs them, are decoded without its timestamps).
+    /// sealed block that lies inside the range and one bucket is counted from the file's index,
+    /// which also answers Σ, min and max of integer and decimal columns (format version 2); its
+    /// other values, if a function needs them, are decoded without its timestamps.
     ///
     /// ```swift
     /// let perSymbol = try table.aggregate(.init(
@@ -201,17 +202,28 @@ private struct AggregateScan {
         timestampColumn ts: Int
     ) throws {
         guard entry.maxTimestamp >= request.from, entry.minTimestamp < request.to else { return }
+        // The slots a whole block's statistics answer, and the columns still to decode.
+        let indexed = plan.columns.indices.map { slot in
+            plan.answeredByStatistics[slot] ? file.statisticsIndex[plan.columns[slot]] : nil
+        }
+        let decoded = plan.columns.indices.filter { indexed[$0] == nil }
+        let decodedColumns = decoded.map { plan.columns[$0] }
+        let decodedBuffers = decoded.map { buffers[$0] }
         for block in file.blockRange(of: entry, from: request.from, to: request.to) {
             let info = entry.blocks[block]
             let (start, end) = bucket(of: info.firstTimestamp)
             if info.firstTimestamp >= request.from && info.lastTimestamp < request.to && info.lastTimestamp < end {
-                // Inside the range and one bucket: the index gives the count and the end times.
-                if !plan.columns.isEmpty { try file.decode(entry, block: block, columns: plan.columns, into: buffers) }
+                // Inside the range and one bucket: the index gives the count and the end times,
+                // and Σ, min and max of columns with statistics.
+                if !decoded.isEmpty {
+                    try file.decode(entry, block: block, columns: decodedColumns, into: decodedBuffers)
+                }
                 let group = accumulator.group(key(symbol, start))
                 try accumulator.fold(
                     group: group,
                     lanes: buffers.map { UnsafeBufferPointer(start: $0, count: info.rows) }, rows: info.rows,
-                    firstTime: info.firstTimestamp, lastTime: info.lastTimestamp, rank: rank(of: symbol))
+                    firstTime: info.firstTimestamp, lastTime: info.lastTimestamp, rank: rank(of: symbol),
+                    statistics: .init(all: file.statistics, base: info.firstStatistics, slots: indexed))
             } else {
                 try file.decode(entry, block: block, columns: [ts] + plan.columns, into: [times] + buffers)
                 let lane = UnsafeBufferPointer(start: times, count: info.rows)

@@ -10,7 +10,7 @@ public struct TableVerification: Sendable, CustomStringConvertible {
     public var rowsChecked = 0
     /// Partitions whose file could not be opened (fenced off at open).
     public var unreadablePartitions: [StrataError] = []
-    /// Blocks of readable partitions that fail their checksum, decoding or row count.
+    /// Blocks of readable partitions that fail their checksum, decoding, row count or statistics.
     public var damagedBlocks: [StrataError] = []
     /// Everything that could not be read.
     public var problems: [StrataError] { unreadablePartitions + damagedBlocks }
@@ -30,7 +30,8 @@ public struct TableVerification: Sendable, CustomStringConvertible {
 
 extension EngineTable {
     /// Reads every block of every sealed partition — every column chunk's checksum, every
-    /// decoding, every block's row count against the index — and reports what is damaged. A
+    /// decoding, every block's row count and statistics against the index — and reports what is
+    /// damaged. A
     /// damaged block does not stop the check: the rest is still read.
     public func verify() throws -> TableVerification {
         var report = TableVerification(table: schema.name)
@@ -58,6 +59,7 @@ extension EngineTable {
                 for block in entry.blocks.indices {
                     do {
                         try file.decode(entry, block: block, columns: columns, into: buffers)
+                        try file.verifyStatistics(entry, block: block, decoded: buffers)
                         report.blocksChecked += 1
                         report.rowsChecked += entry.blocks[block].rows
                     } catch let error as StrataError {
