@@ -74,17 +74,8 @@ extension EngineTable {
             let last = schema.partition(of: request.to - 1)
             return state.partitionOrder.filter { $0 >= first && $0 <= last }.map { index in
                 let partition = state.partitions[index]!
-                var sources = AggregateSources(file: partition.sealedFile, damaged: nil, memory: [])
-                var memories: [MemoryPartition] = []
-                switch partition.base {
-                case .memory(let memory): memories.append(memory)
-                case .sealed: break
-                case .damaged(let path, let error):
-                    sources.damaged = StrataError(.corruptFile, "partition unreadable: \(error)", path: path)
-                }
-                if let frozen = partition.frozen { memories.append(frozen) }
-                memories.append(partition.overlay)
-                for memory in memories {
+                var sources = AggregateSources(file: partition.sealedFile, damaged: partition.unreadable, memory: [])
+                for memory in partition.memorySources {
                     var slices: [(symbol: String, lanes: [Lane])] = []
                     func take(_ id: UInt32, _ slice: SymbolSlice) {
                         slices.append((state.symbolNames[Int(id)], wanted.map { slice.columns[$0] }))

@@ -179,10 +179,7 @@ extension EngineTable {
                 stats.partitions += 1
                 stats.rows += partition.rowCount
                 stats.duplicatesSkipped += partition.pendingDuplicates
-                var memories = [partition.overlay]
-                if let frozen = partition.frozen { memories.append(frozen) }
-                if case .memory(let memory) = partition.base { memories.append(memory) }
-                for memory in memories {
+                for memory in partition.memorySources {
                     symbols.formUnion(memory.slices.keys)
                     note(memory.minTimestamp(timestampColumn: ts), memory.maxTimestamp(timestampColumn: ts))
                 }
@@ -227,17 +224,9 @@ extension EngineTable {
     private func capture(
         _ partition: PartitionState, symbol id: UInt32, copy: (SymbolSlice, inout RowSet) -> Void
     ) -> PartitionSources {
-        var sources = PartitionSources(index: partition.index, file: partition.sealedFile, damaged: nil, memory: [])
-        var memories: [MemoryPartition] = []
-        switch partition.base {
-        case .memory(let memory): memories.append(memory)
-        case .sealed: break
-        case .damaged(let path, let error):
-            sources.damaged = StrataError(.corruptFile, "partition unreadable: \(error)", path: path)
-        }
-        if let frozen = partition.frozen { memories.append(frozen) }
-        memories.append(partition.overlay)
-        for memory in memories {
+        var sources = PartitionSources(
+            index: partition.index, file: partition.sealedFile, damaged: partition.unreadable, memory: [])
+        for memory in partition.memorySources {
             guard let slice = memory.slices[id] else { continue }
             var rows = RowSet(columnCount: schema.columns.count)
             copy(slice, &rows)

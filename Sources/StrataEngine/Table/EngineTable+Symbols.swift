@@ -34,18 +34,12 @@ extension EngineTable {
                 }
             }
             for partition in state.partitions.values {
-                var memories = [partition.overlay]
-                if let frozen = partition.frozen { memories.append(frozen) }
-                switch partition.base {
-                case .memory(let memory): memories.append(memory)
-                case .sealed, .damaged: break
-                }
                 if let file = partition.sealedFile {
                     for (name, entry) in file.symbols {
                         add(name, rows: entry.rows, first: entry.minTimestamp, last: entry.maxTimestamp)
                     }
                 }
-                for memory in memories {
+                for memory in partition.memorySources {
                     for (id, slice) in memory.slices where slice.count > 0 {
                         let times = slice.columns[ts]
                         add(

@@ -1,3 +1,5 @@
+import StrataCore
+
 /// One time partition of a table and where its rows are.
 ///
 /// Rows of a partition live in up to three sources, read in this order and merged by time:
@@ -52,6 +54,22 @@ struct PartitionState: Sendable {
     var sealedFile: SealedPartition? {
         if case .sealed(let file) = base { return file }
         return nil
+    }
+
+    /// The partition's rows in memory, in source order: the base while it is not sealed, the
+    /// frozen copy being sealed, then the overlay of late rows. Readers merge them (and the file).
+    var memorySources: [MemoryPartition] {
+        var sources: [MemoryPartition] = []
+        if case .memory(let memory) = base { sources.append(memory) }
+        if let frozen { sources.append(frozen) }
+        sources.append(overlay)
+        return sources
+    }
+
+    /// The error a read of this partition gets when its file could not be read.
+    var unreadable: StrataError? {
+        guard case .damaged(let path, let error) = base else { return nil }
+        return StrataError(.corruptFile, "partition unreadable: \(error)", path: path)
     }
 
     /// True when everything the WAL says about the partition is in its sealed file: no rows and
