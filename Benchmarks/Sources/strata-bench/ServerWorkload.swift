@@ -20,6 +20,16 @@ struct ServerWorkload {
     let batchSize: Int
     /// `--server-durability` (nil: the defaults, fsync each batch).
     let durability: String?
+    /// W5 over HTTP on the idle server, for the ratio to the embedded peer.
+    let aggregateOverHTTP = AggregateFigure()
+
+    /// The query W5 asks: count and Σ qty per symbol over every row.
+    static let aggregateTarget = "/api/v1/trades/aggregate?fn=count,sum(qty)&by=symbol"
+    static let aggregateServerTarget: Int64 = 15_000_000
+
+    final class AggregateFigure: @unchecked Sendable {
+        var server: Samples?
+    }
 
     static let ingestTarget = 1_000_000.0
     static let p99Target: Int64 = 5_000_000
@@ -150,6 +160,9 @@ struct ServerWorkload {
             "server: \(transport.rawValue) ingest with latest-100"
         }
         static let idle = "server: latest-100 p99, idle server"
+        static let aggregateHTTP = "server: W5 aggregate over HTTP, server time"
+        static let embeddedAggregate = "server peer: embedded W5 aggregate median"
+        static let aggregateOverEmbedded = "server: W5 aggregate HTTP ÷ embedded"
         static let embeddedLatest = "server peer: embedded latest-100 median"
         static let tcpBusyOverIdle = "server: latest-100 TCP-busy ÷ idle"
         static let httpBusyOverIdle = "server: latest-100 HTTP-busy ÷ idle"
@@ -321,12 +334,55 @@ struct ServerWorkload {
             if !quiet.nanoseconds.isEmpty { report.add(Names.idle, formatDuration(quiet.samples.p99)) }
             if let error = quiet.firstError { report.fail("latest-100 on the idle server: \(error)") }
             idle = quiet
+            measureAggregate(port: server.httpPort, rows: text.lines)
         }
         let status = server.stop()
         if status != 0 { report.line("strata serve exited with status \(status) after SIGTERM") }
         server.reportLogTail(to: report)
         removeTree(server.dataDirectory)
         return result
+    }
+
+    /// W5 over HTTP on the idle server: `GET` ``aggregateTarget`` 3 times to warm up, then 15
+    /// timed; the server's own time (Server-Timing) against the 15 ms target, the client's beside.
+    private func measureAggregate(port: UInt16, rows: Int) {
+        report.section("Server: W5 over HTTP, GET \(Self.aggregateTarget) on the idle server")
+        let connection = HTTPConnection(port: port)
+        var client: [Int64] = []
+        var server: [Int64] = []
+        do {
+            for run in 0..<18 {
+                let start = monotonicNanoseconds()
+                let response = try connection.get(Self.aggregateTarget)
+                let elapsed = monotonicNanoseconds() - start
+                guard response.status == 200 else {
+                    report.fail("W5 over HTTP: status \(response.status): \(response.text.prefix(200))")
+                    return
+                }
+                if run == 0 {
+                    // Every row counted once: the per-symbol counts add up to the rows sent.
+                    let counts = response.text.split(separator: "\"count\":").dropFirst(2).compactMap {
+                        Int($0.prefix { $0.isNumber })
+                    }
+                    let total = counts.reduce(0, +)
+                    if total != rows { report.fail("W5 over HTTP counted \(total) rows of \(rows)") }
+                }
+                guard run >= 3 else { continue }
+                client.append(elapsed)
+                if let own = LatencyProbe.serverTime(response) { server.append(own) }
+            }
+        } catch {
+            report.fail("W5 over HTTP: \(error)")
+            return
+        }
+        let serverSamples = Samples(nanoseconds: server)
+        report.line(
+            "client: \(Samples(nanoseconds: client).summary); the server's own time: median \(formatDuration(serverSamples.median))")
+        guard !server.isEmpty else { return report.skip(Names.aggregateHTTP, target: "≤ 15 ms", reason: "no Server-Timing") }
+        report.add(
+            Names.aggregateHTTP, formatDuration(serverSamples.median), target: "≤ 15 ms",
+            pass: serverSamples.median <= Self.aggregateServerTarget)
+        aggregateOverHTTP.server = serverSamples
     }
 
     /// Stored rows per whole second since the first byte, from the poller's timeline.
@@ -449,6 +505,16 @@ struct ServerWorkload {
         if latest.count != 100 { report.fail("embedded latest returned \(latest.count) rows, expected 100") }
         report.line("latest(symbol: \(symbol.name), limit: 100): \(samples.summary)")
         report.add(Names.embeddedLatest, formatDuration(samples.median))
+        let w5 = try await measure(warmup: 3, runs: 15) {
+            _ = try await store.trades.aggregate(AggregateQuery([.count, .sum("qty")], grouping: .symbol))
+        }
+        report.line("aggregate(count, sum(qty)) by symbol: \(w5.summary)")
+        report.add(Names.embeddedAggregate, formatDuration(w5.median))
+        if let http = aggregateOverHTTP.server {
+            report.add(
+                Names.aggregateOverEmbedded,
+                fixed(Double(http.median) / Double(w5.median), 2) + "× (median, server time ÷ in-process)")
+        }
         try store.close()
         removeTree(path)
         return (rate, samples)
@@ -457,17 +523,7 @@ struct ServerWorkload {
 
 /// `--server-durability`: the server's spelling (`STRATA_DURABILITY`) read as the engine's policy.
 enum ServerDurability {
-    static func parse(_ text: String) -> Durability? {
-        switch text {
-        case "fsync": return .fsyncEachBatch
-        case "os-buffered": return .osBuffered
-        default:
-            guard text.hasPrefix("group-commit:"), let ms = Int(text.dropFirst("group-commit:".count)), ms > 0 else {
-                return nil
-            }
-            return .groupCommit(milliseconds: ms)
-        }
-    }
+    static func parse(_ text: String) -> Durability? { Durability(text) }
 }
 
 /// `/proc/loadavg`'s first three fields: other work on the machine moves every figure here.
