@@ -377,8 +377,11 @@ struct ServerWorkload {
         }
         let serverSamples = Samples(nanoseconds: server)
         report.line(
-            "client: \(Samples(nanoseconds: client).summary); the server's own time: median \(formatDuration(serverSamples.median))")
-        guard !server.isEmpty else { return report.skip(Names.aggregateHTTP, target: "≤ 15 ms", reason: "no Server-Timing") }
+            "client: \(Samples(nanoseconds: client).summary); the server's own time: median \(formatDuration(serverSamples.median))"
+        )
+        guard !server.isEmpty else {
+            return report.skip(Names.aggregateHTTP, target: "≤ 15 ms", reason: "no Server-Timing")
+        }
         report.add(
             Names.aggregateHTTP, formatDuration(serverSamples.median), target: "≤ 15 ms",
             pass: serverSamples.median <= Self.aggregateServerTarget)
