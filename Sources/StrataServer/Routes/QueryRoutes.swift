@@ -39,32 +39,21 @@ struct QueryRoutes {
         let writer = UserRowJSON(schema: table.schema)
         router.get("/api/v1/\(path)/latest") { request, context in
             await answer(context) { () async throws -> JSON in
-                let query = QueryParameters(request)
-                let symbol = try query.symbol()
-                let limit = try query.integer("limit", default: Self.defaultLatestLimit, range: 1...Self.maximumLimit)
-                let rows = try await table.latest(symbol: symbol, limit: limit)
-                return .object([
-                    ("table", .string(path)), ("symbol", .string(symbol.name)), ("count", .int(rows.count)),
-                    ("truncated", .bool(false)), ("rows", .array(rows.map(writer.object))),
-                ])
+                let latest = try LatestParameters(QueryParameters(request))
+                let rows = try await table.latest(symbol: latest.symbol, limit: latest.limit)
+                return rowsJSON(
+                    table: path, symbol: latest.symbol, count: rows.count, rows: .array(rows.map(writer.object)),
+                    truncated: false)
             }
         }
         router.get("/api/v1/\(path)/range") { request, context in
             await answer(context) { () async throws -> JSON in
-                let query = QueryParameters(request)
-                let symbol = try query.symbol()
-                let from = try query.timestamp("from")
-                let to = try query.timestamp("to")
-                guard from <= to else { throw ParameterError(parameter: "to", message: "to: must not be before from") }
-                let limit = try query.integer("limit", default: Self.defaultRangeLimit, range: 1...Self.maximumLimit)
-                let cursor = try Self.cursor(query, from: from, to: to)
-                let page = try await table.range(symbol: symbol, from: from, to: to, limit: limit, after: cursor)
-                return .object([
-                    ("table", .string(path)), ("symbol", .string(symbol.name)), ("count", .int(page.rows.count)),
-                    ("truncated", .bool(page.next != nil)),
-                    ("next_cursor", page.next.map { .string($0.description) } ?? .null),
-                    ("rows", .array(page.rows.map(writer.object))),
-                ])
+                let range = try RangeParameters(QueryParameters(request))
+                let page = try await table.range(
+                    symbol: range.symbol, from: range.from, to: range.to, limit: range.limit, after: range.cursor)
+                return rowsJSON(
+                    table: path, symbol: range.symbol, count: page.rows.count,
+                    rows: .array(page.rows.map(writer.object)), truncated: page.next != nil, next: .some(page.next))
             }
         }
         router.get("/api/v1/\(path)/symbols") { _, context in
@@ -80,43 +69,25 @@ struct QueryRoutes {
         }
     }
 
-    /// The `cursor` parameter: a `next_cursor` of this range.
-    static func cursor(_ query: QueryParameters, from: Timestamp, to: Timestamp) throws(ParameterError) -> RangeCursor?
-    {
-        guard let text = query.optional("cursor") else { return nil }
-        guard let parsed = RangeCursor(text), parsed.timestamp >= from, parsed.timestamp < to else {
-            throw ParameterError(
-                parameter: "cursor",
-                message: "cursor: expected a next_cursor of this range (<epoch ns>:<skip>), got '\(text)'")
-        }
-        return parsed
-    }
-
     private func register<R: EngineRecord & JSONRepresentable>(
         table: StrataTable<R>, path: String, on router: Router<StrataRequestContext>
     ) {
         router.get("/api/v1/\(path)/latest") { request, context in
             await answer(context) { () async throws -> JSON in
-                let query = QueryParameters(request)
-                let symbol = try query.symbol()
-                let limit = try query.integer("limit", default: Self.defaultLatestLimit, range: 1...Self.maximumLimit)
-                let rows = try await table.latest(symbol: symbol, limit: limit)
-                return rowsJSON(table: table.name, symbol: symbol, rows: rows, truncated: false)
+                let latest = try LatestParameters(QueryParameters(request))
+                let rows = try await table.latest(symbol: latest.symbol, limit: latest.limit)
+                return rowsJSON(
+                    table: table.name, symbol: latest.symbol, count: rows.count, rows: .rows(rows), truncated: false)
             }
         }
         router.get("/api/v1/\(path)/range") { request, context in
             await answer(context) { () async throws -> JSON in
-                let query = QueryParameters(request)
-                let symbol = try query.symbol()
-                let from = try query.timestamp("from")
-                let to = try query.timestamp("to")
-                guard from <= to else { throw ParameterError(parameter: "to", message: "to: must not be before from") }
-                let limit = try query.integer("limit", default: Self.defaultRangeLimit, range: 1...Self.maximumLimit)
-                let cursor = try Self.cursor(query, from: from, to: to)
-                let page = try await table.range(symbol: symbol, from: from, to: to, limit: limit, after: cursor)
+                let range = try RangeParameters(QueryParameters(request))
+                let page = try await table.range(
+                    symbol: range.symbol, from: range.from, to: range.to, limit: range.limit, after: range.cursor)
                 return rowsJSON(
-                    table: table.name, symbol: symbol, rows: page.rows, truncated: page.next != nil,
-                    next: .some(page.next))
+                    table: table.name, symbol: range.symbol, count: page.rows.count, rows: .rows(page.rows),
+                    truncated: page.next != nil, next: .some(page.next))
             }
         }
         router.get("/api/v1/\(path)/aggregate") { request, context in
@@ -192,15 +163,15 @@ struct QueryRoutes {
     }
 
     /// A rows answer; a range answer also has `next_cursor` (null on its last page).
-    private func rowsJSON<R: JSONRepresentable>(
-        table: String, symbol: Symbol, rows: [R], truncated: Bool, next: RangeCursor?? = nil
+    private func rowsJSON(
+        table: String, symbol: Symbol, count: Int, rows: JSON, truncated: Bool, next: RangeCursor?? = nil
     ) -> JSON {
         var members: [(String, JSON)] = [
-            ("table", .string(table)), ("symbol", .string(symbol.name)), ("count", .int(rows.count)),
+            ("table", .string(table)), ("symbol", .string(symbol.name)), ("count", .int(count)),
             ("truncated", .bool(truncated)),
         ]
         if let next { members.append(("next_cursor", next.map { .string($0.description) } ?? .null)) }
-        members.append(("rows", .rows(rows)))
+        members.append(("rows", rows))
         return .object(members)
     }
 }
@@ -235,5 +206,44 @@ func answer(_ context: StrataRequestContext, _ body: () async throws -> JSON) as
     } catch {
         context.logger.error("query failed", metadata: ["error": "\(error)"])
         return Responses.error(status: .internalServerError, code: "internal", message: "\(error)", context: context)
+    }
+}
+
+/// `symbol` and `limit` of a `latest` query.
+struct LatestParameters {
+    let symbol: Symbol
+    let limit: Int
+
+    init(_ query: QueryParameters) throws(ParameterError) {
+        symbol = try query.symbol()
+        limit = try query.integer(
+            "limit", default: QueryRoutes.defaultLatestLimit, range: 1...QueryRoutes.maximumLimit)
+    }
+}
+
+/// `symbol`, `from`, `to`, `limit` and `cursor` (a `next_cursor` of this range) of a `range` query.
+struct RangeParameters {
+    let symbol: Symbol
+    let from: Timestamp
+    let to: Timestamp
+    let limit: Int
+    let cursor: RangeCursor?
+
+    init(_ query: QueryParameters) throws(ParameterError) {
+        symbol = try query.symbol()
+        from = try query.timestamp("from")
+        to = try query.timestamp("to")
+        guard from <= to else { throw ParameterError(parameter: "to", message: "to: must not be before from") }
+        limit = try query.integer("limit", default: QueryRoutes.defaultRangeLimit, range: 1...QueryRoutes.maximumLimit)
+        if let text = query.optional("cursor") {
+            guard let parsed = RangeCursor(text), parsed.timestamp >= from, parsed.timestamp < to else {
+                throw ParameterError(
+                    parameter: "cursor",
+                    message: "cursor: expected a next_cursor of this range (<epoch ns>:<skip>), got '\(text)'")
+            }
+            cursor = parsed
+        } else {
+            cursor = nil
+        }
     }
 }
