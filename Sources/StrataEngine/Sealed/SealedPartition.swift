@@ -47,6 +47,8 @@ package final class SealedPartition: Sendable {
     package let symbols: [String: SymbolEntry]
     let chunks: [Chunk]
     let columnCount: Int
+    /// The designated timestamp's column: decoding it checks the block's times against the index.
+    let timestampColumn: Int
     /// The file's format version (1: no statistics).
     let formatVersion: UInt32
     /// Per block, per column with statistics: Σ, min, max (see ``Block/firstStatistics``).
@@ -128,6 +130,7 @@ package final class SealedPartition: Sendable {
                 }
             }
             self.columnCount = columnCount
+            timestampColumn = schema.timestampIndex
             partition = try footer.readInt64()
             let duration = try footer.readInt64()
             guard duration == schema.partitionDuration else {
@@ -206,6 +209,11 @@ package final class SealedPartition: Sendable {
                     blockRows += n
                 }
                 guard blockRows == rows else { throw corrupt("row count of \(name) disagrees with its blocks") }
+                // The symbol's time range is its blocks' (`lastTimestamp` answers from it without
+                // decoding, so a wider one would disagree with what `range` reads).
+                guard let firstBlock = blocks.first, let lastBlock = blocks.last,
+                    firstBlock.firstTimestamp == minTs, lastBlock.lastTimestamp == maxTs
+                else { throw corrupt("time range of \(name) disagrees with its blocks") }
                 guard symbols[name] == nil else { throw corrupt("symbol \(name) is listed twice") }
                 counted += rows
                 symbols[name] = SymbolEntry(
@@ -275,6 +283,15 @@ package final class SealedPartition: Sendable {
                 throw StrataError(
                     .corruptFile, "block \(block) of \(entry.name) has \(decoded) rows, index says \(info.rows)",
                     path: path, offset: Int64(chunk.offset))
+            }
+            // The index answers time bounds (and `lastTimestamp`) without decoding: the block's
+            // own first and last times must be the index's.
+            if column == timestampColumn,
+                buffers[i][0] != info.firstTimestamp || buffers[i][info.rows - 1] != info.lastTimestamp
+            {
+                throw StrataError(
+                    .corruptFile, "block \(block) of \(entry.name): its times disagree with the index", path: path,
+                    offset: Int64(chunk.offset))
             }
         }
     }
