@@ -79,13 +79,26 @@ extension FileSystemOperations {
 
     /// Takes an exclusive advisory lock on `path` for the life of the returned descriptor.
     /// - Throws: ``StrataError`` `.locked` if another process holds it.
+    /// Takes the directory lock (`flock`, per open file description), retrying for up to half a
+    /// second: a child process forked elsewhere in this process (a test, a server spawning a
+    /// command) holds a copy of every descriptor from its fork until its `exec` closes them
+    /// (they are all `O_CLOEXEC`), so a lock just released can look taken for that instant.
     package func lockExclusively(_ path: String) throws -> FileDescriptor {
         let file = try open(path, flags: O_RDWR | O_CREAT)
-        do { try lockFile(file.fd) } catch {
-            throw StrataError(
-                .locked, "the data directory is in use by another process", path: path, errno: error.errno)
+        var attempt = 0
+        while true {
+            do {
+                try lockFile(file.fd)
+                return file
+            } catch {
+                guard error.errno == EWOULDBLOCK, attempt < 50 else {
+                    throw StrataError(
+                        .locked, "the data directory is in use by another process", path: path, errno: error.errno)
+                }
+                attempt += 1
+                usleep(10_000)
+            }
         }
-        return file
     }
 }
 
