@@ -28,6 +28,18 @@ import Testing
         }
     }
 
+    /// The built-in schemas and catalog are taken as written: they pass every check a declared
+    /// one must.
+    @Test func builtInSchemasPassTheChecks() throws {
+        for schema in RecordSchema.builtIn {
+            let checked = try RecordSchema(
+                name: schema.name, aliases: schema.aliases, columns: schema.columns, timestamp: schema.timestamp,
+                partitioning: schema.partitioning, key: schema.key)
+            #expect(checked == schema)
+        }
+        #expect(try SchemaCatalog(RecordSchema.builtIn) == SchemaCatalog.builtIn)
+    }
+
     @Test func builtInTablesAnswerToEveryName() throws {
         let catalog = SchemaCatalog.builtIn
         #expect(catalog.schemas.map(\.name) == ["trades", "aggtrades", "quotes"])

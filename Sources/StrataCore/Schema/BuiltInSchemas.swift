@@ -8,51 +8,37 @@ extension RecordSchema {
     static let positive = ColumnRules(minimum: ColumnRules.Bound(mantissa: 0, inclusive: false))
     static let notNegative = ColumnRules(minimum: ColumnRules.Bound(mantissa: 0))
 
-    /// A schema written in this file: checked like any other, and a mistake in it is a
-    /// programming error of this build (the schema tests load every built-in).
-    static func builtIn(_ build: () throws -> RecordSchema) -> RecordSchema {
-        do {
-            return try build()
-        } catch {
-            preconditionFailure("built-in schema: \(error)")
-        }
-    }
-
     /// Trades: `ts_ns, symbol, trade_id, price, qty, is_buyer_maker`; a re-sent trade id is a
     /// duplicate (keep-first).
-    public static let trades = builtIn {
-        try RecordSchema(
-            name: "trades",
-            columns: [
-                SchemaColumn("ts_ns", .timestamp), SchemaColumn("symbol", .symbol), SchemaColumn("trade_id", .int64),
-                SchemaColumn("price", .decimal(scale: Price.scale), rules: positive),
-                SchemaColumn(
-                    "qty", .decimal(scale: Quantity.scale), aliases: ["quantity", "amount"], rules: notNegative),
-                SchemaColumn("is_buyer_maker", .bool),
-            ],
-            timestamp: "ts_ns", key: RecordKey("trade_id"))
-    }
+    public static let trades = RecordSchema(
+        unchecked: "trades",
+        columns: [
+            SchemaColumn("ts_ns", .timestamp), SchemaColumn("symbol", .symbol), SchemaColumn("trade_id", .int64),
+            SchemaColumn("price", .decimal(scale: Price.scale), rules: positive),
+            SchemaColumn(
+                "qty", .decimal(scale: Quantity.scale), aliases: ["quantity", "amount"], rules: notNegative),
+            SchemaColumn("is_buyer_maker", .bool),
+        ],
+        timestamp: "ts_ns", key: RecordKey("trade_id"))
 
     /// Aggregated trades (Binance's aggTrades): one row per run of fills at one price.
-    public static let aggregatedTrades = builtIn {
-        try RecordSchema(
-            name: "aggtrades", aliases: ["agg_trades"],
-            columns: [
-                SchemaColumn("agg_trade_id", .int64), SchemaColumn("symbol", .symbol),
-                SchemaColumn("price", .decimal(scale: Price.scale), rules: positive),
-                SchemaColumn(
-                    "qty", .decimal(scale: Quantity.scale), aliases: ["quantity", "amount"], rules: notNegative,
-                    storedAs: "quantity"),
-                SchemaColumn("first_trade_id", .int64), SchemaColumn("last_trade_id", .int64),
-                SchemaColumn("ts_ns", .timestamp, aliases: ["transact_time"], storedAs: "transact_time"),
-                SchemaColumn("is_buyer_maker", .bool), SchemaColumn("is_best_match", .bool),
-            ],
-            timestamp: "ts_ns", key: RecordKey("agg_trade_id"))
-    }
+    public static let aggregatedTrades = RecordSchema(
+        unchecked: "aggtrades", aliases: ["agg_trades"],
+        columns: [
+            SchemaColumn("agg_trade_id", .int64), SchemaColumn("symbol", .symbol),
+            SchemaColumn("price", .decimal(scale: Price.scale), rules: positive),
+            SchemaColumn(
+                "qty", .decimal(scale: Quantity.scale), aliases: ["quantity", "amount"], rules: notNegative,
+                storedAs: "quantity"),
+            SchemaColumn("first_trade_id", .int64), SchemaColumn("last_trade_id", .int64),
+            SchemaColumn("ts_ns", .timestamp, aliases: ["transact_time"], storedAs: "transact_time"),
+            SchemaColumn("is_buyer_maker", .bool), SchemaColumn("is_best_match", .bool),
+        ],
+        timestamp: "ts_ns", key: RecordKey("agg_trade_id"))
 
     /// Quotes with up to ``Quote/maximumDepth`` levels a side: the level counts, then per level
     /// `bid_px_k, bid_sz_k, ask_px_k, ask_sz_k` (absent past a side's depth).
-    public static let quotes = builtIn {
+    public static let quotes: RecordSchema = {
         var columns = [
             SchemaColumn("ts_ns", .timestamp), SchemaColumn("symbol", .symbol),
             SchemaColumn("bid_levels", .int8), SchemaColumn("ask_levels", .int8),
@@ -64,8 +50,8 @@ extension RecordSchema {
                 columns.append(SchemaColumn("\(side)_sz_\(level)", .decimal(scale: Quantity.scale), rules: optional))
             }
         }
-        return try RecordSchema(name: "quotes", columns: columns, timestamp: "ts_ns")
-    }
+        return RecordSchema(unchecked: "quotes", columns: columns, timestamp: "ts_ns")
+    }()
 
     /// Every built-in table, in the order the store lists them.
     public static let builtIn: [RecordSchema] = [.trades, .aggregatedTrades, .quotes]
