@@ -15,11 +15,15 @@ public enum ColumnType: Sendable, Hashable {
     case bool
     /// A small integer in -128…127 (depth level counts, enum codes).
     case int8
+    /// Variable-length UTF-8 (headlines, sources, JSON metadata): the lane holds a reference into
+    /// the ``TextHeap`` beside it; the WAL and sealed files store the bytes.
+    case text
 
-    /// Bytes per value in a WAL frame.
+    /// Bytes per value of the fixed-width part of a WAL frame (a text column's bytes follow them).
     var walWidth: Int {
         switch self {
         case .bool, .int8: 1
+        case .text: 0
         default: 8
         }
     }
@@ -32,6 +36,7 @@ public enum ColumnType: Sendable, Hashable {
         case .float64: 4
         case .bool: 5
         case .int8: 6
+        case .text: 7
         }
     }
 
@@ -48,6 +53,7 @@ public enum ColumnType: Sendable, Hashable {
         case 4: self = .float64
         case 5: self = .bool
         case 6: self = .int8
+        case 7: self = .text
         default: return nil
         }
     }
@@ -80,7 +86,7 @@ public struct ColumnSpec: Sendable, Hashable {
 /// ```
 public struct TableSchema: Sendable, Hashable {
     public var name: String
-    public var columns: [ColumnSpec]
+    public let columns: [ColumnSpec]
     /// Index in ``columns`` of the designated timestamp (the first `.timestamp` column).
     public let timestampIndex: Int
     /// Index in ``columns`` of the dedup key, if any.
@@ -89,6 +95,8 @@ public struct TableSchema: Sendable, Hashable {
     public var partitionDuration: Int64
     /// How rows with the same (symbol, timestamp) relate.
     public var writeMode: WriteMode
+    /// Indices in ``columns`` of the text columns (their lanes hold ``TextHeap`` references).
+    public let textColumns: [Int]
 
     /// How a table treats a row whose (symbol, timestamp) is already stored.
     public enum WriteMode: Sendable, Hashable {
@@ -112,12 +120,13 @@ public struct TableSchema: Sendable, Hashable {
         precondition(dedupKey == nil || dedupKeyIndex != nil, "unknown dedup key column")
         self.partitionDuration = partitionDuration
         self.writeMode = writeMode
+        self.textColumns = columns.indices.filter { columns[$0].type == .text }
     }
 
     /// The storage layout of a ``RecordSchema``: its columns but the symbol (kept in the table's
     /// dictionary), under the names the files know, and its key.
     ///
-    /// The embedded engine stores every kind but text so far; a keep-first key is its dedup key,
+    /// A keep-first key is the engine's dedup key,
     /// and last-wins is the engine's replace mode when the key is the designated timestamp.
     /// - Parameter partitionDuration: overrides the schema's partitioning (tests use short ones).
     /// - Throws: ``SchemaError`` naming the column or key the engine cannot store yet.
@@ -132,7 +141,8 @@ public struct TableSchema: Sendable, Hashable {
             case .decimal(let scale): type = .decimal(scale: scale)
             case .float64: type = .float64
             case .bool: type = .bool
-            case .text, .symbol:
+            case .text: type = .text
+            case .symbol:
                 throw SchemaError(
                     table: record.name, column: column.name,
                     problem: "the embedded engine cannot store \(column.kind) columns yet")

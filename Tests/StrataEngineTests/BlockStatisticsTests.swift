@@ -115,8 +115,9 @@ import Testing
             let path = partitions + "/" + name
             let file = try SealedPartition(path: path, generation: 1, schema: Self.schema)
             #expect(file.formatVersion == 2)
+            var texts = TextHeap()
             let symbols = try file.symbols.keys.map { symbol in
-                (name: symbol, columns: try file.allRows(symbol: symbol).map(Lane.init))
+                (name: symbol, columns: try file.allRows(symbol: symbol, texts: &texts).map(Lane.init))
             }
             var writer = PartitionFileWriter(schema: Self.schema)
             writer.formatVersion = 1

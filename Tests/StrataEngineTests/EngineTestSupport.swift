@@ -31,14 +31,14 @@ struct TemporaryDirectory {
     func cleanup() { try? FileManager.default.removeItem(atPath: path) }
 }
 
-/// A trades-like schema: ts, id (dedup key), value, flag.
-func testSchema(partitionDuration: Int64 = 1_000) -> TableSchema {
+/// A trades-like schema: ts, id (dedup key), value, flag; with `text`, a text column `note`.
+func testSchema(partitionDuration: Int64 = 1_000, text: Bool = false) -> TableSchema {
     TableSchema(
         name: "t",
         columns: [
             ColumnSpec("ts", .timestamp), ColumnSpec("id", .int64), ColumnSpec("value", .decimal(scale: 8)),
             ColumnSpec("flag", .bool),
-        ],
+        ] + (text ? [ColumnSpec("note", .text)] : []),
         dedupKey: "id", partitionDuration: partitionDuration)
 }
 
@@ -49,15 +49,19 @@ struct TestRow: Hashable, Comparable, CustomStringConvertible {
     var id: Int64
     var value: Int64
     var flag: Bool
+    /// The `note` text column's value (tables made with `testSchema(text: true)`).
+    var note: String? = nil
 
     static func < (a: TestRow, b: TestRow) -> Bool { (a.symbol, a.ts, a.id) < (b.symbol, b.ts, b.id) }
-    var description: String { "\(symbol)@\(ts)#\(id)=\(value)" }
+    var description: String { "\(symbol)@\(ts)#\(id)=\(value)" + (note.map { " \"\($0)\"" } ?? "") }
 }
 
-func makeBatch(_ rows: [TestRow]) -> ColumnBatch {
+/// A batch of `rows`; with `text`, for the `note` column of `testSchema(text: true)` (a row
+/// without a note stores the empty string).
+func makeBatch(_ rows: [TestRow], text: Bool = false) -> ColumnBatch {
     var names: [String] = []
     var ids: [String: UInt32] = [:]
-    var batch = ColumnBatch(columnCount: 4, capacity: rows.count)
+    var batch = ColumnBatch(columnCount: text ? 5 : 4, capacity: rows.count)
     for row in rows {
         let id =
             ids[row.symbol]
@@ -72,6 +76,7 @@ func makeBatch(_ rows: [TestRow]) -> ColumnBatch {
         batch.columns[1].append(row.id)
         batch.columns[2].append(row.value)
         batch.columns[3].append(row.flag ? 1 : 0)
+        if text { batch.columns[4].append(batch.texts.append(row.note ?? "")) }
     }
     batch.symbols = names
     return batch
@@ -81,6 +86,6 @@ func rows(_ set: RowSet, symbol: String) -> [TestRow] {
     (0..<set.count).map { i in
         TestRow(
             symbol: symbol, ts: set.columns[0][i], id: set.columns[1][i], value: set.columns[2][i],
-            flag: set.columns[3][i] != 0)
+            flag: set.columns[3][i] != 0, note: set.columns.count > 4 ? set.texts.string(set.columns[4][i]) : nil)
     }
 }

@@ -6,17 +6,35 @@ struct MemoryPartition: Sendable {
     var slices: [UInt32: SymbolSlice] = [:]
     var rowCount = 0
     let columnCount: Int
+    /// The values of the text columns; their lanes hold references into it.
+    var texts = TextHeap()
 
     init(columnCount: Int) { self.columnCount = columnCount }
 
     var isEmpty: Bool { rowCount == 0 }
 
     /// Admits (dedup) and inserts the rows of one symbol; returns the rows stored (in replace
-    /// mode, the rows written, overwrites included).
+    /// mode, the rows written, overwrites included). The text values of `textColumns` are copied
+    /// into this partition's heap.
     mutating func insert(
         _ batch: ColumnBatch, rows: [Int], symbol: UInt32, timestampColumn: Int, keyColumn: Int?,
-        writeMode: TableSchema.WriteMode = .append, bulk: Bool = false
+        writeMode: TableSchema.WriteMode = .append, bulk: Bool = false, textColumns: [Int] = []
     ) -> [Int] {
+        if !textColumns.isEmpty && !rows.isEmpty {
+            // The group's rows, with their text references rebased onto this partition's heap.
+            var local = ColumnBatch(
+                symbols: batch.symbols, symbolIndex: rows.map { batch.symbolIndex[$0] },
+                columns: batch.columns.map { lane in rows.map { lane[$0] } })
+            for c in textColumns {
+                for i in local.columns[c].indices {
+                    local.columns[c][i] = texts.copy(local.columns[c][i], from: batch.texts)
+                }
+            }
+            let stored = insert(
+                local, rows: Array(local.symbolIndex.indices), symbol: symbol, timestampColumn: timestampColumn,
+                keyColumn: keyColumn, writeMode: writeMode, bulk: bulk)
+            return stored.map { rows[$0] }
+        }
         var slice = slices.removeValue(forKey: symbol) ?? SymbolSlice(columnCount: columnCount)
         let before = slice.count
         let admitted: [Int]

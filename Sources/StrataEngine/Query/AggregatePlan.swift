@@ -37,6 +37,10 @@ struct AggregatePlan: Sendable {
             }
             let kind: Kind
             switch schema.columns[column].type {
+            case .text:
+                throw StrataError(
+                    .invalidArgument,
+                    "column \(name) of table \(schema.name) is text: aggregates need int64, int8, decimal or float64")
             case _ where anyColumn: kind = .integer
             case .int64, .int8: kind = .integer
             case .decimal(let scale): kind = .decimal(scale: scale)

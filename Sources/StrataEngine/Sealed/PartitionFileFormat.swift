@@ -1,9 +1,10 @@
 /// The byte layout of a sealed partition file (`p<partition>.g<generation>.col`).
 ///
 /// ```
-/// header   "STRATCOL" · u32 format version (2; 1 is still read) · u32 reserved      16 bytes
+/// header   "STRATCOL" · u32 format version (3 with text columns, else 2; 1 is still read) ·
+///          u32 reserved                                                               16 bytes
 /// blocks   for each symbol (sorted by name), for each block of ≤1024 rows, for each column:
-///          one BlockCodec chunk
+///          one BlockCodec chunk (a TextBlockCodec chunk for a text column, version 3)
 /// footer   u16 column count · per column (u8 type, u8 scale, u16-length name)
 ///          i64 partition · i64 partition duration · u64 included-through sequence
 ///          u64 duplicates skipped · u64 rows · u32 symbol count
@@ -24,10 +25,12 @@
 enum PartitionFileFormat {
     static let headerMagic: [UInt8] = Array("STRATCOL".utf8)
     static let trailerMagic: [UInt8] = Array("STRATEND".utf8)
-    /// The version this build writes.
+    /// The version this build writes for tables without text columns.
     static let formatVersion: UInt32 = 2
+    /// The version written for tables with text columns.
+    static let textVersion: UInt32 = 3
     /// The versions this build reads.
-    static let readableVersions: ClosedRange<UInt32> = 1...2
+    static let readableVersions: ClosedRange<UInt32> = 1...3
     /// The first version with per-block statistics.
     static let statisticsVersion: UInt32 = 2
     /// Bytes of one column's statistics in one block (Σ as two halves, min, max).
@@ -39,7 +42,7 @@ enum PartitionFileFormat {
     static func hasStatistics(_ type: ColumnType) -> Bool {
         switch type {
         case .int64, .int8, .decimal: true
-        case .timestamp, .float64, .bool: false
+        case .timestamp, .float64, .bool, .text: false
         }
     }
     static let headerSize = 16

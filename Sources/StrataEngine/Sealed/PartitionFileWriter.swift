@@ -13,13 +13,17 @@ struct PartitionFileWriter {
         var duplicatesSkipped: UInt64
         /// (symbol name, columns sorted by time), in any order; the writer sorts by name.
         var symbols: [(name: String, columns: [Lane])]
+        /// The values of the text columns (their lanes hold references into it).
+        var texts = TextHeap()
     }
 
     /// Encodes the file into memory chunks (header, blocks, footer + trailer).
     func encode(_ input: Input) -> [[UInt8]] {
         var header = ByteWriter(capacity: PartitionFileFormat.headerSize)
         header.write(bytes: PartitionFileFormat.headerMagic)
-        header.write(formatVersion)
+        // Text columns need version 3; a file without them stays readable by version-2 builds.
+        let version = schema.textColumns.isEmpty ? formatVersion : max(formatVersion, PartitionFileFormat.textVersion)
+        header.write(version)
         header.write(UInt32(0))
 
         var data = ByteWriter(capacity: 1 << 20)
@@ -41,7 +45,7 @@ struct PartitionFileWriter {
         let ts = schema.timestampIndex
         var chunk = ByteWriter(capacity: 16 << 10)
         let statisticsColumns =
-            formatVersion >= PartitionFileFormat.statisticsVersion
+            version >= PartitionFileFormat.statisticsVersion
             ? schema.columns.indices.filter { PartitionFileFormat.hasStatistics(schema.columns[$0].type) } : []
         var statistics = ByteWriter(capacity: statisticsColumns.count * PartitionFileFormat.statisticsSize)
         for symbol in symbols {
@@ -61,8 +65,13 @@ struct PartitionFileWriter {
                 statistics.removeAll()
                 for c in 0..<schema.columns.count {
                     chunk.removeAll()
+                    let isText = schema.columns[c].type == .text
                     func encode(_ values: UnsafeBufferPointer<Int64>) {
-                        BlockCodec.encode(values, into: &chunk)
+                        if isText {
+                            TextBlockCodec.encode(values, heap: input.texts, into: &chunk)
+                        } else {
+                            BlockCodec.encode(values, into: &chunk)
+                        }
                         if statisticsColumns.contains(c) { Self.writeStatistics(of: values, into: &statistics) }
                     }
                     // A block never straddles a lane chunk (1,024 divides 65,536), so this is one piece.

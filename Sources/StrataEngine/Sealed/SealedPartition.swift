@@ -56,6 +56,8 @@ package final class SealedPartition: Sendable {
     /// For each schema column, its place among a block's statistics; `nil` when the file keeps
     /// none for it (a version-1 file, or a column type without statistics).
     let statisticsIndex: [Int?]
+    /// Per column: whether it is a text column (a ``TextBlockCodec`` chunk).
+    let isText: [Bool]
     private let file: MappedFile
 
     /// The largest row or duplicate count a file may claim (2^40): far above anything real,
@@ -128,8 +130,12 @@ package final class SealedPartition: Sendable {
                 guard ColumnType(code: code, scale: scale) == spec.type, name == spec.name else {
                     throw corrupt("column \(name) does not match the table schema (\(spec.name))")
                 }
+                guard spec.type != .text || version >= PartitionFileFormat.textVersion else {
+                    throw corrupt("text column \(name) in a version-\(version) file")
+                }
             }
             self.columnCount = columnCount
+            isText = schema.columns.map { $0.type == .text }
             timestampColumn = schema.timestampIndex
             partition = try footer.readInt64()
             let duration = try footer.readInt64()
@@ -256,9 +262,20 @@ package final class SealedPartition: Sendable {
     }
 
     /// Decodes block `block` of `entry` for the given columns into `buffers` (one per column,
-    /// `BlockCodec.blockRows` capacity each) after checking each chunk's checksum.
+    /// `BlockCodec.blockRows` capacity each) after checking each chunk's checksum; text values go
+    /// into a heap that is dropped (for checks, and for callers that decode no text column).
     func decode(
         _ entry: SymbolEntry, block: Int, columns: [Int], into buffers: [UnsafeMutablePointer<Int64>]
+    ) throws {
+        var texts = TextHeap()
+        try decode(entry, block: block, columns: columns, into: buffers, texts: &texts)
+    }
+
+    /// Decodes block `block` of `entry` for the given columns into `buffers`; a text column's
+    /// values go into `texts`, their references into its buffer.
+    func decode(
+        _ entry: SymbolEntry, block: Int, columns: [Int], into buffers: [UnsafeMutablePointer<Int64>],
+        texts: inout TextHeap
     ) throws {
         let info = entry.blocks[block]
         for (i, column) in columns.enumerated() {
@@ -273,7 +290,10 @@ package final class SealedPartition: Sendable {
             do {
                 // Capacity is the index's row count: `copyRows` decodes straight into a lane sized
                 // by the index, so a chunk claiming more rows must fail, not write past it.
-                decoded = try BlockCodec.decode(bytes, into: buffers[i], capacity: info.rows)
+                decoded =
+                    isText[column]
+                    ? try TextBlockCodec.decode(bytes, into: buffers[i], capacity: info.rows, heap: &texts)
+                    : try BlockCodec.decode(bytes, into: buffers[i], capacity: info.rows)
             } catch {
                 throw StrataError(
                     .corruptFile, "undecodable block \(block) of symbol \(entry.name): \(error.reason)", path: path,
@@ -302,12 +322,22 @@ package final class SealedPartition: Sendable {
         of entry: SymbolEntry, from: Int64, to: Int64, reverse: Bool = false, columns: [Int],
         _ body: (_ block: Int, _ lanes: [UnsafeBufferPointer<Int64>]) throws -> Bool
     ) throws {
+        var texts = TextHeap()
+        try forEachBlock(of: entry, from: from, to: to, reverse: reverse, columns: columns, texts: &texts, body)
+    }
+
+    /// ``forEachBlock(of:from:to:reverse:columns:_:)`` keeping the decoded text values in `texts`
+    /// (the text lanes handed to `body` are references into it).
+    func forEachBlock(
+        of entry: SymbolEntry, from: Int64, to: Int64, reverse: Bool = false, columns: [Int], texts: inout TextHeap,
+        _ body: (_ block: Int, _ lanes: [UnsafeBufferPointer<Int64>]) throws -> Bool
+    ) throws {
         let buffers = columns.map { _ in UnsafeMutablePointer<Int64>.allocate(capacity: BlockCodec.blockRows) }
         defer { for buffer in buffers { buffer.deallocate() } }
         var indices = Array(blockRange(of: entry, from: from, to: to))
         if reverse { indices.reverse() }
         for block in indices {
-            try decode(entry, block: block, columns: columns, into: buffers)
+            try decode(entry, block: block, columns: columns, into: buffers, texts: &texts)
             let n = entry.blocks[block].rows
             let lanes = buffers.map { UnsafeBufferPointer(start: $0, count: n) }
             if try !body(block, lanes) { return }
@@ -357,11 +387,11 @@ package final class SealedPartition: Sendable {
                 for block in blocks {
                     if let window = windows[block] {
                         guard !window.isEmpty else { continue }
-                        try decode(entry, block: block, columns: [c], into: [scratch])
+                        try decode(entry, block: block, columns: [c], into: [scratch], texts: &out.texts)
                         (buffer.baseAddress! + filled).update(from: scratch + window.lowerBound, count: window.count)
                         filled += window.count
                     } else {
-                        try decode(entry, block: block, columns: [c], into: [buffer.baseAddress! + filled])
+                        try decode(entry, block: block, columns: [c], into: [buffer.baseAddress! + filled], texts: &out.texts)
                         filled += entry.blocks[block].rows
                     }
                 }
@@ -395,7 +425,8 @@ package final class SealedPartition: Sendable {
         let all = Array(0..<columnCount)
         var pieces: [[[Int64]]] = []  // newest piece first
         var have = 0
-        try forEachBlock(of: entry, from: Int64.min, to: before, reverse: true, columns: all) { _, lanes in
+        try forEachBlock(of: entry, from: Int64.min, to: before, reverse: true, columns: all, texts: &out.texts) {
+            _, lanes in
             let hi = lanes[ts][lanes[ts].count - 1] < before ? lanes[ts].count : Self.lowerBound(lanes[ts], before)
             let lo = max(0, hi - (limit - have))
             if lo < hi {
@@ -420,12 +451,14 @@ package final class SealedPartition: Sendable {
         return keys
     }
 
-    /// All rows of `symbol` (used when compaction rewrites the partition).
-    func allRows(symbol: String) throws -> [[Int64]] {
+    /// All rows of `symbol` (used when compaction rewrites the partition); text values go into
+    /// `texts`.
+    func allRows(symbol: String, texts: inout TextHeap) throws -> [[Int64]] {
         var columns: [[Int64]] = Array(repeating: [], count: columnCount)
         guard let entry = symbols[symbol] else { return columns }
         for c in 0..<columnCount { columns[c].reserveCapacity(entry.rows) }
-        try forEachBlock(of: entry, from: Int64.min, to: Int64.max, columns: Array(0..<columnCount)) { _, lanes in
+        try forEachBlock(of: entry, from: Int64.min, to: Int64.max, columns: Array(0..<columnCount), texts: &texts) {
+            _, lanes in
             for c in 0..<columnCount { columns[c].append(contentsOf: lanes[c]) }
             return true
         }

@@ -116,7 +116,7 @@ struct Applier {
                 partition.base = .damaged(path: "", error: "")  // release the reference while mutating
                 storedRows = memory.insert(
                     batch, rows: group.rows, symbol: symbol, timestampColumn: ts, keyColumn: keyColumn,
-                    writeMode: schema.writeMode, bulk: bulk)
+                    writeMode: schema.writeMode, bulk: bulk, textColumns: schema.textColumns)
                 partition.base = .memory(memory)
             } else {
                 var rows = group.rows
@@ -128,7 +128,7 @@ struct Applier {
                 }
                 storedRows = partition.overlay.insert(
                     batch, rows: rows, symbol: symbol, timestampColumn: ts, keyColumn: keyColumn,
-                    writeMode: schema.writeMode)
+                    writeMode: schema.writeMode, textColumns: schema.textColumns)
             }
             if let observer, !storedRows.isEmpty {
                 observer.rowsStored(partition: group.partition, symbol: symbol, batch: batch, rows: storedRows)

@@ -132,7 +132,8 @@ extension EngineTable {
             do {
                 let input = PartitionFileWriter.Input(
                     partition: job.partition, includedThrough: job.sequence, duplicatesSkipped: UInt64(job.duplicates),
-                    symbols: job.snapshot.slices.map { (names[Int($0.key)], $0.value.columns) })
+                    symbols: job.snapshot.slices.map { (names[Int($0.key)], $0.value.columns) },
+                    texts: job.snapshot.texts)
                 let path =
                     partitionDirectory + "/" + PartitionFileFormat.fileName(partition: job.partition, generation: 1)
                 try writer.write(input, to: path, fileSystem: fileSystem)
@@ -171,17 +172,25 @@ extension EngineTable {
                 for id in job.late.slices.keys { allNames.insert(names[Int(id)]) }
                 var ids: [String: UInt32] = [:]
                 for (id, _) in job.late.slices { ids[names[Int(id)]] = id }
+                // One heap for the new file: the late rows' texts shared, the file's decoded into it.
+                var texts = TextHeap()
+                let lateShift = texts.absorb(job.late.texts)
                 for name in allNames {
-                    var columns = try job.file.allRows(symbol: name)
+                    var columns = try job.file.allRows(symbol: name, texts: &texts)
                     if let id = ids[name], let late = job.late.slices[id] {
-                        columns = mergeSorted(columns, late.columns.map(\.array))
+                        var lateColumns = late.columns.map(\.array)
+                        if lateShift != 0 {
+                            for c in schema.textColumns { lateColumns[c] = lateColumns[c].map { $0 + lateShift } }
+                        }
+                        columns = mergeSorted(columns, lateColumns)
                     }
                     symbols.append((name, columns.map(Lane.init)))
                 }
                 let generation = job.file.generation + 1
                 let input = PartitionFileWriter.Input(
                     partition: job.partition, includedThrough: job.sequence,
-                    duplicatesSkipped: UInt64(job.file.duplicatesSkipped + job.duplicates), symbols: symbols)
+                    duplicatesSkipped: UInt64(job.file.duplicatesSkipped + job.duplicates), symbols: symbols,
+                    texts: texts)
                 let path =
                     partitionDirectory + "/"
                     + PartitionFileFormat.fileName(partition: job.partition, generation: generation)
@@ -242,12 +251,13 @@ extension EngineTable {
     /// Inserts every row of `source` into `target` (used to undo a failed seal or compaction).
     private func merge(_ source: MemoryPartition, into target: inout MemoryPartition, names: [String]) {
         for (id, slice) in source.slices {
-            let batch = ColumnBatch(
+            var batch = ColumnBatch(
                 symbols: [names[Int(id)]], symbolIndex: Array(repeating: 0, count: slice.count),
                 columns: slice.columns.map(\.array))
+            batch.texts = source.texts
             _ = target.insert(
                 batch, rows: Array(0..<slice.count), symbol: id, timestampColumn: schema.timestampIndex,
-                keyColumn: schema.dedupKeyIndex, writeMode: schema.writeMode)
+                keyColumn: schema.dedupKeyIndex, writeMode: schema.writeMode, textColumns: schema.textColumns)
         }
     }
 

@@ -91,14 +91,17 @@ extension EngineTable {
             append(merging: parts, into: &merged)
             let take = min(limit - have, merged.count)
             if take > 0 {
-                pieces.append(RowSet(columns: merged.columns.map { Array($0.suffix(take)) }))
+                var piece = RowSet(columns: merged.columns.map { Array($0.suffix(take)) })
+                piece.texts = merged.texts
+                pieces.append(piece)
                 have += take
             }
             if have >= limit { break }
         }
         var result = RowSet(columnCount: schema.columns.count)
         for c in 0..<schema.columns.count { result.columns[c].reserveCapacity(have) }
-        for piece in pieces {
+        for var piece in pieces {
+            result.adoptTexts(of: &piece, textColumns: schema.textColumns)
             for c in 0..<schema.columns.count { result.columns[c].append(contentsOf: piece.columns[c].reversed()) }
         }
         return result
@@ -230,6 +233,7 @@ extension EngineTable {
             guard let slice = memory.slices[id] else { continue }
             var rows = RowSet(columnCount: schema.columns.count)
             copy(slice, &rows)
+            if !schema.textColumns.isEmpty { rows.texts = memory.texts }  // shared, not copied
             if rows.count > 0 { sources.memory.append(rows) }
         }
         return sources
@@ -237,11 +241,12 @@ extension EngineTable {
 
     /// Appends the time-ordered merge of `parts` (each sorted; ties keep part order).
     private func append(merging parts: [RowSet], into out: inout RowSet) {
-        let nonEmpty = parts.filter { $0.count > 0 }
+        var nonEmpty = parts.filter { $0.count > 0 }
         if nonEmpty.count == 1 && out.count == 0 {
             out = nonEmpty[0]  // the usual case: one source, no copy
             return
         }
+        for p in nonEmpty.indices { out.adoptTexts(of: &nonEmpty[p], textColumns: schema.textColumns) }
         if nonEmpty.count == 1 {
             for c in 0..<schema.columns.count { out.columns[c].append(contentsOf: nonEmpty[0].columns[c]) }
             return

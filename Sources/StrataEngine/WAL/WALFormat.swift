@@ -10,7 +10,8 @@ import StrataCore
 /// u8 kind (1 = batch) · u8 reserved · u16 column count · u64 sequence · u32 rows
 /// u32 symbol count · symbol count × (u16 length, UTF-8 bytes)       the batch's own dictionary
 /// u8 index width (2 | 4) · rows × index width                        each row's symbol
-/// for each schema column: rows × (1 byte for bool/int8, else 8 bytes little-endian)
+/// for each schema column but text: rows × (1 byte for bool/int8, else 8 bytes little-endian)
+/// for each text column: rows × (u32 length, UTF-8 bytes)
 /// ```
 ///
 /// A frame is either entirely valid or it is not replayed. Replay skips a frame whose header is
@@ -58,10 +59,18 @@ enum WALFormat {
             writer.write(narrowing: batch.symbolIndex, as: UInt16.self)
         }
         for (c, spec) in schema.columns.enumerated() {
-            if spec.type.walWidth == 1 {
-                writer.write(narrowing: batch.columns[c], as: UInt8.self)
-            } else {
-                batch.columns[c].withUnsafeBufferPointer { writer.write(int64s: $0) }
+            switch spec.type.walWidth {
+            case 0: continue
+            case 1: writer.write(narrowing: batch.columns[c], as: UInt8.self)
+            default: batch.columns[c].withUnsafeBufferPointer { writer.write(int64s: $0) }
+            }
+        }
+        for c in schema.textColumns {
+            for reference in batch.columns[c] {
+                batch.texts.withBytes(reference) { bytes in
+                    writer.write(UInt32(bytes.count))
+                    writer.write(bytes: bytes)
+                }
             }
         }
         let payloadLength = writer.count - frameHeaderSize
@@ -185,6 +194,12 @@ enum WALFormat {
 
     struct MalformedPayload: Error { var reason: String }
 
+    /// Whether `bytes` are well-formed UTF-8 (text read back from disk is checked before it is
+    /// trusted as a `String`).
+    static func isUTF8(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        String(validating: bytes.bindMemory(to: UInt8.self), as: UTF8.self) != nil
+    }
+
     /// Decodes a payload whose checksum was verified. Structural problems (a checksum collision or a
     /// frame written by a different schema) throw ``MalformedPayload``.
     static func decode(_ payload: UnsafeRawBufferPointer, schema: TableSchema) throws(MalformedPayload) -> DecodedFrame
@@ -230,7 +245,9 @@ enum WALFormat {
             for spec in schema.columns {
                 let bytes = try reader.readBytes(rows * spec.type.walWidth)
                 var column = [Int64](repeating: 0, count: rows)
-                if spec.type.walWidth == 1 {
+                if spec.type.walWidth == 0 {
+                    // A text column: its bytes follow the fixed-width lanes.
+                } else if spec.type.walWidth == 1 {
                     for row in 0..<rows { column[row] = Int64(Int8(bitPattern: bytes[row])) }
                 } else {
                     column.withUnsafeMutableBytes { $0.copyMemory(from: bytes) }
@@ -240,9 +257,22 @@ enum WALFormat {
                 }
                 columns.append(column)
             }
+            var texts = TextHeap()
+            for c in schema.textColumns {
+                for row in 0..<rows {
+                    let length = Int(try reader.readUInt32())
+                    guard length <= TextHeap.maximumLength else {
+                        throw MalformedPayload(reason: "text value of \(length) bytes")
+                    }
+                    let bytes = try reader.readBytes(length)
+                    guard Self.isUTF8(bytes) else { throw MalformedPayload(reason: "text value is not UTF-8") }
+                    columns[c][row] = texts.append(bytes)
+                }
+            }
             guard reader.remaining == 0 else { throw MalformedPayload(reason: "trailing bytes in frame") }
-            return DecodedFrame(
-                sequence: sequence, batch: ColumnBatch(symbols: symbols, symbolIndex: symbolIndex, columns: columns))
+            var batch = ColumnBatch(symbols: symbols, symbolIndex: symbolIndex, columns: columns)
+            batch.texts = texts
+            return DecodedFrame(sequence: sequence, batch: batch)
         } catch is ByteReader.OutOfBounds {
             throw MalformedPayload(reason: "frame shorter than its contents")
         } catch let error as MalformedPayload {
