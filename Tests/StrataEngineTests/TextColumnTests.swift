@@ -33,7 +33,8 @@ import Testing
         }
         let edge = [
             TestRow(symbol: "EDGE", ts: 5, id: 90_000, value: 1, flag: true, note: ""),
-            TestRow(symbol: "EDGE", ts: 6, id: 90_001, value: 2, flag: false, note: String(repeating: "ж", count: 70_000)),
+            TestRow(
+                symbol: "EDGE", ts: 6, id: 90_001, value: 2, flag: false, note: String(repeating: "ж", count: 70_000)),
         ]
         var table = try EngineTable(directory: directory.path, schema: Self.schema, durability: .osBuffered)
         try table.append(makeBatch(repeated + distinct, text: true))

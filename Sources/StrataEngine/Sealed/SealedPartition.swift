@@ -391,7 +391,8 @@ package final class SealedPartition: Sendable {
                         (buffer.baseAddress! + filled).update(from: scratch + window.lowerBound, count: window.count)
                         filled += window.count
                     } else {
-                        try decode(entry, block: block, columns: [c], into: [buffer.baseAddress! + filled], texts: &out.texts)
+                        try decode(
+                            entry, block: block, columns: [c], into: [buffer.baseAddress! + filled], texts: &out.texts)
                         filled += entry.blocks[block].rows
                     }
                 }
