@@ -165,8 +165,10 @@ final class LiveHub: StoredRowsListener {
 extension ColumnBatch {
     /// A batch of just `rows` (indices into this one), in that order.
     func selecting(_ rows: [Int]) -> ColumnBatch {
-        ColumnBatch(
+        var selection = ColumnBatch(
             symbols: symbols, symbolIndex: rows.map { symbolIndex[$0] },
             columns: columns.map { column in rows.map { column[$0] } })
+        selection.texts = texts  // shared: the references stay valid
+        return selection
     }
 }

@@ -21,20 +21,50 @@ import StrataEngine
 /// the column's bounds or a timestamp outside the store's window is a ``ValidationError`` naming
 /// the column, the value and the row. Reads give the columns by their schema names.
 ///
-/// The embedded engine does not store text columns or absent values yet: such schemas are
-/// refused when the store opens (``SchemaError``), never accepted and half-stored.
+/// Text columns hold UTF-8 of any length up to the column's `maximumLength` (and
+/// ``TextHeap/maximumLength``). The embedded engine does not store absent values
+/// yet: a schema with an optional column is refused when the store opens (``SchemaError``),
+/// never accepted and half-stored.
 public final class DynamicTable: Sendable {
     /// The table's schema.
     public let schema: RecordSchema
     let access: TableAccess
+    /// The live feed's subscribers (see ``subscribe(symbols:bufferLimit:)``).
+    let live: LiveHub
     /// The schema's storage columns (all but the symbol), in the engine's order.
     private let columns: [SchemaColumn]
 
     init(schema: RecordSchema, access: TableAccess) {
         self.schema = schema
         self.access = access
+        live = LiveHub(engine: access.engine, bars: nil)
         columns = schema.storageColumns
     }
+
+    /// Subscribes to the rows this table stores from now on, as ``Row``s (see
+    /// ``LiveSubscription``; the same guarantees as the built-in tables' feeds).
+    /// - Parameters:
+    ///   - symbols: the symbols to receive; `nil` (default) for all.
+    ///   - bufferLimit: most rows that may wait unread before the subscriber is dropped.
+    /// - Throws: ``StrataError`` `.invalidArgument` for a limit below 1 or an empty symbol list,
+    ///   `.closed` if the store is closed.
+    public func subscribe(symbols: [Symbol]? = nil, bufferLimit: Int = 100_000) throws(StrataError)
+        -> LiveSubscription<Row>
+    {
+        let subscriber = try LiveSubscriber.make(kind: .rows, symbols: symbols, bufferLimit: bufferLimit)
+        try live.add(subscriber)
+        return LiveSubscription(subscriber: subscriber, hub: live) { [self] entry throws(LiveFeedError) in
+            guard case .rows(let batch, let rows) = entry else { return [] }
+            return (rows ?? Array(0..<batch.count)).map { row in
+                Row(
+                    symbol: Symbol(unchecked: batch.symbols[Int(batch.symbolIndex[row])]),
+                    values(at: row, lanes: batch.columns, texts: batch.texts))
+            }
+        }
+    }
+
+    /// Subscriptions open on this table now.
+    public var liveSubscriberCount: Int { live.count }
 
     public var name: String { schema.name }
 
@@ -102,6 +132,7 @@ public final class DynamicTable: Sendable {
     private func encode(_ rows: [Row]) throws -> ColumnBatch {
         var lanes = [[Int64]](repeating: [], count: columns.count)
         for c in lanes.indices { lanes[c].reserveCapacity(rows.count) }
+        var texts = TextHeap()
         var symbols: [String] = []
         var symbolIndex: [String: UInt32] = [:]
         var index: [UInt32] = []
@@ -118,6 +149,10 @@ public final class DynamicTable: Sendable {
                 }
                 for (c, column) in columns.enumerated() {
                     let value = ([column.name] + column.aliases).lazy.compactMap { row.values[$0] }.first
+                    if case .text = column.kind {
+                        lanes[c].append(texts.append(try Self.text(value, column: column)))
+                        continue
+                    }
                     lanes[c].append(try Self.lane(value, column: column))
                     if column.name == schema.timestamp, !window.contains(Timestamp(nanoseconds: lanes[c][position])) {
                         throw ValidationError(
@@ -138,7 +173,27 @@ public final class DynamicTable: Sendable {
                 index.append(id)
             }
         }
-        return ColumnBatch(symbols: symbols, symbolIndex: index, columns: lanes)
+        var batch = ColumnBatch(symbols: symbols, symbolIndex: index, columns: lanes)
+        batch.texts = texts
+        return batch
+    }
+
+    /// A text column's value, checked against its maximum length.
+    static func text(_ value: FieldValue?, column: SchemaColumn) throws -> String {
+        guard let value else {
+            throw ValidationError(field: column.name, value: "", rule: .malformed, detail: "required column missing")
+        }
+        guard case .text(let text) = value else {
+            throw ValidationError(
+                field: column.name, value: value.description, rule: .malformed, detail: "expected a text value")
+        }
+        let limit = min(column.rules.maximumLength ?? TextHeap.maximumLength, TextHeap.maximumLength)
+        guard text.utf8.count <= limit else {
+            throw ValidationError(
+                field: column.name, value: String(text.prefix(40)) + "…", rule: .outOfRange,
+                detail: "\(text.utf8.count) bytes; the column holds at most \(limit)")
+        }
+        return text
     }
 
     /// One value as the engine's lane holds it, checked against the column's kind and rules.
@@ -233,21 +288,25 @@ public final class DynamicTable: Sendable {
     }
 
     private func decode(_ rows: RowSet, _ symbol: Symbol) -> [Row] {
-        (0..<rows.count).map { i in
-            var values: [String: FieldValue] = [:]
-            for (c, column) in columns.enumerated() {
-                let lane = rows.columns[c][i]
-                values[column.name] =
-                    switch column.kind {
-                    case .timestamp: .timestamp(Timestamp(nanoseconds: lane))
-                    case .int64, .int8: .integer(lane)
-                    case .decimal(let scale): .decimal(ExactAmount(mantissa: Int128(lane), scale: scale))
-                    case .float64: .float(Double(bitPattern: UInt64(bitPattern: lane)))
-                    case .bool: .bool(lane != 0)
-                    case .text, .symbol: .integer(lane)  // not stored by the engine (refused at open)
-                    }
-            }
-            return Row(symbol: symbol, values)
+        (0..<rows.count).map { i in Row(symbol: symbol, values(at: i, lanes: rows.columns, texts: rows.texts)) }
+    }
+
+    /// Row `row` of `lanes` (the engine's columns) by column name.
+    private func values(at row: Int, lanes: [[Int64]], texts: TextHeap) -> [String: FieldValue] {
+        var values: [String: FieldValue] = [:]
+        for (c, column) in columns.enumerated() {
+            let lane = lanes[c][row]
+            values[column.name] =
+                switch column.kind {
+                case .timestamp: .timestamp(Timestamp(nanoseconds: lane))
+                case .int64, .int8: .integer(lane)
+                case .decimal(let scale): .decimal(ExactAmount(mantissa: Int128(lane), scale: scale))
+                case .float64: .float(Double(bitPattern: UInt64(bitPattern: lane)))
+                case .bool: .bool(lane != 0)
+                case .text: .text(texts.string(lane))
+                case .symbol: nil  // the row's own, never a storage column
+                }
         }
+        return values
     }
 }

@@ -6,13 +6,19 @@ import StrataLineProtocol
 /// alias, and the line's timestamp is the designated timestamp. Values are read by the column's
 /// kind: a decimal exactly from the field's text (`64123.45` or `64123.45d`), never through a
 /// binary float; an integer (`5i`) where a decimal, a float or a timestamp is expected is taken
-/// as that. An unknown tag or field is refused naming it and the nearest column.
+/// as that; a text column takes a string field (`headline="…"`) or a tag (`source=Reuters`). An
+/// unknown tag or field is refused naming it and the nearest column.
 extension LineMapping {
     func userRow(_ point: LineProtocol.Point, schema: RecordSchema) throws(WriteError) -> Row {
         let symbolNames = [schema.symbolColumn.name] + schema.symbolColumn.aliases
         var symbol: Symbol?
+        var values: [String: FieldValue] = [schema.timestamp: .timestamp(Timestamp(nanoseconds: point.timestamp))]
         for tag in point.tags {
             let key = tag.key
+            if let column = schema.column(named: key), column.kind == .text {
+                values[column.name] = .text(tag.value)
+                continue
+            }
             guard symbolNames.contains(key) else {
                 throw unknown(key, "tag", schema: schema, line: point.line)
             }
@@ -27,7 +33,6 @@ extension LineMapping {
                 code: "missingField", message: "\(schema.symbolColumn.name): a \(schema.name) line needs this tag",
                 line: point.line)
         }
-        var values: [String: FieldValue] = [schema.timestamp: .timestamp(Timestamp(nanoseconds: point.timestamp))]
         for field in point.fields {
             let key = field.key
             guard let column = schema.column(named: key), column.kind != .symbol, column.name != schema.timestamp
@@ -54,6 +59,7 @@ extension LineMapping {
         case (.float64, .float(let double)): return .float(double)
         case (.float64, .integer(let integer)): return .float(Double(integer))
         case (.bool, .boolean(let flag)): return .bool(flag)
+        case (.text, .string(let text)): return .text(text)
         case (.timestamp, .timestamp(let nanoseconds)), (.timestamp, .integer(let nanoseconds)):
             return .timestamp(Timestamp(nanoseconds: nanoseconds))
         default: throw invalid()

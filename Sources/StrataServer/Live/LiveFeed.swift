@@ -124,7 +124,7 @@ public final class LiveFeed: Service, Sendable {
         }
         let live: LiveRequest
         do {
-            live = try LiveRequest(request)
+            live = try LiveRequest(request, store: store)
         } catch {
             try? await outbound.close(.policyViolation, reason: Self.reason("invalid parameter: " + error.message))
             return
@@ -249,20 +249,24 @@ public final class LiveFeed: Service, Sendable {
     }
 
     private func subscribe(_ channel: LiveChannel, symbols: [Symbol]?) throws -> LivePump {
+        func typed<Record: JSONRepresentable>(_ table: StrataTable<Record>) throws -> LivePump {
+            LivePump(channel, try table.subscribe(symbols: symbols, bufferLimit: bufferLimit), LiveMessage.record)
+        }
         switch channel {
-        case .trades:
-            return LivePump(
-                channel, try store.trades.subscribe(symbols: symbols, bufferLimit: bufferLimit), LiveMessage.record)
-        case .aggtrades:
-            return LivePump(
-                channel, try store.aggregatedTrades.subscribe(symbols: symbols, bufferLimit: bufferLimit),
-                LiveMessage.record)
-        case .quotes:
-            return LivePump(
-                channel, try store.quotes.subscribe(symbols: symbols, bufferLimit: bufferLimit), LiveMessage.record)
         case .bars1m:
             return LivePump(
                 channel, try store.subscribeBars(symbols: symbols, bufferLimit: bufferLimit), LiveMessage.bar)
+        case .table(RecordSchema.trades.name): return try typed(store.trades)
+        case .table(RecordSchema.aggregatedTrades.name): return try typed(store.aggregatedTrades)
+        case .table(RecordSchema.quotes.name): return try typed(store.quotes)
+        case .table(let name):
+            guard let table = store.table(named: name) else {
+                throw StrataError(.invalidArgument, "no table \(name)")
+            }
+            let json = UserRowJSON(schema: table.schema)
+            return LivePump(channel, try table.subscribe(symbols: symbols, bufferLimit: bufferLimit)) { row, writer in
+                writer.value(json.object(row))
+            }
         }
     }
 }

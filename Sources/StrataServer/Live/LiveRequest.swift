@@ -1,12 +1,38 @@
 import Hummingbird
 import Strata
 
-/// A live feed channel: what a WebSocket connection can subscribe to.
-enum LiveChannel: String, Sendable, CaseIterable {
-    case trades
-    case aggtrades
-    case quotes
-    case bars1m = "bars_1m"
+/// A live feed channel: what a WebSocket connection can subscribe to — any table of the store's
+/// catalog, built-in or declared, by its name or an alias, and the trades' 1-minute bars.
+enum LiveChannel: Hashable, Sendable {
+    /// A table, by its catalog name.
+    case table(String)
+    case bars1m
+
+    static let barsName = "bars_1m"
+
+    /// The name the channel is known by in messages.
+    var rawValue: String {
+        switch self {
+        case .table(let name): name
+        case .bars1m: Self.barsName
+        }
+    }
+
+    /// The channels of `store`: its tables in catalog order, then the bars.
+    static func all(in store: StrataStore) -> [LiveChannel] {
+        (RecordSchema.builtIn + store.userTables.map(\.schema)).map { .table($0.name) } + [.bars1m]
+    }
+
+    /// The channel `name` names in `store`, if any.
+    init?(_ name: String, store: StrataStore) {
+        if name == Self.barsName {
+            self = .bars1m
+        } else if let schema = SchemaCatalog.builtIn.schema(named: name) ?? store.table(named: name)?.schema {
+            self = .table(schema.name)
+        } else {
+            return nil
+        }
+    }
 }
 
 /// The subscription a connection asks for in its URL:
@@ -20,15 +46,16 @@ struct LiveRequest: Sendable {
     var symbols: [Symbol]?
 
     /// - Throws: ``ParameterError`` naming the parameter.
-    init(_ request: Request) throws(ParameterError) {
+    init(_ request: Request, store: StrataStore) throws(ParameterError) {
         let query = QueryParameters(request)
         let names = Self.list(try query.required("channel"))
         var channels: [LiveChannel] = []
         for name in names {
-            guard let channel = LiveChannel(rawValue: name) else {
+            guard let channel = LiveChannel(name, store: store) else {
+                let known = LiveChannel.all(in: store).map(\.rawValue).joined(separator: ", ")
                 throw ParameterError(
                     parameter: "channel",
-                    message: "channel: expected trades, aggtrades, quotes or bars_1m (comma-separated), got '\(name)'")
+                    message: "channel: expected one or more of \(known) (comma-separated), got '\(name)'")
             }
             if !channels.contains(channel) { channels.append(channel) }
         }

@@ -258,7 +258,8 @@ enum OpenAPIDocument {
         #"trades,symbol=BTCUSDT price=64123.45,qty=0.25,trade_id=1i,side="buy" 1719878281500000000"# + "\n"
 
     private static var live: JSON {
-        let channels = LiveChannel.allCases.map(\.rawValue).joined(separator: ", ")
+        let channels = (RecordSchema.builtIn.map(\.name) + [LiveChannel.barsName, "any declared table"])
+            .joined(separator: ", ")
         return operation(
             "Live feed over WebSocket: every row stored from now on, as JSON text messages.",
             description: #"""
