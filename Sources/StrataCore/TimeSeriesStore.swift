@@ -59,14 +59,17 @@ public struct TableStats: Sendable, Hashable, Codable {
     /// Rows stored in partitions that were already sealed, waiting for compaction.
     public var pendingLateRows: Int
     public var duplicatesSkipped: Int
+    /// Last-wins tables: rows replaced by a newer write of their key (not counted in ``rows``).
+    public var overwrites: Int
     public var oldest: Timestamp?
     public var newest: Timestamp?
 
     public init(
         table: String, rows: Int = 0, symbols: Int = 0, bytesOnDisk: Int64 = 0, partitions: Int = 0,
-        sealedPartitions: Int = 0, pendingLateRows: Int = 0, duplicatesSkipped: Int = 0, oldest: Timestamp? = nil,
-        newest: Timestamp? = nil
+        sealedPartitions: Int = 0, pendingLateRows: Int = 0, duplicatesSkipped: Int = 0, overwrites: Int = 0,
+        oldest: Timestamp? = nil, newest: Timestamp? = nil
     ) {
+        self.overwrites = overwrites
         self.table = table
         self.rows = rows
         self.symbols = symbols

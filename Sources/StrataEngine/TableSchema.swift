@@ -105,15 +105,41 @@ public struct TableSchema: Sendable, Hashable {
         /// The newest write of a (symbol, timestamp) replaces the stored row: for derived tables
         /// such as bars, where a late trade rewrites its bucket.
         case replaceByTimestamp
+        /// Last-wins by key (upserts: corporate actions, ratings, company records): the newest
+        /// write of a (symbol, key) replaces the earlier one, whatever their times. Every write is
+        /// kept with a version (the hidden last column, ``TableSchema/versionColumnName``); reads
+        /// answer the newest version of each key (see `EngineTable+LastWins.swift`).
+        case replaceByKey
     }
 
+    /// The hidden column that orders the writes of a last-wins-by-key table.
+    public static let versionColumnName = "_version"
+
+    /// Index in ``columns`` of the last-wins key (``WriteMode/replaceByKey``).
+    public let upsertKeyIndex: Int?
+    /// Index in ``columns`` of the version column (``WriteMode/replaceByKey``): the last.
+    public var versionIndex: Int? { upsertKeyIndex == nil ? nil : columns.count - 1 }
+    /// Columns a writer supplies: all but the version column, which the engine fills.
+    public var writtenColumnCount: Int { columns.count - (upsertKeyIndex == nil ? 0 : 1) }
+
+    /// - Parameter upsertKey: a last-wins key: the table's write mode becomes
+    ///   ``WriteMode/replaceByKey`` and a version column is added at the end.
     public init(
         name: String, columns: [ColumnSpec], dedupKey: String? = nil, partitionDuration: Int64 = 86_400_000_000_000,
-        writeMode: WriteMode = .append
+        writeMode: WriteMode = .append, upsertKey: String? = nil
     ) {
         precondition(!columns.isEmpty && columns.contains { $0.type == .timestamp }, "a table needs a timestamp column")
         precondition(partitionDuration > 0, "partition duration must be positive")
+        precondition((upsertKey != nil) == (writeMode == .replaceByKey), "replaceByKey needs an upsert key")
         self.name = name
+        var columns = columns
+        if let upsertKey {
+            upsertKeyIndex = columns.firstIndex { $0.name == upsertKey && $0.type != .text }
+            precondition(upsertKeyIndex != nil, "unknown or text upsert key column")
+            columns.append(ColumnSpec(Self.versionColumnName, .int64))
+        } else {
+            upsertKeyIndex = nil
+        }
         self.columns = columns
         self.timestampIndex = columns.firstIndex { $0.type == .timestamp }!
         self.dedupKeyIndex = dedupKey.flatMap { key in columns.firstIndex { $0.name == key } }
@@ -150,18 +176,22 @@ public struct TableSchema: Sendable, Hashable {
             columns.append(ColumnSpec(column.storageName, type))
         }
         var dedupKey: String?
+        var upsertKey: String?
         var writeMode = WriteMode.append
         if let key = record.key, let keyColumn = record.column(named: key.column) {
             switch key.policy {
             case .keepFirst:
                 dedupKey = keyColumn.storageName
+            case .lastWins where key.column == record.timestamp:
+                writeMode = .replaceByTimestamp
             case .lastWins:
-                guard key.column == record.timestamp else {
+                guard keyColumn.kind != .text else {
                     throw SchemaError(
                         table: record.name, column: key.column,
-                        problem: "the embedded engine keeps last-wins rows by the designated timestamp only, so far")
+                        problem: "a last-wins key must be an integer, decimal or timestamp column, not text")
                 }
-                writeMode = .replaceByTimestamp
+                upsertKey = keyColumn.storageName
+                writeMode = .replaceByKey
             }
         }
         // The designated timestamp comes first among the timestamp columns (``timestampIndex``).
@@ -173,7 +203,8 @@ public struct TableSchema: Sendable, Hashable {
         }
         self.init(
             name: record.name, columns: columns, dedupKey: dedupKey,
-            partitionDuration: partitionDuration ?? record.partitioning.nanoseconds, writeMode: writeMode)
+            partitionDuration: partitionDuration ?? record.partitioning.nanoseconds, writeMode: writeMode,
+            upsertKey: upsertKey)
     }
 
     /// The partition number of a timestamp (floor division, so negative times work).

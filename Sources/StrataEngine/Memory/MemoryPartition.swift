@@ -39,7 +39,7 @@ struct MemoryPartition: Sendable {
         let before = slice.count
         let admitted: [Int]
         switch writeMode {
-        case .append:
+        case .append, .replaceByKey:
             admitted = keyColumn.map { slice.admit(batch, rows: rows, keyColumn: $0) } ?? rows
             slice.insert(batch, rows: admitted, timestampColumn: timestampColumn, bulk: bulk)
         case .replaceByTimestamp:

@@ -130,6 +130,12 @@ struct Applier {
                     batch, rows: rows, symbol: symbol, timestampColumn: ts, keyColumn: keyColumn,
                     writeMode: schema.writeMode, textColumns: schema.textColumns)
             }
+            if let key = schema.upsertKeyIndex, let version = schema.versionIndex {
+                for row in storedRows {
+                    state.versions.note(
+                        symbol: symbol, key: batch.columns[key][row], version: batch.columns[version][row])
+                }
+            }
             if let observer, !storedRows.isEmpty {
                 observer.rowsStored(partition: group.partition, symbol: symbol, batch: batch, rows: storedRows)
             }

@@ -53,7 +53,7 @@ extension EngineTable {
             _ = scan.accumulator.group(.init(symbol: nil, bucket: nil))  // always one row
         }
         if request.from < request.to {
-            if schema.writeMode == .replaceByTimestamp {
+            if schema.writeMode != .append {
                 try scanMerged(&scan, plan: plan)
             } else {
                 try scanSources(&scan, plan: plan)
@@ -121,7 +121,7 @@ extension EngineTable {
         }
     }
 
-    /// Replace-by-timestamp tables: a newer source shadows older rows of the same time, so each
+    /// Replace-by-timestamp and last-wins tables: a newer row shadows an older one, so each
     /// symbol's rows are read merged, as ``range(symbol:from:to:)`` returns them.
     private func scanMerged(_ scan: inout AggregateScan, plan: AggregatePlan) throws {
         let ts = schema.timestampIndex

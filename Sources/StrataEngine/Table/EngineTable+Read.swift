@@ -19,6 +19,15 @@ extension EngineTable {
     /// - Throws: ``StrataError`` `.corruptFile` if a sealed block in the range is damaged.
     public func range(symbol: String, from: Int64, to: Int64, limit: Int = .max) throws -> RowSet {
         guard from < to, limit > 0 else { return RowSet(columnCount: schema.columns.count) }
+        if schema.writeMode == .replaceByKey {
+            return try currentRange(symbol: symbol, from: from, to: to, limit: limit)
+        }
+        return try storedRange(symbol: symbol, from: from, to: to, limit: limit)
+    }
+
+    /// Every stored row of `symbol` in the range (for a last-wins table, every version).
+    func storedRange(symbol: String, from: Int64, to: Int64, limit: Int) throws -> RowSet {
+        guard from < to, limit > 0 else { return RowSet(columnCount: schema.columns.count) }
         let ts = schema.timestampIndex
         let sources = try state.withLock { state throws -> [PartitionSources] in
             try ensureOpen(state)
@@ -56,6 +65,7 @@ extension EngineTable {
     /// The newest `limit` rows of `symbol`, newest first.
     public func latest(symbol: String, limit: Int) throws -> RowSet {
         guard limit > 0 else { return RowSet(columnCount: schema.columns.count) }
+        if schema.writeMode == .replaceByKey { return try currentLatest(symbol: symbol, limit: limit) }
         let ts = schema.timestampIndex
         let sources = try state.withLock { state throws -> [PartitionSources] in
             try ensureOpen(state)
@@ -110,6 +120,9 @@ extension EngineTable {
     /// The newest timestamp stored for `symbol`, or `nil`.
     public func lastTimestamp(symbol: String) throws -> Int64? {
         let ts = schema.timestampIndex
+        if schema.writeMode == .replaceByKey {
+            return try currentRange(symbol: symbol, from: .min, to: .max, limit: .max).columns[ts].last
+        }
         return try state.withLock { state throws -> Int64? in
             try ensureOpen(state)
             guard let id = state.symbolIDs[symbol] else { return nil }
@@ -200,6 +213,10 @@ extension EngineTable {
                 }
             }
             stats.bytesOnDisk += wal.totalBytes
+            if schema.writeMode == .replaceByKey {
+                stats.overwrites = max(0, stats.rows - state.versions.count)
+                stats.rows -= stats.overwrites
+            }
             stats.symbols = symbols.count
             stats.oldest = oldest.map(Timestamp.init(nanoseconds:))
             stats.newest = newest.map(Timestamp.init(nanoseconds:))

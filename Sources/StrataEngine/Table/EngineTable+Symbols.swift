@@ -18,7 +18,8 @@ extension EngineTable {
     /// out (its damage is reported by health and incidents, not by failing every listing).
     /// - Throws: ``StrataError`` `.closed`.
     public func symbolSpans() throws -> [SymbolSpan] {
-        try state.withLock { state throws -> [SymbolSpan] in
+        if schema.writeMode == .replaceByKey { return try currentSymbolSpans() }
+        return try state.withLock { state throws -> [SymbolSpan] in
             try ensureOpen(state)
             let ts = schema.timestampIndex
             var spans: [String: SymbolSpan] = [:]

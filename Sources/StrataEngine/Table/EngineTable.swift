@@ -85,6 +85,8 @@ public final class EngineTable: Sendable {
         var lastCommit: Timestamp?
         /// The live feed's listener, if anyone subscribed (see ``StoredRowsListener``).
         var listener: (any StoredRowsListener)?
+        /// Last-wins tables: the newest version of each (symbol, key).
+        var versions = VersionIndex()
 
         mutating func symbolID(_ name: String) -> UInt32 {
             if let id = symbolIDs[name] { return id }
@@ -150,6 +152,7 @@ public final class EngineTable: Sendable {
             schema: schema, partitionDirectory: partitionDirectory, walDirectory: walDirectory,
             corruptDirectory: corruptDirectory, observer: observer, wal: wal, fileSystem: fileSystem, into: &recovered,
             report: &report)
+        Self.indexSealedVersions(&recovered, schema: schema)
         try wal.start()
         try Self.removeObsoleteSegments(recovered, from: wal)
         recovery = report
@@ -173,9 +176,20 @@ public final class EngineTable: Sendable {
     @discardableResult
     public func append(_ batch: ColumnBatch) throws -> AppendReport {
         guard batch.count > 0 else { return AppendReport() }
-        guard batch.columns.count == schema.columns.count, batch.columns.allSatisfy({ $0.count == batch.count }),
+        guard batch.columns.count == schema.writtenColumnCount, batch.columns.allSatisfy({ $0.count == batch.count }),
             batch.symbolIndex.allSatisfy({ Int($0) < batch.symbols.count })
         else { throw StrataError(.invalidArgument, "malformed column batch for table \(schema.name)") }
+        if schema.versionIndex != nil, batch.count > VersionIndex.maximumBatchRows {
+            throw StrataError(
+                .invalidArgument,
+                "a batch of table \(schema.name) holds at most \(VersionIndex.maximumBatchRows) rows, got \(batch.count)"
+            )
+        }
+        return try append(written: batch)
+    }
+
+    private func append(written: ColumnBatch) throws -> AppendReport {
+        var batch = written
         let plan = Applier.Plan(batch, schema: schema)
         let applier = Applier(schema: schema, observer: observer)
         let (report, needsMaintenance) = try commitLock.withLock { commit throws -> (AppendReport, Bool) in
@@ -186,6 +200,7 @@ public final class EngineTable: Sendable {
                 }
                 return (state.sequence + 1, batch.symbols.map { state.symbolID($0) })
             }
+            if schema.versionIndex != nil { batch = batch.stamped(sequence: sequence, schema: schema) }
             // Without the state lock: readers go on while the frame is written and synced.
             WALFormat.encodeFrame(batch, sequence: sequence, schema: schema, into: &commit.frameBuffer)
             let touched = Self.touchedPartitions(batch, schema: schema)
