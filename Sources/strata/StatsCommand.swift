@@ -16,7 +16,7 @@ struct StatsCommand: AsyncParsableCommand {
         defer { try? store.close() }
         let columns = [
             "table", "rows", "symbols", "bytes_on_disk", "partitions", "sealed_partitions", "pending_late_rows",
-            "duplicates_skipped", "oldest", "newest",
+            "duplicates_skipped", "overwrites", "oldest", "newest",
         ]
         let rows: [[Cell]] = store.stats().map { stats in
             [
@@ -24,6 +24,7 @@ struct StatsCommand: AsyncParsableCommand {
                 .integer(stats.bytesOnDisk),
                 .integer(Int64(stats.partitions)), .integer(Int64(stats.sealedPartitions)),
                 .integer(Int64(stats.pendingLateRows)), .integer(Int64(stats.duplicatesSkipped)),
+                .integer(Int64(stats.overwrites)),
                 stats.oldest.map { .text($0.iso8601) } ?? .empty, stats.newest.map { .text($0.iso8601) } ?? .empty,
             ]
         }

@@ -277,8 +277,12 @@ final class LiveClient: Sendable {
     private let state: Shared
     private let connection: Task<WebSocketCloseFrame?, any Error>
 
-    init(_ server: LiveServer, query: String, token: Token = .header, paused: Bool = false) {
-        var url = "ws://127.0.0.1:\(server.port)/api/v1/live?\(query)"
+    convenience init(_ server: LiveServer, query: String, token: Token = .header, paused: Bool = false) {
+        self.init(port: server.port, query: query, token: token, paused: paused)
+    }
+
+    init(port: Int, query: String, token: Token = .header, paused: Bool = false) {
+        var url = "ws://127.0.0.1:\(port)/api/v1/live?\(query)"
         var headers = HTTPFields()
         switch token {
         case .header: headers[.authorization] = "Bearer \(Tokens.read)"

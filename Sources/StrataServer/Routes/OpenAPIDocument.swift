@@ -417,7 +417,7 @@ enum OpenAPIDocument {
             "TableStats": Schema.object([
                 "table": Schema.string, "rows": Schema.integer, "symbols": Schema.integer,
                 "bytes_on_disk": Schema.integer, "partitions": Schema.integer, "sealed_partitions": Schema.integer,
-                "pending_late_rows": Schema.integer, "duplicates_skipped": Schema.integer,
+                "pending_late_rows": Schema.integer, "duplicates_skipped": Schema.integer, "overwrites": Schema.integer,
                 "oldest": Schema.nullableString, "newest": Schema.nullableString,
             ]),
             "Health": Schema.object([

@@ -207,7 +207,7 @@ extension TableStats: JSONRepresentable {
                 ("table", .string(table)), ("rows", .int(rows)), ("symbols", .int(symbols)),
                 ("bytes_on_disk", .int(bytesOnDisk)), ("partitions", .int(partitions)),
                 ("sealed_partitions", .int(sealedPartitions)), ("pending_late_rows", .int(pendingLateRows)),
-                ("duplicates_skipped", .int(duplicatesSkipped)),
+                ("duplicates_skipped", .int(duplicatesSkipped)), ("overwrites", .int(overwrites)),
                 ("oldest", oldest.map { .string($0.iso8601) } ?? .null),
                 ("newest", newest.map { .string($0.iso8601) } ?? .null),
             ]))

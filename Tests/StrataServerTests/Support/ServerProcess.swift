@@ -169,3 +169,18 @@ func connectLoopback(port: Int) -> Result<Int32, TCPClientError> {
     }
     return .success(fd)
 }
+
+/// Runs the `strata` command and returns its standard output (a failure is an issue).
+func runCLI(_ arguments: [String]) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: try #require(strataExecutable))
+    process.arguments = arguments
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 0, "strata \(arguments.joined(separator: " ")): \(text)")
+    return text
+}
