@@ -35,6 +35,10 @@ public final class DynamicTable: Sendable {
     private let columns: [SchemaColumn]
     /// The engine's columns (the same order; a last-wins table's version column last).
     private let engineColumns: [ColumnSpec]
+    /// Per storage column: the names a row may give it (its name, then its aliases).
+    private let inputNames: [[String]]
+    /// Every name a row may use.
+    private let knownNames: Set<String>
 
     init(schema: RecordSchema, access: TableAccess) {
         self.schema = schema
@@ -42,6 +46,8 @@ public final class DynamicTable: Sendable {
         live = LiveHub(engine: access.engine, bars: nil)
         columns = schema.storageColumns
         engineColumns = access.engine.schema.columns
+        inputNames = columns.map { [$0.name] + $0.aliases }
+        knownNames = Set(schema.knownNames)
     }
 
     /// Subscribes to the rows this table stores from now on, as ``Row``s (see
@@ -141,17 +147,20 @@ public final class DynamicTable: Sendable {
         var index: [UInt32] = []
         index.reserveCapacity(rows.count)
         let window = access.rules.timestampWindow()
-        let known = Set(schema.knownNames)
         for (position, row) in rows.enumerated() {
             do {
-                for key in row.values.keys where !known.contains(key) {
+                for key in row.values.keys where !knownNames.contains(key) {
                     let nearest = schema.knownNames.min { editDistance($0, key) < editDistance($1, key) } ?? ""
                     throw ValidationError(
                         field: key, value: row.values[key]!.description, rule: .malformed,
                         detail: "no such column in \(schema.name); nearest: \(nearest)")
                 }
                 for (c, column) in columns.enumerated() {
-                    let value = ([column.name] + column.aliases).lazy.compactMap { row.values[$0] }.first
+                    var value: FieldValue?
+                    for name in inputNames[c] {
+                        value = row.values[name]
+                        if value != nil { break }
+                    }
                     if value == nil && !column.rules.required {
                         lanes[c].append(engineColumns[c].type.absent)
                         continue
