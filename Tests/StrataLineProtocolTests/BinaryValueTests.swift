@@ -109,7 +109,9 @@ struct BinaryValueTests {
 
     // MARK: - float64 (v2)
 
-    @Test(arguments: [3456.78, 0.1, -0.0, 1e-8, 1e22, Double.leastNonzeroMagnitude, Double.greatestFiniteMagnitude, 123_456_789.125])
+    @Test(arguments: [
+        3456.78, 0.1, -0.0, 1e-8, 1e22, Double.leastNonzeroMagnitude, Double.greatestFiniteMagnitude, 123_456_789.125,
+    ])
     func aBinaryFloat64IsAFloatWithItsShortestText(value: Double) throws {
         let point = try #require(
             try Self.parse(Self.line([Self.text("m f="), Self.float64(value), Self.text("\n")])).first)
