@@ -83,7 +83,7 @@ extension LineScanner {
                     .numberOutOfRange, at: payload,
                     .keyNumber(key, "decimal wider than ", Self.maximumDecimalBytes * 8, " bits"))
             }
-            return FieldRecord(key: key, text: text, payload: UInt64(scale), kind: .decimal)
+            return FieldRecord(key: key, text: text, payload: 0, kind: .decimal)
 
         case BinaryType.array:
             throw fail(
