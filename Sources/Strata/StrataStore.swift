@@ -154,7 +154,9 @@ public final class StrataStore: Sendable {
         recovery = RecoveryReport(
             tables: [tradesEngine.recovery, aggEngine.recovery, quotesEngine.recovery]
                 + (tradeBars?.barTables.map(\.recovery) ?? []) + userTables.map(\.access.engine.recovery))
-        retention = try configuration.retention ?? RetentionPolicy.load(directory: directory) ?? .keepEverything
+        retention =
+            try configuration.retention ?? RetentionPolicy.load(
+                directory: directory, tables: configuration.tables.map(\.name)) ?? .keepEverything
         scheduler = MaintenanceScheduler()
         recordRecoveryIncidents()
         if let interval = configuration.maintenanceInterval { scheduler.start(every: interval, store: self) }

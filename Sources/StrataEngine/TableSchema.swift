@@ -45,6 +45,18 @@ public enum ColumnType: Sendable, Hashable {
         return 0
     }
 
+    /// The lane value of an absent value: no valid value of the type has it (a text reference is
+    /// never negative; a float64 value is finite, and this is a NaN; a bool is 0 or 1; an
+    /// optional int8 column refuses -128 and an optional 8-byte column `Int64.min`).
+    public var absent: Int64 {
+        switch self {
+        case .text: -1
+        case .bool, .int8: -128
+        case .float64: Int64(bitPattern: 0x7FF4_ABE5_0000_0000)
+        case .timestamp, .int64, .decimal: Int64.min
+        }
+    }
+
     init?(code: UInt8, scale: Int) {
         switch code {
         case 1: self = .timestamp
@@ -63,10 +75,14 @@ public enum ColumnType: Sendable, Hashable {
 public struct ColumnSpec: Sendable, Hashable {
     public var name: String
     public var type: ColumnType
+    /// Whether a row may leave the value absent (its lane then holds ``ColumnType/absent``).
+    /// Files written before the column was added read it as absent.
+    public var optional: Bool
 
-    public init(_ name: String, _ type: ColumnType) {
+    public init(_ name: String, _ type: ColumnType, optional: Bool = false) {
         self.name = name
         self.type = type
+        self.optional = optional
     }
 }
 
@@ -122,6 +138,25 @@ public struct TableSchema: Sendable, Hashable {
     /// Columns a writer supplies: all but the version column, which the engine fills.
     public var writtenColumnCount: Int { columns.count - (upsertKeyIndex == nil ? 0 : 1) }
 
+    /// Where the columns of something written with `stored` columns (a WAL frame or a sealed file
+    /// from before columns were added) are in this schema: `stored` ≤ ``columns``' count, the
+    /// first written columns, then (last-wins tables) the version column. `nil` if columns this
+    /// schema requires would be missing.
+    func placement(ofStored stored: Int) -> [Int]? {
+        guard stored <= columns.count else { return nil }
+        guard stored < columns.count else { return Array(columns.indices) }
+        let placed: [Int]
+        if let version = versionIndex {
+            guard stored >= 1 else { return nil }
+            placed = Array(0..<(stored - 1)) + [version]
+        } else {
+            placed = Array(0..<stored)
+        }
+        let missing = Set(columns.indices).subtracting(placed)
+        guard missing.allSatisfy({ columns[$0].optional }) else { return nil }
+        return placed
+    }
+
     /// - Parameter upsertKey: a last-wins key: the table's write mode becomes
     ///   ``WriteMode/replaceByKey`` and a version column is added at the end.
     public init(
@@ -154,9 +189,13 @@ public struct TableSchema: Sendable, Hashable {
     ///
     /// A keep-first key is the engine's dedup key,
     /// and last-wins is the engine's replace mode when the key is the designated timestamp.
-    /// - Parameter partitionDuration: overrides the schema's partitioning (tests use short ones).
-    /// - Throws: ``SchemaError`` naming the column or key the engine cannot store yet.
-    public init(record: RecordSchema, partitionDuration: Int64? = nil) throws(SchemaError) {
+    /// - Parameters:
+    ///   - partitionDuration: overrides the schema's partitioning (tests use short ones).
+    ///   - absentValues: whether a column the schema leaves optional may hold absent values
+    ///     (``ColumnSpec/optional``); a typed built-in record encodes its own (a quote's missing
+    ///     depth levels are zeros counted by its level counts) and passes `false`.
+    /// - Throws: ``SchemaError`` naming the column or key the engine cannot store.
+    public init(record: RecordSchema, partitionDuration: Int64? = nil, absentValues: Bool = true) throws(SchemaError) {
         var columns: [ColumnSpec] = []
         for column in record.storageColumns {
             let type: ColumnType
@@ -173,7 +212,7 @@ public struct TableSchema: Sendable, Hashable {
                     table: record.name, column: column.name,
                     problem: "the embedded engine cannot store \(column.kind) columns yet")
             }
-            columns.append(ColumnSpec(column.storageName, type))
+            columns.append(ColumnSpec(column.storageName, type, optional: absentValues && !column.rules.required))
         }
         var dedupKey: String?
         var upsertKey: String?

@@ -62,7 +62,9 @@ extension LineProtocol {
         /// InfluxDB plus QuestDB's additions: `t` (microseconds) and `n` (nanoseconds) timestamp
         /// fields, `d` decimals, `NaN`/`Infinity`/`inf` floats (flagged non-finite), lines of tags
         /// without fields, `\=` in a measurement, a backslash before a raw LF or CR keeps it in
-        /// the value, and `\\` before an ordinary character is one backslash.
+        /// the value, and `\\` before an ordinary character is one backslash. Also ILP protocol
+        /// versions 2 and 3: binary float64 and decimal field values (`==` and a type byte;
+        /// arrays are refused) and a unit suffix on the line's timestamp (`n`, `t`, `m`).
         case questDB
     }
 }

@@ -12,8 +12,13 @@ extension LineProtocol {
     /// | `"text"` | ``string`` |
     /// | `1719878281500000t`¹, `1719878281500000000n`¹ | ``timestamp`` |
     /// | `64123.45d`¹ | ``decimal`` |
+    /// | `==` 16 + 8 bytes¹ ² (binary float64) | ``float`` |
+    /// | `==` 23 + scale, length, unscaled bytes¹ ³ (binary decimal) | ``decimal`` |
     ///
-    /// ¹ ``Dialect/questDB`` only.
+    /// ¹ ``Dialect/questDB`` only. ² ILP protocol version 2. ³ version 3. A binary value's
+    /// ``Field/text`` is written by the parser: the float64's shortest round-trip text, the
+    /// decimal's exact plain text (see `LineScanner+Binary.swift`), so each reads exactly as its
+    /// text form does.
     public enum FieldKind: UInt8, Sendable, Hashable, CaseIterable {
         case float, integer, unsigned, boolean, string, timestamp, decimal
     }
@@ -36,7 +41,8 @@ extension LineProtocol {
         case string(String)
         /// Nanoseconds since the epoch (a `t` value is converted from microseconds).
         case timestamp(Int64)
-        /// The decimal's exact text, without the `d` suffix.
+        /// The decimal's exact text, without the `d` suffix (for a binary decimal, its exact
+        /// plain text: unscaled 12345 at scale 2 is `123.45`).
         case decimal(String)
     }
 
@@ -133,7 +139,9 @@ extension LineProtocol {
         }
 
         /// The value's exact text: a number without its type suffix (`42` for `42i`, `1.5` for
-        /// `1.5d`, `NaN`), the unescaped content of a string, the boolean as written.
+        /// `1.5d`, `NaN`), the unescaped content of a string, the boolean as written. For a binary
+        /// float64 the shortest text that reads back as the same `Double` (`3456.78`, `1e-08`,
+        /// `inf`, `NaN`); for a binary decimal its exact plain text (`123.45`, `-0.001`).
         @inlinable
         public var text: String { storage.string(record.text) }
 

@@ -38,9 +38,14 @@
 //   Every number keeps its exact text, so prices and quantities are parsed as decimals from the
 //   digits (`Field.decimal(as:)`), never through `Double`.
 // - Booleans: t, T, true, True, TRUE, f, F, false, False, FALSE; anything else is an error.
+// - Binary values (`questDB`: QuestDB's ILP protocol versions 2 and 3): a field value starting
+//   with `=` is a type byte and a length-prefixed or fixed-size payload: float64 (v2) and decimal
+//   (v3) are read, arrays (v2) refused naming the field; cut short, an unknown type, a decimal
+//   scale above 76 or a null decimal are typed errors. See `LineScanner+Binary.swift`.
 // - Timestamp: an optional integer in the configured precision (`Precision`, both the v1 and v2
-//   spellings), converted to nanoseconds with overflow checked. Missing, it is the caller's
-//   default time truncated to the precision (as InfluxDB does).
+//   spellings), converted to nanoseconds with overflow checked; under `questDB` a unit suffix
+//   (`n`, `t` microseconds, `m` milliseconds, what v2/v3 clients send) overrides the precision.
+//   Missing, it is the caller's default time truncated to the precision (as InfluxDB does).
 //
 // Rejected, and why:
 // - Duplicate tag keys (InfluxDB rejects them) and duplicate field keys (a trade with two prices

@@ -43,6 +43,11 @@ public struct LineProtocolError: Error, Sendable, Hashable, CustomStringConverti
         public static let missingFieldValue = Code("missingFieldValue")
         /// A field value is none of the known types (number, boolean, quoted string).
         public static let unknownFieldType = Code("unknownFieldType")
+        /// A binary field value (ILP v2/v3: `==` and a type byte) is cut short, has an unknown
+        /// type, a decimal scale above 76, or a null (zero-length) decimal.
+        public static let invalidBinaryValue = Code("invalidBinaryValue")
+        /// A field value of a type Strata does not store: binary arrays (ILP v2).
+        public static let unsupportedFieldType = Code("unsupportedFieldType")
         /// A number field value (or its suffix) is malformed.
         public static let invalidNumber = Code("invalidNumber")
         /// A number does not fit its type (`Int64`, `UInt64`, a finite `Double`).

@@ -17,6 +17,8 @@ extension LineScanner {
         case span(StaticString, Range<Int>, StaticString)
         /// `<before><number><after>`, for limits.
         case number(StaticString, Int, StaticString)
+        /// `field '<key>': <before><number><after>`.
+        case keyNumber(ByteRange, StaticString, Int, StaticString)
         /// `timestamp '<source bytes>' out of range for precision <precision>`.
         case timestampOutOfRange(Range<Int>)
     }
@@ -35,7 +37,8 @@ extension LineScanner {
         var k = entryStart
         let limit = min(offset, end)
         while k < limit {
-            if base[k] == .lf {
+            // A LF inside a binary value's payload is data, not the end of a line.
+            if base[k] == .lf, !binaryPayloads.contains(where: { $0.contains(k) }) {
                 lineNumber &+= 1
                 lineStart = k &+ 1
             }
@@ -62,6 +65,8 @@ extension LineScanner {
             return "\(before) \(quoted(span))\(after)"
         case .number(let before, let number, let after):
             return "\(before)\(number)\(after)"
+        case .keyNumber(let key, let before, let number, let after):
+            return "field '\(string(key))': \(before)\(number)\(after)"
         case .timestampOutOfRange(let span):
             return "timestamp \(quoted(span)) out of range for precision \(configuration.precision)"
         }

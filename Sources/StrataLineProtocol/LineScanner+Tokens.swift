@@ -144,6 +144,9 @@ extension LineScanner {
         case .minus, .dot, UInt8(ascii: "0")...UInt8(ascii: "9"):
             return try scanNumber(key: key)
 
+        case .equals where questDB:
+            return try scanBinaryValue(key: key)
+
         case .space, .comma, .cr, .lf:
             throw fail(.missingFieldValue, at: start, .key("field", key, "missing value"))
 

@@ -46,6 +46,9 @@ struct LineScanner {
     var entryLineStart = 0
     /// The error behind ``Stop/failed``.
     var error: LineProtocolError?
+    /// The payloads of the entry's binary values that hold a LF byte (rare), which error
+    /// positions must not count as line ends.
+    var binaryPayloads: [Range<Int>] = []
 
     init(
         _ buffer: UnsafeBufferPointer<UInt8>, isFinal: Bool, configuration: LineProtocol.Configuration,
@@ -198,6 +201,7 @@ struct LineScanner {
     mutating func parseEntry() throws(Stop) {
         entryStart = position
         entryLine = line
+        if !binaryPayloads.isEmpty { binaryPayloads.removeAll(keepingCapacity: true) }
 
         let measurement = try scanName(.measurement)
         if measurement.isEmpty {
@@ -342,11 +346,26 @@ struct LineScanner {
         }
     }
 
-    /// The timestamp digits and the end of the line; `nil` if there are no digits.
+    /// The timestamp digits (under ``LineProtocol/Dialect/questDB`` with an optional unit suffix:
+    /// `n` nanoseconds, `t` microseconds, `m` milliseconds) and the end of the line; `nil` if
+    /// there are no digits.
     mutating func scanTimestamp() throws(Stop) -> Int64? {
         let start = position
         while position < end, base[position] == .minus || base[position] &- 0x30 < 10 { position &+= 1 }
         let count = position - start
+        // QuestDB's v2/v3 clients suffix the timestamp with its unit, which overrides the precision.
+        var unit: Int64?
+        if questDB, count > 0, position < end {
+            let next = position &+ 1
+            let ends = next == end || base[next] == .space || base[next] == .cr || base[next] == .lf
+            switch base[position] {
+            case UInt8(ascii: "n") where ends: unit = 1
+            case UInt8(ascii: "t") where ends: unit = 1_000
+            case UInt8(ascii: "m") where ends: unit = 1_000_000
+            default: break
+            }
+            if unit != nil { position = next }
+        }
         if try !atEnd() {
             let byte = base[position]
             if byte != .space && byte != .cr && byte != .lf {
@@ -369,6 +388,12 @@ struct LineScanner {
         guard count > 0 else { return nil }
         switch NumberParser.int64(base + start, count) {
         case .value(let value):
+            if let unit {
+                let (nanoseconds, overflow) = value.multipliedReportingOverflow(by: unit)
+                if !overflow { return nanoseconds }
+                throw fail(
+                    .timestampOutOfRange, at: start, .span("timestamp", start..<start + count + 1, " out of range"))
+            }
             if let nanoseconds = configuration.precision.nanoseconds(value) { return nanoseconds }
             throw fail(.timestampOutOfRange, at: start, .timestampOutOfRange(start..<start + count))
         case .outOfRange:

@@ -39,7 +39,7 @@ struct QueryCommand: AsyncParsableCommand {
     struct Common: ParsableArguments {
         @OptionGroup var storage: DataDirectoryOptions
 
-        @Option(help: "The table: trades, aggtrades, quotes or a user-defined table of --config.")
+        @Option(help: ArgumentHelp(tableHelp))
         var table: String = "trades"
 
         @Option(help: "The symbol.")
@@ -143,7 +143,7 @@ extension QueryCommand {
 
         @OptionGroup var storage: DataDirectoryOptions
 
-        @Option(help: "The table: trades, aggtrades, quotes or a user-defined table of --config.")
+        @Option(help: ArgumentHelp(tableHelp))
         var table: String = "trades"
 
         @Option(help: "The functions, e.g. count,sum(qty),vwap.")

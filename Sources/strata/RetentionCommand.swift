@@ -7,9 +7,10 @@ struct RetentionCommand: AsyncParsableCommand {
         commandName: "retention",
         abstract: "Show, set or apply the retention policy of a data directory.",
         discussion: """
-            A policy gives each table a maximum age: trades, aggtrades, quotes, bars_1m, bars_5m, bars_15m,
-            bars_1h, bars_1d (e.g. trades=30d bars_1m=90d bars_1h=1y bars_1d=7y). Ages count back from the
-            table's newest data, never from later than now, and only whole sealed partitions are dropped.
+            A policy gives each table a maximum age: \(RetentionPolicy.tableNames.joined(separator: ", ")) \
+            and the user-defined tables of --config (e.g. trades=30d bars_1m=90d bars_1h=1y bars_1d=7y). \
+            Ages count back from the table's newest data, never from later than now, and only whole sealed \
+            partitions are dropped.
             """,
         subcommands: [Show.self, Set.self, Run.self])
 
@@ -46,9 +47,10 @@ struct RetentionCommand: AsyncParsableCommand {
         var entries: [String]
 
         func run() async throws {
-            let policy = try RetentionPolicy(parsing: entries.joined(separator: ","))
             let store = try storage.openExisting()
             try store.close()
+            let policy = try RetentionPolicy(
+                parsing: entries.joined(separator: ","), tables: store.userTables.map(\.name))
             try policy.save(directory: storage.directory)
             Terminal.writeOutput("retention: \(policy.description.isEmpty ? "keep everything" : policy.description)\n")
         }

@@ -10,7 +10,7 @@ struct SymbolsCommand: AsyncParsableCommand {
 
     @OptionGroup var storage: DataDirectoryOptions
 
-    @Option(help: "The table: trades, aggtrades, quotes or a user-defined table of --config.")
+    @Option(help: ArgumentHelp(tableHelp))
     var table: String = "trades"
 
     @Option(help: "Output: table, csv or json.")

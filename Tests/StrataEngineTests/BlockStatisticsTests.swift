@@ -49,7 +49,7 @@ import Testing
             .init(partition: 0, includedThrough: 1, duplicatesSkipped: 0, symbols: symbols), to: path,
             fileSystem: SystemFileSystem())
         let file = try SealedPartition(path: path, generation: 1, schema: Self.schema)
-        #expect(file.formatVersion == 2)
+        #expect(file.formatVersion == PartitionFileFormat.formatVersion)
         // id (int64), price and qty (decimal), level (int8); not ts, score (float64) or flag (bool).
         #expect(file.statisticsIndex == [nil, 0, 1, 2, nil, 3, nil])
         let all = Array(0..<Self.schema.columns.count)
@@ -114,7 +114,7 @@ import Testing
         for name in names {
             let path = partitions + "/" + name
             let file = try SealedPartition(path: path, generation: 1, schema: Self.schema)
-            #expect(file.formatVersion == 2)
+            #expect(file.formatVersion == PartitionFileFormat.formatVersion)
             var texts = TextHeap()
             let symbols = try file.symbols.keys.map { symbol in
                 (name: symbol, columns: try file.allRows(symbol: symbol, texts: &texts).map(Lane.init))

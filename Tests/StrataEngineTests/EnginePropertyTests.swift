@@ -52,14 +52,18 @@ struct ReferenceTable {
     /// Random appends (in order, late into open and sealed partitions, duplicates, across many
     /// partition boundaries), seals, compactions, reopenings, and queries: every answer must
     /// equal the reference model's. Even seeds add a text column (values repeated from a few, so
-    /// sealed blocks use dictionaries, or distinct and long, so they use offsets).
+    /// sealed blocks use dictionaries, or distinct and long, so they use offsets). Seeds 3, 4, 7
+    /// and 8 reopen the table once with two optional columns added (int64 and text): rows stored
+    /// before read them as absent; later rows have values or not.
     @Test(arguments: [1, 2, 3, 4, 5, 6, 7, 8] as [UInt64])
     func matchesReferenceModel(seed: UInt64) throws {
         var random = SeededRandom(seed: seed)
         let directory = TemporaryDirectory("strata-prop")
         defer { directory.cleanup() }
         let text = seed.isMultiple(of: 2)
-        let schema = testSchema(partitionDuration: 1_000, text: text)
+        var schema = testSchema(partitionDuration: 1_000, text: text)
+        var added = false
+        let addsColumns = seed % 4 == 3 || seed % 4 == 0
         let commonNotes = ["", "buy", "Ünïcödé ✓ 📈", "a headline, with a comma"]
         func note(_ id: Int64, using random: inout SeededRandom) -> String? {
             guard text else { return nil }
@@ -98,11 +102,14 @@ struct ReferenceTable {
                             TestRow(
                                 symbol: Self.symbols.randomElement(using: &random)!, ts: ts, id: id,
                                 value: Int64.random(in: -1_000_000...1_000_000, using: &random),
-                                flag: Bool.random(using: &random), note: note(id, using: &random)))
+                                flag: Bool.random(using: &random), note: note(id, using: &random),
+                                extra: added && Bool.random(using: &random)
+                                    ? Int64.random(in: -1_000...1_000, using: &random) : nil,
+                                label: added && Bool.random(using: &random) ? "label \(id)" : nil))
                     }
                 }
                 let expected = model.append(batch)
-                let report = try table.append(makeBatch(batch, text: text))
+                let report = try table.append(makeBatch(batch, schema: schema))
                 #expect(
                     report.stored == expected.stored && report.duplicates == expected.duplicates,
                     "seed \(seed) step \(step)")
@@ -112,6 +119,10 @@ struct ReferenceTable {
                 #expect(report.errors.isEmpty, "seed \(seed) step \(step): \(report)")
             case 78..<84:
                 try table.close()
+                if addsColumns && !added && step > 30 {
+                    schema = testSchema(partitionDuration: 1_000, text: text, added: true)
+                    added = true
+                }
                 table = try EngineTable(
                     directory: directory.path, schema: schema, durability: .osBuffered, sealGrace: 500)
                 #expect(table.recovery.truncationReason == nil, "seed \(seed) step \(step)")
@@ -122,11 +133,11 @@ struct ReferenceTable {
             for symbol in Self.symbols {
                 let from = Int64.random(in: -100...(clock + 100), using: &random)
                 let to = from + Int64.random(in: 0...3_000, using: &random)
-                let got = rows(try table.range(symbol: symbol, from: from, to: to), symbol: symbol)
+                let got = rows(try table.range(symbol: symbol, from: from, to: to), symbol: symbol, schema: schema)
                 #expect(
                     got == model.range(symbol, from, to), "range seed \(seed) step \(step) \(symbol) [\(from),\(to))")
                 let limit = Int.random(in: 0...150, using: &random)
-                let latest = rows(try table.latest(symbol: symbol, limit: limit), symbol: symbol)
+                let latest = rows(try table.latest(symbol: symbol, limit: limit), symbol: symbol, schema: schema)
                 #expect(latest == model.latest(symbol, limit), "latest seed \(seed) step \(step) \(symbol) \(limit)")
                 #expect(
                     try table.lastTimestamp(symbol: symbol) == model.rows[symbol]?.map(\.ts).max(),
@@ -146,13 +157,35 @@ struct ReferenceTable {
             "everything sealed: nothing to replay: \(table.recovery) \(final) \(table.health)")
         for symbol in Self.symbols {
             #expect(
-                rows(try table.range(symbol: symbol, from: .min, to: .max), symbol: symbol)
+                rows(try table.range(symbol: symbol, from: .min, to: .max), symbol: symbol, schema: schema)
                     == model.range(symbol, .min, .max))
         }
         let sums = try table.summarize(column: "value")
         for summary in sums {
             #expect(summary.sum == (model.rows[summary.symbol] ?? []).reduce(Int128(0)) { $0 + Int128($1.value) })
             #expect(summary.rows == model.rows[summary.symbol]?.count)
+        }
+        if added {
+            // Aggregates over an added optional column skip the rows without a value.
+            let extras = try table.aggregate(
+                EngineTable.AggregateRequest(
+                    functions: [
+                        .count, .sum(column: "extra"), .max(column: "extra"), .first(column: "extra"),
+                        .last(column: "extra"),
+                    ], from: .min, to: .max, groupBySymbol: true))
+            for row in extras {
+                let all = model.rows[row.symbol!] ?? []
+                let present = all.compactMap(\.extra)
+                func value(_ v: Int64?) -> EngineTable.AggregateValue { v.map { .integer(Int128($0)) } ?? .absent }
+                #expect(row.values[0] == .integer(Int128(all.count)), "seed \(seed): count")
+                #expect(
+                    row.values[1]
+                        == (present.isEmpty ? .absent : .integer(present.reduce(Int128(0)) { $0 + Int128($1) })),
+                    "seed \(seed): sum")
+                #expect(row.values[2] == value(present.max()), "seed \(seed): max")
+                #expect(row.values[3] == value(present.first), "seed \(seed): first")
+                #expect(row.values[4] == value(present.last), "seed \(seed): last")
+            }
         }
         try table.close()
     }
@@ -241,7 +274,7 @@ struct ReferenceTable {
             (model[symbol] ?? [:]).values.sorted { ($0.ts, $0.id) < ($1.ts, $1.id) }
         }
         func read(_ set: RowSet, _ symbol: String) -> [TestRow] {
-            StrataEngineTests.rows(set, symbol: symbol).sorted { ($0.ts, $0.id) < ($1.ts, $1.id) }
+            StrataEngineTests.rows(set, symbol: symbol, schema: schema).sorted { ($0.ts, $0.id) < ($1.ts, $1.id) }
         }
         for step in 0..<120 {
             switch Int.random(in: 0..<10, using: &random) {
@@ -278,7 +311,8 @@ struct ReferenceTable {
                 #expect(
                     read(try table.range(symbol: symbol, from: from, to: to), symbol)
                         == expected.filter { $0.ts >= from && $0.ts < to }, "window seed \(seed) step \(step)")
-                let latest = StrataEngineTests.rows(try table.latest(symbol: symbol, limit: 3), symbol: symbol)
+                let latest = StrataEngineTests.rows(
+                    try table.latest(symbol: symbol, limit: 3), symbol: symbol, schema: schema)
                 #expect(
                     latest.map(\.ts) == Array(expected.map(\.ts).suffix(3).reversed()),
                     "latest seed \(seed) step \(step)")

@@ -31,14 +31,16 @@ struct TemporaryDirectory {
     func cleanup() { try? FileManager.default.removeItem(atPath: path) }
 }
 
-/// A trades-like schema: ts, id (dedup key), value, flag; with `text`, a text column `note`.
-func testSchema(partitionDuration: Int64 = 1_000, text: Bool = false) -> TableSchema {
+/// A trades-like schema: ts, id (dedup key), value, flag; with `text`, a text column `note`;
+/// with `added`, two optional columns added later: `extra` (int64) and `label` (text).
+func testSchema(partitionDuration: Int64 = 1_000, text: Bool = false, added: Bool = false) -> TableSchema {
     TableSchema(
         name: "t",
         columns: [
             ColumnSpec("ts", .timestamp), ColumnSpec("id", .int64), ColumnSpec("value", .decimal(scale: 8)),
             ColumnSpec("flag", .bool),
-        ] + (text ? [ColumnSpec("note", .text)] : []),
+        ] + (text ? [ColumnSpec("note", .text)] : [])
+            + (added ? [ColumnSpec("extra", .int64, optional: true), ColumnSpec("label", .text, optional: true)] : []),
         dedupKey: "id", partitionDuration: partitionDuration)
 }
 
@@ -51,17 +53,28 @@ struct TestRow: Hashable, Comparable, CustomStringConvertible {
     var flag: Bool
     /// The `note` text column's value (tables made with `testSchema(text: true)`).
     var note: String? = nil
+    /// The added optional columns' values (`testSchema(added: true)`); nil: absent.
+    var extra: Int64? = nil
+    var label: String? = nil
 
     static func < (a: TestRow, b: TestRow) -> Bool { (a.symbol, a.ts, a.id) < (b.symbol, b.ts, b.id) }
-    var description: String { "\(symbol)@\(ts)#\(id)=\(value)" + (note.map { " \"\($0)\"" } ?? "") }
+    var description: String {
+        "\(symbol)@\(ts)#\(id)=\(value)" + (note.map { " \"\($0)\"" } ?? "") + (extra.map { " extra \($0)" } ?? "")
+            + (label.map { " label \"\($0)\"" } ?? "")
+    }
 }
 
 /// A batch of `rows`; with `text`, for the `note` column of `testSchema(text: true)` (a row
 /// without a note stores the empty string).
 func makeBatch(_ rows: [TestRow], text: Bool = false) -> ColumnBatch {
+    makeBatch(rows, schema: testSchema(text: text))
+}
+
+/// A batch of `rows` for `schema` (a `testSchema`), by column name; a nil optional value is absent.
+func makeBatch(_ rows: [TestRow], schema: TableSchema) -> ColumnBatch {
     var names: [String] = []
     var ids: [String: UInt32] = [:]
-    var batch = ColumnBatch(columnCount: text ? 5 : 4, capacity: rows.count)
+    var batch = ColumnBatch(columnCount: schema.writtenColumnCount, capacity: rows.count)
     for row in rows {
         let id =
             ids[row.symbol]
@@ -72,20 +85,41 @@ func makeBatch(_ rows: [TestRow], text: Bool = false) -> ColumnBatch {
                 return id
             }()
         batch.symbolIndex.append(id)
-        batch.columns[0].append(row.ts)
-        batch.columns[1].append(row.id)
-        batch.columns[2].append(row.value)
-        batch.columns[3].append(row.flag ? 1 : 0)
-        if text { batch.columns[4].append(batch.texts.append(row.note ?? "")) }
+        for (c, column) in schema.columns.prefix(schema.writtenColumnCount).enumerated() {
+            let lane: Int64
+            switch column.name {
+            case "ts": lane = row.ts
+            case "id": lane = row.id
+            case "value": lane = row.value
+            case "flag": lane = row.flag ? 1 : 0
+            case "note": lane = batch.texts.append(row.note ?? "")
+            case "extra": lane = row.extra ?? column.type.absent
+            case "label": lane = row.label.map { batch.texts.append($0) } ?? column.type.absent
+            default: preconditionFailure("no test value for column \(column.name)")
+            }
+            batch.columns[c].append(lane)
+        }
     }
     batch.symbols = names
     return batch
 }
 
-func rows(_ set: RowSet, symbol: String) -> [TestRow] {
-    (0..<set.count).map { i in
+/// The rows of `set` (of a `testSchema`, told apart by column count, or of `schema`).
+func rows(_ set: RowSet, symbol: String, schema: TableSchema? = nil) -> [TestRow] {
+    let names =
+        schema?.columns.map(\.name)
+        ?? [
+            4: ["ts", "id", "value", "flag"], 5: ["ts", "id", "value", "flag", "note"],
+            6: ["ts", "id", "value", "flag", "extra", "label"],
+            7: ["ts", "id", "value", "flag", "note", "extra", "label"],
+        ][set.columns.count] ?? []
+    func lane(_ name: String, _ i: Int) -> Int64? { names.firstIndex(of: name).map { set.columns[$0][i] } }
+    return (0..<set.count).map { i in
         TestRow(
-            symbol: symbol, ts: set.columns[0][i], id: set.columns[1][i], value: set.columns[2][i],
-            flag: set.columns[3][i] != 0, note: set.columns.count > 4 ? set.texts.string(set.columns[4][i]) : nil)
+            symbol: symbol, ts: lane("ts", i)!, id: lane("id", i)!, value: lane("value", i)!,
+            flag: lane("flag", i) != 0,
+            note: lane("note", i).map { set.texts.string($0) },
+            extra: lane("extra", i).flatMap { $0 == Int64.min ? nil : $0 },
+            label: lane("label", i).flatMap { $0 < 0 ? nil : set.texts.string($0) })
     }
 }

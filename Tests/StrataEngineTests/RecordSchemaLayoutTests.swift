@@ -36,7 +36,7 @@ import Testing
     }
 
     @Test func quotesLayoutIsUnchanged() throws {
-        let schema = try TableSchema(record: .quotes, partitionDuration: 3_600_000_000_000)
+        let schema = try TableSchema(record: .quotes, partitionDuration: 3_600_000_000_000, absentValues: false)
         var expected = [
             ColumnSpec("ts_ns", .timestamp), ColumnSpec("bid_levels", .int8), ColumnSpec("ask_levels", .int8),
         ]
@@ -52,28 +52,40 @@ import Testing
     }
 
     /// What the engine cannot store yet is refused naming the table and the column, not trapped.
-    @Test func unsupportedLayoutsAreNamedErrors() throws {
+    /// Text columns, optional columns and both last-wins forms map onto the engine; a last-wins
+    /// key the engine cannot order (text) is a named error.
+    @Test func declaredLayoutsMapOntoTheEngine() throws {
         let news = try RecordSchema(
             name: "news",
             columns: [
                 SchemaColumn("ts", .timestamp), SchemaColumn("symbol", .symbol), SchemaColumn("headline", .text),
+                SchemaColumn("sentiment", .float64, rules: ColumnRules(required: false)),
             ],
             timestamp: "ts")
-        #expect(throws: SchemaError.self) { try TableSchema(record: news) }
-        do {
-            _ = try TableSchema(record: news)
-        } catch {
-            #expect(error.table == "news" && error.column == "headline")
-        }
+        let layout = try TableSchema(record: news)
+        #expect(layout.columns.map(\.type) == [.timestamp, .text, .float64] && layout.textColumns == [1])
+        #expect(layout.columns.map(\.optional) == [false, false, true])
+        #expect(try TableSchema(record: news, absentValues: false).columns.allSatisfy { !$0.optional })
         let upsert = try RecordSchema(
             name: "corporate_actions",
             columns: [SchemaColumn("ts", .timestamp), SchemaColumn("symbol", .symbol), SchemaColumn("id", .int64)],
             timestamp: "ts", key: RecordKey("id", policy: .lastWins))
-        #expect(throws: SchemaError.self) { try TableSchema(record: upsert) }
+        let upserts = try TableSchema(record: upsert)
+        #expect(upserts.writeMode == .replaceByKey && upserts.upsertKeyIndex == 1 && upserts.versionIndex == 2)
         let byTime = try RecordSchema(
             name: "latest_marks",
             columns: [SchemaColumn("ts", .timestamp), SchemaColumn("symbol", .symbol), SchemaColumn("mark", .float64)],
             timestamp: "ts", key: RecordKey("ts", policy: .lastWins))
         #expect(try TableSchema(record: byTime).writeMode == .replaceByTimestamp)
+        let byText = try RecordSchema(
+            name: "ratings",
+            columns: [SchemaColumn("ts", .timestamp), SchemaColumn("symbol", .symbol), SchemaColumn("firm", .text)],
+            timestamp: "ts", key: RecordKey("firm", policy: .lastWins))
+        do {
+            _ = try TableSchema(record: byText)
+            Issue.record("a text last-wins key was accepted")
+        } catch {
+            #expect(error.table == "ratings" && error.column == "firm")
+        }
     }
 }

@@ -30,7 +30,7 @@ import Testing
             ],
             stderrPath: directory + "/server.log")
         defer { _ = server.stop(SIGTERM) }
-        for script in ["questdb_http.py", "influx_v2.py", "live_websocket.py"] {
+        for script in ["questdb_http.py", "questdb_decimal.py", "influx_v2.py", "live_websocket.py"] {
             try PythonClients.check(script, httpPort: httpPort, read: read, write: write)
         }
         try PythonClients.check(

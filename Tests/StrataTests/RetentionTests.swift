@@ -98,6 +98,11 @@ import Testing
         #expect(policy.maximumAge["trades"] == 30 * Self.day)
         #expect(try RetentionPolicy(parsing: policy.description) == policy)
         #expect(throws: ValidationError.self) { try RetentionPolicy(parsing: "candles=3d") }
+        // A user-defined table is named by the store's catalog.
+        #expect(
+            try RetentionPolicy(parsing: "news=90d", tables: ["news"]).maximumAge["news"] == 90 * 86_400_000_000_000)
+        #expect(throws: ValidationError.self) { try RetentionPolicy(parsing: "news=90d") }
+        #expect(RetentionPolicy.tableNames.contains("aggtrades") && RetentionPolicy.tableNames.contains("bars_1d"))
         #expect(throws: ValidationError.self) { try RetentionPolicy(parsing: "trades=soon") }
     }
 

@@ -145,13 +145,6 @@ import Testing
                 return "\(error)"
             }
         }
-        let optional = try RecordSchema(
-            name: "marks",
-            columns: [
-                SchemaColumn("ts", .timestamp), SchemaColumn("symbol", .symbol),
-                SchemaColumn("mark", .float64, rules: ColumnRules(required: false)),
-            ], timestamp: "ts")
-        #expect(openError([optional])?.contains("column mark: the embedded engine cannot store absent values") == true)
         let clash = try RecordSchema(
             name: "trades", columns: [SchemaColumn("ts", .timestamp), SchemaColumn("symbol", .symbol)], timestamp: "ts")
         #expect(openError([clash])?.contains("table trades: the table is declared twice") == true)
@@ -169,6 +162,63 @@ import Testing
             timestamp: "ts", partitioning: Self.signals.partitioning, key: Self.signals.key)
         #expect(openError([extended])?.contains("column note: an added column must be optional") == true)
         #expect(openError([Self.signals]) == nil, "the same schema opens again")
+    }
+
+    /// Optional columns may be left out of a row (absent: no value read back, `null` in JSON);
+    /// optional columns added to a stored table read as absent in the rows stored before, from
+    /// the WAL and from sealed files, and aggregates skip absent values.
+    @Test func optionalAndAddedColumns() async throws {
+        let directory = makeTemporaryDirectory("strata-user-added")
+        defer { removeTree(directory) }
+        var store = try StrataStore.open(directory: directory, configuration: Self.configuration([Self.signals]))
+        let before = (1...40).map { Self.row(Int64($0), minute: Int64($0)) }
+        try await store.table(named: "signals")!.append(Array(before.prefix(20)))
+        _ = store.compact(now: Timestamp(nanoseconds: Int64.max / 2))  // sealed: files without the new columns
+        try await store.table(named: "signals")!.append(Array(before.suffix(20)))  // in the WAL only
+        try store.close()
+
+        let extended = try RecordSchema(
+            name: "signals", aliases: Self.signals.aliases,
+            columns: Self.signals.columns + [
+                SchemaColumn("note", .text, rules: ColumnRules(required: false)),
+                SchemaColumn("weight", .decimal(scale: 4), rules: ColumnRules(required: false)),
+            ],
+            timestamp: "ts", partitioning: Self.signals.partitioning, key: Self.signals.key)
+        store = try StrataStore.open(directory: directory, configuration: Self.configuration([extended]))
+        let signals = try #require(store.table(named: "signals"))
+        var withNote = Self.row(41, minute: 41)
+        withNote["note"] = .text("added later")
+        withNote["weight"] = FieldValue.decimal("0.25")!
+        let without = Self.row(42, minute: 42)
+        try await signals.append([withNote, without])
+        // Rows as text by column name (aliases resolved, decimals at any scale alike).
+        func text(_ rows: [Row]) -> [[String: String]] {
+            rows.map { row in
+                var values = row.values.mapValues(\.description)
+                values["target"] = values.removeValue(forKey: "target_price") ?? values["target"]
+                return values
+            }
+        }
+        let expected = text(before + [withNote, without])
+        #expect(text(try await signals.range(symbol: "BTCUSDT", from: .min, to: .max, limit: 1_000).rows) == expected)
+        #expect(text(try await signals.latest(symbol: "BTCUSDT", limit: 1)).first?["note"] == nil)
+        let sums = try await signals.aggregate(
+            AggregateQuery([.count, .sum("weight"), .first("weight")]))
+        let weight = AggregateValue.decimal(ExactAmount(mantissa: 2_500, scale: 4))
+        #expect(sums.first?.values == [.integer(42), weight, weight], "absent weights are skipped")
+        _ = store.compact(now: Timestamp(nanoseconds: Int64.max / 2))
+        try store.close()
+        store = try StrataStore.open(directory: directory, configuration: Self.configuration([extended]))
+        let compacted = try await store.table(named: "signals")!.range(
+            symbol: "BTCUSDT", from: .min, to: .max, limit: 1_000)
+        #expect(text(compacted.rows) == expected, "compacted: old and new rows in one file")
+        try store.close()
+        // Dropping the columns again is refused, naming the table and the column.
+        #expect {
+            try StrataStore.open(directory: directory, configuration: Self.configuration([Self.signals]))
+        } throws: { error in
+            "\(error)".contains("table signals, column note: the column was removed")
+        }
     }
 
     static let news = declared {

@@ -29,6 +29,9 @@ struct Bench {
                 try CSVIngest(report: report, directory: root + "/csv").run(
                     options: options, configuration: configuration)
             }
+            if options.runs(.text) {
+                try await TextIngest(report: report, directory: root + "/text").run(options: options)
+            }
             if options.runs(.recovery) {
                 try Recovery(report: report, directory: root + "/recovery").run(options: options)
             }

@@ -10,6 +10,7 @@ struct Options: Sendable {
         case w5 = "W5"
         case bars = "BARS"
         case csv = "CSV"
+        case text = "TEXT"
         case recovery = "RECOVERY"
         case server = "SERVER"
         /// The soak (reliability load test): not part of a default run, it takes minutes.
@@ -33,6 +34,8 @@ struct Options: Sendable {
     var only: Set<Workload> = Set(Workload.allCases).subtracting([.soak])
     /// SOAK: how long, how many ILP/TCP connections, and latest-100 requests per second.
     var soakSeconds = 600.0
+    /// Rows of the TEXT workload (news-like rows through the library).
+    var textRows = 2_000_000
     var soakConnections = 8
     var soakQueryRate = 500.0
     var recoveryGiB = 1.0
@@ -58,7 +61,7 @@ struct Options: Sendable {
                                (default: a fresh temporary directory, removed at the end)
           --strata-binary PATH the `strata` command for the CSV ingest (default ../.build/release/strata)
           --skip-sqlite        run Strata only
-          --only LIST          comma-separated subset of W1,W2,W3,W5,BARS,CSV,RECOVERY,SERVER,SOAK (default: all
+          --only LIST          comma-separated subset of W1,W2,W3,W5,BARS,CSV,TEXT,RECOVERY,SERVER,SOAK (default: all
                                but SOAK, the reliability load test, which runs only when named).
                                W2, W3 and W5 query the rows W1 stores, so W1's ingest runs for them too.
                                SERVER runs `strata serve` (--strata-binary) on 5 M rows unless --rows is given.
@@ -73,6 +76,7 @@ struct Options: Sendable {
           --server-durability D
                                SERVER's durability for the server (STRATA_DURABILITY) and the embedded peer:
                                fsync, group-commit:<ms> or os-buffered (default: both defaults, fsync)
+          --text-rows N        rows of TEXT, news-like rows with two text columns (default 2000000)
           --soak-seconds S     SOAK (only with --only SOAK): how long (default 600)
           --soak-connections N SOAK: ILP/TCP connections sending at full speed (default 8)
           --soak-query-rate R  SOAK: latest-100 requests per second meanwhile (default 500)
@@ -119,6 +123,12 @@ struct Options: Sendable {
                     selected.insert(workload)
                 }
                 options.only = selected
+            case "--text-rows":
+                let text = try value(argument).replacingUnderscores()
+                guard let rows = Int(text), rows > 0 else {
+                    throw OptionError("--text-rows: expected a positive integer, got \(text)")
+                }
+                options.textRows = rows
             case "--soak-seconds":
                 let text = try value(argument)
                 guard let seconds = Double(text), seconds >= 10 else {

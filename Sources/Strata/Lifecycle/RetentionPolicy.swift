@@ -16,8 +16,8 @@ import StrataEngine
 /// policy.maximumAge["trades"]   // 30 days in nanoseconds
 /// ```
 public struct RetentionPolicy: Sendable, Hashable, CustomStringConvertible {
-    /// Table name (`trades`, `aggtrades`, `quotes`, `bars_1m`, `bars_5m`, `bars_15m`, `bars_1h`,
-    /// `bars_1d`) → maximum age in nanoseconds. Tables not listed keep everything.
+    /// Table name (a built-in table, a bar table `bars_1m` … `bars_1d`, or a user-defined table)
+    /// → maximum age in nanoseconds. Tables not listed keep everything.
     public var maximumAge: [String: Int64]
 
     public init(maximumAge: [String: Int64] = [:]) { self.maximumAge = maximumAge }
@@ -25,23 +25,22 @@ public struct RetentionPolicy: Sendable, Hashable, CustomStringConvertible {
     /// Keeps everything (the default).
     public static let keepEverything = RetentionPolicy()
 
-    /// The table names a policy may name.
-    public static let tableNames = [
-        "trades", "aggtrades", "quotes", "bars_1m", "bars_5m", "bars_15m", "bars_1h", "bars_1d",
-    ]
+    /// The table names every store has: the built-in tables, then the bar tables.
+    public static var tableNames: [String] { RecordSchema.builtIn.map(\.name) + TradeBars.tableNames }
 
     /// Parses `table=age[,table=age…]` (also separated by spaces or new lines); ages are
     /// `<n>m`, `<n>h`, `<n>d`, `<n>w` or `<n>y` (365 days).
+    /// - Parameter tables: the user-defined tables a policy may also name.
     /// - Throws: ``ValidationError`` naming the entry.
-    public init(parsing text: String) throws {
+    public init(parsing text: String, tables: [String] = []) throws {
+        let known = RetentionPolicy.tableNames + tables
         var ages: [String: Int64] = [:]
         for entry in text.split(whereSeparator: { $0 == "," || $0 == " " || $0 == "\n" }) where !entry.isEmpty {
             let parts = entry.split(separator: "=", maxSplits: 1)
-            guard parts.count == 2, RetentionPolicy.tableNames.contains(String(parts[0])) else {
+            guard parts.count == 2, known.contains(String(parts[0])) else {
                 throw ValidationError(
                     field: "retention", value: String(entry), rule: .malformed,
-                    detail: "expected table=age with table one of \(RetentionPolicy.tableNames.joined(separator: ", "))"
-                )
+                    detail: "expected table=age with table one of \(known.joined(separator: ", "))")
             }
             guard let age = RetentionPolicy.parseAge(String(parts[1])) else {
                 throw ValidationError(
@@ -79,11 +78,11 @@ public struct RetentionPolicy: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The policy saved in a data directory (`retention` file), if any.
-    static func load(directory: String) throws -> RetentionPolicy? {
+    static func load(directory: String, tables: [String]) throws -> RetentionPolicy? {
         let path = directory + "/retention"
         guard FileSystem.exists(path) else { return nil }
         let text = String(decoding: try FileDescriptor(path: path, flags: O_RDONLY).readAll(), as: UTF8.self)
-        return try RetentionPolicy(parsing: text)
+        return try RetentionPolicy(parsing: text, tables: tables)
     }
 
     /// Saves the policy in a data directory, where ``StrataStore/open(directory:configuration:)`` finds it.

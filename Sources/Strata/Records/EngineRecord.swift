@@ -18,7 +18,7 @@ extension EngineRecord {
     /// The engine's layout of the table, derived from ``TimeSeriesRecord/schema``.
     package static func engineSchema(partitionDuration: Int64? = nil) -> TableSchema {
         do {
-            return try TableSchema(record: schema, partitionDuration: partitionDuration)
+            return try TableSchema(record: schema, partitionDuration: partitionDuration, absentValues: false)
         } catch {
             // Built-in records hold only kinds the engine stores (RecordSchemaLayoutTests).
             preconditionFailure("record \(Self.self): \(error)")

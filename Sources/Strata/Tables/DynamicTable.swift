@@ -22,9 +22,9 @@ import StrataEngine
 /// the column, the value and the row. Reads give the columns by their schema names.
 ///
 /// Text columns hold UTF-8 of any length up to the column's `maximumLength` (and
-/// ``TextHeap/maximumLength``). The embedded engine does not store absent values
-/// yet: a schema with an optional column is refused when the store opens (``SchemaError``),
-/// never accepted and half-stored.
+/// ``TextHeap/maximumLength``). An optional column (`required: false`) may be left out of a row:
+/// it reads back absent (no value in the ``Row``, `null` in JSON), as it does in rows stored
+/// before the column was added to the table.
 public final class DynamicTable: Sendable {
     /// The table's schema.
     public let schema: RecordSchema
@@ -33,12 +33,21 @@ public final class DynamicTable: Sendable {
     let live: LiveHub
     /// The schema's storage columns (all but the symbol), in the engine's order.
     private let columns: [SchemaColumn]
+    /// The engine's columns (the same order; a last-wins table's version column last).
+    private let engineColumns: [ColumnSpec]
+    /// Per storage column: the names a row may give it (its name, then its aliases).
+    private let inputNames: [[String]]
+    /// Every name a row may use.
+    private let knownNames: Set<String>
 
     init(schema: RecordSchema, access: TableAccess) {
         self.schema = schema
         self.access = access
         live = LiveHub(engine: access.engine, bars: nil)
         columns = schema.storageColumns
+        engineColumns = access.engine.schema.columns
+        inputNames = columns.map { [$0.name] + $0.aliases }
+        knownNames = Set(schema.knownNames)
     }
 
     /// Subscribes to the rows this table stores from now on, as ``Row``s (see
@@ -138,22 +147,35 @@ public final class DynamicTable: Sendable {
         var index: [UInt32] = []
         index.reserveCapacity(rows.count)
         let window = access.rules.timestampWindow()
-        let known = Set(schema.knownNames)
         for (position, row) in rows.enumerated() {
             do {
-                for key in row.values.keys where !known.contains(key) {
+                for key in row.values.keys where !knownNames.contains(key) {
                     let nearest = schema.knownNames.min { editDistance($0, key) < editDistance($1, key) } ?? ""
                     throw ValidationError(
                         field: key, value: row.values[key]!.description, rule: .malformed,
                         detail: "no such column in \(schema.name); nearest: \(nearest)")
                 }
                 for (c, column) in columns.enumerated() {
-                    let value = ([column.name] + column.aliases).lazy.compactMap { row.values[$0] }.first
+                    var value: FieldValue?
+                    for name in inputNames[c] {
+                        value = row.values[name]
+                        if value != nil { break }
+                    }
+                    if value == nil && !column.rules.required {
+                        lanes[c].append(engineColumns[c].type.absent)
+                        continue
+                    }
                     if case .text = column.kind {
                         lanes[c].append(texts.append(try Self.text(value, column: column)))
                         continue
                     }
-                    lanes[c].append(try Self.lane(value, column: column))
+                    let lane = try Self.lane(value, column: column)
+                    if !column.rules.required && lane == engineColumns[c].type.absent {
+                        throw ValidationError(
+                            field: column.name, value: value?.description ?? "", rule: .outOfRange,
+                            detail: "the smallest value of the type marks an absent value in an optional column")
+                    }
+                    lanes[c].append(lane)
                     if column.name == schema.timestamp, !window.contains(Timestamp(nanoseconds: lanes[c][position])) {
                         throw ValidationError(
                             field: column.name, value: String(lanes[c][position]), rule: .outsideWindow,
@@ -296,6 +318,7 @@ public final class DynamicTable: Sendable {
         var values: [String: FieldValue] = [:]
         for (c, column) in columns.enumerated() {
             let lane = lanes[c][row]
+            if engineColumns[c].optional && lane == engineColumns[c].type.absent { continue }
             values[column.name] =
                 switch column.kind {
                 case .timestamp: .timestamp(Timestamp(nanoseconds: lane))

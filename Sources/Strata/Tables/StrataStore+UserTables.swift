@@ -40,12 +40,6 @@ extension StrataStore {
             } catch {
                 throw refuse(error)
             }
-            if let column = schema.storageColumns.first(where: { !$0.rules.required }) {
-                throw refuse(
-                    SchemaError(
-                        table: schema.name, column: column.name,
-                        problem: "the embedded engine cannot store absent values yet: declare the column required"))
-            }
             let tableDirectory = directory + "/" + schema.name
             let layoutPath = tableDirectory + "/schema"
             if FileSystem.exists(layoutPath) {
@@ -60,11 +54,10 @@ extension StrataStore {
                 } catch {
                     throw refuse(error)
                 }
-                if let first = added.first {
-                    throw refuse(
-                        SchemaError(
-                            table: schema.name, column: first.name,
-                            problem: "the embedded engine cannot add columns to a stored table yet"))
+                // Added columns (optional, at the end): files and WAL frames written before read
+                // them as absent. The layout now names them.
+                if !added.isEmpty || layoutText(stored) != layoutText(schema) {
+                    try FileSystem.writeAtomically(layoutPath, chunks: [Array(layoutText(schema).utf8)])
                 }
             } else {
                 try FileSystem.createDirectory(tableDirectory)

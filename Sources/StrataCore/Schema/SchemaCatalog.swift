@@ -73,6 +73,9 @@ extension RecordSchema {
                 throw refuse(column.name, "the type changed from \(column.kind) to \(new[now].kind)")
             }
             guard now == index else { throw refuse(column.name, "the column moved from position \(index) to \(now)") }
+            guard column.rules.required || !new[now].rules.required else {
+                throw refuse(column.name, "the column became required: rows stored before may have none")
+            }
         }
         if stored.symbolColumn.name != symbolColumn.name {
             throw refuse(symbolColumn.name, "the symbol column was \(stored.symbolColumn.name)")

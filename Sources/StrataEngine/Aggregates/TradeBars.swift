@@ -104,6 +104,9 @@ package final class TradeBars: Sendable {
     }
 
     /// `1m`, `5m`, `15m`, `1h`, `1d`.
+    /// The names of the bar tables (`bars_1m` … `bars_1d`).
+    public static var tableNames: [String] { storedMinutes.map { "bars_" + label(Int64($0) * BarBook.minute) } }
+
     static func label(_ width: Int64) -> String {
         let minutes = width / BarBook.minute
         if minutes % 1_440 == 0 { return "\(minutes / 1_440)d" }

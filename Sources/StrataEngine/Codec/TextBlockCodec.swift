@@ -12,6 +12,7 @@
 /// dictionary  u32 entries · u32 n · BlockCodec chunk of n bytes: entries lengths ·
 ///             the entries' bytes · u32 m · BlockCodec chunk of m bytes: rows codes
 /// ```
+/// An absent value (a negative reference) has length -1 (plain) or code -1 (dictionary).
 /// The chunk's CRC-32C (in the file's index) covers all of it; the decoder still checks every
 /// length, code and that the bytes are UTF-8, so damage is an error, never wrong text.
 enum TextBlockCodec {
@@ -27,6 +28,11 @@ enum TextBlockCodec {
         var values: [[UInt8]] = []
         values.reserveCapacity(references.count)
         for reference in references {
+            guard reference >= 0 else {
+                values.append([])
+                codes.append(-1)
+                continue
+            }
             let bytes = heap.withBytes(reference) { [UInt8]($0) }
             values.append(bytes)
             if let code = index[bytes] {
@@ -43,7 +49,10 @@ enum TextBlockCodec {
         out.write(UInt32(references.count))
         let stored = useDictionary ? entries : values
         if useDictionary { out.write(UInt32(entries.count)) }
-        writeCodec(stored.map { Int64($0.count) }, into: &out)
+        let lengths =
+            useDictionary
+            ? entries.map { Int64($0.count) } : zip(values, codes).map { $1 < 0 ? -1 : Int64($0.count) }
+        writeCodec(lengths, into: &out)
         for value in stored { out.write(bytes: value) }
         if useDictionary { writeCodec(codes, into: &out) }
     }
@@ -76,6 +85,10 @@ enum TextBlockCodec {
             var references: [Int64] = []
             references.reserveCapacity(stored)
             for length in lengths {
+                if length == -1 && mode == plain {
+                    references.append(ColumnType.text.absent)
+                    continue
+                }
                 guard length >= 0, length <= TextHeap.maximumLength else {
                     throw BlockCodec.CorruptBlock(reason: "impossible text length \(length)")
                 }
@@ -86,6 +99,10 @@ enum TextBlockCodec {
             if mode == dictionary {
                 let codes = try readCodec(&reader, count: rows)
                 for (row, code) in codes.enumerated() {
+                    if code == -1 {
+                        out[row] = ColumnType.text.absent
+                        continue
+                    }
                     guard code >= 0, code < stored else {
                         throw BlockCodec.CorruptBlock(reason: "dictionary code \(code) out of range")
                     }

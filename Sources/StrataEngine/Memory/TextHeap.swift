@@ -66,9 +66,11 @@ public struct TextHeap: Sendable {
         withBytes(reference) { String(decoding: $0, as: UTF8.self) }
     }
 
-    /// Copies the value at `reference` of `other` into this heap; returns its new reference.
+    /// Copies the value at `reference` of `other` into this heap; returns its new reference (an
+    /// absent value, a negative reference, stays absent).
     public mutating func copy(_ reference: Int64, from other: TextHeap) -> Int64 {
-        other.withBytes(reference) { append($0) }
+        guard reference >= 0 else { return reference }
+        return other.withBytes(reference) { append($0) }
     }
 
     /// Takes in `other`'s chunks (shared, not copied) and returns what to add to its references to
@@ -106,7 +108,7 @@ extension RowSet {
         other.texts = TextHeap()
         guard shift != 0 else { return }
         for c in textColumns {
-            for row in other.columns[c].indices { other.columns[c][row] += shift }
+            for row in other.columns[c].indices where other.columns[c][row] >= 0 { other.columns[c][row] += shift }
         }
     }
 }

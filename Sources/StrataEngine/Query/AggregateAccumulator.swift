@@ -62,9 +62,10 @@ struct AggregateAccumulator {
 
     /// Adds `rows` rows (lanes indexed by slot, each at least `rows` long) to group `group`;
     /// `rank` orders rows of equal time from different symbols (the symbols' name order).
+    /// `times` (each row's time) is needed when the plan reads an optional column.
     mutating func fold(
         group: Int, lanes: [UnsafeBufferPointer<Int64>], rows: Int, firstTime: Int64, lastTime: Int64, rank: Int,
-        statistics: BlockStatistics? = nil
+        statistics: BlockStatistics? = nil, times: UnsafePointer<Int64>? = nil
     ) throws {
         guard rows > 0 else { return }
         counts[group] += rows
@@ -72,6 +73,12 @@ struct AggregateAccumulator {
         for (s, step) in plan.steps.enumerated() {
             var cell = cells[base + s]
             defer { cells[base + s] = cell }
+            if step.operation != .count, let times,
+                plan.absent[step.slot] != nil || (step.operation == .vwap && plan.absent[step.quantitySlot] != nil)
+            {
+                try Self.foldPresent(step, plan: plan, lanes: lanes, rows: rows, times: times, rank: rank, into: &cell)
+                continue
+            }
             switch step.operation {
             case .count:
                 break
@@ -126,6 +133,55 @@ struct AggregateAccumulator {
                 if overflow { throw StrataError(.overflow, "VWAP numerator Σ price × quantity overflows Int128") }
                 cell.total = numerator
                 cell.quantity &+= Self.exactSum(UnsafeBufferPointer(rebasing: quantities[0..<rows]))
+                cell.present = true
+            }
+        }
+    }
+
+    /// One step over the rows that have values (an optional column's absent values skipped).
+    private static func foldPresent(
+        _ step: AggregatePlan.Step, plan: AggregatePlan, lanes: [UnsafeBufferPointer<Int64>], rows: Int,
+        times: UnsafePointer<Int64>, rank: Int, into cell: inout Cell
+    ) throws {
+        let lane = lanes[step.slot]
+        let missing = plan.absent[step.slot]
+        let present = (0..<rows).filter { lane[$0] != missing }
+        switch step.operation {
+        case .count:
+            break
+        case .sum, .min, .max:
+            guard !present.isEmpty else { return }
+            let values = present.map { lane[$0] }
+            values.withUnsafeBufferPointer { values in
+                if step.operation == .sum {
+                    if step.kind == .float {
+                        for bits in values { cell.real += Double(bitPattern: UInt64(bitPattern: bits)) }
+                    } else {
+                        cell.total &+= exactSum(values)
+                    }
+                    cell.present = true
+                } else {
+                    extreme(values, into: &cell, float: step.kind == .float, smallest: step.operation == .min)
+                }
+            }
+        case .first:
+            guard let i = present.first else { return }
+            if !cell.present || (times[i], rank) < (cell.time, cell.rank) {
+                (cell.value, cell.time, cell.rank, cell.present) = (lane[i], times[i], rank, true)
+            }
+        case .last:
+            guard let i = present.last else { return }
+            if !cell.present || (times[i], rank) >= (cell.time, cell.rank) {
+                (cell.value, cell.time, cell.rank, cell.present) = (lane[i], times[i], rank, true)
+            }
+        case .vwap:
+            let quantities = lanes[step.quantitySlot]
+            let missingQuantity = plan.absent[step.quantitySlot]
+            for i in present where quantities[i] != missingQuantity {
+                let (sum, overflow) = cell.total.addingReportingOverflow(Int128(lane[i]) * Int128(quantities[i]))
+                if overflow { throw StrataError(.overflow, "VWAP numerator Σ price × quantity overflows Int128") }
+                cell.total = sum
+                cell.quantity &+= Int128(quantities[i])
                 cell.present = true
             }
         }

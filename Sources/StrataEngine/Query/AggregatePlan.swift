@@ -79,6 +79,7 @@ struct AggregatePlan: Sendable {
         }
         self.steps = steps
         self.columns = columns
+        absent = columns.map { schema.columns[$0].optional ? schema.columns[$0].type.absent : nil }
         // A slot is answered from a block's statistics when every step reading it is an exact
         // sum, min or max (first and last need the values; VWAP needs Σ price × quantity).
         answeredByStatistics = columns.indices.map { slot in
@@ -92,6 +93,11 @@ struct AggregatePlan: Sendable {
 
     /// Per slot: whether a whole block's statistics answer every step that reads it.
     var answeredByStatistics: [Bool]
+    /// Per slot: the lane value of an absent value when the column is optional (such values are
+    /// skipped: sum, min, max, first, last and VWAP are over the rows that have one).
+    var absent: [Int64?]
+    /// Whether some slot is an optional column (its rows are folded one by one, with their times).
+    var hasOptional: Bool { absent.contains { $0 != nil } }
 
     private static func step(_ operation: Operation, _ resolved: (Int, Kind)) -> Step {
         Step(operation: operation, slot: resolved.0, quantitySlot: resolved.0, kind: resolved.1)

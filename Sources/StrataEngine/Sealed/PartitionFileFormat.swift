@@ -1,11 +1,11 @@
 /// The byte layout of a sealed partition file (`p<partition>.g<generation>.col`).
 ///
 /// ```
-/// header   "STRATCOL" · u32 format version (3 with text columns, else 2; 1 is still read) ·
+/// header   "STRATCOL" · u32 format version (3; 1 and 2 are still read) ·
 ///          u32 reserved                                                               16 bytes
 /// blocks   for each symbol (sorted by name), for each block of ≤1024 rows, for each column:
 ///          one BlockCodec chunk (a TextBlockCodec chunk for a text column, version 3)
-/// footer   u16 column count · per column (u8 type, u8 scale, u16-length name)
+/// footer   u16 column count · per column (u8 type, | 0x80 if optional; u8 scale; u16-length name)
 ///          i64 partition · i64 partition duration · u64 included-through sequence
 ///          u64 duplicates skipped · u64 rows · u32 symbol count
 ///          per symbol: name · u32 rows · i64 min ts · i64 max ts · u32 block count
@@ -25,9 +25,9 @@
 enum PartitionFileFormat {
     static let headerMagic: [UInt8] = Array("STRATCOL".utf8)
     static let trailerMagic: [UInt8] = Array("STRATEND".utf8)
-    /// The version this build writes for tables without text columns.
-    static let formatVersion: UInt32 = 2
-    /// The version written for tables with text columns.
+    /// The version this build writes.
+    static let formatVersion: UInt32 = 3
+    /// The first version with text columns and optional columns (no statistics for those).
     static let textVersion: UInt32 = 3
     /// The versions this build reads.
     static let readableVersions: ClosedRange<UInt32> = 1...3
@@ -39,12 +39,14 @@ enum PartitionFileFormat {
     /// Whether a column of `type` has per-block statistics (version ≥ 2): integer and decimal
     /// columns. Timestamps are already bounded by the block's first/last time, a bool's sum is
     /// rarely asked, and float64 is left to decoding (NaN and signed zeros).
-    static func hasStatistics(_ type: ColumnType) -> Bool {
+    static func hasStatistics(_ type: ColumnType, optional: Bool) -> Bool {
         switch type {
-        case .int64, .int8, .decimal: true
+        case .int64, .int8, .decimal: !optional  // an optional column's absent values would be summed
         case .timestamp, .float64, .bool, .text: false
         }
     }
+    /// Set in a column's type code in the footer: the column is optional (no statistics).
+    static let optionalFlag: UInt8 = 0x80
     static let headerSize = 16
     static let trailerSize = 24
 

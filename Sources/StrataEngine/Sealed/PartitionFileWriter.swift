@@ -21,8 +21,12 @@ struct PartitionFileWriter {
     func encode(_ input: Input) -> [[UInt8]] {
         var header = ByteWriter(capacity: PartitionFileFormat.headerSize)
         header.write(bytes: PartitionFileFormat.headerMagic)
-        // Text columns need version 3; a file without them stays readable by version-2 builds.
-        let version = schema.textColumns.isEmpty ? formatVersion : max(formatVersion, PartitionFileFormat.textVersion)
+        // Tests write older versions (1: no statistics) to check that old files still read.
+        let version = formatVersion
+        precondition(
+            version >= PartitionFileFormat.textVersion
+                || (schema.textColumns.isEmpty && !schema.columns.contains(where: \.optional)),
+            "text and optional columns need format version \(PartitionFileFormat.textVersion)")
         header.write(version)
         header.write(UInt32(0))
 
@@ -30,7 +34,7 @@ struct PartitionFileWriter {
         var footer = ByteWriter(capacity: 4096)
         footer.write(UInt16(schema.columns.count))
         for column in schema.columns {
-            footer.write(column.type.code)
+            footer.write(column.type.code | (column.optional ? PartitionFileFormat.optionalFlag : 0))
             footer.write(UInt8(column.type.scale))
             footer.write(string: column.name)
         }
@@ -46,7 +50,9 @@ struct PartitionFileWriter {
         var chunk = ByteWriter(capacity: 16 << 10)
         let statisticsColumns =
             version >= PartitionFileFormat.statisticsVersion
-            ? schema.columns.indices.filter { PartitionFileFormat.hasStatistics(schema.columns[$0].type) } : []
+            ? schema.columns.indices.filter {
+                PartitionFileFormat.hasStatistics(schema.columns[$0].type, optional: schema.columns[$0].optional)
+            } : []
         var statistics = ByteWriter(capacity: statisticsColumns.count * PartitionFileFormat.statisticsSize)
         for symbol in symbols {
             let rows = symbol.columns[ts].count

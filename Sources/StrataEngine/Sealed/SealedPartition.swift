@@ -58,6 +58,13 @@ package final class SealedPartition: Sendable {
     let statisticsIndex: [Int?]
     /// Per column: whether it is a text column (a ``TextBlockCodec`` chunk).
     let isText: [Bool]
+    /// Per schema column: its place among the file's columns (a block's chunks), `nil` for a
+    /// column added after the file was written (read as absent).
+    let physical: [Int?]
+    /// Per schema column: the lane value of an absent value.
+    let absent: [Int64]
+    /// Columns the file holds (chunks per block).
+    let storedColumnCount: Int
     private let file: MappedFile
 
     /// The largest row or duplicate count a file may claim (2^40): far above anything real,
@@ -93,13 +100,6 @@ package final class SealedPartition: Sendable {
         formatVersion = version
         var statisticsIndex: [Int?] = Array(repeating: nil, count: schema.columns.count)
         var statisticsCount = 0
-        if version >= PartitionFileFormat.statisticsVersion {
-            for (c, spec) in schema.columns.enumerated() where PartitionFileFormat.hasStatistics(spec.type) {
-                statisticsIndex[c] = statisticsCount
-                statisticsCount += 1
-            }
-        }
-        self.statisticsIndex = statisticsIndex
         let trailerStart = bytes.count - PartitionFileFormat.trailerSize
         var trailer = ByteReader(bytes, offset: trailerStart)
         do {
@@ -119,22 +119,38 @@ package final class SealedPartition: Sendable {
                 throw corrupt("footer checksum mismatch", at: footerOffset)
             }
             var footer = ByteReader(footerBytes)
-            let columnCount = Int(try footer.readUInt16())
-            guard columnCount == schema.columns.count else {
-                throw corrupt("file has \(columnCount) columns, table \(schema.name) has \(schema.columns.count)")
+            let storedCount = Int(try footer.readUInt16())
+            // A file written before optional columns were added holds fewer: they read as absent.
+            guard let placement = schema.placement(ofStored: storedCount) else {
+                throw corrupt("file has \(storedCount) columns, table \(schema.name) has \(schema.columns.count)")
             }
-            for spec in schema.columns {
-                let code = try footer.readUInt8()
+            var physical: [Int?] = Array(repeating: nil, count: schema.columns.count)
+            for (stored, c) in placement.enumerated() {
+                let spec = schema.columns[c]
+                let rawCode = try footer.readUInt8()
                 let scale = Int(try footer.readUInt8())
                 let name = try footer.readString()
-                guard ColumnType(code: code, scale: scale) == spec.type, name == spec.name else {
+                let optional = rawCode & PartitionFileFormat.optionalFlag != 0
+                let code = rawCode & ~PartitionFileFormat.optionalFlag
+                guard let type = ColumnType(code: code, scale: scale), type == spec.type, name == spec.name else {
                     throw corrupt("column \(name) does not match the table schema (\(spec.name))")
                 }
-                guard spec.type != .text || version >= PartitionFileFormat.textVersion else {
-                    throw corrupt("text column \(name) in a version-\(version) file")
+                guard (spec.type != .text && !optional) || version >= PartitionFileFormat.textVersion else {
+                    throw corrupt("\(optional ? "optional" : "text") column \(name) in a version-\(version) file")
+                }
+                physical[c] = stored
+                if version >= PartitionFileFormat.statisticsVersion,
+                    PartitionFileFormat.hasStatistics(type, optional: optional)
+                {
+                    statisticsIndex[c] = statisticsCount
+                    statisticsCount += 1
                 }
             }
-            self.columnCount = columnCount
+            self.statisticsIndex = statisticsIndex
+            self.physical = physical
+            absent = schema.columns.map(\.type.absent)
+            storedColumnCount = storedCount
+            self.columnCount = schema.columns.count
             isText = schema.columns.map { $0.type == .text }
             timestampColumn = schema.timestampIndex
             partition = try footer.readInt64()
@@ -189,7 +205,7 @@ package final class SealedPartition: Sendable {
                         Block(
                             rows: n, firstTimestamp: first, lastTimestamp: last, firstChunk: chunks.count,
                             firstStatistics: statistics.count))
-                    for _ in 0..<columnCount {
+                    for _ in 0..<storedCount {
                         let rawOffset = try footer.readUInt64()
                         let length = Int(try footer.readUInt32())
                         let crc = try footer.readUInt32()
@@ -279,7 +295,11 @@ package final class SealedPartition: Sendable {
     ) throws {
         let info = entry.blocks[block]
         for (i, column) in columns.enumerated() {
-            let chunk = chunks[info.firstChunk + column]
+            guard let stored = physical[column] else {
+                buffers[i].update(repeating: absent[column], count: info.rows)
+                continue
+            }
+            let chunk = chunks[info.firstChunk + stored]
             let bytes = UnsafeRawBufferPointer(rebasing: file.bytes[chunk.offset..<(chunk.offset + chunk.length)])
             guard CRC32C.checksum(bytes) == chunk.crc else {
                 throw StrataError(

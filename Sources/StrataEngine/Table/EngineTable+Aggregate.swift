@@ -203,7 +203,9 @@ private struct AggregateScan {
         for block in file.blockRange(of: entry, from: request.from, to: request.to) {
             let info = entry.blocks[block]
             let (start, end) = bucket(of: info.firstTimestamp)
-            if info.firstTimestamp >= request.from && info.lastTimestamp < request.to && info.lastTimestamp < end {
+            if info.firstTimestamp >= request.from && info.lastTimestamp < request.to && info.lastTimestamp < end
+                && !plan.hasOptional
+            {
                 // Inside the range and one bucket: the index gives the count and the end times,
                 // and Σ, min and max of columns with statistics.
                 if !decoded.isEmpty {
@@ -255,7 +257,7 @@ private struct AggregateScan {
             try accumulator.fold(
                 group: group,
                 lanes: buffers.map { UnsafeBufferPointer(start: $0 + i, count: j - i) }, rows: j - i,
-                firstTime: times[i], lastTime: times[j - 1], rank: rank(of: symbol))
+                firstTime: times[i], lastTime: times[j - 1], rank: rank(of: symbol), times: times + i)
             i = j
         }
     }

@@ -11,8 +11,11 @@ import StrataCore
 /// u32 symbol count · symbol count × (u16 length, UTF-8 bytes)       the batch's own dictionary
 /// u8 index width (2 | 4) · rows × index width                        each row's symbol
 /// for each schema column but text: rows × (1 byte for bool/int8, else 8 bytes little-endian)
-/// for each text column: rows × (u32 length, UTF-8 bytes)
+/// for each text column: rows × (u32 length, UTF-8 bytes; length 0xFFFFFFFF: absent)
 /// ```
+///
+/// A frame written before optional columns were added to the table has fewer columns (see
+/// ``TableSchema/placement(ofStored:)``): they read as absent.
 ///
 /// A frame is either entirely valid or it is not replayed. Replay skips a frame whose header is
 /// incomplete, whose length runs past the end of the file, whose checksum fails or whose payload
@@ -67,6 +70,10 @@ enum WALFormat {
         }
         for c in schema.textColumns {
             for reference in batch.columns[c] {
+                guard reference >= 0 else {
+                    writer.write(UInt32.max)
+                    continue
+                }
                 batch.texts.withBytes(reference) { bytes in
                     writer.write(UInt32(bytes.count))
                     writer.write(bytes: bytes)
@@ -209,7 +216,7 @@ enum WALFormat {
             guard try reader.readUInt8() == batchKind else { throw MalformedPayload(reason: "unknown frame kind") }
             _ = try reader.readUInt8()
             let columnCount = Int(try reader.readUInt16())
-            guard columnCount == schema.columns.count else {
+            guard let placement = schema.placement(ofStored: columnCount) else {
                 throw MalformedPayload(reason: "frame has \(columnCount) columns, table has \(schema.columns.count)")
             }
             let sequence = try reader.readUInt64()
@@ -240,9 +247,11 @@ enum WALFormat {
                 guard Int(index) < symbolCount else { throw MalformedPayload(reason: "symbol index out of range") }
                 symbolIndex[row] = index
             }
-            var columns: [[Int64]] = []
-            columns.reserveCapacity(columnCount)
-            for spec in schema.columns {
+            var columns: [[Int64]] = schema.columns.map { spec in
+                placement.count == schema.columns.count ? [] : [Int64](repeating: spec.type.absent, count: rows)
+            }
+            for c in placement {
+                let spec = schema.columns[c]
                 let bytes = try reader.readBytes(rows * spec.type.walWidth)
                 var column = [Int64](repeating: 0, count: rows)
                 if spec.type.walWidth == 0 {
@@ -255,12 +264,17 @@ enum WALFormat {
                         for row in 0..<rows { column[row] = Int64(littleEndian: column[row]) }
                     #endif
                 }
-                columns.append(column)
+                columns[c] = column
             }
             var texts = TextHeap()
-            for c in schema.textColumns {
+            for c in placement where schema.columns[c].type == .text {
                 for row in 0..<rows {
-                    let length = Int(try reader.readUInt32())
+                    let rawLength = try reader.readUInt32()
+                    if rawLength == UInt32.max {
+                        columns[c][row] = ColumnType.text.absent
+                        continue
+                    }
+                    let length = Int(rawLength)
                     guard length <= TextHeap.maximumLength else {
                         throw MalformedPayload(reason: "text value of \(length) bytes")
                     }

@@ -5,8 +5,8 @@ import Hummingbird
 /// - `Authorization: Bearer <token>` or `Authorization: Token <token>` (what InfluxDB clients
 ///   send) on every route.
 /// - Public routes (no token): `/ping`, `/health/live`, `/health/ready`, `/openapi.json`, and
-///   `/settings`, which is not served: QuestDB clients probe it, without a token, and read its 404
-///   as "ILP text protocol v1" (a 401 there would fail their connection).
+///   `/settings` (the ILP versions Strata reads): QuestDB clients call it without a token, and a
+///   401 there would fail their connection; a token, even a wrong one, changes nothing there.
 /// - Write routes (`/write`, `/api/v2/write`) need a write token; everything else a read or
 ///   write token.
 /// - 401 (with `WWW-Authenticate: Bearer`) without a valid token, 403 for a read token on a write

@@ -220,7 +220,10 @@ extension ServerConfiguration {
                     let text = try JSONReader.string(value, key: key + ".table")
                     guard let known = DeclaredMeasurement.Table(rawValue: text) else {
                         throw ConfigurationError(
-                            key: key + ".table", message: "unknown table '\(text)' (trades, aggtrades, quotes)")
+                            key: key + ".table",
+                            message:
+                                "unknown table '\(text)' (\(DeclaredMeasurement.Table.allCases.map(\.rawValue).joined(separator: ", ")))"
+                        )
                     }
                     table = known
                 case "columns":

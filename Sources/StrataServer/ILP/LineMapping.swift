@@ -11,7 +11,11 @@ public import StrataLineProtocol
 ///
 /// The line's timestamp is the row's time (`transact_time` for aggregated trades). Prices and
 /// quantities are read exactly from the field's text into ``Price``/``Quantity``, never through
-/// `Double`; `NaN` and infinities are refused naming the field. Unknown measurements, tags and
+/// `Double`; `NaN` and infinities are refused naming the field. The binary values of ILP v2 and
+/// v3 take the same path: the parser gives a binary decimal (v3) its exact text and a binary
+/// float64 (v2) its shortest round-trip text, the text a v1 client sends for that `Double`, so
+/// a decimal is rescaled exactly into the column's scale (trailing zeros beyond it are fine), and
+/// one with a non-zero digit beyond the scale or too large is refused naming the field and value. Unknown measurements, tags and
 /// fields are refused, so a typo is a 400, not a silently dropped column. More measurements,
 /// with their own tag and field names, are declared in the configuration
 /// (``DeclaredMeasurement``, `ilp.measurements`).
@@ -81,6 +85,20 @@ public struct LineMapping: Sendable {
     public init(declared: [DeclaredMeasurement] = [], userTables: [RecordSchema] = []) {
         self.declared = declared.map(Renames.init)
         self.userTables = userTables
+    }
+
+    /// The longest measurement, tag or field name (UTF-8 bytes) a line may need: table and
+    /// column names are identifiers of at most 64 bytes; declared measurements and their
+    /// renamed names may be longer. QuestDB's clients refuse longer names themselves
+    /// (`/settings`, ``SettingsRoute``).
+    public var longestName: Int {
+        var longest = 64
+        for renames in declared {
+            longest = max(longest, renames.measurement.utf8.count, renames.symbolTag.utf8.count)
+            longest = max(longest, renames.sideTag.utf8.count)
+            for field in renames.fieldCodes { longest = max(longest, field.name.count) }
+        }
+        return longest
     }
 
     /// Converts every point, or throws for the first that does not map.

@@ -17,8 +17,8 @@ import StrataLineProtocol
 ///   the server holds `http.maxInFlightWriteBytes` of bodies already and no room came within
 ///   `http.writeWaitMilliseconds` (`overloaded`, with `Retry-After`; see ``WriteBudget``).
 /// - `GET|HEAD /ping`: 204 with `X-Influxdb-Version` (clients probe it), no token needed.
-/// - `/settings` is deliberately not served (404): QuestDB clients read that as "ILP text
-///   protocol v1 only", which is what Strata speaks (no binary doubles, no arrays).
+/// - `GET /settings` (``SettingsRoute``), no token needed: ILP versions 1, 2 and 3, so QuestDB's
+///   clients send binary float64 (v2) and decimal (v3) values.
 struct WriteRoutes {
     let ingest: ILPIngest
     let maxRequestBytes: Int
@@ -34,6 +34,10 @@ struct WriteRoutes {
         router.post("/api/v2/write") { request, context in await write(request, context: context) }
         router.get("/ping") { _, _ in Self.ping() }
         router.head("/ping") { _, _ in Self.ping() }
+        SettingsRoute(
+            maxRequestBytes: maxRequestBytes, maxLineBytes: ingest.maxLineBytes,
+            longestName: ingest.mapping.longestName
+        ).register(on: router)
     }
 
     static func ping() -> Response {

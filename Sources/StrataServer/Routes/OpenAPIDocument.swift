@@ -52,6 +52,11 @@ enum OpenAPIDocument {
             "InfluxDB client probe: 204 with X-Influxdb-Version.", security: Token.none, responses: serving)
         let pingHead: JSON = operation("InfluxDB client probe.", security: Token.none, responses: serving)
         paths.append(("/ping", ["get": ping, "head": pingHead]))
+        let settings: JSON = operation(
+            "QuestDB client probe: config.\"line.proto.support.versions\" (ILP 1, 2, 3), "
+                + "config.\"cairo.max.file.name.length\" and Strata's request and line limits.",
+            security: Token.none, responses: [ok(Schema.anyObject)])
+        paths.append(("/settings", ["get": settings]))
         return paths
     }
 

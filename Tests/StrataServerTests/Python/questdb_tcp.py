@@ -1,9 +1,11 @@
 """The `questdb` Python client writing trades over ILP/TCP with QuestDB's ECDSA auth (the
 server holds the public key); rows read back through the JSON API. Then QuestDB's semantics
 for a bad line: the lines before it are stored, it and the lines after it are not, the
-connection is closed and the rejection is counted; and a wrong key is refused."""
+connection is closed and the rejection is counted; and a wrong key is refused. The same trades
+again with protocol version 3 (Decimal prices) read back the same."""
 
 import time
+from decimal import Decimal
 
 from questdb import QuestDBError, Sender, TimestampNanos
 
@@ -52,6 +54,16 @@ def short(text):
 
 expected = [(base + i * 1_000_000, i, short(price), short(qty), i % 2 == 0) for i, price, qty in trades]
 expect_equal(stored, expected, "rows read back")
+
+# ILP version 3 over TCP (a TCP sender does not negotiate: it is set): Decimal prices as binary
+# decimals, float quantities as binary float64, whose payload bytes include LF, spaces and commas.
+with Sender.from_conf(conf + "protocol_version=3;") as sender:
+    for i, price, qty in trades:
+        sender.row("trades", symbols={"symbol": "QDBTCP3"},
+                   columns={"price": Decimal(price), "qty": float(qty), "trade_id": i, "side": "buy" if i % 2 else "sell"},
+                   at=TimestampNanos(base + i * 1_000_000))
+    sender.flush()
+expect_equal([trade_view(row) for row in wait_for("QDBTCP3", 1000)], expected, "v3 rows read back")
 
 # A bad line in the middle of a stream (a NaN price): the 10 rows before it are stored, the
 # rest are not, and the server counts the rejection.
