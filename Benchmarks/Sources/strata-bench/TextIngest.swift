@@ -81,9 +81,9 @@ struct TextIngest {
             "\(formatCount(rows)) rows, headlines \(headlineBytes / max(rows, 1)) bytes on average, batches of \(Self.batchRows)"
         )
         // The library's input: `Row`s, built before the clock starts (as SQLite's arguments are).
-        let batches: [[Row]] = stride(from: 0, to: rows, by: Self.batchRows).map { first in
+        let batches: [[Strata.Row]] = stride(from: 0, to: rows, by: Self.batchRows).map { first in
             items[first..<min(rows, first + Self.batchRows)].map { item in
-                Row(
+                Strata.Row(
                     symbol: item.symbol,
                     [
                         "ts": .timestamp(Timestamp(nanoseconds: item.ts)), "id": .integer(item.id),
@@ -95,7 +95,8 @@ struct TextIngest {
 
         let store = try StrataStore.open(
             directory: directory + "/strata",
-            configuration: .init(durability: .groupCommit(), maintenanceInterval: nil, tables: [Self.news]))
+            configuration: .init(
+                durability: .groupCommit(milliseconds: 10), maintenanceInterval: nil, tables: [Self.news]))
         let table = try require(store.table(named: "news"), "the news table")
         let strataStart = monotonicNanoseconds()
         for batch in batches { try await table.append(batch) }

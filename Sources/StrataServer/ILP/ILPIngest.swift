@@ -1,3 +1,4 @@
+public import NIOCore
 public import Strata
 public import StrataLineProtocol
 
@@ -48,10 +49,35 @@ public struct ILPIngest: Sendable {
     public func write(
         _ body: [UInt8], precision: LineProtocol.Precision, now: Int64, protocol name: String
     ) async throws(WriteError) -> Summary {
+        let parsed = body.withUnsafeBytes { bytes in
+            Result { () throws(LineProtocolError) in
+                try LineProtocol.parse(bytes, defaultTimestamp: now, configuration: parserConfiguration(precision))
+            }
+        }
+        return try await write(parsed, protocol: name)
+    }
+
+    /// ``write(_:precision:now:protocol:)`` for a request body as received: parsed in place from
+    /// the buffer's readable bytes, never copied.
+    public func write(
+        _ body: ByteBuffer, precision: LineProtocol.Precision, now: Int64, protocol name: String
+    ) async throws(WriteError) -> Summary {
+        let parsed = body.withUnsafeReadableBytes { bytes in
+            Result { () throws(LineProtocolError) in
+                try LineProtocol.parse(bytes, defaultTimestamp: now, configuration: parserConfiguration(precision))
+            }
+        }
+        return try await write(parsed, protocol: name)
+    }
+
+    private func write(
+        _ parsed: Result<LineProtocol.Batch, LineProtocolError>, protocol name: String
+    ) async throws(WriteError) -> Summary {
         let batch: LineProtocol.Batch
-        do {
-            batch = try LineProtocol.parse(body, defaultTimestamp: now, configuration: parserConfiguration(precision))
-        } catch {
+        switch parsed {
+        case .success(let parsed):
+            batch = parsed
+        case .failure(let error):
             metrics.rejected(table: "unknown", protocol: name, rows: 1)
             throw WriteError(parsing: error, maxLineBytes: maxLineBytes)
         }

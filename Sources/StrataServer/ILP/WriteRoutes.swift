@@ -124,7 +124,7 @@ struct WriteRoutes {
     }
 
     /// The body, decompressed if gzip, within `maxRequestBytes`.
-    private func body(_ request: Request) async throws(WriteError) -> [UInt8] {
+    private func body(_ request: Request) async throws(WriteError) -> ByteBuffer {
         let tooLarge = WriteError(
             code: "requestTooLarge",
             message: "request body larger than http.maxRequestBytes = \(maxRequestBytes) bytes; split the batch",
@@ -151,6 +151,6 @@ struct WriteRoutes {
                 code: "unsupportedEncoding", message: "Content-Encoding: \(other) is not supported (use gzip or none)",
                 status: 415)
         }
-        return buffer.readBytes(length: buffer.readableBytes) ?? []
+        return buffer  // parsed in place (``ILPIngest/write(_:precision:now:protocol:)-(ByteBuffer,_,_,_)``)
     }
 }
