@@ -39,6 +39,8 @@ public final class DynamicTable: Sendable {
     private let inputNames: [[String]]
     /// Every name a row may use.
     private let knownNames: Set<String>
+    /// The designated timestamp's place among ``columns``.
+    private let timestampColumn: Int
 
     init(schema: RecordSchema, access: TableAccess) {
         self.schema = schema
@@ -48,6 +50,7 @@ public final class DynamicTable: Sendable {
         engineColumns = access.engine.schema.columns
         inputNames = columns.map { [$0.name] + $0.aliases }
         knownNames = Set(schema.knownNames)
+        timestampColumn = columns.firstIndex { $0.name == schema.timestamp } ?? 0
     }
 
     /// Subscribes to the rows this table stores from now on, as ``Row``s (see
@@ -149,39 +152,17 @@ public final class DynamicTable: Sendable {
         let window = access.rules.timestampWindow()
         for (position, row) in rows.enumerated() {
             do {
-                for key in row.values.keys where !knownNames.contains(key) {
-                    let nearest = schema.knownNames.min { editDistance($0, key) < editDistance($1, key) } ?? ""
-                    throw ValidationError(
-                        field: key, value: row.values[key]!.description, rule: .malformed,
-                        detail: "no such column in \(schema.name); nearest: \(nearest)")
+                // Every value a column took is a known name: when they account for all of the
+                // row's values, no name is unknown (checked by name only otherwise, or on error,
+                // so that a misspelt column is named as such rather than as missing).
+                var taken = 0
+                do {
+                    try encode(row, into: &lanes, texts: &texts, taken: &taken, window: window)
+                } catch {
+                    try checkNames(row)
+                    throw error
                 }
-                for (c, column) in columns.enumerated() {
-                    var value: FieldValue?
-                    for name in inputNames[c] {
-                        value = row.values[name]
-                        if value != nil { break }
-                    }
-                    if value == nil && !column.rules.required {
-                        lanes[c].append(engineColumns[c].type.absent)
-                        continue
-                    }
-                    if case .text = column.kind {
-                        lanes[c].append(texts.append(try Self.text(value, column: column)))
-                        continue
-                    }
-                    let lane = try Self.lane(value, column: column)
-                    if !column.rules.required && lane == engineColumns[c].type.absent {
-                        throw ValidationError(
-                            field: column.name, value: value?.description ?? "", rule: .outOfRange,
-                            detail: "the smallest value of the type marks an absent value in an optional column")
-                    }
-                    lanes[c].append(lane)
-                    if column.name == schema.timestamp, !window.contains(Timestamp(nanoseconds: lanes[c][position])) {
-                        throw ValidationError(
-                            field: column.name, value: String(lanes[c][position]), rule: .outsideWindow,
-                            detail: "accepted \(window.lowerBound) … \(window.upperBound)")
-                    }
-                }
+                if taken != row.values.count { try checkNames(row) }
             } catch var error as ValidationError {
                 error.index = position
                 throw error
@@ -198,6 +179,53 @@ public final class DynamicTable: Sendable {
         var batch = ColumnBatch(symbols: symbols, symbolIndex: index, columns: lanes)
         batch.texts = texts
         return batch
+    }
+
+    /// Throws naming the first of `row`'s names that is no column's name or alias.
+    private func checkNames(_ row: Row) throws {
+        for key in row.values.keys where !knownNames.contains(key) {
+            let nearest = schema.knownNames.min { editDistance($0, key) < editDistance($1, key) } ?? ""
+            throw ValidationError(
+                field: key, value: row.values[key]!.description, rule: .malformed,
+                detail: "no such column in \(schema.name); nearest: \(nearest)")
+        }
+    }
+
+    /// Appends `row`'s values to the lanes, checked; `taken` counts the row's values used.
+    private func encode(
+        _ row: Row, into lanes: inout [[Int64]], texts: inout TextHeap, taken: inout Int,
+        window: ClosedRange<Timestamp>
+    ) throws {
+        for (c, column) in columns.enumerated() {
+            var value: FieldValue?
+            for name in inputNames[c] {
+                value = row.values[name]
+                if value != nil {
+                    taken += 1
+                    break
+                }
+            }
+            if value == nil && !column.rules.required {
+                lanes[c].append(engineColumns[c].type.absent)
+                continue
+            }
+            if case .text = column.kind {
+                lanes[c].append(texts.append(try Self.text(value, column: column)))
+                continue
+            }
+            let lane = try Self.lane(value, column: column)
+            if !column.rules.required && lane == engineColumns[c].type.absent {
+                throw ValidationError(
+                    field: column.name, value: value?.description ?? "", rule: .outOfRange,
+                    detail: "the smallest value of the type marks an absent value in an optional column")
+            }
+            lanes[c].append(lane)
+            if c == timestampColumn, !window.contains(Timestamp(nanoseconds: lane)) {
+                throw ValidationError(
+                    field: column.name, value: String(lane), rule: .outsideWindow,
+                    detail: "accepted \(window.lowerBound) … \(window.upperBound)")
+            }
+        }
     }
 
     /// A text column's value, checked against its maximum length.
@@ -240,9 +268,10 @@ public final class DynamicTable: Sendable {
             }
             lane = integer
         case (.decimal(let scale), .decimal(let amount)):
-            lane = try rescale(amount.mantissa, from: amount.scale, to: scale, column: column, text: value.description)
+            lane = try rescale(
+                amount.mantissa, from: amount.scale, to: scale, column: column, text: { value.description })
         case (.decimal(let scale), .integer(let integer)):
-            lane = try rescale(Int128(integer), from: 0, to: scale, column: column, text: value.description)
+            lane = try rescale(Int128(integer), from: 0, to: scale, column: column, text: { value.description })
         case (.float64, .float(let double)):
             guard double.isFinite else {
                 throw ValidationError(field: column.name, value: "\(double)", rule: .notFinite)
@@ -252,12 +281,14 @@ public final class DynamicTable: Sendable {
         case (.bool, .bool(let flag)): lane = flag ? 1 : 0
         default: throw wrongKind()
         }
-        try checkBounds(lane, column: column, text: value.description)
+        try checkBounds(lane, column: column, text: { value.description })
         return lane
     }
 
     /// `mantissa / 10^from` as a mantissa at `to` digits, exactly.
-    private static func rescale(_ mantissa: Int128, from: Int, to: Int, column: SchemaColumn, text: String) throws
+    private static func rescale(
+        _ mantissa: Int128, from: Int, to: Int, column: SchemaColumn, text: () -> String
+    ) throws
         -> Int64
     {
         var value = mantissa
@@ -265,21 +296,21 @@ public final class DynamicTable: Sendable {
             let divisor = Int128(tenPowers[from - to])
             guard value % divisor == 0 else {
                 throw ValidationError(
-                    field: column.name, value: text, rule: .tooPrecise, detail: "the column keeps \(to) decimals")
+                    field: column.name, value: text(), rule: .tooPrecise, detail: "the column keeps \(to) decimals")
             }
             value /= divisor
         } else if from < to {
             let (scaled, overflow) = value.multipliedReportingOverflow(by: Int128(tenPowers[to - from]))
-            guard !overflow else { throw ValidationError(field: column.name, value: text, rule: .overflow) }
+            guard !overflow else { throw ValidationError(field: column.name, value: text(), rule: .overflow) }
             value = scaled
         }
         guard let lane = Int64(exactly: value) else {
-            throw ValidationError(field: column.name, value: text, rule: .overflow)
+            throw ValidationError(field: column.name, value: text(), rule: .overflow)
         }
         return lane
     }
 
-    private static func checkBounds(_ lane: Int64, column: SchemaColumn, text: String) throws {
+    private static func checkBounds(_ lane: Int64, column: SchemaColumn, text: () -> String) throws {
         guard column.rules.minimum != nil || column.rules.maximum != nil else { return }
         if case .float64 = column.kind {
             let double = Double(bitPattern: UInt64(bitPattern: lane))
@@ -289,22 +320,24 @@ public final class DynamicTable: Sendable {
                 return bound.inclusive ? double <= limit : double < limit
             }
             if let minimum = column.rules.minimum, !admits(minimum, lower: true) {
-                throw ValidationError(field: column.name, value: text, rule: .outOfRange, detail: "at least \(minimum)")
+                throw ValidationError(
+                    field: column.name, value: text(), rule: .outOfRange, detail: "at least \(minimum)")
             }
             if let maximum = column.rules.maximum, !admits(maximum, lower: false) {
-                throw ValidationError(field: column.name, value: text, rule: .outOfRange, detail: "at most \(maximum)")
+                throw ValidationError(
+                    field: column.name, value: text(), rule: .outOfRange, detail: "at most \(maximum)")
             }
             return
         }
         let scale = column.kind.scale
         if let minimum = column.rules.minimum, !minimum.admits(lane, scale: scale, lower: true) {
             throw ValidationError(
-                field: column.name, value: text, rule: .outOfRange,
+                field: column.name, value: text(), rule: .outOfRange,
                 detail: (minimum.inclusive ? "at least " : "greater than ") + minimum.description)
         }
         if let maximum = column.rules.maximum, !maximum.admits(lane, scale: scale, lower: false) {
             throw ValidationError(
-                field: column.name, value: text, rule: .outOfRange,
+                field: column.name, value: text(), rule: .outOfRange,
                 detail: (maximum.inclusive ? "at most " : "less than ") + maximum.description)
         }
     }

@@ -36,11 +36,7 @@ public struct TextHeap: Sendable {
         }
         let chunk = chunks.count - 1
         let offset = chunks[chunk].count
-        let length = UInt32(bytes.count)
-        chunks[chunk].append(UInt8(truncatingIfNeeded: length))
-        chunks[chunk].append(UInt8(truncatingIfNeeded: length >> 8))
-        chunks[chunk].append(UInt8(truncatingIfNeeded: length >> 16))
-        chunks[chunk].append(UInt8(truncatingIfNeeded: length >> 24))
+        withUnsafeBytes(of: UInt32(bytes.count).littleEndian) { chunks[chunk].append(contentsOf: $0) }
         chunks[chunk].append(contentsOf: bytes)
         return Int64(chunk) << 32 | Int64(offset)
     }
