@@ -49,25 +49,24 @@ public struct ILPIngest: Sendable {
     public func write(
         _ body: [UInt8], precision: LineProtocol.Precision, now: Int64, protocol name: String
     ) async throws(WriteError) -> Summary {
-        let parsed = body.withUnsafeBytes { bytes in
-            Result { () throws(LineProtocolError) in
-                try LineProtocol.parse(bytes, defaultTimestamp: now, configuration: parserConfiguration(precision))
-            }
-        }
-        return try await write(parsed, protocol: name)
+        try await write(body.withUnsafeBytes { parse($0, precision: precision, now: now) }, protocol: name)
     }
 
     /// ``write(_:precision:now:protocol:)`` for a request body as received: parsed in place from
     /// the buffer's readable bytes, never copied.
+    @discardableResult
     public func write(
         _ body: ByteBuffer, precision: LineProtocol.Precision, now: Int64, protocol name: String
     ) async throws(WriteError) -> Summary {
-        let parsed = body.withUnsafeReadableBytes { bytes in
-            Result { () throws(LineProtocolError) in
-                try LineProtocol.parse(bytes, defaultTimestamp: now, configuration: parserConfiguration(precision))
-            }
+        try await write(body.withUnsafeReadableBytes { parse($0, precision: precision, now: now) }, protocol: name)
+    }
+
+    private func parse(
+        _ bytes: UnsafeRawBufferPointer, precision: LineProtocol.Precision, now: Int64
+    ) -> Result<LineProtocol.Batch, LineProtocolError> {
+        Result { () throws(LineProtocolError) in
+            try LineProtocol.parse(bytes, defaultTimestamp: now, configuration: parserConfiguration(precision))
         }
-        return try await write(parsed, protocol: name)
     }
 
     private func write(
