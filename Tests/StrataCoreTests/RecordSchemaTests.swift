@@ -71,7 +71,8 @@ import Testing
                 { try self.news([SchemaColumn("body", .text, aliases: ["headline"])]) }
             ),
             ("nope", "not a column", { try self.news(key: RecordKey("nope")) }),
-            ("sentiment", "int64, text or timestamp", { try self.news(key: RecordKey("sentiment")) }),
+            ("sentiment", "int64 or timestamp column", { try self.news(key: RecordKey("sentiment")) }),
+            ("headline", "int64 or timestamp column", { try self.news(key: RecordKey("headline")) }),
             ("price", "scale must be 0…18", { try self.news([SchemaColumn("price", .decimal(scale: 19))]) }),
             (
                 "score", "text columns only",

@@ -135,8 +135,11 @@ public struct RecordSchema: Sendable, Hashable {
                 throw fail(key.column, "the key is not a column")
             }
             switch keyColumn.kind {
-            case .int64, .text, .timestamp: break
-            default: throw fail(key.column, "a key must be an int64, text or timestamp column, not \(keyColumn.kind)")
+            case .int64, .timestamp: break
+            default:
+                throw fail(
+                    key.column,
+                    "a key must be an int64 or timestamp column (an integer id), not \(keyColumn.kind)")
             }
             guard keyColumn.rules.required else { throw fail(key.column, "a key column cannot be optional") }
         }
