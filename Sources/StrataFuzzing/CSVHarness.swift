@@ -1,4 +1,5 @@
 import Strata
+import StrataImport
 
 /// Fuzzes the CSV reader (trades, aggregated trades and quotes layouts) with untrusted bytes.
 ///

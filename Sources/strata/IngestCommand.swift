@@ -1,5 +1,6 @@
 import ArgumentParser
 import Strata
+import StrataImport
 
 #if canImport(Glibc)
     import Glibc

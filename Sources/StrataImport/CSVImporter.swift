@@ -1,3 +1,4 @@
+import Strata
 public import StrataCore
 
 /// Moves a CSV file into a table: parse on one core, append on the other.
