@@ -95,6 +95,24 @@ public struct CSVRow {
         }
     }
 
+    /// Field `index` as an exact decimal with `scale` fractional digits: its mantissa (the value
+    /// times 10^scale), for a column whose scale is known only at run time (a schema's
+    /// `decimal(s)`). More digits than `scale` are refused, never rounded.
+    /// - Parameters:
+    ///   - scale: the fractional digits, 0…18.
+    ///   - index: the 0-based field index.
+    ///   - field: the column name used in the error.
+    /// - Throws: ``ValidationError`` with rule `notANumber`, `notFinite`, `tooPrecise` or `overflow`.
+    public func decimal(scale: Int, at index: Int, field: String) throws -> Int64 {
+        let digits = self[index]
+        if let mantissa = CSVNumbers.parsePlainDecimal(digits, scale: scale) { return mantissa }
+        switch DecimalParser.parse(digits, scale: scale) {
+        case .success(let mantissa): return mantissa
+        case .failure(let failure):
+            throw failure.error(field: field, value: String(decoding: digits, as: UTF8.self), scale: scale)
+        }
+    }
+
     /// Field `index` as a boolean: `true`/`false`, `t`/`f` (any case) or `1`/`0`.
     /// - Parameters:
     ///   - index: the 0-based field index.

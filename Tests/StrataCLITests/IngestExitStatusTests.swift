@@ -17,8 +17,8 @@ import Testing
     @Test func everyRowRejectedExitsNonZero() throws {
         let directory = makeTemporaryDirectory()
         defer { removeTree(directory) }
-        writeFile(directory + "/trades.csv", Self.trades)
-        // A trades file given as quotes: every row rejected, nothing stored.
+        // A trades file without its header given as quotes: every row rejected, nothing stored.
+        writeFile(directory + "/trades.csv", String(Self.trades.drop { $0 != "\n" }.dropFirst()))
         let wrong = try runStrata(
             ["ingest", "--table", "quotes", "--csv", directory + "/trades.csv", "--data", directory + "/data"],
             in: directory)
