@@ -60,8 +60,3 @@ struct DataDirectoryOptions: ParsableArguments {
             configuration: .init(durability: .osBuffered, maintenanceInterval: nil, tables: try tables()))
     }
 }
-
-/// The tables a command can work on.
-enum TableName: String, ExpressibleByArgument, CaseIterable {
-    case trades, aggtrades, quotes
-}
