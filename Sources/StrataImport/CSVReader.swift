@@ -44,6 +44,8 @@ public final class CSVReader<Format: CSVRecordFormat> {
     /// For each field the format decodes, the input field holding it (from the header); `nil`:
     /// rows go to the format as they are.
     private var order: [Int]?
+    /// Why the header was refused: every later read throws it again.
+    private var headerFailure: CSVHeaderError?
 
     /// Opens a CSV file.
     /// - Parameters:
@@ -78,29 +80,36 @@ public final class CSVReader<Format: CSVRecordFormat> {
     public var totalBytes: Int64? { lines.totalBytes }
 
     /// Reads the first non-blank line and, if it is a header, maps it onto the format's table
-    /// (a data line is left for ``nextBatch(maxRows:)``). Calling it again does nothing.
+    /// (a data line is left for ``nextBatch(maxRows:)``). Calling it again does nothing (or
+    /// throws the same error again).
     /// - Returns: the header, or `nil` if the input has none.
     /// - Throws: ``CSVHeaderError`` if the header does not fit the table, or the format needs one
     ///   and the input has none; ``StrataError`` (`.io`) if reading fails.
     @discardableResult
     public func readHeader() throws -> CSVHeader? {
+        if let headerFailure { throw headerFailure }
         guard !sawFirstLine else { return header }
         while let line = try lines.nextLine() {
             if line.isEmpty || isBlank(line) { continue }
             sawFirstLine = true
             let row = CSVRow(bytes: line, bounds: splitter.split(line), lineNumber: lines.lineNumber)
-            guard format.isHeader(row) else {
-                if format.requiresHeader {
-                    throw CSVHeaderError.noHeader(table: format.schema.name, expected: format.columnNames)
+            do throws(CSVHeaderError) {
+                guard format.isHeader(row) else {
+                    if format.requiresHeader {
+                        throw .noHeader(table: format.schema.name, expected: format.columnNames)
+                    }
+                    lines.unread()
+                    return nil
                 }
-                lines.unread()
-                return nil
+                let header = try CSVHeader(row, schema: format.schema)
+                order = try format.arrange(header)
+                self.header = header
+                headerLine = lines.lineNumber
+                return header
+            } catch {
+                headerFailure = error
+                throw error
             }
-            let header = try CSVHeader(row, schema: format.schema)
-            order = try format.arrange(header)
-            self.header = header
-            headerLine = lines.lineNumber
-            return header
         }
         sawFirstLine = true
         return nil
@@ -112,7 +121,7 @@ public final class CSVReader<Format: CSVRecordFormat> {
     /// - Throws: ``StrataError`` (`.io`) if reading fails; ``CSVHeaderError`` for a header that
     ///   does not fit (see ``readHeader()``). Bad rows never throw.
     public func nextBatch(maxRows: Int = 10_000) throws -> CSVBatch<Format.Record>? {
-        if !sawFirstLine { try readHeader() }
+        if !sawFirstLine || headerFailure != nil { try readHeader() }
         var batch = CSVBatch<Format.Record>()
         batch.records.reserveCapacity(maxRows)
         batch.lineNumbers.reserveCapacity(maxRows)

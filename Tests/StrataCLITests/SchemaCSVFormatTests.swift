@@ -73,6 +73,7 @@ struct SchemaCSVFormatTests {
         let missing = CSVReader(
             text: "ts_ns,symbol,trade_id,price,is_buyer_maker\n1,BTCUSDT,1,1,true\n", format: TradeCSVFormat())
         #expect(throws: CSVHeaderError.missingColumn("qty", table: "trades")) { try missing.readAll() }
+        #expect(throws: CSVHeaderError.missingColumn("qty", table: "trades"), "and again") { try missing.nextBatch() }
         let derived = CSVReader(text: "ts_ns,symbol,bid_levels\n", format: QuoteCSVFormat())
         #expect(throws: CSVHeaderError.unusableColumn("bid_levels", table: "quotes", accepted: QuoteCSVFormat.columns))
         {
