@@ -4,7 +4,7 @@
 //
 // Layering (see Docs/Architecture.md): StrataCore (vocabulary, no I/O) <- StrataEngine
 // (embedded columnar engine, stdlib + system only) <- Strata (the facade users import)
-// <- the `strata` command. Heavy dependencies stay out of the engine and its tests;
+// <- StrataImport (CSV import) and StrataWorkload (the synthetic workload) <- the `strata` command. Heavy dependencies stay out of the engine and its tests;
 // the benchmark lives in its own package under Benchmarks/ so `swift test` never builds GRDB.
 import PackageDescription
 
@@ -23,6 +23,8 @@ let package = Package(
         .library(name: "StrataCore", targets: ["StrataCore"]),
         .library(name: "StrataEngine", targets: ["StrataEngine"]),
         .library(name: "Strata", targets: ["Strata"]),
+        .library(name: "StrataImport", targets: ["StrataImport"]),
+        .library(name: "StrataWorkload", targets: ["StrataWorkload"]),
         .library(name: "StrataLineProtocol", targets: ["StrataLineProtocol"]),
         .library(name: "StrataServer", targets: ["StrataServer"]),
         .executable(name: "strata", targets: ["strata"]),
@@ -54,6 +56,11 @@ let package = Package(
         .target(name: "CStrataSupport"),
         .target(name: "StrataEngine", dependencies: ["StrataCore", "CStrataSupport"], swiftSettings: strictSettings),
         .target(name: "Strata", dependencies: ["StrataCore", "StrataEngine"], swiftSettings: strictSettings),
+        // CSV import into any table (the Binance layouts of the built-in tables, and a header
+        // mapped onto any table's schema), with its quarantine of rejected rows.
+        .target(name: "StrataImport", dependencies: ["Strata"], swiftSettings: strictSettings),
+        // The synthetic workload (SyntheticTrades): the demo, `strata generate`, the benchmark, tests.
+        .target(name: "StrataWorkload", dependencies: ["Strata"], swiftSettings: strictSettings),
         // InfluxDB line protocol (ILP): a pure parser, no I/O, used by the server.
         .target(name: "StrataLineProtocol", dependencies: ["StrataCore"], swiftSettings: strictSettings),
         // The server: ILP over HTTP, the JSON API, health, metrics, auth (Hummingbird 2).
@@ -84,7 +91,8 @@ let package = Package(
         .executableTarget(
             name: "strata",
             dependencies: [
-                "Strata", "StrataServer", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "Strata", "StrataImport", "StrataWorkload", "StrataServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
@@ -99,19 +107,22 @@ let package = Package(
         // scripts/fuzz.sh builds this target with -sanitize=fuzzer and links Fuzz/Sources/<harness>
         // (libFuzzer entry points, which cannot link in ordinary builds) with swiftc.
         .target(
-            name: "StrataFuzzing", dependencies: ["Strata", "StrataEngine", "StrataLineProtocol"],
+            name: "StrataFuzzing", dependencies: ["Strata", "StrataEngine", "StrataImport", "StrataLineProtocol"],
             swiftSettings: strictSettings),
         // Test support shared by the test targets: where the real-data fixtures are.
         .target(name: "StrataTestSupport", path: "Tests/StrataTestSupport", swiftSettings: strictSettings),
         .testTarget(name: "StrataCoreTests", dependencies: ["StrataCore"], swiftSettings: strictSettings),
         .testTarget(name: "StrataEngineTests", dependencies: ["StrataEngine"], swiftSettings: strictSettings),
         .testTarget(
-            name: "StrataTests", dependencies: ["Strata", "StrataCrashSupport", "StrataTestSupport"],
+            name: "StrataTests",
+            dependencies: ["Strata", "StrataWorkload", "StrataCrashSupport", "StrataTestSupport"],
             swiftSettings: strictSettings),
         .testTarget(
             name: "StrataFuzzTests", dependencies: ["StrataCore", "StrataFuzzing"], swiftSettings: strictSettings),
         .testTarget(
-            name: "StrataCLITests", dependencies: ["Strata", "StrataTestSupport"], swiftSettings: strictSettings),
+            name: "StrataCLITests",
+            dependencies: ["Strata", "StrataImport", "StrataWorkload", "StrataTestSupport"],
+            swiftSettings: strictSettings),
         .testTarget(
             name: "StrataLineProtocolTests", dependencies: ["StrataLineProtocol", "StrataTestSupport"],
             swiftSettings: strictSettings),

@@ -23,6 +23,7 @@ let package = Package(
             name: "strata-bench",
             dependencies: [
                 .product(name: "Strata", package: "Strata"),
+                .product(name: "StrataWorkload", package: "Strata"),
                 // For `Durability` (.groupCommit, .osBuffered), which `import Strata` does not re-export.
                 .product(name: "StrataEngine", package: "Strata"),
                 .product(name: "GRDB", package: "GRDB.swift"),

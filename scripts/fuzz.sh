@@ -34,7 +34,7 @@ swift build -c release --scratch-path .build-fuzz --target StrataFuzzing -Xswift
 release=.build-fuzz/$(uname -m)-unknown-linux-gnu/release
 mkdir -p Fuzz/.work/bin
 objects=()
-for module in StrataFuzzing Strata StrataEngine StrataCore StrataLineProtocol CStrataSupport; do
+for module in StrataFuzzing StrataImport Strata StrataEngine StrataCore StrataLineProtocol CStrataSupport; do
     objects+=("$release/$module.build/"*.o)
 done
 swiftc -O "-sanitize=$sanitizers" -parse-as-library -I "$release/Modules" \

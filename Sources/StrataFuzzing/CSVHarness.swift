@@ -1,10 +1,13 @@
 import Strata
+import StrataImport
 
-/// Fuzzes the CSV reader (trades, aggregated trades and quotes layouts) with untrusted bytes.
+/// Fuzzes the CSV reader (trades, aggregated trades and quotes layouts, and the schema-derived
+/// layout of a user-defined table) with untrusted bytes.
 ///
 /// The input is written to a file, repeated past 5,000 bytes when it is short so that lines straddle
 /// the reader's 4 KiB chunks at input-dependent places. Properties:
-/// - reading never traps and never throws (bad rows become rejections);
+/// - reading never traps and never throws (bad rows become rejections), but for a header that
+///   does not fit the table, refused the same way at every chunk size;
 /// - every data row is a record or a rejection (``CSVReader/rowsRead``), line numbers ascend;
 /// - the result does not depend on the chunk size (4 KiB vs 64 KiB reads);
 /// - a record written back in the layout (`line(for:)`) reads again as the same record.
@@ -35,7 +38,30 @@ public enum CSVHarness {
         try run(AggregatedTradeCSVFormat(symbol: nil), path: path, rules: binance)
         try run(AggregatedTradeCSVFormat(symbol: "BTCUSDT"), path: path, rules: binance)
         try run(QuoteCSVFormat(), path: path, rules: rules)
+        try run(SchemaCSVFormat(schema: userTable), path: path, rules: rules)
     }
+
+    /// A user-defined table for the schema-derived layout: the trades columns (so that the trades
+    /// seeds map onto it), an alias, and optional text and float columns.
+    static let userTable: RecordSchema = {
+        do {
+            return try RecordSchema(
+                name: "fuzzed",
+                columns: [
+                    SchemaColumn("ts_ns", .timestamp), SchemaColumn("symbol", .symbol),
+                    SchemaColumn("trade_id", .int64),
+                    SchemaColumn("price", .decimal(scale: 8)),
+                    SchemaColumn("qty", .decimal(scale: 8), aliases: ["quantity"]),
+                    SchemaColumn("is_buyer_maker", .bool),
+                    SchemaColumn("headline", .text, rules: ColumnRules(required: false)),
+                    SchemaColumn("score", .float64, rules: ColumnRules(required: false)),
+                    SchemaColumn("level", .int8, rules: ColumnRules(required: false)),
+                ],
+                timestamp: "ts_ns")
+        } catch {
+            preconditionFailure("\(error)")
+        }
+    }()
 
     static func run<Format: CSVRecordFormat>(_ format: Format, path: String, rules: ValidationRules)
         throws(FuzzFailure) where Format.Record: Equatable
@@ -45,9 +71,22 @@ public enum CSVHarness {
         let rowsRead: Int
         do {
             let reader = try CSVReader(path: path, format: format, rules: rules, chunkSize: 4_096)
-            small = try reader.readAll()
+            do {
+                small = try reader.readAll()
+            } catch let refused as CSVHeaderError {
+                // A header that does not fit the table refuses the whole file, whatever the chunk size.
+                do {
+                    _ = try CSVReader(path: path, format: format, rules: rules, chunkSize: 1 << 16).readAll()
+                } catch let again as CSVHeaderError {
+                    try check(again == refused, name, "4 KiB and 64 KiB reads refuse the header differently")
+                    return
+                }
+                throw FuzzFailure(harness: name, message: "only the 4 KiB read refused the header: \(refused)")
+            }
             rowsRead = reader.rowsRead
             large = try CSVReader(path: path, format: format, rules: rules, chunkSize: 1 << 16).readAll()
+        } catch let failure as FuzzFailure {
+            throw failure
         } catch {
             throw FuzzFailure(harness: name, message: "the reader threw: \(error)")
         }
@@ -68,9 +107,13 @@ public enum CSVHarness {
         // Round trip of the records (the first few: they repeat).
         for record in small.records.prefix(8) {
             let line = format.line(for: record)
+            // A layout read by its header writes in the schema's order (this copy of the format has
+            // seen no header): that header goes first.
+            let header = format.requiresHeader ? format.columnNames.joined(separator: ",") + "\n" : ""
+            let text = header + line + "\n"
             let again: CSVBatch<Format.Record>
             do {
-                again = try CSVReader(text: line + "\n", format: format, rules: rules).readAll()
+                again = try CSVReader(text: text, format: format, rules: rules).readAll()
             } catch {
                 throw FuzzFailure(harness: name, message: "\(line) cannot be read again: \(error)")
             }

@@ -61,11 +61,6 @@ struct DataDirectoryOptions: ParsableArguments {
     }
 }
 
-/// The tables a command can work on.
-enum TableName: String, ExpressibleByArgument, CaseIterable {
-    case trades, aggtrades, quotes
-}
-
 /// The `--table` option's help: the built-in tables by their catalog names.
 let tableHelp =
     "The table: \(RecordSchema.builtIn.map(\.name).joined(separator: ", ")) or a user-defined table of --config."

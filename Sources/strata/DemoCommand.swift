@@ -1,5 +1,6 @@
 import ArgumentParser
 import Strata
+import StrataWorkload
 
 #if canImport(Glibc)
     import Glibc

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Strata
+import StrataWorkload
 
 /// `strata generate`: a synthetic trades CSV from ``SyntheticTrades``.
 struct GenerateCommand: AsyncParsableCommand {

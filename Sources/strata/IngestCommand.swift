@@ -1,5 +1,6 @@
 import ArgumentParser
 import Strata
+import StrataImport
 
 #if canImport(Glibc)
     import Glibc
@@ -13,7 +14,18 @@ struct IngestCommand: AsyncParsableCommand {
         commandName: "ingest",
         abstract: "Load a CSV file into a table.",
         discussion: """
-            Layouts (a header line is optional and detected):
+            Any table: trades, aggtrades, quotes, or a user-defined table of
+            the configuration file (--config or STRATA_CONFIG).
+
+            With a header line, its names are the table's columns or their
+            aliases (qty or quantity), in any case and any order; an unknown,
+            repeated or missing column stops the ingest before anything is
+            stored. Values are read by the column's kind, exactly: decimals at
+            the column's scale (never rounded), timestamps as epoch ns or
+            ISO-8601, booleans as true/false, t/f or 1/0; text may be quoted
+            ("a, b", with "" for a quote). A user table's file needs a header.
+
+            Without a header, the built-in tables read their fixed layouts:
               trades:    ts_ns,symbol,trade_id,price,qty,is_buyer_maker
               aggtrades: Binance aggTrades, agg_trade_id,price,quantity,
                          first_trade_id,last_trade_id,transact_time,
@@ -41,11 +53,14 @@ struct IngestCommand: AsyncParsableCommand {
 
     @OptionGroup var storage: DataDirectoryOptions
 
-    @Option(help: "The table: trades, aggtrades or quotes.")
-    var table: TableName
+    @Option(help: "The table: trades, aggtrades, quotes, or a user-defined table of --config.")
+    var table: String
 
-    @Option(help: "The CSV file to read ('-' for standard input).")
-    var csv: String
+    @Option(help: "The CSV file to read ('-' for standard input); or give it as the argument.")
+    var csv: String?
+
+    @Argument(help: "The CSV file to read ('-' for standard input), if --csv is not given.")
+    var file: String?
 
     @Option(help: "The symbol of a Binance aggTrades file (default: from its file name).")
     var symbol: String?
@@ -59,67 +74,116 @@ struct IngestCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Rows per append.", visibility: .hidden))
     var batchSize: Int = 10_000
 
+    /// The input: `--csv` or the argument.
+    private var input: String { csv ?? file ?? "-" }
+
     func validate() throws {
-        if symbol != nil, table != .aggtrades {
+        switch (csv, file) {
+        case (nil, nil): throw ArgumentParser.ValidationError("give the CSV file: strata ingest --table NAME FILE")
+        case (.some, .some): throw ArgumentParser.ValidationError("give the CSV file once: --csv FILE or FILE")
+        default: break
+        }
+        if symbol != nil, SchemaCatalog.builtIn.schema(named: table) != .aggregatedTrades {
             throw ArgumentParser.ValidationError(
-                "--symbol applies to --table aggtrades only: trades and quotes rows carry their symbol")
+                "--symbol applies to --table aggtrades only: other tables' rows carry their symbol")
         }
         if batchSize < 1 { throw ArgumentParser.ValidationError("--batch-size must be at least 1") }
     }
 
     func run() async throws {
-        switch table {
-        case .trades:
-            try await ingest(format: TradeCSVFormat()) { $0.trades }
-        case .quotes:
-            try await ingest(format: QuoteCSVFormat()) { $0.quotes }
-        case .aggtrades:
+        let userTables = try storage.tables()
+        // The built-in tables have typed records and their own (Binance) layouts without a header;
+        // every other table is read by its schema, from the header's names.
+        switch SchemaCatalog.builtIn.schema(named: table) {
+        case RecordSchema.trades:
+            try await ingest(format: TradeCSVFormat(), tables: userTables) { store, reader, quarantine, progress in
+                try await CSVImporter.run(
+                    reader: reader, into: store.trades, quarantine: quarantine, batchSize: batchSize,
+                    progress: progress)
+            }
+        case RecordSchema.quotes:
+            try await ingest(format: QuoteCSVFormat(), tables: userTables) { store, reader, quarantine, progress in
+                try await CSVImporter.run(
+                    reader: reader, into: store.quotes, quarantine: quarantine, batchSize: batchSize,
+                    progress: progress)
+            }
+        case RecordSchema.aggregatedTrades:
             let fixed = try resolvedAggregateSymbol()
             if fixed == nil { try checkRowsCarrySymbols() }
-            try await ingest(format: AggregatedTradeCSVFormat(symbol: fixed)) { $0.aggregatedTrades }
+            try await ingest(format: AggregatedTradeCSVFormat(symbol: fixed), tables: userTables) {
+                store, reader, quarantine, progress in
+                try await CSVImporter.run(
+                    reader: reader, into: store.aggregatedTrades, quarantine: quarantine, batchSize: batchSize,
+                    progress: progress)
+            }
+        default:
+            guard let schema = userTables.first(where: { $0.names.contains(table) }) else {
+                let known = SchemaCatalog.builtIn.schemas.map(\.name) + userTables.map(\.name)
+                throw CLIError(
+                    "--table: no table '\(table)' (tables: \(known.joined(separator: ", ")); user-defined tables come from --config)"
+                )
+            }
+            try await ingest(format: SchemaCSVFormat(schema: schema), tables: userTables) {
+                store, reader, quarantine, progress in
+                guard let destination = store.table(named: schema.name) else {
+                    throw CLIError("--table: the store did not open the table \(schema.name)")
+                }
+                return try await CSVImporter.run(
+                    reader: reader, into: destination, quarantine: quarantine, batchSize: batchSize,
+                    progress: progress)
+            }
         }
     }
 
     /// `--symbol`, else the symbol in a Binance file name.
     private func resolvedAggregateSymbol() throws -> Symbol? {
         if let symbol { return try Symbol(symbol, field: "--symbol") }
-        return AggregatedTradeCSVFormat.symbol(fromFileName: csv)
+        return AggregatedTradeCSVFormat.symbol(fromFileName: input)
     }
 
     /// Without a symbol, only 9-column rows (Strata's export, with a symbol) can be stored: say so
     /// up front rather than quarantine a whole Binance file.
     private func checkRowsCarrySymbols() throws {
-        guard csv != "-" else { return }
-        let probe = try CSVReader(path: csv, format: AggregatedTradeCSVFormat(symbol: nil), chunkSize: 1 << 16)
+        guard input != "-" else { return }
+        let probe = try CSVReader(path: input, format: AggregatedTradeCSVFormat(symbol: nil), chunkSize: 1 << 16)
         if let first = try probe.nextBatch(maxRows: 1)?.rejections.first, first.error.field == "symbol",
             first.error.value.isEmpty
         {
             throw CLIError(
-                "\(csv) has no symbol column and its name does not start with one: pass --symbol "
+                "\(input) has no symbol column and its name does not start with one: pass --symbol "
                     + "(or name it like BTCUSDT-aggTrades-2024-01-01.csv)")
         }
     }
 
+    /// Opens the input (and reads its header), then the store, and runs `importing` into the table.
     private func ingest<Format: CSVRecordFormat>(
-        format: Format, table select: (StrataStore) -> StrataTable<Format.Record>
-    ) async throws where Format.Record: EngineRecord {
-        let configuration = StrataStore.Configuration(durability: try Self.durability(), maintenanceInterval: nil)
-        // Open the input first: a missing file should not create an empty store.
-        let reader = try CSVReader(path: csv, format: format, rules: configuration.validation)
+        format: Format, tables: [RecordSchema],
+        importing: (
+            StrataStore, sending CSVReader<Format>, Quarantine, (@Sendable (CSVImporter.Progress) -> Void)?
+        ) async throws -> CSVImportReport
+    ) async throws {
+        let configuration = StrataStore.Configuration(
+            durability: try Self.durability(), maintenanceInterval: nil, tables: tables)
+        // Open the input and read its header first: a missing file or a header that does not fit
+        // the table should not create an empty store.
+        let reader = try CSVReader(path: input, format: format, rules: configuration.validation)
+        do {
+            try reader.readHeader()
+        } catch let error as CSVHeaderError {
+            throw CLIError("\(input): \(error)")
+        }
+        let name = format.schema.name
         let store = try StrataStore.open(directory: storage.directory, configuration: configuration)
         if store.recovery.rowsReplayed > 0 || !store.recovery.damagedFiles.isEmpty {
             Terminal.writeError("strata: recovered: \(store.recovery.description)\n")
         }
-        let destination = select(store)
-        let quarantine = Quarantine(dataDirectory: store.directory, table: destination.name)
+        let quarantine = Quarantine(dataDirectory: store.directory, table: name)
         let report: CSVImportReport
         let progress = Terminal.standardErrorIsTerminal ? ProgressBar() : nil
         var onProgress: (@Sendable (CSVImporter.Progress) -> Void)?
         if let progress { onProgress = { update in progress.update(update) } }
         do {
-            report = try await CSVImporter.run(
-                reader: reader, into: destination, quarantine: quarantine, batchSize: batchSize,
-                progress: onProgress)
+            report = try await importing(store, reader, quarantine, onProgress)
             progress?.finish()
             try store.flush()
             try store.close()
@@ -128,10 +192,10 @@ struct IngestCommand: AsyncParsableCommand {
             try? store.close()
             throw error
         }
-        printSummary(report, table: destination.name, directory: store.directory)
+        printSummary(report, table: name, directory: store.directory)
         if report.rowsRead > 0 && report.rejected == report.rowsRead {
             throw CLIError(
-                "every one of the \(report.rowsRead) rows was rejected (nothing stored); the first: line \(report.firstRejections.first?.line ?? 0): \(report.firstRejections.first?.reason ?? "?") — is the file a \(destination.name) file?"
+                "every one of the \(report.rowsRead) rows was rejected (nothing stored); the first: line \(report.firstRejections.first?.line ?? 0): \(report.firstRejections.first?.reason ?? "?") — is the file a \(name) file?"
             )
         }
         if let maxRejects, maxRejects.isExceeded(rejected: report.rejected, read: report.rowsRead) {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Strata
+import StrataImport
 
 /// `--format table|csv|json`.
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {

@@ -1,4 +1,5 @@
 import Strata
+import StrataImport
 import Synchronization
 
 /// A one-line progress bar on standard error, redrawn at most ten times a second.

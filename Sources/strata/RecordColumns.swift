@@ -1,4 +1,5 @@
 import Strata
+import StrataImport
 import StrataServer
 
 /// How a record prints: in CSV, the ingest layout's columns (so an export ingests again); in a

@@ -1,5 +1,6 @@
 import Strata
 import StrataCore
+import StrataImport
 import StrataTestSupport
 import Testing
 
@@ -99,5 +100,23 @@ struct CSVReaderTests {
         let reader = CSVReader(text: text, format: format)
         _ = try reader.nextBatch()
         return reader.headerLine
+    }
+
+    @Test func quotedFieldsSplitAsRFC4180Says() throws {
+        // A comma inside quotes is part of the field; blanks around the quotes are not.
+        let (batch, _) = try readAll("\"1719878281500000000\",\"BTCUSDT\",1,\"64,123.45\",1,true\n", TradeCSVFormat())
+        #expect(batch.rejections.first?.error.field == "price")
+        #expect(batch.rejections.first?.error.value == "64,123.45")
+        let ok = try readAll(" \"1719878281500000000\" , \"BTCUSDT\" ,1,\"64123.45\",1,true\n", TradeCSVFormat()).0
+        #expect(ok.records.first?.price == Price(mantissa: 6_412_345_000_000))
+    }
+
+    @Test func quotedFieldsKeepTheLineTheyCameIn() throws {
+        let (batch, _) = try readAll("1719878281500000000,\"BTC,USDT\",1,1,1,true\n", TradeCSVFormat())
+        #expect(batch.rejections.first?.error.value == "BTC,USDT")
+        #expect(batch.rejections.first?.raw == "1719878281500000000,\"BTC,USDT\",1,1,1,true")
+        // An unterminated or malformed quoted field is split at commas as before, not refused.
+        let (loose, _) = try readAll("1719878281500000000,\"BTCUSDT,1,1,1,true\n", TradeCSVFormat())
+        #expect(loose.rejections.first?.error.value == "\"BTCUSDT")
     }
 }

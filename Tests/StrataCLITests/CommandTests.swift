@@ -1,5 +1,7 @@
 import Strata
+import StrataImport
 import StrataTestSupport
+import StrataWorkload
 import Testing
 
 /// End-to-end: the built `strata` binary as a subprocess.

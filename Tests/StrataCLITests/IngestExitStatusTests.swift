@@ -17,14 +17,24 @@ import Testing
     @Test func everyRowRejectedExitsNonZero() throws {
         let directory = makeTemporaryDirectory()
         defer { removeTree(directory) }
-        writeFile(directory + "/trades.csv", Self.trades)
-        // A trades file given as quotes: every row rejected, nothing stored.
+        // A trades file without its header given as quotes: every row rejected, nothing stored.
+        writeFile(directory + "/trades.csv", String(Self.trades.drop { $0 != "\n" }.dropFirst()))
         let wrong = try runStrata(
             ["ingest", "--table", "quotes", "--csv", directory + "/trades.csv", "--data", directory + "/data"],
             in: directory)
         #expect(wrong.status == 1, "\(wrong.stdout)")
         #expect(wrong.stderr.hasPrefix("strata: error: every one of the 4 rows was rejected"))
         #expect(wrong.stdout.contains("rejected:    4"))
+        // With its header, the file is refused by it before anything is read or created.
+        writeFile(directory + "/trades.csv", Self.trades)
+        let refused = try runStrata(
+            ["ingest", "--table", "quotes", "--csv", directory + "/trades.csv", "--data", directory + "/other"],
+            in: directory)
+        #expect(refused.status == 1)
+        #expect(
+            refused.stderr.hasSuffix(": header column \"trade_id\" is not a column of quotes (nearest: ts_ns)\n"),
+            "\(refused.stderr)")
+        #expect(readFile(directory + "/other/STRATA") == nil, "nothing created")
     }
 
     /// `STRATA_DURABILITY` means for `strata ingest` what it means for `strata serve`; a bad

@@ -1,5 +1,6 @@
 import Strata
 import StrataCore
+import StrataImport
 import StrataTestSupport
 import Testing
 
@@ -20,7 +21,7 @@ struct QuarantineTests {
         let text = try #require(readFile(quarantine.path))
         let expected = """
             quarantined_at,source,line,reason,raw
-            2024-07-01T23:58:01Z,in/trades.csv,1,"columns: ""7"" is malformed (expected 6 columns)","1,""A,B"",1,1,1,t"
+            2024-07-01T23:58:01Z,in/trades.csv,1,"symbol: ""A,B"" is not a valid symbol (1-64 chars of A-Z a-z 0-9 . _ - / : @ #)","1,""A,B"",1,1,1,t"
             2024-07-01T23:58:01Z,in/trades.csv,2,"price: ""-1"" must be greater than zero","1719878281500000000,A,1,-1,1,t"
 
             """

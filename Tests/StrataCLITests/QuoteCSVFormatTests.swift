@@ -1,5 +1,6 @@
 import Strata
 import StrataCore
+import StrataImport
 import Testing
 
 @Suite("QuoteCSVFormat")

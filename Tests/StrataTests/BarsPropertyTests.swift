@@ -1,6 +1,7 @@
 import Foundation
 import Strata
 import StrataTestSupport
+import StrataWorkload
 import Testing
 
 @Suite struct BarsPropertyTests {

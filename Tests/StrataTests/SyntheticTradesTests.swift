@@ -2,6 +2,7 @@ import Foundation
 import Strata
 import StrataCore
 import StrataTestSupport
+import StrataWorkload
 import Testing
 
 @Suite("SyntheticTrades")

@@ -1,5 +1,6 @@
 import Foundation
 import Strata
+import StrataWorkload
 
 /// One run of the benchmark: the workloads in order, then the final table.
 struct Bench {

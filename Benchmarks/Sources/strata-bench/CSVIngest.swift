@@ -1,6 +1,7 @@
 import Foundation
 import Strata
 import StrataEngine
+import StrataWorkload
 
 /// The CSV ingest: `SyntheticTrades.writeCSV`, then `strata ingest` as a child process, timed by
 /// its wall time.

@@ -1,4 +1,5 @@
 import Strata
+import StrataWorkload
 
 /// The standard workload, generated once and kept in memory so that Strata and SQLite ingest the
 /// same rows and neither pays for generation inside its timings; plus the answers the queries

@@ -1,4 +1,5 @@
 import Strata
+import StrataWorkload
 
 /// The command line of `strata-bench`.
 struct Options: Sendable {

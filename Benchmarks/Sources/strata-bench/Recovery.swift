@@ -1,6 +1,7 @@
 import Foundation
 import Strata
 import StrataEngine
+import StrataWorkload
 
 /// Recovery: write a WAL of about `--recovery-gib` GiB with OS-buffered durability and no
 /// compaction, close, and time `StrataStore.open`, which replays it.

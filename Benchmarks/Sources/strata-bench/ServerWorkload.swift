@@ -1,6 +1,7 @@
 import Foundation
 import Strata
 import StrataEngine
+import StrataWorkload
 import Synchronization
 
 #if canImport(Glibc)

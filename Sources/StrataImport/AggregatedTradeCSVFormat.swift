@@ -17,6 +17,9 @@ public import StrataCore
 /// with the symbol second, and is accepted too:
 /// `agg_trade_id,symbol,price,quantity,first_trade_id,last_trade_id,transact_time,is_buyer_maker,is_best_match`.
 ///
+/// With a header line, its names may come in any order and use the schema's names or aliases
+/// (`qty` or `quantity`, `ts_ns` or `transact_time`); the time keeps its magnitude rule.
+///
 /// ```csv
 /// 3380935,42289.98000000,0.00237000,4451539,4451539,1704067200032,False,True
 /// ```
@@ -43,6 +46,12 @@ public struct AggregatedTradeCSVFormat: CSVRecordFormat {
 
     /// See ``binanceColumns``.
     public var columnNames: [String] { Self.binanceColumns }
+
+    /// ``RecordSchema/aggregatedTrades``.
+    public var schema: RecordSchema { .aggregatedTrades }
+
+    /// Binance's 7 and 8 columns, then Strata's 9: a header picks the first that holds its columns.
+    public var layouts: [[String]] { [Array(Self.binanceColumns.prefix(7)), Self.binanceColumns, Self.columns] }
 
     /// The symbol at the start of a Binance file name: `BTCUSDT` for
     /// `/data/BTCUSDT-aggTrades-2024-01-01.csv` (also `.zip` and monthly names).

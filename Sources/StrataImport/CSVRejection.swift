@@ -31,7 +31,7 @@ public struct CSVRejection: Sendable, Hashable {
 }
 
 /// What one call of ``CSVReader/nextBatch(maxRows:)`` read.
-public struct CSVBatch<Record: TimeSeriesRecord>: Sendable, Hashable {
+public struct CSVBatch<Record: Sendable>: Sendable {
     /// The rows that decoded and validated, in input order.
     public var records: [Record]
     /// The 1-based input line of each record (parallel to ``records``).
@@ -58,3 +58,6 @@ public struct CSVBatch<Record: TimeSeriesRecord>: Sendable, Hashable {
     /// Data rows in the batch: records plus rejections.
     public var rowCount: Int { records.count + rejections.count }
 }
+
+extension CSVBatch: Equatable where Record: Equatable {}
+extension CSVBatch: Hashable where Record: Hashable {}

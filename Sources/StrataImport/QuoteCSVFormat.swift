@@ -13,6 +13,8 @@ public import StrataCore
 ///   level after an empty one on the same side (levels are contiguous from 0).
 /// - A quote needs at least one level on one side; prices must be positive, sizes zero or more.
 /// - `ts_ns` is epoch nanoseconds (or ISO-8601 text), as in the trades layout.
+/// - A header line is optional; its names may come in any order, and give every column of the
+///   levels they reach (the level counts, `bid_levels` and `ask_levels`, are derived, not read).
 ///
 /// ```csv
 /// ts_ns,symbol,bid_px_0,bid_sz_0,ask_px_0,ask_sz_0
@@ -34,6 +36,12 @@ public struct QuoteCSVFormat: CSVRecordFormat {
 
     /// See ``columns``.
     public var columnNames: [String] { Self.columns }
+
+    /// ``RecordSchema/quotes``.
+    public var schema: RecordSchema { .quotes }
+
+    /// 1 to 5 levels: a header picks the shallowest that holds its columns.
+    public var layouts: [[String]] { (1...Quote.maximumDepth).map { Array(Self.columns.prefix(2 + 4 * $0)) } }
 
     /// Decodes a quote row.
     /// - Parameter row: the row.

@@ -2,9 +2,16 @@ public import StrataCore
 
 /// A CSV layout for one kind of record: how a row becomes a record, and a record a row.
 ///
-/// Strata ships ``TradeCSVFormat``, ``AggregatedTradeCSVFormat`` and ``QuoteCSVFormat``.
-/// A format decodes one row at a time; ``CSVReader`` does the reading, the splitting, the header
-/// detection, the validation and the bookkeeping of rejected rows.
+/// Strata ships ``TradeCSVFormat``, ``AggregatedTradeCSVFormat`` and ``QuoteCSVFormat`` (the
+/// positional layouts of the built-in tables, Binance's among them) and ``SchemaCSVFormat`` (any
+/// table, by the names of a header line). A format decodes one row at a time; ``CSVReader`` does
+/// the reading, the splitting, the header detection, the validation and the bookkeeping of
+/// rejected rows.
+///
+/// A header line is read against ``schema``: its names are the table's columns or their aliases,
+/// in any order (``CSVHeader``). A positional format then gets each row with its fields put in
+/// the order of the first of its ``layouts`` that the header fits (``arrange(_:)``); a header
+/// in that order already costs nothing per row.
 ///
 /// ```swift
 /// let reader = try CSVReader(path: "trades.csv", format: TradeCSVFormat())
@@ -12,10 +19,31 @@ public import StrataCore
 /// ```
 public protocol CSVRecordFormat: Sendable {
     /// The record a row decodes to.
-    associatedtype Record: TimeSeriesRecord
+    associatedtype Record: Sendable
+
+    /// The table the rows are for: what a header line's names are matched against.
+    var schema: RecordSchema { get }
 
     /// The input columns in order, as a header line would name them.
     var columnNames: [String] { get }
+
+    /// The positional layouts ``decode(_:)`` reads, smallest first, as names of ``schema``'s
+    /// columns (or aliases); the default is ``columnNames`` alone.
+    var layouts: [[String]] { get }
+
+    /// Whether the input must start with a header line (a format that has no positional layout).
+    var requiresHeader: Bool { get }
+
+    /// Takes the header line of the input.
+    ///
+    /// The default fits the header to ``layouts``: it returns, for each position of the first
+    /// layout holding every header column, the index of the header field that fills it — or `nil`
+    /// when the header is in that order already.
+    /// - Parameter header: the header, mapped onto ``schema``.
+    /// - Returns: the header index of each field ``decode(_:)`` expects, in order; `nil` to be
+    ///   given rows as they are.
+    /// - Throws: ``CSVHeaderError`` when the header does not fit a layout.
+    mutating func arrange(_ header: CSVHeader) throws(CSVHeaderError) -> [Int]?
 
     /// Whether `row`, the first non-blank line of the input, is a header rather than data.
     ///
@@ -50,6 +78,18 @@ public protocol CSVRecordFormat: Sendable {
 }
 
 extension CSVRecordFormat {
+    /// See ``CSVRecordFormat/layouts``.
+    public var layouts: [[String]] { [columnNames] }
+
+    /// See ``CSVRecordFormat/requiresHeader``.
+    public var requiresHeader: Bool { false }
+
+    /// See ``CSVRecordFormat/arrange(_:)``.
+    public mutating func arrange(_ header: CSVHeader) throws(CSVHeaderError) -> [Int]? {
+        let positions = try header.positions(in: layouts, schema: schema)
+        return positions.elementsEqual(positions.indices) ? nil : positions
+    }
+
     /// See ``CSVRecordFormat/isHeader(_:)``.
     public func isHeader(_ row: CSVRow) -> Bool {
         guard row.count > 0 else { return false }

@@ -24,6 +24,8 @@ final class CSVLineSource {
     private var end = 0
     private var atEndOfInput = false
     private var checkedByteOrderMark = false
+    /// Where the line last returned starts, for ``unread()``.
+    private var lastLineStart = 0
 
     /// 1-based number of the line last returned.
     private(set) var lineNumber = 0
@@ -105,6 +107,7 @@ final class CSVLineSource {
             if start < end, let found = memchr(buffer + start, 0x0A, end - start) {
                 let newline = buffer.distance(to: found.assumingMemoryBound(to: UInt8.self))
                 let line = UnsafeBufferPointer(start: buffer + start, count: trimmedLength(from: start, to: newline))
+                lastLineStart = start
                 start = newline + 1
                 lineNumber += 1
                 return line
@@ -112,12 +115,20 @@ final class CSVLineSource {
             if atEndOfInput {
                 guard start < end else { return nil }
                 let line = UnsafeBufferPointer(start: buffer + start, count: trimmedLength(from: start, to: end))
+                lastLineStart = start
                 start = end
                 lineNumber += 1
                 return line
             }
             try fill()
         }
+    }
+
+    /// Hands the line last returned out again on the next ``nextLine()`` (once: the reader looks
+    /// at the first line to tell a header from data before reading it as either).
+    func unread() {
+        start = lastLineStart
+        lineNumber -= 1
     }
 
     @inline(__always)

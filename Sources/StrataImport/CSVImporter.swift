@@ -1,4 +1,4 @@
-public import StrataCore
+public import Strata
 
 /// Moves a CSV file into a table: parse on one core, append on the other.
 ///
@@ -34,7 +34,8 @@ public enum CSVImporter {
     ///   - batchSize: rows per append.
     ///   - progress: called after each appended batch.
     /// - Returns: the counts, the first few rejections, and the time taken.
-    /// - Throws: ``StrataError`` from reading the file, writing the quarantine or appending (the rows
+    /// - Throws: ``CSVHeaderError`` for a header that does not fit the table (nothing is appended);
+    ///   ``StrataError`` from reading the file, writing the quarantine or appending (the rows
     ///   appended before the failure stay stored).
     // Pre-specialised for the store's tables: the command calls this from generic code, and an
     // unspecialised parse loop and `StrataTable.append` spend a large share of their time looking up
@@ -49,6 +50,45 @@ public enum CSVImporter {
         batchSize: Int = 10_000,
         progress: (@Sendable (Progress) -> Void)? = nil
     ) async throws -> CSVImportReport {
+        try await pump(reader: reader, quarantine: quarantine, batchSize: batchSize, progress: progress) {
+            try await table.append($0)
+        }
+    }
+
+    /// Imports everything `reader` yields into a table by rows (any table: a user-defined one,
+    /// with ``SchemaCSVFormat``), as ``run(reader:into:quarantine:batchSize:progress:)-(_,Table,_,_,_)``
+    /// does into a typed one.
+    /// - Parameters:
+    ///   - reader: the CSV reader (it moves to the parsing task).
+    ///   - table: the destination table.
+    ///   - quarantine: where rejected rows go; `nil` only counts them.
+    ///   - batchSize: rows per append.
+    ///   - progress: called after each appended batch.
+    /// - Returns: the counts, the first few rejections, and the time taken.
+    /// - Throws: ``CSVHeaderError`` for a header that does not fit the table (nothing is
+    ///   appended); ``StrataError`` from reading the file, writing the quarantine or appending.
+    public static func run<Format: CSVRecordFormat>(
+        reader: sending CSVReader<Format>,
+        into table: DynamicTable,
+        quarantine: Quarantine?,
+        batchSize: Int = 10_000,
+        progress: (@Sendable (Progress) -> Void)? = nil
+    ) async throws -> CSVImportReport where Format.Record == Row {
+        try await pump(reader: reader, quarantine: quarantine, batchSize: batchSize, progress: progress) {
+            try await table.append($0)
+        }
+    }
+
+    /// The import loop: `append` stores a batch.
+    private static func pump<Format: CSVRecordFormat>(
+        reader: sending CSVReader<Format>,
+        quarantine: Quarantine?,
+        batchSize: Int,
+        progress: (@Sendable (Progress) -> Void)?,
+        append: ([Format.Record]) async throws -> AppendReport
+    ) async throws -> CSVImportReport {
+        // The header first, here: one that does not fit the table fails the import before anything is stored.
+        try reader.readHeader()
         let clock = ContinuousClock()
         let started = clock.now
         let source = reader.source
@@ -74,7 +114,7 @@ public enum CSVImporter {
                 var lines = batch.lineNumbers
                 while !records.isEmpty {
                     do {
-                        let appended = try await table.append(records)
+                        let appended = try await append(records)
                         report.stored += appended.stored
                         report.duplicates += appended.duplicates
                         break

@@ -8,8 +8,8 @@ public import StrataCore
 /// - `price`, `qty`: exact decimals (at most 8 fractional digits; never rounded);
 /// - `is_buyer_maker`: `true`/`false`, `t`/`f` (any case) or `1`/`0`.
 ///
-/// A header line is optional. It is the layout `strata query --format csv` prints, so an export
-/// can be ingested again.
+/// A header line is optional; its names may come in any order and use aliases (`quantity` for
+/// `qty`). This is the layout `strata query --format csv` prints, so an export can be ingested again.
 ///
 /// ```csv
 /// ts_ns,symbol,trade_id,price,qty,is_buyer_maker
@@ -26,6 +26,9 @@ public struct TradeCSVFormat: CSVRecordFormat {
 
     /// See ``columns``.
     public var columnNames: [String] { Self.columns }
+
+    /// ``RecordSchema/trades``.
+    public var schema: RecordSchema { .trades }
 
     /// Decodes `ts_ns,symbol,trade_id,price,qty,is_buyer_maker`.
     /// - Parameter row: the row.

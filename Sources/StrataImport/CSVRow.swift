@@ -3,9 +3,12 @@ public import StrataCore
 /// One line of a CSV file, split into fields, as a ``CSVRecordFormat`` sees it.
 ///
 /// Fields are separated by commas. Spaces and tabs around a field are ignored, and so is one
-/// pair of double quotes around it (`"BTCUSDT"` reads as `BTCUSDT`); quoted fields that contain
-/// commas are not supported (market-data CSVs never need them). The bytes point into the
-/// reader's buffer and are valid only during the call that received the row.
+/// pair of double quotes around it (`"BTCUSDT"` reads as `BTCUSDT`). A quoted field may hold
+/// commas (`"Fed holds, signals cuts"` is one field) and doubled quotes (`"say ""hi"""`), as
+/// RFC 4180 says; ``text(_:)`` gives such a field with its quotes undoubled, while the bytes
+/// (``subscript(_:)``) are the field as written between its quotes. A quoted field cannot span
+/// lines. The bytes point into the reader's buffer and are valid only during the call that
+/// received the row.
 ///
 /// ```swift
 /// let price = try row.decimal(Price.self, at: 3, field: "price")
@@ -32,8 +35,32 @@ public struct CSVRow {
         UnsafeBufferPointer(rebasing: bytes[bounds[2 * index]..<bounds[2 * index + 1]])
     }
 
-    /// The text of field `index` (allocates; for error messages and rare paths).
-    public func text(_ index: Int) -> String { String(decoding: self[index], as: UTF8.self) }
+    /// The text of field `index` (allocates): a quoted field without its quotes and with its
+    /// doubled quotes (`""`) undoubled.
+    public func text(_ index: Int) -> String {
+        let field = self[index]
+        guard isQuoted(index), field.contains(0x22) else { return String(decoding: field, as: UTF8.self) }
+        var unquoted: [UInt8] = []
+        unquoted.reserveCapacity(field.count)
+        var previousWasQuote = false
+        for byte in field {
+            if byte == 0x22 && previousWasQuote {
+                previousWasQuote = false
+                continue
+            }
+            previousWasQuote = byte == 0x22
+            unquoted.append(byte)
+        }
+        return String(decoding: unquoted, as: UTF8.self)
+    }
+
+    /// Whether field `index` was written between double quotes (`""` is a quoted empty field,
+    /// an empty field is not).
+    public func isQuoted(_ index: Int) -> Bool {
+        let lower = bounds[2 * index]
+        let upper = bounds[2 * index + 1]
+        return lower > 0 && upper < bytes.count && bytes[lower - 1] == 0x22 && bytes[upper] == 0x22
+    }
 
     /// The whole line as received.
     public var raw: String { String(decoding: bytes, as: UTF8.self) }
@@ -65,6 +92,24 @@ public struct CSVRow {
         case .success(let value): return value
         case .failure(let failure):
             throw failure.error(field: field, value: String(decoding: digits, as: UTF8.self), scale: D.scale)
+        }
+    }
+
+    /// Field `index` as an exact decimal with `scale` fractional digits: its mantissa (the value
+    /// times 10^scale), for a column whose scale is known only at run time (a schema's
+    /// `decimal(s)`). More digits than `scale` are refused, never rounded.
+    /// - Parameters:
+    ///   - scale: the fractional digits, 0…18.
+    ///   - index: the 0-based field index.
+    ///   - field: the column name used in the error.
+    /// - Throws: ``ValidationError`` with rule `notANumber`, `notFinite`, `tooPrecise` or `overflow`.
+    public func decimal(scale: Int, at index: Int, field: String) throws -> Int64 {
+        let digits = self[index]
+        if let mantissa = CSVNumbers.parsePlainDecimal(digits, scale: scale) { return mantissa }
+        switch DecimalParser.parse(digits, scale: scale) {
+        case .success(let mantissa): return mantissa
+        case .failure(let failure):
+            throw failure.error(field: field, value: String(decoding: digits, as: UTF8.self), scale: scale)
         }
     }
 
@@ -106,15 +151,42 @@ public struct CSVRow {
 final class CSVFieldSplitter {
     private var storage: UnsafeMutablePointer<Int>
     private var capacity: Int
+    /// The bounds of ``arrange(_:_:)``.
+    private var arranged: UnsafeMutablePointer<Int>
+    private var arrangedCapacity = 0
 
     init() {
         capacity = 64
         storage = .allocate(capacity: capacity)
+        arranged = .allocate(capacity: 0)
     }
 
-    deinit { storage.deallocate() }
+    deinit {
+        storage.deallocate()
+        arranged.deallocate()
+    }
+
+    /// The fields of `bounds` in another order: field `k` of the result is field `order[k]`.
+    /// - Returns: the bounds, valid until the next call.
+    func arrange(_ bounds: UnsafeBufferPointer<Int>, _ order: [Int]) -> UnsafeBufferPointer<Int> {
+        if arrangedCapacity < 2 * order.count {
+            arranged.deallocate()
+            arrangedCapacity = 2 * order.count
+            arranged = .allocate(capacity: arrangedCapacity)
+        }
+        for (position, field) in order.enumerated() {
+            arranged[2 * position] = bounds[2 * field]
+            arranged[2 * position + 1] = bounds[2 * field + 1]
+        }
+        return UnsafeBufferPointer(start: arranged, count: 2 * order.count)
+    }
 
     /// Splits `line` at commas, trimming blanks and one pair of quotes around each field.
+    ///
+    /// A field whose first non-blank byte is a double quote runs to the matching closing quote
+    /// (a doubled quote inside is part of it), commas included, when only blanks follow that
+    /// quote before the next comma; otherwise (an unterminated or malformed quoted field) it is
+    /// split at commas as an unquoted field is, so that no input is refused here.
     /// - Returns: the bounds (two per field), valid until the next call.
     func split(_ line: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<Int> {
         guard let base = line.baseAddress else {
@@ -125,26 +197,56 @@ final class CSVFieldSplitter {
         let count = line.count
         var written = 0
         var fieldStart = 0
-        var index = 0
         while true {
-            if index == count || base[index] == 0x2C {
-                var lower = fieldStart
-                var upper = index
-                while lower < upper, base[lower] == 0x20 || base[lower] == 0x09 { lower &+= 1 }
-                while upper > lower, base[upper &- 1] == 0x20 || base[upper &- 1] == 0x09 { upper &-= 1 }
-                if upper &- lower >= 2, base[lower] == 0x22, base[upper &- 1] == 0x22 {
-                    lower &+= 1
-                    upper &-= 1
-                }
+            var lower = fieldStart
+            while lower < count, base[lower] == 0x20 || base[lower] == 0x09 { lower &+= 1 }
+            if lower < count, base[lower] == 0x22, let end = Self.quotedFieldEnd(base, count: count, from: lower) {
                 if written &+ 2 > capacity { grow() }
-                storage[written] = lower
-                storage[written &+ 1] = upper
+                storage[written] = lower &+ 1
+                storage[written &+ 1] = end.closingQuote
                 written &+= 2
-                if index == count { return UnsafeBufferPointer(start: storage, count: written) }
-                fieldStart = index &+ 1
+                if end.next == count { return UnsafeBufferPointer(start: storage, count: written) }
+                fieldStart = end.next &+ 1
+                continue
+            }
+            var comma = lower
+            while comma < count, base[comma] != 0x2C { comma &+= 1 }
+            var upper = comma
+            while upper > lower, base[upper &- 1] == 0x20 || base[upper &- 1] == 0x09 { upper &-= 1 }
+            if upper &- lower >= 2, base[lower] == 0x22, base[upper &- 1] == 0x22 {
+                lower &+= 1
+                upper &-= 1
+            }
+            if written &+ 2 > capacity { grow() }
+            storage[written] = lower
+            storage[written &+ 1] = upper
+            written &+= 2
+            if comma == count { return UnsafeBufferPointer(start: storage, count: written) }
+            fieldStart = comma &+ 1
+        }
+    }
+
+    /// For a quoted field opening at `quote`: the index of its closing quote and of the comma
+    /// after it (or `count`), or `nil` if it is not closed, or anything but blanks follows it.
+    @inline(__always)
+    private static func quotedFieldEnd(_ base: UnsafePointer<UInt8>, count: Int, from quote: Int)
+        -> (closingQuote: Int, next: Int)?
+    {
+        var index = quote &+ 1
+        while index < count {
+            if base[index] == 0x22 {
+                if index &+ 1 < count, base[index &+ 1] == 0x22 {
+                    index &+= 2
+                    continue
+                }
+                var next = index &+ 1
+                while next < count, base[next] == 0x20 || base[next] == 0x09 { next &+= 1 }
+                guard next == count || base[next] == 0x2C else { return nil }
+                return (index, next)
             }
             index &+= 1
         }
+        return nil
     }
 
     private func grow() {

@@ -7,8 +7,11 @@ public import StrataCore
 /// per-field strings). Each data row becomes either a record or a ``CSVRejection`` with its
 /// 1-based line number, the raw line and the reason; a rejection never stops the reader.
 ///
-/// - The first non-blank line is skipped if the format says it is a header
-///   (``CSVRecordFormat/isHeader(_:)``); ``headerLine`` tells whether one was found.
+/// - The first non-blank line is a header if the format says it is one
+///   (``CSVRecordFormat/isHeader(_:)``): its names are mapped onto the format's table
+///   (``CSVHeader``, ``CSVRecordFormat/arrange(_:)``), and a header that does not fit is a
+///   ``CSVHeaderError`` for the whole input. ``headerLine`` and ``header`` tell what was found;
+///   ``readHeader()`` reads it up front (``nextBatch(maxRows:)`` does otherwise).
 /// - Blank lines are skipped and counted in line numbers, not as rows.
 /// - Records are validated with ``rules`` as the store would, so that one bad row is quarantined
 ///   instead of failing the whole batch it arrives in.
@@ -29,6 +32,8 @@ public final class CSVReader<Format: CSVRecordFormat> {
     public let rules: ValidationRules
     /// The line number of the header, if one was detected.
     public private(set) var headerLine: Int?
+    /// The header, if one was detected.
+    public private(set) var header: CSVHeader?
     /// Data rows read so far (records and rejections; not the header or blank lines).
     public private(set) var rowsRead = 0
 
@@ -36,6 +41,11 @@ public final class CSVReader<Format: CSVRecordFormat> {
     private let lines: CSVLineSource
     private let splitter = CSVFieldSplitter()
     private var sawFirstLine = false
+    /// For each field the format decodes, the input field holding it (from the header); `nil`:
+    /// rows go to the format as they are.
+    private var order: [Int]?
+    /// Why the header was refused: every later read throws it again.
+    private var headerFailure: CSVHeaderError?
 
     /// Opens a CSV file.
     /// - Parameters:
@@ -69,11 +79,49 @@ public final class CSVReader<Format: CSVRecordFormat> {
     /// The input's size in bytes when it is a regular file.
     public var totalBytes: Int64? { lines.totalBytes }
 
+    /// Reads the first non-blank line and, if it is a header, maps it onto the format's table
+    /// (a data line is left for ``nextBatch(maxRows:)``). Calling it again does nothing (or
+    /// throws the same error again).
+    /// - Returns: the header, or `nil` if the input has none.
+    /// - Throws: ``CSVHeaderError`` if the header does not fit the table, or the format needs one
+    ///   and the input has none; ``StrataError`` (`.io`) if reading fails.
+    @discardableResult
+    public func readHeader() throws -> CSVHeader? {
+        if let headerFailure { throw headerFailure }
+        guard !sawFirstLine else { return header }
+        while let line = try lines.nextLine() {
+            if line.isEmpty || isBlank(line) { continue }
+            sawFirstLine = true
+            let row = CSVRow(bytes: line, bounds: splitter.split(line), lineNumber: lines.lineNumber)
+            do throws(CSVHeaderError) {
+                guard format.isHeader(row) else {
+                    if format.requiresHeader {
+                        throw .noHeader(table: format.schema.name, expected: format.columnNames)
+                    }
+                    lines.unread()
+                    return nil
+                }
+                let header = try CSVHeader(row, schema: format.schema)
+                order = try format.arrange(header)
+                self.header = header
+                headerLine = lines.lineNumber
+                return header
+            } catch {
+                headerFailure = error
+                throw error
+            }
+        }
+        sawFirstLine = true
+        return nil
+    }
+
     /// Reads up to `maxRows` data rows.
     /// - Parameter maxRows: the most rows (records plus rejections) to return.
     /// - Returns: the batch, or `nil` at the end of the input.
-    /// - Throws: ``StrataError`` (`.io`) if reading fails. Bad rows never throw.
+    /// - Throws: ``StrataError`` (`.io`) if reading fails; ``CSVHeaderError`` for a header that
+    ///   does not fit (see ``readHeader()``). Bad rows never throw.
     public func nextBatch(maxRows: Int = 10_000) throws -> CSVBatch<Format.Record>? {
+        if !sawFirstLine || headerFailure != nil { try readHeader() }
         var batch = CSVBatch<Format.Record>()
         batch.records.reserveCapacity(maxRows)
         batch.lineNumbers.reserveCapacity(maxRows)
@@ -85,21 +133,23 @@ public final class CSVReader<Format: CSVRecordFormat> {
         // the loop does not go through the class's storage (exclusivity checks, retains) per row.
         var format = format
         defer { self.format = format }
+        let order = order
         var rows = 0
         while rows < maxRows, let line = try lines.nextLine() {
             if line.isEmpty || isBlank(line) { continue }
             let lineNumber = lines.lineNumber
-            let row = CSVRow(bytes: line, bounds: splitter.split(line), lineNumber: lineNumber)
-            if !sawFirstLine {
-                sawFirstLine = true
-                if format.isHeader(row) {
-                    headerLine = lineNumber
-                    continue
-                }
-            }
+            var row = CSVRow(bytes: line, bounds: splitter.split(line), lineNumber: lineNumber)
             rows += 1
             let failure: ValidationError
             do {
+                if let order {
+                    guard row.count == order.count else {
+                        throw ValidationError(
+                            field: "columns", value: String(row.count), rule: .malformed,
+                            detail: "expected \(order.count) columns, as in the header")
+                    }
+                    row = CSVRow(bytes: line, bounds: splitter.arrange(row.bounds, order), lineNumber: lineNumber)
+                }
                 let record = try format.decode(row)
                 try format.validate(record, rules: rules, window: window)
                 batch.records.append(record)
