@@ -53,7 +53,7 @@ struct IngestCommand: AsyncParsableCommand {
 
     @OptionGroup var storage: DataDirectoryOptions
 
-    @Option(help: "The table: trades, aggtrades, quotes, or a user-defined table of --config.")
+    @Option(help: ArgumentHelp(tableHelp))
     var table: String
 
     @Option(help: "The CSV file to read ('-' for standard input); or give it as the argument.")

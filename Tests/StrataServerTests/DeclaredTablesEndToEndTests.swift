@@ -10,7 +10,7 @@ import Testing
 
 /// Two tables declared in a configuration file, with no Swift change — `news` (text columns, a
 /// float64, a keep-first id) and `corporate_actions` (upserts: last-wins by id) — written through
-/// the library, ILP over HTTP and ILP over TCP, and read back exactly through the JSON API, the
+/// the library, CSV, ILP over HTTP and ILP over TCP, and read back exactly through the JSON API, the
 /// CLI, the live feed and an aggregate; then the server restarts, the partitions are sealed, and
 /// everything reads the same.
 @Suite(.serialized) struct DeclaredTablesEndToEndTests {
@@ -127,6 +127,19 @@ import Testing
             ])
             try store.close()
         }
+
+        // CSV with a header, through `strata ingest` (quoted text: commas, doubled quotes).
+        let overCSV = (121...140).map { Self.news($0, base: base) }
+        let csv = directory + "/news.csv"
+        writeText(
+            csv,
+            "ts,symbol,id,source,headline,sentiment\n"
+                + overCSV.map { item in
+                    let quoted = "\"" + item.headline.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+                    return "\(item.ts),\(item.symbol),\(item.id),\(item.source),\(quoted),\(item.sentiment)"
+                }.joined(separator: "\n") + "\n")
+        _ = try runCLI(["ingest", "--table", "news", csv, "--config", file, "--data", data])
+        all += overCSV
 
         // 2. The server, from the same file; a live client on both tables.
         let port = freePort()
