@@ -142,7 +142,7 @@ public final class CSVReader<Format: CSVRecordFormat> {
             rows += 1
             let failure: ValidationError
             do {
-                if let order {
+                if _slowPath(order != nil), let order {
                     guard row.count == order.count else {
                         throw ValidationError(
                             field: "columns", value: String(row.count), rule: .malformed,

@@ -199,15 +199,18 @@ final class CSVFieldSplitter {
         var fieldStart = 0
         while true {
             var lower = fieldStart
-            while lower < count, base[lower] == 0x20 || base[lower] == 0x09 { lower &+= 1 }
-            if lower < count, base[lower] == 0x22, let end = Self.quotedFieldEnd(base, count: count, from: lower) {
-                if written &+ 2 > capacity { grow() }
-                storage[written] = lower &+ 1
-                storage[written &+ 1] = end.closingQuote
-                written &+= 2
-                if end.next == count { return UnsafeBufferPointer(start: storage, count: written) }
-                fieldStart = end.next &+ 1
-                continue
+            // Only a field that opens with a quote or a blank can be a quoted one: one test per field.
+            if lower < count, base[lower] == 0x22 || base[lower] == 0x20 || base[lower] == 0x09 {
+                while lower < count, base[lower] == 0x20 || base[lower] == 0x09 { lower &+= 1 }
+                if lower < count, base[lower] == 0x22, let end = Self.quotedFieldEnd(base, count: count, from: lower) {
+                    if written &+ 2 > capacity { grow() }
+                    storage[written] = lower &+ 1
+                    storage[written &+ 1] = end.closingQuote
+                    written &+= 2
+                    if end.next == count { return UnsafeBufferPointer(start: storage, count: written) }
+                    fieldStart = end.next &+ 1
+                    continue
+                }
             }
             var comma = lower
             while comma < count, base[comma] != 0x2C { comma &+= 1 }

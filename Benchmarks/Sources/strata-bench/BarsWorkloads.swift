@@ -1,4 +1,5 @@
 import Strata
+import StrataWorkload
 
 /// The continuous-aggregates workloads: B1 (1m bars of the top symbol over the day from the
 /// stored aggregates, against Strata's own raw scan and SQLite), the cost of maintaining the

@@ -1,4 +1,5 @@
 import Strata
+import StrataWorkload
 
 /// W1, W2, W3 and W5 on the SQLite peer, and the Strata/SQLite ratios.
 struct SQLiteWorkloads {
