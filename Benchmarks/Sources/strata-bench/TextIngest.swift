@@ -43,7 +43,7 @@ struct TextIngest {
         var sentiment: Double
     }
 
-    /// Deterministic news-like rows: 50 symbols, 12 sources, headlines of 70–90 bytes, all distinct.
+    /// Deterministic news-like rows: 50 symbols, 12 sources, headlines of about 80 bytes, all distinct.
     static func generate(rows: Int, start: Int64) -> [Item] {
         let symbols = (0..<50).map { Symbol(unchecked: "SYM\($0)") }
         let sources = [
@@ -63,7 +63,7 @@ struct TextIngest {
         return (0..<rows).map { i in
             let symbol = symbols[Int(next() % 50)]
             let headline =
-                "\(symbol.name) \(verbs[Int(next() % 6)]) \(nouns[Int(next() % 5)]); shares move \(next() % 1000) bp, item \(i)"
+                "\(symbol.name) \(verbs[Int(next() % 6)]) \(nouns[Int(next() % 5)]); shares move \(next() % 1000) bp in early trading, item \(i)"
             return Item(
                 symbol: symbol, ts: start + Int64(i) * 1_000_000, id: Int64(i), source: sources[Int(next() % 12)],
                 headline: headline, sentiment: Double(Int(next() % 2001) - 1000) / 1000)

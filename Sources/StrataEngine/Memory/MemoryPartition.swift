@@ -18,7 +18,8 @@ struct MemoryPartition: Sendable {
     /// into this partition's heap.
     mutating func insert(
         _ batch: ColumnBatch, rows: [Int], symbol: UInt32, timestampColumn: Int, keyColumn: Int?,
-        writeMode: TableSchema.WriteMode = .append, bulk: Bool = false, textColumns: [Int] = []
+        writeMode: TableSchema.WriteMode = .append, bulk: Bool = false, textColumns: [Int] = [],
+        placement: TextPlacement = .copy
     ) -> [Int] {
         if !textColumns.isEmpty && !rows.isEmpty {
             // The group's rows, with their text references rebased onto this partition's heap.
@@ -27,7 +28,11 @@ struct MemoryPartition: Sendable {
                 columns: batch.columns.map { lane in rows.map { lane[$0] } })
             for c in textColumns {
                 for i in local.columns[c].indices {
-                    local.columns[c][i] = texts.copy(local.columns[c][i], from: batch.texts)
+                    let reference = local.columns[c][i]
+                    switch placement {
+                    case .copy: local.columns[c][i] = texts.copy(reference, from: batch.texts)
+                    case .shift(let shift): local.columns[c][i] = reference < 0 ? reference : reference + shift
+                    }
                 }
             }
             let stored = insert(
@@ -49,6 +54,24 @@ struct MemoryPartition: Sendable {
         rowCount += slice.count - before
         if slice.count > 0 { slices[symbol] = slice }
         return admitted
+    }
+
+    /// How a batch's text references become this partition's: its values copied row by row, or
+    /// its whole heap taken in (shared, no copy) and its references shifted.
+    enum TextPlacement: Sendable {
+        case copy
+        case shift(Int64)
+    }
+
+    /// Heaps smaller than this are copied: a small batch's heap keeps a whole chunk reserved, and
+    /// a stream of one-line appends must not keep a chunk each.
+    static let adoptedHeapBytes = 32 << 10
+
+    /// Takes in `batch`'s text heap when it is large enough to share (see ``TextPlacement``); call
+    /// once per batch and partition, then insert its groups with the placement returned.
+    mutating func placeTexts(of batch: ColumnBatch) -> TextPlacement {
+        guard batch.texts.byteCount >= Self.adoptedHeapBytes else { return .copy }
+        return .shift(texts.absorb(batch.texts))
     }
 
     func hasKey(_ key: Int64, symbol: UInt32, keyColumn: Int) -> Bool {

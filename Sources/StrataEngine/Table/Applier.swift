@@ -98,6 +98,11 @@ struct Applier {
     ) {
         let ts = schema.timestampIndex
         let keyColumn = schema.dedupKeyIndex
+        // Where this run took in the batch's text heap: once per partition and target (the base
+        // or the overlay), its groups then only shift their references.
+        var placements: [Int64: MemoryPartition.TextPlacement] = [:]
+        var overlayPlacements: [Int64: MemoryPartition.TextPlacement] = [:]
+        let hasText = !schema.textColumns.isEmpty
         for group in plan.groups[range] {
             if let alreadySealed, alreadySealed(group.partition) { continue }
             let symbol = symbolIDs[group.symbol]
@@ -114,9 +119,14 @@ struct Applier {
             if case .memory = partition.base { baseInMemory = true } else { baseInMemory = false }
             if partition.phase == .open, case .memory(var memory) = partition.base {
                 partition.base = .damaged(path: "", error: "")  // release the reference while mutating
+                var placement = MemoryPartition.TextPlacement.copy
+                if hasText {
+                    placement = placements[group.partition] ?? memory.placeTexts(of: batch)
+                    placements[group.partition] = placement
+                }
                 storedRows = memory.insert(
                     batch, rows: group.rows, symbol: symbol, timestampColumn: ts, keyColumn: keyColumn,
-                    writeMode: schema.writeMode, bulk: bulk, textColumns: schema.textColumns)
+                    writeMode: schema.writeMode, bulk: bulk, textColumns: schema.textColumns, placement: placement)
                 partition.base = .memory(memory)
             } else {
                 var rows = group.rows
@@ -126,9 +136,14 @@ struct Applier {
                             batch.columns[keyColumn][row], symbol: symbol, in: &partition, state: state)
                     }
                 }
+                var placement = MemoryPartition.TextPlacement.copy
+                if hasText {
+                    placement = overlayPlacements[group.partition] ?? partition.overlay.placeTexts(of: batch)
+                    overlayPlacements[group.partition] = placement
+                }
                 storedRows = partition.overlay.insert(
                     batch, rows: rows, symbol: symbol, timestampColumn: ts, keyColumn: keyColumn,
-                    writeMode: schema.writeMode, textColumns: schema.textColumns)
+                    writeMode: schema.writeMode, textColumns: schema.textColumns, placement: placement)
             }
             if let key = schema.upsertKeyIndex, let version = schema.versionIndex {
                 for row in storedRows {
