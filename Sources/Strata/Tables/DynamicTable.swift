@@ -41,6 +41,12 @@ public final class DynamicTable: Sendable {
     private let knownNames: Set<String>
     /// The designated timestamp's place among ``columns``.
     private let timestampColumn: Int
+    /// Per column, what the per-row loop reads (so it never copies a ``SchemaColumn``): whether
+    /// it is optional, its absent marker, whether it is text.
+    private let optional: [Bool]
+    private let absent: [Int64]
+    private let isText: [Bool]
+    private let columnCount: Int
 
     init(schema: RecordSchema, access: TableAccess) {
         self.schema = schema
@@ -51,6 +57,10 @@ public final class DynamicTable: Sendable {
         inputNames = columns.map { [$0.name] + $0.aliases }
         knownNames = Set(schema.knownNames)
         timestampColumn = columns.firstIndex { $0.name == schema.timestamp } ?? 0
+        optional = columns.map { !$0.rules.required }
+        absent = engineColumns.prefix(columns.count).map(\.type.absent)
+        isText = columns.map { $0.kind == .text }
+        columnCount = columns.count
     }
 
     /// Subscribes to the rows this table stores from now on, as ``Row``s (see
@@ -196,7 +206,7 @@ public final class DynamicTable: Sendable {
         _ row: Row, into lanes: inout [[Int64]], texts: inout TextHeap, taken: inout Int,
         window: ClosedRange<Timestamp>
     ) throws {
-        for (c, column) in columns.enumerated() {
+        for c in 0..<columnCount {
             var value: FieldValue?
             for name in inputNames[c] {
                 value = row.values[name]
@@ -205,16 +215,17 @@ public final class DynamicTable: Sendable {
                     break
                 }
             }
-            if value == nil && !column.rules.required {
-                lanes[c].append(engineColumns[c].type.absent)
+            if value == nil && optional[c] {
+                lanes[c].append(absent[c])
                 continue
             }
-            if case .text = column.kind {
-                lanes[c].append(texts.append(try Self.text(value, column: column)))
+            if isText[c] {
+                lanes[c].append(texts.append(try Self.text(value, column: columns[c])))
                 continue
             }
-            let lane = try Self.lane(value, column: column)
-            if !column.rules.required && lane == engineColumns[c].type.absent {
+            let lane = try Self.lane(value, column: columns[c])
+            if optional[c] && lane == absent[c] {
+                let column = columns[c]
                 throw ValidationError(
                     field: column.name, value: value?.description ?? "", rule: .outOfRange,
                     detail: "the smallest value of the type marks an absent value in an optional column")
@@ -222,7 +233,7 @@ public final class DynamicTable: Sendable {
             lanes[c].append(lane)
             if c == timestampColumn, !window.contains(Timestamp(nanoseconds: lane)) {
                 throw ValidationError(
-                    field: column.name, value: String(lane), rule: .outsideWindow,
+                    field: columns[c].name, value: String(lane), rule: .outsideWindow,
                     detail: "accepted \(window.lowerBound) … \(window.upperBound)")
             }
         }
