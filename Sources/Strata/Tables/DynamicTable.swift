@@ -33,34 +33,29 @@ public final class DynamicTable: Sendable {
     let live: LiveHub
     /// The schema's storage columns (all but the symbol), in the engine's order.
     private let columns: [SchemaColumn]
-    /// The engine's columns (the same order; a last-wins table's version column last).
-    private let engineColumns: [ColumnSpec]
     /// Per storage column: the names a row may give it (its name, then its aliases).
     private let inputNames: [[String]]
     /// Every name a row may use.
     private let knownNames: Set<String>
     /// The designated timestamp's place among ``columns``.
     private let timestampColumn: Int
-    /// Per column, what the per-row loop reads (so it never copies a ``SchemaColumn``): whether
+    /// Per column, what the per-row loops read (so they never copy a ``SchemaColumn``): whether
     /// it is optional, its absent marker, whether it is text.
     private let optional: [Bool]
     private let absent: [Int64]
     private let isText: [Bool]
-    private let columnCount: Int
 
     init(schema: RecordSchema, access: TableAccess) {
         self.schema = schema
         self.access = access
         live = LiveHub(engine: access.engine, bars: nil)
         columns = schema.storageColumns
-        engineColumns = access.engine.schema.columns
         inputNames = columns.map { [$0.name] + $0.aliases }
         knownNames = Set(schema.knownNames)
         timestampColumn = columns.firstIndex { $0.name == schema.timestamp } ?? 0
         optional = columns.map { !$0.rules.required }
-        absent = engineColumns.prefix(columns.count).map(\.type.absent)
+        absent = access.engine.schema.columns.prefix(columns.count).map(\.type.absent)
         isText = columns.map { $0.kind == .text }
-        columnCount = columns.count
     }
 
     /// Subscribes to the rows this table stores from now on, as ``Row``s (see
@@ -206,7 +201,7 @@ public final class DynamicTable: Sendable {
         _ row: Row, into lanes: inout [[Int64]], texts: inout TextHeap, taken: inout Int,
         window: ClosedRange<Timestamp>
     ) throws {
-        for c in 0..<columnCount {
+        for c in columns.indices {
             var value: FieldValue?
             for name in inputNames[c] {
                 value = row.values[name]
@@ -362,7 +357,7 @@ public final class DynamicTable: Sendable {
         var values: [String: FieldValue] = [:]
         for (c, column) in columns.enumerated() {
             let lane = lanes[c][row]
-            if engineColumns[c].optional && lane == engineColumns[c].type.absent { continue }
+            if optional[c] && lane == absent[c] { continue }
             values[column.name] =
                 switch column.kind {
                 case .timestamp: .timestamp(Timestamp(nanoseconds: lane))

@@ -63,8 +63,6 @@ package final class SealedPartition: Sendable {
     let physical: [Int?]
     /// Per schema column: the lane value of an absent value.
     let absent: [Int64]
-    /// Columns the file holds (chunks per block).
-    let storedColumnCount: Int
     private let file: MappedFile
 
     /// The largest row or duplicate count a file may claim (2^40): far above anything real,
@@ -149,7 +147,6 @@ package final class SealedPartition: Sendable {
             self.statisticsIndex = statisticsIndex
             self.physical = physical
             absent = schema.columns.map(\.type.absent)
-            storedColumnCount = storedCount
             self.columnCount = schema.columns.count
             isText = schema.columns.map { $0.type == .text }
             timestampColumn = schema.timestampIndex
