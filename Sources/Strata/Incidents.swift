@@ -1,4 +1,5 @@
-public import StrataEngine
+public import StrataCore
+import StrataEngine
 import Synchronization
 
 #if canImport(Glibc)
@@ -229,7 +230,7 @@ extension StrataStore {
     /// Reads every sealed block of every table (checksums, decoding, row counts) and reports what
     /// is damaged; each damaged block found becomes an incident.
     public func verify() throws -> [TableVerification] {
-        let reports = try engines.map { try $0.verify() }
+        let reports = try allTables.map { try $0.verify() }
         let now = WallClock.now()
         for report in reports {
             let found =

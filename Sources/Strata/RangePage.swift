@@ -71,10 +71,10 @@ extension TableAccess {
         let skip = cursor?.skip ?? 0
         let (wanted, overflow) = skip.addingReportingOverflow(limit + 1)
         var rows = try reading {
-            try engine.range(
+            try table.range(
                 symbol: symbol.name, from: start.nanoseconds, to: to.nanoseconds, limit: overflow ? .max : wanted)
         }
-        let ts = engine.schema.timestampIndex
+        let ts = table.timestampLane
         // The rows at the cursor's time that earlier pages returned.
         var dropped = 0
         while dropped < skip && dropped < rows.count && rows.columns[ts][dropped] == start.nanoseconds { dropped += 1 }

@@ -1,4 +1,5 @@
-public import StrataEngine
+public import StrataCore
+import StrataEngine
 import Synchronization
 
 #if canImport(Glibc)
@@ -81,8 +82,10 @@ public final class StrataStore: Sendable {
     public let userTables: [DynamicTable]
     /// What opening recovered, per table.
     public let recovery: RecoveryReport
+    /// Where the tables live.
+    let backend: any StorageBackend
     /// The trades' bars (nil when ``Configuration/aggregates`` is off).
-    let tradeBars: TradeBars?
+    let tradeBars: ContinuousBars?
     /// The retention policy in force.
     public let retention: RetentionPolicy
     let scheduler: MaintenanceScheduler
@@ -92,7 +95,8 @@ public final class StrataStore: Sendable {
     /// The directory lock, released by ``close()``.
     private let lock: Mutex<FileDescriptor?>
 
-    /// Opens the store in `directory`, creating it if needed, and recovers from a crash.
+    /// Opens the store in `directory`, creating it if needed, and recovers from a crash. Its
+    /// tables live in the embedded engine, in the same directory.
     ///
     /// - Parameters:
     ///   - directory: the data directory.
@@ -102,61 +106,95 @@ public final class StrataStore: Sendable {
     ///   another process has it open, `.unsupportedFormat` for a store written by a newer
     ///   version. Damaged files do not prevent opening: they are in ``recovery``.
     public static func open(directory: String, configuration: Configuration = Configuration()) throws -> StrataStore {
-        try StrataStore(directory: directory, configuration: configuration)
+        try StrataStore(directory: directory, backend: nil, configuration: configuration)
     }
 
-    private init(directory: String, configuration: Configuration) throws {
+    /// Opens a store whose tables live in `backend`; `directory` keeps the store's own state (its
+    /// lock, incident ledger and retention policy).
+    ///
+    /// Continuous bars are maintained by the embedded engine only: with another backend, open
+    /// with ``Configuration/aggregates`` off.
+    /// - Throws: ``StrataError``: as ``open(directory:configuration:)``, and `.invalidArgument`
+    ///   for aggregates on a backend that cannot keep them; what the backend throws opening a table.
+    public static func open(
+        directory: String, backend: any StorageBackend, configuration: Configuration = Configuration()
+    ) throws -> StrataStore {
+        try StrataStore(directory: directory, backend: backend, configuration: configuration)
+    }
+
+    private init(directory: String, backend given: (any StorageBackend)?, configuration: Configuration) throws {
         self.directory = directory
         self.configuration = configuration
         try FileSystem.createDirectory(directory)
         lock = Mutex(try FileSystem.lockExclusively(directory + "/.lock"))
         try StrataStore.checkFormatMarker(directory)
         incidents = try IncidentLog(directory: directory)
-        // User tables are checked (declarations, stored layouts) before any table is opened.
-        let userLayouts = try StrataStore.prepareUserTables(configuration.tables, directory: directory)
-        func table<R: EngineRecord>(_: R.Type) throws -> EngineTable {
-            let schema = R.engineSchema(partitionDuration: configuration.partitionDuration)
-            return try EngineTable(
-                directory: directory + "/" + schema.name, schema: schema, durability: configuration.durability,
-                sealGrace: configuration.sealGrace)
+        do {
+            _ = try SchemaCatalog.builtIn.adding(configuration.tables)
+        } catch {
+            throw StrataError(.invalidArgument, "\(error)")
         }
-        let tradesEngine: EngineTable
-        if configuration.aggregates {
-            let schema = Trade.engineSchema(partitionDuration: configuration.partitionDuration)
-            let opened = try TradeBars.open(
-                directory: directory + "/bars", tradesDirectory: directory + "/" + schema.name, tradesSchema: schema,
-                durability: configuration.durability, sealGrace: configuration.sealGrace)
-            tradesEngine = opened.trades
-            tradeBars = opened.bars
-        } else {
-            tradesEngine = try table(Trade.self)
-            tradeBars = nil
+        let embedded =
+            given == nil
+            ? EmbeddedBackend(
+                directory: directory, durability: configuration.durability, sealGrace: configuration.sealGrace)
+            : given as? EmbeddedBackend
+        let backend = given ?? embedded!
+        self.backend = backend
+        // Every table opened so far, closed again if a later one is refused.
+        var opened: [any BackendTable] = []
+        func open(_ schema: RecordSchema, _ options: TableOptions) throws -> any BackendTable {
+            let table = try backend.openTable(schema, options: options)
+            opened.append(table)
+            return table
         }
-        let aggEngine = try table(AggregatedTrade.self)
-        let quotesEngine = try table(Quote.self)
-        let limits = (configuration.maxNewSymbolsPerAppend, configuration.maxSymbolsPerTable)
-        let ledger = incidents
-        userTables = try userLayouts.map { schema, layout in
-            let engine = try EngineTable(
-                directory: directory + "/" + schema.name, schema: layout, durability: configuration.durability,
-                sealGrace: configuration.sealGrace)
-            return DynamicTable(
-                schema: schema,
-                access: TableAccess(engine: engine, rules: configuration.validation, incidents: ledger, limits: limits))
+        do {
+            // The built-in tables' layouts predate absent values; their partitions are the store's.
+            let builtIn = TableOptions(absentValues: false, partitionDuration: configuration.partitionDuration)
+            let tradesTable: any BackendTable
+            if configuration.aggregates {
+                guard let embedded else {
+                    throw StrataError(
+                        .invalidArgument,
+                        "continuous bars are kept by the embedded engine only: open a store on the \(backend.name) backend with aggregates off"
+                    )
+                }
+                let withBars = try embedded.openTrades(Trade.schema, options: builtIn)
+                opened.append(withBars.trades)
+                tradesTable = withBars.trades
+                tradeBars = ContinuousBars(bars: withBars.bars, trades: withBars.trades)
+            } else {
+                tradesTable = try open(Trade.schema, builtIn)
+                tradeBars = nil
+            }
+            let aggTable = try open(AggregatedTrade.schema, builtIn)
+            let quotesTable = try open(Quote.schema, builtIn)
+            let limits = (configuration.maxNewSymbolsPerAppend, configuration.maxSymbolsPerTable)
+            let ledger = incidents
+            userTables = try configuration.tables.map { schema in
+                DynamicTable(
+                    schema: schema,
+                    access: TableAccess(
+                        table: try open(schema, TableOptions()), rules: configuration.validation, incidents: ledger,
+                        limits: limits))
+            }
+            trades = StrataTable(
+                table: tradesTable, rules: configuration.validation, incidents: incidents, limits: limits,
+                bars: tradeBars?.bars)
+            aggregatedTrades = StrataTable(
+                table: aggTable, rules: configuration.validation, incidents: incidents, limits: limits)
+            quotes = StrataTable(
+                table: quotesTable, rules: configuration.validation, incidents: incidents, limits: limits)
+            retention =
+                try configuration.retention ?? RetentionPolicy.load(
+                    directory: directory, tables: configuration.tables.map(\.name)) ?? .keepEverything
+            recovery = RecoveryReport(
+                tables: [tradesTable, aggTable, quotesTable].map(\.recovery)
+                    + (tradeBars?.bars.barTables.map(\.recovery) ?? []) + userTables.map(\.access.table.recovery))
+        } catch {
+            for table in opened { try? table.close() }
+            throw error
         }
-        trades = StrataTable(
-            engine: tradesEngine, rules: configuration.validation, incidents: incidents, limits: limits,
-            bars: tradeBars)
-        aggregatedTrades = StrataTable(
-            engine: aggEngine, rules: configuration.validation, incidents: incidents, limits: limits)
-        quotes = StrataTable(
-            engine: quotesEngine, rules: configuration.validation, incidents: incidents, limits: limits)
-        recovery = RecoveryReport(
-            tables: [tradesEngine.recovery, aggEngine.recovery, quotesEngine.recovery]
-                + (tradeBars?.barTables.map(\.recovery) ?? []) + userTables.map(\.access.engine.recovery))
-        retention =
-            try configuration.retention ?? RetentionPolicy.load(
-                directory: directory, tables: configuration.tables.map(\.name)) ?? .keepEverything
         scheduler = MaintenanceScheduler()
         recordRecoveryIncidents()
         if let interval = configuration.maintenanceInterval { scheduler.start(every: interval, store: self) }
@@ -181,9 +219,9 @@ public final class StrataStore: Sendable {
     }
 
     /// Every table: trades, aggregated trades, quotes, the bar tables, then the user-defined ones.
-    var engines: [EngineTable] {
-        [trades.engine, aggregatedTrades.engine, quotes.engine] + (tradeBars?.barTables ?? [])
-            + userTables.map(\.access.engine)
+    var allTables: [any BackendTable] {
+        [trades.table, aggregatedTrades.table, quotes.table] + (tradeBars?.bars.barTables ?? [])
+            + userTables.map(\.access.table)
     }
 
     /// The user-defined table called `name` (or answering to it as an alias), if the store has one.
@@ -194,12 +232,12 @@ public final class StrataStore: Sendable {
     /// Size and shape of every table; a bar table counts the bars queries see, including those
     /// of partitions still in memory (stored only when their partition is sealed).
     public func stats() -> [TableStats] {
-        [trades.engine, aggregatedTrades.engine, quotes.engine].map { $0.stats() }
-            + (tradeBars?.stats(trades: trades.engine) ?? []) + userTables.map { $0.stats() }
+        [trades.table, aggregatedTrades.table, quotes.table].map { $0.stats() }
+            + (tradeBars.map { $0.bars.stats(trades: $0.trades) } ?? []) + userTables.map { $0.stats() }
     }
 
     /// Health of every table's write path.
-    public func health() -> [TableHealth] { engines.map(\.health) }
+    public func health() -> [TableHealth] { allTables.map(\.health) }
 
     /// Seals every partition whose period is over (by the newest data or by `now`) and merges
     /// late rows into sealed partitions.
@@ -207,20 +245,21 @@ public final class StrataStore: Sendable {
     ///   memory and in the WAL, and the next run retries).
     @discardableResult
     public func compact(now: Timestamp = WallClock.now()) -> CompactionReport {
-        CompactionReport(tables: engines.map { $0.compact(now: now) })
+        CompactionReport(tables: allTables.map { $0.compact(now: now) })
     }
 
     /// Makes every acknowledged append durable now.
-    public func flush() throws { for engine in engines { try engine.flush() } }
+    public func flush() throws { for table in allTables { try table.flush() } }
 
     /// Flushes and closes every table. Later calls on the store throw `.closed`; live
     /// subscriptions end with ``LiveTermination/storeClosed`` after their buffered rows.
     public func close() throws {
         scheduler.stop()
         var firstError: (any Error)?
-        for engine in engines {
-            do { try engine.close() } catch { firstError = firstError ?? error }
+        for table in allTables {
+            do { try table.close() } catch { firstError = firstError ?? error }
         }
+        do { try backend.close() } catch { firstError = firstError ?? error }
         lock.withLock { $0 = nil }
         if let firstError { throw firstError }
     }
@@ -248,4 +287,10 @@ public struct CompactionReport: Sendable, CustomStringConvertible {
     public var tables: [TableMaintenance]
     public var errors: [StrataError] { tables.flatMap(\.errors) }
     public var description: String { tables.map(\.description).joined(separator: "\n") }
+}
+
+/// The trades' continuous bars and the trades table they are kept from (the embedded engine's).
+struct ContinuousBars: Sendable {
+    let bars: TradeBars
+    let trades: EngineTable
 }

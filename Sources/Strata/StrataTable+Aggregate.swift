@@ -1,4 +1,4 @@
-import StrataEngine
+import StrataCore
 
 extension StrataTable {
     /// Count, sum, min, max, first, last and VWAP of numeric columns over a time range,
@@ -27,6 +27,6 @@ extension StrataTable {
         stored.functions = query.functions.map { function in
             function.renamingColumns { Record.schema.column(named: $0)?.storageName ?? $0 }
         }
-        return try reading { try engine.aggregate(stored.engineRequest) }.map(AggregateRow.init)
+        return try reading { try table.aggregate(stored.engineRequest) }.map(AggregateRow.init)
     }
 }

@@ -18,7 +18,7 @@ extension StrataTable {
 extension TableAccess {
     /// See ``StrataTable/symbolListing()``.
     func symbolListing() throws -> [SymbolListing] {
-        try reading { try engine.symbolSpans() }.map {
+        try reading { try table.symbolSpans() }.map {
             SymbolListing(
                 symbol: Symbol(unchecked: $0.symbol), rows: $0.rows, first: Timestamp(nanoseconds: $0.first),
                 last: Timestamp(nanoseconds: $0.last))

@@ -1,4 +1,5 @@
-public import StrataEngine
+public import StrataCore
+import StrataEngine
 
 /// One table of a ``StrataStore``: trades, aggregated trades or quotes.
 ///
@@ -13,28 +14,28 @@ public import StrataEngine
 ///
 /// Every method is safe to call from many tasks at once. Calls block their thread for the
 /// duration of the engine operation (a WAL write and, by policy, an fsync).
-public final class StrataTable<Record: EngineRecord>: TimeSeriesStore, Sendable {
+public final class StrataTable<Record: ColumnarRecord>: TimeSeriesStore, Sendable {
     /// The engine table underneath, its rules, limits and incident ledger (shared with
     /// ``DynamicTable``: writes and reads go through the same checks).
     let access: TableAccess
     /// The live feed's subscribers (see ``subscribe(symbols:bufferLimit:)``).
     let live: LiveHub
 
-    /// The engine table underneath (for tools and benchmarks).
-    public var engine: EngineTable { access.engine }
+    /// The backend's table underneath.
+    var table: any BackendTable { access.table }
     var rules: ValidationRules { access.rules }
     var incidents: IncidentLog { access.incidents }
 
     init(
-        engine: EngineTable, rules: ValidationRules, incidents: IncidentLog,
+        table: any BackendTable, rules: ValidationRules, incidents: IncidentLog,
         limits: (perAppend: Int?, perTable: Int?) = (nil, nil), bars: TradeBars? = nil
     ) {
-        access = TableAccess(engine: engine, rules: rules, incidents: incidents, limits: limits)
-        live = LiveHub(engine: engine, bars: bars)
+        access = TableAccess(table: table, rules: rules, incidents: incidents, limits: limits)
+        live = LiveHub(table: table, bars: bars)
     }
 
     /// The table's name (`trades`, `aggtrades`, `quotes`).
-    public var name: String { engine.schema.name }
+    public var name: String { table.name }
 
     /// Validates every row, then appends the batch atomically.
     ///
@@ -73,26 +74,28 @@ public final class StrataTable<Record: EngineRecord>: TimeSeriesStore, Sendable 
     ///   sealed block needed is damaged, `.closed`.
     public func latest(symbol: Symbol, limit: Int) async throws -> [Record] {
         guard limit >= 0 else { throw StrataError(.invalidArgument, "limit must be >= 0, got \(limit)") }
-        return Record.decode(try reading { try engine.latest(symbol: symbol.name, limit: limit) }, symbol: symbol)
+        return Record.decode(try reading { try table.latest(symbol: symbol.name, limit: limit) }, symbol: symbol)
     }
 
     /// Rows of `symbol` with `from <= timestamp < to`, oldest first.
     public func range(symbol: Symbol, from: Timestamp, to: Timestamp) async throws -> [Record] {
         Record.decode(
-            try reading { try engine.range(symbol: symbol.name, from: from.nanoseconds, to: to.nanoseconds) },
+            try reading {
+                try table.range(symbol: symbol.name, from: from.nanoseconds, to: to.nanoseconds, limit: .max)
+            },
             symbol: symbol)
     }
 
     /// The newest stored timestamp of `symbol`, or `nil` if it has none.
     public func lastTimestamp(symbol: Symbol) async throws -> Timestamp? {
-        try reading { try engine.lastTimestamp(symbol: symbol.name) }.map(Timestamp.init(nanoseconds:))
+        try reading { try table.lastTimestamp(symbol: symbol.name) }.map(Timestamp.init(nanoseconds:))
     }
 
     /// The symbols with at least one row, sorted.
-    public func symbols() -> [Symbol] { engine.symbols().map(Symbol.init(unchecked:)) }
+    public func symbols() -> [Symbol] { table.symbols().map(Symbol.init(unchecked:)) }
 
     /// Rows, symbols, partitions and bytes of this table.
-    public func stats() -> TableStats { engine.stats() }
+    public func stats() -> TableStats { table.stats() }
 
     /// A full scan of one numeric column: rows and exact sum per symbol.
     ///
@@ -103,7 +106,7 @@ public final class StrataTable<Record: EngineRecord>: TimeSeriesStore, Sendable 
     /// ```
     /// - Throws: ``StrataError`` `.invalidArgument` for an unknown column, `.corruptFile`.
     public func summarize(column: String) throws -> [SymbolSummary] {
-        try reading { try engine.summarize(column: column) }.map {
+        try reading { try table.summarize(column: column) }.map {
             SymbolSummary(symbol: Symbol(unchecked: $0.symbol), rows: $0.rows, sum: $0.sum)
         }
     }

@@ -45,17 +45,21 @@ public enum ColumnType: Sendable, Hashable {
         return 0
     }
 
-    /// The lane value of an absent value: no valid value of the type has it (a text reference is
-    /// never negative; a float64 value is finite, and this is a NaN; a bool is 0 or 1; an
-    /// optional int8 column refuses -128 and an optional 8-byte column `Int64.min`).
-    public var absent: Int64 {
+    /// The schema kind this type stores.
+    public var kind: ColumnKind {
         switch self {
-        case .text: -1
-        case .bool, .int8: -128
-        case .float64: Int64(bitPattern: 0x7FF4_ABE5_0000_0000)
-        case .timestamp, .int64, .decimal: Int64.min
+        case .timestamp: .timestamp
+        case .int64: .int64
+        case .decimal(let scale): .decimal(scale: scale)
+        case .float64: .float64
+        case .bool: .bool
+        case .int8: .int8
+        case .text: .text
         }
     }
+
+    /// The lane value of an absent value (``ColumnKind/absentLane``).
+    public var absent: Int64 { kind.absentLane }
 
     init?(code: UInt8, scale: Int) {
         switch code {

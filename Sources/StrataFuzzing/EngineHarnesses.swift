@@ -1,4 +1,5 @@
 import Strata
+import StrataEngine
 
 #if canImport(Glibc)
     import Glibc

@@ -4,7 +4,7 @@ import StrataServer
 
 /// How a record prints: in CSV, the ingest layout's columns (so an export ingests again); in a
 /// table, an ISO-8601 `time` column first, then the same; in JSON, the API's objects.
-protocol RecordColumns: EngineRecord, APIObject {
+protocol RecordColumns: ColumnarRecord, APIObject {
     /// The columns for a set of rows (quotes widen to the deepest book among them).
     static func columns(for rows: [Self]) -> [String]
     /// The cells of this row for `columns`.

@@ -1,4 +1,4 @@
-import StrataEngine
+import StrataCore
 
 /// An aggregate query over one table: functions over the rows of some symbols in a time range,
 /// grouped by symbol, by time bucket, by both, or not at all.
@@ -40,8 +40,8 @@ public struct AggregateQuery: Sendable, Hashable {
         self.grouping = grouping
     }
 
-    /// The engine's form of this query.
-    var engineRequest: EngineTable.AggregateRequest {
+    /// The backend seam's form of this query.
+    var engineRequest: ColumnAggregate.Request {
         var bySymbol = false
         var width: Int64? = nil
         switch grouping {
@@ -52,7 +52,7 @@ public struct AggregateQuery: Sendable, Hashable {
             bySymbol = true
             width = w
         }
-        return EngineTable.AggregateRequest(
+        return ColumnAggregate.Request(
             functions: functions.map(\.engineFunction), symbols: symbols?.map(\.name), from: from.nanoseconds,
             to: to.nanoseconds, groupBySymbol: bySymbol, bucketWidth: width)
     }
@@ -81,7 +81,7 @@ public enum AggregateFunction: Sendable, Hashable {
     /// Σ quantity is zero. Both columns must be integer or decimal.
     case vwap(price: String, quantity: String)
 
-    var engineFunction: EngineTable.AggregateFunction {
+    var engineFunction: ColumnAggregate.Function {
         switch self {
         case .count: .count
         case .sum(let column): .sum(column: column)

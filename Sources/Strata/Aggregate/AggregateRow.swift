@@ -1,4 +1,4 @@
-import StrataEngine
+import StrataCore
 
 /// One group of an aggregate's answer.
 ///
@@ -21,7 +21,7 @@ public struct AggregateRow: Sendable, Hashable {
         self.values = values
     }
 
-    init(_ row: EngineTable.AggregateRow) {
+    init(_ row: ColumnAggregate.Row) {
         symbol = row.symbol.map(Symbol.init(unchecked:))
         bucketStart = row.bucketStart.map(Timestamp.init(nanoseconds:))
         values = row.values.map(AggregateValue.init)
@@ -39,7 +39,7 @@ public enum AggregateValue: Sendable, Hashable, CustomStringConvertible {
     /// No value: the min, max, first, last or sum of no rows, the VWAP of zero quantity.
     case absent
 
-    init(_ value: EngineTable.AggregateValue) {
+    init(_ value: ColumnAggregate.Value) {
         switch value {
         case .integer(let v): self = .integer(v)
         case .decimal(let mantissa, let scale): self = .decimal(ExactAmount(mantissa: mantissa, scale: scale))

@@ -23,9 +23,10 @@ extension StrataStore {
         symbol: Symbol, timeframe: Timeframe, from: Timestamp, to: Timestamp, offset: Int64 = 0,
         emptyBuckets: EmptyBucketPolicy = .omit
     ) async throws -> [Bar] {
-        guard let aggregates = tradeBars else {
+        guard let continuous = tradeBars else {
             throw StrataError(.invalidArgument, "bars are not maintained: the store was opened with aggregates off")
         }
+        let aggregates = continuous.bars
         let minute: Int64 = 60_000_000_000
         guard offset % minute == 0 else {
             throw StrataError(.invalidArgument, "bar offset must be a whole number of minutes, got \(offset) ns")
@@ -37,7 +38,7 @@ extension StrataStore {
         let sourceBars = try trades.reading {
             try aggregates.bars(
                 symbol: symbol.name, width: source, from: first, to: Self.saturatingAdd(last, width),
-                trades: trades.engine)
+                trades: continuous.trades)
         }
         var bars = BarState.rollUp(sourceBars, width: width, offset: shift)
         if emptyBuckets == .carryForward {
@@ -50,7 +51,7 @@ extension StrataStore {
                 )
             }
             let previous = try trades.reading {
-                try previousClose(before: first, symbol: symbol, aggregates: aggregates)
+                try previousClose(before: first, symbol: symbol, bars: continuous)
             }
             bars = fill(bars, from: first, through: last, width: width, previousClose: previous)
         }
@@ -132,7 +133,8 @@ extension StrataStore {
     }
 
     /// The close of the last trade before `time`, looking back at most 31 days.
-    private func previousClose(before time: Int64, symbol: Symbol, aggregates: TradeBars) throws -> Int64? {
+    private func previousClose(before time: Int64, symbol: Symbol, bars continuous: ContinuousBars) throws -> Int64? {
+        let aggregates = continuous.bars
         let day: Int64 = 86_400_000_000_000
         let width = aggregates.storedWidths.last { day % $0 == 0 } ?? 60_000_000_000
         var end = time
@@ -140,12 +142,12 @@ extension StrataStore {
             // The day before `end`; none exists below the earliest representable day.
             guard let start = Int64(exactly: Self.floorMultiple(Int128(end) - 1, of: Int128(day))) else { return nil }
             let found = try aggregates.bars(
-                symbol: symbol.name, width: width, from: start, to: end, trades: trades.engine)
+                symbol: symbol.name, width: width, from: start, to: end, trades: continuous.trades)
             if let last = found.last(where: { !$0.isEmpty }) {
                 // The stored bar may end after `time`; recompute its close from the finest bars if so.
                 if Self.saturatingAdd(last.start, width) <= time { return last.close }
                 let fine = try aggregates.bars(
-                    symbol: symbol.name, width: 60_000_000_000, from: last.start, to: time, trades: trades.engine)
+                    symbol: symbol.name, width: 60_000_000_000, from: last.start, to: time, trades: continuous.trades)
                 if let close = fine.last?.close { return close }
             }
             end = start

@@ -1,4 +1,4 @@
-import StrataEngine
+import StrataCore
 import Synchronization
 
 extension StrataStore {
@@ -11,15 +11,15 @@ extension StrataStore {
     @discardableResult
     public func applyRetention(now: Timestamp = WallClock.now()) -> RetentionReport {
         var report = RetentionReport()
-        for engine in engines {
-            guard let age = retention.maximumAge[engine.schema.name], let newest = engine.newestTimestamp else {
+        for table in allTables {
+            guard let age = retention.maximumAge[table.name], let newest = table.newestTimestamp else {
                 continue
             }
             let reference = min(newest, now)
             let cutoff = reference.advanced(by: -age)
             do {
-                let dropped = try engine.dropPartitions(endingAtOrBefore: cutoff.nanoseconds)
-                report.entries.append(.init(table: engine.schema.name, cutoff: cutoff, dropped: dropped))
+                let dropped = try table.dropPartitions(endingAtOrBefore: cutoff.nanoseconds)
+                report.entries.append(.init(table: table.name, cutoff: cutoff, dropped: dropped))
             } catch {
                 report.errors.append(asStrataError(error))
             }
@@ -34,16 +34,16 @@ extension StrataStore {
         -> RetentionReport
     {
         let cutoff = min(olderThan, now)
-        return drop(engines.filter { tables?.contains($0.schema.name) ?? true }.map { ($0, cutoff) })
+        return drop(allTables.filter { tables?.contains($0.name) ?? true }.map { ($0, cutoff) })
     }
 
     /// Drops, in each table, the sealed partitions ending at or before its cutoff.
-    private func drop(_ cutoffs: [(EngineTable, Timestamp)]) -> RetentionReport {
+    private func drop(_ cutoffs: [(any BackendTable, Timestamp)]) -> RetentionReport {
         var report = RetentionReport()
-        for (engine, cutoff) in cutoffs {
+        for (table, cutoff) in cutoffs {
             do {
-                let dropped = try engine.dropPartitions(endingAtOrBefore: cutoff.nanoseconds)
-                report.entries.append(.init(table: engine.schema.name, cutoff: cutoff, dropped: dropped))
+                let dropped = try table.dropPartitions(endingAtOrBefore: cutoff.nanoseconds)
+                report.entries.append(.init(table: table.name, cutoff: cutoff, dropped: dropped))
             } catch {
                 report.errors.append(asStrataError(error))
             }

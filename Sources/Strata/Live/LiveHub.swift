@@ -10,13 +10,13 @@ import Synchronization
 /// subscriber a symbol filter (none without one) and one enqueue: rows stay columnar, shared
 /// with the batch, and are decoded by the consumer.
 final class LiveHub: StoredRowsListener {
-    let engine: EngineTable
+    let table: any BackendTable
     /// The trades' bars, for bar subscribers (nil for other tables or aggregates off).
     let bars: TradeBars?
     private let subscribers = Mutex<[LiveSubscriber]>([])
 
-    init(engine: EngineTable, bars: TradeBars?) {
-        self.engine = engine
+    init(table: any BackendTable, bars: TradeBars?) {
+        self.table = table
         self.bars = bars
     }
 
@@ -26,9 +26,9 @@ final class LiveHub: StoredRowsListener {
     /// Registers `subscriber`: it receives every commit after this call.
     /// - Throws: ``StrataError`` `.closed` if the table is closed.
     func add(_ subscriber: LiveSubscriber) throws(StrataError) {
-        try engine.updateListener { (listener, closed) throws(StrataError) in
+        try table.updateListener { (listener, closed) throws(StrataError) in
             guard !closed else {
-                throw StrataError(.closed, "table \(engine.schema.name) is closed", path: engine.directory)
+                throw StrataError(.closed, "table \(table.name) is closed")
             }
             subscribers.withLock { $0.append(subscriber) }
             listener = self
@@ -37,7 +37,7 @@ final class LiveHub: StoredRowsListener {
 
     /// Forgets `subscriber`; unregisters the hub when it was the last one.
     func remove(_ subscriber: LiveSubscriber) {
-        engine.updateListener { listener, _ in
+        table.updateListener { listener, _ in
             let empty = subscribers.withLock { subscribers in
                 subscribers.removeAll { $0 === subscriber }
                 return subscribers.isEmpty
@@ -123,7 +123,7 @@ final class LiveHub: StoredRowsListener {
             var start: Int64
         }
         let batch = commit.batch
-        let times = batch.columns[engine.schema.timestampIndex]
+        let times = batch.columns[table.timestampLane]
         var seen = Set<Key>()
         var keys: [Key] = []
         var lastStart = [Int64](repeating: .min, count: batch.symbols.count)
@@ -144,7 +144,7 @@ final class LiveHub: StoredRowsListener {
         keys.sort { a, b in
             a.symbol == b.symbol ? a.start < b.start : batch.symbols[a.symbol] < batch.symbols[b.symbol]
         }
-        let partitions = keys.map { engine.schema.partition(of: $0.start) }
+        let partitions = keys.map { bars.partition(of: $0.start) }
         let states = bars.minuteBars(
             keys.indices.map { (partitions[$0], commit.symbolIDs[keys[$0].symbol], keys[$0].start) })
         var updates: [LiveBar] = []

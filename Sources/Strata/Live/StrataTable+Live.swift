@@ -40,7 +40,7 @@ extension LiveSubscriber {
     }
 }
 
-extension EngineRecord {
+extension ColumnarRecord {
     /// Records from rows of a column batch (all rows, or `rows`), in that order.
     static func decode(_ batch: ColumnBatch, rows: [Int]?) -> [Self] {
         let count = rows?.count ?? batch.count

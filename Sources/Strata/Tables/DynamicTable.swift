@@ -1,5 +1,4 @@
 public import StrataCore
-import StrataEngine
 
 /// A table declared by a ``RecordSchema`` (a user-defined table: signals, news scores, a feature
 /// store), written and read as ``Row``s by column name.
@@ -48,13 +47,13 @@ public final class DynamicTable: Sendable {
     init(schema: RecordSchema, access: TableAccess) {
         self.schema = schema
         self.access = access
-        live = LiveHub(engine: access.engine, bars: nil)
+        live = LiveHub(table: access.table, bars: nil)
         columns = schema.storageColumns
         inputNames = columns.map { [$0.name] + $0.aliases }
         knownNames = Set(schema.knownNames)
         timestampColumn = columns.firstIndex { $0.name == schema.timestamp } ?? 0
         optional = columns.map { !$0.rules.required }
-        absent = access.engine.schema.columns.prefix(columns.count).map(\.type.absent)
+        absent = columns.map(\.kind.absentLane)
         isText = columns.map { $0.kind == .text }
     }
 
@@ -108,7 +107,7 @@ public final class DynamicTable: Sendable {
     /// The newest `limit` rows of `symbol`, newest first.
     public func latest(symbol: Symbol, limit: Int) async throws -> [Row] {
         guard limit >= 0 else { throw StrataError(.invalidArgument, "limit must be >= 0, got \(limit)") }
-        return decode(try access.reading { try access.engine.latest(symbol: symbol.name, limit: limit) }, symbol)
+        return decode(try access.reading { try access.table.latest(symbol: symbol.name, limit: limit) }, symbol)
     }
 
     /// Rows of `symbol` with `from <= time < to`, oldest first, at most `limit` of them, from
@@ -127,19 +126,19 @@ public final class DynamicTable: Sendable {
         stored.functions = query.functions.map { function in
             function.renamingColumns { schema.column(named: $0)?.storageName ?? $0 }
         }
-        return try access.reading { try access.engine.aggregate(stored.engineRequest) }.map(AggregateRow.init)
+        return try access.reading { try access.table.aggregate(stored.engineRequest) }.map(AggregateRow.init)
     }
 
     /// The newest stored timestamp of `symbol`, or `nil` if it has none.
     public func lastTimestamp(symbol: Symbol) async throws -> Timestamp? {
-        try access.reading { try access.engine.lastTimestamp(symbol: symbol.name) }.map(Timestamp.init(nanoseconds:))
+        try access.reading { try access.table.lastTimestamp(symbol: symbol.name) }.map(Timestamp.init(nanoseconds:))
     }
 
     /// The symbols with at least one row, sorted.
-    public func symbols() -> [Symbol] { access.engine.symbols().map(Symbol.init(unchecked:)) }
+    public func symbols() -> [Symbol] { access.table.symbols().map(Symbol.init(unchecked:)) }
 
     /// Size and shape of the table.
-    public func stats() -> TableStats { access.engine.stats() }
+    public func stats() -> TableStats { access.table.stats() }
 
     /// Every symbol with rows: counts, first and last times.
     public func symbolListing() async throws -> [SymbolListing] { try access.symbolListing() }

@@ -1,32 +1,31 @@
-import StrataEngine
-
 /// What every table of a store — typed (``StrataTable``) or dynamic (``DynamicTable``) — writes
 /// and reads through: the store's symbol limits before an append, the incident ledger after a
 /// write the disk refused or a read that met a damaged block.
 final class TableAccess: Sendable {
-    let engine: EngineTable
+    let table: any BackendTable
     let rules: ValidationRules
     let incidents: IncidentLog
     /// The store's symbol limits (``StrataStore/Configuration/maxNewSymbolsPerAppend``…).
     let limits: (perAppend: Int?, perTable: Int?)
 
     init(
-        engine: EngineTable, rules: ValidationRules, incidents: IncidentLog, limits: (perAppend: Int?, perTable: Int?)
+        table: any BackendTable, rules: ValidationRules, incidents: IncidentLog,
+        limits: (perAppend: Int?, perTable: Int?)
     ) {
-        self.engine = engine
+        self.table = table
         self.rules = rules
         self.incidents = incidents
         self.limits = limits
     }
 
-    var name: String { engine.schema.name }
+    var name: String { table.name }
 
     /// Appends an encoded, validated batch: refused whole past the symbol limits; a failed write
     /// keeps health degraded until one succeeds.
     func append(_ encoded: ColumnBatch) throws -> AppendReport {
         try checkSymbolLimits(encoded.symbols)
         do {
-            let report = try engine.append(encoded)
+            let report = try table.append(encoded)
             incidents.writeSucceeded(table: name)
             return report
         } catch let error as StrataError where error.code == .io || error.code == .corruptFile {
@@ -39,7 +38,7 @@ final class TableAccess: Sendable {
     /// Refuses an append that would add more new symbols than the store's limits allow.
     private func checkSymbolLimits(_ symbols: [String]) throws {
         guard limits.perAppend != nil || limits.perTable != nil else { return }
-        let census = engine.symbolCensus(symbols)
+        let census = table.symbolCensus(symbols)
         guard census.new > 0 else { return }
         if let limit = limits.perAppend, census.new > limit {
             throw StrataError(

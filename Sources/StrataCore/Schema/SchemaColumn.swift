@@ -25,6 +25,19 @@ public enum ColumnKind: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// The lane value of an absent value in a ``ColumnBatch`` or ``RowSet`` (an optional column
+    /// left out of a row, or a column added after the row was stored): no valid value of the kind
+    /// has it. A text reference is never negative; a float64 value is finite, and this is a NaN;
+    /// a bool is 0 or 1 and an int8 refuses -128; an optional 8-byte column refuses `Int64.min`.
+    public var absentLane: Int64 {
+        switch self {
+        case .text: -1
+        case .bool, .int8: -128
+        case .float64: Int64(bitPattern: 0x7FF4_ABE5_0000_0000)
+        case .timestamp, .symbol, .int64, .decimal: Int64.min
+        }
+    }
+
     /// The configuration file's spelling: `timestamp`, `symbol`, `int64`, `int8`, `decimal(8)`,
     /// `float64`, `bool`, `text`.
     public var description: String {

@@ -1,3 +1,4 @@
+import StrataCore
 /// One-minute bars of the rows of one partition that are in memory (open partition, late rows
 /// of a sealed one), per symbol: the write path's incremental aggregate.
 ///

@@ -1,3 +1,4 @@
+import StrataCore
 /// The storage of one timeframe's bars: an engine table in replace-by-timestamp mode, so that a
 /// re-derived bucket (after late trades) replaces the stored one.
 ///

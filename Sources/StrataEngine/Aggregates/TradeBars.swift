@@ -49,6 +49,9 @@ package final class TradeBars: Sendable {
     ///   - tradesDirectory: the trades table's directory.
     ///   - tradesSchema: must have `ts_ns`/timestamp, `trade_id`, `price`, `qty` columns.
     /// - Returns: the trades table (recovered, with its books rebuilt) and the bars.
+    /// The trades' partition of a time (the trades table's partition width).
+    package func partition(of nanoseconds: Int64) -> Int64 { BarState.floorDiv(nanoseconds, partitionDuration) }
+
     package static func open(
         directory: String, tradesDirectory: String, tradesSchema: TableSchema, durability: Durability,
         sealGrace: Int64

@@ -1,3 +1,4 @@
+import StrataCore
 /// Encoding of one column of one block (up to ``BlockCodec/blockRows`` values) in a sealed file.
 ///
 /// Each block picks, per column, the smallest of three transforms followed by frame-of-reference

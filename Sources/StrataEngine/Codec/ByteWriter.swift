@@ -1,3 +1,4 @@
+import StrataCore
 /// An append-only little-endian byte buffer for building WAL frames and file footers.
 public struct ByteWriter: Sendable {
     public private(set) var bytes: [UInt8]

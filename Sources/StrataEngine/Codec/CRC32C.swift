@@ -1,4 +1,5 @@
 import CStrataSupport
+import StrataCore
 
 /// CRC-32C (Castagnoli), the checksum of every WAL frame and sealed block.
 ///

@@ -1,3 +1,4 @@
+import StrataCore
 /// Encoding of one text column of one block in a sealed file.
 ///
 /// A block whose values repeat (sources, ratings, a handful of event types) stores each distinct

@@ -1,3 +1,4 @@
+import StrataCore
 import Synchronization
 
 #if canImport(Glibc)

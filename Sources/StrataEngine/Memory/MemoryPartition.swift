@@ -1,3 +1,4 @@
+import StrataCore
 /// The in-memory rows of one time partition: a ``SymbolSlice`` per symbol id.
 ///
 /// Used for the open partition, for a partition's frozen snapshot while it is being sealed,

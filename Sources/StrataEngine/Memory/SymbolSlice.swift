@@ -1,3 +1,4 @@
+import StrataCore
 /// The rows of one symbol in one in-memory partition: one `Int64` lane per schema column,
 /// sorted by the timestamp column (ties keep arrival order).
 struct SymbolSlice: Sendable {

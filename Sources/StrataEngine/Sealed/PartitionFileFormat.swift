@@ -1,3 +1,4 @@
+import StrataCore
 /// The byte layout of a sealed partition file (`p<partition>.g<generation>.col`).
 ///
 /// ```

@@ -1,4 +1,4 @@
-import StrataCore
+package import StrataCore
 
 /// A sealed partition file, memory-mapped, with its footer parsed.
 ///

@@ -1,3 +1,4 @@
+import StrataCore
 #if canImport(Glibc)
     import Glibc
 #endif

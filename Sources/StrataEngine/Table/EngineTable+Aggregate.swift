@@ -1,4 +1,4 @@
-import StrataCore
+public import StrataCore
 import Synchronization
 
 extension EngineTable {

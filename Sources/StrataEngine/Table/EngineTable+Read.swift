@@ -297,34 +297,3 @@ extension EngineTable {
     }
 
 }
-
-/// The state of a table's write path, for health checks.
-public struct TableHealth: Sendable, CustomStringConvertible {
-    public var table: String
-    public var walBytes: Int64
-    public var walSegments: Int
-    /// When the WAL was last synced to stable storage.
-    public var lastSync: Timestamp?
-    /// When the last append was acknowledged (since open).
-    public var lastCommit: Timestamp?
-    /// A failed fsync: the table refuses writes from then on.
-    public var walFailure: StrataError?
-    public var lastMaintenanceError: StrataError?
-    public var openPartitions: Int
-    public var damagedPartitions: Int
-    /// The table was closed: it takes no more reads or writes.
-    public var isClosed: Bool
-
-    public var isHealthy: Bool { !isClosed && walFailure == nil && damagedPartitions == 0 }
-
-    public var description: String {
-        var text =
-            "\(table): \(isClosed ? "CLOSED" : isHealthy ? "ok" : "DEGRADED"), WAL \(walBytes) bytes in \(walSegments) segments"
-        if let lastSync { text += ", last sync \(lastSync)" }
-        if let lastCommit { text += ", last commit \(lastCommit)" }
-        if let walFailure { text += ", WAL failed: \(walFailure)" }
-        if damagedPartitions > 0 { text += ", \(damagedPartitions) damaged partitions" }
-        if let lastMaintenanceError { text += ", last maintenance error: \(lastMaintenanceError)" }
-        return text
-    }
-}

@@ -71,13 +71,3 @@ extension EngineTable {
     /// The newest timestamp in the table, if any.
     public var newestTimestamp: Timestamp? { state.withLock { $0.newest.map(Timestamp.init(nanoseconds:)) } }
 }
-
-/// What a retention run or purge removed from one table.
-public struct DroppedPartitions: Sendable, Hashable {
-    /// Start timestamps of the dropped partitions.
-    public var partitions: [Timestamp] = []
-    public var rows = 0
-    public var bytes: Int64 = 0
-
-    public init() {}
-}

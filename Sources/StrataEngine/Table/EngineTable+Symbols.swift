@@ -1,15 +1,5 @@
-import StrataCore
+public import StrataCore
 import Synchronization
-
-/// One symbol of a table: how many rows it has and the span of their times.
-public struct SymbolSpan: Sendable, Hashable {
-    public var symbol: String
-    public var rows: Int
-    /// The oldest row's time (ns).
-    public var first: Int64
-    /// The newest row's time (ns).
-    public var last: Int64
-}
 
 extension EngineTable {
     /// Every symbol with at least one row — its row count and first and last times — sorted by

@@ -1,33 +1,6 @@
 public import StrataCore
 import Synchronization
 
-/// What ``EngineTable/verify()`` found.
-public struct TableVerification: Sendable, CustomStringConvertible {
-    public var table: String
-    public var sealedPartitions = 0
-    /// Blocks whose every column chunk was read, checksummed and decoded.
-    public var blocksChecked = 0
-    public var rowsChecked = 0
-    /// Partitions whose file could not be opened (fenced off at open).
-    public var unreadablePartitions: [StrataError] = []
-    /// Blocks of readable partitions that fail their checksum, decoding, row count or statistics.
-    public var damagedBlocks: [StrataError] = []
-    /// Everything that could not be read.
-    public var problems: [StrataError] { unreadablePartitions + damagedBlocks }
-
-    public init(table: String) { self.table = table }
-
-    public var isIntact: Bool { problems.isEmpty }
-
-    public var description: String {
-        var text =
-            "\(table): \(sealedPartitions) sealed partitions, \(blocksChecked) blocks and \(rowsChecked) rows checked, "
-            + (problems.isEmpty ? "intact" : "\(problems.count) PROBLEMS")
-        for problem in problems { text += "\n  DAMAGED: \(problem)" }
-        return text
-    }
-}
-
 extension EngineTable {
     /// Reads every block of every sealed partition — every column chunk's checksum, every
     /// decoding, every block's row count and statistics against the index — and reports what is

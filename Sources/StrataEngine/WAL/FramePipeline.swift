@@ -1,4 +1,5 @@
 import Dispatch
+import StrataCore
 import Synchronization
 
 /// Scans, checksums and decodes the frames of one mapped WAL segment on a background thread,

@@ -202,7 +202,7 @@ public struct ILPIngest: Sendable {
         return summary
     }
 
-    private func append<R: EngineRecord>(
+    private func append<R: ColumnarRecord>(
         _ rows: [R], to table: StrataTable<R>, protocol name: String, summary: inout Summary
     ) throws(WriteError) {
         guard !rows.isEmpty else { return }

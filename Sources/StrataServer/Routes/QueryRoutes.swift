@@ -69,7 +69,7 @@ struct QueryRoutes {
         }
     }
 
-    private func register<R: EngineRecord & JSONRepresentable>(
+    private func register<R: ColumnarRecord & JSONRepresentable>(
         table: StrataTable<R>, path: String, on router: Router<StrataRequestContext>
     ) {
         router.get("/api/v1/\(path)/latest") { request, context in

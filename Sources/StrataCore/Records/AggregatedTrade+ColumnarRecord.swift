@@ -1,6 +1,4 @@
-public import StrataEngine
-
-extension AggregatedTrade: EngineRecord {
+extension AggregatedTrade: ColumnarRecord {
 
     public static func encode(_ records: [AggregatedTrade]) -> ColumnBatch {
         var symbols = SymbolDictionaryBuilder(capacity: records.count)

@@ -11,7 +11,7 @@
 /// 64 KiB (a longer value gets a chunk of its own) and never move once full, so copies of a heap
 /// share them (value semantics: a write copies only a shared last chunk).
 public struct TextHeap: Sendable {
-    static let chunkSize = 64 << 10
+    package static let chunkSize = 64 << 10
     /// The longest value stored: 16 MiB (declared maximum lengths are far shorter).
     public static let maximumLength = 1 << 24
 
@@ -83,7 +83,7 @@ public struct TextHeap: Sendable {
     }
 
     /// Whether `reference` points at a whole value of this heap (for checks of decoded data).
-    func isValid(_ reference: Int64) -> Bool {
+    package func isValid(_ reference: Int64) -> Bool {
         guard reference >= 0 else { return false }
         let chunk = Int(reference >> 32)
         let offset = Int(reference & 0xFFFF_FFFF)
@@ -98,7 +98,7 @@ public struct TextHeap: Sendable {
 extension RowSet {
     /// Moves `other`'s text references into this row set's heap (sharing its chunks), so `other`'s
     /// lanes can be appended to this row set's.
-    mutating func adoptTexts(of other: inout RowSet, textColumns: [Int]) {
+    package mutating func adoptTexts(of other: inout RowSet, textColumns: [Int]) {
         guard !textColumns.isEmpty, !other.texts.isEmpty else { return }
         let shift = texts.absorb(other.texts)
         other.texts = TextHeap()

@@ -1,9 +1,11 @@
-extension EngineTable {
-    /// One aggregate function of an ``AggregateRequest``, over the rows of a group.
+/// Aggregates over a table's columns, as every backend answers them (the embedded engine from its
+/// lanes and block statistics; a SQL backend with `GROUP BY`).
+public enum ColumnAggregate {
+    /// One aggregate function of an ``Request``, over the rows of a group.
     ///
     /// Columns are named as in the table's schema and must be numeric (`int64`, `int8`,
     /// `decimal`, `float64`); ``count`` needs none.
-    public enum AggregateFunction: Sendable, Hashable {
+    public enum Function: Sendable, Hashable {
         /// Rows in the group.
         case count
         /// Σ column: exact (Int128 over lanes) for integers and decimals, Double for float64.
@@ -27,12 +29,12 @@ extension EngineTable {
     /// symbol, by epoch-aligned time bucket, by both, or not at all.
     ///
     /// ```swift
-    /// let request = EngineTable.AggregateRequest(
+    /// let request = ColumnAggregate.Request(
     ///     functions: [.count, .sum(column: "qty")], from: .min, to: .max, groupBySymbol: true)
     /// let rows = try table.aggregate(request)
     /// ```
-    public struct AggregateRequest: Sendable, Hashable {
-        public var functions: [AggregateFunction]
+    public struct Request: Sendable, Hashable {
+        public var functions: [Function]
         /// The symbols to include; `nil` for all.
         public var symbols: [String]?
         /// Inclusive start, nanoseconds.
@@ -45,7 +47,7 @@ extension EngineTable {
         public var bucketWidth: Int64?
 
         public init(
-            functions: [AggregateFunction], symbols: [String]? = nil, from: Int64, to: Int64,
+            functions: [Function], symbols: [String]? = nil, from: Int64, to: Int64,
             groupBySymbol: Bool = false, bucketWidth: Int64? = nil
         ) {
             self.functions = functions
@@ -58,7 +60,7 @@ extension EngineTable {
     }
 
     /// One result of an aggregate function, typed by its column.
-    public enum AggregateValue: Sendable, Hashable {
+    public enum Value: Sendable, Hashable {
         /// A count, or a value of an integer column (`int64`, `int8`).
         case integer(Int128)
         /// An exact decimal: `mantissa / 10^scale`.
@@ -70,15 +72,15 @@ extension EngineTable {
     }
 
     /// One group of an aggregate's answer.
-    public struct AggregateRow: Sendable, Hashable {
+    public struct Row: Sendable, Hashable {
         /// The group's symbol when grouped by symbol.
         public var symbol: String?
         /// The group's bucket start (nanoseconds) when grouped by time.
         public var bucketStart: Int64?
         /// One value per requested function, in request order.
-        public var values: [AggregateValue]
+        public var values: [Value]
 
-        public init(symbol: String?, bucketStart: Int64?, values: [AggregateValue]) {
+        public init(symbol: String?, bucketStart: Int64?, values: [Value]) {
             self.symbol = symbol
             self.bucketStart = bucketStart
             self.values = values

@@ -1,10 +1,9 @@
-public import StrataEngine
-
-/// A record type the embedded engine can store: its columns and how it maps to them.
+/// A typed record stored through its ``TimeSeriesRecord/schema``: how it maps to the lanes that
+/// cross the backend seam (``BackendTable``).
 ///
-/// ``Trade``, ``AggregatedTrade`` and ``Quote`` conform. The symbol is not a column: the engine
-/// keeps it in its dictionary.
-public protocol EngineRecord: TimeSeriesRecord {
+/// ``Trade``, ``AggregatedTrade`` and ``Quote`` conform. The symbol is not a lane: a batch keeps
+/// it in its own dictionary.
+public protocol ColumnarRecord: TimeSeriesRecord {
     /// The records as a column batch.
     static func encode(_ records: [Self]) -> ColumnBatch
     /// Records from rows read back for `symbol`.
@@ -14,20 +13,7 @@ public protocol EngineRecord: TimeSeriesRecord {
     static func validate(_ batch: [Self], with rules: ValidationRules, window: ClosedRange<Timestamp>) throws
 }
 
-extension EngineRecord {
-    /// The engine's layout of the table, derived from ``TimeSeriesRecord/schema``.
-    package static func engineSchema(partitionDuration: Int64? = nil) -> TableSchema {
-        do {
-            return try TableSchema(record: schema, partitionDuration: partitionDuration, absentValues: false)
-        } catch {
-            // Built-in records hold only kinds the engine stores (RecordSchemaLayoutTests).
-            preconditionFailure("record \(Self.self): \(error)")
-        }
-    }
-
-    /// The table's storage columns, in order (the schema's, but the symbol).
-    public static var columns: [ColumnSpec] { engineSchema().columns }
-
+extension ColumnarRecord {
     /// Runs `check` on each record, attaching the record's index to the ``ValidationError`` it
     /// throws. Called from each record type's concrete `validate`, so it is specialised there.
     @inline(__always)
@@ -49,13 +35,13 @@ extension EngineRecord {
 ///
 /// An open-addressing table keyed by FNV-1a of the UTF-8 bytes: symbols are short ASCII strings,
 /// and hashing them this way costs a fraction of `String`'s seeded SipHash, once per row.
-struct SymbolDictionaryBuilder {
-    var names: [String] = []
-    var index: [UInt32] = []
+package struct SymbolDictionaryBuilder {
+    package var names: [String] = []
+    package var index: [UInt32] = []
     private var slots: [Int32]  // -1 = empty, else an index into `names`
     private var mask: Int
 
-    init(capacity: Int) {
+    package init(capacity: Int) {
         index.reserveCapacity(capacity)
         slots = Array(repeating: -1, count: 256)
         mask = 255
@@ -69,7 +55,7 @@ struct SymbolDictionaryBuilder {
     }
 
     @inline(__always)
-    mutating func add(_ symbol: Symbol) {
+    package mutating func add(_ symbol: Symbol) {
         let name = symbol.name
         var slot = Self.hash(name) & mask
         while true {

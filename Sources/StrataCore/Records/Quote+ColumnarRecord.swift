@@ -1,10 +1,8 @@
-public import StrataEngine
-
-extension Quote: EngineRecord {
+extension Quote: ColumnarRecord {
 
     public static func encode(_ records: [Quote]) -> ColumnBatch {
         var symbols = SymbolDictionaryBuilder(capacity: records.count)
-        let width = columns.count
+        let width = schema.storageColumns.count
         var lanes = [[Int64]](repeating: [], count: width)
         for c in 0..<width { lanes[c].reserveCapacity(records.count) }
         for quote in records {

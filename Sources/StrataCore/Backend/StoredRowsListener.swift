@@ -1,23 +1,21 @@
-import Synchronization
-
 /// What one append stored: the batch as appended and which of its rows were not stored.
 ///
 /// Built only while a ``StoredRowsListener`` is registered, so an append nobody listens to
 /// allocates nothing for it.
-package struct StoredCommit: Sendable {
+public struct StoredCommit: Sendable {
     /// The batch as appended, rows in arrival order.
-    package let batch: ColumnBatch
+    public let batch: ColumnBatch
     /// Rows stored.
-    package var stored = 0
+    public var stored = 0
     /// Indices of the batch's rows that were *not* stored (duplicates), ascending; usually empty.
-    package var skipped: [Int] = []
+    public var skipped: [Int] = []
     /// The table-wide symbol id of each batch-local symbol (`batch.symbols[i]` is id `symbolIDs[i]`).
-    package var symbolIDs: [UInt32] = []
+    public var symbolIDs: [UInt32] = []
     /// Partitions this commit stored rows into whose base is a sealed (or damaged) file rather
     /// than memory: late rows, whose derived data (bars) is only partly in memory.
-    package var sealedPartitions: [Int64] = []
+    public var sealedPartitions: [Int64] = []
 
-    init(batch: ColumnBatch, symbolIDs: [UInt32]) {
+    public init(batch: ColumnBatch, symbolIDs: [UInt32]) {
         self.batch = batch
         self.symbolIDs = symbolIDs
     }
@@ -30,22 +28,11 @@ package struct StoredCommit: Sendable {
 /// order the WAL has them, never a failed append, never a duplicate the table dropped, and never
 /// WAL replay (the listener is registered after opening). It must only hand the rows on (enqueue)
 /// and return quickly: the table's writers wait for it.
-package protocol StoredRowsListener: AnyObject, Sendable {
+public protocol StoredRowsListener: AnyObject, Sendable {
     /// One commit's stored rows.
     /// - Returns: `false` to be unregistered (nobody is interested any more).
     func stored(_ commit: StoredCommit) -> Bool
     /// The table closed: no more commits. Called once, with the lock held; the listener is then
     /// unregistered.
     func tableClosed()
-}
-
-extension EngineTable {
-    /// Runs `body` under the table lock with the registered listener (which it may replace or
-    /// clear) and whether the table is closed. Registration is atomic with respect to appends: a
-    /// listener installed here sees exactly the commits after it.
-    package func updateListener<Result, Failure: Error>(
-        _ body: (inout (any StoredRowsListener)?, _ closed: Bool) throws(Failure) -> Result
-    ) throws(Failure) -> Result {
-        try state.withLock { (state) throws(Failure) -> Result in try body(&state.listener, state.closed) }
-    }
 }

@@ -1,6 +1,4 @@
-public import StrataEngine
-
-extension Trade: EngineRecord {
+extension Trade: ColumnarRecord {
 
     public static func encode(_ records: [Trade]) -> ColumnBatch {
         let n = records.count

@@ -1,5 +1,3 @@
-public import StrataCore
-
 /// What opening a table recovered from its WAL and files.
 ///
 /// Read ``isDamaged`` first: it is true when anything stored may be lost or unreadable — a
@@ -149,4 +147,106 @@ public struct ColumnSummary: Sendable, Hashable {
         self.rows = rows
         self.sum = sum
     }
+}
+
+/// The state of a table's write path, for health checks.
+public struct TableHealth: Sendable, CustomStringConvertible {
+    public var table: String
+    public var walBytes: Int64
+    public var walSegments: Int
+    /// When the WAL was last synced to stable storage.
+    public var lastSync: Timestamp?
+    /// When the last append was acknowledged (since open).
+    public var lastCommit: Timestamp?
+    /// A failed fsync: the table refuses writes from then on.
+    public var walFailure: StrataError?
+    public var lastMaintenanceError: StrataError?
+    public var openPartitions: Int
+    public var damagedPartitions: Int
+    /// The table was closed: it takes no more reads or writes.
+    public var isClosed: Bool
+
+    public init(
+        table: String, walBytes: Int64 = 0, walSegments: Int = 0, lastSync: Timestamp? = nil,
+        lastCommit: Timestamp? = nil, walFailure: StrataError? = nil, lastMaintenanceError: StrataError? = nil,
+        openPartitions: Int = 0, damagedPartitions: Int = 0, isClosed: Bool = false
+    ) {
+        self.table = table
+        self.walBytes = walBytes
+        self.walSegments = walSegments
+        self.lastSync = lastSync
+        self.lastCommit = lastCommit
+        self.walFailure = walFailure
+        self.lastMaintenanceError = lastMaintenanceError
+        self.openPartitions = openPartitions
+        self.damagedPartitions = damagedPartitions
+        self.isClosed = isClosed
+    }
+
+    public var isHealthy: Bool { !isClosed && walFailure == nil && damagedPartitions == 0 }
+
+    public var description: String {
+        var text =
+            "\(table): \(isClosed ? "CLOSED" : isHealthy ? "ok" : "DEGRADED"), WAL \(walBytes) bytes in \(walSegments) segments"
+        if let lastSync { text += ", last sync \(lastSync)" }
+        if let lastCommit { text += ", last commit \(lastCommit)" }
+        if let walFailure { text += ", WAL failed: \(walFailure)" }
+        if damagedPartitions > 0 { text += ", \(damagedPartitions) damaged partitions" }
+        if let lastMaintenanceError { text += ", last maintenance error: \(lastMaintenanceError)" }
+        return text
+    }
+}
+
+/// What reading every stored block of a table found (``BackendTable/verify()``).
+public struct TableVerification: Sendable, CustomStringConvertible {
+    public var table: String
+    public var sealedPartitions = 0
+    /// Blocks whose every column chunk was read, checksummed and decoded.
+    public var blocksChecked = 0
+    public var rowsChecked = 0
+    /// Partitions whose file could not be opened (fenced off at open).
+    public var unreadablePartitions: [StrataError] = []
+    /// Blocks of readable partitions that fail their checksum, decoding, row count or statistics.
+    public var damagedBlocks: [StrataError] = []
+    /// Everything that could not be read.
+    public var problems: [StrataError] { unreadablePartitions + damagedBlocks }
+
+    public init(table: String) { self.table = table }
+
+    public var isIntact: Bool { problems.isEmpty }
+
+    public var description: String {
+        var text =
+            "\(table): \(sealedPartitions) sealed partitions, \(blocksChecked) blocks and \(rowsChecked) rows checked, "
+            + (problems.isEmpty ? "intact" : "\(problems.count) PROBLEMS")
+        for problem in problems { text += "\n  DAMAGED: \(problem)" }
+        return text
+    }
+}
+
+/// One symbol of a table: how many rows it has and the span of their times.
+public struct SymbolSpan: Sendable, Hashable {
+    public var symbol: String
+    public var rows: Int
+    /// The oldest row's time (ns).
+    public var first: Int64
+    /// The newest row's time (ns).
+    public var last: Int64
+
+    public init(symbol: String, rows: Int, first: Int64, last: Int64) {
+        self.symbol = symbol
+        self.rows = rows
+        self.first = first
+        self.last = last
+    }
+}
+
+/// What a retention run or purge removed from one table.
+public struct DroppedPartitions: Sendable, Hashable {
+    /// Start timestamps of the dropped partitions.
+    public var partitions: [Timestamp] = []
+    public var rows = 0
+    public var bytes: Int64 = 0
+
+    public init() {}
 }
