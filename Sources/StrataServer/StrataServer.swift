@@ -82,12 +82,7 @@ public enum StrataServer {
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in },
         onListening: @escaping @Sendable (ServerPorts) async -> Void = { _ in }
     ) async throws {
-        let store = try StrataStore.open(
-            directory: configuration.dataDirectory,
-            configuration: .init(
-                durability: configuration.durability,
-                maxNewSymbolsPerAppend: configuration.limits.maxNewSymbolsPerRequest,
-                maxSymbolsPerTable: configuration.limits.maxSymbolsPerTable, tables: configuration.tables))
+        let store = try StrataStore.open(directory: configuration.dataDirectory, configuration: configuration.store())
         let recovery = store.recovery
         let incidents = store.openIncidents
         logger.log(

@@ -20,16 +20,22 @@ struct DataDirectoryOptions: ParsableArguments {
     )
     var config: String?
 
-    /// The user-defined tables of `--config` (or `$STRATA_CONFIG`): the same file the server reads.
-    func tables() throws -> [RecordSchema] {
+    /// How a command opens the store: the store's settings of `--config` (else `$STRATA_CONFIG`)
+    /// and the `STRATA_…` variables, read as `strata serve` reads them (durability, aggregates,
+    /// retention, symbol limits, the declared tables), with no background maintenance.
+    /// - Parameter defaultDurability: when neither the file nor `STRATA_DURABILITY` sets one.
+    func storeConfiguration(defaultDurability: Durability) throws -> StrataStore.Configuration {
         var path = config
         if path == nil, let value = getenv("STRATA_CONFIG"), value.pointee != 0 { path = String(cString: value) }
-        guard let path else { return [] }
+        var configuration: StrataStore.Configuration
         do {
-            return try ServerConfiguration.tables(file: path)
+            configuration = try ServerConfiguration.loadStore(
+                file: path, environment: ServeCommand.environment(), defaultDurability: defaultDurability)
         } catch {
-            throw CLIError("\(error)")
+            throw CLIError(error.description)
         }
+        configuration.maintenanceInterval = nil
+        return configuration
     }
 
     /// The directory: `--data`, else `$STRATA_DATA`, else `./strata-data`.
@@ -56,8 +62,7 @@ struct DataDirectoryOptions: ParsableArguments {
                 "no Strata store at \(directory): the directory has no STRATA marker (set --data or STRATA_DATA)")
         }
         return try StrataStore.open(
-            directory: directory,
-            configuration: .init(durability: .osBuffered, maintenanceInterval: nil, tables: try tables()))
+            directory: directory, configuration: try storeConfiguration(defaultDurability: .osBuffered))
     }
 }
 

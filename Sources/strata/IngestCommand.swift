@@ -91,18 +91,18 @@ struct IngestCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let userTables = try storage.tables()
+        let configuration = try storage.storeConfiguration(defaultDurability: .groupCommit(milliseconds: 10))
         // The built-in tables have typed records and their own (Binance) layouts without a header;
         // every other table is read by its schema, from the header's names.
         switch SchemaCatalog.builtIn.schema(named: table) {
         case RecordSchema.trades:
-            try await ingest(format: TradeCSVFormat(), tables: userTables) { store, reader, quarantine, progress in
+            try await ingest(format: TradeCSVFormat(), configuration: configuration) { store, reader, quarantine, progress in
                 try await CSVImporter.run(
                     reader: reader, into: store.trades, quarantine: quarantine, batchSize: batchSize,
                     progress: progress)
             }
         case RecordSchema.quotes:
-            try await ingest(format: QuoteCSVFormat(), tables: userTables) { store, reader, quarantine, progress in
+            try await ingest(format: QuoteCSVFormat(), configuration: configuration) { store, reader, quarantine, progress in
                 try await CSVImporter.run(
                     reader: reader, into: store.quotes, quarantine: quarantine, batchSize: batchSize,
                     progress: progress)
@@ -110,20 +110,20 @@ struct IngestCommand: AsyncParsableCommand {
         case RecordSchema.aggregatedTrades:
             let fixed = try resolvedAggregateSymbol()
             if fixed == nil { try checkRowsCarrySymbols() }
-            try await ingest(format: AggregatedTradeCSVFormat(symbol: fixed), tables: userTables) {
+            try await ingest(format: AggregatedTradeCSVFormat(symbol: fixed), configuration: configuration) {
                 store, reader, quarantine, progress in
                 try await CSVImporter.run(
                     reader: reader, into: store.aggregatedTrades, quarantine: quarantine, batchSize: batchSize,
                     progress: progress)
             }
         default:
-            guard let schema = userTables.first(where: { $0.names.contains(table) }) else {
-                let known = SchemaCatalog.builtIn.schemas.map(\.name) + userTables.map(\.name)
+            guard let schema = configuration.tables.first(where: { $0.names.contains(table) }) else {
+                let known = SchemaCatalog.builtIn.schemas.map(\.name) + configuration.tables.map(\.name)
                 throw CLIError(
                     "--table: no table '\(table)' (tables: \(known.joined(separator: ", ")); user-defined tables come from --config)"
                 )
             }
-            try await ingest(format: SchemaCSVFormat(schema: schema), tables: userTables) {
+            try await ingest(format: SchemaCSVFormat(schema: schema), configuration: configuration) {
                 store, reader, quarantine, progress in
                 guard let destination = store.table(named: schema.name) else {
                     throw CLIError("--table: the store did not open the table \(schema.name)")
@@ -157,13 +157,11 @@ struct IngestCommand: AsyncParsableCommand {
 
     /// Opens the input (and reads its header), then the store, and runs `importing` into the table.
     private func ingest<Format: CSVRecordFormat>(
-        format: Format, tables: [RecordSchema],
+        format: Format, configuration: StrataStore.Configuration,
         importing: (
             StrataStore, sending CSVReader<Format>, Quarantine, (@Sendable (CSVImporter.Progress) -> Void)?
         ) async throws -> CSVImportReport
     ) async throws {
-        let configuration = StrataStore.Configuration(
-            durability: try Self.durability(), maintenanceInterval: nil, tables: tables)
         // Open the input and read its header first: a missing file or a header that does not fit
         // the table should not create an empty store.
         let reader = try CSVReader(path: input, format: format, rules: configuration.validation)
@@ -281,15 +279,4 @@ struct RejectLimit: ExpressibleByArgument, CustomStringConvertible {
 }
 
 extension IngestCommand {
-    /// `STRATA_DURABILITY` as the server reads it (`fsync`, `group-commit:<ms>`, `os-buffered`);
-    /// unset, a 10 ms group commit (a bulk load syncs every 10 ms, not every batch).
-    static func durability() throws -> Durability {
-        guard let raw = getenv("STRATA_DURABILITY"), raw.pointee != 0 else { return .groupCommit(milliseconds: 10) }
-        let text = String(cString: raw)
-        guard let durability = Durability(text) else {
-            throw CLIError(
-                "STRATA_DURABILITY: expected fsync, group-commit:<milliseconds> or os-buffered, got '\(text)'")
-        }
-        return durability
-    }
 }

@@ -35,7 +35,9 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         var configuration: ServerConfiguration
         do {
-            configuration = try ServerConfiguration.load(file: config, environment: Self.environment())
+            let environment = Self.environment()
+            configuration = try ServerConfiguration.load(
+                file: config ?? environment["STRATA_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }, environment: environment)
             if let data { configuration.dataDirectory = data }
             if let port {
                 configuration.port = port

@@ -131,4 +131,26 @@ struct IngestTableCommandTests {
             bad.stderr == "strata: error: bad.csv: header column \"prce\" is not a column of trades (nearest: price)\n",
             "\(bad.stderr)")
     }
+
+    /// `strata ingest` opens the store as `strata serve` would: the configuration file's
+    /// store settings and the `STRATA_…` variables (here aggregates off, so no bar tables are
+    /// made; a bad `STRATA_DURABILITY` fails naming it before anything is written).
+    @Test func ingestReadsTheStoreSettingsOfTheConfigurationAndEnvironment() throws {
+        let directory = makeTemporaryDirectory()
+        defer { removeTree(directory) }
+        writeFile(directory + "/strata.json", #"{"aggregates": false, "retention": "trades=400d"}"#)
+        writeFile(directory + "/trades.csv", "1719878281500000000,BTCUSDT,1,64000.5,0.25,true\n")
+        let ingest = try runStrata(
+            ["ingest", "--table", "trades", "trades.csv", "--data", "d", "--config", "strata.json"],
+            in: directory)
+        #expect(ingest.status == 0, "\(ingest.stderr)")
+        #expect(access(directory + "/d/trades", F_OK) == 0)
+        #expect(access(directory + "/d/bars", F_OK) != 0, "aggregates off: no bar tables")
+        let refused = try runStrata(
+            ["ingest", "--table", "trades", "trades.csv", "--data", "e"], in: directory,
+            environment: ["STRATA_DURABILITY": "sometimes"])
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("STRATA_DURABILITY"), "\(refused.stderr)")
+        #expect(access(directory + "/e", F_OK) != 0, "nothing created")
+    }
 }

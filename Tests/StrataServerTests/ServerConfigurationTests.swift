@@ -220,4 +220,59 @@ import Testing
             try ServerConfiguration.load(file: file, environment: [:])
         }
     }
+
+    /// The store's settings — durability, aggregates, retention (naming a table declared later
+    /// in the file), symbol limits, tables — come from the file and the `STRATA_…` variables, and
+    /// `strata serve` and the other commands read them alike (`loadStore` skips only the
+    /// listeners' checks); a bad value names its key.
+    @Test func storeSettingsFromFileAndEnvironment() throws {
+        let directory = makeTemporaryDirectory()
+        defer { removeTree(directory) }
+        let file = directory + "/strata.json"
+        writeText(
+            file,
+            """
+            {"aggregates": false, "retention": "trades=30d,signals=7d", "durability": "group-commit:25",
+             "ilp": {"maxSymbolsPerTable": 500},
+             "tables": [{"name": "signals", "timestamp": "ts",
+                         "columns": [{"name": "ts", "type": "timestamp"}, {"name": "symbol", "type": "symbol"}]}]}
+            """)
+        let served = try ServerConfiguration.load(file: file, environment: ["STRATA_AUTH_DISABLED": "true"]).store()
+        let commands = try ServerConfiguration.loadStore(
+            file: file, environment: [:], defaultDurability: .osBuffered)
+        for store in [served, commands] {
+            #expect(store.aggregates == false)
+            #expect(store.durability == .groupCommit(milliseconds: 25))
+            #expect(
+                store.retention?.maximumAge == ["trades": 30 * 86_400_000_000_000, "signals": 7 * 86_400_000_000_000])
+            #expect(store.maxSymbolsPerTable == 500)
+            #expect(store.tables.map(\.name) == ["signals"])
+        }
+        // Unset, each reader's own default durability; the environment overrides the file.
+        #expect(
+            try ServerConfiguration.loadStore(file: nil, environment: [:], defaultDurability: .osBuffered).durability
+                == .osBuffered)
+        let overridden = try ServerConfiguration.loadStore(
+            file: file,
+            environment: ["STRATA_AGGREGATES": "true", "STRATA_DURABILITY": "fsync", "STRATA_RETENTION": "quotes=1d"])
+        #expect(overridden.aggregates && overridden.durability == .fsyncEachBatch)
+        #expect(overridden.retention?.maximumAge == ["quotes": 86_400_000_000_000])
+        for (environment, key) in [
+            (["STRATA_RETENTION": "nosuchtable=1d"], "STRATA_RETENTION"),
+            (["STRATA_AGGREGATES": "maybe"], "STRATA_AGGREGATES"),
+            (["STRATA_DURABILITY": "sometimes"], "STRATA_DURABILITY"),
+        ] {
+            #expect {
+                try ServerConfiguration.loadStore(file: nil, environment: environment)
+            } throws: { error in
+                (error as? ConfigurationError)?.key == key
+            }
+        }
+        writeText(file, #"{"retention": "trades=soon"}"#)
+        #expect {
+            try ServerConfiguration.loadStore(file: file, environment: [:])
+        } throws: { error in
+            (error as? ConfigurationError)?.key == "retention"
+        }
+    }
 }

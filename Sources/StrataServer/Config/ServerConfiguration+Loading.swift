@@ -1,4 +1,4 @@
-package import Strata
+public import Strata
 
 #if canImport(FoundationEssentials)
     import FoundationEssentials
@@ -21,6 +21,27 @@ extension ServerConfiguration {
     public static func load(file: String?, environment: [String: String]) throws(ConfigurationError)
         -> ServerConfiguration
     {
+        let configuration = try read(file: file, environment: environment)
+        try configuration.validate()
+        return configuration
+    }
+
+    /// The store's settings (``store(defaultDurability:)``) as `strata serve` reads them — the
+    /// defaults, the file, the `STRATA_…` variables, every key and value checked — for the
+    /// `strata` commands that open the store without serving it (so the listeners' settings,
+    /// auth and TLS are not required to be complete).
+    /// - Parameter defaultDurability: when neither the file nor `STRATA_DURABILITY` sets one.
+    /// - Throws: ``ConfigurationError`` naming the key or variable.
+    public static func loadStore(
+        file: String?, environment: [String: String], defaultDurability: Durability = .fsyncEachBatch
+    ) throws(ConfigurationError) -> StrataStore.Configuration {
+        try read(file: file, environment: environment).store(defaultDurability: defaultDurability)
+    }
+
+    /// The defaults, then the file, then the environment, with no check across keys.
+    static func read(file: String?, environment: [String: String]) throws(ConfigurationError)
+        -> ServerConfiguration
+    {
         var configuration = ServerConfiguration()
         if let file {
             let bytes: [UInt8]
@@ -32,7 +53,7 @@ extension ServerConfiguration {
             try configuration.apply(json: bytes, source: file)
         }
         try configuration.apply(environment: environment)
-        try configuration.validate()
+        try configuration.resolveRetention()
         return configuration
     }
 
@@ -86,6 +107,9 @@ extension ServerConfiguration {
             case "data": dataDirectory = try JSONReader.string(value, key: "data")
             case "durability":
                 durability = try Self.durability(try JSONReader.string(value, key: "durability"), key: "durability")
+            case "aggregates": aggregates = try JSONReader.bool(value, key: "aggregates")
+            case "retention":
+                retentionSetting = .init(text: try JSONReader.string(value, key: "retention"), key: "retention")
             case "auth":
                 try JSONReader(prefix: "auth.").object(value) { (key, value) throws(ConfigurationError) in
                     switch key {
@@ -119,22 +143,6 @@ extension ServerConfiguration {
             default: throw JSONReader.unknown(key)
             }
         }
-    }
-
-    /// The user-defined tables of a configuration file (for the `strata` commands, which open
-    /// the store the server opens, with the same tables). The whole file is checked as the
-    /// server checks it.
-    /// - Throws: ``ConfigurationError`` naming the file or the key.
-    package static func tables(file: String) throws(ConfigurationError) -> [RecordSchema] {
-        let bytes: [UInt8]
-        do {
-            bytes = try readFile(file)
-        } catch {
-            throw ConfigurationError(key: file, message: "cannot read the configuration file: \(error)")
-        }
-        var configuration = ServerConfiguration()
-        try configuration.apply(json: bytes, source: file)
-        return configuration.tables
     }
 
     /// The document's `tables`, each a ``RecordSchema`` in its configuration form.
@@ -184,7 +192,10 @@ extension ServerConfiguration {
             case "STRATA_ILP_TCP_PORT": ilpTCP.port = try Self.int(value, key: key)
             case "STRATA_ILP_TCP_KEYS": ilpTCP.keys = try Self.ilpTCPKeys(value, key: key)
             case "STRATA_DATA": dataDirectory = value
+            case "STRATA_CONFIG": break  // the file's path, read by whoever loads it
             case "STRATA_DURABILITY": durability = try Self.durability(value, key: key)
+            case "STRATA_AGGREGATES": aggregates = try Self.bool(value, key: key)
+            case "STRATA_RETENTION": retentionSetting = .init(text: value, key: key)
             case "STRATA_AUTH_DISABLED": auth.disabled = try Self.bool(value, key: key)
             case "STRATA_TOKENS_READ": auth.readTokens = Self.list(value)
             case "STRATA_TOKENS_WRITE": auth.writeTokens = Self.list(value)
@@ -270,6 +281,18 @@ extension ServerConfiguration {
     }
 
     /// `fsync`, `group-commit:<ms>` or `os-buffered`.
+    /// Reads the retention text the file or the environment gave, once the tables it may name
+    /// are known (the file's keys come in any order).
+    mutating func resolveRetention() throws(ConfigurationError) {
+        guard let setting = retentionSetting else { return }
+        do {
+            retention = try RetentionPolicy(parsing: setting.text, tables: tables.map(\.name))
+        } catch {
+            throw ConfigurationError(key: setting.key, message: "\(error)")
+        }
+        retentionSetting = nil
+    }
+
     static func durability(_ text: String, key: String) throws(ConfigurationError) -> Durability {
         guard let durability = Durability(text) else {
             throw ConfigurationError(

@@ -32,7 +32,25 @@ public struct ServerConfiguration: Sendable, Hashable {
     public var dataDirectory: String = "./strata-data"
     /// When an acknowledged write is on disk (`durability`, `STRATA_DURABILITY`): `fsync`
     /// (each batch, the default), `group-commit:<ms>` or `os-buffered`.
-    public var durability: Durability = .fsyncEachBatch
+    public var durability: Durability {
+        get { configuredDurability ?? .fsyncEachBatch }
+        set { configuredDurability = newValue }
+    }
+    /// The durability the file or the environment set, if any (a bulk `strata ingest` defaults to
+    /// a group commit instead of the server's fsync per batch).
+    public var configuredDurability: Durability?
+    /// Maintain the trades' OHLCV bars on the write path (`aggregates`, `STRATA_AGGREGATES`;
+    /// default true).
+    public var aggregates = true
+    /// How long each table keeps its data (`retention`, `STRATA_RETENTION`: `trades=30d,bars_1m=90d`);
+    /// unset, the policy saved in the data directory (`strata retention set`).
+    public var retention: RetentionPolicy?
+    /// The retention text read but not yet parsed (it may name tables declared later in the file).
+    var retentionSetting: RetentionSetting?
+    struct RetentionSetting: Sendable, Hashable {
+        var text: String
+        var key: String
+    }
     /// Authentication (`auth.…`, `STRATA_AUTH_…`, `STRATA_TOKENS_…`).
     public var auth = Auth()
     /// TLS for every listener (`tls.…`, `STRATA_TLS_…`): off unless a certificate is given.
@@ -52,6 +70,17 @@ public struct ServerConfiguration: Sendable, Hashable {
     /// User-defined tables (`tables`: an array of schemas, see `Docs/Catalog.md`), opened beside
     /// the built-in ones.
     public var tables: [RecordSchema] = []
+
+    /// How the store is opened, from this configuration: what `strata serve` and every `strata`
+    /// command that opens the store use, so both open it alike.
+    /// - Parameter durability: the durability when neither the file nor the environment sets one
+    ///   (the server's default: fsync each batch).
+    public func store(defaultDurability: Durability = .fsyncEachBatch) -> StrataStore.Configuration {
+        StrataStore.Configuration(
+            durability: configuredDurability ?? defaultDurability, aggregates: aggregates, retention: retention,
+            maxNewSymbolsPerAppend: limits.maxNewSymbolsPerRequest, maxSymbolsPerTable: limits.maxSymbolsPerTable,
+            tables: tables)
+    }
 
     /// Bearer tokens. Auth is off only when ``disabled`` is set explicitly.
     public struct Auth: Sendable, Hashable {
