@@ -96,13 +96,15 @@ struct IngestCommand: AsyncParsableCommand {
         // every other table is read by its schema, from the header's names.
         switch SchemaCatalog.builtIn.schema(named: table) {
         case RecordSchema.trades:
-            try await ingest(format: TradeCSVFormat(), configuration: configuration) { store, reader, quarantine, progress in
+            try await ingest(format: TradeCSVFormat(), configuration: configuration) {
+                store, reader, quarantine, progress in
                 try await CSVImporter.run(
                     reader: reader, into: store.trades, quarantine: quarantine, batchSize: batchSize,
                     progress: progress)
             }
         case RecordSchema.quotes:
-            try await ingest(format: QuoteCSVFormat(), configuration: configuration) { store, reader, quarantine, progress in
+            try await ingest(format: QuoteCSVFormat(), configuration: configuration) {
+                store, reader, quarantine, progress in
                 try await CSVImporter.run(
                     reader: reader, into: store.quotes, quarantine: quarantine, batchSize: batchSize,
                     progress: progress)

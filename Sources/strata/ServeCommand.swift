@@ -37,7 +37,8 @@ struct ServeCommand: AsyncParsableCommand {
         do {
             let environment = Self.environment()
             configuration = try ServerConfiguration.load(
-                file: config ?? environment["STRATA_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }, environment: environment)
+                file: config ?? environment["STRATA_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }, environment: environment
+            )
             if let data { configuration.dataDirectory = data }
             if let port {
                 configuration.port = port
