@@ -54,6 +54,21 @@ public struct Notional: Sendable, Hashable, Comparable, CustomStringConvertible 
         return Notional(mantissa: sum)
     }
 
+    /// The average price of `quantity` (a quantity mantissa) costing this notional: the quotient
+    /// at the price's scale, rounded half to even; nil for zero quantity or a price beyond
+    /// ``Price``'s range. A bar's VWAP and an order's average fill price.
+    public func averagePrice(quantity: Int128) -> Price? {
+        guard quantity != 0 else { return nil }
+        // The notional has 16 decimals, the quantity 8: the quotient has 8.
+        let (quotient, remainder) = mantissa.quotientAndRemainder(dividingBy: quantity)
+        var rounded = quotient
+        let twice = remainder.magnitude * 2
+        if twice > quantity.magnitude || (twice == quantity.magnitude && quotient % 2 != 0) {
+            rounded += (mantissa < 0) != (quantity < 0) ? -1 : 1
+        }
+        return Int64(exactly: rounded).map(Price.init(mantissa:))
+    }
+
     /// Exact decimal text, shortest form.
     public var description: String {
         let unit = Int128(10_000_000_000_000_000)  // 10^16

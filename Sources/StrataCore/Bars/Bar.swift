@@ -43,18 +43,7 @@ public struct Bar: Sendable, Hashable, Codable {
 
     /// Volume-weighted average price: `notional / volume`, rounded half to even at 8 decimals;
     /// `nil` for a bar without volume.
-    public var vwap: Price? {
-        guard volume.mantissa != 0 else { return nil }
-        // notional has 16 decimals, volume 8: the quotient has 8.
-        let (quotient, remainder) = notional.mantissa.quotientAndRemainder(dividingBy: volume.mantissa)
-        var rounded = quotient
-        let twice = remainder.magnitude * 2
-        if twice > volume.mantissa.magnitude || (twice == volume.mantissa.magnitude && quotient % 2 != 0) {
-            rounded += (notional.mantissa < 0) != (volume.mantissa < 0) ? -1 : 1
-        }
-        guard let mantissa = Int64(exactly: rounded) else { return nil }
-        return Price(mantissa: mantissa)
-    }
+    public var vwap: Price? { notional.averagePrice(quantity: volume.mantissa) }
 
     enum CodingKeys: String, CodingKey {
         case symbol, timeframe, start, open, high, low, close, volume, notional, tradeCount = "trades", vwap

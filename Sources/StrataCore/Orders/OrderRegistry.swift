@@ -1,0 +1,113 @@
+/// The current state of every order, indexed for the queries trading code asks (by user, side,
+/// symbol, status; a user's open orders), kept as a value: each operation checks the change
+/// (``Order/applying(_:at:)``), applies it and returns the ``OrderEvent`` a store logs; on open
+/// the store rebuilds the registry by ``apply(_:)``-ing the logged events in order.
+public struct OrderRegistry: Sendable {
+    public private(set) var orders: [Int64: Order] = [:]
+    private var byUser: [String: Set<Int64>] = [:]
+    private var bySymbol: [Symbol: Set<Int64>] = [:]
+    private var openByUser: [String: Set<Int64>] = [:]
+
+    public init() {}
+
+    // MARK: - Operations
+
+    /// Saves a new order.
+    /// - Throws: ``OrderError`` `.duplicateOrder` if its id is taken; `.invalid` naming the field.
+    public mutating func save(_ order: Order) throws(OrderError) -> OrderEvent {
+        try order.validate()
+        guard orders[order.id] == nil else {
+            throw OrderError(.duplicateOrder, order: order.id, status: orders[order.id]?.status, "the id is taken")
+        }
+        let event = OrderEvent.created(order)
+        apply(event)
+        return event
+    }
+
+    /// Applies `change` to order `id`.
+    /// - Throws: ``OrderError`` `.unknownOrder`, or what ``Order/applying(_:at:)`` refuses.
+    @discardableResult
+    public mutating func update(id: Int64, _ change: OrderChange, at time: Timestamp) throws(OrderError) -> OrderEvent {
+        guard let order = orders[id] else { throw OrderError(.unknownOrder, order: id, status: nil, "no such order") }
+        _ = try order.applying(change, at: time)
+        let event = OrderEvent.changed(id: id, change: change, at: time)
+        apply(event)
+        return event
+    }
+
+    /// Removes order `id` from the current state (its events stay in the log).
+    /// - Throws: ``OrderError`` `.unknownOrder`.
+    public mutating func remove(id: Int64, at time: Timestamp) throws(OrderError) -> OrderEvent {
+        guard orders[id] != nil else { throw OrderError(.unknownOrder, order: id, status: nil, "no such order") }
+        let event = OrderEvent.removed(id: id, at: time)
+        apply(event)
+        return event
+    }
+
+    /// Applies an event made by this type's operations or read back from the log (a replay:
+    /// the event was checked when it was made).
+    public mutating func apply(_ event: OrderEvent) {
+        switch event {
+        case .created(let order):
+            index(order)
+        case .changed(let id, let change, let time):
+            guard let order = orders[id], let next = try? order.applying(change, at: time) else { return }
+            unindex(order)
+            index(next)
+        case .removed(let id, _):
+            if let order = orders[id] { unindex(order) }
+        }
+    }
+
+    // MARK: - Queries (results sorted by id)
+
+    public func order(id: Int64) -> Order? { orders[id] }
+    public var all: [Order] { sorted(orders.keys) }
+    public func orders(user: String) -> [Order] { sorted(byUser[user] ?? []) }
+    public func orders(symbol: Symbol) -> [Order] { sorted(bySymbol[symbol] ?? []) }
+    public func orders(side: OrderSide) -> [Order] { all.filter { $0.side == side } }
+    public func orders(status: OrderStatus) -> [Order] { all.filter { $0.status == status } }
+    /// A user's orders still working (new or partially filled).
+    public func openOrders(user: String) -> [Order] { sorted(openByUser[user] ?? []) }
+    /// A user's orders created in `[from, to)`.
+    public func orders(user: String, from: Timestamp, to: Timestamp) -> [Order] {
+        orders(user: user).filter { $0.createdAt >= from && $0.createdAt < to }
+    }
+
+    // MARK: - Private
+
+    private func sorted(_ ids: some Sequence<Int64>) -> [Order] { ids.sorted().compactMap { orders[$0] } }
+
+    private mutating func index(_ order: Order) {
+        orders[order.id] = order
+        byUser[order.user, default: []].insert(order.id)
+        bySymbol[order.symbol, default: []].insert(order.id)
+        if order.status.isOpen { openByUser[order.user, default: []].insert(order.id) }
+    }
+
+    private mutating func unindex(_ order: Order) {
+        orders[order.id] = nil
+        Self.remove(order.id, from: &byUser, order.user)
+        Self.remove(order.id, from: &bySymbol, order.symbol)
+        Self.remove(order.id, from: &openByUser, order.user)
+    }
+
+    private static func remove<Key: Hashable>(_ id: Int64, from index: inout [Key: Set<Int64>], _ key: Key) {
+        index[key]?.remove(id)
+        if index[key]?.isEmpty == true { index[key] = nil }
+    }
+}
+
+/// One change of an order, as logged: the store's history is never rewritten.
+public enum OrderEvent: Sendable, Hashable {
+    case created(Order)
+    case changed(id: Int64, change: OrderChange, at: Timestamp)
+    case removed(id: Int64, at: Timestamp)
+
+    public var orderID: Int64 {
+        switch self {
+        case .created(let order): order.id
+        case .changed(let id, _, _), .removed(let id, _): id
+        }
+    }
+}
