@@ -22,7 +22,7 @@ struct StrataCommand: AsyncParsableCommand {
             DemoCommand.self, IngestCommand.self, QueryCommand.self, SymbolsCommand.self, BarsCommand.self,
             StatsCommand.self,
             CompactCommand.self, VerifyCommand.self, IncidentsCommand.self,
-            RetentionCommand.self,
+            RetentionCommand.self, AuditCommand.self,
             GenerateCommand.self,
             ServeCommand.self,
         ]
