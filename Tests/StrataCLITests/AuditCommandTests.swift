@@ -21,6 +21,19 @@ import Testing
         #expect(intact.status == 0, "\(intact.stderr)")
         #expect(intact.stdout.contains("40 lines checked: intact"), "\(intact.stdout)")
 
+        let read = try runStrata(["audit", "read", "audit", "--order", "7", "--user", "alice"], in: directory)
+        #expect(read.status == 0, "\(read.stderr)")
+        #expect(read.stdout.split(separator: "\n").count == 1 && read.stdout.contains(#""order":7,"#), "\(read.stdout)")
+        let none = try runStrata(["audit", "read", "audit", "--user", "bob"], in: directory)
+        #expect(none.status == 0 && none.stdout.isEmpty)
+        let window = try runStrata(
+            [
+                "audit", "read", "audit", "--from", String(start.nanoseconds + 10), "--to",
+                String(start.nanoseconds + 20),
+            ],
+            in: directory)
+        #expect(window.stdout.split(separator: "\n").count == 10, "\(window.stdout)")
+
         let path = directory + "/audit/audit-000002.ndjson"
         var lines = try #require(readFile(path)).split(separator: "\n").map(String.init)
         lines[3] = lines[3].replacingOccurrences(of: "\"alice\"", with: "\"mallory\"")

@@ -122,3 +122,31 @@ extension AuditLog {
         return report
     }
 }
+
+extension AuditLog {
+    /// The log's lines in order (across files), each with its sequence number, time and kind,
+    /// for reading back with filters (`strata audit read`). Lines the log did not write are
+    /// skipped: run ``verify(directory:)`` to find them.
+    public static func lines(directory: String, from: Timestamp = .min, to: Timestamp = .max) throws
+        -> [AuditRecord]
+    {
+        var records: [AuditRecord] = []
+        for number in try files(in: directory) {
+            for line in try lines(directory + "/" + fileName(number)) {
+                guard let header = AuditLine(line), header.time >= from, header.time < to else { continue }
+                records.append(
+                    AuditRecord(
+                        sequence: header.sequence, time: header.time, line: String(decoding: line, as: UTF8.self)))
+            }
+        }
+        return records
+    }
+}
+
+/// One line of the audit log as read back.
+public struct AuditRecord: Sendable, Hashable {
+    public var sequence: Int64
+    public var time: Timestamp
+    /// The whole line: one JSON object.
+    public var line: String
+}
