@@ -347,7 +347,7 @@ public final class DynamicTable: Sendable {
         }
     }
 
-    private func decode(_ rows: RowSet, _ symbol: Symbol) -> [Row] {
+    func decode(_ rows: RowSet, _ symbol: Symbol) -> [Row] {
         (0..<rows.count).map { i in Row(symbol: symbol, values(at: i, lanes: rows.columns, texts: rows.texts)) }
     }
 
