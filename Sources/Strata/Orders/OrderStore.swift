@@ -3,7 +3,8 @@ import Synchronization
 
 /// Orders kept durably: every change an immutable row of an event table (a catalog schema,
 /// ``eventSchema``), the current state an ``OrderRegistry`` in memory, rebuilt on open by
-/// replaying the events in order (issue 9's keyed state; snapshots come later).
+/// replaying the events in order (a keyed state table: ``EventSourcedTable``; snapshots come
+/// later).
 ///
 /// ```swift
 /// let store = try StrataStore.open(directory: dir, configuration: .init(tables: [OrderStore.eventSchema]))
@@ -17,7 +18,59 @@ import Synchronization
 /// store's durability), then applied: a refused change stores nothing, an acknowledged one
 /// survives a crash. Operations on one store are serialized.
 public final class OrderStore: Sendable {
-    /// The event table: one row per change, keyed by a store-wide sequence number.
+    /// The event table's schema (`order_events`): one row per change, keyed by `seq`.
+    public static var eventSchema: RecordSchema { OrderRegistry.eventSchema }
+
+    private let events: EventSourcedTable<OrderRegistry>
+
+    /// Opens the orders whose events `table` holds (a table declared with ``eventSchema``).
+    /// - Throws: ``StrataError`` `.invalidArgument` for a table of another schema; what reading
+    ///   the events throws.
+    public init(table: DynamicTable) throws { events = try EventSourcedTable(table: table) }
+
+    // MARK: - Operations
+
+    /// Saves a new order.
+    /// - Throws: ``OrderError`` (`.duplicateOrder`, `.invalid` naming the field); ``StrataError``
+    ///   if the event cannot be stored.
+    @discardableResult
+    public func save(_ order: Order) throws -> Order {
+        try events.perform { registry in [try registry.save(order)] }.state.order(id: order.id)!
+    }
+
+    /// Applies `change` to order `id`.
+    /// - Throws: ``OrderError`` (`.unknownOrder`, `.illegalTransition`, `.overfill`, `.invalid`);
+    ///   ``StrataError``.
+    @discardableResult
+    public func update(id: Int64, _ change: OrderChange, at time: Timestamp) throws -> Order {
+        try events.perform { registry in [try registry.update(id: id, change, at: time)] }.state.order(id: id)!
+    }
+
+    /// Removes order `id` from the current state (its events stay).
+    public func remove(id: Int64, at time: Timestamp) throws {
+        try events.perform { registry in [try registry.remove(id: id, at: time)] }
+    }
+
+    // MARK: - Queries
+
+    public func order(id: Int64) -> Order? { events.read { $0.order(id: id) } }
+    public var all: [Order] { events.read { $0.all } }
+    public func orders(user: String) -> [Order] { events.read { $0.orders(user: user) } }
+    public func orders(symbol: Symbol) -> [Order] { events.read { $0.orders(symbol: symbol) } }
+    public func orders(side: OrderSide) -> [Order] { events.read { $0.orders(side: side) } }
+    public func orders(status: OrderStatus) -> [Order] { events.read { $0.orders(status: status) } }
+    public func openOrders(user: String) -> [Order] { events.read { $0.openOrders(user: user) } }
+    public func orders(user: String, from: Timestamp, to: Timestamp) -> [Order] {
+        events.read { $0.orders(user: user, from: from, to: to) }
+    }
+
+    /// Every change of order `id` (of `symbol`), in order, read back from the event table.
+    public func events(of id: Int64, symbol: Symbol) throws -> [OrderEvent] {
+        try events.events(symbol: symbol) { $0["order_id"] == .integer(id) }
+    }
+}
+
+extension OrderRegistry: EventSourcedState {
     public static let eventSchema: RecordSchema = {
         let price = ColumnKind.decimal(scale: Price.scale)
         let size = ColumnKind.decimal(scale: Quantity.scale)
@@ -43,106 +96,10 @@ public final class OrderStore: Sendable {
         }
     }()
 
-    private struct State {
-        var registry = OrderRegistry()
-        var sequence: Int64 = 0
-    }
-
-    private let table: DynamicTable
-    private let state: Mutex<State>
-
-    /// Opens the orders whose events `table` holds (a table declared with ``eventSchema``).
-    /// - Throws: ``StrataError`` `.invalidArgument` for a table of another schema; what reading
-    ///   the events throws.
-    public init(table: DynamicTable) throws {
-        guard table.schema.storageColumns == Self.eventSchema.storageColumns else {
-            throw StrataError(
-                .invalidArgument, "\(table.name) is not an order event table (declare it with OrderStore.eventSchema)")
-        }
-        self.table = table
-        var events: [(Int64, OrderEvent)] = []
-        for symbol in table.symbols() {
-            for row in try table.rangeNow(symbol: symbol, from: .min, to: .max) {
-                guard case .integer(let seq)? = row["seq"], let event = Self.event(row) else {
-                    throw StrataError(.corruptFile, "\(table.name): an order event row cannot be read back: \(row)")
-                }
-                events.append((seq, event))
-            }
-        }
-        events.sort { $0.0 < $1.0 }
-        var state = State()
-        for (_, event) in events { state.registry.apply(event) }
-        state.sequence = events.last?.0 ?? 0
-        self.state = Mutex(state)
-    }
-
-    // MARK: - Operations
-
-    /// Saves a new order.
-    /// - Throws: ``OrderError`` (`.duplicateOrder`, `.invalid` naming the field); ``StrataError``
-    ///   if the event cannot be stored.
-    @discardableResult
-    public func save(_ order: Order) throws -> Order {
-        try perform { registry throws in try registry.save(order) }
-    }
-
-    /// Applies `change` to order `id`.
-    /// - Throws: ``OrderError`` (`.unknownOrder`, `.illegalTransition`, `.overfill`, `.invalid`);
-    ///   ``StrataError``.
-    @discardableResult
-    public func update(id: Int64, _ change: OrderChange, at time: Timestamp) throws -> Order {
-        try perform { registry throws in try registry.update(id: id, change, at: time) }
-    }
-
-    /// Removes order `id` from the current state (its events stay).
-    public func remove(id: Int64, at time: Timestamp) throws {
-        _ = try perform { registry throws in try registry.remove(id: id, at: time) }
-    }
-
-    /// Checks on a copy, logs the event, then applies it.
-    private func perform(_ operation: (inout OrderRegistry) throws -> OrderEvent) throws -> Order {
-        try state.withLock { state in
-            var registry = state.registry
-            let event = try operation(&registry)
-            let sequence = state.sequence + 1
-            let order = registry.order(id: event.orderID) ?? state.registry.order(id: event.orderID)!
-            try table.appendNow([Self.row(event, sequence: sequence, order: order)])
-            state.registry = registry
-            state.sequence = sequence
-            return order
-        }
-    }
-
-    // MARK: - Queries
-
-    public func order(id: Int64) -> Order? { state.withLock { $0.registry.order(id: id) } }
-    public var all: [Order] { state.withLock { $0.registry.all } }
-    public func orders(user: String) -> [Order] { state.withLock { $0.registry.orders(user: user) } }
-    public func orders(symbol: Symbol) -> [Order] { state.withLock { $0.registry.orders(symbol: symbol) } }
-    public func orders(side: OrderSide) -> [Order] { state.withLock { $0.registry.orders(side: side) } }
-    public func orders(status: OrderStatus) -> [Order] { state.withLock { $0.registry.orders(status: status) } }
-    public func openOrders(user: String) -> [Order] { state.withLock { $0.registry.openOrders(user: user) } }
-    public func orders(user: String, from: Timestamp, to: Timestamp) -> [Order] {
-        state.withLock { $0.registry.orders(user: user, from: from, to: to) }
-    }
-
-    /// Every change of order `id`, in order, read back from the event table.
-    public func events(of id: Int64, symbol: Symbol) throws -> [OrderEvent] {
-        try table.rangeNow(symbol: symbol, from: .min, to: .max)
-            .filter { $0["order_id"] == .integer(id) }
-            .sorted { ($0["seq"]?.integerValue ?? 0) < ($1["seq"]?.integerValue ?? 0) }
-            .compactMap(Self.event)
-    }
-
-    // MARK: - Rows
-
-    static func row(_ event: OrderEvent, sequence: Int64, order: Order) -> Row {
-        var values: [String: FieldValue] = [
-            "seq": .integer(sequence), "order_id": .integer(event.orderID),
-        ]
-        func decimal<D: FixedPointDecimal>(_ value: D) -> FieldValue {
-            .decimal(ExactAmount(mantissa: Int128(value.mantissa), scale: D.scale))
-        }
+    public func row(for event: OrderEvent, previous: OrderRegistry) -> Row {
+        let order = order(id: event.orderID) ?? previous.order(id: event.orderID)!
+        var values: [String: FieldValue] = ["order_id": .integer(event.orderID)]
+        func decimal<D: FixedPointDecimal>(_ value: D) -> FieldValue { .fixed(value) }
         switch event {
         case .created(let order):
             values["ts"] = .timestamp(order.createdAt)
@@ -179,7 +136,7 @@ public final class OrderStore: Sendable {
         return Row(symbol: order.symbol, values)
     }
 
-    static func event(_ row: Row) -> OrderEvent? {
+    public static func event(from row: Row) -> OrderEvent? {
         guard case .integer(let id)? = row["order_id"], case .text(let kind)? = row["event"],
             case .timestamp(let time)? = row["ts"]
         else { return nil }
@@ -213,30 +170,5 @@ public final class OrderStore: Sendable {
         case "remove": return .removed(id: id, at: time)
         default: return nil
         }
-    }
-}
-
-extension FieldValue {
-    var integerValue: Int64? {
-        if case .integer(let value) = self { return value }
-        return nil
-    }
-
-    /// A decimal's mantissa at `scale`, if it is one that fits exactly.
-    func mantissa(scale: Int) -> Int64? {
-        guard case .decimal(let amount) = self, amount.scale <= scale else { return nil }
-        var mantissa = amount.mantissa
-        for _ in amount.scale..<scale { mantissa *= 10 }
-        return Int64(exactly: mantissa)
-    }
-}
-
-extension DynamicTable {
-    /// Every row of `symbol` in `[from, to)`, read on the calling thread.
-    func rangeNow(symbol: Symbol, from: Timestamp, to: Timestamp) throws -> [Row] {
-        decode(
-            try access.reading {
-                try access.table.range(symbol: symbol.name, from: from.nanoseconds, to: to.nanoseconds, limit: .max)
-            }, symbol)
     }
 }

@@ -32,7 +32,9 @@ public struct JobQueue: Sendable {
     /// Leased jobs by expiry (entries of leases that ended are skipped when met).
     private var leases = JobHeap<LeaseKey>()
 
-    public init(policy: RetryPolicy = RetryPolicy()) { self.policy = policy }
+    public init(policy: RetryPolicy) { self.policy = policy }
+
+    public init() { self.init(policy: RetryPolicy()) }
 
     // MARK: - Operations (checked; each returns the event to log)
 
@@ -91,7 +93,7 @@ public struct JobQueue: Sendable {
         -> JobEvent
     {
         _ = try liveLease(id, token, now)
-        let event = JobEvent.extended(id: id, token: token, expires: now.advanced(by: extendBy))
+        let event = JobEvent.extended(id: id, token: token, expires: now.advanced(by: extendBy), at: now)
         apply(event)
         return event
     }
@@ -169,7 +171,7 @@ public struct JobQueue: Sendable {
                 job.state = .leased(lease)
             }
             leases.push(LeaseKey(expires: lease.expires, id: id, token: lease.token))
-        case .extended(let id, let token, let expires):
+        case .extended(let id, let token, let expires, _):
             update(id) { job in
                 if case .leased(var lease) = job.state, lease.token == token {
                     lease.expires = expires
@@ -360,7 +362,7 @@ public struct RetryPolicy: Sendable, Hashable {
 public enum JobEvent: Sendable, Hashable {
     case enqueued(Job)
     case leased(id: Int64, lease: Lease, at: Timestamp)
-    case extended(id: Int64, token: Int64, expires: Timestamp)
+    case extended(id: Int64, token: Int64, expires: Timestamp, at: Timestamp)
     case completed(id: Int64, token: Int64, at: Timestamp)
     /// `retryAt` nil: the job became a dead letter.
     case failed(id: Int64, token: Int64, at: Timestamp, error: String, retryAt: Timestamp?)
@@ -371,7 +373,7 @@ public enum JobEvent: Sendable, Hashable {
     public var jobID: Int64? {
         switch self {
         case .enqueued(let job): job.id
-        case .leased(let id, _, _), .extended(let id, _, _), .completed(let id, _, _), .failed(let id, _, _, _, _),
+        case .leased(let id, _, _), .extended(let id, _, _, _), .completed(let id, _, _), .failed(let id, _, _, _, _),
             .expired(let id, _, _, _), .requeued(let id, _):
             id
         }

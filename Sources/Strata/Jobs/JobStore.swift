@@ -1,0 +1,195 @@
+public import StrataCore
+
+/// A durable job queue: the ``JobQueue`` logic kept in a declared event table
+/// (``eventSchema``, `job_events`, one row per change; the queue name is the row's symbol), the
+/// queue rebuilt on open by replaying the events (a keyed state table: ``EventSourcedTable``).
+///
+/// ```swift
+/// let store = try StrataStore.open(directory: dir, configuration: .init(tables: [JobStore.eventSchema]))
+/// let jobs = try JobStore(table: store.table(named: JobStore.eventSchema.name)!)
+/// try jobs.enqueue(id: 1, queue: "settlement", payload: #"{"trade":42}"#, notBefore: now, now: now)
+/// for lease in try jobs.dequeue(limit: 10, worker: "w1", now: now, leaseDuration: 30_000_000_000) { … }
+/// ```
+///
+/// Every operation is logged before it takes effect, so after a crash a job is exactly where the
+/// acknowledged operations left it: a completed job never runs again, a leased one returns to the
+/// queue when its lease expires.
+public final class JobStore: Sendable {
+    public static var eventSchema: RecordSchema { JobQueue.eventSchema }
+
+    private let events: EventSourcedTable<JobQueue>
+
+    /// Opens the queue whose events `table` holds, retrying failures by `policy`.
+    public init(table: DynamicTable, policy: RetryPolicy = RetryPolicy()) throws {
+        events = try EventSourcedTable(table: table, initial: JobQueue(policy: policy))
+    }
+
+    /// Adds a job (its queue name must be a valid symbol: letters, digits, `. _ - / : @ #`).
+    /// - Throws: ``JobQueueError`` (`.invalidJob`, `.duplicateJob`); ``StrataError``.
+    public func enqueue(
+        id: Int64, queue: String, payload: String, priority: Int = 0, notBefore: Timestamp, now: Timestamp
+    ) throws {
+        guard Symbol.isValid(queue) else {
+            throw JobQueueError(.invalidJob, job: id, "queue \(queue): letters, digits and . _ - / : @ # only")
+        }
+        try events.perform { queue_ in
+            [
+                try queue_.enqueue(
+                    id: id, queue: queue, payload: payload, priority: priority, notBefore: notBefore, now: now)
+            ]
+        }
+    }
+
+    /// Leases up to `limit` ready jobs (of `queues`, or any) to `worker`; expired leases are
+    /// returned to the queue first.
+    /// - Returns: the jobs leased, each with its lease.
+    public func dequeue(
+        limit: Int, worker: String, now: Timestamp, leaseDuration: Int64, queues: Set<String>? = nil
+    ) throws -> [(job: Job, lease: Lease)] {
+        let (logged, state) = try events.perform { queue in
+            queue.dequeue(limit: limit, worker: worker, now: now, leaseDuration: leaseDuration, queues: queues)
+        }
+        return logged.compactMap { event in
+            guard case .leased(let id, let lease, _) = event, let job = state.jobs[id] else { return nil }
+            return (job, lease)
+        }
+    }
+
+    /// Extends a lease.
+    public func heartbeat(id: Int64, token: Int64, now: Timestamp, extendBy: Int64) throws {
+        try events.perform { queue in [try queue.heartbeat(id: id, token: token, now: now, extendBy: extendBy)] }
+    }
+
+    /// Marks a leased job done.
+    public func complete(id: Int64, token: Int64, now: Timestamp) throws {
+        try events.perform { queue in [try queue.complete(id: id, token: token, now: now)] }
+    }
+
+    /// Records a failed attempt (retried with backoff, or a dead letter when attempts run out).
+    public func fail(id: Int64, token: Int64, now: Timestamp, error: String) throws {
+        try events.perform { queue in [try queue.fail(id: id, token: token, now: now, error: error)] }
+    }
+
+    /// Returns expired leases to the queue.
+    public func expireLeases(now: Timestamp) throws {
+        try events.perform { queue in queue.expireLeases(now: now) }
+    }
+
+    /// Puts a dead letter back in the queue.
+    public func requeue(id: Int64, now: Timestamp) throws {
+        try events.perform { queue in [try queue.requeue(id: id, now: now)] }
+    }
+
+    // MARK: - Queries
+
+    public func job(id: Int64) -> Job? { events.read { $0.jobs[id] } }
+    public var counts: (ready: Int, leased: Int, dead: Int, completed: Int) { events.read { $0.counts } }
+    public var deadLetters: [Job] { events.read { $0.deadLetters } }
+    public var oldestWaiting: Timestamp? { events.read { $0.oldestWaiting } }
+    /// Every job, by id.
+    public var jobs: [Int64: Job] { events.read { $0.jobs } }
+}
+
+extension JobQueue: EventSourcedState {
+    public static let eventSchema: RecordSchema = {
+        let optional = ColumnRules(required: false)
+        do {
+            return try RecordSchema(
+                name: "job_events",
+                columns: [
+                    SchemaColumn("ts", .timestamp), SchemaColumn("symbol", .symbol), SchemaColumn("seq", .int64),
+                    SchemaColumn("job_id", .int64), SchemaColumn("event", .text),
+                    SchemaColumn("payload", .text, rules: optional), SchemaColumn("priority", .int64, rules: optional),
+                    SchemaColumn("not_before", .timestamp, rules: optional),
+                    SchemaColumn("worker", .text, rules: optional), SchemaColumn("token", .int64, rules: optional),
+                    SchemaColumn("expires", .timestamp, rules: optional), SchemaColumn("error", .text, rules: optional),
+                    SchemaColumn("retry_at", .timestamp, rules: optional),
+                ],
+                timestamp: "ts", key: RecordKey("seq"))
+        } catch {
+            preconditionFailure("the job events schema: \(error)")
+        }
+    }()
+
+    public func row(for event: JobEvent, previous: JobQueue) -> Row {
+        let id = event.jobID ?? 0
+        let queue = (jobs[id] ?? previous.jobs[id])?.queue ?? "unknown"
+        var values: [String: FieldValue] = ["job_id": .integer(id)]
+        func time(_ name: String, _ value: Timestamp?) { if let value { values[name] = .timestamp(value) } }
+        switch event {
+        case .enqueued(let job):
+            values["event"] = .text("enqueued")
+            time("ts", job.enqueuedAt)
+            values["payload"] = .text(job.payload)
+            values["priority"] = .integer(Int64(job.priority))
+            time("not_before", job.notBefore)
+        case .leased(_, let lease, let at):
+            values["event"] = .text("leased")
+            time("ts", at)
+            values["worker"] = .text(lease.worker)
+            values["token"] = .integer(lease.token)
+            time("expires", lease.expires)
+        case .extended(_, let token, let expires, let at):
+            values["event"] = .text("extended")
+            time("ts", at)
+            values["token"] = .integer(token)
+            time("expires", expires)
+        case .completed(_, let token, let at):
+            values["event"] = .text("completed")
+            time("ts", at)
+            values["token"] = .integer(token)
+        case .failed(_, let token, let at, let error, let retryAt):
+            values["event"] = .text("failed")
+            time("ts", at)
+            values["token"] = .integer(token)
+            values["error"] = .text(error)
+            time("retry_at", retryAt)
+        case .expired(_, let token, let at, let retryAt):
+            values["event"] = .text("expired")
+            time("ts", at)
+            values["token"] = .integer(token)
+            time("retry_at", retryAt)
+        case .requeued(_, let at):
+            values["event"] = .text("requeued")
+            time("ts", at)
+        }
+        return Row(symbol: Symbol(unchecked: queue), values)
+    }
+
+    public static func event(from row: Row) -> JobEvent? {
+        guard let id = row["job_id"]?.integerValue, let kind = row["event"]?.textValue,
+            let at = row["ts"]?.timestampValue
+        else { return nil }
+        let token = row["token"]?.integerValue
+        let retryAt = row["retry_at"]?.timestampValue
+        switch kind {
+        case "enqueued":
+            guard let payload = row["payload"]?.textValue, let priority = row["priority"]?.integerValue,
+                let notBefore = row["not_before"]?.timestampValue
+            else { return nil }
+            return .enqueued(
+                Job(
+                    id: id, queue: row.symbol.name, payload: payload, priority: Int(priority), notBefore: notBefore,
+                    enqueuedAt: at))
+        case "leased":
+            guard let token, let worker = row["worker"]?.textValue, let expires = row["expires"]?.timestampValue
+            else { return nil }
+            return .leased(id: id, lease: Lease(worker: worker, token: token, expires: expires), at: at)
+        case "extended":
+            guard let token, let expires = row["expires"]?.timestampValue else { return nil }
+            return .extended(id: id, token: token, expires: expires, at: at)
+        case "completed":
+            guard let token else { return nil }
+            return .completed(id: id, token: token, at: at)
+        case "failed":
+            guard let token, let error = row["error"]?.textValue else { return nil }
+            return .failed(id: id, token: token, at: at, error: error, retryAt: retryAt)
+        case "expired":
+            guard let token else { return nil }
+            return .expired(id: id, token: token, at: at, retryAt: retryAt)
+        case "requeued":
+            return .requeued(id: id, at: at)
+        default: return nil
+        }
+    }
+}
