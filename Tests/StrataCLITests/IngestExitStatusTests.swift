@@ -49,7 +49,7 @@ import Testing
         #expect(bad.status == 1)
         #expect(
             bad.stderr
-                == "strata: error: STRATA_DURABILITY: expected fsync, group-commit:<milliseconds> or os-buffered, got 'sometimes'\n"
+                == "strata: error: configuration: STRATA_DURABILITY: expected fsync, group-commit:<milliseconds> or os-buffered, got 'sometimes'\n"
         )
         #expect(readFile(directory + "/data/STRATA") == nil, "nothing created")
         for policy in ["fsync", "os-buffered", "group-commit:5"] {
