@@ -9,6 +9,17 @@ protocol JSONRepresentable {
     func writeJSON(to writer: inout JSONWriter)
 }
 
+/// A built-in record the API serves: its table's routes and live channel write it through its
+/// own ``JSONRepresentable`` conformance.
+typealias ServedRecord = ColumnarRecord & JSONRepresentable
+
+/// The records of ``RecordSchema/builtInRecords`` the API serves, in order: every one (the routes
+/// and `openapi.json` describe every built-in table, and `OpenAPITests` requires both to agree,
+/// so a built-in record without a JSON form fails the tests rather than go unserved).
+let servedRecords: [any ServedRecord.Type] = RecordSchema.builtInRecords.compactMap {
+    $0 as? any ServedRecord.Type
+}
+
 /// The API's JSON object of a record, as text: what `strata … --format json` prints per row.
 package protocol APIObject {
     /// The object the API writes for this value.
