@@ -7,6 +7,14 @@ package import Strata
 protocol JSONRepresentable {
     /// Writes the record as one JSON object.
     func writeJSON(to writer: inout JSONWriter)
+    /// Writes `rows` as a JSON array. A requirement (with a default) so that code generic over
+    /// the record, as the routes opened on each built-in record are, still writes the rows in a
+    /// loop specialised for it: one call through the record's conformance per answer, not per row.
+    static func writeArray(_ rows: [Self], to writer: inout JSONWriter)
+}
+
+extension JSONRepresentable {
+    static func writeArray(_ rows: [Self], to writer: inout JSONWriter) { writer.rows(rows) }
 }
 
 /// A built-in record the API serves: its table's routes and live channel write it through its
