@@ -75,9 +75,12 @@ public final class StrataStore: Sendable {
 
     public let directory: String
     public let configuration: Configuration
+    /// The built-in tables' typed conveniences (``table(_:)`` finds any built-in table by its record).
     public let trades: StrataTable<Trade>
     public let aggregatedTrades: StrataTable<AggregatedTrade>
     public let quotes: StrataTable<Quote>
+    /// The built-in tables, one per record of ``RecordSchema/builtInRecords``, in its order.
+    let builtInTables: [any BuiltInTable]
     /// The user-defined tables, in the configuration's order.
     public let userTables: [DynamicTable]
     /// What opening recovered, per table.
@@ -151,26 +154,33 @@ public final class StrataStore: Sendable {
         do {
             // The built-in tables' layouts predate absent values; their partitions are the store's.
             let builtIn = TableOptions(absentValues: false, partitionDuration: configuration.partitionDuration)
-            let tradesTable: any BackendTable
-            if configuration.aggregates {
+            let limits = (configuration.maxNewSymbolsPerAppend, configuration.maxSymbolsPerTable)
+            let ledger = incidents
+            var continuous: ContinuousBars?
+            // Each built-in record's table, through a generic function opened on its metatype.
+            func openBuiltIn<R: ColumnarRecord>(_ type: R.Type) throws -> any BuiltInTable {
+                // Only the trades keep continuous bars, in the embedded engine only.
+                guard R.schema == .trades, configuration.aggregates else {
+                    return StrataTable<R>(
+                        table: try open(R.schema, builtIn), rules: configuration.validation, incidents: ledger,
+                        limits: limits)
+                }
                 guard let embedded else {
                     throw StrataError(
                         .invalidArgument,
                         "continuous bars are kept by the embedded engine only: open a store on the \(backend.name) backend with aggregates off"
                     )
                 }
-                let withBars = try embedded.openTrades(Trade.schema, options: builtIn)
+                let withBars = try embedded.openTrades(R.schema, options: builtIn)
                 opened.append(withBars.trades)
-                tradesTable = withBars.trades
-                tradeBars = ContinuousBars(bars: withBars.bars, trades: withBars.trades)
-            } else {
-                tradesTable = try open(Trade.schema, builtIn)
-                tradeBars = nil
+                continuous = ContinuousBars(bars: withBars.bars, trades: withBars.trades)
+                return StrataTable<R>(
+                    table: withBars.trades, rules: configuration.validation, incidents: ledger, limits: limits,
+                    bars: withBars.bars)
             }
-            let aggTable = try open(AggregatedTrade.schema, builtIn)
-            let quotesTable = try open(Quote.schema, builtIn)
-            let limits = (configuration.maxNewSymbolsPerAppend, configuration.maxSymbolsPerTable)
-            let ledger = incidents
+            let builtInTables = try RecordSchema.builtInRecords.map { try openBuiltIn($0) }
+            self.builtInTables = builtInTables
+            tradeBars = continuous
             userTables = try configuration.tables.map { schema in
                 DynamicTable(
                     schema: schema,
@@ -178,19 +188,15 @@ public final class StrataStore: Sendable {
                         table: try open(schema, TableOptions()), rules: configuration.validation, incidents: ledger,
                         limits: limits))
             }
-            trades = StrataTable(
-                table: tradesTable, rules: configuration.validation, incidents: incidents, limits: limits,
-                bars: tradeBars?.bars)
-            aggregatedTrades = StrataTable(
-                table: aggTable, rules: configuration.validation, incidents: incidents, limits: limits)
-            quotes = StrataTable(
-                table: quotesTable, rules: configuration.validation, incidents: incidents, limits: limits)
+            trades = try StrataStore.builtIn(Trade.self, in: builtInTables)
+            aggregatedTrades = try StrataStore.builtIn(AggregatedTrade.self, in: builtInTables)
+            quotes = try StrataStore.builtIn(Quote.self, in: builtInTables)
             retention =
                 try configuration.retention ?? RetentionPolicy.load(
                     directory: directory, tables: configuration.tables.map(\.name)) ?? .keepEverything
             recovery = RecoveryReport(
-                tables: [tradesTable, aggTable, quotesTable].map(\.recovery)
-                    + (tradeBars?.bars.barTables.map(\.recovery) ?? []) + userTables.map(\.access.table.recovery))
+                tables: builtInTables.map(\.table.recovery) + (continuous?.bars.barTables.map(\.recovery) ?? [])
+                    + userTables.map(\.access.table.recovery))
         } catch {
             for table in opened { try? table.close() }
             throw error
@@ -218,10 +224,26 @@ public final class StrataStore: Sendable {
         }
     }
 
-    /// Every table: trades, aggregated trades, quotes, the bar tables, then the user-defined ones.
+    /// Every table: the built-in ones (trades, aggregated trades, quotes), the bar tables, then
+    /// the user-defined ones.
     var allTables: [any BackendTable] {
-        [trades.table, aggregatedTrades.table, quotes.table] + (tradeBars?.bars.barTables ?? [])
-            + userTables.map(\.access.table)
+        builtInTables.map(\.table) + (tradeBars?.bars.barTables ?? []) + userTables.map(\.access.table)
+    }
+
+    /// The built-in table whose records are `R` (`store.table(Trade.self)` is ``trades``): every
+    /// record of ``RecordSchema/builtInRecords`` has one; nil for any other type.
+    public func table<R: ColumnarRecord>(_ type: R.Type) -> StrataTable<R>? {
+        builtInTables.lazy.compactMap { $0 as? StrataTable<R> }.first
+    }
+
+    /// `R`'s table among `tables` (the typed conveniences, while the store opens).
+    private static func builtIn<R: ColumnarRecord>(_ type: R.Type, in tables: [any BuiltInTable]) throws
+        -> StrataTable<R>
+    {
+        guard let table = tables.lazy.compactMap({ $0 as? StrataTable<R> }).first else {
+            throw StrataError(.invalidArgument, "\(R.schema.name) is not in RecordSchema.builtInRecords")
+        }
+        return table
     }
 
     /// The user-defined table called `name` (or answering to it as an alias), if the store has one.
@@ -232,7 +254,7 @@ public final class StrataStore: Sendable {
     /// Size and shape of every table; a bar table counts the bars queries see, including those
     /// of partitions still in memory (stored only when their partition is sealed).
     public func stats() -> [TableStats] {
-        [trades.table, aggregatedTrades.table, quotes.table].map { $0.stats() }
+        builtInTables.map { $0.table.stats() }
             + (tradeBars.map { $0.bars.stats(trades: $0.trades) } ?? []) + userTables.map { $0.stats() }
     }
 
@@ -288,6 +310,13 @@ public struct CompactionReport: Sendable, CustomStringConvertible {
     public var errors: [StrataError] { tables.flatMap(\.errors) }
     public var description: String { tables.map(\.description).joined(separator: "\n") }
 }
+
+/// A built-in table, whatever its record (what the store does to every table alike).
+protocol BuiltInTable: Sendable {
+    var table: any BackendTable { get }
+}
+
+extension StrataTable: BuiltInTable {}
 
 /// The trades' continuous bars and the trades table they are kept from (the embedded engine's).
 struct ContinuousBars: Sendable {

@@ -34,7 +34,7 @@ public final class StrataTable<Record: ColumnarRecord>: TimeSeriesStore, Sendabl
         live = LiveHub(table: table, bars: bars)
     }
 
-    /// The table's name (`trades`, `aggtrades`, `quotes`).
+    /// The table's name: its record's schema's (``RecordSchema/name``).
     public var name: String { table.name }
 
     /// Validates every row, then appends the batch atomically.

@@ -41,7 +41,7 @@ public final class Quarantine: Sendable {
     /// A quarantine for `table` in the data directory. Nothing is created until a row is added.
     /// - Parameters:
     ///   - dataDirectory: the store's directory.
-    ///   - table: the table name (`trades`, `aggtrades`, `quotes`).
+    ///   - table: the table's name (any table of the store's catalog).
     public init(dataDirectory: String, table: String) {
         directory = (dataDirectory.hasSuffix("/") ? String(dataDirectory.dropLast()) : dataDirectory) + "/quarantine"
         path = directory + "/" + table + ".csv"

@@ -271,17 +271,18 @@ protocol QueryTable: Sendable {
 extension QueryCommand {
     /// The table `--table` names: a built-in one (by name or alias) or a user-defined one.
     static func table(_ name: String, in store: StrataStore) throws -> any QueryTable {
-        switch SchemaCatalog.builtIn.schema(named: name)?.name {
-        case "trades": return store.trades
-        case "aggtrades": return store.aggregatedTrades
-        case "quotes": return store.quotes
-        default:
-            if let table = store.table(named: name) { return table }
-            let known = SchemaCatalog.builtIn.schemas.map(\.name) + store.userTables.map(\.name)
-            throw CLIError(
-                "--table: no table '\(name)' (tables: \(known.joined(separator: ", ")); user-defined tables come from --config)"
-            )
+        if let schema = SchemaCatalog.builtIn.schema(named: name) {
+            // The built-in record of that table, and its table in the store.
+            func typed<R: RecordColumns>(_ record: R.Type) -> (any QueryTable)? { store.table(record) }
+            for case let record as any RecordColumns.Type in RecordSchema.builtInRecords where record.schema == schema {
+                if let table = typed(record) { return table }
+            }
         }
+        if let table = store.table(named: name) { return table }
+        let known = SchemaCatalog.builtIn.schemas.map(\.name) + store.userTables.map(\.name)
+        throw CLIError(
+            "--table: no table '\(name)' (tables: \(known.joined(separator: ", ")); user-defined tables come from --config)"
+        )
     }
 }
 

@@ -57,6 +57,17 @@ import Testing
         #expect(Quote.kind == .quotes)
     }
 
+    /// The registry of built-in records is the built-in tables, in order, each record's kind its
+    /// table: what the layers that iterate it (the store, the server, the CLI) rely on.
+    @Test func builtInRecordsAreTheBuiltInTables() {
+        let records = RecordSchema.builtInRecords
+        #expect(records.map { $0.schema } == RecordSchema.builtIn)
+        #expect(records.map { $0.kind } == RecordKind.allCases)
+        #expect(
+            records.map { ObjectIdentifier($0) }
+                == [ObjectIdentifier(Trade.self), ObjectIdentifier(AggregatedTrade.self), ObjectIdentifier(Quote.self)])
+    }
+
     /// Every invariant is a named error, never a trap.
     @Test func badDeclarationsAreNamedErrors() throws {
         let cases: [(String?, String, () throws -> RecordSchema)] = [

@@ -99,6 +99,29 @@ import Testing
         }
     }
 
+    /// Every built-in table has its channel, whose rows are the objects the query API writes.
+    @Test func everyBuiltInTableStreamsTheQueryAPIsRows() async throws {
+        try await withLiveServer { server in
+            let client = LiveClient(server, query: "channel=" + RecordSchema.builtIn.map(\.name).joined(separator: ","))
+            try await client.subscribed()
+            let body = """
+                trades,symbol=BTCUSDT price=100.5,qty=1,trade_id=1i,side="buy" \(t(0))
+                aggtrades,symbol=BTCUSDT agg_trade_id=7i,price=100.5,qty=1.25,first_trade_id=3i,last_trade_id=5i,is_buyer_maker=false \(t(1))
+                quotes,symbol=BTCUSDT bid_px_0=100.1,bid_sz_0=1,ask_px_0=100.2,ask_sz_0=2,ask_px_1=100.3,ask_sz_1=4 \(t(2))
+                """
+            #expect(try await server.write(body) == 204)
+            for table in RecordSchema.builtIn.map(\.name) {
+                let live = try await client.rows(channel: table, count: 1)
+                let (status, text) = try await server.get("/api/v1/\(table)/latest?symbol=BTCUSDT")
+                #expect(status == 200)
+                let answer = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
+                let stored = try #require(answer?["rows"] as? [[String: Any]])
+                #expect(live.count == 1 && stored.count == 1)
+                #expect(NSArray(array: live).isEqual(to: stored), "\(table): \(live) != \(stored)")
+            }
+        }
+    }
+
     @Test func aSlowClientIsDroppedWhileWritesGoOn() async throws {
         var configuration = testConfiguration()
         configuration.liveBufferLimit = 2_000

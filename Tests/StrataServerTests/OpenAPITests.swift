@@ -60,6 +60,95 @@ import Testing
         }
     }
 
+    /// The built-in tables' row components, derived from their schemas, are what the API has
+    /// always described.
+    @Test func builtInRecordComponents() async throws {
+        let (_, document) = try await served()
+        let schemas = try #require((document["components"] as? [String: Any])?["schemas"] as? [String: Any])
+        func properties(_ name: String) -> NSDictionary? {
+            ((schemas[name] as? [String: Any])?["properties"] as? [String: Any]).map { NSDictionary(dictionary: $0) }
+        }
+        let string: [String: Any] = ["type": "string"]
+        let int64: [String: Any] = ["type": "integer", "format": "int64"]
+        let decimal: [String: Any] = ["type": "string", "description": "Exact decimal."]
+        let boolean: [String: Any] = ["type": "boolean"]
+        let timestamp: [String: Any] = [
+            "ts_ns": ["type": "string", "description": "Epoch nanoseconds."],
+            "time": ["type": "string", "format": "date-time"], "symbol": string,
+        ]
+        let level: [String: Any] = ["type": "object", "properties": ["price": decimal, "size": decimal]]
+        let expected: [String: [String: Any]] = [
+            "Trade": ["trade_id": int64, "price": decimal, "qty": decimal, "is_buyer_maker": boolean],
+            "AggregatedTrade": [
+                "agg_trade_id": int64, "price": decimal, "qty": decimal, "first_trade_id": int64,
+                "last_trade_id": int64, "is_buyer_maker": boolean, "is_best_match": boolean,
+            ],
+            "Quote": [
+                "bids": ["type": "array", "items": level], "asks": ["type": "array", "items": level],
+            ],
+        ]
+        for (name, columns) in expected {
+            let want = NSDictionary(dictionary: timestamp.merging(columns) { $1 })
+            #expect(properties(name) == want, "\(name): \(String(describing: properties(name)))")
+        }
+    }
+
+    /// Each built-in table's row component describes exactly the objects its routes write: the
+    /// same members, of the described JSON types (array items too).
+    @Test func builtInRowComponentsDescribeTheRows() async throws {
+        let body = """
+            trades,symbol=BTCUSDT price=100.5,qty=1,trade_id=1i,side="buy" 1719878281500000000
+            aggtrades,symbol=BTCUSDT agg_trade_id=7i,price=100.5,qty=1.25,first_trade_id=3i,last_trade_id=5i,is_buyer_maker=false 1719878281500000000
+            quotes,symbol=BTCUSDT bid_px_0=100.1,bid_sz_0=1,ask_px_0=100.2,ask_sz_0=2 1719878281500000000
+
+            """
+        try await withServer { client, _, _ in
+            try Task.checkCancellation()
+            #expect(try await client.writeILP(body).status == .noContent)
+            let document = try await client.get("/openapi.json", authorization: nil).json
+            let paths = try #require(document["paths"] as? [String: Any])
+            let schemas = try #require((document["components"] as? [String: Any])?["schemas"] as? [String: Any])
+            for table in RecordSchema.builtIn.map(\.name) {
+                // The row schema the document gives `latest`'s answer, followed through its $ref.
+                let latest = ((paths["/api/v1/\(table)/latest"] as? [String: Any])?["get"] as? [String: Any])
+                let answer =
+                    (((latest?["responses"] as? [String: Any])?["200"] as? [String: Any])?["content"]
+                    as? [String: Any])?["application/json"] as? [String: Any]
+                let rowsSchema =
+                    (((answer?["schema"] as? [String: Any])?["properties"] as? [String: Any])?["rows"]
+                    as? [String: Any])?["items"] as? [String: Any]
+                let reference = try #require(rowsSchema?["$ref"] as? String, "\(table)")
+                let component = try #require(
+                    schemas[String(reference.split(separator: "/").last ?? "")] as? [String: Any], "\(reference)")
+                let rows =
+                    try await client.get("/api/v1/\(table)/latest?symbol=BTCUSDT").json["rows"] as? [[String: Any]]
+                let row = try #require(rows?.first, "\(table) has no row")
+                check(row, against: component, at: table)
+            }
+        }
+    }
+
+    /// `value` has exactly the members `schema` describes, each of its type.
+    private func check(_ value: [String: Any], against schema: [String: Any], at path: String) {
+        let properties = schema["properties"] as? [String: [String: Any]] ?? [:]
+        #expect(
+            Set(value.keys) == Set(properties.keys), "\(path): \(value.keys.sorted()) vs \(properties.keys.sorted())")
+        for (name, property) in properties {
+            guard let member = value[name] else { continue }
+            switch property["type"] as? String {
+            case "string": #expect(member is String, "\(path).\(name)")
+            case "boolean": #expect(member as? Bool != nil, "\(path).\(name)")
+            case "integer": #expect(member as? Int != nil, "\(path).\(name)")
+            case "array":
+                let items = member as? [[String: Any]]
+                #expect(items?.isEmpty == false, "\(path).\(name)")
+                let itemSchema = property["items"] as? [String: Any] ?? [:]
+                for item in items ?? [] { check(item, against: itemSchema, at: "\(path).\(name)[]") }
+            default: Issue.record("\(path).\(name): undescribed type \(property)")
+            }
+        }
+    }
+
     /// The (method, path) of every route the router has, and the document it serves.
     private func served() async throws -> (routes: Set<String>, document: [String: Any]) {
         let directory = makeTemporaryDirectory()

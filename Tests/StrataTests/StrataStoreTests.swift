@@ -119,6 +119,22 @@ import Testing
         #expect(store.quotes.symbols() == ["IBM"])
     }
 
+    /// Every built-in record has its table, found by its type (the typed conveniences are the
+    /// same tables), in the order the store lists its tables.
+    @Test func builtInTablesAreFoundByRecordType() throws {
+        let directory = temporaryDirectory()
+        defer { removeTree(directory) }
+        let store = try StrataStore.open(directory: directory, configuration: .init(maintenanceInterval: nil))
+        defer { try? store.close() }
+        #expect(store.table(Trade.self) === store.trades)
+        #expect(store.table(AggregatedTrade.self) === store.aggregatedTrades)
+        #expect(store.table(Quote.self) === store.quotes)
+        func name<R: ColumnarRecord>(_ type: R.Type) -> String? { store.table(type)?.name }
+        let names = RecordSchema.builtInRecords.map { name($0) }
+        #expect(names == RecordSchema.builtIn.map(\.name))
+        #expect(Array(store.stats().map(\.table).prefix(names.count)) == names)
+    }
+
     @Test func secondProcessIsLockedOut() throws {
         let directory = temporaryDirectory()
         defer { removeTree(directory) }

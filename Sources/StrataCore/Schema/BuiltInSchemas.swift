@@ -53,6 +53,13 @@ extension RecordSchema {
         return RecordSchema(unchecked: "quotes", columns: columns, timestamp: "ts_ns")
     }()
 
-    /// Every built-in table, in the order the store lists them.
-    public static let builtIn: [RecordSchema] = [.trades, .aggregatedTrades, .quotes]
+    /// The typed record of every built-in table, in the order the store lists them: the one list
+    /// of built-in kinds. Code that serves each built-in table iterates it and opens a generic
+    /// function on each metatype (`func serve<R: ColumnarRecord>(_: R.Type)`), so that a new
+    /// built-in kind (its schema, its record and its ``ColumnarRecord`` conformance) is served
+    /// without naming it again.
+    public static let builtInRecords: [any ColumnarRecord.Type] = [Trade.self, AggregatedTrade.self, Quote.self]
+
+    /// Every built-in table, in the order the store lists them (the schemas of ``builtInRecords``).
+    public static let builtIn: [RecordSchema] = builtInRecords.map { $0.schema }
 }

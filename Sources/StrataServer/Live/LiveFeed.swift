@@ -249,17 +249,20 @@ public final class LiveFeed: Service, Sendable {
     }
 
     private func subscribe(_ channel: LiveChannel, symbols: [Symbol]?) throws -> LivePump {
-        func typed<Record: JSONRepresentable>(_ table: StrataTable<Record>) throws -> LivePump {
-            LivePump(channel, try table.subscribe(symbols: symbols, bufferLimit: bufferLimit), LiveMessage.record)
+        func typed<Record: ServedRecord>(_ record: Record.Type) throws -> LivePump? {
+            guard let table = store.table(record) else { return nil }
+            return LivePump(
+                channel, try table.subscribe(symbols: symbols, bufferLimit: bufferLimit), LiveMessage.record)
         }
         switch channel {
         case .bars1m:
             return LivePump(
                 channel, try store.subscribeBars(symbols: symbols, bufferLimit: bufferLimit), LiveMessage.bar)
-        case .table(RecordSchema.trades.name): return try typed(store.trades)
-        case .table(RecordSchema.aggregatedTrades.name): return try typed(store.aggregatedTrades)
-        case .table(RecordSchema.quotes.name): return try typed(store.quotes)
         case .table(let name):
+            // A built-in table: its record's rows.
+            for record in servedRecords where record.schema.name == name {
+                if let pump = try typed(record) { return pump }
+            }
             guard let table = store.table(named: name) else {
                 throw StrataError(.invalidArgument, "no table \(name)")
             }

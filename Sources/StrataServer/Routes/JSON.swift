@@ -169,6 +169,14 @@ enum JSON: Sendable, Hashable {
         return .raw(writer.buffer)
     }
 
+    /// An array of records (through ``JSONRepresentable/writeArray(_:to:)``: the loop is the
+    /// record's own, even when the caller is generic over it).
+    static func rows<Record: JSONRepresentable>(_ rows: [Record]) -> JSON {
+        var writer = JSONWriter(capacity: rows.count * 200 + 2)
+        Record.writeArray(rows, to: &writer)
+        return .raw(writer.buffer)
+    }
+
     /// The compact JSON text.
     func serialized() -> String { String(buffer: buffer()) }
 

@@ -33,9 +33,9 @@ enum OpenAPIDocument {
 
     private static var paths: [(String, JSON)] {
         var paths = writeRoutes
-        paths += tableRoutes("trades", row: "Trade")
-        paths += tableRoutes("aggtrades", row: "AggregatedTrade")
-        paths += tableRoutes("quotes", row: "Quote")
+        for record in RecordSchema.builtInRecords {
+            paths += tableRoutes(record.schema.name, row: componentName(record))
+        }
         paths.append(("/api/v1/bars", ["get": bars]))
         paths.append(("/api/v1/quotes/bars", ["get": quoteBars]))
         paths.append(("/api/v1/stats", ["get": stats]))
@@ -375,20 +375,62 @@ enum OpenAPIDocument {
 
         /// A stored record: `ts_ns` and `time` first (`Timestamp.jsonMembers`), then its columns.
         static func record(_ columns: KeyValuePairs<String, JSON>) -> JSON {
+            record(columns.map { ($0.key, $0.value) })
+        }
+
+        static func record(_ columns: [(String, JSON)]) -> JSON {
             let timestamp: [(String, JSON)] = [
                 ("ts_ns", ["type": "string", "description": "Epoch nanoseconds."]),
                 ("time", ["type": "string", "format": "date-time"]),
             ]
-            return ["type": "object", "properties": .object(timestamp + columns.map { ($0.key, $0.value) })]
+            return ["type": "object", "properties": .object(timestamp + columns)]
         }
+
+        /// A value of a column of `kind` as a built-in record writes it: integers as numbers,
+        /// decimals as exact strings, booleans as booleans, anything else as a string.
+        static func value(_ kind: ColumnKind) -> JSON {
+            switch kind {
+            case .int64: int64
+            case .int8: integer
+            case .decimal: decimal
+            case .bool: boolean
+            default: string
+            }
+        }
+    }
+
+    /// The component of a built-in record's rows: the record type's name (`Trade`).
+    static func componentName(_ record: any ColumnarRecord.Type) -> String { String(describing: record) }
+
+    /// A built-in record's row object, from its schema, as its writer (`RecordJSON`) lays it out:
+    /// `ts_ns` and `time` of the designated timestamp, `symbol`, then every other column in schema
+    /// order by its name. A side of an order book, `<side>_levels` with its `<side>_px_<k>` and
+    /// `<side>_sz_<k>` columns, is one member `<side>s`: an array of `{price, size}`, best first.
+    static func recordComponent(_ schema: RecordSchema) -> JSON {
+        let level = Schema.object(["price": Schema.decimal, "size": Schema.decimal])
+        let sides = schema.columns.compactMap { column -> String? in
+            guard column.kind == .int8, column.name.hasSuffix("_levels") else { return nil }
+            return String(column.name.dropLast("_levels".count))
+        }
+        func isLevel(_ column: SchemaColumn) -> Bool {
+            sides.contains { column.name.hasPrefix($0 + "_px_") || column.name.hasPrefix($0 + "_sz_") }
+        }
+        var members: [(String, JSON)] = [("symbol", Schema.string)]
+        for column in schema.columns where column.name != schema.timestamp && column.kind != .symbol {
+            if let side = sides.first(where: { column.name == $0 + "_levels" }) {
+                members.append((side + "s", Schema.array(of: level)))
+            } else if !isLevel(column) {
+                members.append((column.name, Schema.value(column.kind)))
+            }
+        }
+        return Schema.record(members)
     }
 
     // MARK: - Components
 
     private static var components: JSON {
-        let level = Schema.object(["price": Schema.decimal, "size": Schema.decimal])
         let status: JSON = ["type": "string", "enum": ["ok", "degraded", "closed"]]
-        let schemas: JSON = [
+        let fixed: JSON = [
             "Error": [
                 "type": "object", "required": ["code", "message", "errorId"],
                 "properties": [
@@ -398,18 +440,6 @@ enum OpenAPIDocument {
                     "errorId": ["type": "string", "description": "The request's correlation id (X-Request-Id)."],
                 ],
             ],
-            "Trade": Schema.record([
-                "symbol": Schema.string, "trade_id": Schema.int64, "price": Schema.decimal, "qty": Schema.decimal,
-                "is_buyer_maker": Schema.boolean,
-            ]),
-            "AggregatedTrade": Schema.record([
-                "symbol": Schema.string, "agg_trade_id": Schema.int64, "price": Schema.decimal, "qty": Schema.decimal,
-                "first_trade_id": Schema.int64, "last_trade_id": Schema.int64, "is_buyer_maker": Schema.boolean,
-                "is_best_match": Schema.boolean,
-            ]),
-            "Quote": Schema.record([
-                "symbol": Schema.string, "bids": Schema.array(of: level), "asks": Schema.array(of: level),
-            ]),
             "Bar": Schema.record([
                 "open": Schema.decimal, "high": Schema.decimal, "low": Schema.decimal, "close": Schema.decimal,
                 "volume": Schema.decimal, "notional": Schema.decimal, "vwap": Schema.nullableString,
@@ -444,6 +474,9 @@ enum OpenAPIDocument {
                 "detail": Schema.string,
             ]),
         ]
+        // The built-in records' rows after Error, from their schemas.
+        let records = RecordSchema.builtInRecords.map { (componentName($0), recordComponent($0.schema)) }
+        guard case .object(let members) = fixed else { return fixed }
         return [
             "securitySchemes": [
                 "bearer": ["type": "http", "scheme": "bearer"],
@@ -453,7 +486,7 @@ enum OpenAPIDocument {
                 ],
             ],
             "responses": ["Error": content("Error.", Schema.ref("Error"))],
-            "schemas": schemas,
+            "schemas": .object(Array(members.prefix(1)) + records + members.dropFirst()),
         ]
     }
 }

@@ -16,9 +16,7 @@ struct QueryRoutes {
     static let maximumOffsetMinutes = 1_440
 
     func register(on router: Router<StrataRequestContext>) {
-        register(table: store.trades, path: "trades", on: router)
-        register(table: store.aggregatedTrades, path: "aggtrades", on: router)
-        register(table: store.quotes, path: "quotes", on: router)
+        for record in servedRecords { register(record, on: router) }
         for table in store.userTables { register(table: table, on: router) }
         router.get("/api/v1/bars") { request, context in
             await answer(context) { () async throws -> JSON in try await bars(QueryParameters(request)) }
@@ -69,9 +67,11 @@ struct QueryRoutes {
         }
     }
 
-    private func register<R: ColumnarRecord & JSONRepresentable>(
-        table: StrataTable<R>, path: String, on router: Router<StrataRequestContext>
-    ) {
+    /// A built-in table's routes: latest, range (paged), aggregate, symbols and last, its rows
+    /// as its record writes them (``JSONRepresentable``).
+    private func register<R: ServedRecord>(_ record: R.Type, on router: Router<StrataRequestContext>) {
+        guard let table = store.table(record) else { return }
+        let path = table.name
         router.get("/api/v1/\(path)/latest") { request, context in
             await answer(context) { () async throws -> JSON in
                 let latest = try LatestParameters(QueryParameters(request))

@@ -7,6 +7,25 @@ package import Strata
 protocol JSONRepresentable {
     /// Writes the record as one JSON object.
     func writeJSON(to writer: inout JSONWriter)
+    /// Writes `rows` as a JSON array. A requirement (with a default) so that code generic over
+    /// the record, as the routes opened on each built-in record are, still writes the rows in a
+    /// loop specialised for it: one call through the record's conformance per answer, not per row.
+    static func writeArray(_ rows: [Self], to writer: inout JSONWriter)
+}
+
+extension JSONRepresentable {
+    static func writeArray(_ rows: [Self], to writer: inout JSONWriter) { writer.rows(rows) }
+}
+
+/// A built-in record the API serves: its table's routes and live channel write it through its
+/// own ``JSONRepresentable`` conformance.
+typealias ServedRecord = ColumnarRecord & JSONRepresentable
+
+/// The records of ``RecordSchema/builtInRecords`` the API serves, in order: every one (the routes
+/// and `openapi.json` describe every built-in table, and `OpenAPITests` requires both to agree,
+/// so a built-in record without a JSON form fails the tests rather than go unserved).
+let servedRecords: [any ServedRecord.Type] = RecordSchema.builtInRecords.compactMap {
+    $0 as? any ServedRecord.Type
 }
 
 /// The API's JSON object of a record, as text: what `strata … --format json` prints per row.
