@@ -25,6 +25,9 @@ import StrataEngine
 /// ``TextHeap/maximumLength``). An optional column (`required: false`) may be left out of a row:
 /// it reads back absent (no value in the ``Row``, `null` in JSON), as it does in rows stored
 /// before the column was added to the table.
+///
+/// For bulk loads, ``append(_:)-(TableColumns)`` takes the rows column by column (``TableColumns``):
+/// no dictionary per row, the same checks and errors, the same write path.
 public final class DynamicTable: Sendable {
     /// The table's schema.
     public let schema: RecordSchema
