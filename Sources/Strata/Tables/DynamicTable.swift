@@ -24,6 +24,9 @@ public import StrataCore
 /// ``TextHeap/maximumLength``). An optional column (`required: false`) may be left out of a row:
 /// it reads back absent (no value in the ``Row``, `null` in JSON), as it does in rows stored
 /// before the column was added to the table.
+///
+/// For bulk loads, ``append(_:)-(TableColumns)`` takes the rows column by column (``TableColumns``):
+/// no dictionary per row, the same checks and errors, the same write path.
 public final class DynamicTable: Sendable {
     /// The table's schema.
     public let schema: RecordSchema
@@ -31,18 +34,20 @@ public final class DynamicTable: Sendable {
     /// The live feed's subscribers (see ``subscribe(symbols:bufferLimit:)``).
     let live: LiveHub
     /// The schema's storage columns (all but the symbol), in the engine's order.
-    private let columns: [SchemaColumn]
+    let columns: [SchemaColumn]
     /// Per storage column: the names a row may give it (its name, then its aliases).
-    private let inputNames: [[String]]
+    let inputNames: [[String]]
     /// Every name a row may use.
     private let knownNames: Set<String>
     /// The designated timestamp's place among ``columns``.
-    private let timestampColumn: Int
+    let timestampColumn: Int
     /// Per column, what the per-row loops read (so they never copy a ``SchemaColumn``): whether
     /// it is optional, its absent marker, whether it is text.
-    private let optional: [Bool]
-    private let absent: [Int64]
-    private let isText: [Bool]
+    let optional: [Bool]
+    let absent: [Int64]
+    let isText: [Bool]
+    /// What the common case of encoding a row reads (``RowPlan``).
+    let plan: RowPlan
 
     init(schema: RecordSchema, access: TableAccess) {
         self.schema = schema
@@ -55,6 +60,7 @@ public final class DynamicTable: Sendable {
         optional = columns.map { !$0.rules.required }
         absent = columns.map(\.kind.absentLane)
         isText = columns.map { $0.kind == .text }
+        plan = RowPlan(schema: schema)
     }
 
     /// Subscribes to the rows this table stores from now on, as ``Row``s (see
@@ -149,12 +155,15 @@ public final class DynamicTable: Sendable {
         var lanes = [[Int64]](repeating: [], count: columns.count)
         for c in lanes.indices { lanes[c].reserveCapacity(rows.count) }
         var texts = TextHeap()
-        var symbols: [String] = []
-        var symbolIndex: [String: UInt32] = [:]
+        var symbols = NameIndex()
         var index: [UInt32] = []
         index.reserveCapacity(rows.count)
         let window = access.rules.timestampWindow()
+        let nanoseconds = window.lowerBound.nanoseconds...window.upperBound.nanoseconds
+        var scratch = RowScratch(columnCount: columns.count)
         for (position, row) in rows.enumerated() {
+            index.append(UInt32(symbols.insert(row.symbol.name)))
+            if encodeQuickly(row, into: &lanes, texts: &texts, scratch: &scratch, window: nanoseconds) { continue }
             do {
                 // Every value a column took is a known name: when they account for all of the
                 // row's values, no name is unknown (checked by name only otherwise, or on error,
@@ -171,16 +180,8 @@ public final class DynamicTable: Sendable {
                 error.index = position
                 throw error
             }
-            if let id = symbolIndex[row.symbol.name] {
-                index.append(id)
-            } else {
-                let id = UInt32(symbols.count)
-                symbols.append(row.symbol.name)
-                symbolIndex[row.symbol.name] = id
-                index.append(id)
-            }
         }
-        var batch = ColumnBatch(symbols: symbols, symbolIndex: index, columns: lanes)
+        var batch = ColumnBatch(symbols: symbols.names, symbolIndex: index, columns: lanes)
         batch.texts = texts
         return batch
     }
@@ -219,16 +220,11 @@ public final class DynamicTable: Sendable {
             }
             let lane = try Self.lane(value, column: columns[c])
             if optional[c] && lane == absent[c] {
-                let column = columns[c]
-                throw ValidationError(
-                    field: column.name, value: value?.description ?? "", rule: .outOfRange,
-                    detail: "the smallest value of the type marks an absent value in an optional column")
+                throw Self.absentMarkerError(columns[c], value: value?.description ?? "")
             }
             lanes[c].append(lane)
             if c == timestampColumn, !window.contains(Timestamp(nanoseconds: lane)) {
-                throw ValidationError(
-                    field: columns[c].name, value: String(lane), rule: .outsideWindow,
-                    detail: "accepted \(window.lowerBound) … \(window.upperBound)")
+                throw Self.outsideWindowError(columns[c], lane: lane, window: window)
             }
         }
     }
