@@ -119,6 +119,9 @@ import Testing
             ("score", .outOfRange, { $0["score"] = .float(1.5) }),
             ("score", .notFinite, { $0["score"] = .float(.nan) }),
             ("side", .overflow, { $0["side"] = .integer(300) }),
+            // Decimals built in code with a scale no column can hold: refused, never a trap.
+            ("target", .malformed, { $0["target_price"] = .decimal(ExactAmount(mantissa: 1, scale: 19)) }),
+            ("target", .malformed, { $0["target_price"] = .decimal(ExactAmount(mantissa: 1, scale: -1)) }),
         ]
         for (field, rule, change) in cases {
             let error = await refusal(change)

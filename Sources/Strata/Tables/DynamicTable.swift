@@ -292,6 +292,12 @@ public final class DynamicTable: Sendable {
     ) throws
         -> Int64
     {
+        // A decimal built in code may carry any scale; only 0…18 are decimals a column can hold.
+        guard (0..<tenPowers.count).contains(from) else {
+            throw ValidationError(
+                field: column.name, value: text(), rule: .malformed,
+                detail: "a decimal's scale must be 0...\(tenPowers.count - 1), got \(from)")
+        }
         var value = mantissa
         if from > to {
             let divisor = Int128(tenPowers[from - to])

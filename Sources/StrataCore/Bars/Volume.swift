@@ -30,23 +30,19 @@ public struct Volume: Sendable, Hashable, Comparable, Codable, CustomStringConve
 
 /// Exact text for Int128 mantissas (volumes, notionals).
 public enum ExactDecimal {
-    /// `mantissa / 10^scale` as the shortest exact decimal text.
+    /// `mantissa / 10^scale` as the shortest exact decimal text, for any scale (a negative one
+    /// multiplies by a power of ten).
     public static func format(_ mantissa: Int128, scale: Int) -> String {
-        var unit: UInt128 = 1
-        for _ in 0..<scale { unit *= 10 }
-        let magnitude = mantissa.magnitude
-        var fraction = magnitude % unit
-        var digits = scale
-        while digits > 0, fraction % 10 == 0 {
-            fraction /= 10
-            digits -= 1
+        let sign = mantissa < 0 ? "-" : ""
+        let digits = String(mantissa.magnitude)
+        guard scale > 0 else {
+            return sign + digits + (mantissa == 0 ? "" : String(repeating: "0", count: -scale))
         }
-        var text = (mantissa < 0 ? "-" : "") + String(magnitude / unit)
-        if digits > 0 {
-            let fractionText = String(fraction)
-            text += "." + String(repeating: "0", count: digits - fractionText.count) + fractionText
-        }
-        return text
+        let padded = String(repeating: "0", count: max(0, scale + 1 - digits.count)) + digits
+        let integer = padded.dropLast(scale)
+        var fraction = padded.suffix(scale)
+        while fraction.last == "0" { fraction = fraction.dropLast() }
+        return sign + integer + (fraction.isEmpty ? "" : "." + fraction)
     }
 
     /// Parses `[-]digits[.digits]` exactly at `scale`, or `nil`.
