@@ -120,12 +120,10 @@ extension FieldValue {
         return nil
     }
 
-    /// A decimal's mantissa at `scale`, if it is one that fits exactly.
-    func mantissa(scale: Int) -> Int64? {
-        guard case .decimal(let amount) = self, amount.scale <= scale else { return nil }
-        var mantissa = amount.mantissa
-        for _ in amount.scale..<scale { mantissa *= 10 }
-        return Int64(exactly: mantissa)
+    /// A decimal read back at `D`'s scale (rows come back at their column's scale) as `D`.
+    func fixed<D: FixedPointDecimal>(_ type: D.Type) -> D? {
+        guard case .decimal(let amount) = self else { return nil }
+        return amount.as(type)
     }
 
     /// A fixed-point value as a decimal field.

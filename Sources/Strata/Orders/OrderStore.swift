@@ -140,9 +140,9 @@ extension OrderRegistry: EventSourcedState {
         guard case .integer(let id)? = row["order_id"], case .text(let kind)? = row["event"],
             case .timestamp(let time)? = row["ts"]
         else { return nil }
-        func price(_ name: String) -> Price? { row[name]?.mantissa(scale: Price.scale).map(Price.init(mantissa:)) }
+        func price(_ name: String) -> Price? { row[name]?.fixed(Price.self) }
         func quantity(_ name: String) -> Quantity? {
-            row[name]?.mantissa(scale: Quantity.scale).map(Quantity.init(mantissa:))
+            row[name]?.fixed(Quantity.self)
         }
         func text(_ name: String) -> String? {
             if case .text(let value)? = row[name] { return value }
