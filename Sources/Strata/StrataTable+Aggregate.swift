@@ -21,12 +21,6 @@ extension StrataTable {
     ///   a partition or block in the range is damaged; `.overflow` if a VWAP numerator leaves
     ///   Int128; `.closed`.
     public func aggregate(_ query: AggregateQuery) async throws -> [AggregateRow] {
-        // Columns by the names the API and the schema use (`qty`, or an alias such as `quantity`),
-        // passed to the engine by the names its files know.
-        var stored = query
-        stored.functions = query.functions.map { function in
-            function.renamingColumns { Record.schema.column(named: $0)?.storageName ?? $0 }
-        }
-        return try reading { try table.aggregate(stored.engineRequest) }.map(AggregateRow.init)
+        try reader.aggregate(query)
     }
 }

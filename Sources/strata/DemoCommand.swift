@@ -128,7 +128,9 @@ struct DemoCommand: AsyncParsableCommand {
     }
 
     private func render(_ trades: [Trade]) throws {
-        Rows(rows: trades).render(format: .table)
+        guard let symbol = trades.first?.symbol else { return say("(no rows)") }
+        TableOutput(schema: Trade.schema).render(
+            RowSet(columns: Trade.encode(trades).columns), symbol: symbol, format: .table)
     }
 
     private func say(_ line: String) { Terminal.writeOutput(line + "\n") }

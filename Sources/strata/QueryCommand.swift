@@ -63,7 +63,7 @@ struct QueryCommand: AsyncParsableCommand {
             try QueryCommand.checkLimit(limit)
             let symbol = try common.parsedSymbol()
             let limit = limit
-            try await common.query(symbol: symbol) { table in try await table.latest(symbol: symbol, limit: limit) }
+            try common.query(symbol: symbol) { table in (try table.latest(symbol: symbol, limit: limit), nil) }
         }
     }
 
@@ -103,8 +103,8 @@ struct QueryCommand: AsyncParsableCommand {
                 after = parsed
             }
             let limit = limit
-            try await common.query(symbol: symbol) { [after] table in
-                try await table.range(symbol: symbol, from: start, to: end, limit: limit, after: after)
+            try common.query(symbol: symbol) { [after] table in
+                try table.range(symbol: symbol, from: start, to: end, limit: limit, after: after)
             }
         }
     }
@@ -120,7 +120,7 @@ struct QueryCommand: AsyncParsableCommand {
             let store = try common.storage.openExisting()
             defer { try? store.close() }
             let table = try QueryCommand.table(common.table, in: store)
-            let last = try await table.lastTimestamp(symbol: symbol)
+            let last = try table.lastTimestamp(symbol: symbol)
             // The API's `last` answer: table, symbol, ts_ns (a string in JSON), time.
             let cells: [Cell] = [
                 .text(table.name), .text(symbol.name), last.map { .nanoseconds($0.nanoseconds) } ?? .empty,
@@ -189,7 +189,7 @@ extension QueryCommand {
             let query = AggregateQuery(functions, symbols: symbolList, from: start, to: end, grouping: grouping)
             let store = try storage.openExisting()
             defer { try? store.close() }
-            let rows = try await QueryCommand.table(table, in: store).aggregate(query)
+            let rows = try QueryCommand.table(table, in: store).aggregate(query)
             var columns: [String] = []
             let bySymbol = grouping == .symbol || { if case .symbolAndBucket = grouping { true } else { false } }()
             let byBucket = grouping != .none && grouping != .symbol
@@ -229,14 +229,12 @@ extension QueryCommand {
 extension QueryCommand.Common {
     /// Opens the store, runs `fetch` on the chosen table and prints the rows; a symbol the table
     /// has never stored is an error naming the nearest ones it has.
-    func query(
-        symbol: Symbol, _ fetch: (any QueryTable) async throws -> any RecordRows
-    ) async throws {
+    func query(symbol: Symbol, _ fetch: (TableReader) throws -> (rows: RowSet, next: RangeCursor?)) throws {
         let store = try storage.openExisting()
         defer { try? store.close() }
         let table = try QueryCommand.table(self.table, in: store)
-        let rows = try await fetch(table)
-        if rows.isEmpty {
+        let (rows, next) = try fetch(table)
+        if rows.count == 0 {
             let known = table.symbols().map(\.name)
             if !known.contains(symbol.name) {
                 let nearest = known.sorted {
@@ -248,136 +246,20 @@ extension QueryCommand.Common {
                         + (nearest.isEmpty ? " (the table is empty)" : "; nearest: \(nearest.joined(separator: ", "))"))
             }
         }
-        rows.render(format: format)
-        if let next = rows.next {
+        TableOutput(schema: table.schema).render(rows, symbol: symbol, format: format)
+        if let next {
             Terminal.writeError("strata: more rows than --limit: the next page is --cursor \(next)\n")
         }
     }
 }
 
-/// A table that can answer the queries, erased over its record type: a built-in table or a
-/// user-defined one.
-protocol QueryTable: Sendable {
-    var name: String { get }
-    func latest(symbol: Symbol, limit: Int) async throws -> any RecordRows
-    func range(symbol: Symbol, from: Timestamp, to: Timestamp, limit: Int, after: RangeCursor?) async throws
-        -> any RecordRows
-    func lastTimestamp(symbol: Symbol) async throws -> Timestamp?
-    func aggregate(_ query: AggregateQuery) async throws -> [AggregateRow]
-    func symbolListing() async throws -> [SymbolListing]
-    func symbols() -> [Symbol]
-}
-
 extension QueryCommand {
-    /// The table `--table` names: a built-in one (by name or alias) or a user-defined one.
-    static func table(_ name: String, in store: StrataStore) throws -> any QueryTable {
-        if let schema = SchemaCatalog.builtIn.schema(named: name) {
-            // The built-in record of that table, and its table in the store.
-            func typed<R: RecordColumns>(_ record: R.Type) -> (any QueryTable)? { store.table(record) }
-            for case let record as any RecordColumns.Type in RecordSchema.builtInRecords where record.schema == schema {
-                if let table = typed(record) { return table }
-            }
-        }
-        if let table = store.table(named: name) { return table }
-        let known = SchemaCatalog.builtIn.schemas.map(\.name) + store.userTables.map(\.name)
+    /// The table `--table` names, built-in or user-defined, by its name or an alias.
+    static func table(_ name: String, in store: StrataStore) throws -> TableReader {
+        if let table = store.reader(named: name) { return table }
+        let known = store.readers.map(\.name)
         throw CLIError(
             "--table: no table '\(name)' (tables: \(known.joined(separator: ", ")); user-defined tables come from --config)"
         )
-    }
-}
-
-extension DynamicTable: QueryTable {
-    func latest(symbol: Symbol, limit: Int) async throws -> any RecordRows {
-        UserRows(schema: schema, rows: try await latest(symbol: symbol, limit: limit))
-    }
-
-    func range(symbol: Symbol, from: Timestamp, to: Timestamp, limit: Int, after: RangeCursor?) async throws
-        -> any RecordRows
-    {
-        let page: RangePage<Row> = try await range(symbol: symbol, from: from, to: to, limit: limit, after: after)
-        return UserRows(schema: schema, rows: page.rows, next: page.next)
-    }
-}
-
-/// Rows of a user-defined table: `symbol` and the schema's columns (a table adds `time` first);
-/// in JSON, the API's objects.
-struct UserRows: RecordRows {
-    var schema: RecordSchema
-    var rows: [Row]
-    var next: RangeCursor?
-
-    var isEmpty: Bool { rows.isEmpty }
-
-    func render(format: OutputFormat) {
-        let columns = schema.storageColumns
-        var names = ["symbol"] + columns.map(\.name)
-        var cells = rows.map { row -> [Cell] in
-            [.text(row.symbol.name)]
-                + columns.map { column in
-                    switch row[column.name] {
-                    case .timestamp(let time)?: .nanoseconds(time.nanoseconds)
-                    case .integer(let integer)?: .integer(integer)
-                    case .decimal(let amount)?: .decimal(amount.description)
-                    case .float(let double)?: .decimal(String(double))
-                    case .bool(let flag)?: .boolean(flag)
-                    case .text(let text)?: .text(text)
-                    case nil: .empty
-                    }
-                }
-        }
-        if format == .table {
-            names.insert("time", at: 0)
-            for index in rows.indices {
-                let time: String =
-                    if case .timestamp(let value)? = rows[index][schema.timestamp] { value.iso8601 } else { "" }
-                cells[index].insert(.text(time), at: 0)
-            }
-        }
-        Renderer(format: format).render(
-            columns: names, rows: cells, json: rows.map { UserRowJSON.text($0, schema: schema) })
-    }
-}
-
-/// Query results that know how to print themselves.
-protocol RecordRows {
-    var isEmpty: Bool { get }
-    /// Where the next page starts, when more rows matched than were kept (`--limit`).
-    var next: RangeCursor? { get }
-    /// Prints the rows (see ``RecordColumns``).
-    func render(format: OutputFormat)
-}
-
-/// Rows of one record type, at most a limit of them.
-struct Rows<Record: RecordColumns>: RecordRows {
-    var rows: [Record]
-    var next: RangeCursor?
-
-    var isEmpty: Bool { rows.isEmpty }
-
-    func render(format: OutputFormat) {
-        let columns = Record.columns(for: rows)
-        var cells = rows.map { $0.cells(columnCount: columns.count) }
-        switch format {
-        case .csv:
-            Renderer(format: format).render(columns: columns, rows: cells)
-        case .table:
-            for index in rows.indices { cells[index].insert(.text(rows[index].timestamp.iso8601), at: 0) }
-            Renderer(format: format).render(columns: ["time"] + columns, rows: cells)
-        case .json:
-            Renderer(format: format).render(columns: columns, rows: cells, json: rows.map(\.apiJSON))
-        }
-    }
-}
-
-extension StrataTable: QueryTable where Record: RecordColumns {
-    func latest(symbol: Symbol, limit: Int) async throws -> any RecordRows {
-        Rows(rows: try await latest(symbol: symbol, limit: limit))
-    }
-
-    func range(symbol: Symbol, from: Timestamp, to: Timestamp, limit: Int, after: RangeCursor?) async throws
-        -> any RecordRows
-    {
-        let page: RangePage<Record> = try await range(symbol: symbol, from: from, to: to, limit: limit, after: after)
-        return Rows(rows: page.rows, next: page.next)
     }
 }

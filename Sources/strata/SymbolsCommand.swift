@@ -19,7 +19,7 @@ struct SymbolsCommand: AsyncParsableCommand {
     func run() async throws {
         let store = try storage.openExisting()
         defer { try? store.close() }
-        let listing = try await QueryCommand.table(table, in: store).symbolListing()
+        let listing = try QueryCommand.table(table, in: store).symbolListing()
         // The API's names: first and last in ISO-8601, with their epoch nanoseconds.
         let columns = ["symbol", "rows", "first_ns", "first", "last_ns", "last"]
         let rows = listing.map { entry -> [Cell] in

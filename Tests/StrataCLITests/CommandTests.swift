@@ -83,8 +83,8 @@ struct CommandTests {
         #expect(
             latest.stdout == """
                 [
-                  {"symbol":"BTCUSDT","time":"2024-07-01T23:58:01.500000003Z","ts":"1719878281500000003","id":3,"score":"0.75"},
-                  {"symbol":"BTCUSDT","time":"2024-07-01T23:58:01.500000002Z","ts":"1719878281500000002","id":2,"score":"0.5"}
+                  {"ts":"1719878281500000003","time":"2024-07-01T23:58:01.500000003Z","symbol":"BTCUSDT","id":3,"score":"0.75"},
+                  {"ts":"1719878281500000002","time":"2024-07-01T23:58:01.500000002Z","symbol":"BTCUSDT","id":2,"score":"0.5"}
                 ]
 
                 """)
@@ -284,9 +284,9 @@ struct CommandTests {
             ], in: directory)
         #expect(
             query.stdout == """
-                agg_trade_id,symbol,price,quantity,first_trade_id,last_trade_id,transact_time,is_buyer_maker,is_best_match
-                3380935,BTCUSDT,42289.98,0.00237,4451539,4451539,1704067200032,false,true
-                3380936,BTCUSDT,42290,0.01,4451540,4451541,1735689600123456,true,true
+                ts_ns,symbol,agg_trade_id,price,qty,first_trade_id,last_trade_id,is_buyer_maker,is_best_match
+                1704067200032000000,BTCUSDT,3380935,42289.98,0.00237,4451539,4451539,false,true
+                1735689600123456000,BTCUSDT,3380936,42290,0.01,4451540,4451541,true,true
 
                 """)
 
@@ -311,6 +311,26 @@ struct CommandTests {
                 ]
 
                 """)
+
+        // Each export, with its header, ingests again into a new store and reads back the same.
+        for table in ["aggtrades", "quotes"] {
+            let exported = try runStrata(
+                [
+                    "query", "range", "--table", table, "--symbol", table == "quotes" ? "IBM" : "BTCUSDT", "--from",
+                    "2013-01-01", "--to", "2026-01-01", "--format", "csv", "--data", "data",
+                ], in: directory)
+            #expect(exported.status == 0, "\(exported.stderr)")
+            writeFile(directory + "/\(table)-export.csv", exported.stdout)
+            let again = try runStrata(
+                ["ingest", "--table", table, "--csv", "\(table)-export.csv", "--data", "copy"], in: directory)
+            #expect(again.stdout.contains("stored:      2\n"), "\(table): \(again.stdout)\(again.stderr)")
+            let reread = try runStrata(
+                [
+                    "query", "range", "--table", table, "--symbol", table == "quotes" ? "IBM" : "BTCUSDT", "--from",
+                    "2013-01-01", "--to", "2026-01-01", "--format", "csv", "--data", "copy",
+                ], in: directory)
+            #expect(reread.stdout == exported.stdout, "\(table)")
+        }
     }
 
     @Test func generateWritesTheSeededWorkloadAndIngestReadsItAll() throws {

@@ -56,8 +56,8 @@ struct IngestTableCommandTests {
         #expect(
             latest.stdout == """
                 [
-                  {"symbol":"BTCUSDT","time":"2024-07-01T23:58:01.600Z","ts":"1719878281600000000","id":2,"target":"0.0001","score":"-0.25","live":false},
-                  {"symbol":"BTCUSDT","time":"2024-07-01T23:58:01.500Z","ts":"1719878281500000000","id":1,"target":"64123.4567","score":"0.5","live":true}
+                  {"ts":"1719878281600000000","time":"2024-07-01T23:58:01.600Z","symbol":"BTCUSDT","id":2,"target":"0.0001","score":"-0.25","live":false},
+                  {"ts":"1719878281500000000","time":"2024-07-01T23:58:01.500Z","symbol":"BTCUSDT","id":1,"target":"64123.4567","score":"0.5","live":true}
                 ]
 
                 """, "\(latest.stdout)")

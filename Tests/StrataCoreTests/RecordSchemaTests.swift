@@ -34,7 +34,7 @@ import Testing
         for schema in RecordSchema.builtIn {
             let checked = try RecordSchema(
                 name: schema.name, aliases: schema.aliases, columns: schema.columns, timestamp: schema.timestamp,
-                partitioning: schema.partitioning, key: schema.key)
+                partitioning: schema.partitioning, key: schema.key, bookSides: schema.bookSides)
             #expect(checked == schema)
         }
         #expect(try SchemaCatalog(RecordSchema.builtIn) == SchemaCatalog.builtIn)
@@ -283,5 +283,60 @@ extension RecordSchema {
                         required: false, minimum: ColumnRules.Bound(mantissa: -1),
                         maximum: ColumnRules.Bound(mantissa: 1)))
             }, timestamp: timestamp, partitioning: partitioning, key: key)
+    }
+}
+
+/// Book sides: checked against the columns they name, and kept through the configuration's JSON.
+@Suite struct BookSideTests {
+    static let columns = [
+        SchemaColumn("ts", .timestamp), SchemaColumn("symbol", .symbol), SchemaColumn("n", .int8),
+        SchemaColumn("px_0", .decimal(scale: 2)), SchemaColumn("sz_0", .decimal(scale: 4)),
+        SchemaColumn("note", .text),
+    ]
+
+    static func schema(_ side: BookSide) throws(SchemaError) -> RecordSchema {
+        try RecordSchema(name: "depth", columns: columns, timestamp: "ts", bookSides: [side])
+    }
+
+    @Test func aSideNamesItsColumnsOfTheRightKinds() throws {
+        let good = try Self.schema(BookSide("book", count: "n", prices: ["px_0"], sizes: ["sz_0"]))
+        #expect(good.bookColumns == ["n", "px_0", "sz_0"])
+        let refused: [(BookSide, String)] = [
+            (BookSide("book", count: "n", prices: ["px_9"], sizes: ["sz_0"]), "px_9"),
+            (BookSide("book", count: "px_0", prices: ["px_0"], sizes: ["sz_0"]), "px_0"),
+            (BookSide("book", count: "n", prices: ["note"], sizes: ["sz_0"]), "note"),
+            (BookSide("book", count: "n", prices: ["px_0"], sizes: []), "book"),
+            (BookSide("note", count: "n", prices: ["px_0"], sizes: ["sz_0"]), "note"),
+        ]
+        for (side, named) in refused {
+            #expect(throws: SchemaError.self) { try Self.schema(side) }
+            do {
+                _ = try Self.schema(side)
+            } catch {
+                #expect(error.description.contains(named), "\(error)")
+            }
+        }
+        // Two sides cannot show one column.
+        #expect(throws: SchemaError.self) {
+            try RecordSchema(
+                name: "depth", columns: Self.columns, timestamp: "ts",
+                bookSides: [
+                    BookSide("a", count: "n", prices: ["px_0"], sizes: ["sz_0"]),
+                    BookSide("b", count: "n", prices: ["px_0"], sizes: ["sz_0"]),
+                ])
+        }
+    }
+
+    @Test func aSideIsDeclaredInTheConfigurationFile() throws {
+        let text = """
+            {"name": "depth", "timestamp": "ts",
+             "columns": [{"name": "ts", "type": "timestamp"}, {"name": "symbol", "type": "symbol"},
+                         {"name": "n", "type": "int8"}, {"name": "px_0", "type": "decimal(2)"},
+                         {"name": "sz_0", "type": "decimal(4)"}, {"name": "note", "type": "text"}],
+             "book": [{"name": "book", "count": "n", "prices": ["px_0"], "sizes": ["sz_0"]}]}
+            """
+        let decoded = try JSONDecoder().decode(RecordSchema.self, from: Data(text.utf8))
+        #expect(decoded == (try Self.schema(BookSide("book", count: "n", prices: ["px_0"], sizes: ["sz_0"]))))
+        #expect(try JSONDecoder().decode(RecordSchema.self, from: JSONEncoder().encode(decoded)) == decoded)
     }
 }

@@ -112,8 +112,7 @@ public final class DynamicTable: Sendable {
 
     /// The newest `limit` rows of `symbol`, newest first.
     public func latest(symbol: Symbol, limit: Int) async throws -> [Row] {
-        guard limit >= 0 else { throw StrataError(.invalidArgument, "limit must be >= 0, got \(limit)") }
-        return decode(try access.reading { try access.table.latest(symbol: symbol.name, limit: limit) }, symbol)
+        decode(try reader.latest(symbol: symbol, limit: limit), symbol)
     }
 
     /// Rows of `symbol` with `from <= time < to`, oldest first, at most `limit` of them, from
@@ -128,16 +127,12 @@ public final class DynamicTable: Sendable {
     /// Count, sum, min, max, first, last and VWAP over the table's numeric columns, by the
     /// schema's column names (see ``StrataTable/aggregate(_:)``).
     public func aggregate(_ query: AggregateQuery) async throws -> [AggregateRow] {
-        var stored = query
-        stored.functions = query.functions.map { function in
-            function.renamingColumns { schema.column(named: $0)?.storageName ?? $0 }
-        }
-        return try access.reading { try access.table.aggregate(stored.engineRequest) }.map(AggregateRow.init)
+        try reader.aggregate(query)
     }
 
     /// The newest stored timestamp of `symbol`, or `nil` if it has none.
     public func lastTimestamp(symbol: Symbol) async throws -> Timestamp? {
-        try access.reading { try access.table.lastTimestamp(symbol: symbol.name) }.map(Timestamp.init(nanoseconds:))
+        try reader.lastTimestamp(symbol: symbol)
     }
 
     /// The symbols with at least one row, sorted.

@@ -37,7 +37,8 @@ extension RecordSchema {
         timestamp: "ts_ns", key: RecordKey("agg_trade_id"))
 
     /// Quotes with up to ``Quote/maximumDepth`` levels a side: the level counts, then per level
-    /// `bid_px_k, bid_sz_k, ask_px_k, ask_sz_k` (absent past a side's depth).
+    /// `bid_px_k, bid_sz_k, ask_px_k, ask_sz_k` (absent past a side's depth), shown as the book
+    /// sides `bids` and `asks`.
     public static let quotes: RecordSchema = {
         var columns = [
             SchemaColumn("ts_ns", .timestamp), SchemaColumn("symbol", .symbol),
@@ -50,7 +51,9 @@ extension RecordSchema {
                 columns.append(SchemaColumn("\(side)_sz_\(level)", .decimal(scale: Quantity.scale), rules: optional))
             }
         }
-        return RecordSchema(unchecked: "quotes", columns: columns, timestamp: "ts_ns")
+        return RecordSchema(
+            unchecked: "quotes", columns: columns, timestamp: "ts_ns",
+            bookSides: ["bid", "ask"].map { BookSide.numbered($0, depth: Quote.maximumDepth) })
     }()
 
     /// The typed record of every built-in table, in the order the store lists them: the one list

@@ -12,11 +12,12 @@
 ///
 /// `type` is `timestamp`, `symbol`, `int64`, `int8`, `decimal(<scale>)`, `float64`, `bool` or
 /// `text`; `partition` is `day` (the default) or a whole number of minutes, hours or days (`6h`);
-/// `policy` is `keep-first` (the default) or `last-wins`. A schema that does not check out is a
+/// `policy` is `keep-first` (the default) or `last-wins`; `book` lists book sides shown as lists
+/// of levels (``BookSide``: `{"name": "bids", "count": "bid_levels", "prices": […], "sizes": […]}`). A schema that does not check out is a
 /// decoding error whose description names the table, the column and the problem.
 extension RecordSchema: Codable {
     enum Keys: String, CodingKey {
-        case name, aliases, columns, timestamp, partition, key
+        case name, aliases, columns, timestamp, partition, key, book
     }
 
     enum KeyKeys: String, CodingKey {
@@ -52,7 +53,8 @@ extension RecordSchema: Codable {
             try self.init(
                 name: name, aliases: try container.decodeIfPresent([String].self, forKey: .aliases) ?? [],
                 columns: columns, timestamp: try container.decode(String.self, forKey: .timestamp),
-                partitioning: partitioning, key: key)
+                partitioning: partitioning, key: key,
+                bookSides: try container.decodeIfPresent([BookSide].self, forKey: .book) ?? [])
         } catch let error as SchemaError {
             throw DecodingError.dataCorrupted(
                 DecodingError.Context(codingPath: decoder.codingPath, debugDescription: error.description))
@@ -71,6 +73,7 @@ extension RecordSchema: Codable {
             try keyContainer.encode(key.column, forKey: .column)
             try keyContainer.encode(key.policy.rawValue, forKey: .policy)
         }
+        if !bookSides.isEmpty { try container.encode(bookSides, forKey: .book) }
     }
 }
 

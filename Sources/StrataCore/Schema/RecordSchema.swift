@@ -38,16 +38,19 @@ public struct RecordSchema: Sendable, Hashable {
     /// The column that identifies a row within its symbol, and what a second row with the same
     /// value does; nil: rows only accumulate.
     public let key: RecordKey?
+    /// Sides of an order book kept as numbered columns, which rows show as lists of levels
+    /// (``BookSide``; the quotes' `bids` and `asks`).
+    public let bookSides: [BookSide]
 
     /// Builds and checks a schema.
     /// - Throws: ``SchemaError`` naming the table, the column and what is wrong.
     public init(
         name: String, aliases: [String] = [], columns: [SchemaColumn], timestamp: String,
-        partitioning: Partitioning = .daily, key: RecordKey? = nil
+        partitioning: Partitioning = .daily, key: RecordKey? = nil, bookSides: [BookSide] = []
     ) throws(SchemaError) {
         self.init(
             unchecked: name, aliases: aliases, columns: columns, timestamp: timestamp, partitioning: partitioning,
-            key: key)
+            key: key, bookSides: bookSides)
         try check()
     }
 
@@ -55,7 +58,7 @@ public struct RecordSchema: Sendable, Hashable {
     /// public initialiser does), so that no declaration of this module needs a crash path.
     init(
         unchecked name: String, aliases: [String] = [], columns: [SchemaColumn], timestamp: String,
-        partitioning: Partitioning = .daily, key: RecordKey? = nil
+        partitioning: Partitioning = .daily, key: RecordKey? = nil, bookSides: [BookSide] = []
     ) {
         self.name = name
         self.aliases = aliases
@@ -63,6 +66,7 @@ public struct RecordSchema: Sendable, Hashable {
         self.timestamp = timestamp
         self.partitioning = partitioning
         self.key = key
+        self.bookSides = bookSides
     }
 
     /// The column called `name`, or answering to it as an alias.
@@ -143,6 +147,7 @@ public struct RecordSchema: Sendable, Hashable {
             }
             guard keyColumn.rules.required else { throw fail(key.column, "a key column cannot be optional") }
         }
+        try checkBookSides()
     }
 
     /// `[a-z][a-z0-9_]*`, 1…64 bytes.

@@ -249,27 +249,16 @@ public final class LiveFeed: Service, Sendable {
     }
 
     private func subscribe(_ channel: LiveChannel, symbols: [Symbol]?) throws -> LivePump {
-        func typed<Record: ServedRecord>(_ record: Record.Type) throws -> LivePump? {
-            guard let table = store.table(record) else { return nil }
-            return LivePump(
-                channel, try table.subscribe(symbols: symbols, bufferLimit: bufferLimit), LiveMessage.record)
-        }
         switch channel {
         case .bars1m:
             return LivePump(
                 channel, try store.subscribeBars(symbols: symbols, bufferLimit: bufferLimit), LiveMessage.bar)
         case .table(let name):
-            // A built-in table: its record's rows.
-            for record in servedRecords where record.schema.name == name {
-                if let pump = try typed(record) { return pump }
-            }
-            guard let table = store.table(named: name) else {
+            guard let table = store.reader(named: name) else {
                 throw StrataError(.invalidArgument, "no table \(name)")
             }
-            let json = UserRowJSON(schema: table.schema)
-            return LivePump(channel, try table.subscribe(symbols: symbols, bufferLimit: bufferLimit)) { row, writer in
-                writer.value(json.object(row))
-            }
+            let json = RowJSON(schema: table.schema)
+            return LivePump(channel, try table.subscribe(symbols: symbols, bufferLimit: bufferLimit), json.write)
         }
     }
 }

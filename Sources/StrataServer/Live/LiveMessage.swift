@@ -40,11 +40,6 @@ enum LiveMessage {
         return String(buffer: writer.buffer)
     }
 
-    /// A stored record as the query API prints it.
-    static func record<Row: JSONRepresentable>(_ row: Row, to writer: inout JSONWriter) {
-        row.writeJSON(to: &writer)
-    }
-
     /// A live 1-minute bar: the bar JSON of `/api/v1/bars` with its symbol and timeframe first.
     static func bar(_ bar: Bar, to writer: inout JSONWriter) {
         bar.writeJSON(to: &writer, identified: true)

@@ -20,15 +20,15 @@ enum LiveChannel: Hashable, Sendable {
 
     /// The channels of `store`: its tables in catalog order, then the bars.
     static func all(in store: StrataStore) -> [LiveChannel] {
-        (RecordSchema.builtIn + store.userTables.map(\.schema)).map { .table($0.name) } + [.bars1m]
+        store.readers.map { .table($0.name) } + [.bars1m]
     }
 
     /// The channel `name` names in `store`, if any.
     init?(_ name: String, store: StrataStore) {
         if name == Self.barsName {
             self = .bars1m
-        } else if let schema = SchemaCatalog.builtIn.schema(named: name) ?? store.table(named: name)?.schema {
-            self = .table(schema.name)
+        } else if let table = store.reader(named: name) {
+            self = .table(table.name)
         } else {
             return nil
         }

@@ -12,14 +12,6 @@ package import Strata
 /// so, then one member per function named as written: integers as numbers (strings beyond
 /// 2^63), decimals as exact strings, float64 results as strings, no value as null.
 package struct AggregateRoute {
-    static func answer<R: ColumnarRecord>(_ table: StrataTable<R>, _ query: QueryParameters) async throws -> JSON {
-        try await answer(table: table.name, query) { try await table.aggregate($0) }
-    }
-
-    static func answer(_ table: DynamicTable, _ query: QueryParameters) async throws -> JSON {
-        try await answer(table: table.name, query) { try await table.aggregate($0) }
-    }
-
     static func answer(
         table name: String, _ query: QueryParameters, _ aggregate: (AggregateQuery) async throws -> [AggregateRow]
     ) async throws -> JSON {

@@ -114,7 +114,7 @@ struct JSONWriter {
         buffer.writeStaticString("null")
     }
 
-    /// An array of records.
+    /// An array of values.
     mutating func rows<Rows: Sequence>(_ rows: Rows) where Rows.Element: JSONRepresentable {
         beginArray()
         for row in rows { row.writeJSON(to: &self) }
@@ -162,18 +162,10 @@ enum JSON: Sendable, Hashable {
 
     static func int(_ value: Int) -> JSON { .int(Int64(value)) }
 
-    /// An array of records, written straight from the values.
+    /// An array of values, written straight from them.
     static func rows<Rows: Sequence>(_ rows: Rows) -> JSON where Rows.Element: JSONRepresentable {
         var writer = JSONWriter(capacity: rows.underestimatedCount * 200 + 2)
         writer.rows(rows)
-        return .raw(writer.buffer)
-    }
-
-    /// An array of records (through ``JSONRepresentable/writeArray(_:to:)``: the loop is the
-    /// record's own, even when the caller is generic over it).
-    static func rows<Record: JSONRepresentable>(_ rows: [Record]) -> JSON {
-        var writer = JSONWriter(capacity: rows.count * 200 + 2)
-        Record.writeArray(rows, to: &writer)
         return .raw(writer.buffer)
     }
 

@@ -8,8 +8,8 @@ import Strata
 /// checks that every route the router has is described here and that every path described here
 /// is routed.
 enum OpenAPIDocument {
-    /// Serves the document of a store whose user-defined tables are `tables` (their routes are
-    /// described from their schemas).
+    /// Serves the document of a store whose user-defined tables are `tables` (every table's routes
+    /// and rows are described from its schema).
     static func register(on router: Router<StrataRequestContext>, tables: [RecordSchema] = []) {
         let bytes = Array(document(tables: tables).serialized().utf8)
         router.get("/openapi.json") { _, _ in Responses.bytes(bytes, contentType: "application/json") }
@@ -26,16 +26,19 @@ enum OpenAPIDocument {
             ],
             "servers": [["url": "http://127.0.0.1:9000"]],
             "security": Token.read,
-            "paths": .object(paths + tables.flatMap(userTableRoutes)),
+            "paths": .object(paths(tables: tables)),
             "components": components,
         ]
     }
 
-    private static var paths: [(String, JSON)] {
+    private static func paths(tables: [RecordSchema]) -> [(String, JSON)] {
         var paths = writeRoutes
+        // The built-in tables' rows are components named by their records (`Trade`); a
+        // user-defined table's are described in place.
         for record in RecordSchema.builtInRecords {
-            paths += tableRoutes(record.schema.name, row: componentName(record))
+            paths += tableRoutes(record.schema.name, row: Schema.ref(componentName(record)))
         }
+        for schema in tables { paths += tableRoutes(schema.name, row: recordComponent(schema)) }
         paths.append(("/api/v1/bars", ["get": bars]))
         paths.append(("/api/v1/quotes/bars", ["get": quoteBars]))
         paths.append(("/api/v1/stats", ["get": stats]))
@@ -63,28 +66,6 @@ enum OpenAPIDocument {
     // MARK: - Routes
 
     /// `latest`, `range`, `last` and `symbols` of one table, as `QueryRoutes` registers them.
-    /// The routes of a user-defined table: its rows are objects of the schema's columns.
-    static func userTableRoutes(_ schema: RecordSchema) -> [(String, JSON)] {
-        var properties: [(String, JSON)] = [("symbol", Schema.string), ("time", Schema.string)]
-        for column in schema.storageColumns {
-            let type: JSON =
-                switch column.kind {
-                case .int64, .int8: Schema.integer
-                case .bool: Schema.boolean
-                default: Schema.string
-                }
-            properties.append((column.name, type))
-        }
-        let row: JSON = ["type": "object", "properties": .object(properties)]
-        var routes = tableRoutes(schema.name, row: row)
-        routes.removeAll { $0.0.hasSuffix("/last") }
-        return routes
-    }
-
-    static func tableRoutes(_ table: String, row: String) -> [(String, JSON)] {
-        tableRoutes(table, row: Schema.ref(row))
-    }
-
     static func tableRoutes(_ table: String, row: JSON) -> [(String, JSON)] {
         let rows = Schema.object([
             "table": Schema.string, "symbol": Schema.string, "count": Schema.integer, "truncated": Schema.boolean,
@@ -373,7 +354,7 @@ enum OpenAPIDocument {
             ["type": "object", "properties": .object(properties.map { ($0.key, $0.value) })]
         }
 
-        /// A stored record: `ts_ns` and `time` first (`Timestamp.jsonMembers`), then its columns.
+        /// A value with a time: `ts_ns` and `time` first (`Timestamp.jsonMembers`), then its members.
         static func record(_ columns: KeyValuePairs<String, JSON>) -> JSON {
             record(columns.map { ($0.key, $0.value) })
         }
@@ -386,8 +367,8 @@ enum OpenAPIDocument {
             return ["type": "object", "properties": .object(timestamp + columns)]
         }
 
-        /// A value of a column of `kind` as a built-in record writes it: integers as numbers,
-        /// decimals as exact strings, booleans as booleans, anything else as a string.
+        /// A value of a column of `kind` as ``RowJSON`` writes it: integers as numbers, decimals
+        /// as exact strings, booleans as booleans, anything else as a string.
         static func value(_ kind: ColumnKind) -> JSON {
             switch kind {
             case .int64: int64
@@ -402,28 +383,27 @@ enum OpenAPIDocument {
     /// The component of a built-in record's rows: the record type's name (`Trade`).
     static func componentName(_ record: any ColumnarRecord.Type) -> String { String(describing: record) }
 
-    /// A built-in record's row object, from its schema, as its writer (`RecordJSON`) lays it out:
-    /// `ts_ns` and `time` of the designated timestamp, `symbol`, then every other column in schema
-    /// order by its name. A side of an order book, `<side>_levels` with its `<side>_px_<k>` and
-    /// `<side>_sz_<k>` columns, is one member `<side>s`: an array of `{price, size}`, best first.
+    /// A table's row object, from its schema, as ``RowJSON`` lays it out: the designated
+    /// timestamp by its name and `time` (unless a column is called so), `symbol`, then every other
+    /// column in schema order by its name; a ``BookSide`` is one member, an array of `{price, size}`.
     static func recordComponent(_ schema: RecordSchema) -> JSON {
         let level = Schema.object(["price": Schema.decimal, "size": Schema.decimal])
-        let sides = schema.columns.compactMap { column -> String? in
-            guard column.kind == .int8, column.name.hasSuffix("_levels") else { return nil }
-            return String(column.name.dropLast("_levels".count))
+        var members: [(String, JSON)] = [
+            (schema.timestamp, ["type": "string", "description": "Epoch nanoseconds."])
+        ]
+        if !schema.columns.contains(where: { $0.name == "time" }) {
+            members.append(("time", ["type": "string", "format": "date-time"]))
         }
-        func isLevel(_ column: SchemaColumn) -> Bool {
-            sides.contains { column.name.hasPrefix($0 + "_px_") || column.name.hasPrefix($0 + "_sz_") }
-        }
-        var members: [(String, JSON)] = [("symbol", Schema.string)]
-        for column in schema.columns where column.name != schema.timestamp && column.kind != .symbol {
-            if let side = sides.first(where: { column.name == $0 + "_levels" }) {
-                members.append((side + "s", Schema.array(of: level)))
-            } else if !isLevel(column) {
+        members.append(("symbol", Schema.string))
+        let booked = schema.bookColumns
+        for column in schema.storageColumns where column.name != schema.timestamp {
+            if let side = schema.bookSides.first(where: { $0.count == column.name }) {
+                members.append((side.name, Schema.array(of: level)))
+            } else if !booked.contains(column.name) {
                 members.append((column.name, Schema.value(column.kind)))
             }
         }
-        return Schema.record(members)
+        return ["type": "object", "properties": .object(members)]
     }
 
     // MARK: - Components

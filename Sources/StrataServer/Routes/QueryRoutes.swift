@@ -16,8 +16,7 @@ struct QueryRoutes {
     static let maximumOffsetMinutes = 1_440
 
     func register(on router: Router<StrataRequestContext>) {
-        for record in servedRecords { register(record, on: router) }
-        for table in store.userTables { register(table: table, on: router) }
+        for table in store.readers { register(table, on: router) }
         router.get("/api/v1/bars") { request, context in
             await answer(context) { () async throws -> JSON in try await bars(QueryParameters(request)) }
         }
@@ -30,85 +29,48 @@ struct QueryRoutes {
         }
     }
 
-    /// A user-defined table's routes: latest, range (paged), symbols and aggregate, its rows as
-    /// objects of its schema's columns (``UserRowJSON``).
-    private func register(table: DynamicTable, on router: Router<StrataRequestContext>) {
+    /// A table's routes — latest, range (paged), aggregate, symbols and last — alike for every
+    /// table, built-in or user-defined; its rows as its schema lays them out (``RowJSON``).
+    private func register(_ table: TableReader, on router: Router<StrataRequestContext>) {
         let path = table.name
-        let writer = UserRowJSON(schema: table.schema)
+        let writer = RowJSON(schema: table.schema)
         router.get("/api/v1/\(path)/latest") { request, context in
             await answer(context) { () async throws -> JSON in
                 let latest = try LatestParameters(QueryParameters(request))
-                let rows = try await table.latest(symbol: latest.symbol, limit: latest.limit)
+                let rows = try table.latest(symbol: latest.symbol, limit: latest.limit)
                 return rowsJSON(
-                    table: path, symbol: latest.symbol, count: rows.count, rows: .array(rows.map(writer.object)),
-                    truncated: false)
+                    table: path, symbol: latest.symbol, count: rows.count,
+                    rows: writer.array(rows, symbol: latest.symbol), truncated: false)
             }
         }
         router.get("/api/v1/\(path)/range") { request, context in
             await answer(context) { () async throws -> JSON in
                 let range = try RangeParameters(QueryParameters(request))
-                let page = try await table.range(
+                let page = try table.range(
                     symbol: range.symbol, from: range.from, to: range.to, limit: range.limit, after: range.cursor)
                 return rowsJSON(
                     table: path, symbol: range.symbol, count: page.rows.count,
-                    rows: .array(page.rows.map(writer.object)), truncated: page.next != nil, next: .some(page.next))
+                    rows: writer.array(page.rows, symbol: range.symbol), truncated: page.next != nil,
+                    next: .some(page.next))
+            }
+        }
+        router.get("/api/v1/\(path)/aggregate") { request, context in
+            await answer(context) { () async throws -> JSON in
+                try await AggregateRoute.answer(table: path, QueryParameters(request)) { try table.aggregate($0) }
             }
         }
         router.get("/api/v1/\(path)/symbols") { _, context in
             await answer(context) { () async throws -> JSON in
-                let symbols = try await table.symbolListing()
+                let symbols = try table.symbolListing()
                 return .object([("table", .string(path)), ("count", .int(symbols.count)), ("symbols", .rows(symbols))])
-            }
-        }
-        router.get("/api/v1/\(path)/aggregate") { request, context in
-            await answer(context) { () async throws -> JSON in
-                try await AggregateRoute.answer(table, QueryParameters(request))
-            }
-        }
-    }
-
-    /// A built-in table's routes: latest, range (paged), aggregate, symbols and last, its rows
-    /// as its record writes them (``JSONRepresentable``).
-    private func register<R: ServedRecord>(_ record: R.Type, on router: Router<StrataRequestContext>) {
-        guard let table = store.table(record) else { return }
-        let path = table.name
-        router.get("/api/v1/\(path)/latest") { request, context in
-            await answer(context) { () async throws -> JSON in
-                let latest = try LatestParameters(QueryParameters(request))
-                let rows = try await table.latest(symbol: latest.symbol, limit: latest.limit)
-                return rowsJSON(
-                    table: table.name, symbol: latest.symbol, count: rows.count, rows: .rows(rows), truncated: false)
-            }
-        }
-        router.get("/api/v1/\(path)/range") { request, context in
-            await answer(context) { () async throws -> JSON in
-                let range = try RangeParameters(QueryParameters(request))
-                let page = try await table.range(
-                    symbol: range.symbol, from: range.from, to: range.to, limit: range.limit, after: range.cursor)
-                return rowsJSON(
-                    table: table.name, symbol: range.symbol, count: page.rows.count, rows: .rows(page.rows),
-                    truncated: page.next != nil, next: .some(page.next))
-            }
-        }
-        router.get("/api/v1/\(path)/aggregate") { request, context in
-            await answer(context) { () async throws -> JSON in
-                try await AggregateRoute.answer(table, QueryParameters(request))
-            }
-        }
-        router.get("/api/v1/\(path)/symbols") { _, context in
-            await answer(context) { () async throws -> JSON in
-                let symbols = try await table.symbolListing()
-                return .object([
-                    ("table", .string(table.name)), ("count", .int(symbols.count)), ("symbols", .rows(symbols)),
-                ])
             }
         }
         router.get("/api/v1/\(path)/last") { request, context in
             await answer(context) { () async throws -> JSON in
                 let symbol = try QueryParameters(request).symbol()
-                let last = try await table.lastTimestamp(symbol: symbol)
+                let last = try table.lastTimestamp(symbol: symbol)
                 return .object(
-                    [("table", .string(table.name)), ("symbol", .string(symbol.name))]
+                    [("table", .string(path)), ("symbol", .string(symbol.name))]
                         + (last?.jsonMembers ?? [("ts_ns", .null), ("time", .null)]))
             }
         }

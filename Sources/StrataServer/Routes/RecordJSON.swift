@@ -1,34 +1,14 @@
 package import Strata
 
-/// The JSON form of each record: the table's column names, decimals as strings (exact),
-/// timestamps as `ts_ns` strings (beyond JSON's safe integers) plus an ISO-8601 `time`.
-/// Written straight into the answer's bytes (``JSONWriter``). The `strata` command prints the
-/// same objects for `--format json`, so the CLI and the API share one vocabulary.
+/// The JSON form of the values the API answers with beside table rows (bars, symbol listings,
+/// stats; rows are ``RowJSON``'s), written straight into the answer's bytes (``JSONWriter``):
+/// decimals as strings (exact), timestamps as `ts_ns` strings plus an ISO-8601 `time`.
 protocol JSONRepresentable {
-    /// Writes the record as one JSON object.
+    /// Writes the value as one JSON object.
     func writeJSON(to writer: inout JSONWriter)
-    /// Writes `rows` as a JSON array. A requirement (with a default) so that code generic over
-    /// the record, as the routes opened on each built-in record are, still writes the rows in a
-    /// loop specialised for it: one call through the record's conformance per answer, not per row.
-    static func writeArray(_ rows: [Self], to writer: inout JSONWriter)
 }
 
-extension JSONRepresentable {
-    static func writeArray(_ rows: [Self], to writer: inout JSONWriter) { writer.rows(rows) }
-}
-
-/// A built-in record the API serves: its table's routes and live channel write it through its
-/// own ``JSONRepresentable`` conformance.
-typealias ServedRecord = ColumnarRecord & JSONRepresentable
-
-/// The records of ``RecordSchema/builtInRecords`` the API serves, in order: every one (the routes
-/// and `openapi.json` describe every built-in table, and `OpenAPITests` requires both to agree,
-/// so a built-in record without a JSON form fails the tests rather than go unserved).
-let servedRecords: [any ServedRecord.Type] = RecordSchema.builtInRecords.compactMap {
-    $0 as? any ServedRecord.Type
-}
-
-/// The API's JSON object of a record, as text: what `strata … --format json` prints per row.
+/// The API's JSON object of a value, as text: what `strata … --format json` prints per row.
 package protocol APIObject {
     /// The object the API writes for this value.
     var apiJSON: String { get }
@@ -41,18 +21,6 @@ private func objectText(_ write: (inout JSONWriter) -> Void) -> String {
     return String(decoding: writer.bytes, as: UTF8.self)
 }
 
-extension Trade: APIObject {
-    package var apiJSON: String { objectText(writeJSON) }
-}
-
-extension AggregatedTrade: APIObject {
-    package var apiJSON: String { objectText(writeJSON) }
-}
-
-extension Quote: APIObject {
-    package var apiJSON: String { objectText(writeJSON) }
-}
-
 extension Bar {
     /// The live feed's form of a bar (`symbol` and `timeframe` first), as the CLI prints it.
     package var identifiedAPIJSON: String { objectText { writeJSON(to: &$0, identified: true) } }
@@ -61,84 +29,6 @@ extension Bar {
 extension Timestamp {
     /// `ts_ns` and `time`, for documents built as ``JSON`` values.
     var jsonMembers: [(String, JSON)] { [("ts_ns", .string(String(nanoseconds))), ("time", .string(iso8601))] }
-}
-
-extension UTF8Cursor {
-    /// What every stored record's object starts with: `{"ts_ns":"…","time":"…","symbol":"…"`
-    /// (at most 96 bytes plus the quoted symbol).
-    fileprivate mutating func writeRecordStart(_ timestamp: Timestamp, _ symbol: Symbol) {
-        write("{\"ts_ns\":\"")
-        write(timestamp.nanoseconds)
-        write("\",\"time\":\"")
-        write(timestamp)
-        write("\",\"symbol\":")
-        writeJSONQuoted(symbol.name)
-    }
-
-    /// `,"price":"…","qty":"…"`, then the opening quote is closed (at most 64 bytes).
-    fileprivate mutating func writePriceAndQuantity(_ price: Price, _ quantity: Quantity) {
-        write(",\"price\":\"")
-        write(price)
-        write("\",\"qty\":\"")
-        write(quantity)
-        write(UInt8(ascii: "\""))
-    }
-}
-
-extension Trade: JSONRepresentable {
-    func writeJSON(to writer: inout JSONWriter) {
-        writer.element(maximumBytes: 256 + JSONText.maximumQuotedBytes(symbol.name)) { out in
-            out.writeRecordStart(timestamp, symbol)
-            out.write(",\"trade_id\":")
-            out.write(tradeID)
-            out.writePriceAndQuantity(price, quantity)
-            out.write(isBuyerMaker ? ",\"is_buyer_maker\":true}" : ",\"is_buyer_maker\":false}")
-        }
-    }
-}
-
-extension AggregatedTrade: JSONRepresentable {
-    func writeJSON(to writer: inout JSONWriter) {
-        writer.element(maximumBytes: 384 + JSONText.maximumQuotedBytes(symbol.name)) { out in
-            out.writeRecordStart(timestamp, symbol)
-            out.write(",\"agg_trade_id\":")
-            out.write(aggregateID)
-            out.writePriceAndQuantity(price, quantity)
-            out.write(",\"first_trade_id\":")
-            out.write(firstTradeID)
-            out.write(",\"last_trade_id\":")
-            out.write(lastTradeID)
-            out.write(isBuyerMaker ? ",\"is_buyer_maker\":true" : ",\"is_buyer_maker\":false")
-            out.write(isBestMatch ? ",\"is_best_match\":true}" : ",\"is_best_match\":false}")
-        }
-    }
-}
-
-extension Quote: JSONRepresentable {
-    func writeJSON(to writer: inout JSONWriter) {
-        // A level: `,{"price":"` (11) + price (≤ 21) + `","size":"` (10) + size (≤ 21) + `"}` (2).
-        let levelBytes = 65
-        let maximumBytes = 128 + JSONText.maximumQuotedBytes(symbol.name) + levelBytes * (bids.count + asks.count)
-        writer.element(maximumBytes: maximumBytes) { out in
-            func levels(_ levels: [DepthLevel]) {
-                out.write(UInt8(ascii: "["))
-                for (index, level) in levels.enumerated() {
-                    out.write(index == 0 ? "{\"price\":\"" : ",{\"price\":\"")
-                    out.write(level.price)
-                    out.write("\",\"size\":\"")
-                    out.write(level.size)
-                    out.write("\"}")
-                }
-                out.write(UInt8(ascii: "]"))
-            }
-            out.writeRecordStart(timestamp, symbol)
-            out.write(",\"bids\":")
-            levels(bids)
-            out.write(",\"asks\":")
-            levels(asks)
-            out.write(UInt8(ascii: "}"))
-        }
-    }
 }
 
 extension Bar: JSONRepresentable {
