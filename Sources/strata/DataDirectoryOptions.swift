@@ -29,7 +29,7 @@ struct DataDirectoryOptions: ParsableArguments {
         if path == nil, let value = getenv("STRATA_CONFIG"), value.pointee != 0 { path = String(cString: value) }
         var configuration: StrataStore.Configuration
         do {
-            configuration = try ServerConfiguration.loadStore(
+            configuration = try StrataStore.Configuration.load(
                 file: path, environment: ServeCommand.environment(), defaultDurability: defaultDurability)
         } catch {
             throw CLIError(error.description)

@@ -37,7 +37,7 @@ import Testing
         let path = directory + "/audit/audit-000002.ndjson"
         var lines = try #require(readFile(path)).split(separator: "\n").map(String.init)
         lines[3] = lines[3].replacingOccurrences(of: "\"alice\"", with: "\"mallory\"")
-        writeFile(path, lines.joined(separator: "\n") + "\n")
+        writeText(path, lines.joined(separator: "\n") + "\n")
         let broken = try runStrata(["audit", "verify", "audit"], in: directory)
         #expect(broken.status == 1)
         #expect(broken.stderr.contains("audit-000002.ndjson:5: altered"), "\(broken.stderr)")

@@ -17,7 +17,7 @@ struct BarsAndRetentionCommandTests {
     @Test func barsInEveryFormat() throws {
         let directory = makeTemporaryDirectory()
         defer { removeTree(directory) }
-        writeFile(directory + "/t.csv", Self.csv)
+        writeText(directory + "/t.csv", Self.csv)
         #expect(
             try runStrata(["ingest", "--table", "trades", "--csv", "t.csv", "--data", "d"], in: directory).status == 0)
         let csv = try runStrata(
@@ -63,7 +63,7 @@ struct BarsAndRetentionCommandTests {
     @Test func retentionSetShowRun() throws {
         let directory = makeTemporaryDirectory()
         defer { removeTree(directory) }
-        writeFile(directory + "/t.csv", Self.csv)
+        writeText(directory + "/t.csv", Self.csv)
         #expect(
             try runStrata(["ingest", "--table", "trades", "--csv", "t.csv", "--data", "d"], in: directory).status == 0)
         let set = try runStrata(["retention", "set", "trades=12h", "bars_1d=7y", "--data", "d"], in: directory)

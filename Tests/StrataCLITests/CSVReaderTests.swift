@@ -19,7 +19,7 @@ struct CSVReaderTests {
         // A line longer than a chunk.
         lines.insert("1719878281500000000,BAD," + String(repeating: "9", count: 20_000) + ",1,1,t", at: 1500)
         let path = directory + "/trades.csv"
-        writeFile(path, lines.joined(separator: "\r\n"))
+        writeText(path, lines.joined(separator: "\r\n"))
         let reader = try CSVReader(path: path, format: TradeCSVFormat(), chunkSize: 4096)
         var records: [Trade] = []
         var rejections: [CSVRejection] = []

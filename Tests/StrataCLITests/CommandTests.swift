@@ -22,7 +22,7 @@ struct CommandTests {
 
     /// Ingests `tradesCSV` into `<dir>/data` and checks the summary.
     static func ingestTrades(in directory: String) throws -> CommandResult {
-        writeFile(directory + "/trades.csv", tradesCSV)
+        writeText(directory + "/trades.csv", tradesCSV)
         let result = try runStrata(
             ["ingest", "--table", "trades", "--csv", "trades.csv", "--data", "data"], in: directory)
         #expect(result.status == 0, "\(result.stderr)")
@@ -33,14 +33,14 @@ struct CommandTests {
     @Test func configFileTablesAreOpenedByTheCommands() throws {
         let directory = makeTemporaryDirectory()
         defer { removeTree(directory) }
-        writeFile(
+        writeText(
             directory + "/strata.json",
             """
             {"tables": [{"name": "signals", "timestamp": "ts", "key": {"column": "id"},
                          "columns": [{"name": "ts", "type": "timestamp"}, {"name": "symbol", "type": "symbol"},
                                      {"name": "id", "type": "int64"}, {"name": "score", "type": "float64"}]}]}
             """)
-        writeFile(
+        writeText(
             directory + "/t.csv",
             "ts_ns,symbol,trade_id,price,qty,is_buyer_maker\n1719878281500000000,BTCUSDT,1,1,1,true\n")
         #expect(
@@ -101,7 +101,7 @@ struct CommandTests {
         #expect(
             unknown.status == 1
                 && unknown.stderr.contains("--table: no table 'signal' (tables: trades, aggtrades, quotes, signals;"))
-        writeFile(directory + "/bad.json", #"{"tables": [{"name": "Signals", "timestamp": "ts", "columns": []}]}"#)
+        writeText(directory + "/bad.json", #"{"tables": [{"name": "Signals", "timestamp": "ts", "columns": []}]}"#)
         let bad = try runStrata(["stats", "--data", "d", "--config", "bad.json"], in: directory)
         #expect(bad.status == 1 && bad.stderr.hasPrefix("strata: error: "), "\(bad.stderr)")
         #expect(bad.stderr.contains("lowercase identifier"), "\(bad.stderr)")
@@ -263,7 +263,7 @@ struct CommandTests {
     @Test func binanceAggTradesAndQuotesRoundTrip() throws {
         let directory = makeTemporaryDirectory()
         defer { removeTree(directory) }
-        writeFile(
+        writeText(
             directory + "/BTCUSDT-aggTrades-2024-01-01.csv",
             """
             agg_trade_id,price,quantity,first_trade_id,last_trade_id,transact_time,is_buyer_maker,is_best_match
@@ -290,7 +290,7 @@ struct CommandTests {
 
                 """)
 
-        writeFile(
+        writeText(
             directory + "/quotes.csv",
             """
             1381132800241000000,IBM,180.01,300,,
@@ -320,7 +320,7 @@ struct CommandTests {
                     "2013-01-01", "--to", "2026-01-01", "--format", "csv", "--data", "data",
                 ], in: directory)
             #expect(exported.status == 0, "\(exported.stderr)")
-            writeFile(directory + "/\(table)-export.csv", exported.stdout)
+            writeText(directory + "/\(table)-export.csv", exported.stdout)
             let again = try runStrata(
                 ["ingest", "--table", table, "--csv", "\(table)-export.csv", "--data", "copy"], in: directory)
             #expect(again.stdout.contains("stored:      2\n"), "\(table): \(again.stdout)\(again.stderr)")
@@ -364,9 +364,9 @@ struct CommandTests {
     @Test func errorsAreOneLineWithNonZeroStatus() throws {
         let directory = makeTemporaryDirectory()
         defer { removeTree(directory) }
-        writeFile(directory + "/plain-file", "not a directory\n")
-        writeFile(directory + "/trades.csv", Self.tradesCSV)
-        writeFile(directory + "/agg.csv", "1,100,1,7,8,1704067200032,true,true\n")
+        writeText(directory + "/plain-file", "not a directory\n")
+        writeText(directory + "/trades.csv", Self.tradesCSV)
+        writeText(directory + "/agg.csv", "1,100,1,7,8,1704067200032,true,true\n")
         let cases: [([String], String)] = [
             (["ingest", "--table", "trades", "--csv", "missing.csv", "--data", "data"], "missing.csv: No such file"),
             (["ingest", "--table", "trades", "--csv", ".", "--data", "data"], "directory"),
@@ -414,7 +414,7 @@ struct CommandTests {
     @Test func aLockedStoreIsAnError() throws {
         let directory = makeTemporaryDirectory()
         defer { removeTree(directory) }
-        writeFile(directory + "/trades.csv", Self.tradesCSV)
+        writeText(directory + "/trades.csv", Self.tradesCSV)
         let store = try StrataStore.open(directory: directory + "/data")
         defer { try? store.close() }
         let result = try runStrata(

@@ -31,7 +31,7 @@ struct DemoCommandTests {
         let directory = makeTemporaryDirectory()
         defer { removeTree(directory) }
         mkdir(directory + "/precious", 0o755)
-        writeFile(directory + "/precious/file.txt", "keep me")
+        writeText(directory + "/precious/file.txt", "keep me")
         let result = try runStrata(["demo", "--rows", "10", "--data", "precious"], in: directory)
         #expect(result.status != 0)
         #expect(result.stderr.contains("was not made by `strata demo`"))

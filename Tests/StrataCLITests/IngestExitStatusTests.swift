@@ -18,7 +18,7 @@ import Testing
         let directory = makeTemporaryDirectory()
         defer { removeTree(directory) }
         // A trades file without its header given as quotes: every row rejected, nothing stored.
-        writeFile(directory + "/trades.csv", String(Self.trades.drop { $0 != "\n" }.dropFirst()))
+        writeText(directory + "/trades.csv", String(Self.trades.drop { $0 != "\n" }.dropFirst()))
         let wrong = try runStrata(
             ["ingest", "--table", "quotes", "--csv", directory + "/trades.csv", "--data", directory + "/data"],
             in: directory)
@@ -26,7 +26,7 @@ import Testing
         #expect(wrong.stderr.hasPrefix("strata: error: every one of the 4 rows was rejected"))
         #expect(wrong.stdout.contains("rejected:    4"))
         // With its header, the file is refused by it before anything is read or created.
-        writeFile(directory + "/trades.csv", Self.trades)
+        writeText(directory + "/trades.csv", Self.trades)
         let refused = try runStrata(
             ["ingest", "--table", "quotes", "--csv", directory + "/trades.csv", "--data", directory + "/other"],
             in: directory)
@@ -42,7 +42,7 @@ import Testing
     @Test func ingestHonoursStrataDurability() throws {
         let directory = makeTemporaryDirectory()
         defer { removeTree(directory) }
-        writeFile(directory + "/trades.csv", Self.trades)
+        writeText(directory + "/trades.csv", Self.trades)
         let arguments = ["ingest", "--table", "trades", "--csv", directory + "/trades.csv", "--data"]
         let bad = try runStrata(
             arguments + [directory + "/data"], in: directory, environment: ["STRATA_DURABILITY": "sometimes"])
@@ -68,7 +68,7 @@ import Testing
     func maxRejectsDecides(limit: String?, status: Int32) throws {
         let directory = makeTemporaryDirectory()
         defer { removeTree(directory) }
-        writeFile(directory + "/trades.csv", Self.trades)
+        writeText(directory + "/trades.csv", Self.trades)
         let result = try runStrata(
             ["ingest", "--table", "trades", "--csv", directory + "/trades.csv", "--data", directory + "/data"]
                 + (limit.map { ["--max-rejects", $0] } ?? []), in: directory)
@@ -80,7 +80,7 @@ import Testing
     @Test func badMaxRejectsIsAUsageError() throws {
         let directory = makeTemporaryDirectory()
         defer { removeTree(directory) }
-        writeFile(directory + "/trades.csv", Self.trades)
+        writeText(directory + "/trades.csv", Self.trades)
         for bad in ["-1", "101%", "1.5", "abc", "0.00001%"] {
             let result = try runStrata(
                 ["ingest", "--table", "trades", "--csv", directory + "/trades.csv", "--max-rejects", bad], in: directory

@@ -32,8 +32,8 @@ struct IngestTableCommandTests {
     @Test func aUserTableOfTheConfigFileIsIngestedByItsHeaderAndReadBack() throws {
         let directory = makeTemporaryDirectory()
         defer { removeTree(directory) }
-        writeFile(directory + "/strata.json", Self.config)
-        writeFile(directory + "/signals.csv", Self.signalsCSV)
+        writeText(directory + "/strata.json", Self.config)
+        writeText(directory + "/signals.csv", Self.signalsCSV)
         let ingest = try runStrata(
             ["ingest", "--table", "signals", "signals.csv", "--data", "d", "--config", "strata.json"], in: directory)
         #expect(ingest.status == 0, "\(ingest.stderr)")
@@ -79,9 +79,9 @@ struct IngestTableCommandTests {
     @Test func aHeaderThatDoesNotFitIsRefusedBeforeTheStoreIsCreated() throws {
         let directory = makeTemporaryDirectory()
         defer { removeTree(directory) }
-        writeFile(directory + "/strata.json", Self.config)
+        writeText(directory + "/strata.json", Self.config)
         func ingest(_ header: String, table: String = "signals") throws -> CommandResult {
-            writeFile(directory + "/in.csv", header + "\nBTCUSDT,1719878281500000000,1,1,1,true\n")
+            writeText(directory + "/in.csv", header + "\nBTCUSDT,1719878281500000000,1,1,1,true\n")
             return try runStrata(
                 ["ingest", "--table", table, "in.csv", "--data", "d", "--config", "strata.json"], in: directory)
         }
@@ -109,10 +109,10 @@ struct IngestTableCommandTests {
     @Test func builtInTablesTakeAHeaderInAnyOrderOrTheirPositionalLayout() throws {
         let directory = makeTemporaryDirectory()
         defer { removeTree(directory) }
-        writeFile(
+        writeText(
             directory + "/shuffled.csv",
             "Symbol,Trade_ID,Quantity,Price,TS_NS,is_buyer_maker\nBTCUSDT,1,0.5,64123.45,1719878281500000000,true\n")
-        writeFile(directory + "/plain.csv", "1719878281600000000,BTCUSDT,2,64123.5,0.25,false\n")
+        writeText(directory + "/plain.csv", "1719878281600000000,BTCUSDT,2,64123.5,0.25,false\n")
         for file in ["shuffled.csv", "plain.csv"] {
             let result = try runStrata(["ingest", "--table", "trades", file, "--data", "d"], in: directory)
             #expect(
@@ -125,7 +125,7 @@ struct IngestTableCommandTests {
             rows.stdout.hasSuffix(
                 "1719878281600000000,BTCUSDT,2,64123.5,0.25,false\n1719878281500000000,BTCUSDT,1,64123.45,0.5,true\n"),
             "\(rows.stdout)")
-        writeFile(directory + "/bad.csv", "ts_ns,symbol,trade_id,prce,qty,is_buyer_maker\n")
+        writeText(directory + "/bad.csv", "ts_ns,symbol,trade_id,prce,qty,is_buyer_maker\n")
         let bad = try runStrata(["ingest", "--table", "trades", "bad.csv", "--data", "d"], in: directory)
         #expect(
             bad.stderr == "strata: error: bad.csv: header column \"prce\" is not a column of trades (nearest: price)\n",
@@ -138,8 +138,8 @@ struct IngestTableCommandTests {
     @Test func ingestReadsTheStoreSettingsOfTheConfigurationAndEnvironment() throws {
         let directory = makeTemporaryDirectory()
         defer { removeTree(directory) }
-        writeFile(directory + "/strata.json", #"{"aggregates": false, "retention": "trades=400d"}"#)
-        writeFile(directory + "/trades.csv", "1719878281500000000,BTCUSDT,1,64000.5,0.25,true\n")
+        writeText(directory + "/strata.json", #"{"aggregates": false, "retention": "trades=400d"}"#)
+        writeText(directory + "/trades.csv", "1719878281500000000,BTCUSDT,1,64000.5,0.25,true\n")
         let ingest = try runStrata(
             ["ingest", "--table", "trades", "trades.csv", "--data", "d", "--config", "strata.json"],
             in: directory)

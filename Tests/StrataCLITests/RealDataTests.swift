@@ -34,7 +34,7 @@ struct RealDataTests {
         }
         let directory = makeTemporaryDirectory()
         defer { removeTree(directory) }
-        writeFile(directory + "/spy.csv", csv)
+        writeText(directory + "/spy.csv", csv)
         let reader = try CSVReader(path: directory + "/spy.csv", format: TradeCSVFormat())
         let batch = try reader.readAll()
         #expect(reader.headerLine == 1)

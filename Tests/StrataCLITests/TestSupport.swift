@@ -9,22 +9,6 @@ import StrataTestSupport
     import Darwin
 #endif
 
-/// Writes `text` to `path`.
-func writeFile(_ path: String, _ text: String) {
-    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-    precondition(fd >= 0, "cannot create \(path)")
-    var text = text
-    text.withUTF8 { bytes in
-        var offset = 0
-        while offset < bytes.count {
-            let written = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
-            precondition(written > 0)
-            offset += written
-        }
-    }
-    close(fd)
-}
-
 /// The content of a file, or nil.
 func readFile(_ path: String) -> String? {
     let fd = open(path, O_RDONLY)

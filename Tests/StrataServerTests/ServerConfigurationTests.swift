@@ -21,7 +21,7 @@ import Testing
             file: file, environment: ["STRATA_HTTP_MAX_HEADER_BYTES": "2048", "STRATA_ILP_TCP_MAX_CONNECTIONS": "3"])
         #expect(loaded.limits.headerTimeoutMilliseconds == 2_000)
         #expect(loaded.limits.maxConnections == 50)
-        #expect(loaded.limits.maxNewSymbolsPerRequest == 7)
+        #expect(loaded.storeSettings.maxNewSymbolsPerRequest == 7)
         #expect(loaded.limits.tcpIdleTimeoutMilliseconds == 9_000)
         #expect(loaded.limits.maxHeaderBytes == 2_048)
         #expect(loaded.limits.tcpMaxConnections == 3)
@@ -223,8 +223,8 @@ import Testing
 
     /// The store's settings — durability, aggregates, retention (naming a table declared later
     /// in the file), symbol limits, tables — come from the file and the `STRATA_…` variables, and
-    /// `strata serve` and the other commands read them alike (`loadStore` skips only the
-    /// listeners' checks); a bad value names its key.
+    /// `strata serve` and the other commands read them alike (the library's
+    /// `StrataStore.Configuration.load` passes over the server's sections); a bad value names its key.
     @Test func storeSettingsFromFileAndEnvironment() throws {
         let directory = makeTemporaryDirectory()
         defer { removeTree(directory) }
@@ -238,7 +238,7 @@ import Testing
                          "columns": [{"name": "ts", "type": "timestamp"}, {"name": "symbol", "type": "symbol"}]}]}
             """)
         let served = try ServerConfiguration.load(file: file, environment: ["STRATA_AUTH_DISABLED": "true"]).store()
-        let commands = try ServerConfiguration.loadStore(
+        let commands = try StrataStore.Configuration.load(
             file: file, environment: [:], defaultDurability: .osBuffered)
         for store in [served, commands] {
             #expect(store.aggregates == false)
@@ -250,9 +250,9 @@ import Testing
         }
         // Unset, each reader's own default durability; the environment overrides the file.
         #expect(
-            try ServerConfiguration.loadStore(file: nil, environment: [:], defaultDurability: .osBuffered).durability
+            try StrataStore.Configuration.load(file: nil, environment: [:], defaultDurability: .osBuffered).durability
                 == .osBuffered)
-        let overridden = try ServerConfiguration.loadStore(
+        let overridden = try StrataStore.Configuration.load(
             file: file,
             environment: ["STRATA_AGGREGATES": "true", "STRATA_DURABILITY": "fsync", "STRATA_RETENTION": "quotes=1d"])
         #expect(overridden.aggregates && overridden.durability == .fsyncEachBatch)
@@ -263,14 +263,14 @@ import Testing
             (["STRATA_DURABILITY": "sometimes"], "STRATA_DURABILITY"),
         ] {
             #expect {
-                try ServerConfiguration.loadStore(file: nil, environment: environment)
+                try StrataStore.Configuration.load(file: nil, environment: environment)
             } throws: { error in
                 (error as? ConfigurationError)?.key == key
             }
         }
         writeText(file, #"{"retention": "trades=soon"}"#)
         #expect {
-            try ServerConfiguration.loadStore(file: file, environment: [:])
+            try StrataStore.Configuration.load(file: file, environment: [:])
         } throws: { error in
             (error as? ConfigurationError)?.key == "retention"
         }

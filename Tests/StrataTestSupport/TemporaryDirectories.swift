@@ -20,3 +20,12 @@ public func removeTree(_ path: String) {
     precondition(path.hasPrefix("/tmp/") || path.hasPrefix("/dev/shm/"), "not a scratch directory: \(path)")
     _ = system("rm -rf '\(path)'")
 }
+
+/// Writes `text` to `path` (created or truncated).
+public func writeText(_ path: String, _ text: String) {
+    guard let file = fopen(path, "wb") else { fatalError("cannot create \(path)") }
+    var text = text
+    let written = text.withUTF8 { fwrite($0.baseAddress, 1, $0.count, file) }
+    precondition(written == text.utf8.count, "cannot write \(path)")
+    fclose(file)
+}

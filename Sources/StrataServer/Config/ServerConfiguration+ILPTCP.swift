@@ -1,3 +1,5 @@
+import Strata
+
 extension ServerConfiguration {
     /// Checks the `ilp.tcp` settings.
     /// - Throws: ``ConfigurationError`` naming the key.

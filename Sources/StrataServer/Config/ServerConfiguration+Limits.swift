@@ -1,3 +1,5 @@
+import Strata
+
 /// The integer limits of the server, each described once: its file key, its environment
 /// variable, its range and what it bounds. Loading, validation and the docs' table read this
 /// list, so a new limit is one line here and one property.
@@ -45,8 +47,6 @@ struct IntegerSetting: Sendable {
         IntegerSetting("http.maxConnections", \.limits.maxConnections, range: 1...1_000_000),
         IntegerSetting("ilp.tcp.idleTimeoutMilliseconds", \.limits.tcpIdleTimeoutMilliseconds, range: 100...86_400_000),
         IntegerSetting("ilp.tcp.maxConnections", \.limits.tcpMaxConnections, range: 1...1_000_000),
-        IntegerSetting("ilp.maxNewSymbolsPerRequest", \.limits.maxNewSymbolsPerRequest, range: 1...10_000_000),
-        IntegerSetting("ilp.maxSymbolsPerTable", \.limits.maxSymbolsPerTable, range: 1...100_000_000),
     ]
 
     static func named(key: String) -> IntegerSetting? { all.first { $0.key == key } }
@@ -72,12 +72,6 @@ extension ServerConfiguration {
         public var tcpIdleTimeoutMilliseconds = 300_000
         /// Open ILP/TCP connections; more are closed at once.
         public var tcpMaxConnections = 256
-        /// Symbols a table has never seen that one ILP request (or one TCP batch) may add; more
-        /// and the request is refused (400, nothing stored), naming the limit.
-        public var maxNewSymbolsPerRequest = 10_000
-        /// Distinct symbols a table may hold; writes that would add more are refused (400).
-        public var maxSymbolsPerTable = 1_000_000
-
         public init() {}
     }
 
@@ -93,7 +87,7 @@ extension ServerConfiguration {
     /// - Returns: whether it did.
     mutating func applyLimit(variable: String, value: String) throws(ConfigurationError) -> Bool {
         guard let setting = IntegerSetting.named(environment: variable) else { return false }
-        setting.set(&self, try Self.int(value, key: variable))
+        setting.set(&self, try StoreSettings.int(value, key: variable))
         return true
     }
 

@@ -1,4 +1,5 @@
 public import NIOSSL
+public import Strata
 
 extension ServerConfiguration {
     /// The listeners' TLS configuration (``TLS``), or `nil` when TLS is off (see ``loadTLS()``).

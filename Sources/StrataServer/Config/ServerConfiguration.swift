@@ -30,26 +30,33 @@ public struct ServerConfiguration: Sendable, Hashable {
     public var ilpTCP = ILPTCP()
     /// The data directory (`data`, `STRATA_DATA`).
     public var dataDirectory: String = "./strata-data"
+    /// The store's settings — durability, aggregates, retention, symbol limits, user-defined
+    /// tables — read by the library's own reader (``StoreSettings``), as every `strata` command
+    /// reads them.
+    public var storeSettings = StoreSettings()
     /// When an acknowledged write is on disk (`durability`, `STRATA_DURABILITY`): `fsync`
     /// (each batch, the default), `group-commit:<ms>` or `os-buffered`.
     public var durability: Durability {
-        get { configuredDurability ?? .fsyncEachBatch }
-        set { configuredDurability = newValue }
+        get { storeSettings.durability ?? .fsyncEachBatch }
+        set { storeSettings.durability = newValue }
     }
-    /// The durability the file or the environment set, if any (a bulk `strata ingest` defaults to
-    /// a group commit instead of the server's fsync per batch).
-    public var configuredDurability: Durability?
     /// Maintain the trades' OHLCV bars on the write path (`aggregates`, `STRATA_AGGREGATES`;
     /// default true).
-    public var aggregates = true
+    public var aggregates: Bool {
+        get { storeSettings.aggregates }
+        set { storeSettings.aggregates = newValue }
+    }
     /// How long each table keeps its data (`retention`, `STRATA_RETENTION`: `trades=30d,bars_1m=90d`);
     /// unset, the policy saved in the data directory (`strata retention set`).
-    public var retention: RetentionPolicy?
-    /// The retention text read but not yet parsed (it may name tables declared later in the file).
-    var retentionSetting: RetentionSetting?
-    struct RetentionSetting: Sendable, Hashable {
-        var text: String
-        var key: String
+    public var retention: RetentionPolicy? {
+        get { storeSettings.retention }
+        set { storeSettings.retention = newValue }
+    }
+    /// User-defined tables (`tables`: an array of schemas, see `Docs/Catalog.md`), opened beside
+    /// the built-in ones.
+    public var tables: [RecordSchema] {
+        get { storeSettings.tables }
+        set { storeSettings.tables = newValue }
     }
     /// Authentication (`auth.…`, `STRATA_AUTH_…`, `STRATA_TOKENS_…`).
     public var auth = Auth()
@@ -61,25 +68,19 @@ public struct ServerConfiguration: Sendable, Hashable {
     /// `json` (one object per line).
     public var logFormat: LogFormat = .text
     /// Timeouts and resource limits of connections and requests (`http.headerTimeoutMilliseconds`,
-    /// `http.maxConnections`, `ilp.tcp.idleTimeoutMilliseconds`, `ilp.maxNewSymbolsPerRequest`…;
+    /// `http.maxConnections`, `ilp.tcp.idleTimeoutMilliseconds`…;
     /// each also as `STRATA_…`, e.g. `STRATA_HTTP_MAX_CONNECTIONS`). See ``Limits``.
     public var limits = Limits()
     /// Rows (per channel) a live feed connection may fall behind before it is dropped as a slow
     /// consumer (`live.bufferLimit`, `STRATA_LIVE_BUFFER_LIMIT`).
     public var liveBufferLimit: Int = 100_000
-    /// User-defined tables (`tables`: an array of schemas, see `Docs/Catalog.md`), opened beside
-    /// the built-in ones.
-    public var tables: [RecordSchema] = []
 
     /// How the store is opened, from this configuration: what `strata serve` and every `strata`
     /// command that opens the store use, so both open it alike.
     /// - Parameter durability: the durability when neither the file nor the environment sets one
     ///   (the server's default: fsync each batch).
     public func store(defaultDurability: Durability = .fsyncEachBatch) -> StrataStore.Configuration {
-        StrataStore.Configuration(
-            durability: configuredDurability ?? defaultDurability, aggregates: aggregates, retention: retention,
-            maxNewSymbolsPerAppend: limits.maxNewSymbolsPerRequest, maxSymbolsPerTable: limits.maxSymbolsPerTable,
-            tables: tables)
+        storeSettings.configuration(defaultDurability: defaultDurability)
     }
 
     /// Bearer tokens. Auth is off only when ``disabled`` is set explicitly.
@@ -229,18 +230,4 @@ public struct ServerConfiguration: Sendable, Hashable {
             throw ConfigurationError(key: "auth", message: "a token must be non-empty and without spaces")
         }
     }
-}
-
-/// A configuration value that cannot be used; start-up fails with it.
-public struct ConfigurationError: Error, Sendable, Hashable, CustomStringConvertible {
-    /// The key as written in the file (`http.port`) or the environment variable (`STRATA_HTTP_PORT`).
-    public var key: String
-    public var message: String
-
-    public init(key: String, message: String) {
-        self.key = key
-        self.message = message
-    }
-
-    public var description: String { "configuration: \(key): \(message)" }
 }

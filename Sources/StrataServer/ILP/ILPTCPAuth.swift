@@ -1,6 +1,7 @@
 import Crypto
 import Logging
 import NIOCore
+import Strata
 
 #if canImport(FoundationEssentials)
     import FoundationEssentials

@@ -4,7 +4,7 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 public import ServiceLifecycle
-import Strata
+public import Strata
 import StrataEngine
 import Synchronization
 

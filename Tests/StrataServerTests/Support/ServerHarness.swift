@@ -79,10 +79,3 @@ extension TestResponse {
 func t(_ seconds: Int64) -> Int64 { 1_719_792_000_000_000_000 + seconds * 1_000_000_000 }
 
 let btc = Symbol(unchecked: "BTCUSDT")
-
-/// Writes `text` to `path`.
-func writeText(_ path: String, _ text: String) {
-    guard let file = fopen(path, "wb") else { fatalError("cannot create \(path)") }
-    _ = text.utf8CString.withUnsafeBufferPointer { fwrite($0.baseAddress, 1, $0.count - 1, file) }
-    fclose(file)
-}
