@@ -246,9 +246,12 @@ public final class StrataStore: Sendable {
         return table
     }
 
-    /// The user-defined table called `name` (or answering to it as an alias), if the store has one.
+    /// The table called `name` (or answering to it as an alias), taking and giving ``Row``s by
+    /// column name: a user-defined table, or a built-in one (its rows are also checked by its
+    /// record's rules and stored as its typed records are).
     public func table(named name: String) -> DynamicTable? {
-        userTables.first { $0.schema.name == name } ?? userTables.first { $0.schema.aliases.contains(name) }
+        let tables = builtInTables.compactMap { ($0 as? any RowTable)?.rows } + userTables
+        return tables.first { $0.schema.name == name } ?? tables.first { $0.schema.aliases.contains(name) }
     }
 
     /// Size and shape of every table; a bar table counts the bars queries see, including those
@@ -317,6 +320,13 @@ protocol BuiltInTable: Sendable {
 }
 
 extension StrataTable: BuiltInTable {}
+
+/// A built-in table's ``Row`` view, whatever its record.
+protocol RowTable {
+    var rows: DynamicTable { get }
+}
+
+extension StrataTable: RowTable {}
 
 /// The trades' continuous bars and the trades table they are kept from (the embedded engine's).
 struct ContinuousBars: Sendable {

@@ -20,6 +20,8 @@ public final class StrataTable<Record: ColumnarRecord>: TimeSeriesStore, Sendabl
     let access: TableAccess
     /// The live feed's subscribers (see ``subscribe(symbols:bufferLimit:)``).
     let live: LiveHub
+    /// The table taking ``Row``s by column name (what ``StrataStore/table(named:)`` gives for it).
+    let rows: DynamicTable
 
     /// The backend's table underneath.
     var table: any BackendTable { access.table }
@@ -32,6 +34,7 @@ public final class StrataTable<Record: ColumnarRecord>: TimeSeriesStore, Sendabl
     ) {
         access = TableAccess(table: table, rules: rules, incidents: incidents, limits: limits)
         live = LiveHub(table: table, bars: bars)
+        rows = DynamicTable(builtIn: Record.self, access: access, live: live)
     }
 
     /// The table's name: its record's schema's (``RecordSchema/name``).

@@ -14,7 +14,7 @@ struct IngestCommand: AsyncParsableCommand {
         commandName: "ingest",
         abstract: "Load a CSV file into a table.",
         discussion: """
-            Any table: trades, aggtrades, quotes, or a user-defined table of
+            Any table: \(RecordSchema.builtIn.map(\.name).joined(separator: ", ")), or a user-defined table of
             the configuration file (--config or STRATA_CONFIG).
 
             With a header line, its names are the table's columns or their
@@ -25,17 +25,8 @@ struct IngestCommand: AsyncParsableCommand {
             ISO-8601, booleans as true/false, t/f or 1/0; text may be quoted
             ("a, b", with "" for a quote). A user table's file needs a header.
 
-            Without a header, the built-in tables read their fixed layouts:
-              trades:    ts_ns,symbol,trade_id,price,qty,is_buyer_maker
-              aggtrades: Binance aggTrades, agg_trade_id,price,quantity,
-                         first_trade_id,last_trade_id,transact_time,
-                         is_buyer_maker[,is_best_match]. The symbol comes from
-                         --symbol or a file name like
-                         BTCUSDT-aggTrades-2024-01-01.csv. transact_time is
-                         epoch ms, or µs when >= 10^15 (Binance spot, 2025 on).
-              quotes:    ts_ns,symbol,bid_px_0,bid_sz_0,ask_px_0,ask_sz_0
-                         [,bid_px_1,… up to level 4]. An empty price,size pair
-                         means no level on that side.
+            Without a header, tables with a layout of their own read it:
+            \(builtInCSVFormats.map { $0.layoutHelp }.joined(separator: "\n"))
 
             Rows that fail to parse or validate go to
             <data>/quarantine/<table>.csv with their line number and reason;
@@ -83,71 +74,65 @@ struct IngestCommand: AsyncParsableCommand {
         case (.some, .some): throw ArgumentParser.ValidationError("give the CSV file once: --csv FILE or FILE")
         default: break
         }
-        if symbol != nil, SchemaCatalog.builtIn.schema(named: table) != .aggregatedTrades {
+        if symbol != nil, SchemaCatalog.builtIn.schema(named: table).flatMap(builtInCSVFormat)?.takesSymbol != true {
+            let tables = RecordSchema.builtIn.filter { builtInCSVFormat(for: $0)?.takesSymbol == true }.map(\.name)
             throw ArgumentParser.ValidationError(
-                "--symbol applies to --table aggtrades only: other tables' rows carry their symbol")
+                "--symbol applies to --table \(tables.joined(separator: ", ")) only: other tables' rows carry their symbol"
+            )
         }
         if batchSize < 1 { throw ArgumentParser.ValidationError("--batch-size must be at least 1") }
     }
 
     func run() async throws {
         let configuration = try storage.storeConfiguration(defaultDurability: .groupCommit(milliseconds: 10))
-        // The built-in tables have typed records and their own (Binance) layouts without a header;
-        // every other table is read by its schema, from the header's names.
-        switch SchemaCatalog.builtIn.schema(named: table) {
-        case RecordSchema.trades:
-            try await ingest(format: TradeCSVFormat(), configuration: configuration) {
-                store, reader, quarantine, progress in
-                try await CSVImporter.run(
-                    reader: reader, into: store.trades, quarantine: quarantine, batchSize: batchSize,
-                    progress: progress)
+        let catalog = SchemaCatalog.builtIn.schemas + configuration.tables
+        guard
+            let schema = catalog.first(where: { $0.name == table })
+                ?? catalog.first(where: { $0.names.contains(table) })
+        else {
+            throw CLIError(
+                "--table: no table '\(table)' (tables: \(catalog.map(\.name).joined(separator: ", ")); user-defined tables come from --config)"
+            )
+        }
+        // A built-in table with a layout of its own (Binance's) reads it, with or without a
+        // header; every other table is read by its schema, from the header's names.
+        if let format = builtInCSVFormat(for: schema) {
+            try await ingest(format)
+            return
+        }
+        try await ingest(format: SchemaCSVFormat(schema: schema), configuration: configuration) {
+            store, reader, quarantine, progress in
+            guard let destination = store.table(named: schema.name) else {
+                throw CLIError("--table: the store did not open the table \(schema.name)")
             }
-        case RecordSchema.quotes:
-            try await ingest(format: QuoteCSVFormat(), configuration: configuration) {
-                store, reader, quarantine, progress in
-                try await CSVImporter.run(
-                    reader: reader, into: store.quotes, quarantine: quarantine, batchSize: batchSize,
-                    progress: progress)
-            }
-        case RecordSchema.aggregatedTrades:
-            let fixed = try resolvedAggregateSymbol()
-            if fixed == nil { try checkRowsCarrySymbols() }
-            try await ingest(format: AggregatedTradeCSVFormat(symbol: fixed), configuration: configuration) {
-                store, reader, quarantine, progress in
-                try await CSVImporter.run(
-                    reader: reader, into: store.aggregatedTrades, quarantine: quarantine, batchSize: batchSize,
-                    progress: progress)
-            }
-        default:
-            guard let schema = configuration.tables.first(where: { $0.names.contains(table) }) else {
-                let known = SchemaCatalog.builtIn.schemas.map(\.name) + configuration.tables.map(\.name)
-                throw CLIError(
-                    "--table: no table '\(table)' (tables: \(known.joined(separator: ", ")); user-defined tables come from --config)"
-                )
-            }
-            try await ingest(format: SchemaCSVFormat(schema: schema), configuration: configuration) {
-                store, reader, quarantine, progress in
-                guard let destination = store.table(named: schema.name) else {
-                    throw CLIError("--table: the store did not open the table \(schema.name)")
-                }
-                return try await CSVImporter.run(
-                    reader: reader, into: destination, quarantine: quarantine, batchSize: batchSize,
-                    progress: progress)
-            }
+            return try await CSVImporter.run(
+                reader: reader, into: destination, quarantine: quarantine, batchSize: batchSize, progress: progress)
         }
     }
 
-    /// `--symbol`, else the symbol in a Binance file name.
-    private func resolvedAggregateSymbol() throws -> Symbol? {
-        if let symbol { return try Symbol(symbol, field: "--symbol") }
-        return AggregatedTradeCSVFormat.symbol(fromFileName: input)
+    /// Reads the file in a built-in table's own layout into the table, by its typed records.
+    private func ingest<Format: BuiltInCSVFormat>(_ layout: Format.Type) async throws {
+        let configuration = try storage.storeConfiguration(defaultDurability: .groupCommit(milliseconds: 10))
+        var fixed: Symbol?
+        if Format.takesSymbol {
+            fixed = try symbol.map { try Symbol($0, field: "--symbol") } ?? Format.symbol(fromFileName: input)
+            if fixed == nil { try checkRowsCarrySymbols(Format.self) }
+        }
+        try await ingest(format: Format(symbol: fixed), configuration: configuration) {
+            store, reader, quarantine, progress in
+            guard let destination = store.table(Format.Record.self) else {
+                throw CLIError("--table: the store did not open the table \(Format.Record.schema.name)")
+            }
+            return try await CSVImporter.run(
+                reader: reader, into: destination, quarantine: quarantine, batchSize: batchSize, progress: progress)
+        }
     }
 
-    /// Without a symbol, only 9-column rows (Strata's export, with a symbol) can be stored: say so
-    /// up front rather than quarantine a whole Binance file.
-    private func checkRowsCarrySymbols() throws {
+    /// Without a symbol, only rows that carry one can be stored: say so up front rather than
+    /// quarantine a whole file of rows without one.
+    private func checkRowsCarrySymbols<Format: BuiltInCSVFormat>(_ layout: Format.Type) throws {
         guard input != "-" else { return }
-        let probe = try CSVReader(path: input, format: AggregatedTradeCSVFormat(symbol: nil), chunkSize: 1 << 16)
+        let probe = try CSVReader(path: input, format: Format(symbol: nil), chunkSize: 1 << 16)
         if let first = try probe.nextBatch(maxRows: 1)?.rejections.first, first.error.field == "symbol",
             first.error.value.isEmpty
         {

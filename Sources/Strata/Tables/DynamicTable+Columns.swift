@@ -23,19 +23,22 @@ extension DynamicTable {
     @discardableResult
     public func append(_ batch: TableColumns) async throws -> AppendReport {
         guard let encoded = try encode(batch) else { return AppendReport() }
-        return try access.append(encoded)
+        return try store(encoded)
     }
 
     /// The synchronous form of ``append(_:)-(TableColumns)`` (for threads that are not in a task).
     @discardableResult
     public func appendNow(_ batch: TableColumns) throws -> AppendReport {
         guard let encoded = try encode(batch) else { return AppendReport() }
-        return try access.append(encoded)
+        return try store(encoded)
     }
 
     /// Checks a columnar batch as ``append(_:)-(TableColumns)`` would, without storing it.
     /// - Throws: ``ValidationError`` for the first bad value, with its row.
-    public func validate(_ batch: TableColumns) throws { _ = try encode(batch) }
+    public func validate(_ batch: TableColumns) throws {
+        guard let encoded = try encode(batch) else { return }
+        _ = try records?.canonical(encoded)
+    }
 
     // MARK: - Encoding
 

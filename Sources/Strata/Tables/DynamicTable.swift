@@ -48,11 +48,24 @@ public final class DynamicTable: Sendable {
     let isText: [Bool]
     /// What the common case of encoding a row reads (``RowPlan``).
     let plan: RowPlan
+    /// For a built-in table, its record's own checks (``BuiltInRows``); nil for a declared table.
+    let records: BuiltInRows?
 
-    init(schema: RecordSchema, access: TableAccess) {
+    convenience init(schema: RecordSchema, access: TableAccess) {
+        self.init(schema: schema, access: access, live: LiveHub(table: access.table, bars: nil), records: nil)
+    }
+
+    /// A view of a built-in table that takes ``Row``s: checked by the schema as any table's, then
+    /// by its record's own rules, and stored as its record stores it (the same live feed).
+    convenience init<R: ColumnarRecord>(builtIn record: R.Type, access: TableAccess, live: LiveHub) {
+        self.init(schema: R.schema, access: access, live: live, records: BuiltInRows(record, rules: access.rules))
+    }
+
+    private init(schema: RecordSchema, access: TableAccess, live: LiveHub, records: BuiltInRows?) {
         self.schema = schema
         self.access = access
-        live = LiveHub(table: access.table, bars: nil)
+        self.live = live
+        self.records = records
         columns = schema.storageColumns
         inputNames = columns.map { [$0.name] + $0.aliases }
         knownNames = Set(schema.knownNames)
@@ -96,19 +109,27 @@ public final class DynamicTable: Sendable {
     @discardableResult
     public func append(_ rows: [Row]) async throws -> AppendReport {
         guard !rows.isEmpty else { return AppendReport() }
-        return try access.append(try encode(rows))
+        return try store(try encode(rows))
     }
 
     /// The synchronous form of ``append(_:)`` (for threads that are not in a task).
     @discardableResult
     public func appendNow(_ rows: [Row]) throws -> AppendReport {
         guard !rows.isEmpty else { return AppendReport() }
-        return try access.append(try encode(rows))
+        return try store(try encode(rows))
+    }
+
+    /// Appends an encoded batch, through the record's own checks for a built-in table.
+    func store(_ batch: ColumnBatch) throws -> AppendReport {
+        try access.append(try records?.canonical(batch) ?? batch)
     }
 
     /// Checks rows as ``append(_:)`` would, without storing them.
     /// - Throws: ``ValidationError`` for the first bad row, with its index.
-    public func validate(_ rows: [Row]) throws { _ = try encode(rows) }
+    public func validate(_ rows: [Row]) throws {
+        let batch = try encode(rows)
+        _ = try records?.canonical(batch)
+    }
 
     /// The newest `limit` rows of `symbol`, newest first.
     public func latest(symbol: Symbol, limit: Int) async throws -> [Row] {

@@ -40,9 +40,11 @@ extension RecordSchema {
     /// `bid_px_k, bid_sz_k, ask_px_k, ask_sz_k` (absent past a side's depth), shown as the book
     /// sides `bids` and `asks`.
     public static let quotes: RecordSchema = {
+        let depth = ColumnRules(
+            minimum: ColumnRules.Bound(mantissa: 0), maximum: ColumnRules.Bound(mantissa: Int64(Quote.maximumDepth)))
         var columns = [
             SchemaColumn("ts_ns", .timestamp), SchemaColumn("symbol", .symbol),
-            SchemaColumn("bid_levels", .int8), SchemaColumn("ask_levels", .int8),
+            SchemaColumn("bid_levels", .int8, rules: depth), SchemaColumn("ask_levels", .int8, rules: depth),
         ]
         let optional = ColumnRules(required: false, minimum: ColumnRules.Bound(mantissa: 0))
         for level in 0..<Quote.maximumDepth {
