@@ -3,6 +3,7 @@
 // it is killed.
 //
 //     StrataCrashWriter <data-dir> <mode> <first-batch> [<target-rows>]
+//     StrataCrashWriter <data-dir> records <first-step> <fsync|group>   (orders and jobs: RecordsCrashWriter)
 //
 // `mode` is a `CrashMode` (fsync, group, os, seal, compaction, retention, recovery). Batch N holds
 // rows that are a pure function of N and the mode (`CrashWorkload`). Lines on standard output,
@@ -38,6 +39,10 @@ func phase<T>(_ name: String, _ body: () throws -> T) rethrows -> T {
 }
 
 let arguments = CommandLine.arguments
+// The records campaign (orders and jobs): `StrataCrashWriter <data-dir> records <first-step> <fsync|group>`.
+if arguments.count == 5, arguments[2] == "records", let first = Int(arguments[3]) {
+    exit(RecordsCrashWriter.run(directory: arguments[1], firstStep: first, durability: arguments[4]))
+}
 guard arguments.count == 4 || arguments.count == 5, let mode = CrashMode(rawValue: arguments[2]),
     let first = Int(arguments[3])
 else {

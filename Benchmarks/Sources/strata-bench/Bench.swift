@@ -43,6 +43,10 @@ struct Bench {
                 )
                 .run(options: options)
             }
+            if options.runs(.orders) || options.runs(.openOrders) || options.runs(.jobs) {
+                try makeEmptyDirectory(root + "/records")
+                try RecordsWorkloads(report: report, directory: root + "/records", options: options).run()
+            }
             if options.runs(.soak) {
                 try SoakWorkload(report: report, directory: root + "/soak").run(options: options)
             }

@@ -14,6 +14,12 @@ struct Options: Sendable {
         case text = "TEXT"
         case recovery = "RECOVERY"
         case server = "SERVER"
+        /// Order save + update under group commit (issue 9).
+        case orders = "ORDERS"
+        /// The open orders of a user.
+        case openOrders = "OPEN"
+        /// Job enqueue + dequeue + complete.
+        case jobs = "JOBS"
         /// The soak (reliability load test): not part of a default run, it takes minutes.
         case soak = "SOAK"
     }
@@ -50,6 +56,18 @@ struct Options: Sendable {
     var keepData = false
     /// Multiplies the timed runs of the Strata queries (W2, W3, W5), to give a profiler samples.
     var queryRepeat = 1
+    /// ORDERS: operations (half saves, half updates).
+    var orderOperations = 2_000_000
+    /// ORDERS and JOBS: operations per group (Strata's append, SQLite's transaction).
+    var recordsGroup = 1_000
+    /// JOBS: jobs enqueued, dequeued and completed.
+    var jobCount = 500_000
+    /// OPEN: orders stored, their users, and queries timed.
+    var openOrderCount = 100_000
+    var users = 1_000
+    var openQueries = 100_000
+    /// ORDERS, OPEN, JOBS: timed runs of each (the figure is their median).
+    var recordsRuns = 3
 
     static let usage = """
         strata-bench: the standard Strata workload against the SQLite peer (GRDB, WAL mode), in one run.
@@ -62,7 +80,7 @@ struct Options: Sendable {
                                (default: a fresh temporary directory, removed at the end)
           --strata-binary PATH the `strata` command for the CSV ingest (default ../.build/release/strata)
           --skip-sqlite        run Strata only
-          --only LIST          comma-separated subset of W1,W2,W3,W5,BARS,CSV,TEXT,RECOVERY,SERVER,SOAK (default: all
+          --only LIST          comma-separated subset of W1,W2,W3,W5,BARS,CSV,TEXT,RECOVERY,SERVER,ORDERS,OPEN,JOBS,SOAK (default: all
                                but SOAK, the reliability load test, which runs only when named).
                                W2, W3 and W5 query the rows W1 stores, so W1's ingest runs for them too.
                                SERVER runs `strata serve` (--strata-binary) on 5 M rows unless --rows is given.
@@ -81,6 +99,12 @@ struct Options: Sendable {
           --soak-seconds S     SOAK (only with --only SOAK): how long (default 600)
           --soak-connections N SOAK: ILP/TCP connections sending at full speed (default 8)
           --soak-query-rate R  SOAK: latest-100 requests per second meanwhile (default 500)
+          --orders N           ORDERS: operations, half saves and half updates (default 2000000)
+          --group N            ORDERS and JOBS: operations per group commit / SQLite transaction (default 1000)
+          --jobs N             JOBS: jobs enqueued, dequeued and completed (default 500000)
+          --open-orders N      OPEN: orders stored (default 100000), over --users users (default 1000),
+                               --open-queries queries timed one by one (default 100000)
+          --records-runs K     ORDERS, OPEN, JOBS: timed runs each, the figure their median (default 3)
           --query-repeat K     run the Strata queries K times as often (for perf record; default 1)
           --seed N             the workload's seed (default \(SyntheticTrades.Configuration.standard.seed))
           -h, --help           this text
@@ -193,6 +217,20 @@ struct Options: Sendable {
                     throw OptionError("--query-repeat: expected a positive integer, got \(text)")
                 }
                 options.queryRepeat = k
+            case "--orders", "--group", "--jobs", "--open-orders", "--users", "--open-queries", "--records-runs":
+                let text = try value(argument).replacingUnderscores()
+                guard let count = Int(text), count > 0 else {
+                    throw OptionError("\(argument): expected a positive integer, got \(text)")
+                }
+                switch argument {
+                case "--orders": options.orderOperations = max(2, count)
+                case "--group": options.recordsGroup = max(2, count)
+                case "--jobs": options.jobCount = count
+                case "--open-orders": options.openOrderCount = count
+                case "--users": options.users = count
+                case "--open-queries": options.openQueries = count
+                default: options.recordsRuns = count
+                }
             case "--seed":
                 let text = try value(argument)
                 guard let seed = UInt64(text) else {

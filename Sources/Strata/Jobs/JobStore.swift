@@ -17,7 +17,7 @@ public import StrataCore
 public final class JobStore: Sendable {
     public static var eventSchema: RecordSchema { JobQueue.eventSchema }
 
-    private let events: EventSourcedTable<JobQueue>
+    let events: EventSourcedTable<JobQueue>
 
     /// Opens the queue whose events `table` holds, retrying failures by `policy`.
     public init(table: DynamicTable, policy: RetryPolicy = RetryPolicy()) throws {
@@ -32,11 +32,10 @@ public final class JobStore: Sendable {
         guard Symbol.isValid(queue) else {
             throw JobQueueError(.invalidJob, job: id, "queue \(queue): letters, digits and . _ - / : @ # only")
         }
-        try events.perform { queue_ in
-            [
-                try queue_.enqueue(
-                    id: id, queue: queue, payload: payload, priority: priority, notBefore: notBefore, now: now)
-            ]
+        try events.record { state, log in
+            let event = try state.enqueue(
+                id: id, queue: queue, payload: payload, priority: priority, notBefore: notBefore, now: now)
+            log.append(event, after: state)
         }
     }
 
@@ -46,38 +45,43 @@ public final class JobStore: Sendable {
     public func dequeue(
         limit: Int, worker: String, now: Timestamp, leaseDuration: Int64, queues: Set<String>? = nil
     ) throws -> [(job: Job, lease: Lease)] {
-        let (logged, state) = try events.perform { queue in
-            queue.dequeue(limit: limit, worker: worker, now: now, leaseDuration: leaseDuration, queues: queues)
-        }
-        return logged.compactMap { event in
-            guard case .leased(let id, let lease, _) = event, let job = state.jobs[id] else { return nil }
-            return (job, lease)
+        try events.record { state, log in
+            let logged = state.dequeue(
+                limit: limit, worker: worker, now: now, leaseDuration: leaseDuration, queues: queues)
+            for event in logged { log.append(event, after: state) }
+            return state.leases(in: logged)
         }
     }
 
     /// Extends a lease.
     public func heartbeat(id: Int64, token: Int64, now: Timestamp, extendBy: Int64) throws {
-        try events.perform { queue in [try queue.heartbeat(id: id, token: token, now: now, extendBy: extendBy)] }
+        try events.record { queue, log in
+            log.append(try queue.heartbeat(id: id, token: token, now: now, extendBy: extendBy), after: queue)
+        }
     }
 
     /// Marks a leased job done.
     public func complete(id: Int64, token: Int64, now: Timestamp) throws {
-        try events.perform { queue in [try queue.complete(id: id, token: token, now: now)] }
+        try events.record { queue, log in log.append(try queue.complete(id: id, token: token, now: now), after: queue) }
     }
 
     /// Records a failed attempt (retried with backoff, or a dead letter when attempts run out).
     public func fail(id: Int64, token: Int64, now: Timestamp, error: String) throws {
-        try events.perform { queue in [try queue.fail(id: id, token: token, now: now, error: error)] }
+        try events.record { queue, log in
+            log.append(try queue.fail(id: id, token: token, now: now, error: error), after: queue)
+        }
     }
 
     /// Returns expired leases to the queue.
     public func expireLeases(now: Timestamp) throws {
-        try events.perform { queue in queue.expireLeases(now: now) }
+        try events.record { queue, log in
+            for event in queue.expireLeases(now: now) { log.append(event, after: queue) }
+        }
     }
 
     /// Puts a dead letter back in the queue.
     public func requeue(id: Int64, now: Timestamp) throws {
-        try events.perform { queue in [try queue.requeue(id: id, now: now)] }
+        try events.record { queue, log in log.append(try queue.requeue(id: id, now: now), after: queue) }
     }
 
     // MARK: - Queries

@@ -28,9 +28,14 @@ final class EventSourcedTable<State: EventSourcedState>: Sendable {
     private struct Current: Sendable {
         var state: State
         var sequence: Int64
+        /// Set when a refused append could not be undone by a rebuild (the table could not be
+        /// read either): the state may hold unacknowledged events until a rebuild succeeds.
+        var needsRebuild = false
     }
 
     let table: DynamicTable
+    /// The state before any event (its configuration), what a rebuild replays onto.
+    private let initial: State
     private let current: Mutex<Current>
 
     /// Opens the state whose events `table` holds, replayed onto `initial` (its configuration).
@@ -43,6 +48,13 @@ final class EventSourcedTable<State: EventSourcedState>: Sendable {
                 "\(table.name) is not a \(State.eventSchema.name) table (declare it with its eventSchema)")
         }
         self.table = table
+        self.initial = initial
+        let (state, sequence) = try Self.replay(table, onto: initial)
+        current = Mutex(Current(state: state, sequence: sequence))
+    }
+
+    /// The state `table`'s events make, replayed in `seq` order onto `initial`, and the last `seq`.
+    private static func replay(_ table: DynamicTable, onto initial: State) throws -> (State, Int64) {
         var events: [(Int64, State.Event)] = []
         for symbol in table.symbols() {
             for row in try table.rangeNow(symbol: symbol, from: .min, to: .max) {
@@ -55,7 +67,7 @@ final class EventSourcedTable<State: EventSourcedState>: Sendable {
         events.sort { $0.0 < $1.0 }
         var state = initial
         for (_, event) in events { state.apply(event) }
-        current = Mutex(Current(state: state, sequence: events.last?.0 ?? 0))
+        return (state, events.last?.0 ?? 0)
     }
 
     /// Runs `operation` on a copy of the state; logs the events it returns, then keeps the copy.
@@ -63,6 +75,7 @@ final class EventSourcedTable<State: EventSourcedState>: Sendable {
     @discardableResult
     func perform(_ operation: (inout State) throws -> [State.Event]) throws -> (events: [State.Event], state: State) {
         try current.withLock { current in
+            if current.needsRebuild { try rebuild(&current) }
             let previous = current.state
             var next = previous
             let events = try operation(&next)
@@ -83,6 +96,59 @@ final class EventSourcedTable<State: EventSourcedState>: Sendable {
         }
     }
 
+    /// The in-place form of ``perform(_:)``, without its copy of the state (which costs the whole
+    /// state on every operation once it is shared): `operation` changes the state in place and
+    /// records each event with its row (``EventSourcedState/row(for:previous:)``, made while the
+    /// state it needs is at hand) in `log`; the rows are appended as one batch (one WAL frame:
+    /// all of them survive a crash or none), then `seq` moves on.
+    ///
+    /// `operation` must leave the state as it found it when it throws (the operations of
+    /// `OrderRegistry` and `JobQueue` check before they change anything); if it throws after
+    /// recording events anyway, or if the append fails, the state is rebuilt from the table, which
+    /// holds exactly the acknowledged events.
+    /// - Returns: what `operation` returns.
+    func record<T>(_ operation: (inout State, inout EventLog<State>) throws -> T) throws -> T {
+        try current.withLock { current in
+            if current.needsRebuild { try rebuild(&current) }
+            var log = EventLog<State>()
+            let result: T
+            do {
+                result = try operation(&current.state, &log)
+            } catch {
+                if log.count > 0 { try? rebuild(&current) }
+                throw error
+            }
+            guard log.count > 0 else { return result }
+            var sequence = current.sequence
+            do {
+                if var columns = log.columns, log.rows.isEmpty {
+                    columns.set("seq", .integers(Array(sequence + 1...sequence + Int64(columns.count))))
+                    sequence += Int64(columns.count)
+                    try table.appendNow(columns)
+                } else {
+                    precondition(log.columns == nil, "an operation gave both rows and columns")
+                    for index in log.rows.indices {
+                        sequence += 1
+                        log.rows[index].values["seq"] = .integer(sequence)
+                    }
+                    try table.appendNow(log.rows)
+                }
+            } catch {
+                try? rebuild(&current)
+                throw error
+            }
+            current.sequence = sequence
+            return result
+        }
+    }
+
+    /// Replaces the state with the one the table's events make (after a refused append).
+    private func rebuild(_ current: inout Current) throws {
+        current.needsRebuild = true
+        (current.state, current.sequence) = try Self.replay(table, onto: initial)
+        current.needsRebuild = false
+    }
+
     /// Reads the current state.
     func read<T>(_ body: (State) -> T) -> T { current.withLock { body($0.state) } }
 
@@ -91,6 +157,34 @@ final class EventSourcedTable<State: EventSourcedState>: Sendable {
         try table.rangeNow(symbol: symbol, from: .min, to: .max).filter(matches)
             .sorted { ($0["seq"]?.integerValue ?? 0) < ($1["seq"]?.integerValue ?? 0) }
             .compactMap(State.event(from:))
+    }
+}
+
+/// The events an operation of ``EventSourcedTable/record(_:)`` made, with their rows, in order.
+struct EventLog<State: EventSourcedState> {
+    private(set) var events: [State.Event] = []
+    fileprivate(set) var rows: [Row] = []
+    /// The events' rows as columns, without `seq` (a group's rows without a dictionary each),
+    /// when the operation builds them so: then it records its events with ``append(columnar:)``
+    /// only, and ``rows`` stays empty.
+    var columns: TableColumns?
+
+    /// Records `event`, whose row the operation added to ``columns``.
+    mutating func append(columnar event: State.Event) { events.append(event) }
+
+    /// Rows to append.
+    var count: Int { rows.count + (columns?.count ?? 0) }
+
+    /// Records `event`, stored as `row` (its `seq` is set when the log is appended).
+    mutating func append(_ event: State.Event, row: Row) {
+        events.append(event)
+        rows.append(row)
+    }
+
+    /// Records `event` after it was applied to `state` (its row made from the state after it,
+    /// which holds everything an event that does not remove a key needs).
+    mutating func append(_ event: State.Event, after state: State) {
+        append(event, row: state.row(for: event, previous: state))
     }
 }
 

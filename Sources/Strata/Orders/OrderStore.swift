@@ -21,7 +21,7 @@ public final class OrderStore: Sendable {
     /// The event table's schema (`order_events`): one row per change, keyed by `seq`.
     public static var eventSchema: RecordSchema { OrderRegistry.eventSchema }
 
-    private let events: EventSourcedTable<OrderRegistry>
+    let events: EventSourcedTable<OrderRegistry>
 
     /// Opens the orders whose events `table` holds (a table declared with ``eventSchema``).
     /// - Throws: ``StrataError`` `.invalidArgument` for a table of another schema; what reading
@@ -35,7 +35,10 @@ public final class OrderStore: Sendable {
     ///   if the event cannot be stored.
     @discardableResult
     public func save(_ order: Order) throws -> Order {
-        try events.perform { registry in [try registry.save(order)] }.state.order(id: order.id)!
+        try events.record { registry, log in
+            log.append(try registry.save(order), row: OrderRegistry.row(for: .created(order), symbol: order.symbol))
+            return registry.order(id: order.id)!
+        }
     }
 
     /// Applies `change` to order `id`.
@@ -43,12 +46,21 @@ public final class OrderStore: Sendable {
     ///   ``StrataError``.
     @discardableResult
     public func update(id: Int64, _ change: OrderChange, at time: Timestamp) throws -> Order {
-        try events.perform { registry in [try registry.update(id: id, change, at: time)] }.state.order(id: id)!
+        try events.record { registry, log in
+            let event = try registry.update(id: id, change, at: time)
+            let order = registry.order(id: id)!
+            log.append(event, row: OrderRegistry.row(for: event, symbol: order.symbol))
+            return order
+        }
     }
 
     /// Removes order `id` from the current state (its events stay).
     public func remove(id: Int64, at time: Timestamp) throws {
-        try events.perform { registry in [try registry.remove(id: id, at: time)] }
+        try events.record { registry, log in
+            let symbol = registry.order(id: id)?.symbol
+            let event = try registry.remove(id: id, at: time)
+            if let symbol { log.append(event, row: OrderRegistry.row(for: event, symbol: symbol)) }
+        }
     }
 
     // MARK: - Queries
@@ -97,7 +109,11 @@ extension OrderRegistry: EventSourcedState {
     }()
 
     public func row(for event: OrderEvent, previous: OrderRegistry) -> Row {
-        let order = order(id: event.orderID) ?? previous.order(id: event.orderID)!
+        Self.row(for: event, symbol: (order(id: event.orderID) ?? previous.order(id: event.orderID)!).symbol)
+    }
+
+    /// The row of `event`, about an order of `symbol`.
+    static func row(for event: OrderEvent, symbol: Symbol) -> Row {
         var values: [String: FieldValue] = ["order_id": .integer(event.orderID)]
         func decimal<D: FixedPointDecimal>(_ value: D) -> FieldValue { .fixed(value) }
         switch event {
@@ -133,7 +149,7 @@ extension OrderRegistry: EventSourcedState {
             values["ts"] = .timestamp(time)
             values["event"] = .text("remove")
         }
-        return Row(symbol: order.symbol, values)
+        return Row(symbol: symbol, values)
     }
 
     public static func event(from row: Row) -> OrderEvent? {
