@@ -2,8 +2,8 @@ public import StrataCore
 
 /// A CSV layout for one kind of record: how a row becomes a record, and a record a row.
 ///
-/// Strata ships ``TradeCSVFormat``, ``AggregatedTradeCSVFormat`` and ``QuoteCSVFormat`` (the
-/// positional layouts of the built-in tables, Binance's among them) and ``SchemaCSVFormat`` (any
+/// Strata ships the positional layouts of the built-in tables that have their own
+/// (``builtInCSVFormats``, Binance's among them) and ``SchemaCSVFormat`` (any
 /// table, by the names of a header line). A format decodes one row at a time; ``CSVReader`` does
 /// the reading, the splitting, the header detection, the validation and the bookkeeping of
 /// rejected rows.
