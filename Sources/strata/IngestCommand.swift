@@ -85,13 +85,15 @@ struct IngestCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try storage.storeConfiguration(defaultDurability: .groupCommit(milliseconds: 10))
-        let catalog = SchemaCatalog.builtIn.schemas + configuration.tables
-        guard
-            let schema = catalog.first(where: { $0.name == table })
-                ?? catalog.first(where: { $0.names.contains(table) })
-        else {
+        let catalog: SchemaCatalog
+        do {
+            catalog = try SchemaCatalog.builtIn.adding(configuration.tables)
+        } catch {
+            throw CLIError("\(error)")
+        }
+        guard let schema = catalog.schema(named: table) else {
             throw CLIError(
-                "--table: no table '\(table)' (tables: \(catalog.map(\.name).joined(separator: ", ")); user-defined tables come from --config)"
+                "--table: no table '\(table)' (tables: \(catalog.schemas.map(\.name).joined(separator: ", ")); user-defined tables come from --config)"
             )
         }
         // A built-in table with a layout of its own (Binance's) reads it, with or without a
