@@ -38,16 +38,21 @@ public struct RecordSchema: Sendable, Hashable {
     /// The column that identifies a row within its symbol, and what a second row with the same
     /// value does; nil: rows only accumulate.
     public let key: RecordKey?
+    /// Columns that come in numbered levels with a count (a quote's book sides).
+    public let levels: [LevelGroup]
+    /// Rules over several columns of a row (aggtrades' first ≤ last trade id).
+    public let rowRules: [RowRule]
 
     /// Builds and checks a schema.
     /// - Throws: ``SchemaError`` naming the table, the column and what is wrong.
     public init(
         name: String, aliases: [String] = [], columns: [SchemaColumn], timestamp: String,
-        partitioning: Partitioning = .daily, key: RecordKey? = nil
+        partitioning: Partitioning = .daily, key: RecordKey? = nil, levels: [LevelGroup] = [],
+        rowRules: [RowRule] = []
     ) throws(SchemaError) {
         self.init(
             unchecked: name, aliases: aliases, columns: columns, timestamp: timestamp, partitioning: partitioning,
-            key: key)
+            key: key, levels: levels, rowRules: rowRules)
         try check()
     }
 
@@ -55,7 +60,8 @@ public struct RecordSchema: Sendable, Hashable {
     /// public initialiser does), so that no declaration of this module needs a crash path.
     init(
         unchecked name: String, aliases: [String] = [], columns: [SchemaColumn], timestamp: String,
-        partitioning: Partitioning = .daily, key: RecordKey? = nil
+        partitioning: Partitioning = .daily, key: RecordKey? = nil, levels: [LevelGroup] = [],
+        rowRules: [RowRule] = []
     ) {
         self.name = name
         self.aliases = aliases
@@ -63,6 +69,8 @@ public struct RecordSchema: Sendable, Hashable {
         self.timestamp = timestamp
         self.partitioning = partitioning
         self.key = key
+        self.levels = levels
+        self.rowRules = rowRules
     }
 
     /// The column called `name`, or answering to it as an alias.
@@ -142,6 +150,38 @@ public struct RecordSchema: Sendable, Hashable {
                     "a key must be an int64 or timestamp column (an integer id), not \(keyColumn.kind)")
             }
             guard keyColumn.rules.required else { throw fail(key.column, "a key column cannot be optional") }
+        }
+        try checkInputForms(fail)
+    }
+
+    /// Input names (``ColumnWords``) clash with no other name; levels and row rules name columns.
+    private func checkInputForms(_ fail: (String?, String) -> SchemaError) throws(SchemaError) {
+        var names = Set(knownNames)
+        for column in columns {
+            guard let words = column.input.words else { continue }
+            guard names.insert(words.name).inserted else {
+                throw fail(column.name, "the input name '\(words.name)' is already a column's name")
+            }
+        }
+        for group in levels {
+            guard let count = columns.first(where: { $0.name == group.count }),
+                count.kind == .int8 || count.kind == .int64
+            else { throw fail(group.count, "a level count must be an int8 or int64 column") }
+            for name in group.levels.joined() {
+                guard let column = columns.first(where: { $0.name == name }), !column.rules.required else {
+                    throw fail(name, "a level's columns must be optional columns of the table")
+                }
+            }
+        }
+        for rule in rowRules {
+            let named: [String]
+            switch rule {
+            case .notGreater(let first, let last): named = [first, last]
+            case .anyPresent(let columns, _, _): named = columns
+            }
+            for name in named where !columns.contains(where: { $0.name == name }) {
+                throw fail(name, "a row rule names a column the table does not have")
+            }
         }
     }
 

@@ -84,16 +84,20 @@ public struct SchemaColumn: Sendable, Hashable {
     /// The name the storage engine's files know the column by, when it predates ``name`` (files
     /// written before the catalog); nil: ``name``.
     public let storedAs: String?
+    /// How input may give the column besides its name and a value: a default, words standing
+    /// for its values (``ColumnInput``).
+    public let input: ColumnInput
 
     public init(
         _ name: String, _ kind: ColumnKind, aliases: [String] = [], rules: ColumnRules = ColumnRules(),
-        storedAs: String? = nil
+        storedAs: String? = nil, input: ColumnInput = ColumnInput()
     ) {
         self.name = name
         self.kind = kind
         self.aliases = aliases
         self.rules = rules
         self.storedAs = storedAs
+        self.input = input
     }
 
     /// The name in the engine's files.
@@ -120,6 +124,15 @@ public struct SchemaColumn: Sendable, Hashable {
             }
         }
         if kind == .symbol && !rules.required { throw fail("the symbol cannot be optional") }
+        if let words = input.words {
+            guard RecordSchema.isIdentifier(words.name) else {
+                throw fail("the input name '\(words.name)' must be a lowercase identifier")
+            }
+            guard !words.words.isEmpty else { throw fail("the input name '\(words.name)' needs words") }
+        }
+        if input.defaultLane != nil, kind == .text || kind == .symbol {
+            throw fail("a default applies to fixed-width columns only, not \(kind)")
+        }
     }
 }
 
