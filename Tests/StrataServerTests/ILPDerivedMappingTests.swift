@@ -40,7 +40,10 @@ import Testing
         ("quotes,symbol=BTCUSDT bid_levels=1i,bid_px_0=1,bid_sz_0=1", "unknownField", "bid_levels: unknown field"),
         ("quotes,symbol=BTCUSDT bid_px_0=0,bid_sz_0=1", "nonPositive", "bid_px_0: \"0\" must be greater"),
         ("trades,symbol=BTCUSDT price=1,qty=1,trade_id=1i,side=\"buy\",ts_ns=5i", "unknownField", "ts_ns: unknown"),
-        ("trades,symbol=BTC\\ USD price=1,qty=1,trade_id=1i,side=\"buy\"", "invalidValue", "invalid symbol 'BTC USD'"),
+        (
+            "trades,symbol=BTC\\ USD price=1,qty=1,trade_id=1i,side=\"buy\"", "invalidValue",
+            "symbol: invalid symbol 'BTC USD'"
+        ),
     ])
     func schemaRulesRefuseNamingTheColumn(line: String, code: String, message: String) async throws {
         try await withServer { client, store, _ in

@@ -1,4 +1,4 @@
-import Strata
+public import Strata
 
 /// A measurement declared in the configuration (`ilp.measurements`): its lines go to one of the
 /// store's tables — built-in or user-defined — with their tag and field names renamed to that

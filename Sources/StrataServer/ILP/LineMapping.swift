@@ -1,4 +1,4 @@
-public import Strata
+package import Strata
 public import StrataLineProtocol
 
 /// How ILP lines become rows of Strata's tables (documented in `Docs/Server.md`): derived from
@@ -39,7 +39,7 @@ public struct LineMapping: Sendable {
         /// By the table's place in the mapping's tables; nil until a line maps to it.
         var tables: [TableRows?] = []
         /// Rows over every table.
-        public private(set) var count = 0
+        public internal(set) var count = 0
 
         public init() {}
 
