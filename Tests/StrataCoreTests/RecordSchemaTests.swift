@@ -34,7 +34,8 @@ import Testing
         for schema in RecordSchema.builtIn {
             let checked = try RecordSchema(
                 name: schema.name, aliases: schema.aliases, columns: schema.columns, timestamp: schema.timestamp,
-                partitioning: schema.partitioning, key: schema.key, bookSides: schema.bookSides)
+                partitioning: schema.partitioning, key: schema.key, bookSides: schema.bookSides,
+                rowRules: schema.rowRules)
             #expect(checked == schema)
         }
         #expect(try SchemaCatalog(RecordSchema.builtIn) == SchemaCatalog.builtIn)
@@ -219,6 +220,7 @@ import Testing
         let encoded = try JSONEncoder().encode(schemas)
         #expect(try JSONDecoder().decode([RecordSchema].self, from: encoded) == schemas)
         for schema in RecordSchema.builtIn {
+            // Every fact, input forms, book sides and row rules included, survives the file form.
             let data = try JSONEncoder().encode(schema)
             #expect(try JSONDecoder().decode(RecordSchema.self, from: data) == schema)
         }
@@ -243,6 +245,18 @@ import Testing
             (
                 #"{"name":"x","timestamp":"ts","key":{"column":"ts","policy":"newest"},"columns":[{"name":"ts","type":"timestamp"},{"name":"symbol","type":"symbol"}]}"#,
                 "key policy 'newest'"
+            ),
+            (
+                #"{"name":"x","timestamp":"ts","columns":[{"name":"ts","type":"timestamp"},{"name":"symbol","type":"symbol"},{"name":"live","type":"bool","default":"yes"}]}"#,
+                "column live: 'yes' is not a bool value"
+            ),
+            (
+                #"{"name":"x","timestamp":"ts","row_rules":[{"rule":"not_greater","columns":["ts"]}],"columns":[{"name":"ts","type":"timestamp"},{"name":"symbol","type":"symbol"}]}"#,
+                "row rule 'not_greater' with 1 columns"
+            ),
+            (
+                #"{"name":"x","timestamp":"ts","row_rules":[{"rule":"any_present","columns":["nope"]}],"columns":[{"name":"ts","type":"timestamp"},{"name":"symbol","type":"symbol"}]}"#,
+                "column nope: a row rule names a column the table does not have"
             ),
         ]
         for (json, words) in bad {
@@ -290,8 +304,9 @@ extension RecordSchema {
 @Suite struct BookSideTests {
     static let columns = [
         SchemaColumn("ts", .timestamp), SchemaColumn("symbol", .symbol), SchemaColumn("n", .int8),
-        SchemaColumn("px_0", .decimal(scale: 2)), SchemaColumn("sz_0", .decimal(scale: 4)),
-        SchemaColumn("note", .text),
+        SchemaColumn("px_0", .decimal(scale: 2), rules: ColumnRules(required: false)),
+        SchemaColumn("sz_0", .decimal(scale: 4), rules: ColumnRules(required: false)),
+        SchemaColumn("note", .text), SchemaColumn("px_req", .decimal(scale: 2)),
     ]
 
     static func schema(_ side: BookSide) throws(SchemaError) -> RecordSchema {
@@ -307,6 +322,8 @@ extension RecordSchema {
             (BookSide("book", count: "n", prices: ["note"], sizes: ["sz_0"]), "note"),
             (BookSide("book", count: "n", prices: ["px_0"], sizes: []), "book"),
             (BookSide("note", count: "n", prices: ["px_0"], sizes: ["sz_0"]), "note"),
+            // A level past the row's depth is absent: a required column cannot be one.
+            (BookSide("book", count: "n", prices: ["px_req"], sizes: ["sz_0"]), "px_req"),
         ]
         for (side, named) in refused {
             #expect(throws: SchemaError.self) { try Self.schema(side) }
@@ -331,8 +348,9 @@ extension RecordSchema {
         let text = """
             {"name": "depth", "timestamp": "ts",
              "columns": [{"name": "ts", "type": "timestamp"}, {"name": "symbol", "type": "symbol"},
-                         {"name": "n", "type": "int8"}, {"name": "px_0", "type": "decimal(2)"},
-                         {"name": "sz_0", "type": "decimal(4)"}, {"name": "note", "type": "text"}],
+                         {"name": "n", "type": "int8"}, {"name": "px_0", "type": "decimal(2)", "required": false},
+                         {"name": "sz_0", "type": "decimal(4)", "required": false}, {"name": "note", "type": "text"},
+                         {"name": "px_req", "type": "decimal(2)"}],
              "book": [{"name": "book", "count": "n", "prices": ["px_0"], "sizes": ["sz_0"]}]}
             """
         let decoded = try JSONDecoder().decode(RecordSchema.self, from: Data(text.utf8))

@@ -148,7 +148,7 @@ import Testing
         // A declared measurement with a longer name raises the longest name.
         var configuration = testConfiguration()
         let long = String(repeating: "m", count: 80)
-        configuration.ilpMeasurements = [DeclaredMeasurement(measurement: long, table: .trades, columns: [:])]
+        configuration.ilpMeasurements = [DeclaredMeasurement(measurement: long, table: "trades", columns: [:])]
         try await withServer(configuration) { client, _, _ in
             let config = try #require(try await client.get("/settings").json["config"] as? [String: Any])
             #expect(config["cairo.max.file.name.length"] as? Int == 80)

@@ -218,14 +218,14 @@ import Testing
             for (line, code, words) in [
                 (
                     "signals,symbol=ETHUSDT id=12i,scor=0.1,target=1,live=true \(t(22))", "unknownField",
-                    "nearest: score"
+                    "scor: unknown field"
                 ),
                 (
-                    "signals,symbol=ETHUSDT id=12i,score=0.1,target=1.000000001,live=true \(t(22))", "tooPrecise",
+                    "signals,symbol=ETHUSDT id=12i,score=0.1,target=1.000000001,live=true \(t(22))", "invalidValue",
                     "target"
                 ),
                 ("signals,symbol=ETHUSDT id=1.5,score=0.1,target=1,live=true \(t(22))", "invalidValue", "id"),
-                ("signals,venue=X id=12i,score=0.1,target=1,live=true \(t(22))", "unknownField", "tag 'venue'"),
+                ("signals,venue=X id=12i,score=0.1,target=1,live=true \(t(22))", "missingTag", "symbol: missing tag"),
             ] {
                 let refused = try await client.writeILP(
                     "signals,symbol=ETHUSDT id=13i,score=0,target=1,live=true \(t(23))\n" + line + "\n")

@@ -138,15 +138,17 @@ import Testing
     /// so), text escaped, float64 as its shortest text, absent optional values as null, a
     /// declared book side as a list cut at its count.
     @Test func declaredTableRowsFollowTheirSchema() throws {
+        let optional = ColumnRules(required: false)
         let schema = try RecordSchema(
             name: "depth",
             columns: [
                 SchemaColumn("time", .timestamp), SchemaColumn("symbol", .symbol), SchemaColumn("id", .int64),
                 SchemaColumn("headline", .text, rules: ColumnRules(required: false)),
                 SchemaColumn("score", .float64, rules: ColumnRules(required: false)),
-                SchemaColumn("levels", .int8), SchemaColumn("px_0", .decimal(scale: 2)),
-                SchemaColumn("sz_0", .decimal(scale: 4)), SchemaColumn("px_1", .decimal(scale: 2)),
-                SchemaColumn("sz_1", .decimal(scale: 4)), SchemaColumn("live", .bool),
+                SchemaColumn("levels", .int8), SchemaColumn("px_0", .decimal(scale: 2), rules: optional),
+                SchemaColumn("sz_0", .decimal(scale: 4), rules: optional),
+                SchemaColumn("px_1", .decimal(scale: 2), rules: optional),
+                SchemaColumn("sz_1", .decimal(scale: 4), rules: optional), SchemaColumn("live", .bool),
             ],
             timestamp: "time",
             bookSides: [BookSide("book", count: "levels", prices: ["px_0", "px_1"], sizes: ["sz_0", "sz_1"])])

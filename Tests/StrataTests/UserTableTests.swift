@@ -115,7 +115,7 @@ import Testing
             ("scor", .malformed, { $0["scor"] = .float(0.1) }),
             ("id", .malformed, { $0["id"] = .text("seven") }),
             ("target", .tooPrecise, { $0["target_price"] = FieldValue.decimal("1.000000001") }),
-            ("target", .outOfRange, { $0["target_price"] = .integer(0) }),
+            ("target", .nonPositive, { $0["target_price"] = .integer(0) }),
             ("score", .outOfRange, { $0["score"] = .float(1.5) }),
             ("score", .notFinite, { $0["score"] = .float(.nan) }),
             ("side", .overflow, { $0["side"] = .integer(300) }),

@@ -58,14 +58,31 @@ extension DynamicTable {
         let window = access.rules.timestampWindow()
         for c in columns.indices {
             guard let column = given[c] else {
-                if !optional[c] { scan.fail(0, Self.missingError(columns[c])) }
-                lanes.append([Int64](repeating: absent[c], count: rows))
+                if let lane = defaults[c] {
+                    lanes.append([Int64](repeating: lane, count: rows))
+                } else if bookCounts.contains(where: { $0.count == c }) {
+                    lanes.append([Int64](repeating: Self.uncounted, count: rows))
+                } else {
+                    if !optional[c] { scan.fail(0, Self.missingError(columns[c])) }
+                    lanes.append([Int64](repeating: absent[c], count: rows))
+                }
                 continue
             }
             if isText[c] {
                 lanes.append(textLane(c, column, rows: rows, scan: &scan, texts: &texts))
             } else {
                 lanes.append(lane(c, column, rows: rows, scan: &scan, window: window))
+            }
+        }
+        if !bookCounts.isEmpty || !rowRules.isEmpty {
+            var row = 0
+            while row < scan.limit {
+                do {
+                    try checkAcrossColumns(&lanes, row: row)
+                } catch {
+                    scan.fail(row, error)
+                }
+                row += 1
             }
         }
         if let failure = scan.failure { throw failure }

@@ -48,6 +48,15 @@ public final class DynamicTable: Sendable {
     let isText: [Bool]
     /// What the common case of encoding a row reads (``RowPlan``).
     let plan: RowPlan
+    /// The schema's input forms by storage column: the lane a row that leaves the column out
+    /// takes, and words another name gives it by (``ColumnInput``).
+    let defaults: [Int64?]
+    let words: [ColumnWords?]
+    /// Book sides by storage column: the count's place and each level's places; a row that
+    /// leaves a count out has it counted from the levels it gives.
+    let bookCounts: [(count: Int, levels: [[Int]])]
+    /// The schema's rules over several columns (``RowRuleChecks``).
+    let rowRules: RowRuleChecks
     /// For a built-in table, its record's own checks (``BuiltInRows``); nil for a declared table.
     let records: BuiltInRows?
 
@@ -68,12 +77,18 @@ public final class DynamicTable: Sendable {
         self.records = records
         columns = schema.storageColumns
         inputNames = columns.map { [$0.name] + $0.aliases }
-        knownNames = Set(schema.knownNames)
+        knownNames = Set(schema.knownNames + schema.columns.compactMap(\.input.words?.name))
         timestampColumn = columns.firstIndex { $0.name == schema.timestamp } ?? 0
         optional = columns.map { !$0.rules.required }
         absent = columns.map(\.kind.absentLane)
         isText = columns.map { $0.kind == .text }
         plan = RowPlan(schema: schema)
+        defaults = columns.map(\.input.defaultLane)
+        words = columns.map(\.input.words)
+        let columns = columns
+        func place(_ name: String) -> Int { columns.firstIndex { $0.name == name } ?? 0 }
+        bookCounts = schema.bookSides.map { side in (place(side.count), side.levels.map { $0.map(place) }) }
+        rowRules = RowRuleChecks(schema.rowRules, columns: columns)
     }
 
     /// Subscribes to the rows this table stores from now on, as ``Row``s (see
@@ -179,7 +194,17 @@ public final class DynamicTable: Sendable {
         var scratch = RowScratch(columnCount: columns.count)
         for (position, row) in rows.enumerated() {
             index.append(UInt32(symbols.insert(row.symbol.name)))
-            if encodeQuickly(row, into: &lanes, texts: &texts, scratch: &scratch, window: nanoseconds) { continue }
+            if encodeQuickly(row, into: &lanes, texts: &texts, scratch: &scratch, window: nanoseconds) {
+                if !rowRules.isEmpty {
+                    do {
+                        try checkAcrossColumns(&lanes)
+                    } catch var error {
+                        error.index = position
+                        throw error
+                    }
+                }
+                continue
+            }
             do {
                 // Every value a column took is a known name: when they account for all of the
                 // row's values, no name is unknown (checked by name only otherwise, or on error,
@@ -192,6 +217,7 @@ public final class DynamicTable: Sendable {
                     throw error
                 }
                 if taken != row.values.count { try checkNames(row) }
+                try checkAcrossColumns(&lanes)
             } catch var error as ValidationError {
                 error.index = position
                 throw error
@@ -200,6 +226,33 @@ public final class DynamicTable: Sendable {
         var batch = ColumnBatch(symbols: symbols.names, symbolIndex: index, columns: lanes)
         batch.texts = texts
         return batch
+    }
+
+    /// A book count's lane until it is counted (no count column, int8 or int64, takes it as input).
+    static let uncounted = Int64.min
+
+    /// Counts the row's (by default the last's) book levels where it left a count out, and checks the schema's
+    /// rules over several columns on it (a column is present unless it holds its absent marker).
+    func checkAcrossColumns(_ lanes: inout [[Int64]], row last: Int? = nil) throws(ValidationError) {
+        guard !bookCounts.isEmpty || !rowRules.isEmpty else { return }
+        let last = last ?? lanes[0].count - 1
+        let row = lanes.map { $0[last] }
+        let present = columns.indices.map { !optional[$0] || row[$0] != absent[$0] }
+        for (count, levels) in bookCounts where row[count] == Self.uncounted {
+            var depth = 0
+            for (level, members) in levels.enumerated() where members.contains(where: { present[$0] }) {
+                guard level == depth, members.allSatisfy({ present[$0] }) else {
+                    throw ValidationError(
+                        field: columns[members.first { !present[$0] } ?? members[0]].name, value: "", rule: .malformed,
+                        detail: "levels must be whole and start at 0 without gaps")
+                }
+                depth += 1
+            }
+            lanes[count][last] = Int64(depth)
+        }
+        try rowRules.check(row: row, present: present) { lane, c in
+            isText[c] ? String(lane) : columns[c].kind.configurationText(lane: lane)
+        }
     }
 
     /// Throws naming the first of `row`'s names that is no column's name or alias.
@@ -225,6 +278,25 @@ public final class DynamicTable: Sendable {
                     taken += 1
                     break
                 }
+            }
+            if value == nil, let words = words[c], case .text(let word)? = row.values[words.name] {
+                taken += 1
+                var word = word
+                guard let lane = word.withUTF8({ words.lane(of: $0) }) else {
+                    throw ValidationError(
+                        field: words.name, value: word, rule: .malformed, detail: "expected \(words.spelled)")
+                }
+                lanes[c].append(lane)
+                continue
+            }
+            if value == nil, let lane = defaults[c] {
+                lanes[c].append(lane)
+                continue
+            }
+            if value == nil, bookCounts.contains(where: { $0.count == c }) {
+                // Counted from the levels once the row's other columns are known.
+                lanes[c].append(Self.uncounted)
+                continue
             }
             if value == nil && optional[c] {
                 lanes[c].append(absent[c])
@@ -298,7 +370,7 @@ public final class DynamicTable: Sendable {
         case (.bool, .bool(let flag)): lane = flag ? 1 : 0
         default: throw wrongKind()
         }
-        try checkBounds(lane, column: column, text: { value.description })
+        try column.checkBounds(lane) { value.description }
         return lane
     }
 
@@ -331,38 +403,6 @@ public final class DynamicTable: Sendable {
             throw ValidationError(field: column.name, value: text(), rule: .overflow)
         }
         return lane
-    }
-
-    private static func checkBounds(_ lane: Int64, column: SchemaColumn, text: () -> String) throws {
-        guard column.rules.minimum != nil || column.rules.maximum != nil else { return }
-        if case .float64 = column.kind {
-            let double = Double(bitPattern: UInt64(bitPattern: lane))
-            func admits(_ bound: ColumnRules.Bound, lower: Bool) -> Bool {
-                let limit = Double(bound.mantissa) / Double(tenPowers[bound.scale])
-                if lower { return bound.inclusive ? double >= limit : double > limit }
-                return bound.inclusive ? double <= limit : double < limit
-            }
-            if let minimum = column.rules.minimum, !admits(minimum, lower: true) {
-                throw ValidationError(
-                    field: column.name, value: text(), rule: .outOfRange, detail: "at least \(minimum)")
-            }
-            if let maximum = column.rules.maximum, !admits(maximum, lower: false) {
-                throw ValidationError(
-                    field: column.name, value: text(), rule: .outOfRange, detail: "at most \(maximum)")
-            }
-            return
-        }
-        let scale = column.kind.scale
-        if let minimum = column.rules.minimum, !minimum.admits(lane, scale: scale, lower: true) {
-            throw ValidationError(
-                field: column.name, value: text(), rule: .outOfRange,
-                detail: (minimum.inclusive ? "at least " : "greater than ") + minimum.description)
-        }
-        if let maximum = column.rules.maximum, !maximum.admits(lane, scale: scale, lower: false) {
-            throw ValidationError(
-                field: column.name, value: text(), rule: .outOfRange,
-                detail: (maximum.inclusive ? "at most " : "less than ") + maximum.description)
-        }
     }
 
     func decode(_ rows: RowSet, _ symbol: Symbol) -> [Row] {

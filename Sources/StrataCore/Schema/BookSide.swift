@@ -37,14 +37,17 @@ public struct BookSide: Sendable, Hashable, Codable {
 
     /// Every column the side stands for.
     public var columns: [String] { [count] + prices + sizes }
+
+    /// Per level, best first, its price and size column.
+    public var levels: [[String]] { zip(prices, sizes).map { [$0, $1] } }
 }
 
 extension RecordSchema {
     /// The names of the columns some ``bookSides`` entry shows (not shown one by one).
     public var bookColumns: Set<String> { Set(bookSides.flatMap(\.columns)) }
 
-    /// A side names an integer count column and as many decimal price as size columns, each
-    /// column at most once across sides; its name is not a column's.
+    /// A side names an integer count column and as many optional decimal price as size columns,
+    /// each column at most once across sides; its name is not a column's.
     func checkBookSides() throws(SchemaError) {
         var claimed: Set<String> = []
         for side in bookSides {
@@ -73,6 +76,9 @@ extension RecordSchema {
                         throw fail(
                             columnName, "must be \(kinds == "integer" ? "an" : "a") \(kinds) column, not \(column.kind)"
                         )
+                    }
+                    guard kinds == "integer" || !column.rules.required else {
+                        throw fail(columnName, "a level's columns must be optional (absent past the row's depth)")
                     }
                     guard claimed.insert(columnName).inserted else {
                         throw fail(columnName, "the column is shown by two sides")

@@ -7,6 +7,9 @@ extension RecordSchema {
     /// The bounds every price and quantity obeys: a price is positive, a quantity not negative.
     static let positive = ColumnRules(minimum: ColumnRules.Bound(mantissa: 0, inclusive: false))
     static let notNegative = ColumnRules(minimum: ColumnRules.Bound(mantissa: 0))
+    /// A trade's side as a word: `buy` (the buyer took, so the seller made) or `sell` (the
+    /// buyer made), for is_buyer_maker.
+    static let side = ColumnInput(words: ColumnWords("side", ["buy": 0, "sell": 1]))
 
     /// Trades: `ts_ns, symbol, trade_id, price, qty, is_buyer_maker`; a re-sent trade id is a
     /// duplicate (keep-first).
@@ -17,7 +20,7 @@ extension RecordSchema {
             SchemaColumn("price", .decimal(scale: Price.scale), rules: positive),
             SchemaColumn(
                 "qty", .decimal(scale: Quantity.scale), aliases: ["quantity", "amount"], rules: notNegative),
-            SchemaColumn("is_buyer_maker", .bool),
+            SchemaColumn("is_buyer_maker", .bool, input: side),
         ],
         timestamp: "ts_ns", key: RecordKey("trade_id"))
 
@@ -32,13 +35,15 @@ extension RecordSchema {
                 storedAs: "quantity"),
             SchemaColumn("first_trade_id", .int64), SchemaColumn("last_trade_id", .int64),
             SchemaColumn("ts_ns", .timestamp, aliases: ["transact_time"], storedAs: "transact_time"),
-            SchemaColumn("is_buyer_maker", .bool), SchemaColumn("is_best_match", .bool),
+            SchemaColumn("is_buyer_maker", .bool, input: side),
+            SchemaColumn("is_best_match", .bool, input: ColumnInput(defaultLane: 1)),
         ],
-        timestamp: "ts_ns", key: RecordKey("agg_trade_id"))
+        timestamp: "ts_ns", key: RecordKey("agg_trade_id"),
+        rowRules: [.notGreater("first_trade_id", than: "last_trade_id")])
 
     /// Quotes with up to ``Quote/maximumDepth`` levels a side: the level counts, then per level
     /// `bid_px_k, bid_sz_k, ask_px_k, ask_sz_k` (absent past a side's depth), shown as the book
-    /// sides `bids` and `asks`.
+    /// sides `bids` and `asks`; a quote has at least one level.
     public static let quotes: RecordSchema = {
         let depth = ColumnRules(
             minimum: ColumnRules.Bound(mantissa: 0), maximum: ColumnRules.Bound(mantissa: Int64(Quote.maximumDepth)))
@@ -46,16 +51,18 @@ extension RecordSchema {
             SchemaColumn("ts_ns", .timestamp), SchemaColumn("symbol", .symbol),
             SchemaColumn("bid_levels", .int8, rules: depth), SchemaColumn("ask_levels", .int8, rules: depth),
         ]
-        let optional = ColumnRules(required: false, minimum: ColumnRules.Bound(mantissa: 0))
+        let price = ColumnRules(required: false, minimum: ColumnRules.Bound(mantissa: 0, inclusive: false))
+        let size = ColumnRules(required: false, minimum: ColumnRules.Bound(mantissa: 0))
         for level in 0..<Quote.maximumDepth {
             for side in ["bid", "ask"] {
-                columns.append(SchemaColumn("\(side)_px_\(level)", .decimal(scale: Price.scale), rules: optional))
-                columns.append(SchemaColumn("\(side)_sz_\(level)", .decimal(scale: Quantity.scale), rules: optional))
+                columns.append(SchemaColumn("\(side)_px_\(level)", .decimal(scale: Price.scale), rules: price))
+                columns.append(SchemaColumn("\(side)_sz_\(level)", .decimal(scale: Quantity.scale), rules: size))
             }
         }
         return RecordSchema(
             unchecked: "quotes", columns: columns, timestamp: "ts_ns",
-            bookSides: ["bid", "ask"].map { BookSide.numbered($0, depth: Quote.maximumDepth) })
+            bookSides: ["bid", "ask"].map { BookSide.numbered($0, depth: Quote.maximumDepth) },
+            rowRules: [.anyPresent(["bid_px_0", "ask_px_0"], field: "quote", detail: "no bid and no ask")])
     }()
 
     /// The typed record of every built-in table, in the order the store lists them: the one list

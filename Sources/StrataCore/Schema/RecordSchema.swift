@@ -39,18 +39,21 @@ public struct RecordSchema: Sendable, Hashable {
     /// value does; nil: rows only accumulate.
     public let key: RecordKey?
     /// Sides of an order book kept as numbered columns, which rows show as lists of levels
-    /// (``BookSide``; the quotes' `bids` and `asks`).
+    /// (``BookSide``; the quotes' `bids` and `asks`); input gives the levels, never the count.
     public let bookSides: [BookSide]
+    /// Rules over several columns of a row (aggtrades' first ≤ last trade id).
+    public let rowRules: [RowRule]
 
     /// Builds and checks a schema.
     /// - Throws: ``SchemaError`` naming the table, the column and what is wrong.
     public init(
         name: String, aliases: [String] = [], columns: [SchemaColumn], timestamp: String,
-        partitioning: Partitioning = .daily, key: RecordKey? = nil, bookSides: [BookSide] = []
+        partitioning: Partitioning = .daily, key: RecordKey? = nil, bookSides: [BookSide] = [],
+        rowRules: [RowRule] = []
     ) throws(SchemaError) {
         self.init(
             unchecked: name, aliases: aliases, columns: columns, timestamp: timestamp, partitioning: partitioning,
-            key: key, bookSides: bookSides)
+            key: key, bookSides: bookSides, rowRules: rowRules)
         try check()
     }
 
@@ -58,7 +61,8 @@ public struct RecordSchema: Sendable, Hashable {
     /// public initialiser does), so that no declaration of this module needs a crash path.
     init(
         unchecked name: String, aliases: [String] = [], columns: [SchemaColumn], timestamp: String,
-        partitioning: Partitioning = .daily, key: RecordKey? = nil, bookSides: [BookSide] = []
+        partitioning: Partitioning = .daily, key: RecordKey? = nil, bookSides: [BookSide] = [],
+        rowRules: [RowRule] = []
     ) {
         self.name = name
         self.aliases = aliases
@@ -67,6 +71,7 @@ public struct RecordSchema: Sendable, Hashable {
         self.partitioning = partitioning
         self.key = key
         self.bookSides = bookSides
+        self.rowRules = rowRules
     }
 
     /// The column called `name`, or answering to it as an alias.
@@ -148,6 +153,28 @@ public struct RecordSchema: Sendable, Hashable {
             guard keyColumn.rules.required else { throw fail(key.column, "a key column cannot be optional") }
         }
         try checkBookSides()
+        try checkInputForms(fail)
+    }
+
+    /// Input names (``ColumnWords``) clash with no other name; row rules name columns.
+    private func checkInputForms(_ fail: (String?, String) -> SchemaError) throws(SchemaError) {
+        var names = Set(knownNames)
+        for column in columns {
+            guard let words = column.input.words else { continue }
+            guard names.insert(words.name).inserted else {
+                throw fail(column.name, "the input name '\(words.name)' is already a column's name")
+            }
+        }
+        for rule in rowRules {
+            let named: [String]
+            switch rule {
+            case .notGreater(let first, let last): named = [first, last]
+            case .anyPresent(let columns, _, _): named = columns
+            }
+            for name in named where !columns.contains(where: { $0.name == name }) {
+                throw fail(name, "a row rule names a column the table does not have")
+            }
+        }
     }
 
     /// `[a-z][a-z0-9_]*`, 1…64 bytes.

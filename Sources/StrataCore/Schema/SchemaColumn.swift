@@ -84,16 +84,20 @@ public struct SchemaColumn: Sendable, Hashable {
     /// The name the storage engine's files know the column by, when it predates ``name`` (files
     /// written before the catalog); nil: ``name``.
     public let storedAs: String?
+    /// How input may give the column besides its name and a value: a default, words standing
+    /// for its values (``ColumnInput``).
+    public let input: ColumnInput
 
     public init(
         _ name: String, _ kind: ColumnKind, aliases: [String] = [], rules: ColumnRules = ColumnRules(),
-        storedAs: String? = nil
+        storedAs: String? = nil, input: ColumnInput = ColumnInput()
     ) {
         self.name = name
         self.kind = kind
         self.aliases = aliases
         self.rules = rules
         self.storedAs = storedAs
+        self.input = input
     }
 
     /// The name in the engine's files.
@@ -120,6 +124,15 @@ public struct SchemaColumn: Sendable, Hashable {
             }
         }
         if kind == .symbol && !rules.required { throw fail("the symbol cannot be optional") }
+        if let words = input.words {
+            guard RecordSchema.isIdentifier(words.name) else {
+                throw fail("the input name '\(words.name)' must be a lowercase identifier")
+            }
+            guard !words.words.isEmpty else { throw fail("the input name '\(words.name)' needs words") }
+        }
+        if input.defaultLane != nil, kind == .text || kind == .symbol {
+            throw fail("a default applies to fixed-width columns only, not \(kind)")
+        }
     }
 }
 
@@ -227,5 +240,41 @@ public struct SchemaError: Error, Sendable, Hashable, CustomStringConvertible {
 
     public var description: String {
         "table \(table)" + (column.map { ", column \($0)" } ?? "") + ": " + problem
+    }
+}
+
+extension SchemaColumn {
+    /// Refuses `lane` when it lies outside the column's bounds (a float64 compared as its value,
+    /// other kinds exactly at their scale). A lower bound of zero is the price and quantity rule
+    /// and is said as such (``ValidationError/Rule/negative``, ``ValidationError/Rule/nonPositive``).
+    /// - Parameter text: the value as the input gave it, for the error.
+    public func checkBounds(_ lane: Int64, text: () -> String) throws(ValidationError) {
+        if case .float64 = kind {
+            let double = Double(bitPattern: UInt64(bitPattern: lane))
+            func admits(_ bound: ColumnRules.Bound, lower: Bool) -> Bool {
+                let limit = Double(bound.mantissa) / Double(tenPowers[bound.scale])
+                if lower { return bound.inclusive ? double >= limit : double > limit }
+                return bound.inclusive ? double <= limit : double < limit
+            }
+            if let minimum = rules.minimum, !admits(minimum, lower: true) {
+                throw ValidationError(field: name, value: text(), rule: .outOfRange, detail: "at least \(minimum)")
+            }
+            if let maximum = rules.maximum, !admits(maximum, lower: false) {
+                throw ValidationError(field: name, value: text(), rule: .outOfRange, detail: "at most \(maximum)")
+            }
+            return
+        }
+        if let minimum = rules.minimum, !minimum.admits(lane, scale: kind.scale, lower: true) {
+            let rule: ValidationError.Rule =
+                minimum.mantissa != 0 ? .outOfRange : minimum.inclusive ? .negative : .nonPositive
+            throw ValidationError(
+                field: name, value: text(), rule: rule,
+                detail: (minimum.inclusive ? "at least " : "greater than ") + minimum.description)
+        }
+        if let maximum = rules.maximum, !maximum.admits(lane, scale: kind.scale, lower: false) {
+            throw ValidationError(
+                field: name, value: text(), rule: .outOfRange,
+                detail: (maximum.inclusive ? "at most " : "less than ") + maximum.description)
+        }
     }
 }

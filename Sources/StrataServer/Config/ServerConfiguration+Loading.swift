@@ -161,21 +161,12 @@ extension ServerConfiguration {
         for (index, item) in items.enumerated() {
             let key = "ilp.measurements[\(index)]"
             var measurement: String?
-            var table: DeclaredMeasurement.Table?
+            var table: String?
             var columns: [String: String] = [:]
             try JSONReader(prefix: key + ".").object(item) { (name, value) throws(ConfigurationError) in
                 switch name {
                 case "measurement": measurement = try JSONReader.string(value, key: key + ".measurement")
-                case "table":
-                    let text = try JSONReader.string(value, key: key + ".table")
-                    guard let known = DeclaredMeasurement.Table(rawValue: text) else {
-                        throw ConfigurationError(
-                            key: key + ".table",
-                            message:
-                                "unknown table '\(text)' (\(DeclaredMeasurement.Table.allCases.map(\.rawValue).joined(separator: ", ")))"
-                        )
-                    }
-                    table = known
+                case "table": table = try JSONReader.string(value, key: key + ".table")
                 case "columns":
                     try JSONReader(prefix: key + ".columns.").object(value) {
                         (line, column) throws(ConfigurationError) in

@@ -213,7 +213,8 @@ public struct ServerConfiguration: Sendable, Hashable {
         try validateLimits()
         _ = try tlsConfiguration()
         for (index, declaration) in ilpMeasurements.enumerated() {
-            try declaration.validate(key: "ilp.measurements[\(index)]", others: ilpMeasurements)
+            try declaration.validate(
+                key: "ilp.measurements[\(index)]", others: ilpMeasurements, tables: RecordSchema.builtIn + tables)
         }
         guard !dataDirectory.isEmpty else { throw ConfigurationError(key: "data", message: "must not be empty") }
         guard Self.logLevels.contains(logLevel) else {

@@ -2,8 +2,8 @@ public import NIOCore
 public import Strata
 public import StrataLineProtocol
 
-/// The ILP write path shared by every transport: parse, map lines to rows (``LineMapping``),
-/// validate, append per table. Over HTTP (``write(_:precision:now:protocol:)``) a bad line
+/// The ILP write path shared by every transport: parse, map lines to rows of their tables'
+/// lanes and check each once (``LineMapping``), append per table. Over HTTP (``write(_:precision:now:protocol:)``) a bad line
 /// anywhere stores nothing; over TCP (``ILPTCPService``) the lines before a bad one are stored.
 ///
 /// ```swift
@@ -23,7 +23,7 @@ public struct ILPIngest: Sendable {
         self.store = store
         self.metrics = metrics
         self.maxLineBytes = maxLineBytes
-        mapping = LineMapping(declared: measurements, userTables: store.userTables.map(\.schema))
+        mapping = LineMapping(tables: store.ingestTables, declared: measurements)
     }
 
     /// What a write stored.
@@ -81,17 +81,9 @@ public struct ILPIngest: Sendable {
             throw WriteError(parsing: error, maxLineBytes: maxLineBytes)
         }
         var rows = LineMapping.Rows()
-        do {
-            try mapping.map(batch, into: &rows)
-        } catch {
-            metrics.rejected(table: "unknown", protocol: name, rows: 1)
-            throw error
-        }
-        if let invalid = firstInvalidRow(rows) {
-            metrics.rejected(table: "trades", protocol: name, rows: rows.trades.count)
-            metrics.rejected(table: "aggtrades", protocol: name, rows: rows.aggregatedTrades.count)
-            metrics.rejected(table: "quotes", protocol: name, rows: rows.quotes.count)
-            throw invalid.error
+        if let failure = mapping.map(batch, into: &rows) {
+            metrics.rejected(table: failure.table, protocol: name, rows: 1)
+            throw failure.error
         }
         return try store(rows, protocol: name)
     }
@@ -120,69 +112,15 @@ public struct ILPIngest: Sendable {
     }
 
     /// Maps the points of one read of a stream (TCP) into `rows`, after the rows already there,
-    /// and validates the new rows. At the first point that does not map or validate, the rows
-    /// of that line and later ones are dropped (the lines before it are to be stored) and its
-    /// error is returned with its table (`unknown` when it did not map), counted as rejected.
+    /// each checked as it is mapped. At the first point that does not map or breaks a rule, the
+    /// rows before it stay (they are to be stored) and its error is returned with its table
+    /// (`unknown` when it did not map), counted as rejected.
     func streamRows(_ batch: LineProtocol.Batch, into rows: inout LineMapping.Rows) -> (
         error: WriteError, table: String
     )? {
-        let start = rows.marks
-        var failure: (error: WriteError, table: String)?
-        do {
-            try mapping.map(batch, into: &rows)
-        } catch {
-            failure = (error, "unknown")
-        }
-        // A bad row always comes before a line that failed to map (mapping stops there).
-        if let invalid = firstInvalidRow(rows, from: start) {
-            rows.keepLines(before: invalid.error.line ?? 0)
-            failure = invalid
-        }
+        let failure = mapping.map(batch, into: &rows)
         if let failure { metrics.rejected(table: failure.table, protocol: "tcp", rows: 1) }
         return failure
-    }
-
-    /// The earliest line (over all tables) whose row, from `start` on, breaks a validation rule,
-    /// with its table.
-    func firstInvalidRow(_ rows: LineMapping.Rows, from start: LineMapping.Rows.Marks = .init()) -> (
-        error: WriteError, table: String
-    )? {
-        let rules = store.configuration.validation
-        let window = rules.timestampWindow()
-        let candidates = [
-            invalid(rows.trades, lines: rows.tradeLines, from: start.trades) { try rules.validate($0, window: window) }
-                .map { ($0, "trades") },
-            invalid(rows.aggregatedTrades, lines: rows.aggregatedTradeLines, from: start.aggregatedTrades) {
-                try rules.validate($0, window: window)
-            }.map { ($0, "aggtrades") },
-            invalid(rows.quotes, lines: rows.quoteLines, from: start.quotes) { try rules.validate($0, window: window) }
-                .map { ($0, "quotes") },
-        ]
-        var user: [(WriteError, String)?] = []
-        for (name, entry) in rows.user {
-            guard let table = store.table(named: name) else { continue }
-            user.append(
-                invalid(entry.rows, lines: entry.lines, from: start.user[name] ?? 0) { try table.validate([$0]) }
-                    .map { ($0, name) })
-        }
-        return (candidates + user).compactMap { $0 }.min { ($0.0.line ?? 0) < ($1.0.line ?? 0) }
-    }
-
-    private func invalid<R>(_ rows: [R], lines: [Int], from start: Int, _ check: (R) throws -> Void) -> WriteError? {
-        var index = start
-        while index < rows.count {
-            do {
-                try check(rows[index])
-            } catch let error as ValidationError {
-                var detail = error
-                detail.index = nil
-                return WriteError(code: error.rule.rawValue, message: detail.description, line: lines[index])
-            } catch {
-                return WriteError(code: "validation", message: "\(error)", line: lines[index])
-            }
-            index += 1
-        }
-        return nil
     }
 
     /// Appends validated rows, table by table (each table's append is atomic). Blocks the
@@ -192,22 +130,11 @@ public struct ILPIngest: Sendable {
     @discardableResult
     func store(_ rows: LineMapping.Rows, protocol name: String) throws(WriteError) -> Summary {
         var summary = Summary()
-        try append(rows.trades, to: store.trades, protocol: name, summary: &summary)
-        try append(rows.aggregatedTrades, to: store.aggregatedTrades, protocol: name, summary: &summary)
-        try append(rows.quotes, to: store.quotes, protocol: name, summary: &summary)
-        for (table, entry) in rows.user.sorted(by: { $0.key < $1.key }) where !entry.rows.isEmpty {
-            guard let destination = store.table(named: table) else { continue }
-            try record(table: table, protocol: name, summary: &summary) { try destination.appendNow(entry.rows) }
+        for table in rows.nonEmpty {
+            // Checked as each line was mapped (``LaneRows/commitRow()``): appended as they are.
+            try record(table: table.table.name, protocol: name, summary: &summary) { try table.table.append(table) }
         }
         return summary
-    }
-
-    private func append<R: ColumnarRecord>(
-        _ rows: [R], to table: StrataTable<R>, protocol name: String, summary: inout Summary
-    ) throws(WriteError) {
-        guard !rows.isEmpty else { return }
-        // Validated with the store's rules as each line was mapped (``mapStream``/``write``).
-        try record(table: table.name, protocol: name, summary: &summary) { try table.appendValidated(rows) }
     }
 
     /// Runs one table's append, counting what it stored; its errors become write errors.

@@ -1,219 +1,173 @@
-public import Strata
+package import Strata
 public import StrataLineProtocol
 
-/// How ILP lines become rows of Strata's tables (documented in `Docs/Server.md`).
+/// How ILP lines become rows of Strata's tables (documented in `Docs/Server.md`): derived from
+/// each table's ``RecordSchema``, the same for the built-in tables and the user-defined ones.
 ///
-/// | measurement | tags | fields |
-/// |---|---|---|
-/// | `trades` | `symbol` | `price`, `qty` (or `amount`/`quantity`), `trade_id`, `side` (`buy`/`sell`) or `is_buyer_maker` |
-/// | `aggtrades` | `symbol` | `agg_trade_id`, `price`, `qty`, `first_trade_id`, `last_trade_id`, `is_buyer_maker`, `is_best_match` (default true) |
-/// | `quotes` | `symbol` | `bid_px_N`, `bid_sz_N`, `ask_px_N`, `ask_sz_N` for N in 0...4 |
+/// - **measurement** → the table whose name or alias it is (``RecordSchema/names``), or a
+///   measurement declared in the configuration (``DeclaredMeasurement``, `ilp.measurements`,
+///   whose renames apply first);
+/// - **the symbol tag** → the row's symbol (the schema's symbol column, by name or alias);
+/// - **fields** (and tags, for text columns) → columns by name or alias
+///   (``SchemaColumn/aliases``); a column's ``ColumnWords`` name takes its words as a field or
+///   a tag (trades' `side="buy"` for `is_buyer_maker=false`);
+/// - **the line's timestamp** → the designated timestamp (``RecordSchema/timestamp``);
+/// - a column left out takes its ``ColumnInput/defaultLane`` (the aggregated trades' `is_best_match`:
+///   true), is absent if optional, and is refused naming it if required; a ``BookSide``'s
+///   count (quotes' `bid_levels`) is derived from the levels given, which start at 0 without
+///   gaps, each whole.
 ///
-/// The line's timestamp is the row's time (`transact_time` for aggregated trades). Prices and
-/// quantities are read exactly from the field's text into ``Price``/``Quantity``, never through
-/// `Double`; `NaN` and infinities are refused naming the field. The binary values of ILP v2 and
-/// v3 take the same path: the parser gives a binary decimal (v3) its exact text and a binary
-/// float64 (v2) its shortest round-trip text, the text a v1 client sends for that `Double`, so
-/// a decimal is rescaled exactly into the column's scale (trailing zeros beyond it are fine), and
-/// one with a non-zero digit beyond the scale or too large is refused naming the field and value. Unknown measurements, tags and
-/// fields are refused, so a typo is a 400, not a silently dropped column. More measurements,
-/// with their own tag and field names, are declared in the configuration
-/// (``DeclaredMeasurement``, `ilp.measurements`).
+/// Values are read by the column's kind. A decimal is read exactly from the field's text into
+/// the column's scale, never through `Double`; `NaN` and infinities are refused naming the
+/// field. The binary values of ILP v2 and v3 take the same path: the parser gives a binary
+/// decimal (v3) its exact text and a binary float64 (v2) its shortest round-trip text, the text
+/// a v1 client sends for that `Double`, so a decimal is rescaled exactly into the column's scale
+/// (trailing zeros beyond it are fine), and one with a non-zero digit beyond the scale or too
+/// large is refused naming the field and value. An integer column takes an `i` or `u` integer
+/// or a float written with digits only; a float64 a float or an integer; a bool a boolean; a
+/// text column a string field or a tag. Unknown measurements, tags and fields are refused, so a
+/// typo is a 400, not a silently dropped column; a required field that is missing while an
+/// unknown one is present names the unknown one and the name it is nearest to.
+///
+/// Rows are built straight into each table's lanes (``LaneRows``) and checked once, as each line
+/// is mapped, by the schema's rules and the store's time window; the append does not check
+/// them again.
 public struct LineMapping: Sendable {
     /// The rows of one request (or one stretch of a TCP stream), by table, each with the line it
     /// came from (lines increase within each table).
     public struct Rows: Sendable {
-        public var trades: [Trade] = []
-        public var tradeLines: [Int] = []
-        public var aggregatedTrades: [AggregatedTrade] = []
-        public var aggregatedTradeLines: [Int] = []
-        public var quotes: [Quote] = []
-        public var quoteLines: [Int] = []
-        /// Rows of user-defined tables, by table name, each with its line.
-        public var user: [String: (rows: [Row], lines: [Int])] = [:]
+        /// By the table's place in the mapping's tables; nil until a line maps to it.
+        var tables: [TableRows?] = []
+        /// Rows over every table.
+        public internal(set) var count = 0
 
         public init() {}
 
-        public var count: Int {
-            trades.count + aggregatedTrades.count + quotes.count + user.values.reduce(0) { $0 + $1.rows.count }
-        }
         public var isEmpty: Bool { count == 0 }
 
         /// How many rows each table has: where the rows added later start.
         struct Marks {
-            var trades = 0
-            var aggregatedTrades = 0
-            var quotes = 0
-            var user: [String: Int] = [:]
+            var counts: [Int] = []
         }
 
-        var marks: Marks {
-            Marks(
-                trades: trades.count, aggregatedTrades: aggregatedTrades.count, quotes: quotes.count,
-                user: user.mapValues(\.rows.count))
-        }
+        var marks: Marks { Marks(counts: tables.map { $0?.rows.count ?? 0 }) }
 
         /// Drops the rows of `line` and later lines.
         mutating func keepLines(before line: Int) {
-            func cut<R>(_ rows: inout [R], _ lines: inout [Int]) {
-                let end = lines.firstIndex { $0 >= line } ?? lines.count
-                rows.removeSubrange(end...)
-                lines.removeSubrange(end...)
+            var total = 0
+            for t in tables.indices {
+                guard var entry = tables[t] else { continue }
+                tables[t] = nil
+                let end = entry.lines.firstIndex { $0 >= line } ?? entry.lines.count
+                entry.lines.removeSubrange(end...)
+                entry.rows.truncate(to: end)
+                total += end
+                tables[t] = entry
             }
-            cut(&trades, &tradeLines)
-            cut(&aggregatedTrades, &aggregatedTradeLines)
-            cut(&quotes, &quoteLines)
-            for name in user.keys {
-                var entry = user[name]!
-                cut(&entry.rows, &entry.lines)
-                user[name] = entry
-            }
+            count = total
         }
+
+        /// The rows of each table that has some.
+        var nonEmpty: [LaneRows] { tables.compactMap { $0 }.map(\.rows).filter { $0.count > 0 } }
     }
 
-    /// The measurements this mapping knows.
-    public static let measurements = ["trades", "aggtrades", "quotes"]
+    /// One table's rows and their lines.
+    struct TableRows: Sendable {
+        var rows: LaneRows
+        var lines: [Int]
+    }
 
-    /// Measurements declared in the configuration, with their renames.
-    let declared: [Renames]
-    /// User-defined tables, whose lines map by their schemas (see `LineMapping+UserTables`).
-    let userTables: [RecordSchema]
+    /// The built-in tables' names: measurements that cannot be declared again.
+    public static let measurements = RecordSchema.builtIn.flatMap(\.names)
+
+    /// Every table lines may go to: built-in first, then user-defined.
+    let tables: [IngestTable]
+    /// One plan per measurement name (each table's name and aliases, then the declared ones).
+    let plans: [MeasurementPlan]
+    private let planNames: InputNames
+    /// Table names then declared measurements, for "unknown measurement" messages.
+    private let known: [String]
 
     /// - Parameters:
-    ///   - declared: measurements declared in the configuration (``DeclaredMeasurement``).
-    ///   - userTables: the store's user-defined tables.
-    public init(declared: [DeclaredMeasurement] = [], userTables: [RecordSchema] = []) {
-        self.declared = declared.map(Renames.init)
-        self.userTables = userTables
+    ///   - tables: the store's tables (``StrataStore/ingestTables``).
+    ///   - declared: measurements declared in the configuration (``DeclaredMeasurement``); one
+    ///     naming a table the store does not have is left out (the configuration's check refuses
+    ///     it before).
+    package init(tables: [IngestTable], declared: [DeclaredMeasurement] = []) {
+        self.tables = tables
+        var plans: [MeasurementPlan] = []
+        for (t, table) in tables.enumerated() {
+            let plan = MeasurementPlan(table: t, ingest: table, renames: [:])
+            for name in table.schema.names { plans.append(plan.named(name)) }
+        }
+        for declaration in declared {
+            guard let t = tables.firstIndex(where: { $0.schema.names.contains(declaration.table) }) else { continue }
+            let plan = MeasurementPlan(table: t, ingest: tables[t], renames: declaration.columns)
+            plans.append(plan.named(declaration.measurement))
+        }
+        self.plans = plans
+        var names = InputNames()
+        for (index, plan) in plans.enumerated() { names.add(plan.measurement, target: Int32(index)) }
+        planNames = names
+        known = tables.map(\.schema.name) + declared.map(\.measurement)
     }
 
     /// The longest measurement, tag or field name (UTF-8 bytes) a line may need: table and
     /// column names are identifiers of at most 64 bytes; declared measurements and their
     /// renamed names may be longer. QuestDB's clients refuse longer names themselves
     /// (`/settings`, ``SettingsRoute``).
-    public var longestName: Int {
-        var longest = 64
-        for renames in declared {
-            longest = max(longest, renames.measurement.utf8.count, renames.symbolTag.utf8.count)
-            longest = max(longest, renames.sideTag.utf8.count)
-            for field in renames.fieldCodes { longest = max(longest, field.name.count) }
-        }
-        return longest
-    }
+    public var longestName: Int { plans.reduce(64) { max($0, $1.longestName) } }
 
-    /// Converts every point, or throws for the first that does not map.
+    /// Converts every point, or throws for the first that does not map or breaks a rule.
     /// - Throws: ``WriteError`` (400) naming the line and the field.
     public func rows(_ batch: LineProtocol.Batch) throws(WriteError) -> Rows {
         var rows = Rows()
-        try map(batch, into: &rows)
+        if let failure = map(batch, into: &rows) { throw failure.error }
         return rows
     }
 
     /// Appends the rows of `batch`'s points to `rows`, in order, up to the first point that does
-    /// not map: on a throw, `rows` holds every point before it (what a TCP stream keeps).
-    /// - Throws: ``WriteError`` (400) naming the line and the field.
-    public func map(_ batch: LineProtocol.Batch, into rows: inout Rows) throws(WriteError) {
+    /// not map or breaks a rule of its table: on failure, `rows` holds every point before it
+    /// (what a TCP stream keeps), and the error comes back with its table (`unknown` when the
+    /// line did not map).
+    func map(_ batch: LineProtocol.Batch, into rows: inout Rows) -> (error: WriteError, table: String)? {
+        var last = -1
         for point in batch {
-            if point.hasMeasurement("trades") {
-                rows.trades.append(try trade(point))
-                rows.tradeLines.append(point.line)
-            } else if point.hasMeasurement("aggtrades") {
-                rows.aggregatedTrades.append(try aggregatedTrade(point))
-                rows.aggregatedTradeLines.append(point.line)
-            } else if point.hasMeasurement("quotes") {
-                rows.quotes.append(try quote(point))
-                rows.quoteLines.append(point.line)
-            } else if let renames = declared.first(where: { point.hasMeasurement($0.measurement) }) {
-                switch renames.table {
-                case .trades:
-                    rows.trades.append(try trade(point, renames: renames))
-                    rows.tradeLines.append(point.line)
-                case .aggtrades:
-                    rows.aggregatedTrades.append(try aggregatedTrade(point, renames: renames))
-                    rows.aggregatedTradeLines.append(point.line)
-                case .quotes:
-                    rows.quotes.append(try quote(point, renames: renames))
-                    rows.quoteLines.append(point.line)
-                }
-            } else if let schema = userTables.first(where: { schema in
-                schema.names.contains { point.hasMeasurement($0) }
-            }) {
-                let row = try userRow(point, schema: schema)
-                rows.user[schema.name, default: ([], [])].rows.append(row)
-                rows.user[schema.name]!.lines.append(point.line)
+            let index: Int
+            if last >= 0 && point.withUnsafeMeasurement({ plans[last].measurement.elementsEqual($0) }) {
+                index = last
+            } else if let found = point.withUnsafeMeasurement({ planNames.target(of: $0) }) {
+                index = Int(found)
+                last = index
             } else {
-                let known = Self.measurements + declared.map(\.measurement) + userTables.flatMap(\.names)
-                throw WriteError(
+                let error = WriteError(
                     code: "unknownMeasurement",
                     message: "unknown measurement '\(point.measurement)' (known: \(known.joined(separator: ", ")))",
                     line: point.line)
+                return (error, "unknown")
             }
-        }
-    }
-
-    func trade(_ point: LineProtocol.Point, renames: Renames? = nil) throws(WriteError) -> Trade {
-        var reader = PointReader(point: point, renames: renames)
-        let symbol = try reader.symbol()
-        let price: Price = try reader.decimal(.price)
-        let quantity: Quantity = try reader.decimal(FieldKey.tradeQuantity)
-        let tradeID = try reader.integer(.tradeID)
-        let isBuyerMaker = try reader.buyerMaker()
-        try reader.finish()
-        return Trade(
-            symbol: symbol, timestamp: Timestamp(nanoseconds: point.timestamp), tradeID: tradeID, price: price,
-            quantity: quantity, isBuyerMaker: isBuyerMaker)
-    }
-
-    func aggregatedTrade(_ point: LineProtocol.Point, renames: Renames? = nil) throws(WriteError) -> AggregatedTrade {
-        var reader = PointReader(point: point, renames: renames)
-        let symbol = try reader.symbol()
-        let aggregateID = try reader.integer(.aggTradeID)
-        let price: Price = try reader.decimal(.price)
-        let quantity: Quantity = try reader.decimal(FieldKey.aggregatedQuantity)
-        let first = try reader.integer(.firstTradeID)
-        let last = try reader.integer(.lastTradeID)
-        let isBuyerMaker = try reader.buyerMaker()
-        let isBestMatch = try reader.optionalBool(.isBestMatch) ?? true
-        try reader.finish()
-        return AggregatedTrade(
-            symbol: symbol, aggregateID: aggregateID, price: price, quantity: quantity, firstTradeID: first,
-            lastTradeID: last, timestamp: Timestamp(nanoseconds: point.timestamp), isBuyerMaker: isBuyerMaker,
-            isBestMatch: isBestMatch)
-    }
-
-    func quote(_ point: LineProtocol.Point, renames: Renames? = nil) throws(WriteError) -> Quote {
-        var reader = PointReader(point: point, renames: renames)
-        let symbol = try reader.symbol()
-        func side(_ name: String) throws(WriteError) -> [DepthLevel] {
-            var levels: [DepthLevel] = []
-            let (prices, sizes) =
-                name == "bid" ? (FieldKey.bidPrices, FieldKey.bidSizes) : (FieldKey.askPrices, FieldKey.askSizes)
-            for level in 0..<Quote.maximumDepth {
-                let price: Price? = try reader.optionalDecimal(prices[level])
-                let size: Quantity? = try reader.optionalDecimal(sizes[level])
-                switch (price, size) {
-                case (nil, nil): continue
-                case (let price?, let size?):
-                    guard levels.count == level else {
-                        throw WriteError(
-                            code: "missingField",
-                            message: "\(name)_px_\(levels.count): levels must start at 0 without gaps",
-                            line: point.line)
-                    }
-                    levels.append(DepthLevel(price: price, size: size))
-                case (nil, _):
-                    throw WriteError(
-                        code: "missingField", message: "\(name)_px_\(level): a size needs its price", line: point.line)
-                case (_, nil):
-                    throw WriteError(
-                        code: "missingField", message: "\(name)_sz_\(level): a price needs its size", line: point.line)
-                }
+            let plan = plans[index]
+            let t = plan.table
+            if rows.tables.count <= t { rows.tables += Array(repeating: nil, count: t + 1 - rows.tables.count) }
+            if rows.tables[t] == nil { rows.tables[t] = TableRows(rows: LaneRows(tables[t]), lines: []) }
+            do throws(WriteError) {
+                try plan.read(point, into: &rows.tables[t]!.rows)
+            } catch {
+                return (error, "unknown")
             }
-            return levels
+            do throws(ValidationError) {
+                try rows.tables[t]!.rows.commitRow()
+            } catch {
+                var detail = error
+                detail.index = nil
+                return (
+                    WriteError(code: error.rule.rawValue, message: detail.description, line: point.line),
+                    tables[t].name
+                )
+            }
+            rows.tables[t]!.lines.append(point.line)
+            rows.count += 1
         }
-        let bids = try side("bid")
-        let asks = try side("ask")
-        try reader.finish()
-        return Quote(symbol: symbol, timestamp: Timestamp(nanoseconds: point.timestamp), bids: bids, asks: asks)
+        return nil
     }
 }
