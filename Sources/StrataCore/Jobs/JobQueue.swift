@@ -36,6 +36,21 @@ public struct JobQueue: Sendable {
 
     public init() { self.init(policy: RetryPolicy()) }
 
+    /// The queue holding `jobs` (a snapshot's) with the last token handed out, as replaying the
+    /// events that made them would leave it: waiting jobs by their time, live leases by expiry.
+    public init(policy: RetryPolicy, restoring jobs: some Sequence<Job>, lastToken: Int64) {
+        self.policy = policy
+        self.lastToken = lastToken
+        for job in jobs {
+            self.jobs[job.id] = job
+            switch job.state {
+            case .ready: delayed.push(DelayKey(notBefore: job.notBefore.nanoseconds, id: job.id))
+            case .leased(let lease): leases.push(LeaseKey(expires: lease.expires, id: job.id, token: lease.token))
+            case .completed, .dead: break
+            }
+        }
+    }
+
     // MARK: - Operations (checked; each returns the event to log)
 
     /// Adds a job, ready from `notBefore`.
