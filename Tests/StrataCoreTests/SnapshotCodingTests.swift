@@ -104,7 +104,7 @@ import Testing
             #expect(live.jobs == copy.jobs, "step \(step)")
             #expect(live.lastToken == copy.lastToken)
         }
-        #expect(live.counts.completed > 10, "the workload completes jobs")
+        #expect(live.counts.completed > 3, "the workload completes jobs")
     }
 
     @Test(arguments: 1...5) func anOrderRegistryReadFromItsSnapshotEqualsTheOneWritten(seed: Int) throws {

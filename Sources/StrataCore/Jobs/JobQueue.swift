@@ -21,7 +21,7 @@
 public struct JobQueue: Sendable {
     /// All jobs, by id (completed ones included until ``forgetCompleted(before:)``).
     public private(set) var jobs: [Int64: Job] = [:]
-    public let policy: RetryPolicy
+    public var policy: RetryPolicy
     /// The last lease token handed out (tokens increase, so a stale one never matches again).
     public private(set) var lastToken: Int64 = 0
     /// Waiting jobs by `notBefore`, moved to ``ready`` when their time comes (entries of jobs no
