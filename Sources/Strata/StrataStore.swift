@@ -6,7 +6,9 @@ import Synchronization
     import Glibc
 #endif
 
-/// A Strata store on one directory: trades, aggregated trades and quotes, embedded.
+/// A Strata store on one directory: trades, aggregated trades and quotes, embedded; and the
+/// trading system's own records: orders (``orders``), the job queue (``jobs``), active anomalies
+/// (``anomalies``) and the signal history (``saveSignals(_:)``, ``recentSignals(since:symbol:limit:)``).
 ///
 /// ```swift
 /// import Strata
@@ -49,15 +51,29 @@ public final class StrataStore: Sendable {
         /// User-defined tables beside the built-in ones, each a ``RecordSchema`` (read from the
         /// configuration file by the server, or built in code). See ``StrataStore/table(named:)``.
         public var tables: [RecordSchema]
+        /// Events of a keyed state table (orders, jobs, anomalies) after which a snapshot of its
+        /// state is written in the background (0: only when the store closes). Opening reads the
+        /// snapshot and the events after it.
+        public var snapshotInterval: Int
+        /// How the store's job queue (``StrataStore/jobs``) retries failed and expired jobs.
+        public var jobRetryPolicy: RetryPolicy
+        /// Where the audit trail of trades and order events is written, from the commit path
+        /// (see ``AuditSettings``); nil (default): none.
+        public var audit: AuditSettings?
 
         public init(
             durability: Durability = .fsyncEachBatch, validation: ValidationRules = .standard,
             partitionDuration: Int64 = Timestamp.nanosecondsPerDay,
             sealGrace: Int64 = 3_600 * Timestamp.nanosecondsPerSecond, aggregates: Bool = true,
             retention: RetentionPolicy? = nil, maintenanceInterval: Duration? = .seconds(60),
-            maxNewSymbolsPerAppend: Int? = nil, maxSymbolsPerTable: Int? = nil, tables: [RecordSchema] = []
+            maxNewSymbolsPerAppend: Int? = nil, maxSymbolsPerTable: Int? = nil, tables: [RecordSchema] = [],
+            snapshotInterval: Int = 100_000, jobRetryPolicy: RetryPolicy = RetryPolicy(),
+            audit: AuditSettings? = nil
         ) {
+            self.audit = audit
             self.tables = tables
+            self.snapshotInterval = snapshotInterval
+            self.jobRetryPolicy = jobRetryPolicy
             self.maxNewSymbolsPerAppend = maxNewSymbolsPerAppend
             self.maxSymbolsPerTable = maxSymbolsPerTable
             self.durability = durability
@@ -81,8 +97,21 @@ public final class StrataStore: Sendable {
     public let quotes: StrataTable<Quote>
     /// The built-in tables, one per record of ``RecordSchema/builtInRecords``, in its order.
     let builtInTables: [any BuiltInTable]
-    /// The user-defined tables, in the configuration's order.
+    /// The user-defined tables, in the configuration's order (a declared table that is one of
+    /// the trading records' is the store's own, not a second one).
     public let userTables: [DynamicTable]
+    /// The trading records' tables, one per ``RecordSchema/tradingRecords``, in its order.
+    let recordTables: [DynamicTable]
+    /// Orders and their lifecycle, kept in `order_events`.
+    public let orders: OrderStore
+    /// The durable job queue, kept in `job_events`.
+    public let jobs: JobStore
+    /// The active anomalies, kept in `anomaly_events`.
+    public let anomalies: AnomalyStore
+    /// The audit trail (nil unless ``Configuration/audit`` names one).
+    let audit: StoreAudit?
+    /// The signal history (`signal_history`).
+    var signalTable: DynamicTable { recordTables[3] }
     /// What opening recovered, per table.
     public let recovery: RecoveryReport
     /// Where the tables live.
@@ -131,9 +160,15 @@ public final class StrataStore: Sendable {
         try FileSystem.createDirectory(directory)
         lock = Mutex(try FileSystem.lockExclusively(directory + "/.lock"))
         try StrataStore.checkFormatMarker(directory)
-        incidents = try IncidentLog(directory: directory)
+        let incidentLog = try IncidentLog(directory: directory)
+        incidents = incidentLog
+        let audit = try configuration.audit.map { try StoreAudit(settings: $0, incidents: incidentLog) }
+        self.audit = audit
+        // A declared table that is one of the trading records' (as declared before the store had
+        // them) is the store's own.
+        let declared = configuration.tables.filter { !RecordSchema.tradingRecords.contains($0) }
         do {
-            _ = try SchemaCatalog.builtIn.adding(configuration.tables)
+            _ = try SchemaCatalog.builtIn.adding(RecordSchema.tradingRecords + declared)
         } catch {
             throw StrataError(.invalidArgument, "\(error)")
         }
@@ -181,24 +216,53 @@ public final class StrataStore: Sendable {
             let builtInTables = try RecordSchema.builtInRecords.map { try openBuiltIn($0) }
             self.builtInTables = builtInTables
             tradeBars = continuous
-            userTables = try configuration.tables.map { schema in
+            func openDynamic(_ schema: RecordSchema) throws -> DynamicTable {
                 DynamicTable(
                     schema: schema,
                     access: TableAccess(
                         table: try open(schema, TableOptions()), rules: configuration.validation, incidents: ledger,
                         limits: limits))
             }
+            userTables = try declared.map(openDynamic)
+            let recordTables = try RecordSchema.tradingRecords.map(openDynamic)
+            self.recordTables = recordTables
+            // The keyed state of the records, each from its snapshot and the events after it.
+            func settings(_ table: DynamicTable) -> SnapshotSettings {
+                SnapshotSettings(
+                    path: directory + "/snapshots/\(table.name).snapshot", interval: configuration.snapshotInterval)
+            }
+            var auditOrders: (@Sendable ([Row], OrderRegistry, OrderRegistry) -> Void)?
+            if let audit {
+                auditOrders = { rows, previous, next in audit.orderEvents(rows, previous: previous, next: next) }
+            }
+            let orderEvents = try EventSourcedTable<OrderRegistry>(
+                table: recordTables[0], snapshots: settings(recordTables[0]), incidents: ledger,
+                committed: auditOrders)
+            let jobEvents = try EventSourcedTable(
+                table: recordTables[1], initial: JobQueue(policy: configuration.jobRetryPolicy),
+                snapshots: settings(recordTables[1]), incidents: ledger)
+            let anomalyEvents = try EventSourcedTable<ActiveAnomalies>(
+                table: recordTables[2], snapshots: settings(recordTables[2]), incidents: ledger)
+            KeyedAttachments.attach(orderEvents, to: recordTables[0])
+            KeyedAttachments.attach(jobEvents, to: recordTables[1])
+            KeyedAttachments.attach(anomalyEvents, to: recordTables[2])
+            orders = OrderStore(events: orderEvents)
+            jobs = JobStore(events: jobEvents)
+            anomalies = AnomalyStore(events: anomalyEvents)
             trades = try StrataStore.builtIn(Trade.self, in: builtInTables)
+            if let audit { try trades.live.setTap { audit.tradesStored($0) } }
             aggregatedTrades = try StrataStore.builtIn(AggregatedTrade.self, in: builtInTables)
             quotes = try StrataStore.builtIn(Quote.self, in: builtInTables)
             retention =
                 try configuration.retention ?? RetentionPolicy.load(
-                    directory: directory, tables: configuration.tables.map(\.name)) ?? .keepEverything
+                    directory: directory, tables: declared.map(\.name) + RecordSchema.tradingRecords.map(\.name))
+                ?? .keepEverything
             recovery = RecoveryReport(
                 tables: builtInTables.map(\.table.recovery) + (continuous?.bars.barTables.map(\.recovery) ?? [])
-                    + userTables.map(\.access.table.recovery))
+                    + userTables.map(\.access.table.recovery) + recordTables.map(\.access.table.recovery))
         } catch {
             for table in opened { try? table.close() }
+            try? audit?.close()
             throw error
         }
         scheduler = MaintenanceScheduler()
@@ -224,11 +288,16 @@ public final class StrataStore: Sendable {
         }
     }
 
-    /// Every table: the built-in ones (trades, aggregated trades, quotes), the bar tables, then
-    /// the user-defined ones.
+    /// Every table: the built-in ones (trades, aggregated trades, quotes), the bar tables, the
+    /// user-defined ones, then the trading records'.
     var allTables: [any BackendTable] {
         builtInTables.map(\.table) + (tradeBars?.bars.barTables ?? []) + userTables.map(\.access.table)
+            + recordTables.map(\.access.table)
     }
+
+    /// How each keyed state (orders, jobs, anomalies) was rebuilt when the store opened: from
+    /// which snapshot, with how many events after it, in how long.
+    public var keyedRecovery: [KeyedStateRecovery] { [orders.recovery, jobs.recovery, anomalies.recovery] }
 
     /// The built-in table whose records are `R` (`store.table(Trade.self)` is ``trades``): every
     /// record of ``RecordSchema/builtInRecords`` has one; nil for any other type.
@@ -246,9 +315,12 @@ public final class StrataStore: Sendable {
         return table
     }
 
-    /// The user-defined table called `name` (or answering to it as an alias), if the store has one.
+    /// The user-defined table called `name` (or answering to it as an alias), or the trading
+    /// records' table of that name (`order_events`, `job_events`, `anomaly_events`,
+    /// `signal_history`), if the store has one.
     public func table(named name: String) -> DynamicTable? {
-        userTables.first { $0.schema.name == name } ?? userTables.first { $0.schema.aliases.contains(name) }
+        let tables = userTables + recordTables
+        return tables.first { $0.schema.name == name } ?? tables.first { $0.schema.aliases.contains(name) }
     }
 
     /// Size and shape of every table; a bar table counts the bars queries see, including those
@@ -256,6 +328,7 @@ public final class StrataStore: Sendable {
     public func stats() -> [TableStats] {
         builtInTables.map { $0.table.stats() }
             + (tradeBars.map { $0.bars.stats(trades: $0.trades) } ?? []) + userTables.map { $0.stats() }
+            + recordTables.map { $0.stats() }
     }
 
     /// Health of every table's write path.
@@ -277,11 +350,17 @@ public final class StrataStore: Sendable {
     /// subscriptions end with ``LiveTermination/storeClosed`` after their buffered rows.
     public func close() throws {
         scheduler.stop()
+        // The keyed states' last snapshots, while their tables are open.
+        orders.events.close()
+        jobs.events.close()
+        anomalies.events.close()
+        for table in recordTables.prefix(3) { KeyedAttachments.detach(table) }
         var firstError: (any Error)?
         for table in allTables {
             do { try table.close() } catch { firstError = firstError ?? error }
         }
         do { try backend.close() } catch { firstError = firstError ?? error }
+        do { try audit?.close() } catch { firstError = firstError ?? error }
         lock.withLock { $0 = nil }
         if let firstError { throw firstError }
     }

@@ -121,7 +121,7 @@ import Testing
         opened.orders.close()
         try opened.store.close()
         let path = directory + "/test.snapshot"
-        let good = try readFile(path)
+        let good = try Self.readFile(path)
         var damages: [(String, [UInt8])] = []
         for _ in 0..<6 {
             var flipped = good
@@ -133,7 +133,7 @@ import Testing
         damages.append(("empty", []))
         damages.append(("another state", Array(good.prefix(8)) + [0, 0, 0, 0] + Array(good.dropFirst(12))))
         for (damage, bytes) in damages {
-            try writeFile(path, bytes)
+            try Self.writeFile(path, bytes)
             opened = try Self.open(directory)
             guard case .rejected = opened.orders.recovery.snapshot else {
                 Issue.record("\(damage): the snapshot was believed: \(opened.orders.recovery)")
@@ -167,7 +167,7 @@ import Testing
         let next = SnapshotFile.encode(opened.orders.read { $0 }, sequence: covered + 100)
         try opened.store.close()
         for partial in [next, Array(next.prefix(next.count / 3))] {
-            try writeFile(directory + "/test.snapshot.tmp", partial)
+            try Self.writeFile(directory + "/test.snapshot.tmp", partial)
             opened = try Self.open(directory)
             #expect(opened.orders.recovery.snapshot == .loaded(sequence: covered))
             #expect(opened.orders.read(\.all) == model.all, "the previous snapshot plus the later events")

@@ -96,10 +96,10 @@ final class EventSourcedTable<State: EventSourcedState>: Sendable {
     /// How opening went.
     let recovery: KeyedStateRecovery
     /// Called with the rows of each operation after they are stored (in `seq` order) and the
-    /// state after them, before the operation returns (the store's audit trail). Runs under the
+    /// states before and after them, before the operation returns (the store's audit trail). Runs under the
     /// table's operation lock, so calls come in `seq` order; it cannot refuse (what it fails to
     /// do is its own incident: the events are stored).
-    private let committed: (@Sendable ([Row], State) -> Void)?
+    private let committed: (@Sendable ([Row], State, State) -> Void)?
 
     /// Opens the state whose events `table` holds: its snapshot (if `snapshots` names one and it
     /// is sound) plus the later events, applied onto `initial` (the state's configuration).
@@ -108,7 +108,7 @@ final class EventSourcedTable<State: EventSourcedState>: Sendable {
     ///   it is ignored (and recorded in `incidents`).
     init(
         table: DynamicTable, initial: State = State(), snapshots: SnapshotSettings? = nil,
-        incidents: IncidentLog? = nil, committed: (@Sendable ([Row], State) -> Void)? = nil
+        incidents: IncidentLog? = nil, committed: (@Sendable ([Row], State, State) -> Void)? = nil
     ) throws {
         guard table.schema.storageColumns == State.eventSchema.storageColumns else {
             throw StrataError(
@@ -207,7 +207,7 @@ final class EventSourcedTable<State: EventSourcedState>: Sendable {
                 rows.append(row)
             }
             try table.appendNow(rows)
-            committed?(rows, next)
+            committed?(rows, previous, next)
             current.state = next
             current.sequence = sequence
             current.sinceSnapshot += events.count
@@ -254,6 +254,12 @@ final class EventSourcedTable<State: EventSourcedState>: Sendable {
                     detail: "a snapshot could not be written (\(error)); the previous one stays"))
             return false
         }
+    }
+
+    /// Stops writing snapshots without a last one (what a crash leaves: tests of recovery).
+    func closeWithoutSnapshot() {
+        snapshotQueue.sync {}
+        current.withLock { $0.closed = true }
     }
 
     /// Waits for a background snapshot, then writes a last one if events came after it (before

@@ -1,14 +1,14 @@
 public import StrataCore
 import Synchronization
 
-/// Orders kept durably: every change an immutable row of an event table (a catalog schema,
-/// ``eventSchema``), the current state an ``OrderRegistry`` in memory, rebuilt on open by
-/// replaying the events in order (a keyed state table: ``EventSourcedTable``; snapshots come
-/// later).
+/// Orders kept durably: every change an immutable row of an event table (``eventSchema``,
+/// `order_events`, one of the store's own tables), the current state an ``OrderRegistry`` in
+/// memory, rebuilt on open from the last snapshot plus the events after it (a keyed state table:
+/// ``EventSourcedTable``).
 ///
 /// ```swift
-/// let store = try StrataStore.open(directory: dir, configuration: .init(tables: [OrderStore.eventSchema]))
-/// let orders = try OrderStore(table: store.table(named: OrderStore.eventSchema.name)!)
+/// let store = try StrataStore.open(directory: dir)
+/// let orders = store.orders
 /// try orders.save(order)
 /// try orders.update(id: order.id, .fill(quantity: q, price: p), at: now)
 /// let open = orders.openOrders(user: "alice")
@@ -21,12 +21,22 @@ public final class OrderStore: Sendable {
     /// The event table's schema (`order_events`): one row per change, keyed by `seq`.
     public static var eventSchema: RecordSchema { OrderRegistry.eventSchema }
 
-    private let events: EventSourcedTable<OrderRegistry>
+    let events: EventSourcedTable<OrderRegistry>
 
-    /// Opens the orders whose events `table` holds (a table declared with ``eventSchema``).
+    /// The orders whose events `table` holds. On a store's own `order_events` table (declaring
+    /// ``eventSchema`` in the configuration is allowed and changes nothing) this is the store's
+    /// ``StrataStore/orders``, sharing its state and snapshots; on another table of the same
+    /// columns, the orders are rebuilt by replaying every event, without snapshots.
     /// - Throws: ``StrataError`` `.invalidArgument` for a table of another schema; what reading
     ///   the events throws.
-    public init(table: DynamicTable) throws { events = try EventSourcedTable(table: table) }
+    public init(table: DynamicTable) throws {
+        events = try KeyedAttachments.attached(to: table) ?? EventSourcedTable(table: table)
+    }
+
+    init(events: EventSourcedTable<OrderRegistry>) { self.events = events }
+
+    /// How the orders were rebuilt when the store opened.
+    public var recovery: KeyedStateRecovery { events.recovery }
 
     // MARK: - Operations
 
@@ -71,30 +81,7 @@ public final class OrderStore: Sendable {
 }
 
 extension OrderRegistry: EventSourcedState {
-    public static let eventSchema: RecordSchema = {
-        let price = ColumnKind.decimal(scale: Price.scale)
-        let size = ColumnKind.decimal(scale: Quantity.scale)
-        let optional = ColumnRules(required: false)
-        do {
-            return try RecordSchema(
-                name: "order_events",
-                columns: [
-                    SchemaColumn("ts", .timestamp), SchemaColumn("symbol", .symbol), SchemaColumn("seq", .int64),
-                    SchemaColumn("order_id", .int64), SchemaColumn("event", .text),
-                    SchemaColumn("user", .text, rules: optional),
-                    SchemaColumn("client_order_id", .text, rules: optional),
-                    SchemaColumn("side", .text, rules: optional), SchemaColumn("type", .text, rules: optional),
-                    SchemaColumn("time_in_force", .text, rules: optional),
-                    SchemaColumn("price", price, rules: optional),
-                    SchemaColumn("stop_price", price, rules: optional), SchemaColumn("size", size, rules: optional),
-                    SchemaColumn("fill_quantity", size, rules: optional),
-                    SchemaColumn("fill_price", price, rules: optional), SchemaColumn("reason", .text, rules: optional),
-                ],
-                timestamp: "ts", key: RecordKey("seq"))
-        } catch {
-            preconditionFailure("the order events schema: \(error)")
-        }
-    }()
+    public static var eventSchema: RecordSchema { .orderEvents }
 
     public func row(for event: OrderEvent, previous: OrderRegistry) -> Row {
         let order = order(id: event.orderID) ?? previous.order(id: event.orderID)!
