@@ -6,7 +6,9 @@ import Synchronization
     import Glibc
 #endif
 
-/// A Strata store on one directory: trades, aggregated trades and quotes, embedded.
+/// A Strata store on one directory: trades, aggregated trades and quotes, embedded; and the
+/// trading system's own records: orders (``orders``), the job queue (``jobs``), active anomalies
+/// (``anomalies``) and the signal history (``saveSignals(_:)``, ``recentSignals(since:symbol:limit:)``).
 ///
 /// ```swift
 /// import Strata
@@ -49,15 +51,29 @@ public final class StrataStore: Sendable {
         /// User-defined tables beside the built-in ones, each a ``RecordSchema`` (read from the
         /// configuration file by the server, or built in code). See ``StrataStore/table(named:)``.
         public var tables: [RecordSchema]
+        /// Events of a keyed state table (orders, jobs, anomalies) after which a snapshot of its
+        /// state is written in the background (0: only when the store closes). Opening reads the
+        /// snapshot and the events after it.
+        public var snapshotInterval: Int
+        /// How the store's job queue (``StrataStore/jobs``) retries failed and expired jobs.
+        public var jobRetryPolicy: RetryPolicy
+        /// Where the audit trail of trades and order events is written, from the commit path
+        /// (see ``AuditSettings``); nil (default): none.
+        public var audit: AuditSettings?
 
         public init(
             durability: Durability = .fsyncEachBatch, validation: ValidationRules = .standard,
             partitionDuration: Int64 = Timestamp.nanosecondsPerDay,
             sealGrace: Int64 = 3_600 * Timestamp.nanosecondsPerSecond, aggregates: Bool = true,
             retention: RetentionPolicy? = nil, maintenanceInterval: Duration? = .seconds(60),
-            maxNewSymbolsPerAppend: Int? = nil, maxSymbolsPerTable: Int? = nil, tables: [RecordSchema] = []
+            maxNewSymbolsPerAppend: Int? = nil, maxSymbolsPerTable: Int? = nil, tables: [RecordSchema] = [],
+            snapshotInterval: Int = 100_000, jobRetryPolicy: RetryPolicy = RetryPolicy(),
+            audit: AuditSettings? = nil
         ) {
+            self.audit = audit
             self.tables = tables
+            self.snapshotInterval = snapshotInterval
+            self.jobRetryPolicy = jobRetryPolicy
             self.maxNewSymbolsPerAppend = maxNewSymbolsPerAppend
             self.maxSymbolsPerTable = maxSymbolsPerTable
             self.durability = durability
@@ -81,8 +97,39 @@ public final class StrataStore: Sendable {
     public let quotes: StrataTable<Quote>
     /// The built-in tables, one per record of ``RecordSchema/builtInRecords``, in its order.
     let builtInTables: [any BuiltInTable]
-    /// The user-defined tables, in the configuration's order.
+    /// The user-defined tables, in the configuration's order (a declared table that is one of
+    /// the trading records' is the store's own, not a second one).
     public let userTables: [DynamicTable]
+    /// The trading records (orders, jobs, anomalies, signals): opened with the store when it
+    /// holds one of their tables, otherwise on first use (``TradingRecords``); `closed` once the
+    /// store is.
+    private let records: Mutex<(opened: TradingRecords?, closed: Bool)>
+    private let openRecords: @Sendable () throws -> TradingRecords
+    /// The audit trail (nil unless ``Configuration/audit`` names one).
+    let audit: StoreAudit?
+
+    /// The trading records, opened now if they are not yet.
+    /// - Throws: ``StrataError`` `.closed` after ``close()``; what opening their tables throws.
+    func tradingRecords() throws -> TradingRecords {
+        try records.withLock { records in
+            if let opened = records.opened { return opened }
+            guard !records.closed else { throw StrataError(.closed, "the store is closed") }
+            let opened = try openRecords()
+            records.opened = opened
+            return opened
+        }
+    }
+
+    /// The trading records if they are open (what stats, health and maintenance cover).
+    var openedRecords: TradingRecords? { records.withLock { $0.opened } }
+
+    /// Orders and their lifecycle, kept in `order_events` (opened on first use).
+    /// - Throws: ``StrataError`` if the store is closed or the table cannot be opened.
+    public var orders: OrderStore { get throws { try tradingRecords().orders } }
+    /// The durable job queue, kept in `job_events` (opened on first use).
+    public var jobs: JobStore { get throws { try tradingRecords().jobs } }
+    /// The active anomalies, kept in `anomaly_events` (opened on first use).
+    public var anomalies: AnomalyStore { get throws { try tradingRecords().anomalies } }
     /// What opening recovered, per table.
     public let recovery: RecoveryReport
     /// Where the tables live.
@@ -131,9 +178,15 @@ public final class StrataStore: Sendable {
         try FileSystem.createDirectory(directory)
         lock = Mutex(try FileSystem.lockExclusively(directory + "/.lock"))
         try StrataStore.checkFormatMarker(directory)
-        incidents = try IncidentLog(directory: directory)
+        let incidentLog = try IncidentLog(directory: directory)
+        incidents = incidentLog
+        let audit = try configuration.audit.map { try StoreAudit(settings: $0, incidents: incidentLog) }
+        self.audit = audit
+        // A declared table that is one of the trading records' (as declared before the store had
+        // them) is the store's own.
+        let declared = configuration.tables.filter { !RecordSchema.tradingRecords.contains($0) }
         do {
-            _ = try SchemaCatalog.builtIn.adding(configuration.tables)
+            _ = try SchemaCatalog.builtIn.adding(RecordSchema.tradingRecords + declared)
         } catch {
             throw StrataError(.invalidArgument, "\(error)")
         }
@@ -181,24 +234,53 @@ public final class StrataStore: Sendable {
             let builtInTables = try RecordSchema.builtInRecords.map { try openBuiltIn($0) }
             self.builtInTables = builtInTables
             tradeBars = continuous
-            userTables = try configuration.tables.map { schema in
+            func openDynamic(_ schema: RecordSchema) throws -> DynamicTable {
                 DynamicTable(
                     schema: schema,
                     access: TableAccess(
                         table: try open(schema, TableOptions()), rules: configuration.validation, incidents: ledger,
                         limits: limits))
             }
+            userTables = try declared.map(openDynamic)
+            // The trading records open with the store only if it already holds one of them.
+            let openRecords: @Sendable () throws -> TradingRecords = {
+                [directory, configuration, backend, ledger, audit] in
+                var opened: [any BackendTable] = []
+                do {
+                    return try TradingRecords(
+                        directory: directory, configuration: configuration, incidents: ledger, audit: audit
+                    ) { schema in
+                        let table = try backend.openTable(schema, options: TableOptions())
+                        opened.append(table)
+                        return DynamicTable(
+                            schema: schema,
+                            access: TableAccess(
+                                table: table, rules: configuration.validation, incidents: ledger, limits: limits))
+                    }
+                } catch {
+                    for table in opened { try? table.close() }
+                    throw error
+                }
+            }
+            self.openRecords = openRecords
+            let records =
+                RecordSchema.tradingRecords.contains { backend.holdsTable(named: $0.name) } ? try openRecords() : nil
+            if let records { opened += records.tables.map(\.access.table) }
+            self.records = Mutex((records, false))
             trades = try StrataStore.builtIn(Trade.self, in: builtInTables)
+            if let audit { try trades.live.setTap { audit.tradesStored($0) } }
             aggregatedTrades = try StrataStore.builtIn(AggregatedTrade.self, in: builtInTables)
             quotes = try StrataStore.builtIn(Quote.self, in: builtInTables)
             retention =
                 try configuration.retention ?? RetentionPolicy.load(
-                    directory: directory, tables: configuration.tables.map(\.name)) ?? .keepEverything
+                    directory: directory, tables: declared.map(\.name) + RecordSchema.tradingRecords.map(\.name))
+                ?? .keepEverything
             recovery = RecoveryReport(
                 tables: builtInTables.map(\.table.recovery) + (continuous?.bars.barTables.map(\.recovery) ?? [])
-                    + userTables.map(\.access.table.recovery))
+                    + userTables.map(\.access.table.recovery) + (records?.tables.map(\.access.table.recovery) ?? []))
         } catch {
             for table in opened { try? table.close() }
+            try? audit?.close()
             throw error
         }
         scheduler = MaintenanceScheduler()
@@ -224,11 +306,17 @@ public final class StrataStore: Sendable {
         }
     }
 
-    /// Every table: the built-in ones (trades, aggregated trades, quotes), the bar tables, then
-    /// the user-defined ones.
+    /// Every table: the built-in ones (trades, aggregated trades, quotes), the bar tables, the
+    /// user-defined ones, then the trading records'.
     var allTables: [any BackendTable] {
         builtInTables.map(\.table) + (tradeBars?.bars.barTables ?? []) + userTables.map(\.access.table)
+            + (openedRecords?.tables.map(\.access.table) ?? [])
     }
+
+    /// How each keyed state (orders, jobs, anomalies) was rebuilt when the store opened: from
+    /// which snapshot, with how many events after it, in how long.
+    /// Empty while the trading records are not open.
+    public var keyedRecovery: [KeyedStateRecovery] { openedRecords?.keyedRecovery ?? [] }
 
     /// The built-in table whose records are `R` (`store.table(Trade.self)` is ``trades``): every
     /// record of ``RecordSchema/builtInRecords`` has one; nil for any other type.
@@ -247,11 +335,16 @@ public final class StrataStore: Sendable {
     }
 
     /// The table called `name` (or answering to it as an alias), taking and giving ``Row``s by
-    /// column name: a user-defined table, or a built-in one (its rows are also checked by its
-    /// record's rules and stored as its typed records are).
+    /// column name: a user-defined table, a built-in one (its rows are also checked by its
+    /// record's rules and stored as its typed records are), or one of the trading records'
+    /// (`order_events`, `job_events`, `anomaly_events`, `signal_history`).
     public func table(named name: String) -> DynamicTable? {
-        let tables = builtInTables.compactMap { ($0 as? any RowTable)?.rows } + userTables
-        return tables.first { $0.schema.name == name } ?? tables.first { $0.schema.aliases.contains(name) }
+        func find(_ tables: [DynamicTable]) -> DynamicTable? {
+            tables.first { $0.schema.name == name } ?? tables.first { $0.schema.aliases.contains(name) }
+        }
+        if let table = find(builtInTables.compactMap { ($0 as? any RowTable)?.rows } + userTables) { return table }
+        guard RecordSchema.tradingRecords.contains(where: { $0.names.contains(name) }) else { return nil }
+        return (try? tradingRecords()).flatMap { find($0.tables) }
     }
 
     /// Size and shape of every table; a bar table counts the bars queries see, including those
@@ -259,6 +352,7 @@ public final class StrataStore: Sendable {
     public func stats() -> [TableStats] {
         builtInTables.map { $0.table.stats() }
             + (tradeBars.map { $0.bars.stats(trades: $0.trades) } ?? []) + userTables.map { $0.stats() }
+            + (openedRecords?.tables.map { $0.stats() } ?? [])
     }
 
     /// Health of every table's write path.
@@ -280,11 +374,18 @@ public final class StrataStore: Sendable {
     /// subscriptions end with ``LiveTermination/storeClosed`` after their buffered rows.
     public func close() throws {
         scheduler.stop()
+        // The keyed states' last snapshots, while their tables are open.
+        let records = self.records.withLock { records in
+            records.closed = true
+            return records.opened
+        }
+        records?.close()
         var firstError: (any Error)?
         for table in allTables {
             do { try table.close() } catch { firstError = firstError ?? error }
         }
         do { try backend.close() } catch { firstError = firstError ?? error }
+        do { try audit?.close() } catch { firstError = firstError ?? error }
         lock.withLock { $0 = nil }
         if let firstError { throw firstError }
     }

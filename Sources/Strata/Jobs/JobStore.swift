@@ -1,12 +1,13 @@
 public import StrataCore
 
-/// A durable job queue: the ``JobQueue`` logic kept in a declared event table
-/// (``eventSchema``, `job_events`, one row per change; the queue name is the row's symbol), the
-/// queue rebuilt on open by replaying the events (a keyed state table: ``EventSourcedTable``).
+/// A durable job queue: the ``JobQueue`` logic kept in an event table (``eventSchema``,
+/// `job_events`, one of the store's own tables, one row per change; the queue name is the row's
+/// symbol), the queue rebuilt on open from the last snapshot plus the events after it (a keyed
+/// state table: ``EventSourcedTable``).
 ///
 /// ```swift
-/// let store = try StrataStore.open(directory: dir, configuration: .init(tables: [JobStore.eventSchema]))
-/// let jobs = try JobStore(table: store.table(named: JobStore.eventSchema.name)!)
+/// let store = try StrataStore.open(directory: dir)
+/// let jobs = store.jobs
 /// try jobs.enqueue(id: 1, queue: "settlement", payload: #"{"trade":42}"#, notBefore: now, now: now)
 /// for lease in try jobs.dequeue(limit: 10, worker: "w1", now: now, leaseDuration: 30_000_000_000) { … }
 /// ```
@@ -19,10 +20,23 @@ public final class JobStore: Sendable {
 
     let events: EventSourcedTable<JobQueue>
 
-    /// Opens the queue whose events `table` holds, retrying failures by `policy`.
+    /// The queue whose events `table` holds, retrying failures by `policy`. On a store's own
+    /// `job_events` table this is the store's ``StrataStore/jobs`` (sharing its state and
+    /// snapshots), whose retry policy becomes `policy`; on another table of the same columns,
+    /// the queue is rebuilt by replaying every event, without snapshots.
     public init(table: DynamicTable, policy: RetryPolicy = RetryPolicy()) throws {
-        events = try EventSourcedTable(table: table, initial: JobQueue(policy: policy))
+        if let shared: EventSourcedTable<JobQueue> = KeyedAttachments.attached(to: table) {
+            shared.configure { $0.policy = policy }
+            events = shared
+        } else {
+            events = try EventSourcedTable(table: table, initial: JobQueue(policy: policy))
+        }
     }
+
+    init(events: EventSourcedTable<JobQueue>) { self.events = events }
+
+    /// How the queue was rebuilt when the store opened.
+    public var recovery: KeyedStateRecovery { events.recovery }
 
     /// Adds a job (its queue name must be a valid symbol: letters, digits, `. _ - / : @ #`).
     /// - Throws: ``JobQueueError`` (`.invalidJob`, `.duplicateJob`); ``StrataError``.
@@ -95,25 +109,7 @@ public final class JobStore: Sendable {
 }
 
 extension JobQueue: EventSourcedState {
-    public static let eventSchema: RecordSchema = {
-        let optional = ColumnRules(required: false)
-        do {
-            return try RecordSchema(
-                name: "job_events",
-                columns: [
-                    SchemaColumn("ts", .timestamp), SchemaColumn("symbol", .symbol), SchemaColumn("seq", .int64),
-                    SchemaColumn("job_id", .int64), SchemaColumn("event", .text),
-                    SchemaColumn("payload", .text, rules: optional), SchemaColumn("priority", .int64, rules: optional),
-                    SchemaColumn("not_before", .timestamp, rules: optional),
-                    SchemaColumn("worker", .text, rules: optional), SchemaColumn("token", .int64, rules: optional),
-                    SchemaColumn("expires", .timestamp, rules: optional), SchemaColumn("error", .text, rules: optional),
-                    SchemaColumn("retry_at", .timestamp, rules: optional),
-                ],
-                timestamp: "ts", key: RecordKey("seq"))
-        } catch {
-            preconditionFailure("the job events schema: \(error)")
-        }
-    }()
+    public static var eventSchema: RecordSchema { .jobEvents }
 
     public func row(for event: JobEvent, previous: JobQueue) -> Row {
         let id = event.jobID ?? 0

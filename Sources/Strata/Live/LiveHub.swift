@@ -14,6 +14,9 @@ final class LiveHub: StoredRowsListener {
     /// The trades' bars, for bar subscribers (nil for other tables or aggregates off).
     let bars: TradeBars?
     private let subscribers = Mutex<[LiveSubscriber]>([])
+    /// Told about every commit whatever the subscribers (the store's audit trail), with the
+    /// table lock held; the hub stays registered while it is set.
+    private let tap = Mutex<(@Sendable (StoredCommit) -> Void)?>(nil)
 
     init(table: any BackendTable, bars: TradeBars?) {
         self.table = table
@@ -35,20 +38,37 @@ final class LiveHub: StoredRowsListener {
         }
     }
 
-    /// Forgets `subscriber`; unregisters the hub when it was the last one.
+    /// Forgets `subscriber`; unregisters the hub when it was the last one (and no tap is set).
     func remove(_ subscriber: LiveSubscriber) {
         table.updateListener { listener, _ in
             let empty = subscribers.withLock { subscribers in
                 subscribers.removeAll { $0 === subscriber }
                 return subscribers.isEmpty
             }
-            if empty, let current = listener, current === self { listener = nil }
+            if empty, tap.withLock({ $0 == nil }), let current = listener, current === self { listener = nil }
+        }
+    }
+
+    /// Sets (or with `nil` removes) the tap told about every commit after this call, in commit
+    /// order, before the append returns.
+    /// - Throws: ``StrataError`` `.closed` if the table is closed.
+    func setTap(_ body: (@Sendable (StoredCommit) -> Void)?) throws(StrataError) {
+        try table.updateListener { (listener, closed) throws(StrataError) in
+            guard !closed else { throw StrataError(.closed, "table \(table.name) is closed") }
+            tap.withLock { $0 = body }
+            if body != nil {
+                listener = self
+            } else if subscribers.withLock({ $0.isEmpty }), let current = listener, current === self {
+                listener = nil
+            }
         }
     }
 
     // MARK: - StoredRowsListener (table lock held)
 
     func stored(_ commit: StoredCommit) -> Bool {
+        let tapped = tap.withLock { $0 }
+        tapped?(commit)
         let current = subscribers.withLock { $0 }
         var barUpdates: [LiveBar]?
         var ended: [LiveSubscriber] = []
@@ -75,7 +95,7 @@ final class LiveHub: StoredRowsListener {
         guard !ended.isEmpty else { return true }
         return subscribers.withLock { subscribers in
             subscribers.removeAll { subscriber in ended.contains { $0 === subscriber } }
-            return !subscribers.isEmpty
+            return !subscribers.isEmpty || tapped != nil
         }
     }
 

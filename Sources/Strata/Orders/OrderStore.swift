@@ -1,14 +1,14 @@
 public import StrataCore
 import Synchronization
 
-/// Orders kept durably: every change an immutable row of an event table (a catalog schema,
-/// ``eventSchema``), the current state an ``OrderRegistry`` in memory, rebuilt on open by
-/// replaying the events in order (a keyed state table: ``EventSourcedTable``; snapshots come
-/// later).
+/// Orders kept durably: every change an immutable row of an event table (``eventSchema``,
+/// `order_events`, one of the store's own tables), the current state an ``OrderRegistry`` in
+/// memory, rebuilt on open from the last snapshot plus the events after it (a keyed state table:
+/// ``EventSourcedTable``).
 ///
 /// ```swift
-/// let store = try StrataStore.open(directory: dir, configuration: .init(tables: [OrderStore.eventSchema]))
-/// let orders = try OrderStore(table: store.table(named: OrderStore.eventSchema.name)!)
+/// let store = try StrataStore.open(directory: dir)
+/// let orders = store.orders
 /// try orders.save(order)
 /// try orders.update(id: order.id, .fill(quantity: q, price: p), at: now)
 /// let open = orders.openOrders(user: "alice")
@@ -23,10 +23,20 @@ public final class OrderStore: Sendable {
 
     let events: EventSourcedTable<OrderRegistry>
 
-    /// Opens the orders whose events `table` holds (a table declared with ``eventSchema``).
+    /// The orders whose events `table` holds. On a store's own `order_events` table (declaring
+    /// ``eventSchema`` in the configuration is allowed and changes nothing) this is the store's
+    /// ``StrataStore/orders``, sharing its state and snapshots; on another table of the same
+    /// columns, the orders are rebuilt by replaying every event, without snapshots.
     /// - Throws: ``StrataError`` `.invalidArgument` for a table of another schema; what reading
     ///   the events throws.
-    public init(table: DynamicTable) throws { events = try EventSourcedTable(table: table) }
+    public init(table: DynamicTable) throws {
+        events = try KeyedAttachments.attached(to: table) ?? EventSourcedTable(table: table)
+    }
+
+    init(events: EventSourcedTable<OrderRegistry>) { self.events = events }
+
+    /// How the orders were rebuilt when the store opened.
+    public var recovery: KeyedStateRecovery { events.recovery }
 
     // MARK: - Operations
 
@@ -57,9 +67,13 @@ public final class OrderStore: Sendable {
     /// Removes order `id` from the current state (its events stay).
     public func remove(id: Int64, at time: Timestamp) throws {
         try events.record { registry, log in
-            let symbol = registry.order(id: id)?.symbol
+            let removed = registry.order(id: id)
             let event = try registry.remove(id: id, at: time)
-            if let symbol { log.append(event, row: OrderRegistry.row(for: event, symbol: symbol)) }
+            guard let removed else { return }
+            // The row keeps whose order it was (the audit trail says so; the event needs only the id).
+            var row = OrderRegistry.row(for: event, symbol: removed.symbol)
+            row["user"] = .text(removed.user)
+            log.append(event, row: row)
         }
     }
 
@@ -83,30 +97,7 @@ public final class OrderStore: Sendable {
 }
 
 extension OrderRegistry: EventSourcedState {
-    public static let eventSchema: RecordSchema = {
-        let price = ColumnKind.decimal(scale: Price.scale)
-        let size = ColumnKind.decimal(scale: Quantity.scale)
-        let optional = ColumnRules(required: false)
-        do {
-            return try RecordSchema(
-                name: "order_events",
-                columns: [
-                    SchemaColumn("ts", .timestamp), SchemaColumn("symbol", .symbol), SchemaColumn("seq", .int64),
-                    SchemaColumn("order_id", .int64), SchemaColumn("event", .text),
-                    SchemaColumn("user", .text, rules: optional),
-                    SchemaColumn("client_order_id", .text, rules: optional),
-                    SchemaColumn("side", .text, rules: optional), SchemaColumn("type", .text, rules: optional),
-                    SchemaColumn("time_in_force", .text, rules: optional),
-                    SchemaColumn("price", price, rules: optional),
-                    SchemaColumn("stop_price", price, rules: optional), SchemaColumn("size", size, rules: optional),
-                    SchemaColumn("fill_quantity", size, rules: optional),
-                    SchemaColumn("fill_price", price, rules: optional), SchemaColumn("reason", .text, rules: optional),
-                ],
-                timestamp: "ts", key: RecordKey("seq"))
-        } catch {
-            preconditionFailure("the order events schema: \(error)")
-        }
-    }()
+    public static var eventSchema: RecordSchema { .orderEvents }
 
     public func row(for event: OrderEvent, previous: OrderRegistry) -> Row {
         Self.row(for: event, symbol: (order(id: event.orderID) ?? previous.order(id: event.orderID)!).symbol)

@@ -105,11 +105,16 @@ public final class DynamicTable: Sendable {
         try live.add(subscriber)
         return LiveSubscription(subscriber: subscriber, hub: live) { [self] entry throws(LiveFeedError) in
             guard case .rows(let batch, let rows) = entry else { return [] }
-            return (rows ?? Array(0..<batch.count)).map { row in
-                Row(
-                    symbol: Symbol(unchecked: batch.symbols[Int(batch.symbolIndex[row])]),
-                    values(at: row, lanes: batch.columns, texts: batch.texts))
-            }
+            return self.rows(of: batch, rows)
+        }
+    }
+
+    /// Rows `rows` (default: all) of an encoded batch, as ``Row``s.
+    func rows(of batch: ColumnBatch, _ rows: [Int]? = nil) -> [Row] {
+        (rows ?? Array(0..<batch.count)).map { row in
+            Row(
+                symbol: Symbol(unchecked: batch.symbols[Int(batch.symbolIndex[row])]),
+                values(at: row, lanes: batch.columns, texts: batch.texts))
         }
     }
 

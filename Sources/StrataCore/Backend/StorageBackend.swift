@@ -21,9 +21,17 @@ public protocol StorageBackend: Sendable {
     ///   `.corruptFile`, `.locked` for what the backend's storage refuses.
     func openTable(_ schema: RecordSchema, options: TableOptions) throws -> any BackendTable
 
+    /// Whether the backend may already hold the table called `name` (what a store opens at once
+    /// rather than on first use). The default, true, is always safe.
+    func holdsTable(named name: String) -> Bool
+
     /// Releases what the backend holds beyond its tables (connections, locks); called once by
     /// the store's `close()` after every table closed.
     func close() throws
+}
+
+extension StorageBackend {
+    public func holdsTable(named name: String) -> Bool { true }
 }
 
 /// What a store asks of one table beyond its schema.

@@ -21,7 +21,7 @@
 public struct JobQueue: Sendable {
     /// All jobs, by id (completed ones included until ``forgetCompleted(before:)``).
     public private(set) var jobs: [Int64: Job] = [:]
-    public let policy: RetryPolicy
+    public var policy: RetryPolicy
     /// The last lease token handed out (tokens increase, so a stale one never matches again).
     public private(set) var lastToken: Int64 = 0
     /// Waiting jobs by `notBefore`, moved to ``ready`` when their time comes (entries of jobs no
@@ -35,6 +35,21 @@ public struct JobQueue: Sendable {
     public init(policy: RetryPolicy) { self.policy = policy }
 
     public init() { self.init(policy: RetryPolicy()) }
+
+    /// The queue holding `jobs` (a snapshot's) with the last token handed out, as replaying the
+    /// events that made them would leave it: waiting jobs by their time, live leases by expiry.
+    public init(policy: RetryPolicy, restoring jobs: some Sequence<Job>, lastToken: Int64) {
+        self.policy = policy
+        self.lastToken = lastToken
+        for job in jobs {
+            self.jobs[job.id] = job
+            switch job.state {
+            case .ready: delayed.push(DelayKey(notBefore: job.notBefore.nanoseconds, id: job.id))
+            case .leased(let lease): leases.push(LeaseKey(expires: lease.expires, id: job.id, token: lease.token))
+            case .completed, .dead: break
+            }
+        }
+    }
 
     // MARK: - Operations (checked; each returns the event to log)
 

@@ -10,6 +10,11 @@ public struct OrderRegistry: Sendable {
 
     public init() {}
 
+    /// The registry holding `orders` (a snapshot's), indexed.
+    public init(restoring orders: some Sequence<Order>) {
+        for order in orders { index(order) }
+    }
+
     // MARK: - Operations
 
     /// Saves a new order.

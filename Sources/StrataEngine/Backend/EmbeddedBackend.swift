@@ -32,6 +32,9 @@ public final class EmbeddedBackend: StorageBackend {
             directory: directory + "/" + schema.name, schema: layout, durability: durability, sealGrace: sealGrace)
     }
 
+    /// Whether `<directory>/<name>/` holds a table (its layout file).
+    public func holdsTable(named name: String) -> Bool { FileSystem.exists(directory + "/" + name + "/schema") }
+
     /// Opens a trades table with its continuous bars (`<directory>/bars/`).
     package func openTrades(_ schema: RecordSchema, options: TableOptions) throws -> (
         trades: EngineTable, bars: TradeBars

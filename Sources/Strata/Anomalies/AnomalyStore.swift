@@ -1,0 +1,101 @@
+public import StrataCore
+
+/// The active anomalies, kept durably: every save and removal an immutable row of
+/// `anomaly_events` (``eventSchema``, one of the store's own tables), the active set in memory,
+/// rebuilt on open from the last snapshot plus the events after it (a keyed state table).
+///
+/// ```swift
+/// try store.anomalies.save(Anomaly(type: "spread_spike", symbol: "BTCUSDT", severity: 3.5, at: now))
+/// let active = store.anomalies.active            // by type, then symbol
+/// try store.anomalies.remove(type: "spread_spike", at: later)   // every symbol's
+/// let history = try store.anomalies.history(type: "spread_spike", symbol: "BTCUSDT")
+/// ```
+public final class AnomalyStore: Sendable {
+    public static var eventSchema: RecordSchema { .anomalyEvents }
+
+    let events: EventSourcedTable<ActiveAnomalies>
+
+    init(events: EventSourcedTable<ActiveAnomalies>) { self.events = events }
+
+    /// How the anomalies were rebuilt when the store opened.
+    public var recovery: KeyedStateRecovery { events.recovery }
+
+    /// Saves an anomaly: active from now, replacing the active one of its type and symbol (whose
+    /// first detection time it keeps).
+    /// - Returns: the anomaly as stored.
+    /// - Throws: ``AnomalyError`` naming the field; ``ValidationError`` for a value its column
+    ///   refuses (a message or metadata too long); ``StrataError``.
+    @discardableResult
+    public func save(_ anomaly: Anomaly) throws -> Anomaly {
+        try events.perform { anomalies in [try anomalies.save(anomaly)] }.state.anomaly(
+            type: anomaly.type, symbol: anomaly.symbol)!
+    }
+
+    /// Clears the active anomalies of `type`: of `symbol` only if given, else of every symbol
+    /// and the whole market's.
+    /// - Returns: how many were cleared.
+    @discardableResult
+    public func remove(type: String, symbol: Symbol? = nil, at time: Timestamp) throws -> Int {
+        try events.perform { $0.remove(type: type, symbol: symbol, at: time) }.events.count
+    }
+
+    /// Clears the whole market's anomaly of `type`.
+    @discardableResult
+    public func removeMarketWide(type: String, at time: Timestamp) throws -> Int {
+        try events.perform { $0.removeMarketWide(type: type, at: time) }.events.count
+    }
+
+    /// The active anomalies, by type then symbol (the whole market's first).
+    public var active: [Anomaly] { events.read(\.all) }
+    public func active(type: String) -> [Anomaly] { events.read { $0.anomalies(type: type) } }
+    public func active(symbol: Symbol) -> [Anomaly] { events.read { $0.anomalies(symbol: symbol) } }
+    public func anomaly(type: String, symbol: Symbol?) -> Anomaly? {
+        events.read { $0.anomaly(type: type, symbol: symbol) }
+    }
+
+    /// Every save and removal of the anomaly of `type` and `symbol` (nil: the whole market's), in
+    /// order, read back from the event table.
+    public func history(type: String, symbol: Symbol?) throws -> [AnomalyEvent] {
+        try events.events(symbol: symbol ?? ActiveAnomalies.marketWide) { $0["type"] == .text(type) }
+    }
+}
+
+extension ActiveAnomalies: EventSourcedState {
+    public static var eventSchema: RecordSchema { .anomalyEvents }
+
+    public func row(for event: AnomalyEvent, previous: ActiveAnomalies) -> Row {
+        switch event {
+        case .saved(let anomaly):
+            return Row(
+                symbol: anomaly.symbol ?? Self.marketWide,
+                [
+                    "ts": .timestamp(anomaly.updatedAt), "type": .text(anomaly.type), "event": .text("saved"),
+                    "severity": .float(anomaly.severity), "message": .text(anomaly.message),
+                    "metadata": .text(anomaly.metadata), "detected_at": .timestamp(anomaly.detectedAt),
+                ])
+        case .removed(let key, let time):
+            return Row(
+                symbol: key.symbol ?? Self.marketWide,
+                ["ts": .timestamp(time), "type": .text(key.type), "event": .text("removed")])
+        }
+    }
+
+    public static func event(from row: Row) -> AnomalyEvent? {
+        guard let type = row["type"]?.textValue, let kind = row["event"]?.textValue,
+            let time = row["ts"]?.timestampValue
+        else { return nil }
+        let symbol = row.symbol == marketWide ? nil : row.symbol
+        switch kind {
+        case "saved":
+            guard case .float(let severity)? = row["severity"], let message = row["message"]?.textValue,
+                let metadata = row["metadata"]?.textValue, let detected = row["detected_at"]?.timestampValue
+            else { return nil }
+            var anomaly = Anomaly(
+                type: type, symbol: symbol, severity: severity, message: message, metadata: metadata, at: time)
+            anomaly.detectedAt = detected
+            return .saved(anomaly)
+        case "removed": return .removed(AnomalyKey(type: type, symbol: symbol), at: time)
+        default: return nil
+        }
+    }
+}
