@@ -28,20 +28,29 @@ package final class IngestTable: Sendable {
     /// Per storage column: a required column without a default (input must give it).
     package let isRequired: [Bool]
     package let isText: [Bool]
-    /// Per storage column: the lane of a row that leaves it out (nil: refused), and the lane
-    /// written when an optional column is absent (the marker; 0 in the built-in tables, whose
-    /// layouts predate absent values).
-    let defaults: [Int64?]
-    let absentStored: [Int64]
-    /// Per storage column: whether a value equal to the absent marker is refused (optional
-    /// columns of tables that keep absent values).
-    let refusesMarker: [Bool]
-    let isInt8: [Bool]
-    let bounded: [Bool]
     let textLimit: [Int]
     /// Level groups by storage column: the count's column and each level's columns.
     let groups: [(count: Int, levels: [[Int]])]
     let rowRules: RowRuleChecks
+    /// Per storage column, every fact a row's check reads, in one plain value (no strings or
+    /// arrays: read per value without a retain).
+    let checks: [ColumnCheck]
+
+    struct ColumnCheck: Sendable {
+        /// The lane a row that leaves the column out takes; nil: refused if `required`, else
+        /// `absentStored`.
+        var defaultLane: Int64?
+        var required: Bool
+        var absentStored: Int64
+        var isText: Bool
+        /// A value equal to `absentLane` is refused (optional columns of tables keeping absent values).
+        var refusesMarker: Bool
+        var absentLane: Int64
+        var isInt8: Bool
+        var bounded: Bool
+        var rules: ColumnRules
+        var kind: ColumnKind
+    }
 
     init(schema: RecordSchema, access: TableAccess, keepsAbsentValues: Bool) {
         self.schema = schema
@@ -57,17 +66,24 @@ package final class IngestTable: Sendable {
         let counts = Set(groups.map(\.count))
         isDerived = columns.indices.map { counts.contains($0) }
         let defaults = columns.map(\.input.defaultLane)
-        self.defaults = defaults
         isRequired = columns.indices.map {
             columns[$0].rules.required && defaults[$0] == nil && !counts.contains($0)
         }
         isText = columns.map { $0.kind == .text }
-        absentStored = columns.map { keepsAbsentValues ? $0.kind.absentLane : 0 }
-        refusesMarker = columns.map { keepsAbsentValues && !$0.rules.required }
-        isInt8 = columns.map { $0.kind == .int8 }
-        bounded = columns.map { $0.rules.minimum != nil || $0.rules.maximum != nil }
         textLimit = columns.map { min($0.rules.maximumLength ?? TextHeap.maximumLength, TextHeap.maximumLength) }
         rowRules = RowRuleChecks(schema.rowRules, columns: columns)
+        let isDerived = self.isDerived
+        checks = columns.indices.map { c in
+            let column = columns[c]
+            return ColumnCheck(
+                defaultLane: defaults[c], required: column.rules.required && !isDerived[c],
+                // The built-in tables' layouts predate absent values: an absent optional column is 0.
+                absentStored: keepsAbsentValues ? column.kind.absentLane : 0, isText: column.kind == .text,
+                refusesMarker: keepsAbsentValues && !column.rules.required,
+                absentLane: column.kind.absentLane, isInt8: column.kind == .int8,
+                bounded: column.rules.minimum != nil || column.rules.maximum != nil, rules: column.rules,
+                kind: column.kind)
+        }
     }
 
     package var name: String { schema.name }
@@ -130,9 +146,15 @@ package struct LaneRows: Sendable {
     private var present: [Bool]
     private var rowSymbol: UInt32 = 0
     private var rowTexts: [(column: Int, text: String)] = []
+    /// The table's ``IngestTable/checks`` and timestamp column, held here so that a row's check
+    /// reads them without going through the table.
+    private let checks: [IngestTable.ColumnCheck]
+    private let timestampColumn: Int
 
     package init(_ table: IngestTable) {
         self.table = table
+        checks = table.checks
+        timestampColumn = table.timestampColumn
         let width = table.columns.count
         lanes = Array(repeating: [], count: width)
         row = Array(repeating: 0, count: width)
@@ -181,31 +203,34 @@ package struct LaneRows: Sendable {
     package mutating func commitRow() throws(ValidationError) {
         let table = table
         for c in row.indices {
+            let check = checks[c]
             guard present[c] else {
-                if let lane = table.defaults[c] {
+                if let lane = check.defaultLane {
                     row[c] = lane
-                } else if table.columns[c].rules.required && !table.isDerived[c] {
+                } else if check.required {
                     throw ValidationError(
                         field: table.columns[c].name, value: "", rule: .malformed, detail: "required column missing")
                 } else {
-                    row[c] = table.absentStored[c]
+                    row[c] = check.absentStored
                 }
                 continue
             }
-            if table.isText[c] { continue }
+            if check.isText { continue }
             let lane = row[c]
-            if table.refusesMarker[c] && lane == table.columns[c].kind.absentLane {
+            if check.refusesMarker && lane == check.absentLane {
                 throw ValidationError(
                     field: table.columns[c].name, value: table.text(lane, column: c), rule: .outOfRange,
                     detail: "the smallest value of the type marks an absent value in an optional column")
             }
-            if table.isInt8[c] && !(-128...127).contains(lane) {
+            if check.isInt8 && !(-128...127).contains(lane) {
                 throw ValidationError(
                     field: table.columns[c].name, value: String(lane), rule: .overflow, detail: "an int8 holds -128…127"
                 )
             }
-            if table.bounded[c] { try table.columns[c].checkBounds(lane) { table.text(lane, column: c) } }
-            if c == table.timestampColumn && !window.contains(lane) {
+            if check.bounded && !check.rules.admits(lane, kind: check.kind) {
+                try table.columns[c].checkBounds(lane) { table.text(lane, column: c) }
+            }
+            if c == timestampColumn && !window.contains(lane) {
                 let window = table.access.rules.timestampWindow()
                 throw ValidationError(
                     field: table.columns[c].name, value: String(lane), rule: .outsideWindow,
@@ -287,7 +312,7 @@ struct SymbolBytes: Sendable {
 
     @inline(__always)
     private func equal(_ position: Int, _ key: UnsafeBufferPointer<UInt8>) -> Bool {
-        bytes[position].withUnsafeBufferPointer { $0.elementsEqual(key) }
+        bytes[position].spells(key)
     }
 
     /// The position of the symbol spelt `key`, added if new; nil if it is not a valid symbol.

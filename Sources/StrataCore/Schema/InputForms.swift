@@ -37,22 +37,23 @@ public struct ColumnWords: Sendable, Hashable {
         public let lane: Int64
     }
 
+    /// Each word's lowercase UTF-8, in ``words``' order (what ``lane(of:)`` compares).
+    private let spellings: [[UInt8]]
+
     /// - Parameter words: word → the column's lane (a bool's 0 or 1), listed in messages sorted.
     public init(_ name: String, _ words: [String: Int64]) {
         self.name = name
         self.words = words.sorted { $0.key < $1.key }.map { Word(text: $0.key.lowercased(), lane: $0.value) }
+        spellings = self.words.map { Array($0.text.utf8) }
     }
 
     /// The lane `bytes` (UTF-8) stands for, in any ASCII case; nil for another word.
     public func lane(of bytes: UnsafeBufferPointer<UInt8>) -> Int64? {
-        for word in words {
-            var text = word.text
-            let matches = text.withUTF8 { expected -> Bool in
-                guard expected.count == bytes.count else { return false }
-                for index in 0..<bytes.count where bytes[index] | 0x20 != expected[index] | 0x20 { return false }
-                return true
+        search: for (index, expected) in spellings.enumerated() where expected.count == bytes.count {
+            for offset in 0..<expected.count where bytes[offset] | 0x20 != expected[offset] | 0x20 {
+                continue search
             }
-            if matches { return word.lane }
+            return words[index].lane
         }
         return nil
     }

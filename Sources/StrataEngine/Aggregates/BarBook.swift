@@ -112,6 +112,44 @@ struct BarBook: Sendable {
     /// Symbol ids with at least one trade.
     var symbolIDs: [UInt32] { Array(symbols.keys) }
 
+    /// Per width (each a whole number of minutes, given as minutes per bucket), how many buckets
+    /// hold trades and the first and last bucket's start, over every symbol, in one pass over
+    /// the minutes; and the symbols with trades. What stats report for a book not stored yet,
+    /// without a set or a call per bucket (stats are polled while trades stream in).
+    func summary(minutesPerBucket: [Int]) -> (buckets: [Int], oldest: [Int64], newest: [Int64], symbols: [UInt32]) {
+        let widths = minutesPerBucket.count
+        var buckets = [Int](repeating: 0, count: widths)
+        var oldest = [Int64](repeating: .max, count: widths)
+        var newest = [Int64](repeating: .min, count: widths)
+        var symbolsWithTrades: [UInt32] = []
+        var last = [Int](repeating: .min, count: widths)
+        for (symbol, span) in symbols {
+            var first = -1
+            var final = -1
+            for w in 0..<widths { last[w] = .min }
+            for (offset, bar) in span.bars.enumerated() where !bar.isEmpty {
+                let minute = span.first + offset
+                if first < 0 { first = minute }
+                final = minute
+                for w in 0..<widths {
+                    let bucket = minute / minutesPerBucket[w]
+                    if bucket != last[w] {
+                        last[w] = bucket
+                        buckets[w] += 1
+                    }
+                }
+            }
+            guard first >= 0 else { continue }
+            symbolsWithTrades.append(symbol)
+            for w in 0..<widths {
+                let width = Int64(minutesPerBucket[w]) * BarBook.minute
+                oldest[w] = min(oldest[w], partitionStart + Int64(first / minutesPerBucket[w]) * width)
+                newest[w] = max(newest[w], partitionStart + Int64(final / minutesPerBucket[w]) * width)
+            }
+        }
+        return (buckets, oldest, newest, symbolsWithTrades)
+    }
+
     /// Calls `body` once per `width`-wide bucket (aligned to the partition's start; `width` a
     /// whole number of minutes) that a symbol has trades in, with the symbol and the bucket's start.
     func forEachBucket(width: Int64, _ body: (UInt32, Int64) -> Void) {

@@ -135,7 +135,10 @@ package final class TradeBars: Sendable {
             return (unsealed, late)
         }
         let names = late.isEmpty ? [] : trades.symbolNames
-        return storedWidths.map { width in
+        let minutesPerBucket = storedWidths.map { Int(max(1, $0 / BarBook.minute)) }
+        let summaries = unsealed.map { $0.summary(minutesPerBucket: minutesPerBucket) }
+        let unsealedSymbols = Set(summaries.flatMap(\.symbols))
+        return storedWidths.enumerated().map { w, width in
             let table = tables[width]!
             var stats = table.stats()
             var symbols = Set<UInt32>()
@@ -148,7 +151,12 @@ package final class TradeBars: Sendable {
                 oldest = min(oldest, start)
                 newest = max(newest, start)
             }
-            for book in unsealed { book.forEachBucket(width: width, count) }
+            for summary in summaries where summary.buckets[w] > 0 {
+                pending += summary.buckets[w]
+                oldest = min(oldest, summary.oldest[w])
+                newest = max(newest, summary.newest[w])
+            }
+            symbols.formUnion(unsealedSymbols)
             for (partition, book) in late {
                 let from = partition &* partitionDuration
                 var stored: [UInt32: Set<Int64>] = [:]

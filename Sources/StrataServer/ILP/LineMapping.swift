@@ -131,10 +131,18 @@ public struct LineMapping: Sendable {
     /// (what a TCP stream keeps), and the error comes back with its table (`unknown` when the
     /// line did not map).
     func map(_ batch: LineProtocol.Batch, into rows: inout Rows) -> (error: WriteError, table: String)? {
+        // The plans through a buffer: a plan holds arrays and strings, and reading one out of the
+        // array per line would copy it (a retain and release of each).
+        plans.withUnsafeBufferPointer { plans in map(batch, plans: plans, into: &rows) }
+    }
+
+    private func map(
+        _ batch: LineProtocol.Batch, plans: UnsafeBufferPointer<MeasurementPlan>, into rows: inout Rows
+    ) -> (error: WriteError, table: String)? {
         var last = -1
         for point in batch {
             let index: Int
-            if last >= 0 && point.withUnsafeMeasurement({ plans[last].measurement.elementsEqual($0) }) {
+            if last >= 0 && point.withUnsafeMeasurement({ plans[last].measurement.spells($0) }) {
                 index = last
             } else if let found = point.withUnsafeMeasurement({ planNames.target(of: $0) }) {
                 index = Int(found)
@@ -146,12 +154,11 @@ public struct LineMapping: Sendable {
                     line: point.line)
                 return (error, "unknown")
             }
-            let plan = plans[index]
-            let t = plan.table
+            let t = plans[index].table
             if rows.tables.count <= t { rows.tables += Array(repeating: nil, count: t + 1 - rows.tables.count) }
             if rows.tables[t] == nil { rows.tables[t] = TableRows(rows: LaneRows(tables[t]), lines: []) }
             do throws(WriteError) {
-                try plan.read(point, into: &rows.tables[t]!.rows)
+                try plans[index].read(point, into: &rows.tables[t]!.rows)
             } catch {
                 return (error, "unknown")
             }

@@ -48,7 +48,7 @@ struct InputNames: Sendable {
         while true {
             let entry = Int(slots[slot])
             if entry == 0 { return nil }
-            if keys[entry - 1].withUnsafeBufferPointer({ $0.elementsEqual(key) }) { return targets[entry - 1] }
+            if keys[entry - 1].spells(key) { return targets[entry - 1] }
             slot = (slot + 1) & mask
         }
     }
@@ -77,6 +77,8 @@ struct MeasurementPlan: Sendable {
     /// Storage columns a line must give (required, no default, not derived).
     let required: [Int]
     let isText: [Bool]
+    /// Per storage column: the words another name gives it by (``ColumnInput/words``).
+    let words: [ColumnWords?]
 
     enum Read: Sendable {
         case integer, timestamp, float, bool, text
@@ -93,6 +95,7 @@ struct MeasurementPlan: Sendable {
         self.columns = columns
         timestampColumn = ingest.timestampColumn
         isText = ingest.isText
+        words = columns.map(\.input.words)
         reads = columns.indices.map { c -> Read in
             if ingest.isDerived[c] { return .derived }
             switch columns[c].kind {
@@ -178,9 +181,9 @@ struct MeasurementPlan: Sendable {
                 hasSymbol = true
             } else if target <= Self.wordsBase {
                 let c = Int(Self.wordsBase - target)
-                let words = columns[c].input.words!
-                guard let lane = tag.withUnsafeValue({ words.lane(of: $0) }) else {
-                    throw error(point, "invalidValue", "\(tag.key): expected \(words.spelled), got \"\(tag.value)\"")
+                guard let lane = tag.withUnsafeValue({ words[c]?.lane(of: $0) }) else {
+                    let spelled = words[c]?.spelled ?? ""
+                    throw error(point, "invalidValue", "\(tag.key): expected \(spelled), got \"\(tag.value)\"")
                 }
                 try once(c, key: tag.key, point, rows)
                 rows.set(c, lane: lane)
@@ -207,10 +210,9 @@ struct MeasurementPlan: Sendable {
                 try read(field, column: c, point, into: &rows)
             } else if target <= Self.wordsBase {
                 let c = Int(Self.wordsBase - target)
-                let words = columns[c].input.words!
-                guard field.kind == .string, let lane = field.withUnsafeText({ words.lane(of: $0) }) else {
+                guard field.kind == .string, let lane = field.withUnsafeText({ words[c]?.lane(of: $0) }) else {
                     let got = field.kind == .string ? "\"\(field.text)\"" : field.text
-                    throw error(point, "invalidValue", "\(field.key): expected \(words.spelled), got \(got)")
+                    throw error(point, "invalidValue", "\(field.key): expected \(words[c]?.spelled ?? ""), got \(got)")
                 }
                 try once(c, key: field.key, point, rows)
                 rows.set(c, lane: lane)
