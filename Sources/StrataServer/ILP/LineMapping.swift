@@ -97,13 +97,15 @@ public struct LineMapping: Sendable {
         self.tables = tables
         var plans: [MeasurementPlan] = []
         for (t, table) in tables.enumerated() {
-            let plan = MeasurementPlan(table: t, ingest: table, renames: [:])
-            for name in table.schema.names { plans.append(plan.named(name)) }
+            for name in table.schema.names {
+                plans.append(MeasurementPlan(table: t, ingest: table, renames: [:], measurement: name))
+            }
         }
         for declaration in declared {
             guard let t = tables.firstIndex(where: { $0.schema.names.contains(declaration.table) }) else { continue }
-            let plan = MeasurementPlan(table: t, ingest: tables[t], renames: declaration.columns)
-            plans.append(plan.named(declaration.measurement))
+            plans.append(
+                MeasurementPlan(
+                    table: t, ingest: tables[t], renames: declaration.columns, measurement: declaration.measurement))
         }
         self.plans = plans
         var names = InputNames()
@@ -131,14 +133,6 @@ public struct LineMapping: Sendable {
     /// (what a TCP stream keeps), and the error comes back with its table (`unknown` when the
     /// line did not map).
     func map(_ batch: LineProtocol.Batch, into rows: inout Rows) -> (error: WriteError, table: String)? {
-        // The plans through a buffer: a plan holds arrays and strings, and reading one out of the
-        // array per line would copy it (a retain and release of each).
-        plans.withUnsafeBufferPointer { plans in map(batch, plans: plans, into: &rows) }
-    }
-
-    private func map(
-        _ batch: LineProtocol.Batch, plans: UnsafeBufferPointer<MeasurementPlan>, into rows: inout Rows
-    ) -> (error: WriteError, table: String)? {
         var last = -1
         for point in batch {
             let index: Int
