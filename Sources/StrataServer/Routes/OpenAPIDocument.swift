@@ -420,6 +420,13 @@ enum OpenAPIDocument {
                     "line": ["type": "integer", "description": "1-based line of the ILP body."],
                     "parameter": Schema.string,
                     "field": ["type": "string", "description": "The member of the JSON body the error is about."],
+                    "order": ["type": "integer", "description": "The order a refused order operation is about."],
+                    "status": [
+                        "type": "string", "nullable": true,
+                        "description": "That order's status when refused (null: unknown order).",
+                    ],
+                    "job": ["type": "integer", "description": "The job a refused queue operation is about."],
+                    "index": ["type": "integer", "description": "The item of a batch (signals) refused."],
                     "errorId": ["type": "string", "description": "The request's correlation id (X-Request-Id)."],
                 ],
             ],
