@@ -123,6 +123,11 @@ public final class StrataStore: Sendable {
     /// The trading records if they are open (what stats, health and maintenance cover).
     var openedRecords: TradingRecords? { records.withLock { $0.opened } }
 
+    /// Whether the trading records (orders, jobs, anomalies, signals) are open: reading this
+    /// never opens them, so a server that records market data only can report their figures
+    /// without creating their tables.
+    public var tradingRecordsOpen: Bool { openedRecords != nil }
+
     /// Orders and their lifecycle, kept in `order_events` (opened on first use).
     /// - Throws: ``StrataError`` if the store is closed or the table cannot be opened.
     public var orders: OrderStore { get throws { try tradingRecords().orders } }

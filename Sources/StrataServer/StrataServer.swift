@@ -4,7 +4,8 @@ import ServiceLifecycle
 public import Strata
 import UnixSignals
 
-/// The Strata server: ILP over HTTP, the JSON query API, health, metrics and auth over one store.
+/// The Strata server: ILP over HTTP, the JSON query API, the trading records API, health, metrics
+/// and auth over one store.
 ///
 /// ```swift
 /// let configuration = try ServerConfiguration.load(file: nil, environment: environment)
@@ -41,6 +42,7 @@ public enum StrataServer {
         ).register(on: router)
         QueryRoutes(store: store).register(on: router)
         HealthRoutes(store: store).register(on: router)
+        RecordRoutes(store: store, maxRequestBytes: configuration.maxRequestBytes).register(on: router)
         MetricsRoutes(store: store, metrics: metrics).register(on: router)
         OpenAPIDocument.register(on: router, tables: store.userTables.map(\.schema))
         LiveFeed.registerHTTP(on: router)

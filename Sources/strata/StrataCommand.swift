@@ -23,6 +23,7 @@ struct StrataCommand: AsyncParsableCommand {
             StatsCommand.self,
             CompactCommand.self, VerifyCommand.self, IncidentsCommand.self,
             RetentionCommand.self, AuditCommand.self,
+            OrdersCommand.self, JobsCommand.self, SignalsCommand.self, AnomaliesCommand.self,
             GenerateCommand.self,
             ServeCommand.self,
         ]

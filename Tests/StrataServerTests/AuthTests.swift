@@ -27,6 +27,23 @@ import Testing
         }
     }
 
+    /// Any method but GET and HEAD writes: a read token gets 403 on the trading records' routes.
+    @Test func readTokenOnAnyWriteMethodIs403() async throws {
+        try await withServer { client, _, _ in
+            try Task.checkCancellation()  // the closure throws (a #expect's try alone does not say so)
+            let read: HTTPFields = [.authorization: "Bearer \(Tokens.read)"]
+            let order = try await client.execute(uri: "/api/v1/orders", method: .post, headers: read)
+            #expect(order.status == .forbidden)
+            #expect(order.json["message"] as? String == "this token is read-only; /api/v1/orders needs a write token")
+            #expect(
+                try await client.execute(uri: "/api/v1/orders/1", method: .delete, headers: read).status == .forbidden)
+            #expect(
+                try await client.execute(uri: "/api/v1/jobs/dequeue", method: .post, headers: read).status == .forbidden
+            )
+            #expect(try await client.get("/api/v1/orders").status == .ok)
+        }
+    }
+
     @Test func tokenAndBearerBothWrite() async throws {
         try await withServer { client, _, _ in
             try Task.checkCancellation()  // the closure throws (a #expect's try alone does not say so)

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import NIOCore
 import Strata
 import StrataServer
 import StrataTestSupport
@@ -27,8 +28,8 @@ import Testing
         )
     }
 
-    /// Every operation describes its success (200, 204 or 101 for the WebSocket), and every
-    /// `$ref` names a component the document has.
+    /// Every operation describes its success (200, 201 for a record created, 204 or 101 for the
+    /// WebSocket), and every `$ref` names a component the document has.
     @Test func operationsSucceedAndReferencesResolve() async throws {
         let (_, document) = try await served()
         let paths = try #require(document["paths"] as? [String: [String: [String: Any]]])
@@ -36,7 +37,7 @@ import Testing
             for (method, operation) in operations {
                 let responses = operation["responses"] as? [String: Any] ?? [:]
                 #expect(
-                    !Set(responses.keys).isDisjoint(with: ["200", "204", "101"]),
+                    !Set(responses.keys).isDisjoint(with: ["200", "201", "204", "101"]),
                     "\(method) \(path) describes no success: \(responses.keys.sorted())")
             }
         }
@@ -125,6 +126,81 @@ import Testing
                 let row = try #require(rows?.first, "\(table) has no row")
                 check(row, against: component, at: table)
             }
+        }
+    }
+
+    /// The orders and jobs routes are described with their methods, a write token for every
+    /// change, the path's `id`, and the members a create requires.
+    @Test func recordRoutesAreDescribed() async throws {
+        let (_, document) = try await served()
+        let paths = try #require(document["paths"] as? [String: [String: [String: Any]]])
+        let expected: [String: Set<String>] = [
+            "/api/v1/orders": ["get", "post"], "/api/v1/orders/{id}": ["get", "delete"],
+            "/api/v1/orders/{id}/events": ["get"], "/api/v1/orders/{id}/fill": ["post"],
+            "/api/v1/orders/{id}/cancel": ["post"], "/api/v1/orders/{id}/reject": ["post"],
+            "/api/v1/orders/{id}/expire": ["post"], "/api/v1/orders/{id}/amend": ["post"],
+            "/api/v1/jobs": ["get", "post"], "/api/v1/jobs/dequeue": ["post"], "/api/v1/jobs/dead": ["get"],
+            "/api/v1/jobs/{id}": ["get"], "/api/v1/jobs/{id}/heartbeat": ["post"],
+            "/api/v1/jobs/{id}/complete": ["post"],
+            "/api/v1/jobs/{id}/fail": ["post"], "/api/v1/jobs/{id}/requeue": ["post"],
+            "/api/v1/signals": ["post"], "/api/v1/signals/recent": ["get"],
+            "/api/v1/anomalies": ["get", "post", "delete"], "/api/v1/anomalies/history": ["get"],
+        ]
+        for (path, methods) in expected {
+            #expect(Set(paths[path]?.keys.map { $0 } ?? []) == methods, "\(path)")
+            for (method, operation) in paths[path] ?? [:] {
+                // A read token: one scheme (bearer); a write token: bearer or Token.
+                let security = operation["security"] as? [[String: Any]] ?? []
+                #expect(security.count == (method == "get" ? 1 : 2), "\(method) \(path): \(security)")
+                let parameters = operation["parameters"] as? [[String: Any]] ?? []
+                let inPath = parameters.filter { $0["in"] as? String == "path" }.compactMap { $0["name"] as? String }
+                #expect(inPath == (path.contains("{id}") ? ["id"] : []), "\(method) \(path)")
+            }
+        }
+        let create = try #require(paths["/api/v1/orders"]?["post"])
+        let body =
+            ((create["requestBody"] as? [String: Any])?["content"] as? [String: Any])?["application/json"]
+            as? [String: Any]
+        let schema = body?["schema"] as? [String: Any]
+        #expect(schema?["required"] as? [String] == ["id", "user", "symbol", "side", "type", "size"])
+        #expect(schema?["additionalProperties"] as? Bool == false)
+        #expect((body?["example"] as? [String: Any])?["price"] as? String == "64000.5")
+        let responses = try #require(create["responses"] as? [String: Any])
+        #expect(Set(responses.keys) == ["201", "400", "401", "403", "409", "413", "503"])
+        let complete = try #require(paths["/api/v1/jobs/{id}/complete"]?["post"]?["responses"] as? [String: Any])
+        #expect(Set(complete.keys) == ["200", "400", "401", "403", "404", "409", "413", "503"])
+    }
+
+    /// The Order, OrderEvent and Job components have exactly the members the API answers with.
+    @Test func recordComponentsDescribeTheAnswers() async throws {
+        try await withServer { client, _, _ in
+            try Task.checkCancellation()
+            let document = try await client.get("/openapi.json", authorization: nil).json
+            let schemas = try #require((document["components"] as? [String: Any])?["schemas"] as? [String: Any])
+            func members(_ name: String) -> Set<String> {
+                Set(((schemas[name] as? [String: Any])?["properties"] as? [String: Any] ?? [:]).keys)
+            }
+            var headers: HTTPFields = [.authorization: "Bearer \(Tokens.write)"]
+            headers[.contentType] = "application/json"
+            let order = try await client.execute(
+                uri: "/api/v1/orders", method: .post, headers: headers,
+                body: ByteBuffer(
+                    string:
+                        #"{"id":1,"user":"a","symbol":"BTCUSDT","side":"buy","type":"limit","price":"1","size":"2"}"#))
+            #expect(order.status == .created)
+            #expect(Set(order.json.keys) == members("Order"))
+            _ = try await client.execute(
+                uri: "/api/v1/orders/1/fill", method: .post, headers: headers,
+                body: ByteBuffer(string: #"{"quantity":"1","price":"1"}"#))
+            let events = try await client.get("/api/v1/orders/1/events").json["events"] as? [[String: Any]] ?? []
+            #expect(events.count == 2)
+            for event in events { #expect(Set(event.keys).isSubset(of: members("OrderEvent")), "\(event.keys)") }
+            let job = try await client.execute(
+                uri: "/api/v1/jobs", method: .post, headers: headers, body: ByteBuffer(string: #"{"id":1,"queue":"q"}"#)
+            )
+            #expect(job.status == .created)
+            #expect(Set(job.json.keys) == members("Job"))
+            #expect(members("Signal").contains("confidence") && members("Anomaly").contains("detected_at"))
         }
     }
 

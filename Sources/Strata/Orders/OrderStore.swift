@@ -86,6 +86,8 @@ public final class OrderStore: Sendable {
     public func orders(side: OrderSide) -> [Order] { events.read { $0.orders(side: side) } }
     public func orders(status: OrderStatus) -> [Order] { events.read { $0.orders(status: status) } }
     public func openOrders(user: String) -> [Order] { events.read { $0.openOrders(user: user) } }
+    /// How many orders are open (new or partially filled), every user's: one pass, nothing sorted.
+    public var openOrderCount: Int { events.read { $0.orders.values.reduce(0) { $1.status.isOpen ? $0 + 1 : $0 } } }
     public func orders(user: String, from: Timestamp, to: Timestamp) -> [Order] {
         events.read { $0.orders(user: user, from: from, to: to) }
     }

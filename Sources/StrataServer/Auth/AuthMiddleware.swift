@@ -7,8 +7,9 @@ import Hummingbird
 /// - Public routes (no token): `/ping`, `/health/live`, `/health/ready`, `/openapi.json`, and
 ///   `/settings` (the ILP versions Strata reads): QuestDB clients call it without a token, and a
 ///   401 there would fail their connection; a token, even a wrong one, changes nothing there.
-/// - Write routes (`/write`, `/api/v2/write`) need a write token; everything else a read or
-///   write token.
+/// - Writes need a write token: every request whose method is not `GET` or `HEAD` (ILP writes,
+///   acknowledging incidents, creating and changing orders, jobs, signals and anomalies), and the
+///   write paths (`/write`, `/api/v2/write`) whatever the method; reads a read or write token.
 /// - 401 (with `WWW-Authenticate: Bearer`) without a valid token, 403 for a read token on a write
 ///   route. Off only when `auth.disabled` is set: then every request has write access.
 struct AuthMiddleware: RouterMiddleware {
@@ -17,6 +18,8 @@ struct AuthMiddleware: RouterMiddleware {
 
     static let publicPaths: Set<String> = ["/ping", "/health/live", "/health/ready", "/openapi.json", "/settings"]
     static let writePaths: Set<String> = ["/write", "/api/v2/write", "/api/v1/incidents/acknowledge"]
+    /// The methods a read token may use.
+    static let readMethods: Set<HTTPRequest.Method> = [.get, .head]
 
     func handle(
         _ request: Request, context: StrataRequestContext,
@@ -30,7 +33,8 @@ struct AuthMiddleware: RouterMiddleware {
         }
         context.access = access(request.headers[.authorization])
         if Self.publicPaths.contains(path) { return try await next(request, context) }
-        let needed: Access = Self.writePaths.contains(path) ? .write : .read
+        let needed: Access =
+            Self.writePaths.contains(path) || !Self.readMethods.contains(request.method) ? .write : .read
         if context.access == .none {
             let sent = request.headers[.authorization] != nil
             var response = Responses.error(

@@ -25,6 +25,11 @@ import Synchronization
 /// - `strata_tcp_connections`: open ILP-over-TCP connections (gauge);
 ///   `strata_tcp_auth_failures_total`: connections closed for failing authentication.
 /// - `strata_ingest_batch_rows{protocol}`: histogram of the rows per append batch (TCP).
+/// - The trading records, only once they are open (scraping never opens them, so a server that
+///   records market data only creates none of their tables): `strata_jobs{state}` (`ready`: the
+///   queue depth, due or not; `leased`, `dead`: dead letters, `completed`),
+///   `strata_jobs_oldest_waiting_seconds` (how long the oldest ready job has been enqueued; 0
+///   when none waits), `strata_orders_open` (new or partially filled orders, every user's).
 /// - `strata_connections_refused_total{protocol,reason}`: connections closed by a limit or a
 ///   timeout (`limit`, `idle`, `header_timeout`, `body_timeout`, `header_too_large`,
 ///   `request_line_too_long`).
@@ -143,7 +148,22 @@ public final class ServerMetrics: Sendable {
                     .record(Double(lastSync.nanoseconds) / 1e9)
             }
         }
+        recordTradingRecords(store)
         return registry.emitToBuffer()
+    }
+
+    /// The job queue and open order gauges, when the trading records are open.
+    private func recordTradingRecords(_ store: StrataStore) {
+        guard store.tradingRecordsOpen, let jobs = try? store.jobs, let orders = try? store.orders else { return }
+        let counts = jobs.counts
+        for (state, count) in [
+            ("ready", counts.ready), ("leased", counts.leased), ("dead", counts.dead), ("completed", counts.completed),
+        ] {
+            gauge("strata_jobs", dimensions: [("state", state)]).record(count)
+        }
+        let age = jobs.oldestWaiting.map { max(0, WallClock.now().nanoseconds - $0.nanoseconds) } ?? 0
+        gauge("strata_jobs_oldest_waiting_seconds", dimensions: []).record(Double(age) / 1e9)
+        gauge("strata_orders_open", dimensions: []).record(orders.openOrderCount)
     }
 
     /// A live feed connection subscribed / ended.

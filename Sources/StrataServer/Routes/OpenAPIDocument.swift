@@ -21,8 +21,9 @@ enum OpenAPIDocument {
             "info": [
                 "title": "Strata server", "version": "1.0.0",
                 "description": .string(
-                    "ILP ingest and JSON queries over a Strata store. Decimals are JSON strings. "
-                        + "Errors: {code, message, line?, parameter?, errorId}."),
+                    "ILP ingest, JSON queries and the trading records (orders, jobs, signals, anomalies) over a "
+                        + "Strata store. Decimals are JSON strings. "
+                        + "Errors: {code, message, line?, parameter?, field?, errorId}."),
             ],
             "servers": [["url": "http://127.0.0.1:9000"]],
             "security": Token.read,
@@ -44,6 +45,7 @@ enum OpenAPIDocument {
         paths.append(("/api/v1/stats", ["get": stats]))
         paths.append((LiveFeed.path, ["get": live]))
         paths += healthRoutes
+        paths += recordRoutes
         let metrics: JSON = operation(
             "Prometheus text format.",
             responses: [("200", content("Metrics.", Schema.string, type: "text/plain"))] + errors(401))
@@ -417,6 +419,14 @@ enum OpenAPIDocument {
                     "code": Schema.string, "message": Schema.string,
                     "line": ["type": "integer", "description": "1-based line of the ILP body."],
                     "parameter": Schema.string,
+                    "field": ["type": "string", "description": "The member of the JSON body the error is about."],
+                    "order": ["type": "integer", "description": "The order a refused order operation is about."],
+                    "status": [
+                        "type": "string", "nullable": true,
+                        "description": "That order's status when refused (null: unknown order).",
+                    ],
+                    "job": ["type": "integer", "description": "The job a refused queue operation is about."],
+                    "index": ["type": "integer", "description": "The item of a batch (signals) refused."],
                     "errorId": ["type": "string", "description": "The request's correlation id (X-Request-Id)."],
                 ],
             ],
@@ -466,7 +476,7 @@ enum OpenAPIDocument {
                 ],
             ],
             "responses": ["Error": content("Error.", Schema.ref("Error"))],
-            "schemas": .object(Array(members.prefix(1)) + records + members.dropFirst()),
+            "schemas": .object(Array(members.prefix(1)) + records + members.dropFirst() + recordComponents),
         ]
     }
 }

@@ -138,15 +138,35 @@ struct QueryRoutes {
     }
 }
 
-/// Runs a query and turns its errors into the shared error shape: 400 naming the parameter,
-/// 400 for an argument the store refuses, 503 when the store is closed, 500 otherwise.
-func answer(_ context: StrataRequestContext, _ body: () async throws -> JSON) async -> Response {
+/// Runs a query (or a trading record operation) and turns its errors into the shared error
+/// shape: 400 naming the parameter or the body's field, 400 for an argument the store refuses,
+/// 404 / 409 for an unknown or conflicting order or job (``RecordErrors``), 503 when the store is
+/// closed, 500 otherwise.
+func answer(
+    _ context: StrataRequestContext, status: HTTPResponse.Status = .ok, _ body: () async throws -> JSON
+) async -> Response {
     do {
-        return Responses.json(try await body())
+        return Responses.json(try await body(), status: status)
     } catch let error as ParameterError {
         return Responses.error(
             status: .badRequest, code: "invalidParameter", message: error.message, parameter: error.parameter,
             context: context)
+    } catch let error as BodyError {
+        return Responses.error(
+            status: HTTPResponse.Status(code: error.status), code: error.code, message: error.message,
+            field: error.field, context: context)
+    } catch let error as OrderError {
+        return RecordErrors.response(error, context: context)
+    } catch let error as JobQueueError {
+        return RecordErrors.response(error, context: context)
+    } catch let error as AnomalyError {
+        return Responses.error(
+            status: .badRequest, code: "invalidAnomaly", message: error.description, field: error.field,
+            context: context)
+    } catch let error as ValidationError {
+        return Responses.error(
+            status: .badRequest, code: error.rule.rawValue, message: error.description, field: error.field,
+            details: error.index.map { [("index", .int($0))] } ?? [], context: context)
     } catch let error as StrataError where error.code == .invalidArgument {
         return Responses.error(status: .badRequest, code: "invalidArgument", message: error.message, context: context)
     } catch let error as StrataError where error.code == .closed {

@@ -19,14 +19,17 @@ enum Responses {
     }
 
     /// `{"code","message","line","errorId"}` (`line` only when the error is about one line,
-    /// `parameter` only when it is about one query parameter).
+    /// `parameter` only when it is about one query parameter, `field` only when it is about one
+    /// member of a JSON body; `details` — an order's status, a job's id — before `errorId`).
     static func error(
         status: HTTPResponse.Status, code: String, message: String, line: Int? = nil, parameter: String? = nil,
-        context: StrataRequestContext
+        field: String? = nil, details: [(String, JSON)] = [], context: StrataRequestContext
     ) -> Response {
         var members: [(String, JSON)] = [("code", .string(code)), ("message", .string(message))]
         if let line { members.append(("line", .int(line))) }
         if let parameter { members.append(("parameter", .string(parameter))) }
+        if let field { members.append(("field", .string(field))) }
+        members += details
         members.append(("errorId", .string(context.requestID)))
         return json(.object(members), status: status)
     }
