@@ -145,3 +145,66 @@ import Testing
         try store.close()
     }
 }
+
+/// Retention drops a keyed state's old events only behind a snapshot written first: the state
+/// still rebuilds exactly (from that snapshot and the events after it) once they are gone.
+@Suite struct RecordsRetentionTests {
+    @Test func orderEventsAreDroppedBehindASnapshot() throws {
+        let directory = makeTemporaryDirectory("strata-records-retention")
+        defer { removeTree(directory) }
+        let day = Timestamp.nanosecondsPerDay
+        let t0 = StoreRecordsTests.t0
+        var configuration = StoreRecordsTests.configuration(snapshotInterval: 0)
+        configuration.retention = RetentionPolicy(maximumAge: ["order_events": day])
+        let store = try StrataStore.open(directory: directory, configuration: configuration)
+        let orders = try store.orders
+        for id in Int64(1)...10 { try orders.save(StoreRecordsTests.order(id, at: t0)) }
+        try orders.update(
+            id: 1, .fill(quantity: Quantity(mantissa: 10_000_000), price: Price(mantissa: 6_400_000_000_000)),
+            at: t0.advanced(by: 60_000_000_000))
+        for id in Int64(11)...20 { try orders.save(StoreRecordsTests.order(id, at: t0.advanced(by: 3 * day))) }
+        let later = t0.advanced(by: 4 * day)
+        _ = store.compact(now: later)
+        let snapshot = directory + "/snapshots/order_events.snapshot"
+        #expect(!FileManager.default.fileExists(atPath: snapshot), "no snapshot before retention")
+        let report = store.applyRetention(now: later)
+        #expect(report.errors.isEmpty, "\(report.errors)")
+        #expect(report.entries.contains { $0.table == "order_events" && $0.dropped.rows == 11 }, "\(report)")
+        #expect(FileManager.default.fileExists(atPath: snapshot), "written before the drop")
+        try orders.update(id: 11, .cancel, at: later)
+        let expected = orders.all
+        orders.events.closeWithoutSnapshot()
+        try store.close()
+
+        let reopened = try StrataStore.open(directory: directory, configuration: configuration)
+        #expect(try reopened.orders.all == expected)
+        #expect(try reopened.orders.events(of: 1, symbol: "BTCUSDT").isEmpty, "day 0's events are gone")
+        #expect(try reopened.orders.order(id: 1)?.filledSize == Quantity(mantissa: 10_000_000))
+        #expect(try reopened.orders.order(id: 11)?.status == .cancelled)
+        try reopened.close()
+    }
+}
+
+/// The live feed of order events: a subscriber names `order_events` before the store keeps any
+/// order (the records open for it) and receives each event as it is stored.
+@Suite struct OrderEventsLiveFeedTests {
+    @Test func aSubscriberBeforeTheFirstOrderReceivesItsEvents() async throws {
+        let directory = makeTemporaryDirectory("strata-records-live")
+        defer { removeTree(directory) }
+        let store = try StrataStore.open(directory: directory, configuration: StoreRecordsTests.configuration())
+        #expect(!store.tradingRecordsOpen)
+        let feed = try #require(store.table(named: "order_events")).subscribe()
+        #expect(store.tradingRecordsOpen, "naming the table opened the records")
+        try store.orders.save(StoreRecordsTests.order(7))
+        try store.orders.update(id: 7, .cancel, at: StoreRecordsTests.t0.advanced(by: 5))
+        var rows: [Row] = []
+        for try await batch in feed {
+            rows += batch
+            if rows.count >= 2 { break }
+        }
+        #expect(rows.map { $0["event"] } == [.text("created"), .text("cancel")])
+        #expect(rows.map { $0["order_id"] } == [.integer(7), .integer(7)])
+        #expect(rows.map { $0["seq"] } == [.integer(1), .integer(2)])
+        try store.close()
+    }
+}

@@ -345,6 +345,15 @@ final class EventSourcedTable<State: EventSourcedState>: Sendable {
         }
     }
 
+    /// Writes a snapshot now, after any being written in the background (what retention does
+    /// before it drops old events). Returns whether it was written (false without snapshots).
+    func snapshotNow() -> Bool {
+        snapshotQueue.sync {
+            current.withLock { $0.snapshotting = true }
+            return writeSnapshot()
+        }
+    }
+
     /// Stops writing snapshots without a last one (what a crash leaves: tests of recovery).
     func closeWithoutSnapshot() {
         snapshotQueue.sync {}

@@ -46,6 +46,17 @@ final class TradingRecords: Sendable {
         anomalies = AnomalyStore(events: anomalyEvents)
     }
 
+    /// Writes a snapshot of the keyed state kept in `table` now (waiting for one being written);
+    /// nil when `table` keeps no keyed state (the signal history), else whether it was written.
+    func snapshotBeforeDropping(_ table: String) -> Bool? {
+        switch table {
+        case tables[0].name: orders.events.snapshotNow()
+        case tables[1].name: jobs.events.snapshotNow()
+        case tables[2].name: anomalies.events.snapshotNow()
+        default: nil
+        }
+    }
+
     /// How each keyed state was rebuilt.
     var keyedRecovery: [KeyedStateRecovery] { [orders.recovery, jobs.recovery, anomalies.recovery] }
 

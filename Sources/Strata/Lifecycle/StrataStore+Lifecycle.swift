@@ -18,6 +18,7 @@ extension StrataStore {
             let reference = min(newest, now)
             let cutoff = reference.advanced(by: -age)
             do {
+                try snapshotBeforeDropping(table.name)
                 let dropped = try table.dropPartitions(endingAtOrBefore: cutoff.nanoseconds)
                 report.entries.append(.init(table: table.name, cutoff: cutoff, dropped: dropped))
             } catch {
@@ -37,11 +38,22 @@ extension StrataStore {
         return drop(allTables.filter { tables?.contains($0.name) ?? true }.map { ($0, cutoff) })
     }
 
+    /// Events of a keyed state (orders, jobs, anomalies) are dropped only behind a snapshot: one
+    /// is written now, covering every event so far, so that the state still rebuilds from it and
+    /// the events after it once old partitions are gone.
+    /// - Throws: ``StrataError`` when the snapshot cannot be written (nothing is dropped then).
+    private func snapshotBeforeDropping(_ table: String) throws(StrataError) {
+        guard let records = openedRecords, records.snapshotBeforeDropping(table) == false else { return }
+        throw StrataError(
+            .io, "\(table): no partition dropped, as the snapshot its state would rebuild from could not be written")
+    }
+
     /// Drops, in each table, the sealed partitions ending at or before its cutoff.
     private func drop(_ cutoffs: [(any BackendTable, Timestamp)]) -> RetentionReport {
         var report = RetentionReport()
         for (table, cutoff) in cutoffs {
             do {
+                try snapshotBeforeDropping(table.name)
                 let dropped = try table.dropPartitions(endingAtOrBefore: cutoff.nanoseconds)
                 report.entries.append(.init(table: table.name, cutoff: cutoff, dropped: dropped))
             } catch {

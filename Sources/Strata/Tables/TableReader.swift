@@ -94,15 +94,15 @@ extension DynamicTable: ReadableTable {
 
 extension StrataStore {
     /// Every table's reader: the built-in tables in the order of ``RecordSchema/builtInRecords``,
-    /// then the user-defined ones in the configuration's order.
+    /// the user-defined ones in the configuration's order, then the trading records' if they are
+    /// open.
     package var readers: [TableReader] {
         builtInTables.compactMap { ($0 as? any ReadableTable)?.reader } + userTables.map(\.reader)
+            + (openedRecords?.tables.map(\.reader) ?? [])
     }
 
-    /// The reader of the table called `name` or answering to it as an alias, built-in or
-    /// user-defined.
-    package func reader(named name: String) -> TableReader? {
-        let all = readers
-        return all.first { $0.schema.name == name } ?? all.first { $0.schema.aliases.contains(name) }
-    }
+    /// The reader of the table called `name` or answering to it as an alias, built-in,
+    /// user-defined or one of the trading records' (`order_events`…: opened if they are not yet,
+    /// so that the live feed of order events can be subscribed to before the first order).
+    package func reader(named name: String) -> TableReader? { table(named: name)?.reader }
 }
