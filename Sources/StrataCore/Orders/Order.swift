@@ -176,7 +176,9 @@ public enum OrderChange: Sendable, Hashable {
     /// A new limit price and/or size (the size no less than what is filled).
     case amend(price: Price?, size: Quantity?)
 
-    var verb: String {
+    /// The change's name: its event's and its API route's (`fill`, `cancel`, `reject`, `expire`,
+    /// `amend`).
+    public var verb: String {
         switch self {
         case .fill: "fill"
         case .cancel: "cancel"

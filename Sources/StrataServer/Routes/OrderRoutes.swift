@@ -188,20 +188,6 @@ extension Order {
     }
 }
 
-extension OrderChange {
-    /// The change's name in the API (its route and its event): `fill`, `cancel`, `reject`,
-    /// `expire`, `amend`.
-    var verbName: String {
-        switch self {
-        case .fill: "fill"
-        case .cancel: "cancel"
-        case .reject: "reject"
-        case .expire: "expire"
-        case .amend: "amend"
-        }
-    }
-}
-
 extension OrderEvent {
     /// One change as logged: `event` (`created`, `fill`, `cancel`, `reject`, `expire`, `amend`,
     /// `remove`), its time, and what it carries (the order created; a fill's quantity and price; a
@@ -214,7 +200,7 @@ extension OrderEvent {
             members += RecordFields.time("time", order.createdAt)
             members.append(("order", order.json))
         case .changed(_, let change, let time):
-            members = [("event", .string(change.verbName))]
+            members = [("event", .string(change.verb))]
             members += RecordFields.time("time", time)
             switch change {
             case .fill(let quantity, let price):
