@@ -6,7 +6,9 @@ public struct OrderRegistry: Sendable {
     public private(set) var orders: [Int64: Order] = [:]
     private var byUser: [String: Set<Int64>] = [:]
     private var bySymbol: [Symbol: Set<Int64>] = [:]
-    private var openByUser: [String: Set<Int64>] = [:]
+    /// Each user's open orders themselves, ids ascending (new ids mostly append): what
+    /// ``openOrders(user:)`` answers as it is — no lookup, sort or copy per order.
+    private var openByUser: [String: [Order]] = [:]
 
     public init() {}
 
@@ -57,8 +59,15 @@ public struct OrderRegistry: Sendable {
             index(order)
         case .changed(let id, let change, let time):
             guard let order = orders[id], let next = try? order.applying(change, at: time) else { return }
-            unindex(order)
-            index(next)
+            // A change keeps the order's user and symbol: only the order, and whether it is
+            // open, change.
+            orders[id] = next
+            switch (order.status.isOpen, next.status.isOpen) {
+            case (true, true): replaceOpen(next)
+            case (true, false): removeOpen(id, user: next.user)
+            case (false, true): insertOpen(next)
+            case (false, false): break
+            }
         case .removed(let id, _):
             if let order = orders[id] { unindex(order) }
         }
@@ -73,7 +82,7 @@ public struct OrderRegistry: Sendable {
     public func orders(side: OrderSide) -> [Order] { all.filter { $0.side == side } }
     public func orders(status: OrderStatus) -> [Order] { all.filter { $0.status == status } }
     /// A user's orders still working (new or partially filled).
-    public func openOrders(user: String) -> [Order] { sorted(openByUser[user] ?? []) }
+    public func openOrders(user: String) -> [Order] { openByUser[user] ?? [] }
     /// A user's orders created in `[from, to)`.
     public func orders(user: String, from: Timestamp, to: Timestamp) -> [Order] {
         orders(user: user).filter { $0.createdAt >= from && $0.createdAt < to }
@@ -87,14 +96,28 @@ public struct OrderRegistry: Sendable {
         orders[order.id] = order
         byUser[order.user, default: []].insert(order.id)
         bySymbol[order.symbol, default: []].insert(order.id)
-        if order.status.isOpen { openByUser[order.user, default: []].insert(order.id) }
+        if order.status.isOpen { insertOpen(order) }
     }
 
     private mutating func unindex(_ order: Order) {
         orders[order.id] = nil
         Self.remove(order.id, from: &byUser, order.user)
         Self.remove(order.id, from: &bySymbol, order.symbol)
-        Self.remove(order.id, from: &openByUser, order.user)
+        if order.status.isOpen { removeOpen(order.id, user: order.user) }
+    }
+
+    private mutating func insertOpen(_ order: Order) {
+        openByUser[order.user, default: []].insertSorted(order)
+    }
+
+    private mutating func replaceOpen(_ order: Order) {
+        openByUser[order.user]?.replaceSorted(order)
+    }
+
+    private mutating func removeOpen(_ id: Int64, user: String) {
+        guard var open = openByUser.removeValue(forKey: user) else { return }
+        open.removeSorted(id)
+        if !open.isEmpty { openByUser[user] = open }
     }
 
     private static func remove<Key: Hashable>(_ id: Int64, from index: inout [Key: Set<Int64>], _ key: Key) {
@@ -114,5 +137,42 @@ public enum OrderEvent: Sendable, Hashable {
         case .created(let order): order.id
         case .changed(let id, _, _), .removed(let id, _): id
         }
+    }
+}
+
+extension Array where Element == Order {
+    /// The first index whose order's id is not below `id` (the array ascending by id).
+    fileprivate func lowerBound(_ id: Int64) -> Int {
+        var low = 0
+        var high = count
+        while low < high {
+            let middle = (low + high) / 2
+            if self[middle].id < id { low = middle + 1 } else { high = middle }
+        }
+        return low
+    }
+
+    /// Inserts `order` in its place (appends when its id is the largest, the common case).
+    fileprivate mutating func insertSorted(_ order: Order) {
+        if let last, last.id < order.id {
+            append(order)
+            return
+        }
+        let index = lowerBound(order.id)
+        if index < count && self[index].id == order.id {
+            self[index] = order
+        } else {
+            insert(order, at: index)
+        }
+    }
+
+    fileprivate mutating func replaceSorted(_ order: Order) {
+        let index = lowerBound(order.id)
+        if index < count && self[index].id == order.id { self[index] = order }
+    }
+
+    fileprivate mutating func removeSorted(_ id: Int64) {
+        let index = lowerBound(id)
+        if index < count && self[index].id == id { remove(at: index) }
     }
 }
