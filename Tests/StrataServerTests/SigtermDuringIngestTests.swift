@@ -97,18 +97,27 @@ import Testing
         #expect(stored.count >= ackedRows)
     }
 
-    /// Every trade id of SIGTERM stored, through the JSON API.
+    /// Every trade id of SIGTERM stored, through the JSON API, page by page (`next_cursor`): the
+    /// writers store more than one page before the signal (small pages: the paging is exercised).
     func storedTradeIDs(port: Int) throws -> Set<Int> {
         let to = Self.base + Int64(Self.tradeID(writer: 2, batch: 0, row: 0)) * 1_000
-        let answer = rawHTTP(
-            port: port, method: "GET",
-            path: "/api/v1/trades/range?symbol=SIGTERM&from=\(Self.base)&to=\(to)&limit=100000",
-            headers: ["Authorization": "Bearer sig-read"])
-        let status = answer?.status
-        try #require(status == 200, "range query: \(String(describing: answer))")
-        let json = try JSONSerialization.jsonObject(with: Data((answer?.body ?? "").utf8)) as? [String: Any]
-        let rows = try #require(json?["rows"] as? [[String: Any]])
-        #expect(json?["truncated"] as? Bool == false)
-        return Set(rows.compactMap { $0["trade_id"] as? Int })
+        var ids: Set<Int> = []
+        var cursor: String?
+        for _ in 0..<1_000 {
+            let after = cursor.map { "&cursor=\($0)" } ?? ""
+            let answer = rawHTTP(
+                port: port, method: "GET",
+                path: "/api/v1/trades/range?symbol=SIGTERM&from=\(Self.base)&to=\(to)&limit=5000\(after)",
+                headers: ["Authorization": "Bearer sig-read"])
+            let status = answer?.status
+            try #require(status == 200, "range query: \(String(describing: answer))")
+            let json = try JSONSerialization.jsonObject(with: Data((answer?.body ?? "").utf8)) as? [String: Any]
+            let rows = try #require(json?["rows"] as? [[String: Any]])
+            ids.formUnion(rows.compactMap { $0["trade_id"] as? Int })
+            guard json?["truncated"] as? Bool == true else { return ids }
+            cursor = try #require(json?["next_cursor"] as? String, "a truncated page names its next cursor")
+        }
+        Issue.record("more than 1,000 pages")
+        return ids
     }
 }
