@@ -82,7 +82,8 @@ import Testing
         // http.maxConnections: the 9th connection is answered 503 with Retry-After and closed.
         var held: [Int32] = []
         for _ in 0..<8 { if case .success(let fd) = connectLoopback(port: port) { held.append(fd) } }
-        try await Task.sleep(for: .milliseconds(200))
+        // Time for the server to accept all 8 (200 ms was not always enough on a loaded machine).
+        try await Task.sleep(for: .seconds(1))
         let refused = rawExchange(port: port, "GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n", thenWait: true)
         #expect(refused.hasPrefix("HTTP/1.1 503"), "\(refused.prefix(200))")
         #expect(refused.contains("Retry-After"))
