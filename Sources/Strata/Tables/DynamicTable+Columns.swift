@@ -226,11 +226,9 @@ extension DynamicTable {
             } else {
                 do {
                     value = try Self.lane(given.values[row], column: columns[c])
-                } catch let error as ValidationError {
+                } catch {
                     scan.fail(row, error)
                     break
-                } catch {
-                    preconditionFailure("lane(_:column:) throws ValidationErrors only: \(error)")
                 }
             }
             if !required && value == marker {
@@ -283,15 +281,15 @@ extension DynamicTable {
         return lane
     }
 
-    /// What ``text(_:column:)`` throws for `value`.
+    /// What ``text(_:column:)`` throws for `value` (which the columnar path refused; should the
+    /// row path accept it, the refusal is still named, as the columnar path's).
     private static func textError(_ value: FieldValue, column: SchemaColumn) -> ValidationError {
         do {
             _ = try text(value, column: column)
-        } catch let error as ValidationError {
-            return error
         } catch {
-            preconditionFailure("text(_:column:) throws ValidationErrors only: \(error)")
+            return error
         }
-        preconditionFailure("text(_:column:) accepted \(value) for \(column.name), which the columnar path refused")
+        return ValidationError(
+            field: column.name, value: value.description, rule: .malformed, detail: "expected a text value")
     }
 }

@@ -323,7 +323,7 @@ public final class DynamicTable: Sendable {
     }
 
     /// A text column's value, checked against its maximum length.
-    static func text(_ value: FieldValue?, column: SchemaColumn) throws -> String {
+    static func text(_ value: FieldValue?, column: SchemaColumn) throws(ValidationError) -> String {
         guard let value else {
             throw ValidationError(field: column.name, value: "", rule: .malformed, detail: "required column missing")
         }
@@ -341,7 +341,7 @@ public final class DynamicTable: Sendable {
     }
 
     /// One value as the engine's lane holds it, checked against the column's kind and rules.
-    static func lane(_ value: FieldValue?, column: SchemaColumn) throws -> Int64 {
+    static func lane(_ value: FieldValue?, column: SchemaColumn) throws(ValidationError) -> Int64 {
         guard let value else {
             throw ValidationError(field: column.name, value: "", rule: .malformed, detail: "required column missing")
         }
@@ -382,7 +382,7 @@ public final class DynamicTable: Sendable {
     /// `mantissa / 10^from` as a mantissa at `to` digits, exactly.
     private static func rescale(
         _ mantissa: Int128, from: Int, to: Int, column: SchemaColumn, text: () -> String
-    ) throws
+    ) throws(ValidationError)
         -> Int64
     {
         // A decimal built in code may carry any scale; only 0…18 are decimals a column can hold.
