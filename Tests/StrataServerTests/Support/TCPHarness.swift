@@ -135,12 +135,12 @@ func tcpTestConfiguration() -> ServerConfiguration {
 final class TCPClient: @unchecked Sendable {
     let fd: Int32
 
-    init(port: Int) throws {
+    /// `receiveTimeout`: how long a read waits (tests must not hang on a server that never answers).
+    init(port: Int, receiveTimeout seconds: Int = 10) throws {
         fd = try connectLoopback(port: port).get()
         var one: Int32 = 1
         setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-        // Tests must not hang on a server that never answers.
-        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        var timeout = timeval(tv_sec: seconds, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     }
 
