@@ -26,6 +26,7 @@ let package = Package(
         .library(name: "StrataImport", targets: ["StrataImport"]),
         .library(name: "StrataWorkload", targets: ["StrataWorkload"]),
         .library(name: "StrataLineProtocol", targets: ["StrataLineProtocol"]),
+        .library(name: "StrataWire", targets: ["StrataWire"]),
         .library(name: "StrataServer", targets: ["StrataServer"]),
         .executable(name: "strata", targets: ["strata"]),
     ],
@@ -63,11 +64,13 @@ let package = Package(
         .target(name: "StrataWorkload", dependencies: ["Strata"], swiftSettings: strictSettings),
         // InfluxDB line protocol (ILP): a pure parser, no I/O, used by the server.
         .target(name: "StrataLineProtocol", dependencies: ["StrataCore"], swiftSettings: strictSettings),
+        // Wire formats of columnar answers: Apache Arrow IPC streams and CSV, from ColumnarBatch.
+        .target(name: "StrataWire", dependencies: ["StrataCore"], swiftSettings: strictSettings),
         // The server: ILP over HTTP, the JSON API, health, metrics, auth (Hummingbird 2).
         .target(
             name: "StrataServer",
             dependencies: [
-                "Strata", "StrataLineProtocol",
+                "Strata", "StrataLineProtocol", "StrataWire",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -91,7 +94,7 @@ let package = Package(
         .executableTarget(
             name: "strata",
             dependencies: [
-                "Strata", "StrataImport", "StrataWorkload", "StrataServer",
+                "Strata", "StrataImport", "StrataWorkload", "StrataServer", "StrataWire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Strata
 import StrataServer
+import StrataWire
 
 /// `strata bars`: OHLCV bars of a symbol from the continuous aggregates.
 struct BarsCommand: AsyncParsableCommand {
@@ -35,8 +36,11 @@ struct BarsCommand: AsyncParsableCommand {
     @Option(help: "Empty buckets: omit, or carry (the previous close, zero volume).")
     var empty: String = "omit"
 
-    @Option(help: "Output: table, csv or json.")
-    var format: OutputFormat = .table
+    @Option(help: "Output: table, csv, json or arrow (an Apache Arrow IPC stream: the server's format=arrow).")
+    var format: QueryFormat = .table
+
+    @Option(help: "With --format arrow: the file to write (default: standard output).")
+    var output: String?
 
     func run() async throws {
         let symbol = try Symbol(symbol, field: "--symbol")
@@ -54,6 +58,13 @@ struct BarsCommand: AsyncParsableCommand {
         defer { try? store.close() }
         let bars = try await store.bars(
             symbol: symbol, timeframe: timeframe, from: start, to: end, offset: shift, emptyBuckets: policy)
+        if format == .arrow {
+            var output = try ColumnarOutput(.arrow, output: output, table: nil)
+            let batch = ColumnarBatch(bars: bars)
+            try output.write(batch)
+            try output.finish(schemaOf: batch)
+            return
+        }
         // The API's names and order (the live feed's bar objects): one vocabulary for both.
         let columns = [
             "symbol", "timeframe", "ts_ns", "time", "open", "high", "low", "close", "volume", "notional", "vwap",
@@ -68,7 +79,7 @@ struct BarsCommand: AsyncParsableCommand {
                 .integer(Int64(bar.tradeCount)),
             ]
         }
-        Renderer(format: format).render(columns: columns, rows: rows, json: bars.map(\.identifiedAPIJSON))
+        Renderer(format: format.rendered).render(columns: columns, rows: rows, json: bars.map(\.identifiedAPIJSON))
     }
 
     /// `[-]<n>m|h|d` in nanoseconds.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Strata
 import StrataServer
+import StrataWire
 
 /// `strata query …`: read a table.
 struct QueryCommand: AsyncParsableCommand {
@@ -9,8 +10,10 @@ struct QueryCommand: AsyncParsableCommand {
         abstract: "Read rows of a table.",
         discussion: """
             One vocabulary with the API: --format json prints the API's row objects (ts_ns and decimals as \
-            strings, time ISO-8601); csv prints the ingest layout (so an export ingests again); the table adds \
-            an ISO-8601 time column. Decimals print exactly.
+            strings, time ISO-8601); csv prints the ingest layout (so an export ingests again) and arrow an \
+            Apache Arrow IPC stream (pyarrow, polars, DuckDB read it), both the server's format=csv|arrow \
+            answers, byte for byte, to --output or standard output; the table adds an ISO-8601 time column. \
+            Decimals print exactly. A range in csv or arrow streams to its end (or to --limit).
             """,
         subcommands: [Latest.self, Range.self, Last.self, Aggregate.self]
     )
@@ -45,8 +48,11 @@ struct QueryCommand: AsyncParsableCommand {
         @Option(help: "The symbol.")
         var symbol: String
 
-        @Option(help: "Output: table, csv or json.")
-        var format: OutputFormat = .table
+        @Option(help: "Output: table, csv, json or arrow.")
+        var format: QueryFormat = .table
+
+        @Option(help: "With --format csv or arrow: the file to write (default: standard output).")
+        var output: String?
 
         func parsedSymbol() throws -> Symbol { try Symbol(symbol, field: "--symbol") }
     }
@@ -63,6 +69,14 @@ struct QueryCommand: AsyncParsableCommand {
             try QueryCommand.checkLimit(limit)
             let symbol = try common.parsedSymbol()
             let limit = limit
+            if let format = common.format.columnar {
+                try common.columnar(format, symbol: symbol) { table, output in
+                    let batch = try table.latestBatch(symbol: symbol, limit: limit)
+                    if batch.count > 0 { try output.write(batch) }
+                    return (batch.count, table.layout.emptyBatch(symbol: symbol), nil)
+                }
+                return
+            }
             try common.query(symbol: symbol) { table in (try table.latest(symbol: symbol, limit: limit), nil) }
         }
     }
@@ -81,16 +95,17 @@ struct QueryCommand: AsyncParsableCommand {
         var to: String
 
         @Option(
-            help:
-                "Most rows (1...100000, as the API); when there are more, the next page is asked for with the --cursor printed on stderr."
+            help: """
+                Most rows (table and json: 1...100000, default 10000, as the API; when there are more, the next page \
+                is asked for with the --cursor printed on stderr. csv and arrow: any number, default all).
+                """
         )
-        var limit: Int = QueryCommand.defaultRangeLimit
+        var limit: Int?
 
         @Option(help: "Where the page starts: the cursor the previous page printed (the API's next_cursor).")
         var cursor: String?
 
         func run() async throws {
-            try QueryCommand.checkLimit(limit)
             let symbol = try common.parsedSymbol()
             let start = try Timestamp(parsing: from, field: "--from")
             let end = try Timestamp(parsing: to, field: "--to")
@@ -102,7 +117,21 @@ struct QueryCommand: AsyncParsableCommand {
                 }
                 after = parsed
             }
-            let limit = limit
+            if let format = common.format.columnar {
+                if let limit, limit < 1 { throw CLIError("--limit: expected a positive integer, got '\(limit)'") }
+                try common.columnar(format, symbol: symbol) { [after, limit] table, output in
+                    var pages = table.rangeBatches(symbol: symbol, from: start, to: end, limit: limit, after: after)
+                    var rows = 0
+                    while let batch = try pages.next() {
+                        rows += batch.count
+                        try output.write(batch)
+                    }
+                    return (rows, pages.emptyBatch, pages.cursor)
+                }
+                return
+            }
+            let limit = limit ?? QueryCommand.defaultRangeLimit
+            try QueryCommand.checkLimit(limit)
             try common.query(symbol: symbol) { [after] table in
                 try table.range(symbol: symbol, from: start, to: end, limit: limit, after: after)
             }
@@ -126,7 +155,8 @@ struct QueryCommand: AsyncParsableCommand {
                 .text(table.name), .text(symbol.name), last.map { .nanoseconds($0.nanoseconds) } ?? .empty,
                 last.map { .text($0.iso8601) } ?? .empty,
             ]
-            Renderer(format: common.format).render(columns: ["table", "symbol", "ts_ns", "time"], rows: [cells])
+            Renderer(format: common.format.rendered).render(
+                columns: ["table", "symbol", "ts_ns", "time"], rows: [cells])
         }
     }
 }
@@ -164,8 +194,11 @@ extension QueryCommand {
         @Option(help: "Bucket width: 30s, 5m, 1h, 1d…")
         var bucket: String?
 
-        @Option(help: "Output: table, csv or json.")
-        var format: OutputFormat = .table
+        @Option(help: "Output: table, csv, json or arrow.")
+        var format: QueryFormat = .table
+
+        @Option(help: "With --format csv or arrow: the file to write (default: standard output).")
+        var output: String?
 
         func run() async throws {
             let functions: [AggregateFunction]
@@ -190,6 +223,13 @@ extension QueryCommand {
             let store = try storage.openExisting()
             defer { try? store.close() }
             let rows = try QueryCommand.table(table, in: store).aggregate(query)
+            if let columnar = format.columnar {
+                var output = try ColumnarOutput(columnar, output: output, table: table)
+                let batch = ColumnarBatch(aggregate: rows, functions: functions, grouping: grouping)
+                try output.write(batch)
+                try output.finish(schemaOf: batch)
+                return
+            }
             var columns: [String] = []
             let bySymbol = grouping == .symbol || { if case .symbolAndBucket = grouping { true } else { false } }()
             let byBucket = grouping != .none && grouping != .symbol
@@ -213,7 +253,7 @@ extension QueryCommand {
                 }
                 return cells
             }
-            Renderer(format: format).render(
+            Renderer(format: format.rendered).render(
                 columns: columns, rows: cells, json: AggregateRoute.apiJSON(rows, functions: functions))
         }
     }
@@ -234,22 +274,47 @@ extension QueryCommand.Common {
         defer { try? store.close() }
         let table = try QueryCommand.table(self.table, in: store)
         let (rows, next) = try fetch(table)
-        if rows.count == 0 {
-            let known = table.symbols().map(\.name)
-            if !known.contains(symbol.name) {
-                let nearest = known.sorted {
-                    (editDistance($0.uppercased(), symbol.name.uppercased()), $0)
-                        < (editDistance($1.uppercased(), symbol.name.uppercased()), $1)
-                }.prefix(3)
-                throw CLIError(
-                    "\(table.name) has no symbol '\(symbol.name)'"
-                        + (nearest.isEmpty ? " (the table is empty)" : "; nearest: \(nearest.joined(separator: ", "))"))
-            }
-        }
-        TableOutput(schema: table.schema).render(rows, symbol: symbol, format: format)
+        if rows.count == 0 { try Self.checkKnown(symbol, in: table) }
+        TableOutput(schema: table.schema).render(rows, symbol: symbol, format: format.rendered)
         if let next {
             Terminal.writeError("strata: more rows than --limit: the next page is --cursor \(next)\n")
         }
+    }
+}
+
+extension QueryCommand.Common {
+    /// Opens the store and has `write` send the chosen table's rows to a ``ColumnarOutput``
+    /// (Arrow or CSV, to `--output` or standard output); `write` returns the rows written and an
+    /// empty batch of the table's columns, and where the rows a `--limit` left out begin. An
+    /// answer without rows for a symbol the table has never stored is an error, as for the other
+    /// formats (the output is complete either way).
+    func columnar(
+        _ format: ColumnarEncoder.Format, symbol: Symbol,
+        _ write: (TableReader, inout ColumnarOutput) throws -> (rows: Int, empty: ColumnarBatch, next: RangeCursor?)
+    ) throws {
+        let store = try storage.openExisting()
+        defer { try? store.close() }
+        let table = try QueryCommand.table(self.table, in: store)
+        var out = try ColumnarOutput(format, output: output, table: table.name)
+        let (rows, empty, next) = try write(table, &out)
+        try out.finish(schemaOf: empty)
+        if rows == 0 { try Self.checkKnown(symbol, in: table) }
+        if let next {
+            Terminal.writeError("strata: more rows than --limit: the next page is --cursor \(next)\n")
+        }
+    }
+
+    /// An error naming the nearest symbols when `table` has never stored `symbol`.
+    static func checkKnown(_ symbol: Symbol, in table: TableReader) throws {
+        let known = table.symbols().map(\.name)
+        guard !known.contains(symbol.name) else { return }
+        let nearest = known.sorted {
+            (editDistance($0.uppercased(), symbol.name.uppercased()), $0)
+                < (editDistance($1.uppercased(), symbol.name.uppercased()), $1)
+        }.prefix(3)
+        throw CLIError(
+            "\(table.name) has no symbol '\(symbol.name)'"
+                + (nearest.isEmpty ? " (the table is empty)" : "; nearest: \(nearest.joined(separator: ", "))"))
     }
 }
 

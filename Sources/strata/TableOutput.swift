@@ -1,5 +1,6 @@
 import Strata
 import StrataServer
+import StrataWire
 
 /// How `strata` prints a table's rows, derived from its schema as the API's JSON is (`RowJSON`):
 /// the designated timestamp (epoch ns), `symbol`, then every other column in schema order by its
@@ -47,7 +48,12 @@ struct TableOutput {
         var names = columns.map(\.name)
         switch format {
         case .csv:
-            Renderer(format: format).render(columns: names, rows: cells)
+            // The server's format=csv answer, byte for byte.
+            var writer = ColumnarCSVWriter()
+            var bytes: [UInt8] = []
+            let layout = ColumnarLayout(schema: schema)
+            writer.write(layout.batch(rows, symbol: symbol), to: &bytes)
+            Terminal.writeOutput(String(decoding: bytes, as: UTF8.self))
         case .json:
             Renderer(format: format).render(
                 columns: names, rows: cells, json: RowJSON(schema: schema).texts(rows, symbol: symbol))

@@ -40,21 +40,36 @@ import Testing
         try readmePythonExampleRuns(httpPort: httpPort, directory: directory)
     }
 
-    /// The README's Python example, as a new user pastes it (only the port and tokens changed).
+    /// The README's Python examples, as a new user pastes them (only the port and tokens changed):
+    /// the QuestDB client's write and JSON read, then the Arrow answers read into polars.
     func readmePythonExampleRuns(httpPort: Int, directory: String) throws {
         var root = PythonClients.scripts
         for _ in 0..<3 { root = String(root[..<root.lastIndex(of: "/")!]) }
         let readme = try String(contentsOfFile: root + "/README.md", encoding: .utf8)
-        let start = try #require(readme.range(of: "```python\n"), "README has a Python example")
-        let end = try #require(readme.range(of: "```", range: start.upperBound..<readme.endIndex))
-        let example = String(readme[start.upperBound..<end.lowerBound])
-            .replacingOccurrences(of: "127.0.0.1:9000", with: "127.0.0.1:\(httpPort)")
-            .replacingOccurrences(of: "dev-write", with: write).replacingOccurrences(of: "dev-read", with: read)
-        let path = directory + "/readme_example.py"
-        try example.write(toFile: path, atomically: true, encoding: .utf8)
-        let result = PythonClients.run([try PythonClients.python(), path])
-        #expect(result.status == 0, "README example failed:\n\(result.output)")
-        #expect(result.output.contains("'price': '3456.78'"), "README example output:\n\(result.output)")
+        var examples: [String] = []
+        var from = readme.startIndex
+        while examples.count < 2, let start = readme.range(of: "```python\n", range: from..<readme.endIndex) {
+            let end = try #require(readme.range(of: "```", range: start.upperBound..<readme.endIndex))
+            examples.append(String(readme[start.upperBound..<end.lowerBound]))
+            from = end.upperBound
+        }
+        try #require(examples.count == 2, "README has the two Python examples")
+        #expect(examples[1].contains("format=arrow"), "the second example reads Arrow")
+        for (index, example) in examples.enumerated() {
+            let script = example.replacingOccurrences(of: "127.0.0.1:9000", with: "127.0.0.1:\(httpPort)")
+                .replacingOccurrences(of: "dev-write", with: write).replacingOccurrences(of: "dev-read", with: read)
+            let path = directory + "/readme_example_\(index).py"
+            try script.write(toFile: path, atomically: true, encoding: .utf8)
+            let result = PythonClients.run([try PythonClients.python(), path])
+            #expect(result.status == 0, "README example \(index + 1) failed:\n\(result.output)")
+            if index == 0 {
+                #expect(result.output.contains("'price': '3456.78'"), "README example output:\n\(result.output)")
+            } else {
+                // Two DataFrames: the range (the trade written above, its price exact) and the bars.
+                #expect(result.output.components(separatedBy: "shape: (1, ").count == 3, "\(result.output)")
+                #expect(result.output.contains("3456.78"), "README Arrow example output:\n\(result.output)")
+            }
+        }
     }
 
     /// The same clients over TLS (`tls.certificate`, `tls.privateKey`), trusting a private CA.

@@ -47,6 +47,9 @@ struct Bench {
                 try makeEmptyDirectory(root + "/records")
                 try RecordsWorkloads(report: report, directory: root + "/records", options: options).run()
             }
+            if options.runs(.arrow) {
+                try await ArrowWorkload(report: report, directory: root + "/arrow").run(options: options)
+            }
             if options.runs(.soak) {
                 try SoakWorkload(report: report, directory: root + "/soak").run(options: options)
             }

@@ -22,6 +22,8 @@ struct Options: Sendable {
         case jobs = "JOBS"
         /// The soak (reliability load test): not part of a default run, it takes minutes.
         case soak = "SOAK"
+        /// A full day of one symbol over HTTP as Arrow, CSV and JSON; the server's RSS.
+        case arrow = "ARROW"
     }
 
     var rows = 10_000_000
@@ -68,6 +70,8 @@ struct Options: Sendable {
     var openQueries = 100_000
     /// ORDERS, OPEN, JOBS: timed runs of each (the figure is their median).
     var recordsRuns = 3
+    /// ARROW: trades of the one symbol's day.
+    var arrowRows = 1_930_000
 
     static let usage = """
         strata-bench: the standard Strata workload against the SQLite peer (GRDB, WAL mode), in one run.
@@ -80,7 +84,7 @@ struct Options: Sendable {
                                (default: a fresh temporary directory, removed at the end)
           --strata-binary PATH the `strata` command for the CSV ingest (default ../.build/release/strata)
           --skip-sqlite        run Strata only
-          --only LIST          comma-separated subset of W1,W2,W3,W5,BARS,CSV,TEXT,RECOVERY,SERVER,ORDERS,OPEN,JOBS,SOAK (default: all
+          --only LIST          comma-separated subset of W1,W2,W3,W5,BARS,CSV,TEXT,RECOVERY,SERVER,ORDERS,OPEN,JOBS,ARROW,SOAK (default: all
                                but SOAK, the reliability load test, which runs only when named).
                                W2, W3 and W5 query the rows W1 stores, so W1's ingest runs for them too.
                                SERVER runs `strata serve` (--strata-binary) on 5 M rows unless --rows is given.
@@ -105,6 +109,7 @@ struct Options: Sendable {
           --open-orders N      OPEN: orders stored (default 100000), over --users users (default 1000),
                                --open-queries queries timed one by one (default 100000)
           --records-runs K     ORDERS, OPEN, JOBS: timed runs each, the figure their median (default 3)
+          --arrow-rows N       ARROW: trades of the day read back (default 1930000, the 10 M workload's top symbol)
           --query-repeat K     run the Strata queries K times as often (for perf record; default 1)
           --seed N             the workload's seed (default \(SyntheticTrades.Configuration.standard.seed))
           -h, --help           this text
@@ -231,6 +236,11 @@ struct Options: Sendable {
                 case "--open-queries": options.openQueries = count
                 default: options.recordsRuns = count
                 }
+            case "--arrow-rows":
+                guard let count = Int(try value(argument)), count > 0 else {
+                    throw OptionError("--arrow-rows expects a positive integer")
+                }
+                options.arrowRows = count
             case "--seed":
                 let text = try value(argument)
                 guard let seed = UInt64(text) else {

@@ -57,6 +57,8 @@ public enum ColumnarValues: Sendable {
     case int8([Int8])
     /// Exact decimals: each value is `mantissa × 10^-scale` (money: never a `Double`).
     case decimals([Int64], scale: Int)
+    /// Exact decimals whose mantissas may exceed `Int64` (sums, notionals: `Int128` mantissas).
+    case wideDecimals([Int128], scale: Int)
     /// Values that are not money (ratios, scores).
     case float64([Double])
     case bool([Bool])
@@ -73,6 +75,7 @@ public enum ColumnarValues: Sendable {
         switch self {
         case .timestamps(let values), .int64(let values), .decimals(let values, _): values.count
         case .int8(let values): values.count
+        case .wideDecimals(let values, _): values.count
         case .float64(let values): values.count
         case .bool(let values): values.count
         case .strings(let values): values.count

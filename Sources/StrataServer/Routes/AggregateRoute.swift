@@ -10,11 +10,14 @@ package import Strata
 /// default all), `from`, `to` (default: all time), `by` (`symbol`, `bucket`, `symbol,bucket`),
 /// `bucket` (`30s`, `5m`, `1h`, `1d`). Each row has `symbol` and `bucket_ns`/`bucket` when grouped
 /// so, then one member per function named as written: integers as numbers (strings beyond
-/// 2^63), decimals as exact strings, float64 results as strings, no value as null.
+/// 2^63), decimals as exact strings, float64 results as strings, no value as null. In Arrow or
+/// CSV (`format=arrow|csv`), the columns of ``ColumnarBatch/init(aggregate:functions:grouping:)``.
 package struct AggregateRoute {
     static func answer(
-        table name: String, _ query: QueryParameters, _ aggregate: (AggregateQuery) async throws -> [AggregateRow]
-    ) async throws -> JSON {
+        table name: String, _ request: Request, _ aggregate: (AggregateQuery) async throws -> [AggregateRow]
+    ) async throws -> Response {
+        let format = try AnswerFormat(request)
+        let query = QueryParameters(request)
         let functions = try functions(query)
         let symbols = try query.optional("symbols").map { text in
             try text.split(separator: ",").map { name throws(ParameterError) -> Symbol in
@@ -37,10 +40,15 @@ package struct AggregateRoute {
         }
         let rows = try await aggregate(
             AggregateQuery(functions, symbols: symbols, from: from, to: to, grouping: grouping))
-        return .object([
-            ("table", .string(name)), ("functions", .array(functions.map { .string($0.description) })),
-            ("count", .int(rows.count)), ("rows", .array(objects(rows, functions: functions))),
-        ])
+        if format.isColumnar {
+            return try ColumnarAnswer.whole(
+                ColumnarBatch(aggregate: rows, functions: functions, grouping: grouping), format: format, table: name)
+        }
+        return Responses.json(
+            .object([
+                ("table", .string(name)), ("functions", .array(functions.map { .string($0.description) })),
+                ("count", .int(rows.count)), ("rows", .array(objects(rows, functions: functions))),
+            ]))
     }
 
     /// Each row as the API writes it: `symbol`, `bucket_ns`/`bucket` when grouped so, then one

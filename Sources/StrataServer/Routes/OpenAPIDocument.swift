@@ -1,4 +1,5 @@
 import Hummingbird
+import StrataWire
 import Strata
 
 /// The server's OpenAPI 3 description, served at `GET /openapi.json` (no token needed).
@@ -39,7 +40,9 @@ enum OpenAPIDocument {
         for record in RecordSchema.builtInRecords {
             paths += tableRoutes(record.schema.name, row: Schema.ref(componentName(record)))
         }
-        for schema in tables { paths += tableRoutes(schema.name, row: recordComponent(schema)) }
+        for schema in tables + RecordSchema.tradingRecords {
+            paths += tableRoutes(schema.name, row: recordComponent(schema))
+        }
         paths.append(("/api/v1/bars", ["get": bars]))
         paths.append(("/api/v1/quotes/bars", ["get": quoteBars]))
         paths.append(("/api/v1/stats", ["get": stats]))
@@ -75,8 +78,11 @@ enum OpenAPIDocument {
         ])
         let latest = operation(
             "Newest \(table) of a symbol, newest first.",
-            parameters: [Parameter.symbol, Parameter.limit("Rows to return", default: QueryRoutes.defaultLatestLimit)],
-            responses: [ok(rows)] + queryErrors)
+            parameters: [
+                Parameter.symbol, Parameter.limit("Rows to return", default: QueryRoutes.defaultLatestLimit),
+                Parameter.format,
+            ],
+            responses: [okAnswer(rows)] + queryErrors)
         let page = Schema.object([
             "table": Schema.string, "symbol": Schema.string, "count": Schema.integer, "truncated": Schema.boolean,
             "next_cursor": Schema.nullableString,
@@ -84,6 +90,8 @@ enum OpenAPIDocument {
         ])
         let range = operation(
             "\(table) of a symbol with from <= time < to, oldest first, a page at a time.",
+            description:
+                "In Arrow or CSV (format=arrow|csv) the range streams to its end, page after page as it is read: limit, if given, is any number of rows of the whole answer.",
             parameters: [
                 Parameter.symbol, Parameter.from, Parameter.to,
                 Parameter.limit(
@@ -91,8 +99,9 @@ enum OpenAPIDocument {
                     then: "; truncated tells if more exist, next_cursor where they start"),
                 Parameter.query(
                     "cursor", "The next_cursor of the previous page (<epoch ns>:<rows to skip>).", ["type": "string"]),
+                Parameter.format,
             ],
-            responses: [ok(page)] + queryErrors)
+            responses: [okAnswer(page)] + queryErrors)
         let listing = Schema.object([
             "table": Schema.string, "count": Schema.integer,
             "symbols": Schema.array(
@@ -128,8 +137,9 @@ enum OpenAPIDocument {
                     "by", "Grouping: symbol, bucket or symbol,bucket (default: one row).",
                     ["type": "string", "enum": ["symbol", "bucket", "symbol,bucket"]]),
                 Parameter.query("bucket", "Bucket width: 30s, 5m, 1h, 1d…", ["type": "string"]),
+                Parameter.format,
             ],
-            responses: [ok(aggregateAnswer)] + queryErrors)
+            responses: [okAnswer(aggregateAnswer)] + queryErrors)
         let last = operation(
             "Newest stored timestamp of a symbol in \(table) (null if none).", parameters: [Parameter.symbol],
             responses: [ok(Schema.ref("LastTimestamp"))] + queryErrors)
@@ -156,9 +166,10 @@ enum OpenAPIDocument {
                 Parameter.query(
                     "empty", "Empty buckets: omit (default) or carry (flat bar at the previous close).",
                     ["type": "string", "enum": ["omit", "carry"]]),
+                Parameter.format,
             ],
             responses: [
-                ok(
+                okAnswer(
                     Schema.object([
                         "symbol": Schema.string, "timeframe": Schema.string, "count": Schema.integer,
                         "bars": Schema.array(of: Schema.ref("Bar")),
@@ -178,10 +189,10 @@ enum OpenAPIDocument {
             parameters: [
                 Parameter.symbol,
                 Parameter.query("timeframe", required: true, "Any whole-minute timeframe (1m, 5m, 4h, 1d…)."),
-                Parameter.from, Parameter.to,
+                Parameter.from, Parameter.to, Parameter.format,
             ],
             responses: [
-                ok(
+                okAnswer(
                     Schema.object([
                         "symbol": Schema.string, "timeframe": Schema.string, "count": Schema.integer,
                         "bars": Schema.array(of: bar),
@@ -306,6 +317,23 @@ enum OpenAPIDocument {
     /// `200 OK` with a JSON body of `schema`.
     static func ok(_ schema: JSON) -> (String, JSON) { ("200", content("OK", schema)) }
 
+    /// `200 OK` of a query: JSON of `schema`, or its rows as an Apache Arrow IPC stream or CSV
+    /// (`format`, or the `Accept` header).
+    static func okAnswer(_ schema: JSON) -> (String, JSON) {
+        let binary: JSON = ["schema": ["type": "string", "format": "binary"]]
+        let text: JSON = ["schema": Schema.string]
+        return (
+            "200",
+            [
+                "description": "OK: JSON, or the rows as columns in Arrow or CSV.",
+                "content": .object([
+                    ("application/json", ["schema": schema]),
+                    (ColumnarEncoder.Format.arrow.mediaType, binary), ("text/csv", text),
+                ]),
+            ]
+        )
+    }
+
     /// The errors of a query, as `answer` maps them: 400 for a parameter or argument, 401 without
     /// a token, 503 when the store is closed.
     static var queryErrors: [(String, JSON)] { errors(400, 401, 503) }
@@ -328,6 +356,10 @@ enum OpenAPIDocument {
         }
 
         static let symbol = query("symbol", required: true, "Instrument symbol, e.g. BTCUSDT.")
+        static let format = query(
+            "format",
+            "json (default), arrow (an Apache Arrow IPC stream: decimals as decimal128, timestamps as timestamp[ns, UTC], symbols as dictionaries) or csv; without it, Accept: application/vnd.apache.arrow.stream or text/csv.",
+            ["type": "string", "enum": ["json", "arrow", "csv"]])
         static let from = query("from", required: true, timestamp)
         static let to = query("to", required: true, timestamp)
         static let timestamp = "ISO-8601 (2024-07-01T00:00:00Z) or epoch nanoseconds."

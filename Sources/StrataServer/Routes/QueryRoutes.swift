@@ -16,12 +16,26 @@ struct QueryRoutes {
     static let maximumOffsetMinutes = 1_440
 
     func register(on router: Router<StrataRequestContext>) {
-        for table in store.readers { register(table, on: router) }
+        let readers = store.readers
+        for table in readers { register(table.schema, { table }, on: router) }
+        // The trading records' tables not open yet: served once they are (the first request opens
+        // them), so a server started before the first order answers its order events' queries.
+        let store = store
+        for schema in RecordSchema.tradingRecords where !readers.contains(where: { $0.name == schema.name }) {
+            register(
+                schema,
+                {
+                    guard let reader = store.reader(named: schema.name) else {
+                        throw StrataError(.closed, "the trading records cannot be opened (see /health/ready)")
+                    }
+                    return reader
+                }, on: router)
+        }
         router.get("/api/v1/bars") { request, context in
-            await answer(context) { () async throws -> JSON in try await bars(QueryParameters(request)) }
+            await respond(context) { try await bars(QueryParameters(request), format: AnswerFormat(request)) }
         }
         router.get("/api/v1/quotes/bars") { request, context in
-            await answer(context) { () async throws -> JSON in try await quoteBars(QueryParameters(request)) }
+            await respond(context) { try await quoteBars(QueryParameters(request), format: AnswerFormat(request)) }
         }
         router.get("/api/v1/stats") { _, context in
             await answer(context) { () async throws -> JSON in .object([("tables", .rows(store.stats()))])
@@ -31,44 +45,65 @@ struct QueryRoutes {
 
     /// A table's routes — latest, range (paged), aggregate, symbols and last — alike for every
     /// table, built-in or user-defined; its rows as its schema lays them out (``RowJSON``).
-    private func register(_ table: TableReader, on router: Router<StrataRequestContext>) {
-        let path = table.name
-        let writer = RowJSON(schema: table.schema)
+    private func register(
+        _ schema: RecordSchema, _ reader: @escaping @Sendable () throws -> TableReader,
+        on router: Router<StrataRequestContext>
+    ) {
+        let path = schema.name
+        let writer = RowJSON(schema: schema)
         router.get("/api/v1/\(path)/latest") { request, context in
-            await answer(context) { () async throws -> JSON in
+            await respond(context) {
+                let table = try reader()
+                let format = try AnswerFormat(request)
                 let latest = try LatestParameters(QueryParameters(request))
+                if format.isColumnar {
+                    return try ColumnarAnswer.whole(
+                        table.latestBatch(symbol: latest.symbol, limit: latest.limit), format: format, table: path)
+                }
                 let rows = try table.latest(symbol: latest.symbol, limit: latest.limit)
-                return rowsJSON(
-                    table: path, symbol: latest.symbol, count: rows.count,
-                    rows: writer.array(rows, symbol: latest.symbol), truncated: false)
+                return Responses.json(
+                    rowsJSON(
+                        table: path, symbol: latest.symbol, count: rows.count,
+                        rows: writer.array(rows, symbol: latest.symbol), truncated: false))
             }
         }
         router.get("/api/v1/\(path)/range") { request, context in
-            await answer(context) { () async throws -> JSON in
-                let range = try RangeParameters(QueryParameters(request))
+            await respond(context) {
+                let table = try reader()
+                let format = try AnswerFormat(request)
+                let range = try RangeParameters(QueryParameters(request), paged: !format.isColumnar)
+                if format.isColumnar {
+                    // No ceiling: the range streams to its end (or to `limit`), page by page.
+                    let pages = table.rangeBatches(
+                        symbol: range.symbol, from: range.from, to: range.to, limit: range.limit, after: range.cursor)
+                    return try ColumnarAnswer.stream(pages, format: format, table: path)
+                }
                 let page = try table.range(
-                    symbol: range.symbol, from: range.from, to: range.to, limit: range.limit, after: range.cursor)
-                return rowsJSON(
-                    table: path, symbol: range.symbol, count: page.rows.count,
-                    rows: writer.array(page.rows, symbol: range.symbol), truncated: page.next != nil,
-                    next: .some(page.next))
+                    symbol: range.symbol, from: range.from, to: range.to, limit: range.limit ?? Self.defaultRangeLimit,
+                    after: range.cursor)
+                return Responses.json(
+                    rowsJSON(
+                        table: path, symbol: range.symbol, count: page.rows.count,
+                        rows: writer.array(page.rows, symbol: range.symbol), truncated: page.next != nil,
+                        next: .some(page.next)))
             }
         }
         router.get("/api/v1/\(path)/aggregate") { request, context in
-            await answer(context) { () async throws -> JSON in
-                try await AggregateRoute.answer(table: path, QueryParameters(request)) { try table.aggregate($0) }
+            await respond(context) {
+                let table = try reader()
+                return try await AggregateRoute.answer(table: path, request) { try table.aggregate($0) }
             }
         }
         router.get("/api/v1/\(path)/symbols") { _, context in
             await answer(context) { () async throws -> JSON in
-                let symbols = try table.symbolListing()
+                let symbols = try reader().symbolListing()
                 return .object([("table", .string(path)), ("count", .int(symbols.count)), ("symbols", .rows(symbols))])
             }
         }
         router.get("/api/v1/\(path)/last") { request, context in
             await answer(context) { () async throws -> JSON in
                 let symbol = try QueryParameters(request).symbol()
-                let last = try table.lastTimestamp(symbol: symbol)
+                let last = try reader().lastTimestamp(symbol: symbol)
                 return .object(
                     [("table", .string(path)), ("symbol", .string(symbol.name))]
                         + (last?.jsonMembers ?? [("ts_ns", .null), ("time", .null)]))
@@ -88,19 +123,21 @@ struct QueryRoutes {
     }
 
     /// Best bid and ask OHLC of the quotes in each bucket (`GET /api/v1/quotes/bars`).
-    private func quoteBars(_ query: QueryParameters) async throws -> JSON {
+    private func quoteBars(_ query: QueryParameters, format: AnswerFormat) async throws -> Response {
         let symbol = try query.symbol()
         let timeframe = try timeframe(query)
         let from = try query.timestamp("from")
         let to = try query.timestamp("to")
         let bars = try await store.quoteBars(symbol: symbol, timeframe: timeframe, from: from, to: to)
-        return .object([
-            ("symbol", .string(symbol.name)), ("timeframe", .string(timeframe.description)),
-            ("count", .int(bars.count)), ("bars", .rows(bars)),
-        ])
+        if format.isColumnar { return try ColumnarAnswer.whole(ColumnarBatch(quoteBars: bars), format: format) }
+        return Responses.json(
+            .object([
+                ("symbol", .string(symbol.name)), ("timeframe", .string(timeframe.description)),
+                ("count", .int(bars.count)), ("bars", .rows(bars)),
+            ]))
     }
 
-    private func bars(_ query: QueryParameters) async throws -> JSON {
+    private func bars(_ query: QueryParameters, format: AnswerFormat) async throws -> Response {
         let symbol = try query.symbol()
         let timeframe = try timeframe(query)
         let from = try query.timestamp("from")
@@ -117,11 +154,13 @@ struct QueryRoutes {
         let bars = try await store.bars(
             symbol: symbol, timeframe: timeframe, from: from, to: to, offset: Int64(offsetMinutes) * 60_000_000_000,
             emptyBuckets: empty)
-        return .object([
-            ("symbol", .string(symbol.name)), ("timeframe", .string(timeframe.description)),
-            ("count", .int(bars.count)),
-            ("bars", .rows(bars)),
-        ])
+        if format.isColumnar { return try ColumnarAnswer.whole(ColumnarBatch(bars: bars), format: format) }
+        return Responses.json(
+            .object([
+                ("symbol", .string(symbol.name)), ("timeframe", .string(timeframe.description)),
+                ("count", .int(bars.count)),
+                ("bars", .rows(bars)),
+            ]))
     }
 
     /// A rows answer; a range answer also has `next_cursor` (null on its last page).
@@ -145,8 +184,14 @@ struct QueryRoutes {
 func answer(
     _ context: StrataRequestContext, status: HTTPResponse.Status = .ok, _ body: () async throws -> JSON
 ) async -> Response {
+    await respond(context) { Responses.json(try await body(), status: status) }
+}
+
+/// Runs a query that makes its own response (JSON, Arrow or CSV), with ``answer(_:status:_:)``'s
+/// errors.
+func respond(_ context: StrataRequestContext, _ body: () async throws -> Response) async -> Response {
     do {
-        return Responses.json(try await body(), status: status)
+        return try await body()
     } catch let error as ParameterError {
         return Responses.error(
             status: .badRequest, code: "invalidParameter", message: error.message, parameter: error.parameter,
@@ -208,15 +253,21 @@ struct RangeParameters {
     let symbol: Symbol
     let from: Timestamp
     let to: Timestamp
-    let limit: Int
+    /// Most rows: for a paged (JSON) answer, of the page (1…100,000; nil: the default page);
+    /// streamed (Arrow, CSV), of the whole answer (any positive number; nil: to the end).
+    let limit: Int?
     let cursor: RangeCursor?
 
-    init(_ query: QueryParameters) throws(ParameterError) {
+    init(_ query: QueryParameters, paged: Bool = true) throws(ParameterError) {
         symbol = try query.symbol()
         from = try query.timestamp("from")
         to = try query.timestamp("to")
         guard from <= to else { throw ParameterError(parameter: "to", message: "to: must not be before from") }
-        limit = try query.integer("limit", default: QueryRoutes.defaultRangeLimit, range: 1...QueryRoutes.maximumLimit)
+        if query.optional("limit") == nil {
+            limit = nil
+        } else {
+            limit = try query.integer("limit", default: 0, range: 1...(paged ? QueryRoutes.maximumLimit : Int.max))
+        }
         if let text = query.optional("cursor") {
             guard let parsed = RangeCursor(text), parsed.timestamp >= from, parsed.timestamp < to else {
                 throw ParameterError(
