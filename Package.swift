@@ -27,6 +27,7 @@ let package = Package(
         .library(name: "StrataWorkload", targets: ["StrataWorkload"]),
         .library(name: "StrataLineProtocol", targets: ["StrataLineProtocol"]),
         .library(name: "StrataServer", targets: ["StrataServer"]),
+        .library(name: "StrataWire", targets: ["StrataWire"]),
         .executable(name: "strata", targets: ["strata"]),
     ],
     dependencies: [
@@ -63,6 +64,8 @@ let package = Package(
         .target(name: "StrataWorkload", dependencies: ["Strata"], swiftSettings: strictSettings),
         // InfluxDB line protocol (ILP): a pure parser, no I/O, used by the server.
         .target(name: "StrataLineProtocol", dependencies: ["StrataCore"], swiftSettings: strictSettings),
+        // Arrow IPC streams of ColumnarBatch (the server's and `strata query`'s Arrow answers).
+        .target(name: "StrataWire", dependencies: ["StrataCore"], swiftSettings: strictSettings),
         // The server: ILP over HTTP, the JSON API, health, metrics, auth (Hummingbird 2).
         .target(
             name: "StrataServer",
@@ -125,6 +128,11 @@ let package = Package(
             swiftSettings: strictSettings),
         .testTarget(
             name: "StrataLineProtocolTests", dependencies: ["StrataLineProtocol", "StrataTestSupport"],
+            swiftSettings: strictSettings),
+        .testTarget(
+            name: "StrataWireTests", dependencies: ["StrataWire", "StrataCore"],
+            // The real readers' script (pyarrow, polars, DuckDB), run by ArrowReaderTests.
+            exclude: ["Python"],
             swiftSettings: strictSettings),
         .testTarget(
             name: "StrataServerTests",
