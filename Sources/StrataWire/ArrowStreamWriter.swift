@@ -85,6 +85,11 @@ public struct ArrowStreamWriter: Sendable {
     /// schema message (derived from this batch's columns: names, types, nullability), then any
     /// dictionary batches needed (first the full dictionary, later only deltas with isDelta=true),
     /// then the record batch. Every later batch must have the same column names and value kinds.
+    ///
+    /// With ``DictionaryUpdates/replacements``, a dictionary that gained values is sent whole
+    /// instead of as a delta. A batch refused (checked before anything is written) leaves
+    /// `output` as it was; only a dictionary outgrowing Arrow's 32-bit offsets, found while
+    /// encoding, can leave a first batch's schema written.
     public mutating func write(_ batch: ColumnarBatch, to output: inout [UInt8]) throws(ArrowWriteError) {
         guard !finished else { throw ArrowWriteError("a batch after the end of the stream") }
         let fields: [StreamField]
