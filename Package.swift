@@ -130,6 +130,11 @@ let package = Package(
             name: "StrataLineProtocolTests", dependencies: ["StrataLineProtocol", "StrataTestSupport"],
             swiftSettings: strictSettings),
         .testTarget(
+            name: "StrataWireTests", dependencies: ["StrataWire", "StrataCore"],
+            // The real readers' script (pyarrow, polars, DuckDB), run by ArrowReaderTests.
+            exclude: ["Python"],
+            swiftSettings: strictSettings),
+        .testTarget(
             name: "StrataServerTests",
             dependencies: [
                 "Strata", "StrataEngine", "StrataServer", "StrataLineProtocol", "StrataTestSupport",

@@ -33,7 +33,10 @@ public struct ColumnarEncoder: Sendable {
     ///   (`strata.table`).
     public init(_ format: Format, table: String? = nil) {
         switch format {
-        case .arrow: arrow = ArrowStreamWriter(metadata: table.map { [("strata.table", $0)] } ?? [])
+        case .arrow:
+            // Whole dictionaries, not deltas, when a batch adds values: polars (arrow-rs) reads no delta.
+            arrow = ArrowStreamWriter(
+                metadata: table.map { [("strata.table", $0)] } ?? [], dictionaryUpdates: .replacements)
         case .csv: csv = ColumnarCSVWriter()
         }
     }

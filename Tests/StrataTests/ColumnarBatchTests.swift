@@ -46,7 +46,8 @@ import Testing
         if random.next() % 3 != 0 { values["note"] = .text(random.next() % 5 == 0 ? "" : "note \(id), \"quoted\"") }
         if random.next() % 4 != 0 { values["score"] = .float(Double(Int64(random.next() % 2_001) - 1_000) / 1_000) }
         if random.next() % 2 != 0 {
-            values["px"] = .decimal(ExactAmount(mantissa: Int128(Int64(random.next() % 20_000_000) - 10_000_000), scale: 4))
+            values["px"] = .decimal(
+                ExactAmount(mantissa: Int128(Int64(random.next() % 20_000_000) - 10_000_000), scale: 4))
         }
         return Row(symbol: symbol, values)
     }
@@ -83,7 +84,8 @@ import Testing
         let table = try #require(store.table(named: "fills"))
         try await table.append((1...2_000).map { Self.row(Int64($0), random: &random) })
         _ = store.compact(now: .max)  // sealed files
-        try await table.append((2_001...3_000).map { Self.row(Int64($0), random: &random) })  // late rows, open partition
+        // Late rows and an open partition.
+        try await table.append((2_001...3_000).map { Self.row(Int64($0), random: &random) })
         let from = Timestamp(nanoseconds: Self.base + 600_000_000_000)
         let to = Timestamp(nanoseconds: Self.base + 6_000_000_000_000)
         let rows = try await table.range(symbol: Self.symbol, from: from, to: to, limit: 100_000).rows
@@ -95,7 +97,10 @@ import Testing
             while let batch = try pages.next() {
                 batches += 1
                 #expect(batch.count <= batchRows && batch.count > 0)
-                #expect(batch.columns.map(\.name) == ["ts", "symbol", "venue", "note", "id", "level", "maker", "score", "px"])
+                #expect(
+                    batch.columns.map(\.name) == [
+                        "ts", "symbol", "venue", "note", "id", "level", "maker", "score", "px",
+                    ])
                 guard case .dictionary(let symbols, let names) = batch["symbol"]?.values else {
                     Issue.record("the symbol is a dictionary")
                     continue

@@ -31,7 +31,9 @@ struct ArrowWorkload {
         )
         let binary = absolutePath(options.strataBinary)
         guard FileManager.default.isExecutableFile(atPath: binary) else {
-            report.skip("ARROW server RSS growth, full-day Arrow range", target: "< 64 MiB", reason: "no binary at \(options.strataBinary)")
+            report.skip(
+                "ARROW server RSS growth, full-day Arrow range", target: "< 64 MiB",
+                reason: "no binary at \(options.strataBinary)")
             return
         }
         try makeEmptyDirectory(directory)
@@ -74,7 +76,9 @@ struct ArrowWorkload {
             }
             let (streamRows, batches, ended) = Self.recordBatchRows(response.body)
             if streamRows != rows || !ended {
-                report.fail("ARROW: the stream holds \(streamRows) rows in \(batches) batches (ended: \(ended)), \(rows) stored")
+                report.fail(
+                    "ARROW: the stream holds \(streamRows) rows in \(batches) batches (ended: \(ended)), \(rows) stored"
+                )
             }
         }
         let csvRun = try Self.sampled(pid: pid) { try connection.get(range + "&format=csv") }
@@ -100,7 +104,9 @@ struct ArrowWorkload {
             return (count, bytes, sum)
         }
         if jsonRun.response.rows != rows || jsonRun.response.sum != idSum {
-            report.fail("ARROW: the JSON pages hold \(jsonRun.response.rows) rows (id sum \(jsonRun.response.sum), \(idSum) expected)")
+            report.fail(
+                "ARROW: the JSON pages hold \(jsonRun.response.rows) rows (id sum \(jsonRun.response.sum), \(idSum) expected)"
+            )
         }
         server.reportLogTail(to: report)
 
@@ -119,7 +125,9 @@ struct ArrowWorkload {
             "ARROW server RSS growth, full-day Arrow range", "\(fixed(mib, 1)) MiB (\(formatCount(rows)) rows)",
             target: "< 64 MiB", pass: mib < Self.rssTargetMiB)
         report.add(
-            "ARROW full-day range over HTTP", "\(formatDuration(arrowMedian)) (JSON pages \(formatDuration(jsonRun.time)): \(fixed(Double(jsonRun.time) / Double(arrowMedian), 1))× faster)")
+            "ARROW full-day range over HTTP",
+            "\(formatDuration(arrowMedian)) (JSON pages \(formatDuration(jsonRun.time)): \(fixed(Double(jsonRun.time) / Double(arrowMedian), 1))× faster)"
+        )
 
         guard !options.skipSQLite else { return }
         let peer = try SQLitePeer(path: directory + "/sqlite.db")
@@ -137,7 +145,8 @@ struct ArrowWorkload {
         if sqliteRows != rows { report.fail("ARROW: SQLite read \(sqliteRows) rows, \(rows) stored") }
         report.add(
             "ARROW full-day range: Arrow over HTTP vs SQLite in-process",
-            "\(formatDuration(arrowMedian)) vs \(formatDuration(sqlite.median)) (\(fixed(Double(sqlite.median) / Double(arrowMedian), 2))×)")
+            "\(formatDuration(arrowMedian)) vs \(formatDuration(sqlite.median)) (\(fixed(Double(sqlite.median) / Double(arrowMedian), 2))×)"
+        )
     }
 
     /// A day of `count` trades of ``symbol``, evenly spread, prices and sizes varied.
@@ -146,7 +155,8 @@ struct ArrowWorkload {
         let step = day / Int64(max(1, count))
         return (0..<count).map { index in
             Trade(
-                symbol: symbol, timestamp: Timestamp(nanoseconds: start + Int64(index) * step), tradeID: Int64(index + 1),
+                symbol: symbol, timestamp: Timestamp(nanoseconds: start + Int64(index) * step),
+                tradeID: Int64(index + 1),
                 price: Price(mantissa: 4_200_000_000_000 + Int64(random.roll(10_000_000_000))),
                 quantity: Quantity(mantissa: Int64(1 + random.roll(500_000_000))), isBuyerMaker: random.roll(2) == 0)
         }
@@ -211,7 +221,9 @@ struct ArrowWorkload {
         func i64(_ at: Int) -> Int64 {
             bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: at, as: Int64.self).littleEndian }
         }
-        func u16(_ at: Int) -> Int { Int(bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: at, as: UInt16.self).littleEndian }) }
+        func u16(_ at: Int) -> Int {
+            Int(bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: at, as: UInt16.self).littleEndian })
+        }
         /// The position of field `field` of the flatbuffer table at `table`, or nil when absent.
         func field(_ table: Int, _ field: Int) -> Int? {
             let vtable = table - Int(Int32(bitPattern: u32(table)))

@@ -39,7 +39,8 @@ extension ColumnarBatch {
         }
         if values.contains(where: { if case .float = $0 { true } else { false } }) {
             return ColumnarColumn(
-                name: name, values: .float64(values.map { if case .float(let v) = $0 { v } else { 0 } }), present: present)
+                name: name, values: .float64(values.map { if case .float(let v) = $0 { v } else { 0 } }),
+                present: present)
         }
         let integers = values.map { $0.integer ?? 0 }
         if integers.allSatisfy({ Int64(exactly: $0) != nil }) {

@@ -10,7 +10,8 @@ extension ColumnarBatch {
         columns += [
             price("open", \.open), price("high", \.high), price("low", \.low), price("close", \.close),
             ColumnarColumn(name: "volume", values: .wideDecimals(bars.map(\.volume.mantissa), scale: Quantity.scale)),
-            ColumnarColumn(name: "notional", values: .wideDecimals(bars.map(\.notional.mantissa), scale: Notional.scale)),
+            ColumnarColumn(
+                name: "notional", values: .wideDecimals(bars.map(\.notional.mantissa), scale: Notional.scale)),
         ]
         let vwaps = bars.map(\.vwap)
         columns.append(
@@ -30,7 +31,8 @@ extension ColumnarBatch {
             for (name, value) in [("open", \PriceOHLC.open), ("high", \.high), ("low", \.low), ("close", \.close)] {
                 columns.append(
                     ColumnarColumn(
-                        name: "\(side)_\(name)", values: .decimals(ohlc.map { $0?[keyPath: value].mantissa ?? 0 }, scale: Price.scale),
+                        name: "\(side)_\(name)",
+                        values: .decimals(ohlc.map { $0?[keyPath: value].mantissa ?? 0 }, scale: Price.scale),
                         present: present))
             }
         }

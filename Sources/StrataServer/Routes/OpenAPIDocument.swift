@@ -1,6 +1,6 @@
 import Hummingbird
-import StrataWire
 import Strata
+import StrataWire
 
 /// The server's OpenAPI 3 description, served at `GET /openapi.json` (no token needed).
 ///

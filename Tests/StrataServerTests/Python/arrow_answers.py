@@ -18,6 +18,7 @@ from decimal import Decimal
 import duckdb
 import polars
 import pyarrow
+import pyarrow.compute
 import pyarrow.ipc
 
 from strata_check import arguments, base_url, done, expect, expect_equal, get_json
@@ -62,7 +63,7 @@ for i in range(150_000):
     lines.append(f"trades,symbol=BIG trade_id={i + 1}i,price={price(i)},qty=0.{(i % 97) + 1:03d},"
                  f"is_buyer_maker={'t' if i % 3 == 0 else 'f'} {BASE + i * 1_000_000_000}")
 for i in range(500):
-    lines.append(f"trades,symbol=SMALL trade_id={i + 1}i,price=-{i + 1}.5,qty=92233720368.54775807,"
+    lines.append(f"trades,symbol=SMALL trade_id={i + 1}i,price=0.{i + 1:08d},qty=92233720368.54775807,"
                  f"is_buyer_maker=f {BASE + i * MINUTE}")
 for i in range(300):
     lines.append(f"aggtrades,symbol=BIG agg_trade_id={i + 1}i,price={price(i)},qty=1.25,first_trade_id={10 * i}i,"
@@ -84,7 +85,7 @@ for i in range(2_000):
     if i % 5:
         fields.append(f"score={(i % 13) / 8 - 0.75}")
     if i % 7:
-        fields.append(f"px={i}.{i % 10_000:04d}")
+        fields.append(f"px={'-' if i % 2 else ''}{i}.{i % 10_000:04d}")
     if i % 3:
         note = f"note {i}, with \\\"quotes\\\" and a comma" if i % 2 else f" spaced {i} "
         fields.append(f'note="{note}"')
