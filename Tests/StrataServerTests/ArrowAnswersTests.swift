@@ -36,6 +36,20 @@ import Testing
             environment: ["STRATA_TOKENS_WRITE": "arrow-write", "STRATA_TOKENS_READ": "arrow-read"],
             stderrPath: directory + "/server.log")
         defer { _ = server.stop(SIGTERM) }
-        try PythonClients.check("arrow_answers.py", httpPort: port, read: "arrow-read", write: "arrow-write")
+        try PythonClients.check(
+            "arrow_answers.py", httpPort: port, read: "arrow-read", write: "arrow-write", extra: ["--save", directory])
+        // `strata query range --format arrow|csv` writes the server's answers, byte for byte.
+        #expect(server.stop(SIGTERM) == 0)
+        for format in ["arrow", "csv"] {
+            let file = directory + "/cli.\(format)"
+            _ = try runCLI([
+                "query", "range", "--symbol", "BIG", "--from", "1767571200000000000", "--to", "1767830400000000000",
+                "--format", format, "--output", file, "--config", directory + "/strata.json", "--data",
+                directory + "/data",
+            ])
+            let cli = try Data(contentsOf: URL(fileURLWithPath: file))
+            let served = try Data(contentsOf: URL(fileURLWithPath: directory + "/range.\(format)"))
+            #expect(cli.count > 1_000_000 && cli == served, "\(format): CLI \(cli.count) bytes, server \(served.count)")
+        }
     }
 }

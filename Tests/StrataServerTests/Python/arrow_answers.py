@@ -23,7 +23,8 @@ import pyarrow.ipc
 
 from strata_check import arguments, base_url, done, expect, expect_equal, get_json
 
-args = arguments()
+args = arguments(lambda parser: parser.add_argument("--save", default=None,
+                                                    help="write the Arrow and CSV answers of the BIG trades' range here"))
 BASE = 1_767_571_200_000_000_000  # 2026-01-05T00:00:00Z
 MINUTE = 60_000_000_000
 END = BASE + 3 * 86_400_000_000_000
@@ -250,6 +251,12 @@ for table, symbol in [("trades", "BIG"), ("trades", "SMALL"), ("aggtrades", "BIG
     latest = get_json(args, f"/api/v1/{table}/latest?symbol={symbol}&limit=1000")["rows"]
     check(f"{table} latest {symbol}", f"/api/v1/{table}/latest?symbol={symbol}&limit=1000", latest, skip=("time",))
     checked += len(expected) + len(latest)
+
+if args.save:  # what `strata query range --format arrow|csv` must write, byte for byte
+    for name in ("arrow", "csv"):
+        _, _, saved = request(f"/api/v1/trades/range?symbol=BIG&from={BASE}&to={END}&format={name}")
+        with open(f"{args.save}/range.{name}", "wb") as f:
+            f.write(saved)
 
 # A range with a limit stops there; a range past the data is a schema and no rows.
 limited = check("trades range BIG limit 70000", f"/api/v1/trades/range?symbol=BIG&from={BASE}&to={END}&limit=70000",
