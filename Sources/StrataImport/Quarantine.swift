@@ -91,21 +91,10 @@ public final class Quarantine: Sendable {
         }
     }
 
-    /// `text` as one CSV field: unchanged, or quoted with inner quotes doubled when it holds a
-    /// comma, a quote, a line break, or leading or trailing blanks.
+    /// `text` as one CSV field (``CSVField/quoted(_:)``).
     /// - Parameter text: the field.
     /// - Returns: the field ready to join with commas.
-    public static func csvField(_ text: String) -> String {
-        let needsQuotes =
-            text.utf8.contains { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }
-            || text.first == " " || text.last == " "
-        guard needsQuotes else { return text }
-        var quoted = "\""
-        for character in text {
-            if character == "\"" { quoted += "\"\"" } else { quoted.append(character) }
-        }
-        return quoted + "\""
-    }
+    public static func csvField(_ text: String) -> String { CSVField.quoted(text) }
 
     private func openFile() throws -> Int32 {
         if mkdir(directory, 0o755) != 0, errno != EEXIST {

@@ -84,18 +84,8 @@ public struct ColumnarCSVWriter: Sendable {
                 }
             }
         }
-        output.append(contentsOf: names.map(Self.field).joined(separator: ",").utf8)
+        output.append(contentsOf: names.map(CSVField.quoted).joined(separator: ",").utf8)
         output.append(UInt8(ascii: "\n"))
-    }
-
-    /// A field as CSV writes it: quoted (quotes doubled) when it holds a comma, a quote or a line
-    /// break, or begins or ends with a space.
-    public static func field(_ text: String) -> String {
-        let needsQuotes =
-            text.utf8.contains { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }
-            || text.first == " " || text.last == " "
-        guard needsQuotes else { return text }
-        return "\"" + text.replacingQuotes() + "\""
     }
 
     // MARK: - Layout
@@ -157,10 +147,7 @@ public struct ColumnarCSVWriter: Sendable {
     }
 
     private static func writeQuoted(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout UTF8Cursor) {
-        let needsQuotes =
-            bytes.contains { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }
-            || bytes.first == 0x20 || bytes.last == 0x20
-        guard needsQuotes else {
+        guard CSVField.needsQuotes(bytes) else {
             out.write(bytes)
             return
         }
@@ -170,15 +157,5 @@ public struct ColumnarCSVWriter: Sendable {
             out.write(byte)
         }
         out.write(UInt8(ascii: "\""))
-    }
-}
-
-extension String {
-    fileprivate func replacingQuotes() -> String {
-        var result = ""
-        for character in self {
-            if character == "\"" { result += "\"\"" } else { result.append(character) }
-        }
-        return result
     }
 }

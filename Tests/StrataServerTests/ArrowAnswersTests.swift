@@ -36,7 +36,7 @@ import Testing
             environment: ["STRATA_TOKENS_WRITE": "arrow-write", "STRATA_TOKENS_READ": "arrow-read"],
             stderrPath: directory + "/server.log")
         defer { _ = server.stop(SIGTERM) }
-        try PythonClients.check(
+        try await PythonClients.check(
             "arrow_answers.py", httpPort: port, read: "arrow-read", write: "arrow-write", extra: ["--save", directory])
         // `strata query range --format arrow|csv` writes the server's answers, byte for byte.
         #expect(server.stop(SIGTERM) == 0)

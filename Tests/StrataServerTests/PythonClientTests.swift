@@ -31,18 +31,18 @@ import Testing
             stderrPath: directory + "/server.log")
         defer { _ = server.stop(SIGTERM) }
         for script in ["questdb_http.py", "questdb_decimal.py", "influx_v2.py", "live_websocket.py"] {
-            try PythonClients.check(script, httpPort: httpPort, read: read, write: write)
+            try await PythonClients.check(script, httpPort: httpPort, read: read, write: write)
         }
-        try PythonClients.check(
+        try await PythonClients.check(
             "questdb_tcp.py", httpPort: httpPort, tcpPort: tcpPort, read: read, write: write,
             extra: key.arguments)
-        try PythonClients.check("prometheus_metrics.py", httpPort: httpPort, read: read, write: write)
-        try readmePythonExampleRuns(httpPort: httpPort, directory: directory)
+        try await PythonClients.check("prometheus_metrics.py", httpPort: httpPort, read: read, write: write)
+        try await readmePythonExampleRuns(httpPort: httpPort, directory: directory)
     }
 
     /// The README's Python examples, as a new user pastes them (only the port and tokens changed):
     /// the QuestDB client's write and JSON read, then the Arrow answers read into polars.
-    func readmePythonExampleRuns(httpPort: Int, directory: String) throws {
+    func readmePythonExampleRuns(httpPort: Int, directory: String) async throws {
         var root = PythonClients.scripts
         for _ in 0..<3 { root = String(root[..<root.lastIndex(of: "/")!]) }
         let readme = try String(contentsOfFile: root + "/README.md", encoding: .utf8)
@@ -60,7 +60,7 @@ import Testing
                 .replacingOccurrences(of: "dev-write", with: write).replacingOccurrences(of: "dev-read", with: read)
             let path = directory + "/readme_example_\(index).py"
             try script.write(toFile: path, atomically: true, encoding: .utf8)
-            let result = PythonClients.run([try PythonClients.python(), path])
+            let result = await PythonClients.run([try PythonClients.python(), path])
             #expect(result.status == 0, "README example \(index + 1) failed:\n\(result.output)")
             if index == 0 {
                 #expect(result.output.contains("'price': '3456.78'"), "README example output:\n\(result.output)")
@@ -89,7 +89,7 @@ import Testing
             ],
             stderrPath: directory + "/server.log", tls: true)
         defer { _ = server.stop(SIGTERM) }
-        try PythonClients.check(
+        try await PythonClients.check(
             "tls_clients.py", httpPort: httpPort, tcpPort: tcpPort, read: read, write: write,
             extra: ["--ca=\(certificates.ca)"] + key.arguments)
     }

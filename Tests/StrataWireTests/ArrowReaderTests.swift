@@ -29,13 +29,13 @@ struct ArrowReaderTests {
 
     /// Every kind, a row without a value in each, extreme and negative decimals, empty strings,
     /// 0 to 3 book levels per row; two batches, the second's dictionary in another order.
-    @Test func everyKindReadsBackExactly() throws {
+    @Test func everyKindReadsBackExactly() async throws {
         let first = Fixtures.everyKind()
         var second = Fixtures.everyKind()
         second.columns[8].values = .dictionary(
             indices: [0, 1, 2, 0, 1, 2, 2, 99, 0, 1], values: StringColumn(["", "BTCUSDT", "ETHUSDT"]))
         let batches = [first, second]
-        let readers = try PythonReaders.read(try Self.stream(batches), name: "every-kind")
+        let readers = try await PythonReaders.read(try Self.stream(batches), name: "every-kind")
         let expected = Fixtures.expectedColumns(batches)
 
         let pyarrow = try #require(readers["pyarrow"])
@@ -58,9 +58,9 @@ struct ArrowReaderTests {
 
     /// Dictionary deltas: pyarrow and DuckDB see the values of every batch, the dictionaries
     /// growing; polars refuses delta dictionary batches (arrow-rs does not implement them).
-    @Test func dictionaryDeltasAndLateKindsReadBack() throws {
+    @Test func dictionaryDeltasAndLateKindsReadBack() async throws {
         let batches = Fixtures.dictionaryBatches()
-        let readers = try PythonReaders.read(
+        let readers = try await PythonReaders.read(
             try Self.stream(batches), name: "dictionary-deltas", expectingFailureOf: ["polars"])
         let expected = Fixtures.expectedColumns(batches)
         #expect(
@@ -77,13 +77,13 @@ struct ArrowReaderTests {
     }
 
     /// The same batches with replacement dictionaries: all three readers see every value.
-    @Test func replacementDictionariesReadBack() throws {
+    @Test func replacementDictionariesReadBack() async throws {
         let batches = Fixtures.dictionaryBatches()
         var writer = ArrowStreamWriter(metadata: Self.metadata, dictionaryUpdates: .replacements)
         var stream: [UInt8] = []
         for batch in batches { try writer.write(batch, to: &stream) }
         writer.finish(schemaOf: nil, to: &stream)
-        let readers = try PythonReaders.read(stream, name: "dictionary-replacements")
+        let readers = try await PythonReaders.read(stream, name: "dictionary-replacements")
         Self.expectDictionaryStream(
             readers, Fixtures.expectedColumns(batches), readers: ["pyarrow", "polars", "duckdb"])
     }
@@ -112,9 +112,9 @@ struct ArrowReaderTests {
     }
 
     /// A stream of no batch: the schema of the empty batch given, no rows.
-    @Test func schemaOnlyStreamReadsBack() throws {
+    @Test func schemaOnlyStreamReadsBack() async throws {
         let empty = Fixtures.empty(like: Fixtures.everyKind())
-        let readers = try PythonReaders.read(try Self.stream([], finishWith: empty), name: "schema-only")
+        let readers = try await PythonReaders.read(try Self.stream([], finishWith: empty), name: "schema-only")
         let pyarrow = try #require(readers["pyarrow"])
         #expect(pyarrow["rows"] == .int(0))
         #expect(pyarrow["types"] == Self.everyKindTypes)

@@ -39,7 +39,12 @@ final class ServerProcess {
         environment["STRATA_HTTP_PORT"] = String(httpPort)
         environment["STRATA_DATA"] = dataDirectory
         environment["STRATA_LOG_LEVEL"] = "warning"
-        if let tcpPort { environment[Self.tcpPortVariable] = String(tcpPort) }
+        // Without a port of ours, no listener at all (not the default 9009 another process may hold).
+        if let tcpPort {
+            environment[Self.tcpPortVariable] = String(tcpPort)
+        } else {
+            environment["STRATA_ILP_TCP_ENABLED"] = "false"
+        }
         if let durability { environment["STRATA_DURABILITY"] = durability }
         self.durability = durability
         process.executableURL = URL(fileURLWithPath: binary)
@@ -59,7 +64,7 @@ final class ServerProcess {
     /// The command line, for the report.
     var commandLine: String {
         var settings = "STRATA_AUTH_DISABLED=true STRATA_HTTP_PORT=\(httpPort)"
-        if let tcpPort { settings += " \(Self.tcpPortVariable)=\(tcpPort)" }
+        settings += tcpPort.map { " \(Self.tcpPortVariable)=\($0)" } ?? " STRATA_ILP_TCP_ENABLED=false"
         if let durability { settings += " STRATA_DURABILITY=\(durability)" }
         settings += " STRATA_DATA=\(dataDirectory) STRATA_LOG_LEVEL=warning"
         return "\(settings) \(process.executableURL?.path ?? "strata") serve"

@@ -160,7 +160,9 @@ package struct ColumnarLayout: Sendable {
 /// while let batch = try pages.next() { … }
 /// ```
 public struct ColumnarPages: Sendable {
-    /// Rows per page by default.
+    /// Rows per page by default: a page of trades is ~3 MiB of lanes and as much of Arrow, and the
+    /// next page is read while the last is on the wire (measured against 131,072: see
+    /// BENCHMARKS.md, "Arrow answers").
     public static let defaultBatchRows = 65_536
 
     let reader: TableReader

@@ -23,7 +23,7 @@ enum PythonClients {
     }()
 
     /// `setup-venv.sh`, run once per test process.
-    private static let setup = run(["/bin/bash", scripts + "/setup-venv.sh", venv])
+    private static let setup = runBlocking(["/bin/bash", scripts + "/setup-venv.sh", venv])
 
     /// The environment's interpreter, once `setup-venv.sh` has succeeded.
     static func python() throws -> String {
@@ -34,8 +34,8 @@ enum PythonClients {
     /// Runs `script` with the server's ports and tokens; records its output as the failure reason.
     static func check(
         _ script: String, httpPort: Int, tcpPort: Int = 0, read: String, write: String, extra: [String] = []
-    ) throws {
-        let result = run(
+    ) async throws {
+        let result = await run(
             [
                 try python(), "-W", "error::DeprecationWarning", scripts + "/" + script,
                 "--http-port", String(httpPort), "--tcp-port", String(tcpPort), "--read-token", read, "--write-token",
@@ -45,8 +45,15 @@ enum PythonClients {
         #expect(result.output.contains("ok: "), "\(script) did not report success:\n\(result.output)")
     }
 
-    /// Runs a command, returning its exit status and its stdout and stderr together.
-    static func run(_ arguments: [String]) -> (status: Int32, output: String) {
+    /// Runs a command, returning its exit status and its stdout and stderr together. The wait is
+    /// on a thread of its own: a script runs for tens of seconds, and blocking one of the few
+    /// threads of the cooperative pool meanwhile starves the servers other tests run in-process.
+    static func run(_ arguments: [String]) async -> (status: Int32, output: String) {
+        await onThread { runBlocking(arguments) }
+    }
+
+    /// ``run(_:)`` on the calling thread, for short commands (openssl).
+    static func runBlocking(_ arguments: [String]) -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: arguments[0])
         process.arguments = Array(arguments.dropFirst())

@@ -36,7 +36,7 @@ struct TestCertificates {
             ["req"] + ec + ["-keyout", otherKey, "-out", directory + "/other.csr", "-subj", "/CN=other"],
         ]
         for step in steps {
-            let result = PythonClients.run(["/usr/bin/env", "openssl"] + step)
+            let result = PythonClients.runBlocking(["/usr/bin/env", "openssl"] + step)
             try #require(result.status == 0, "openssl \(step.joined(separator: " ")) failed:\n\(result.output)")
         }
     }

@@ -40,15 +40,20 @@ enum PythonReaders {
 
     /// Writes `stream` to a temporary file and reads it with the three readers: what each saw.
     /// A reader's failure is recorded as an issue, unless it is one of `expectingFailureOf`.
-    static func read(_ stream: [UInt8], name: String, expectingFailureOf: Set<String> = []) throws -> [String:
-        JSONValue]
+    static func read(_ stream: [UInt8], name: String, expectingFailureOf: Set<String> = []) async throws
+        -> [String: JSONValue]
     {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent(
             "strata-arrow-\(name)-\(UUID().uuidString).arrows"
         ).path
         try Data(stream).write(to: URL(fileURLWithPath: path))
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let result = run([try python(), scripts + "/read_arrow_stream.py", path])
+        let arguments = [try python(), scripts + "/read_arrow_stream.py", path]
+        // On a thread of its own: the readers take seconds to start, and a cooperative thread
+        // blocked meanwhile starves the servers other tests run in-process.
+        let result = await withCheckedContinuation { continuation in
+            Thread { continuation.resume(returning: run(arguments)) }.start()
+        }
         try #require(result.status == 0, "read_arrow_stream.py failed (exit \(result.status)):\n\(result.output)")
         let decoded = try JSONDecoder().decode(JSONValue.self, from: Data(result.output.utf8))
         guard case .object(let readers) = decoded else {
