@@ -9,11 +9,7 @@ struct ArrowReaderTests {
     static let metadata = [("strata.table", "trades"), ("strata.query", "range")]
 
     static func stream(_ batches: [ColumnarBatch], finishWith empty: ColumnarBatch? = nil) throws -> [UInt8] {
-        var writer = ArrowStreamWriter(metadata: metadata)
-        var output: [UInt8] = []
-        for batch in batches { try writer.write(batch, to: &output) }
-        writer.finish(schemaOf: empty, to: &output)
-        return output
+        try Fixtures.stream(batches, metadata: metadata, finishWith: empty)
     }
 
     /// The pyarrow types of `Fixtures.everyKind`'s columns.

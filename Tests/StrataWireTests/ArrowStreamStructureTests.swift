@@ -7,11 +7,7 @@ struct ArrowStreamStructureTests {
     static let metadata = [("strata.table", "trades"), ("strata.version", "1")]
 
     static func stream(_ batches: [ColumnarBatch], finishWith empty: ColumnarBatch? = nil) throws -> [UInt8] {
-        var writer = ArrowStreamWriter(metadata: metadata)
-        var output: [UInt8] = []
-        for batch in batches { try writer.write(batch, to: &output) }
-        writer.finish(schemaOf: empty, to: &output)
-        return output
+        try Fixtures.stream(batches, metadata: metadata, finishWith: empty)
     }
 
     /// Every message starts with the continuation marker, its metadata padded so the body starts

@@ -20,33 +20,19 @@ package struct ColumnarLayout: Sendable {
 
     package init(schema: RecordSchema) {
         self.schema = schema
-        let lanes = schema.storageColumns
-        func lane(_ name: String) -> Int { lanes.firstIndex { $0.name == name } ?? 0 }
-        func scale(_ name: String) -> Int {
-            if case .decimal(let scale)? = schema.column(named: name)?.kind { return scale }
-            return 0
-        }
-        let booked = schema.bookColumns
-        var members: [Member] = []
-        for (index, column) in lanes.enumerated() where column.name != schema.timestamp {
-            if let side = schema.bookSides.first(where: { $0.count == column.name }) {
-                let empty = BookLevels(
-                    priceScale: scale(side.prices[0]), sizeScale: scale(side.sizes[0]),
-                    levelColumns: zip(side.prices, side.sizes).map { (price: $0, size: $1) })
-                members.append(
-                    .book(
-                        name: side.name, count: index,
-                        levels: zip(side.prices, side.sizes).map { (price: lane($0), size: lane($1)) }, empty))
-                continue
+        members = schema.answerMembers.map { member in
+            switch member {
+            case .column(let lane, let column, let absent):
+                .column(name: column.name, lane: lane, kind: column.kind, absent: absent)
+            case .book(let side, let count, let levels, let priceScale, let sizeScale):
+                .book(
+                    name: side.name, count: count, levels: levels,
+                    BookLevels(
+                        priceScale: priceScale, sizeScale: sizeScale,
+                        levelColumns: zip(side.prices, side.sizes).map { (price: $0, size: $1) }))
             }
-            guard !booked.contains(column.name) else { continue }
-            members.append(
-                .column(
-                    name: column.name, lane: index, kind: column.kind,
-                    absent: column.rules.required ? nil : column.kind.absentLane))
         }
-        self.members = members
-        timestampLane = lane(schema.timestamp)
+        timestampLane = schema.timestampLane
     }
 
     /// Rows of `symbol` (a table's lanes in storage order) as columns.
@@ -232,11 +218,23 @@ extension TableReader {
     }
 }
 
-extension StrataTable {
+/// A table whose rows read as columns: the built-in tables (``StrataTable``) and the declared ones
+/// (``DynamicTable``) alike.
+public protocol ColumnarTable: Sendable {
+    /// The table's rows as its schema lays them out (what the methods below read through).
+    var columnarSource: ColumnarSource { get }
+}
+
+/// What a ``ColumnarTable`` reads its columns from (opaque: the store's reader of the table).
+public struct ColumnarSource: Sendable {
+    let reader: TableReader
+}
+
+extension ColumnarTable {
     /// The newest `limit` rows of `symbol`, newest first, as columns (see ``ColumnarBatch``).
     /// - Throws: ``StrataError`` `.invalidArgument` for a negative limit; what reading throws.
     public func latestBatch(symbol: Symbol, limit: Int) throws -> ColumnarBatch {
-        try reader.latestBatch(symbol: symbol, limit: limit)
+        try columnarSource.reader.latestBatch(symbol: symbol, limit: limit)
     }
 
     /// The rows of `symbol` with `from <= time < to`, oldest first, as columns, page by page
@@ -244,22 +242,14 @@ extension StrataTable {
     public func rangeBatches(
         symbol: Symbol, from: Timestamp, to: Timestamp, batchRows: Int = ColumnarPages.defaultBatchRows
     ) -> ColumnarPages {
-        reader.rangeBatches(symbol: symbol, from: from, to: to, batchRows: batchRows)
+        columnarSource.reader.rangeBatches(symbol: symbol, from: from, to: to, batchRows: batchRows)
     }
 }
 
-extension DynamicTable {
-    /// The newest `limit` rows of `symbol`, newest first, as columns (see ``ColumnarBatch``).
-    /// - Throws: ``StrataError`` `.invalidArgument` for a negative limit; what reading throws.
-    public func latestBatch(symbol: Symbol, limit: Int) throws -> ColumnarBatch {
-        try reader.latestBatch(symbol: symbol, limit: limit)
-    }
+extension StrataTable: ColumnarTable {
+    public var columnarSource: ColumnarSource { ColumnarSource(reader: reader) }
+}
 
-    /// The rows of `symbol` with `from <= time < to`, oldest first, as columns, page by page
-    /// (``ColumnarPages``): a range of any size in the memory of one page.
-    public func rangeBatches(
-        symbol: Symbol, from: Timestamp, to: Timestamp, batchRows: Int = ColumnarPages.defaultBatchRows
-    ) -> ColumnarPages {
-        reader.rangeBatches(symbol: symbol, from: from, to: to, batchRows: batchRows)
-    }
+extension DynamicTable: ColumnarTable {
+    public var columnarSource: ColumnarSource { ColumnarSource(reader: reader) }
 }

@@ -79,16 +79,12 @@ package struct BatchRow: Sendable {
     package var symbol: String { batch.batch.symbols[Int(batch.batch.symbolIndex[row])] }
 }
 
-/// A table that can be read through a ``TableReader``.
-protocol ReadableTable: Sendable {
-    var reader: TableReader { get }
-}
-
-extension StrataTable: ReadableTable {
+// A table is read through a ``TableReader`` (its ``ColumnarTable/columnarSource``).
+extension StrataTable {
     package var reader: TableReader { TableReader(schema: Record.schema, access: access, live: live) }
 }
 
-extension DynamicTable: ReadableTable {
+extension DynamicTable {
     package var reader: TableReader { TableReader(schema: schema, access: access, live: live) }
 }
 
@@ -97,7 +93,7 @@ extension StrataStore {
     /// the user-defined ones in the configuration's order, then the trading records' if they are
     /// open.
     package var readers: [TableReader] {
-        builtInTables.compactMap { ($0 as? any ReadableTable)?.reader } + userTables.map(\.reader)
+        builtInTables.compactMap { ($0 as? any ColumnarTable)?.columnarSource.reader } + userTables.map(\.reader)
             + (openedRecords?.tables.map(\.reader) ?? [])
     }
 

@@ -36,39 +36,25 @@ package struct RowJSON: Sendable {
     private let textLanes: [Int]
 
     package init(schema: RecordSchema) {
-        let lanes = schema.storageColumns
-        func lane(_ name: String) -> Int { lanes.firstIndex { $0.name == name } ?? 0 }
-        func scale(_ name: String) -> Int {
-            if case .decimal(let scale)? = schema.column(named: name)?.kind { return scale }
-            return 0
-        }
-        let booked = schema.bookColumns
         var members: [(key: [UInt8], member: Member)] = []
         var fixed = 0
         var textLanes: [Int] = []
         func key(_ name: String) -> [UInt8] { Array(",\"\(name)\":".utf8) }
-        for (index, column) in lanes.enumerated() where column.name != schema.timestamp {
-            if let side = schema.bookSides.first(where: { $0.count == column.name }) {
-                let levels = zip(side.prices, side.sizes).map { (price: lane($0), size: lane($1)) }
+        for member in schema.answerMembers {
+            switch member {
+            case .book(let side, let count, let levels, let priceScale, let sizeScale):
                 members.append(
-                    (
-                        key(side.name),
-                        .book(
-                            count: index, levels: levels, priceScale: scale(side.prices[0]),
-                            sizeScale: scale(side.sizes[0]))
-                    ))
+                    (key(side.name), .book(count: count, levels: levels, priceScale: priceScale, sizeScale: sizeScale)))
                 // `,{"price":"` (11), a decimal (≤ 21), `","size":"` (10), a decimal, `"}` (2) a level.
                 fixed += key(side.name).count + 2 + levels.count * 65
-                continue
+            case .column(let lane, let column, let absent):
+                members.append((key(column.name), .column(lane: lane, kind: column.kind, absent: absent)))
+                fixed += key(column.name).count + 4 + Self.maximumValueBytes(column.kind)
+                if column.kind == .text { textLanes.append(lane) }
             }
-            guard !booked.contains(column.name) else { continue }
-            let absent = column.rules.required ? nil : column.kind.absentLane
-            members.append((key(column.name), .column(lane: index, kind: column.kind, absent: absent)))
-            fixed += key(column.name).count + 4 + Self.maximumValueBytes(column.kind)
-            if column.kind == .text { textLanes.append(index) }
         }
         self.members = members
-        timestampLane = lane(schema.timestamp)
+        timestampLane = schema.timestampLane
         timestampKey = Array("{\"\(schema.timestamp)\":\"".utf8)
         writesTime = !schema.columns.contains { $0.name == "time" }
         self.textLanes = textLanes

@@ -1,7 +1,19 @@
 import StrataCore
+import StrataWire
 
 /// Batches covering every kind of value, and what a reader should see in them.
 enum Fixtures {
+    /// A whole stream of `batches` (then `empty`'s schema if there are none) with `metadata`.
+    static func stream(
+        _ batches: [ColumnarBatch], metadata: [(String, String)], finishWith empty: ColumnarBatch? = nil
+    ) throws -> [UInt8] {
+        var writer = ArrowStreamWriter(metadata: metadata)
+        var output: [UInt8] = []
+        for batch in batches { try writer.write(batch, to: &output) }
+        writer.finish(schemaOf: empty, to: &output)
+        return output
+    }
+
     /// Ten rows of every kind, each column with a row without a value; the extremes of decimals
     /// at scale 8, negative values, empty and non-ASCII strings, 0 to 3 book levels per row.
     static func everyKind() -> ColumnarBatch {
