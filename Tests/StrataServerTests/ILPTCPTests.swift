@@ -176,7 +176,8 @@ import Testing
             var text = ""
             text.reserveCapacity(count * 110)
             for id in 1...count { text += tradeLine(id) }
-            let client = try TCPClient(port: server.port)
+            // By the minute: ingest runs at nice +10, slow under the parallel suite's load.
+            let client = try TCPClient(port: server.port, receiveTimeout: 60)
             let bytes = Array(text.utf8)
             #expect(await client.sendInBackground(bytes))
             #expect(try await server.waitForTrades(count, seconds: 60) == count)

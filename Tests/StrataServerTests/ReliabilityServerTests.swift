@@ -82,14 +82,10 @@ import Testing
         // http.maxConnections: the 9th connection is answered 503 with Retry-After and closed.
         var held: [Int32] = []
         for _ in 0..<8 { if case .success(let fd) = connectLoopback(port: port) { held.append(fd) } }
-        // Until the server has accepted all 8 (a second was not always enough under the parallel
-        // suite's load), a 9th is still served: ask again until it is refused, for 20 s at most.
-        var refused = ""
-        let deadline = ContinuousClock.now + .seconds(20)
-        repeat {
-            refused = rawExchange(port: port, "GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n", thenWait: true)
-            if !refused.hasPrefix("HTTP/1.1 503") { try await Task.sleep(for: .milliseconds(100)) }
-        } while !refused.hasPrefix("HTTP/1.1 503") && ContinuousClock.now < deadline
+        // Time for the server to accept all 8 (200 ms was not always enough on a loaded machine;
+        // no longer than the idle timeout, 1.5 s, which closes them).
+        try await Task.sleep(for: .seconds(1))
+        let refused = rawExchange(port: port, "GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n", thenWait: true)
         #expect(refused.hasPrefix("HTTP/1.1 503"), "\(refused.prefix(200))")
         #expect(refused.contains("Retry-After"))
         for fd in held { close(fd) }
