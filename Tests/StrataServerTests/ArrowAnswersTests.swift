@@ -35,14 +35,14 @@ import Testing
             ["serve", "--config", file, "--data", directory + "/data", "--port", String(port)], port: port,
             environment: ["STRATA_TOKENS_WRITE": "arrow-write", "STRATA_TOKENS_READ": "arrow-read"],
             stderrPath: directory + "/server.log")
-        defer { _ = server.stop(SIGTERM) }
+        defer { server.stopInBackground(SIGTERM) }
         try await PythonClients.check(
             "arrow_answers.py", httpPort: port, read: "arrow-read", write: "arrow-write", extra: ["--save", directory])
         // `strata query range --format arrow|csv` writes the server's answers, byte for byte.
-        #expect(server.stop(SIGTERM) == 0)
+        #expect(await server.stop(SIGTERM) == 0)
         for format in ["arrow", "csv"] {
             let file = directory + "/cli.\(format)"
-            _ = try runCLI([
+            _ = try await runCLI([
                 "query", "range", "--symbol", "BIG", "--from", "1767571200000000000", "--to", "1767830400000000000",
                 "--format", format, "--output", file, "--config", directory + "/strata.json", "--data",
                 directory + "/data",

@@ -77,8 +77,8 @@ import Testing
          ]}
         """
 
-    func get(_ port: Int, _ path: String, key: String = "rows") -> [[String: Any]] {
-        let answer = rawHTTP(port: port, method: "GET", path: path)
+    func get(_ port: Int, _ path: String, key: String = "rows") async -> [[String: Any]] {
+        let answer = await rawHTTP(port: port, method: "GET", path: path)
         let json = (try? JSONSerialization.jsonObject(with: Data((answer?.body ?? "").utf8))) as? [String: Any]
         return json?[key] as? [[String: Any]] ?? []
     }
@@ -138,7 +138,7 @@ import Testing
                     let quoted = "\"" + item.headline.replacingOccurrences(of: "\"", with: "\"\"") + "\""
                     return "\(item.ts),\(item.symbol),\(item.id),\(item.source),\(quoted),\(item.sentiment)"
                 }.joined(separator: "\n") + "\n")
-        _ = try runCLI(["ingest", "--table", "news", csv, "--config", file, "--data", data])
+        _ = try await runCLI(["ingest", "--table", "news", csv, "--config", file, "--data", data])
         all += overCSV
 
         // 2. The server, from the same file; a live client on both tables.
@@ -151,7 +151,7 @@ import Testing
 
         // ILP over HTTP, then over TCP.
         let overHTTP = (61...90).map { Self.news($0, base: base) }
-        let written = rawHTTP(
+        let written = await rawHTTP(
             port: port, method: "POST", path: "/api/v2/write?precision=ns",
             body: overHTTP.map(\.line).joined(separator: "\n") + "\n"
                 + "corporate_actions,symbol=AAPL id=1i,action=\"split 2:1\",ratio=2 \(base + 3_600_000_000_000)\n"
@@ -178,7 +178,7 @@ import Testing
             for symbol in ["AAPL", "MSFT"] {
                 var rows: [[String: Any]] = []
                 for _ in 0..<100 {  // TCP rows are stored shortly after they are sent
-                    rows = get(
+                    rows = await get(
                         port, "/api/v1/news/range?symbol=\(symbol)&from=\(base)&to=\(base + Self.day)&limit=1000")
                     if rows.count == expected(all, symbol).count { break }
                     try await Task.sleep(for: .milliseconds(50))
@@ -186,9 +186,9 @@ import Testing
                 #expect(newsFields(rows) == expected(all, symbol), "\(label): news range \(symbol)")
                 #expect(rows.first?["time"] is String)
             }
-            let latest = get(port, "/api/v1/news/latest?symbol=AAPL&limit=2")
+            let latest = await get(port, "/api/v1/news/latest?symbol=AAPL&limit=2")
             #expect(newsFields(latest) == Array(expected(all, "AAPL").suffix(2).reversed()), "\(label): latest")
-            let aggregate = get(port, "/api/v1/news/aggregate?fn=count,sum(id),max(id)&by=symbol")
+            let aggregate = await get(port, "/api/v1/news/aggregate?fn=count,sum(id),max(id)&by=symbol")
             for (symbol, row) in zip(["AAPL", "MSFT"], aggregate) {
                 let ids = all.filter { $0.symbol == symbol }.map(\.id)
                 #expect(row["symbol"] as? String == symbol)
@@ -196,25 +196,25 @@ import Testing
                 #expect("\(row["sum(id)"] ?? "")" == String(ids.reduce(0, +)), "\(label): sum \(row)")
                 #expect("\(row["max(id)"] ?? "")" == String(ids.max()!), "\(label): max \(row)")
             }
-            let actions = get(
+            let actions = await get(
                 port, "/api/v1/corporate_actions/range?symbol=AAPL&from=\(base)&to=\(base + 2 * Self.day)")
             #expect(
                 actions.map { "\($0["id"] ?? "")=\($0["action"] as? String ?? "")@\($0["ratio"] as? String ?? "")" }
                     == ["3=dividend@0.25", "2=spin-off@0.1", "1=split 3:1@3"], "\(label): last-wins")
         }
         try await checkAPI("served")
-        let apiRange = get(port, "/api/v1/news/range?symbol=AAPL&from=\(base)&to=\(base + Self.day)&limit=1000")
-        #expect(server.stop(SIGTERM) == 0, "\(server.stderr)")
+        let apiRange = await get(port, "/api/v1/news/range?symbol=AAPL&from=\(base)&to=\(base + Self.day)&limit=1000")
+        #expect(await server.stop(SIGTERM) == 0, "\(server.stderr)")
 
         // 3. The CLI: the API's rows, from the same file.
-        let cli = try runCLI(
+        let cli = try await runCLI(
             [
                 "query", "range", "--table", "news", "--symbol", "AAPL", "--from", String(base), "--to",
                 String(base + Self.day), "--limit", "1000", "--format", "json", "--config", file, "--data", data,
             ])
         let cliRows = try #require(try JSONSerialization.jsonObject(with: Data(cli.utf8)) as? [[String: Any]])
         #expect(NSArray(array: cliRows).isEqual(to: apiRange), "the CLI prints the API's rows")
-        let cliActions = try runCLI(
+        let cliActions = try await runCLI(
             [
                 "query", "latest", "--table", "corp_actions", "--symbol", "AAPL", "--format", "json", "--config",
                 file, "--data", data,
@@ -222,8 +222,8 @@ import Testing
         #expect(cliActions.contains("split 3:1") && !cliActions.contains("split 2:1"))
 
         // 4. Sealed, restarted: the same answers.
-        _ = try runCLI(["compact", "--config", file, "--data", data])
-        let stats = try runCLI(["stats", "--format", "json", "--config", file, "--data", data])
+        _ = try await runCLI(["compact", "--config", file, "--data", data])
+        let stats = try await runCLI(["stats", "--format", "json", "--config", file, "--data", data])
         let tables = (try? JSONSerialization.jsonObject(with: Data(stats.utf8))) as? [[String: Any]] ?? []
         for name in ["news", "corporate_actions"] {
             let table = tables.first { $0["table"] as? String == name }
@@ -234,8 +234,8 @@ import Testing
         server = try await ServerProcess.serve(
             serveArguments, port: port, environment: [:], stderrPath: directory + "/serve2.log")
         try await checkAPI("sealed and restarted")
-        #expect(server.stop(SIGTERM) == 0, "\(server.stderr)")
-        let verify = try runCLI(["verify", "--config", file, "--data", data])
+        #expect(await server.stop(SIGTERM) == 0, "\(server.stderr)")
+        let verify = try await runCLI(["verify", "--config", file, "--data", data])
         #expect(!verify.contains("DAMAGED"), "\(verify)")
     }
 }

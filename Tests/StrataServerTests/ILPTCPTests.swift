@@ -416,14 +416,16 @@ import Testing
 @Suite struct ILPTCPServeTests {
     func waitUntilLive(port: Int, server: ServerProcess) async throws {
         for _ in 0..<300 {
-            if let answer = rawHTTP(port: port, method: "GET", path: "/health/live"), answer.status == 200 { return }
+            if let answer = await rawHTTP(port: port, method: "GET", path: "/health/live"), answer.status == 200 {
+                return
+            }
             try await Task.sleep(for: .milliseconds(50))
         }
         Issue.record("server did not start: \(server.stderr)")
     }
 
-    func storedTrades(httpPort: Int) -> Int? {
-        guard let answer = rawHTTP(port: httpPort, method: "GET", path: "/api/v1/stats"),
+    func storedTrades(httpPort: Int) async -> Int? {
+        guard let answer = await rawHTTP(port: httpPort, method: "GET", path: "/api/v1/stats"),
             let json = try? JSONSerialization.jsonObject(with: Data(answer.body.utf8)) as? [String: Any],
             let tables = json["tables"] as? [[String: Any]]
         else { return nil }
@@ -451,12 +453,12 @@ import Testing
         connection.send((1...1000).map { tradeLine($0) }.joined())
         var stored: Int?
         for _ in 0..<200 {
-            stored = storedTrades(httpPort: httpPort)
+            stored = await storedTrades(httpPort: httpPort)
             if stored == 1000 { break }
             try await Task.sleep(for: .milliseconds(25))
         }
         #expect(stored == 1000)
-        #expect(server.stop(SIGTERM) == 0, "\(server.stderr)")
+        #expect(await server.stop(SIGTERM) == 0, "\(server.stderr)")
         let log = server.stderr
         #expect(log.contains("protocol=ilp-tcp") && log.contains("127.0.0.1:\(tcpPort)"), "\(log)")
         #expect(log.contains("ILP/TCP listener stopped"))
@@ -474,12 +476,12 @@ import Testing
         let server = try ServerProcess.start(["serve"], environment: environment, stderrPath: directory + "/a.log")
         try await waitUntilLive(port: httpPort, server: server)
         #expect(throws: TCPClientError.self) { try TCPClient(port: tcpPort) }
-        #expect(server.stop(SIGTERM) == 0)
+        #expect(await server.stop(SIGTERM) == 0)
         #expect(server.stderr.contains("ILP over TCP is not started"), "\(server.stderr)")
         #expect(server.stderr.contains("ilp.tcp.keys"))
         environment["STRATA_ILP_TCP_ENABLED"] = "true"
         let refused = try ServerProcess.start(["serve"], environment: environment, stderrPath: directory + "/b.log")
-        #expect(refused.wait() == 1)
+        #expect(await refused.wait() == 1)
         #expect(refused.stderr.contains("ilp.tcp.enabled"), "\(refused.stderr)")
     }
 }

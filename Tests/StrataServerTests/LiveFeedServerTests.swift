@@ -242,29 +242,19 @@ struct LiveServer: Sendable {
 
     /// POSTs ILP text with the write token; the status.
     func write(_ body: String) async throws -> Int {
-        let answer = await onThread {
-            rawHTTP(
-                port: port, method: "POST", path: "/write", headers: ["Authorization": "Bearer \(Tokens.write)"],
-                body: body)
-        }
+        let answer = await rawHTTP(
+            port: port, method: "POST", path: "/write", headers: ["Authorization": "Bearer \(Tokens.write)"], body: body
+        )
         return try #require(answer).status
     }
 
     func get(_ path: String, authorization: String? = "Bearer \(Tokens.read)") async throws -> (
         status: Int, body: String
     ) {
-        let answer = await onThread {
-            rawHTTP(port: port, method: "GET", path: path, headers: authorization.map { ["Authorization": $0] } ?? [:])
-        }
+        let answer = await rawHTTP(
+            port: port, method: "GET", path: path, headers: authorization.map { ["Authorization": $0] } ?? [:])
         let (status, body, _) = try #require(answer)
         return (status, body)
-    }
-
-    /// Blocking socket calls off the cooperative pool.
-    private func onThread<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(returning: body()) }
-        }
     }
 }
 

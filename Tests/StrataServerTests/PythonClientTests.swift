@@ -29,7 +29,7 @@ import Testing
                 "STRATA_LIVE_BUFFER_LIMIT": "2000",
             ],
             stderrPath: directory + "/server.log")
-        defer { _ = server.stop(SIGTERM) }
+        defer { server.stopInBackground(SIGTERM) }
         for script in ["questdb_http.py", "questdb_decimal.py", "influx_v2.py", "live_websocket.py"] {
             try await PythonClients.check(script, httpPort: httpPort, read: read, write: write)
         }
@@ -88,7 +88,7 @@ import Testing
                 "STRATA_TLS_PRIVATE_KEY": certificates.privateKey,
             ],
             stderrPath: directory + "/server.log", tls: true)
-        defer { _ = server.stop(SIGTERM) }
+        defer { server.stopInBackground(SIGTERM) }
         try await PythonClients.check(
             "tls_clients.py", httpPort: httpPort, tcpPort: tcpPort, read: read, write: write,
             extra: ["--ca=\(certificates.ca)"] + key.arguments)

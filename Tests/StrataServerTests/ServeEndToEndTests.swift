@@ -11,8 +11,8 @@ import Testing
 @Suite(.serialized) struct ServeEndToEndTests {
     let environment = ["STRATA_TOKENS_WRITE": "e2e-write", "STRATA_TOKENS_READ": "e2e-read"]
 
-    func latest(port: Int) -> [[String: Any]] {
-        let answer = rawHTTP(
+    func latest(port: Int) async -> [[String: Any]] {
+        let answer = await rawHTTP(
             port: port, method: "GET", path: "/api/v1/trades/latest?symbol=BTCUSDT&limit=10",
             headers: ["Authorization": "Bearer e2e-read"])
         let json = (try? JSONSerialization.jsonObject(with: Data((answer?.body ?? "").utf8))) as? [String: Any]
@@ -31,38 +31,38 @@ import Testing
             trades,symbol=BTCUSDT price=64123.5,qty=1,trade_id=2i,side="sell" 1719878281600000000
 
             """
-        let write = rawHTTP(
+        let write = await rawHTTP(
             port: port, method: "POST", path: "/api/v2/write?precision=ns",
             headers: ["Authorization": "Token e2e-write"], body: body)
         #expect(write?.status == 204, "\(String(describing: write))")
-        let unauthorized = rawHTTP(port: port, method: "POST", path: "/write", body: body)
+        let unauthorized = await rawHTTP(port: port, method: "POST", path: "/write", body: body)
         #expect(unauthorized?.status == 401)
-        let rows = latest(port: port)
+        let rows = await latest(port: port)
         #expect(rows.map { $0["price"] as? String } == ["64123.5", "64123.45"])
         // Which build answered: the release in the Server header (and in /health, see HealthMetricsTests).
-        let live = rawHTTP(port: port, method: "GET", path: "/health/live")
+        let live = await rawHTTP(port: port, method: "GET", path: "/health/live")
         #expect(live?.head.lowercased().contains("\r\nserver: strata/\(StrataVersion.release)".lowercased()) == true)
-        #expect(first.stop(SIGTERM) == 0, "\(first.stderr)")
+        #expect(await first.stop(SIGTERM) == 0, "\(first.stderr)")
         #expect(first.stderr.contains("store closed"))
 
         let second = try await ServerProcess.serve(
             arguments, port: port, environment: environment, stderrPath: directory + "/second.log")
-        #expect(latest(port: port).count == 2, "a restart sees every acknowledged row")
-        #expect(second.stop(SIGINT) == 0)
+        #expect(await latest(port: port).count == 2, "a restart sees every acknowledged row")
+        #expect(await second.stop(SIGINT) == 0)
     }
 
-    @Test func badConfigurationFailsNamingTheKey() throws {
+    @Test func badConfigurationFailsNamingTheKey() async throws {
         let directory = makeTemporaryDirectory("strata-serve-e2e")
         defer { removeTree(directory) }
         let process = try ServerProcess.start(
             ["serve", "--data", directory],
             environment: ["STRATA_HTTP_PORT": "ninety", "STRATA_AUTH_DISABLED": "true"],
             stderrPath: directory + "/err.log")
-        #expect(process.wait() == 1)
+        #expect(await process.wait() == 1)
         #expect(process.stderr.contains("STRATA_HTTP_PORT"), "\(process.stderr)")
         let noTokens = try ServerProcess.start(
             ["serve", "--data", directory], environment: [:], stderrPath: directory + "/err2.log")
-        #expect(noTokens.wait() == 1)
+        #expect(await noTokens.wait() == 1)
         #expect(noTokens.stderr.contains("auth"), "\(noTokens.stderr)")
     }
 
@@ -84,27 +84,29 @@ import Testing
             quotes,symbol=IBM bid_px_0=180.01,bid_sz_0=300,ask_px_0=181.8,ask_sz_0=3000,bid_px_1=180,bid_sz_1=100 1381132800242000000
 
             """
-        let write = rawHTTP(
+        let write = await rawHTTP(
             port: port, method: "POST", path: "/api/v2/write?precision=ns",
             headers: ["Authorization": "Token e2e-write"], body: body)
         #expect(write?.status == 204, "\(String(describing: write))")
-        func api(_ path: String, key: String = "rows") -> [[String: Any]] {
-            let answer = rawHTTP(port: port, method: "GET", path: path, headers: ["Authorization": "Bearer e2e-read"])
+        func api(_ path: String, key: String = "rows") async -> [[String: Any]] {
+            let answer = await rawHTTP(
+                port: port, method: "GET", path: path, headers: ["Authorization": "Bearer e2e-read"])
             let json = (try? JSONSerialization.jsonObject(with: Data((answer?.body ?? "").utf8))) as? [String: Any]
             return json?[key] as? [[String: Any]] ?? []
         }
         let queries: [(table: String, symbol: String)] = [
             ("trades", "BTCUSDT"), ("aggtrades", "BTCUSDT"), ("quotes", "IBM"),
         ]
-        let apiRows = queries.map { api("/api/v1/\($0.table)/latest?symbol=\($0.symbol)") }
-        let apiAggregate = api("/api/v1/trades/aggregate?fn=count,sum(qty),vwap&by=symbol,bucket&bucket=1m")
-        let apiBars = api(
+        var apiRows: [[[String: Any]]] = []
+        for query in queries { apiRows.append(await api("/api/v1/\(query.table)/latest?symbol=\(query.symbol)")) }
+        let apiAggregate = await api("/api/v1/trades/aggregate?fn=count,sum(qty),vwap&by=symbol,bucket&bucket=1m")
+        let apiBars = await api(
             "/api/v1/bars?symbol=BTCUSDT&timeframe=1m&from=2024-07-01T23:00:00Z&to=2024-07-02T01:00:00Z", key: "bars")
-        #expect(server.stop(SIGTERM) == 0, "\(server.stderr)")
+        #expect(await server.stop(SIGTERM) == 0, "\(server.stderr)")
 
         for (query, expected) in zip(queries, apiRows) {
             #expect(expected.count >= 1, "\(query.table): the API answered")
-            let cli = try runCLI(
+            let cli = try await runCLI(
                 [
                     "query", "latest", "--table", query.table, "--symbol", query.symbol, "--format", "json", "--data",
                     data,
@@ -112,7 +114,7 @@ import Testing
             let rows = try #require(try JSONSerialization.jsonObject(with: Data(cli.utf8)) as? [[String: Any]])
             #expect(NSArray(array: rows).isEqual(to: expected), "\(query.table): CLI \(rows) API \(expected)")
         }
-        let cliAggregate = try runCLI(
+        let cliAggregate = try await runCLI(
             [
                 "query", "aggregate", "--fn", "count,sum(qty),vwap", "--by", "symbol,bucket", "--bucket", "1m",
                 "--format", "json", "--data", data,
@@ -121,7 +123,7 @@ import Testing
             try JSONSerialization.jsonObject(with: Data(cliAggregate.utf8)) as? [[String: Any]])
         #expect(aggregate.count == 2)
         #expect(NSArray(array: aggregate).isEqual(to: apiAggregate), "aggregate: CLI \(aggregate) API \(apiAggregate)")
-        let cliBars = try runCLI(
+        let cliBars = try await runCLI(
             [
                 "bars", "--symbol", "BTCUSDT", "--timeframe", "1m", "--from", "2024-07-01T23:00:00Z", "--to",
                 "2024-07-02T01:00:00Z", "--format", "json", "--data", data,

@@ -50,7 +50,7 @@ import Testing
                 var batch = 0
                 while true {
                     attempted.withLock { $0[writer] = batch + 1 }
-                    let answer = rawHTTP(
+                    let answer = rawHTTPBlocking(
                         port: port, method: "POST", path: "/write",
                         headers: ["Authorization": "Bearer sig-write"], body: Self.body(writer: writer, batch: batch))
                     guard let answer else { break }  // refused: the server has stopped accepting
@@ -70,14 +70,14 @@ import Testing
             try await Task.sleep(for: .milliseconds(10))
         }
         kill(server.pid, SIGTERM)
-        #expect(server.wait() == 0, "\(server.stderr)")
+        #expect(await server.wait() == 0, "\(server.stderr)")
         while finished.withLock({ $0 }) < writers { try await Task.sleep(for: .milliseconds(10)) }
         #expect(server.stderr.contains("store closed"), "\(server.stderr)")
 
         let restarted = try await ServerProcess.serve(
             arguments, port: port, environment: environment, stderrPath: directory + "/second.log")
-        defer { _ = restarted.stop(SIGTERM) }
-        let stored = try storedTradeIDs(port: port)
+        defer { restarted.stopInBackground(SIGTERM) }
+        let stored = try await storedTradeIDs(port: port)
         let acked = acknowledged.withLock { $0 }
         var ackedRows = 0
         for writer in 0..<writers {
@@ -99,13 +99,13 @@ import Testing
 
     /// Every trade id of SIGTERM stored, through the JSON API, page by page (`next_cursor`): the
     /// writers store more than one page before the signal (small pages: the paging is exercised).
-    func storedTradeIDs(port: Int) throws -> Set<Int> {
+    func storedTradeIDs(port: Int) async throws -> Set<Int> {
         let to = Self.base + Int64(Self.tradeID(writer: 2, batch: 0, row: 0)) * 1_000
         var ids: Set<Int> = []
         var cursor: String?
         for _ in 0..<1_000 {
             let after = cursor.map { "&cursor=\($0)" } ?? ""
-            let answer = rawHTTP(
+            let answer = await rawHTTP(
                 port: port, method: "GET",
                 path: "/api/v1/trades/range?symbol=SIGTERM&from=\(Self.base)&to=\(to)&limit=5000\(after)",
                 headers: ["Authorization": "Bearer sig-read"])

@@ -51,7 +51,7 @@ import Testing
                 "STRATA_HTTP_WRITE_WAIT_MILLISECONDS": "300",
             ],
             stderrPath: directory + "/server.log")
-        defer { _ = server.stop(SIGTERM) }
+        defer { server.stopInBackground(SIGTERM) }
         var lines = ""
         var id = 1
         while lines.utf8.count < 3_900 {
@@ -74,7 +74,7 @@ import Testing
 
         let other = "trades,symbol=FAST price=2,qty=1,trade_id=1i,side=\"sell\" \(t(1))"
         let started = ContinuousClock.now
-        let refused = try #require(rawHTTP(port: port, method: "POST", path: "/write", body: other))
+        let refused = try #require(await rawHTTP(port: port, method: "POST", path: "/write", body: other))
         #expect(refused.status == 503, "\(refused.body)")
         #expect(refused.body.contains("\"code\":\"overloaded\""), "\(refused.body)")
         #expect(refused.head.lowercased().contains("retry-after: 1"), "\(refused.head)")
@@ -83,10 +83,10 @@ import Testing
         let rest = Array(body[(body.count / 2)...])
         #expect(rest.withUnsafeBytes { send(slow, $0.baseAddress, $0.count, 0) } == rest.count)
         #expect(String(decoding: readToEnd(slow), as: UTF8.self).hasPrefix("HTTP/1.1 204"))
-        #expect(rawHTTP(port: port, method: "POST", path: "/write", body: other)?.status == 204)
-        let stats = try #require(rawHTTP(port: port, method: "GET", path: "/api/v1/stats"))
+        #expect(await rawHTTP(port: port, method: "POST", path: "/write", body: other)?.status == 204)
+        let stats = try #require(await rawHTTP(port: port, method: "GET", path: "/api/v1/stats"))
         #expect(stats.body.contains("\"rows\":\(id)"), "\(stats.body)")  // id - 1 slow rows + 1 fast
-        let metrics = try #require(rawHTTP(port: port, method: "GET", path: "/metrics"))
+        let metrics = try #require(await rawHTTP(port: port, method: "GET", path: "/metrics"))
         #expect(metrics.body.contains("strata_http_writes_overloaded_total 1"), "\(metrics.body)")
     }
 }

@@ -94,15 +94,18 @@ final class HTTPConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private let limits: ServerConfiguration.Limits
     private let counter: ConnectionCounter
     private let metrics: ServerMetrics
+    private let verdict: GuardVerdict
     private var holdsSlot = false
     private var timer: RepeatedTask?
     /// The last bytes of the head so far, to find its end across reads.
     private var tail: UInt32 = 0
 
-    init(limits: ServerConfiguration.Limits, counter: ConnectionCounter, metrics: ServerMetrics) {
+    init(limits: ServerConfiguration.Limits, counter: ConnectionCounter, metrics: ServerMetrics, verdict: GuardVerdict)
+    {
         self.limits = limits
         self.counter = counter
         self.metrics = metrics
+        self.verdict = verdict
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -192,6 +195,7 @@ final class HTTPConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         if event is ChannelShouldQuiesceEvent, case .awaitingHead = state.phase {
             // Shutting down: a connection between requests (or that never sent one) closes now.
             state.phase = .closing
+            verdict.markClosed()
             context.close(promise: nil)
             return
         }
@@ -248,6 +252,7 @@ final class HTTPConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private func close(_ context: ChannelHandlerContext, reason: String) {
         metrics.connectionRefused(protocol: "http", reason: reason)
         state.phase = .closing
+        verdict.markClosed()
         context.close(promise: nil)
     }
 
@@ -258,6 +263,7 @@ final class HTTPConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     ) {
         metrics.connectionRefused(protocol: "http", reason: reason)
         state.phase = .closing
+        verdict.markClosed()
         let code = status.split(separator: " ").dropFirst().joined(separator: "")
         let body = "{\"code\":\(JSONText.quoted(lowerFirst(code))),\"message\":\(JSONText.quoted(message))}"
         let text =
@@ -308,9 +314,22 @@ final class HTTPExchangeTracker: ChannelDuplexHandler, RemovableChannelHandler {
     }
 }
 
+/// Whether the connection guard closed a connection (a limit, a timeout, shutdown): shared
+/// with the connection's handling task, which is told in the same words as a client's own close.
+final class GuardVerdict: Sendable {
+    private let closed = Atomic<Bool>(false)
+    func markClosed() { closed.store(true, ordering: .relaxed) }
+    var closedByGuard: Bool { closed.load(ordering: .relaxed) }
+}
+
 /// A server child channel with the connection guard in front of `Base`'s handlers.
 struct GuardedChannel<Base: ServerChildChannel>: ServerChildChannel {
-    typealias Value = Base.Value
+    struct Value: ServerChildChannelValue {
+        let base: Base.Value
+        let verdict: GuardVerdict
+        var channel: any Channel { base.channel }
+    }
+
     let base: Base
     let limits: ServerConfiguration.Limits
     let counter: ConnectionCounter
@@ -318,13 +337,48 @@ struct GuardedChannel<Base: ServerChildChannel>: ServerChildChannel {
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         let (limits, counter, metrics) = (limits, counter, metrics)
+        let verdict = GuardVerdict()
         return channel.eventLoop.makeCompletedFuture {
             try channel.pipeline.syncOperations.addHandler(
-                HTTPConnectionGuard(limits: limits, counter: counter, metrics: metrics))
-        }.flatMap { base.setup(channel: channel, logger: logger) }
+                HTTPConnectionGuard(limits: limits, counter: counter, metrics: metrics, verdict: verdict))
+        }.flatMap { base.setup(channel: channel, logger: logger) }.map { Value(base: $0, verdict: verdict) }
     }
 
+    /// A connection the guard closed before its first request ends the base's wait for that
+    /// request with an error (the WebSocket upgrade negotiation logs it at `error`); the guard
+    /// already counted why (`strata_connections_refused_total`), so that line is lowered to `debug`.
     func handle(value: Value, logger: Logger) async {
-        await base.handle(value: value, logger: logger)
+        var quiet = logger
+        quiet.handler = GuardClosedLogHandler(wrapped: logger.handler, verdict: value.verdict)
+        await base.handle(value: value.base, logger: quiet)
+    }
+}
+
+/// Lowers errors logged about a connection to `debug` once the guard has closed it.
+struct GuardClosedLogHandler: LogHandler {
+    var wrapped: any LogHandler
+    let verdict: GuardVerdict
+
+    var metadata: Logger.Metadata {
+        get { wrapped.metadata }
+        set { wrapped.metadata = newValue }
+    }
+
+    var logLevel: Logger.Level {
+        get { wrapped.logLevel }
+        set { wrapped.logLevel = newValue }
+    }
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { wrapped[metadataKey: key] }
+        set { wrapped[metadataKey: key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        guard event.level >= .error, verdict.closedByGuard else { return wrapped.log(event: event) }
+        guard wrapped.logLevel <= .debug else { return }
+        var lowered = event
+        lowered.level = .debug
+        wrapped.log(event: lowered)
     }
 }

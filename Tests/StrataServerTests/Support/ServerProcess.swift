@@ -69,7 +69,8 @@ struct ServerProcess {
                     close(fd)
                     if server.stderr.contains("protocol=ilp-tcp") { return server }
                 }
-            } else if let answer = rawHTTP(port: port, method: "GET", path: "/health/live"), answer.status == 200 {
+            } else if let answer = await rawHTTP(port: port, method: "GET", path: "/health/live"), answer.status == 200
+            {
                 return server
             }
             try await Task.sleep(for: .milliseconds(50))
@@ -78,13 +79,28 @@ struct ServerProcess {
         return server
     }
 
-    /// Sends `signal` and waits for the exit status (128 + signal if killed by one).
-    func stop(_ signal: Int32 = SIGTERM) -> Int32 {
+    /// Sends `signal` and waits for the exit status (128 + signal if killed by one), on a thread
+    /// of its own (a graceful stop takes seconds under load, which a cooperative thread must not
+    /// spend blocked: the in-process servers of other tests run on those few threads).
+    func stop(_ signal: Int32 = SIGTERM) async -> Int32 {
         kill(pid, signal)
-        return wait()
+        return await wait()
     }
 
-    func wait() -> Int32 {
+    /// Sends `signal` and reaps the process on a thread of its own, without waiting: for `defer`.
+    func stopInBackground(_ signal: Int32 = SIGKILL) {
+        kill(pid, signal)
+        let pid = pid
+        Thread { _ = Self.reap(pid) }.start()
+    }
+
+    /// The exit status, waiting on a thread of its own.
+    func wait() async -> Int32 {
+        let pid = pid
+        return await onThread { Self.reap(pid) }
+    }
+
+    private static func reap(_ pid: pid_t) -> Int32 {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 {
             guard errno == EINTR else { break }
@@ -115,7 +131,17 @@ func freePort() -> Int {
 
 /// One HTTP/1.1 exchange over a raw socket (`Connection: close`): the status, the body and the
 /// response head (status line and headers, as text), or `nil` if nothing listens.
-func rawHTTP(port: Int, method: String, path: String, headers: [String: String] = [:], body: String = "")
+/// Waits on a thread of its own.
+func rawHTTP(port: Int, method: String, path: String, headers: [String: String] = [:], body: String = "") async
+    -> (status: Int, body: String, head: String)?
+{
+    await onThread { rawHTTPBlocking(port: port, method: method, path: path, headers: headers, body: body) }
+}
+
+/// The same on the calling thread (for code already on a thread of its own).
+func rawHTTPBlocking(
+    port: Int, method: String, path: String, headers: [String: String] = [:], body: String = ""
+)
     -> (status: Int, body: String, head: String)?
 {
     guard case .success(let fd) = connectLoopback(port: port) else { return nil }
@@ -170,17 +196,24 @@ func connectLoopback(port: Int) -> Result<Int32, TCPClientError> {
     return .success(fd)
 }
 
-/// Runs the `strata` command and returns its standard output (a failure is an issue).
-func runCLI(_ arguments: [String]) throws -> String {
+/// Runs the `strata` command and returns its standard output (a failure is an issue); waits on
+/// a thread of its own.
+func runCLI(_ arguments: [String]) async throws -> String {
+    let executable = try #require(strataExecutable)
+    let (status, text) = await onThread { runBlocking(executable, arguments) }
+    #expect(status == 0, "strata \(arguments.joined(separator: " ")): \(text)")
+    return text
+}
+
+private func runBlocking(_ executable: String, _ arguments: [String]) -> (Int32, String) {
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: try #require(strataExecutable))
+    process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
     let output = Pipe()
     process.standardOutput = output
     process.standardError = FileHandle.nullDevice
-    try process.run()
+    do { try process.run() } catch { return (-1, "cannot run \(executable): \(error)") }
     let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     process.waitUntilExit()
-    #expect(process.terminationStatus == 0, "strata \(arguments.joined(separator: " ")): \(text)")
-    return text
+    return (process.terminationStatus, text)
 }
