@@ -65,21 +65,24 @@ struct BarsCommand: AsyncParsableCommand {
             try output.finish(schemaOf: batch)
             return
         }
-        // The API's names and order (the live feed's bar objects): one vocabulary for both.
-        let columns = [
-            "symbol", "timeframe", "ts_ns", "time", "open", "high", "low", "close", "volume", "notional", "vwap",
-            "trades",
+        Renderer(format: format.rendered).render(
+            columns: Self.columns, rows: bars.map(Self.cells), json: bars.map(\.identifiedAPIJSON))
+    }
+
+    /// A bar's columns: the API's names and order (the live feed's bar objects), one vocabulary for both.
+    static let columns = [
+        "symbol", "timeframe", "ts_ns", "time", "open", "high", "low", "close", "volume", "notional", "vwap", "trades",
+    ]
+
+    /// A bar's cells, in ``columns``' order.
+    static func cells(_ bar: Bar) -> [Cell] {
+        [
+            .text(bar.symbol.name), .text(bar.timeframe.description), .nanoseconds(bar.start.nanoseconds),
+            .text(bar.start.iso8601), .decimal(bar.open.description), .decimal(bar.high.description),
+            .decimal(bar.low.description), .decimal(bar.close.description), .decimal(bar.volume.description),
+            .decimal(bar.notional.description), bar.vwap.map { .decimal($0.description) } ?? .empty,
+            .integer(Int64(bar.tradeCount)),
         ]
-        let rows = bars.map { bar -> [Cell] in
-            [
-                .text(bar.symbol.name), .text(bar.timeframe.description), .nanoseconds(bar.start.nanoseconds),
-                .text(bar.start.iso8601), .decimal(bar.open.description), .decimal(bar.high.description),
-                .decimal(bar.low.description), .decimal(bar.close.description), .decimal(bar.volume.description),
-                .decimal(bar.notional.description), bar.vwap.map { .decimal($0.description) } ?? .empty,
-                .integer(Int64(bar.tradeCount)),
-            ]
-        }
-        Renderer(format: format.rendered).render(columns: columns, rows: rows, json: bars.map(\.identifiedAPIJSON))
     }
 
     /// `[-]<n>m|h|d` in nanoseconds.

@@ -50,6 +50,9 @@ struct Bench {
             if options.runs(.arrow) {
                 try await ArrowWorkload(report: report, directory: root + "/arrow").run(options: options)
             }
+            if options.runs(.indicators) {
+                try await IndicatorsWorkload(report: report, directory: root + "/indicators").run(options: options)
+            }
             if options.runs(.soak) {
                 try SoakWorkload(report: report, directory: root + "/soak").run(options: options)
             }

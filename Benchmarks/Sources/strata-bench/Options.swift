@@ -24,6 +24,8 @@ struct Options: Sendable {
         case soak = "SOAK"
         /// A full day of one symbol over HTTP as Arrow, CSV and JSON; the server's RSS.
         case arrow = "ARROW"
+        /// The standard indicators over a year of 1-minute bars, beside TA-Lib.
+        case indicators = "INDICATORS"
     }
 
     var rows = 10_000_000
@@ -72,6 +74,10 @@ struct Options: Sendable {
     var recordsRuns = 3
     /// ARROW: trades of the one symbol's day.
     var arrowRows = 1_930_000
+    /// INDICATORS: 1-minute bars (a year).
+    var indicatorBars = 525_600
+    /// INDICATORS: the Python with `talib` (the tests' virtual environment).
+    var python = "../.build/python-venv/bin/python"
 
     static let usage = """
         strata-bench: the standard Strata workload against the SQLite peer (GRDB, WAL mode), in one run.
@@ -84,7 +90,7 @@ struct Options: Sendable {
                                (default: a fresh temporary directory, removed at the end)
           --strata-binary PATH the `strata` command for the CSV ingest (default ../.build/release/strata)
           --skip-sqlite        run Strata only
-          --only LIST          comma-separated subset of W1,W2,W3,W5,BARS,CSV,TEXT,RECOVERY,SERVER,ORDERS,OPEN,JOBS,ARROW,SOAK (default: all
+          --only LIST          comma-separated subset of W1,W2,W3,W5,BARS,CSV,TEXT,RECOVERY,SERVER,ORDERS,OPEN,JOBS,ARROW,INDICATORS,SOAK (default: all
                                but SOAK, the reliability load test, which runs only when named).
                                W2, W3 and W5 query the rows W1 stores, so W1's ingest runs for them too.
                                SERVER runs `strata serve` (--strata-binary) on 5 M rows unless --rows is given.
@@ -110,6 +116,9 @@ struct Options: Sendable {
                                --open-queries queries timed one by one (default 100000)
           --records-runs K     ORDERS, OPEN, JOBS: timed runs each, the figure their median (default 3)
           --arrow-rows N       ARROW: trades of the day read back (default 1930000, the 10 M workload's top symbol)
+          --indicator-bars N   INDICATORS: 1-minute bars (default 525600, a year)
+          --python PATH        INDICATORS: a Python with talib (default ../.build/python-venv/bin/python, which
+                               the tests make)
           --query-repeat K     run the Strata queries K times as often (for perf record; default 1)
           --seed N             the workload's seed (default \(SyntheticTrades.Configuration.standard.seed))
           -h, --help           this text
@@ -241,6 +250,13 @@ struct Options: Sendable {
                     throw OptionError("--arrow-rows expects a positive integer")
                 }
                 options.arrowRows = count
+            case "--indicator-bars":
+                guard let count = Int(try value(argument).replacingUnderscores()), count > 0 else {
+                    throw OptionError("--indicator-bars expects a positive integer")
+                }
+                options.indicatorBars = count
+            case "--python":
+                options.python = try value(argument)
             case "--seed":
                 let text = try value(argument)
                 guard let seed = UInt64(text) else {

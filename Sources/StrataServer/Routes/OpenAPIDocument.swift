@@ -44,6 +44,7 @@ enum OpenAPIDocument {
             paths += tableRoutes(schema.name, row: recordComponent(schema))
         }
         paths.append(("/api/v1/bars", ["get": bars]))
+        paths.append(("/api/v1/indicators", ["get": indicators]))
         paths.append(("/api/v1/quotes/bars", ["get": quoteBars]))
         paths.append(("/api/v1/stats", ["get": stats]))
         paths.append((LiveFeed.path, ["get": live]))
@@ -173,6 +174,38 @@ enum OpenAPIDocument {
                     Schema.object([
                         "symbol": Schema.string, "timeframe": Schema.string, "count": Schema.integer,
                         "bars": Schema.array(of: Schema.ref("Bar")),
+                    ]))
+            ] + queryErrors)
+    }
+
+    private static var indicators: JSON {
+        let offset = QueryRoutes.maximumOffsetMinutes
+        return operation(
+            "Bars of trades with indicators beside them, computed on query: sma(N), ema(N), rsi(N) (Wilder, 14), "
+                + "macd(F,S,G) (12,26,9), bollinger(N,K) (20,2), atr(N) (Wilder, 14), vwap (anchored at from). "
+                + "Each bar has the bar's members, then one decimal string (8 digits) or null per indicator column "
+                + "(ema_9, rsi_14, macd, macd_signal, macd_histogram, bb_lower, bb_middle, bb_upper, atr_14, "
+                + "anchored_vwap…). The bars before from that warm the indicators up are read, not answered.",
+            parameters: [
+                Parameter.symbol,
+                Parameter.query(
+                    "timeframe", required: true, "1m, 5m, 15m, 1h, 1d or any whole-minute timeframe (3m, 4h, 1w)."),
+                Parameter.from, Parameter.to,
+                Parameter.query(
+                    "indicators", required: true, "Comma-separated indicators, e.g. ema(9),ema(21),rsi,macd,bollinger."),
+                Parameter.query(
+                    "offset",
+                    "Bucket offset in minutes, -\(offset)...\(offset) (default 0).",
+                    ["type": "integer", "minimum": .int(-offset), "maximum": .int(offset), "default": 0]),
+                Parameter.format,
+            ],
+            responses: [
+                okAnswer(
+                    Schema.object([
+                        "symbol": Schema.string, "timeframe": Schema.string,
+                        "indicators": Schema.array(of: Schema.string),
+                        "warm_up_bars": Schema.integer, "count": Schema.integer,
+                        "bars": Schema.array(of: Schema.anyObject),
                     ]))
             ] + queryErrors)
     }

@@ -34,6 +34,9 @@ struct QueryRoutes {
         router.get("/api/v1/bars") { request, context in
             await respond(context) { try await bars(QueryParameters(request), format: AnswerFormat(request)) }
         }
+        router.get("/api/v1/indicators") { request, context in
+            await respond(context) { try await indicators(QueryParameters(request), format: AnswerFormat(request)) }
+        }
         router.get("/api/v1/quotes/bars") { request, context in
             await respond(context) { try await quoteBars(QueryParameters(request), format: AnswerFormat(request)) }
         }
@@ -160,6 +163,35 @@ struct QueryRoutes {
                 ("symbol", .string(symbol.name)), ("timeframe", .string(timeframe.description)),
                 ("count", .int(bars.count)),
                 ("bars", .rows(bars)),
+            ]))
+    }
+
+    /// Bars with indicators beside them (`GET /api/v1/indicators`): `indicators` is a list such
+    /// as `ema(9),rsi,macd` (see ``Indicator``); bars as `GET /api/v1/bars` answers them.
+    private func indicators(_ query: QueryParameters, format: AnswerFormat) async throws -> Response {
+        let symbol = try query.symbol()
+        let timeframe = try timeframe(query)
+        let from = try query.timestamp("from")
+        let to = try query.timestamp("to")
+        let offsetMinutes = try query.integer(
+            "offset", default: 0, range: -Self.maximumOffsetMinutes...Self.maximumOffsetMinutes)
+        let text = try query.required("indicators")
+        let indicators: [Indicator]
+        do {
+            indicators = try Indicator.list(text)
+        } catch let error as ValidationError {
+            throw ParameterError(parameter: "indicators", message: "indicators: \(error.detail ?? error.explanation)")
+        }
+        let answer = try await store.indicators(
+            indicators, symbol: symbol, timeframe: timeframe, from: from, to: to,
+            offset: Int64(offsetMinutes) * 60_000_000_000)
+        if format.isColumnar { return try ColumnarAnswer.whole(ColumnarBatch(answer), format: format) }
+        return Responses.json(
+            .object([
+                ("symbol", .string(symbol.name)), ("timeframe", .string(timeframe.description)),
+                ("indicators", .array(indicators.map { .string($0.description) })),
+                ("warm_up_bars", .int(answer.warmUpBars)), ("count", .int(answer.bars.count)),
+                ("bars", .rows(answer.jsonBars)),
             ]))
     }
 

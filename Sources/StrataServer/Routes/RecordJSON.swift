@@ -37,12 +37,15 @@ extension Bar: JSONRepresentable {
     }
 
     /// With `identified`, `symbol` and `timeframe` come first (a live bar, which has no
-    /// enclosing answer to name them).
-    func writeJSON(to writer: inout JSONWriter, identified: Bool) {
+    /// enclosing answer to name them); `indicators` follow `trades` (a value or null each).
+    func writeJSON(
+        to writer: inout JSONWriter, identified: Bool, indicators: [(name: String, value: IndicatorValue?)] = []
+    ) {
         let volumeText = volume.description
         let notionalText = notional.description
         let maximumBytes =
             384 + 2 * JSONText.maximumQuotedBytes(symbol.name) + volumeText.utf8.count + notionalText.utf8.count
+            + indicators.reduce(0) { $0 + JSONText.maximumQuotedBytes($1.name) + 32 }
         writer.element(maximumBytes: maximumBytes) { out in
             out.write(UInt8(ascii: "{"))
             if identified {
@@ -76,8 +79,42 @@ extension Bar: JSONRepresentable {
                 out.write(",\"vwap\":null,\"trades\":")
             }
             out.write(Int64(tradeCount))
+            for (name, value) in indicators {
+                out.write(UInt8(ascii: ","))
+                out.writeJSONQuoted(name)
+                if let value {
+                    out.write(":\"")
+                    out.write(value)
+                    out.write(UInt8(ascii: "\""))
+                } else {
+                    out.write(":null")
+                }
+            }
             out.write(UInt8(ascii: "}"))
         }
+    }
+}
+
+/// A bar with its indicators' values (`GET /api/v1/indicators`): the bar's members, then one
+/// member per indicator column.
+struct IndicatorBar: JSONRepresentable {
+    let bar: Bar
+    let values: [(name: String, value: IndicatorValue?)]
+
+    func writeJSON(to writer: inout JSONWriter) { bar.writeJSON(to: &writer, identified: false, indicators: values) }
+}
+
+extension IndicatorAnswer {
+    /// Bar `row` with its values, `symbol` and `timeframe` first, as the CLI prints it.
+    package func identifiedAPIJSON(row: Int) -> String {
+        objectText {
+            bars[row].writeJSON(to: &$0, identified: true, indicators: columns.map { ($0.name, $0.values[row]) })
+        }
+    }
+
+    /// Each bar with its values, for JSON.
+    var jsonBars: [IndicatorBar] {
+        bars.indices.map { row in IndicatorBar(bar: bars[row], values: columns.map { ($0.name, $0.values[row]) }) }
     }
 }
 
