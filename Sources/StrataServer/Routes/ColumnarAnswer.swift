@@ -41,8 +41,7 @@ enum AnswerFormat: String, Sendable {
 /// Answers in Arrow or CSV, from ``ColumnarBatch``es: the batches are encoded as they are read
 /// and each is sent before the next is read, so a range of any size streams in the memory of a
 /// page, and its first bytes leave before its last rows are read. No per-row object stands
-/// between the engine's lanes and the wire, and the pages' buffers are the pool's
-/// (``AnswerBuffers``), not allocated afresh per answer.
+/// between the engine's lanes and the wire.
 ///
 /// An error before the first batch is answered as any other (a 400 naming the parameter, a
 /// 503…); one after it can no longer change the status: the connection is closed before the
@@ -71,30 +70,17 @@ enum ColumnarAnswer {
             body: ResponseBody { [pages] writer in
                 var pages = pages
                 var encoder = encoder
-                let pool = AnswerBuffers.shared
-                var output = pool.takeEncoding()
-                // Two wire buffers in turn: the one written last may still be on its way to the socket.
-                var wire = [pool.takeWire(), pool.takeWire()]
-                defer {
-                    pool.give(encoding: output)
-                    wire.forEach(pool.give(wire:))
-                }
-                var turn = 0
-                func send() async throws {
-                    wire[turn].clear()
-                    wire[turn].writeBytes(output)
-                    try await writer.write(wire[turn])
-                    turn ^= 1
-                    output.removeAll(keepingCapacity: true)
-                }
+                var output: [UInt8] = []
                 var batch = first
                 while let current = batch {
+                    output.removeAll(keepingCapacity: true)
                     try encoder.write(current, to: &output)
-                    try await send()
+                    try await writer.write(ByteBuffer(bytes: output))
                     batch = try pages.next()
                 }
+                output.removeAll(keepingCapacity: true)
                 encoder.finish(schemaOf: empty, to: &output)
-                try await send()
+                try await writer.write(ByteBuffer(bytes: output))
                 try await writer.finish(nil)
             })
     }
