@@ -1,5 +1,6 @@
-import StrataCore
 import Testing
+
+@testable import StrataCore
 
 /// The indicators' definitions on series whose values are known by hand, their invariants on
 /// random series, and the warm-up: a window's values equal the whole history's. (TA-Lib on real
@@ -167,6 +168,32 @@ import Testing
             default: break
             }
         }
+    }
+
+    /// The fast division (two 128-by-64-bit hardware divisions) against Int128's own, rounded half
+    /// away from zero, on random values of every size and sign; and the exact square root.
+    @Test func fastDivisionAndSquareRootAgreeWithTheSlowOnes() {
+        var random = SplitMix64(seed: 99)
+        for round in 0..<200_000 {
+            let magnitude = Int128(random.next()) << Int(random.next() % 63) | Int128(random.next())
+            let a = round % 2 == 0 ? magnitude : -magnitude
+            let d = UInt64(1 + random.next() % (round % 3 == 0 ? 20 : 10_000_000_000_000))
+            let (q, r) = a.quotientAndRemainder(dividingBy: Int128(d))
+            let expected = 2 * r.magnitude >= UInt128(d) ? (a < 0 ? q - 1 : q + 1) : q
+            #expect(IndicatorSeries.divide(a, by: d) == expected, "\(a) / \(d)")
+            if IndicatorSeries.divide(a, by: d) != expected { break }
+        }
+        #expect(IndicatorSeries.divide(5, by: 2) == 3 && IndicatorSeries.divide(-5, by: 2) == -3)
+        #expect(IndicatorSeries.divide(7, by: 2) == 4 && IndicatorSeries.divide(4, by: 3) == 1)
+        // The nearest integer r to √v: |r² − v| ≤ r, as (r ± ½)² = r² ± r + ¼.
+        var values: [UInt128] = [0, 1, 2, 3, 4, 8, 9, 15, 16, 17, 99, (1 << 64) - 1, 1 << 64, 1 << 120]
+        for _ in 0..<10_000 { values.append(UInt128(random.next()) << Int(random.next() % 57) | UInt128(random.next())) }
+        for value in values {
+            let root = IndicatorSeries.squareRoot(value)
+            let square = root * root
+            #expect((square >= value ? square - value : value - square) <= root, "√\(value) = \(root)")
+        }
+        #expect(IndicatorSeries.squareRoot(UInt128.max) == UInt128(1) << 64)
     }
 
     @Test func aValueBeyondAPriceIsAnOverflowError() {

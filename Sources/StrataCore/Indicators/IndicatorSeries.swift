@@ -10,6 +10,17 @@ public enum IndicatorSeries {
     public static let workingScale = 18
     static let toWorking = Int128(10_000_000_000)  // 10^(18 − 8)
     static let one = Int128(1_000_000_000_000_000_000)  // 1 at the working scale
+    /// Largest operand of ``ratio(_:_:times:)`` kept as it is: 2^60, so that × 100 × 10^18 fits.
+    static let shareLimit = UInt128(1_152_921_504_606_846_976)
+
+    /// One output while it is computed: a value per bar, defined from `start` on (the values
+    /// before it are placeholders).
+    struct Column {
+        var values: [Int128]
+        var start: Int
+
+        static func undefined(_ count: Int) -> Column { Column(values: [Int128](repeating: 0, count: count), start: count) }
+    }
 
     /// The columns of `indicator` for `bars` (one value per bar, nil where it is not defined yet),
     /// in the order of ``Indicator/columns``; `anchor` is the index of the first bar asked for
@@ -18,7 +29,7 @@ public enum IndicatorSeries {
     public static func compute(_ indicator: Indicator, over bars: [Bar], anchor: Int = 0) throws -> [[IndicatorValue?]]
     {
         let closes = bars.map { Int128($0.close.mantissa) * toWorking }
-        let working: [[Int128?]]
+        let working: [Column]
         switch indicator {
         case .sma(let period): working = [sma(closes, period)]
         case .ema(let period): working = [ema(closes, period)]
@@ -29,79 +40,97 @@ public enum IndicatorSeries {
         case .vwap: working = [try vwap(bars, anchor: anchor)]
         }
         return try working.map { column in
-            try column.map { value in try value.map { try rounded($0, indicator: indicator) } }
+            var out = [IndicatorValue?](repeating: nil, count: column.values.count)
+            for index in column.start..<column.values.count {
+                let mantissa = divide(column.values[index], by: UInt64(toWorking))
+                guard mantissa >= Int128(Int64.min) && mantissa <= Int128(Int64.max) else {
+                    throw StrataError(.overflow, "\(indicator) is beyond ±92 billion")
+                }
+                out[index] = IndicatorValue(mantissa: Int64(truncatingIfNeeded: mantissa))
+            }
+            return out
         }
     }
 
     /// `a / b` rounded half away from zero.
     @inline(__always) static func divide(_ a: Int128, _ b: Int128) -> Int128 {
+        if b > 0, b <= Int128(UInt64.max) { return divide(a, by: UInt64(b)) }
         let (quotient, remainder) = a.quotientAndRemainder(dividingBy: b)
         guard remainder != 0, 2 * remainder.magnitude >= b.magnitude else { return quotient }
         return (a < 0) == (b < 0) ? quotient + 1 : quotient - 1
     }
 
-    /// A working value as an ``IndicatorValue``.
-    static func rounded(_ value: Int128, indicator: Indicator) throws -> IndicatorValue {
-        let mantissa = divide(value, toWorking)
-        guard let exact = Int64(exactly: mantissa) else {
-            throw StrataError(.overflow, "\(indicator) is beyond ±92 billion")
-        }
-        return IndicatorValue(mantissa: exact)
+    /// `a / d` rounded half away from zero, with two 128-by-64-bit hardware divisions (the
+    /// general 128-bit division is a library call several times slower, and the indicators
+    /// divide by periods and powers of ten).
+    @inline(__always) static func divide(_ a: Int128, by d: UInt64) -> Int128 {
+        let magnitude = a.magnitude
+        // (Shifts by a same-typed count: the generic `>>`/`<<` go through witness calls.)
+        let high = UInt64(truncatingIfNeeded: magnitude &>> (64 as UInt128))
+        let low = UInt64(truncatingIfNeeded: magnitude)
+        let (quotientHigh, carry) = high.quotientAndRemainder(dividingBy: d)
+        let (quotientLow, remainder) = d.dividingFullWidth((carry, low))
+        var quotient = UInt128(quotientHigh) &<< (64 as UInt128) | UInt128(quotientLow)
+        if remainder >= d - remainder && remainder != 0 { quotient += 1 }  // 2r ≥ d, without overflow
+        return a < 0 ? -Int128(quotient) : Int128(quotient)
     }
 
     /// Simple moving average: defined from index `period − 1`.
-    static func sma(_ values: [Int128], _ period: Int) -> [Int128?] {
-        var out = [Int128?](repeating: nil, count: values.count)
+    static func sma(_ values: [Int128], _ period: Int) -> Column {
+        var column = Column.undefined(values.count)
+        column.start = period - 1
         var sum: Int128 = 0
         for index in values.indices {
             sum += values[index]
             if index >= period { sum -= values[index - period] }
-            if index >= period - 1 { out[index] = divide(sum, Int128(period)) }
+            if index >= period - 1 { column.values[index] = divide(sum, by: UInt64(period)) }
         }
-        return out
+        return column
     }
 
-    /// An exponential average with α = `numerator / denominator` of the values from `start` on
-    /// (nil before), seeded with the mean of the first `period` of them.
+    /// An exponential average with α = `numerator / denominator` of `values` from `from` on,
+    /// seeded with the mean of the first `period` of them: defined from `from + period − 1`.
     static func exponential(
-        _ values: [Int128?], period: Int, alpha: (numerator: Int128, denominator: Int128), start: Int = 0
-    ) -> [Int128?] {
-        var out = [Int128?](repeating: nil, count: values.count)
-        let seedEnd = start + period - 1
-        guard seedEnd < values.count else { return out }
+        _ values: [Int128], from: Int, period: Int, alpha: (numerator: Int128, denominator: UInt64)
+    ) -> Column {
+        var column = Column.undefined(values.count)
+        let seedEnd = from + period - 1
+        guard seedEnd < values.count else { return column }
+        column.start = seedEnd
         var sum: Int128 = 0
-        for index in start...seedEnd { sum += values[index] ?? 0 }
-        var average = divide(sum, Int128(period))
-        out[seedEnd] = average
+        for index in from...seedEnd { sum += values[index] }
+        var average = divide(sum, by: UInt64(period))
+        column.values[seedEnd] = average
         for index in (seedEnd + 1)..<values.count {
-            let value = values[index] ?? average
-            average += divide(alpha.numerator * (value - average), alpha.denominator)
-            out[index] = average
+            average += divide(alpha.numerator * (values[index] - average), by: alpha.denominator)
+            column.values[index] = average
         }
-        return out
+        return column
     }
 
     /// EMA, α = 2 / (period + 1): defined from index `period − 1`.
-    static func ema(_ values: [Int128], _ period: Int) -> [Int128?] {
-        exponential(values.map { $0 }, period: period, alpha: (2, Int128(period) + 1))
+    static func ema(_ values: [Int128], _ period: Int) -> Column {
+        exponential(values, from: 0, period: period, alpha: (2, UInt64(period) + 1))
     }
 
     /// Wilder's RSI: defined from index `period` (it needs `period` changes).
-    static func rsi(_ closes: [Int128], _ period: Int) -> [Int128?] {
-        guard closes.count > 1 else { return [Int128?](repeating: nil, count: closes.count) }
-        var gains: [Int128?] = [nil]
-        var losses: [Int128?] = [nil]
+    static func rsi(_ closes: [Int128], _ period: Int) -> Column {
+        guard closes.count > 1 else { return .undefined(closes.count) }
+        var gains = [Int128](repeating: 0, count: closes.count)
+        var losses = gains
         for index in 1..<closes.count {
             let change = closes[index] - closes[index - 1]
-            gains.append(max(change, 0))
-            losses.append(max(-change, 0))
+            if change > 0 { gains[index] = change } else { losses[index] = -change }
         }
-        let gain = exponential(gains, period: period, alpha: (1, Int128(period)), start: 1)
-        let loss = exponential(losses, period: period, alpha: (1, Int128(period)), start: 1)
-        return zip(gain, loss).map { gain, loss in
-            guard let gain, let loss else { return nil }
-            return gain + loss == 0 ? 0 : ratio(gain, gain + loss, times: 100)
+        let gain = exponential(gains, from: 1, period: period, alpha: (1, UInt64(period)))
+        let loss = exponential(losses, from: 1, period: period, alpha: (1, UInt64(period)))
+        var column = Column.undefined(closes.count)
+        column.start = gain.start
+        for index in gain.start..<closes.count {
+            let (g, l) = (gain.values[index], loss.values[index])
+            column.values[index] = g + l == 0 ? 0 : ratio(g, g + l, times: 100)
         }
+        return column
     }
 
     /// `a × factor / b` at the working scale, for `0 ≤ a ≤ b` (a share) and `factor ≤ 100`: to
@@ -109,7 +138,7 @@ public enum IndicatorSeries {
     static func ratio(_ a: Int128, _ b: Int128, times factor: Int128) -> Int128 {
         var (a, b) = (a, b)
         // a × factor × 10^18 must fit: shrink both (their ratio barely moves) when they are huge.
-        while a.magnitude > UInt128(1) << 60 || b.magnitude > UInt128(1) << 60 {
+        while a.magnitude > shareLimit || b.magnitude > shareLimit {
             a /= 10
             b /= 10
         }
@@ -120,13 +149,18 @@ public enum IndicatorSeries {
     /// MACD line (from `slow − 1`), signal (from `slow + signal − 2`) and histogram. As TA-Lib
     /// does, both averages start at `slow − 1`: the fast one seeded with the mean of the `fast`
     /// closes ending there.
-    static func macd(_ closes: [Int128], fast: Int, slow: Int, signal: Int) -> [[Int128?]] {
-        let values = closes.map { Optional($0) }
-        let fastEMA = exponential(values, period: fast, alpha: (2, Int128(fast) + 1), start: slow - fast)
+    static func macd(_ closes: [Int128], fast: Int, slow: Int, signal: Int) -> [Column] {
+        let fastEMA = exponential(closes, from: slow - fast, period: fast, alpha: (2, UInt64(fast) + 1))
         let slowEMA = ema(closes, slow)
-        let line = zip(fastEMA, slowEMA).map { fast, slow in fast.flatMap { fast in slow.map { fast - $0 } } }
-        let signalLine = exponential(line, period: signal, alpha: (2, Int128(signal) + 1), start: slow - 1)
-        let histogram = zip(line, signalLine).map { line, signal in line.flatMap { line in signal.map { line - $0 } } }
+        var line = Column.undefined(closes.count)
+        line.start = slowEMA.start
+        for index in line.start..<closes.count { line.values[index] = fastEMA.values[index] - slowEMA.values[index] }
+        let signalLine = exponential(line.values, from: line.start, period: signal, alpha: (2, UInt64(signal) + 1))
+        var histogram = Column.undefined(closes.count)
+        histogram.start = signalLine.start
+        for index in histogram.start..<closes.count {
+            histogram.values[index] = line.values[index] - signalLine.values[index]
+        }
         return [line, signalLine, histogram]
     }
 
@@ -136,8 +170,9 @@ public enum IndicatorSeries {
     /// their squares S₂ (integers, kept as the window moves), n²σ² = n·S₂ − S₁² exactly, and
     /// σ = √(n·S₂ − S₁²) / n, the root taken of an integer scaled by the largest power of 100
     /// that fits (≥ 10 more digits at any realistic price).
-    static func bollinger(_ bars: [Bar], _ period: Int, width: IndicatorValue) throws -> [[Int128?]] {
-        var lower = [Int128?](repeating: nil, count: bars.count)
+    static func bollinger(_ bars: [Bar], _ period: Int, width: IndicatorValue) throws -> [Column] {
+        var lower = Column.undefined(bars.count)
+        lower.start = min(bars.count, period - 1)
         var middle = lower
         var upper = lower
         let n = Int128(period)
@@ -168,12 +203,12 @@ public enum IndicatorSeries {
                 k += 1
             }
             let root = Int128(squareRoot(spread))
-            let deviation = divide(root * pow10(18 - 8 - k), n)  // at 18 digits
-            let mean = divide(sum * toWorking, n)
-            let band = divide(deviation * Int128(width.mantissa), Int128(IndicatorValue.unit))
-            middle[index] = mean
-            lower[index] = mean - band
-            upper[index] = mean + band
+            let deviation = divide(root * pow10(18 - 8 - k), by: UInt64(period))  // at 18 digits
+            let mean = divide(sum * toWorking, by: UInt64(period))
+            let band = divide(deviation * Int128(width.mantissa), by: UInt64(IndicatorValue.unit))
+            middle.values[index] = mean
+            lower.values[index] = mean - band
+            upper.values[index] = mean + band
         }
         return [lower, middle, upper]
     }
@@ -195,7 +230,10 @@ public enum IndicatorSeries {
     /// guess, which integer Newton steps and a final check correct.
     static func squareRoot(_ value: UInt128) -> UInt128 {
         guard value > 1 else { return value }
-        var x = max(1, UInt128(Double(value).squareRoot()))
+        // (From the two halves: converting a UInt128 to Double directly is a slow generic path.)
+        let high = Double(UInt64(truncatingIfNeeded: value &>> (64 as UInt128)))
+        let approximate = (high * 18_446_744_073_709_551_616.0 + Double(UInt64(truncatingIfNeeded: value))).squareRoot()
+        var x = max(1, approximate >= 18_446_744_073_709_551_615.0 ? UInt128(UInt64.max) : UInt128(UInt64(approximate)))
         // Newton steps from a guess good to ~16 digits leave it within one of ⌊√value⌋.
         for _ in 0..<2 { x = max(1, (x + value / x) / 2) }
         while x > value / x { x -= 1 }  // x² > value, without forming x²
@@ -205,21 +243,20 @@ public enum IndicatorSeries {
     }
 
     /// Wilder's ATR: defined from index `period` (true ranges start at index 1).
-    static func atr(_ bars: [Bar], _ period: Int) -> [Int128?] {
-        var ranges: [Int128?] = [nil]
+    static func atr(_ bars: [Bar], _ period: Int) -> Column {
+        var ranges = [Int128](repeating: 0, count: bars.count)
         for index in bars.indices.dropFirst() {
             let high = Int128(bars[index].high.mantissa)
             let low = Int128(bars[index].low.mantissa)
             let previous = Int128(bars[index - 1].close.mantissa)
-            ranges.append(
-                max(high - low, (high - previous).magnitude.int128, (low - previous).magnitude.int128) * toWorking)
+            ranges[index] = max(high - low, high - previous, previous - high, low - previous, previous - low) * toWorking
         }
-        return exponential(ranges, period: period, alpha: (1, Int128(period)), start: 1)
+        return exponential(ranges, from: 1, period: period, alpha: (1, UInt64(period)))
     }
 
-    /// Σ notional / Σ volume of the bars from `anchor` on (nil before, and while no volume).
-    static func vwap(_ bars: [Bar], anchor: Int) throws -> [Int128?] {
-        var out = [Int128?](repeating: nil, count: bars.count)
+    /// Σ notional / Σ volume of the bars from `anchor` on (undefined before, and while no volume).
+    static func vwap(_ bars: [Bar], anchor: Int) throws -> Column {
+        var column = Column.undefined(bars.count)
         var notional: Int128 = 0
         var volume: Int128 = 0
         for index in bars.indices where index >= anchor {
@@ -228,14 +265,11 @@ public enum IndicatorSeries {
             notional = sum
             volume += bars[index].volume.mantissa
             guard volume > 0 else { continue }
+            column.start = min(column.start, index)
             // notional is at 16 digits, volume at 8: notional / volume is a price at 8; ×10^10 for 18.
             let (scaled, tooLarge) = notional.multipliedReportingOverflow(by: toWorking)
-            out[index] = tooLarge ? divide(notional, volume) * toWorking : divide(scaled, volume)
+            column.values[index] = tooLarge ? divide(notional, volume) * toWorking : divide(scaled, volume)
         }
-        return out
+        return column
     }
-}
-
-extension UInt128 {
-    fileprivate var int128: Int128 { Int128(self) }
 }
