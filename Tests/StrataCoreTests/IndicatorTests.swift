@@ -187,7 +187,9 @@ import Testing
         #expect(IndicatorSeries.divide(7, by: 2) == 4 && IndicatorSeries.divide(4, by: 3) == 1)
         // The nearest integer r to √v: |r² − v| ≤ r, as (r ± ½)² = r² ± r + ¼.
         var values: [UInt128] = [0, 1, 2, 3, 4, 8, 9, 15, 16, 17, 99, (1 << 64) - 1, 1 << 64, 1 << 120]
-        for _ in 0..<10_000 { values.append(UInt128(random.next()) << Int(random.next() % 57) | UInt128(random.next())) }
+        for _ in 0..<10_000 {
+            values.append(UInt128(random.next()) << Int(random.next() % 57) | UInt128(random.next()))
+        }
         for value in values {
             let root = IndicatorSeries.squareRoot(value)
             let square = root * root

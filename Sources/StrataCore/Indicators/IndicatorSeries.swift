@@ -19,7 +19,9 @@ public enum IndicatorSeries {
         var values: [Int128]
         var start: Int
 
-        static func undefined(_ count: Int) -> Column { Column(values: [Int128](repeating: 0, count: count), start: count) }
+        static func undefined(_ count: Int) -> Column {
+            Column(values: [Int128](repeating: 0, count: count), start: count)
+        }
     }
 
     /// The columns of `indicator` for `bars` (one value per bar, nil where it is not defined yet),
@@ -249,7 +251,8 @@ public enum IndicatorSeries {
             let high = Int128(bars[index].high.mantissa)
             let low = Int128(bars[index].low.mantissa)
             let previous = Int128(bars[index - 1].close.mantissa)
-            ranges[index] = max(high - low, high - previous, previous - high, low - previous, previous - low) * toWorking
+            ranges[index] =
+                max(high - low, high - previous, previous - high, low - previous, previous - low) * toWorking
         }
         return exponential(ranges, from: 1, period: period, alpha: (1, UInt64(period)))
     }
