@@ -363,6 +363,10 @@ public final class StrataStore: Sendable {
     /// Health of every table's write path.
     public func health() -> [TableHealth] { allTables.map(\.health) }
 
+    /// Every open table's bytes per column (encoded in sealed files, and raw) and what it holds
+    /// in memory (``TableStorage``).
+    public func storage() -> [TableStorage] { allTables.map { $0.storage() } }
+
     /// Seals every partition whose period is over (by the newest data or by `now`) and merges
     /// late rows into sealed partitions.
     /// - Returns: what each table did; failures are reported in it, not thrown (data stays in

@@ -30,7 +30,8 @@ public enum StrataServer {
             metrics.walSync(table: table, nanoseconds: seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
         }
         let router = Router(context: StrataRequestContext.self)
-        router.add(middleware: RequestMiddleware(metrics: metrics))
+        let slowQueries = SlowQueryLog(thresholdMilliseconds: configuration.limits.slowQueryMilliseconds)
+        router.add(middleware: RequestMiddleware(metrics: metrics, slowQueries: slowQueries))
         router.add(middleware: AuthMiddleware(auth: configuration.auth))
         let ingest = ILPIngest(
             store: store, metrics: metrics, maxLineBytes: configuration.maxLineBytes,
@@ -40,7 +41,7 @@ public enum StrataServer {
             budget: WriteBudget(capacity: configuration.maxInFlightWriteBytes),
             wait: .milliseconds(configuration.writeWaitMilliseconds), metrics: metrics
         ).register(on: router)
-        QueryRoutes(store: store).register(on: router)
+        QueryRoutes(store: store, slowQueries: slowQueries).register(on: router)
         HealthRoutes(store: store).register(on: router)
         RecordRoutes(store: store, maxRequestBytes: configuration.maxRequestBytes).register(on: router)
         MetricsRoutes(store: store, metrics: metrics).register(on: router)

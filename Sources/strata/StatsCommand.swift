@@ -11,9 +11,20 @@ struct StatsCommand: AsyncParsableCommand {
     @Option(help: "Output: table, csv or json.")
     var format: OutputFormat = .table
 
+    @Flag(
+        help:
+            "Per column: bytes in the sealed files, the same values raw (8 bytes each), their ratio; and rows and bytes in memory per table."
+    )
+    var storageColumns = false
+
     func run() async throws {
         let store = try storage.openExisting()
         defer { try? store.close() }
+        if storageColumns {
+            printStorage(store)
+            try Self.failIfDamaged(store)
+            return
+        }
         let columns = [
             "table", "rows", "symbols", "bytes_on_disk", "partitions", "sealed_partitions", "pending_late_rows",
             "duplicates_skipped", "overwrites", "oldest", "newest",
@@ -30,6 +41,32 @@ struct StatsCommand: AsyncParsableCommand {
         }
         Renderer(format: format).render(columns: columns, rows: rows)
         try Self.failIfDamaged(store)
+    }
+
+    /// `--storage-columns`: a row per column, then the table's totals (`column` `*`) with its
+    /// rows and bytes in memory.
+    private func printStorage(_ store: StrataStore) {
+        let columns = [
+            "table", "column", "sealed_rows", "encoded_bytes", "raw_bytes", "compression_ratio", "memory_rows",
+            "memory_bytes",
+        ]
+        func ratio(_ value: Double?) -> Cell { value.map { .decimal(TableStorage.ratioText($0)) } ?? .empty }
+        var rows: [[Cell]] = []
+        for table in store.storage() {
+            for column in table.columns {
+                rows.append([
+                    .text(table.table), .text(column.name), .integer(Int64(table.sealedRows)),
+                    .integer(column.encodedBytes), .integer(column.rawBytes), ratio(column.compressionRatio), .empty,
+                    .empty,
+                ])
+            }
+            rows.append([
+                .text(table.table), .text("*"), .integer(Int64(table.sealedRows)), .integer(table.encodedBytes),
+                .integer(table.rawBytes), ratio(table.compressionRatio), .integer(Int64(table.memoryRows)),
+                .integer(table.memoryBytes),
+            ])
+        }
+        Renderer(format: format).render(columns: columns, rows: rows)
     }
 
     /// A store with damage or open incidents is not a success, even when its figures print.

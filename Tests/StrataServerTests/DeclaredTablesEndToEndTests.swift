@@ -231,6 +231,14 @@ import Testing
         }
         let actionStats = tables.first { $0["table"] as? String == "corporate_actions" }
         #expect(actionStats?["rows"] as? Int == 3 && actionStats?["overwrites"] as? Int == 1, "\(stats)")
+        // `--storage-columns`: a row per stored column of the sealed files, then the table's totals.
+        let storage = try await runCLI([
+            "stats", "--storage-columns", "--format", "json", "--config", file, "--data", data,
+        ])
+        let storageRows = (try? JSONSerialization.jsonObject(with: Data(storage.utf8))) as? [[String: Any]] ?? []
+        let news = storageRows.filter { $0["table"] as? String == "news" }
+        #expect(news.contains { $0["column"] as? String == "headline" && ($0["encoded_bytes"] as? Int ?? 0) > 0 })
+        #expect(news.last?["column"] as? String == "*" && news.last?["memory_rows"] as? Int == 0, "\(storage)")
         server = try await ServerProcess.serve(
             serveArguments, port: port, environment: [:], stderrPath: directory + "/serve2.log")
         try await checkAPI("sealed and restarted")

@@ -95,6 +95,8 @@ public protocol BackendTable: AnyObject, Sendable {
 
     /// Size and shape.
     func stats() -> TableStats
+    /// Bytes per column, encoded and raw, and what is held in memory.
+    func storage() -> TableStorage
     /// The state of the write path.
     var health: TableHealth { get }
     /// Reads every stored block and reports what is damaged.

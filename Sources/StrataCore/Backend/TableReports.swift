@@ -250,3 +250,59 @@ public struct DroppedPartitions: Sendable, Hashable {
 
     public init() {}
 }
+
+/// Where a table's bytes are: per column, its sealed files' encoded bytes against the same values
+/// raw; and what the table holds in memory (rows not sealed yet: open partitions, late rows).
+///
+/// "Raw" is the engine's own width of a value, 8 bytes (a timestamp, an integer, a decimal's
+/// mantissa, a text column's reference), so the ratio says what the block codecs save on the
+/// lanes; a text column's characters are counted in ``textBytes`` on the encoded side only.
+public struct TableStorage: Sendable, Hashable {
+    public struct Column: Sendable, Hashable {
+        public var name: String
+        /// The column's chunks in the sealed files.
+        public var encodedBytes: Int64
+        /// The same values as 8-byte lanes: sealed rows × 8.
+        public var rawBytes: Int64
+
+        public init(name: String, encodedBytes: Int64, rawBytes: Int64) {
+            self.name = name
+            self.encodedBytes = encodedBytes
+            self.rawBytes = rawBytes
+        }
+
+        /// `rawBytes / encodedBytes` (nil with nothing sealed).
+        public var compressionRatio: Double? { encodedBytes > 0 ? Double(rawBytes) / Double(encodedBytes) : nil }
+    }
+
+    public var table: String
+    /// Rows in sealed files.
+    public var sealedRows: Int
+    /// Rows in memory (open partitions, late rows waiting for compaction).
+    public var memoryRows: Int
+    /// Their lanes and text, in bytes (what the rows occupy, not the allocator's slack).
+    public var memoryBytes: Int64
+    /// The stored columns, in schema order (the symbol is the files' index, not a column).
+    public var columns: [Column]
+
+    public init(table: String, sealedRows: Int = 0, memoryRows: Int = 0, memoryBytes: Int64 = 0, columns: [Column] = [])
+    {
+        self.table = table
+        self.sealedRows = sealedRows
+        self.memoryRows = memoryRows
+        self.memoryBytes = memoryBytes
+        self.columns = columns
+    }
+
+    public var encodedBytes: Int64 { columns.reduce(0) { $0 + $1.encodedBytes } }
+    public var rawBytes: Int64 { columns.reduce(0) { $0 + $1.rawBytes } }
+    /// Raw over encoded for the whole table (nil with nothing sealed).
+    public var compressionRatio: Double? { encodedBytes > 0 ? Double(rawBytes) / Double(encodedBytes) : nil }
+
+    /// A ratio as text with two decimals, `3.4159` → `3.42`, as the API and the CLI print it.
+    public static func ratioText(_ ratio: Double) -> String {
+        let hundredths = Int((ratio * 100).rounded())
+        let fraction = hundredths % 100
+        return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)"
+    }
+}

@@ -224,6 +224,37 @@ extension EngineTable {
         }
     }
 
+    /// Bytes per column in the sealed files (each block's chunk of the column), against the
+    /// sealed rows × 8; rows and bytes in memory.
+    public func storage() -> TableStorage {
+        state.withLock { state in
+            var encoded = [Int64](repeating: 0, count: schema.columns.count)
+            var report = TableStorage(table: schema.name)
+            for partition in state.partitions.values {
+                for memory in partition.memorySources {
+                    report.memoryRows += memory.rowCount
+                    report.memoryBytes += Int64(memory.rowCount * memory.columnCount * 8 + memory.texts.byteCount)
+                }
+                guard let file = partition.sealedFile else { continue }
+                report.sealedRows += file.rowCount
+                for entry in file.symbols.values {
+                    for block in entry.blocks {
+                        for column in encoded.indices {
+                            guard let physical = file.physical[column] else { continue }
+                            encoded[column] += Int64(file.chunks[block.firstChunk + physical].length)
+                        }
+                    }
+                }
+            }
+            report.columns = schema.columns.indices.map { column in
+                TableStorage.Column(
+                    name: schema.columns[column].name, encodedBytes: encoded[column],
+                    rawBytes: Int64(report.sealedRows) * 8)
+            }
+            return report
+        }
+    }
+
     /// Health of the write path: WAL backlog and last sync, last maintenance error.
     public var health: TableHealth {
         state.withLock { state in

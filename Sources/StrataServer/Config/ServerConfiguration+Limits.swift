@@ -45,6 +45,7 @@ struct IntegerSetting: Sendable {
         IntegerSetting("http.maxHeaderBytes", \.limits.maxHeaderBytes, range: 1_024...(1 << 20)),
         IntegerSetting("http.maxRequestLineBytes", \.limits.maxRequestLineBytes, range: 256...(1 << 20)),
         IntegerSetting("http.maxConnections", \.limits.maxConnections, range: 1...1_000_000),
+        IntegerSetting("http.slowQueryMilliseconds", \.limits.slowQueryMilliseconds, range: 0...86_400_000),
         IntegerSetting("ilp.tcp.idleTimeoutMilliseconds", \.limits.tcpIdleTimeoutMilliseconds, range: 100...86_400_000),
         IntegerSetting("ilp.tcp.maxConnections", \.limits.tcpMaxConnections, range: 1...1_000_000),
     ]
@@ -68,6 +69,9 @@ extension ServerConfiguration {
         public var maxRequestLineBytes = 8 << 10
         /// Open HTTP connections (live feed included); more are answered 503 and closed.
         public var maxConnections = 1_024
+        /// A request that takes this long or longer is logged at warning and kept in the stats'
+        /// slow-query log with its parameters (0: off).
+        public var slowQueryMilliseconds = 1_000
         /// An ILP/TCP connection that sends nothing for this long is closed (what it sent is kept).
         public var tcpIdleTimeoutMilliseconds = 300_000
         /// Open ILP/TCP connections; more are closed at once.

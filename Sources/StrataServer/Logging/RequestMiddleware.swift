@@ -1,6 +1,7 @@
 import HTTPTypes
 import Hummingbird
 import Logging
+import Strata
 
 /// The outermost middleware: gives each request a correlation id (the client's `X-Request-Id`
 /// when it is short and printable, else a new one), logs with it as `request_id`, echoes it in
@@ -11,6 +12,7 @@ import Logging
 struct RequestMiddleware: RouterMiddleware {
     typealias Context = StrataRequestContext
     let metrics: ServerMetrics
+    let slowQueries: SlowQueryLog
 
     static let header = HTTPField.Name("X-Request-Id")!
     /// `Server-Timing: app;dur=<ms>`: the time the server spent on the request, from routing to
@@ -43,11 +45,22 @@ struct RequestMiddleware: RouterMiddleware {
         let elapsed = ContinuousClock.now - start
         let nanoseconds = elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
         response.headers[Self.serverTiming] = "app;dur=" + Self.milliseconds(nanoseconds)
-        metrics.requestDuration(
-            method: request.method.rawValue, route: context.endpointPath ?? "unmatched", nanoseconds: nanoseconds)
-        let level: Logger.Level = response.status.code >= 500 ? .warning : response.status.code >= 400 ? .info : .debug
+        let route = context.endpointPath ?? "unmatched"
+        metrics.requestDuration(method: request.method.rawValue, route: route, nanoseconds: nanoseconds)
+        let slow = slowQueries.isSlow(nanoseconds)
+        if slow {
+            slowQueries.record(
+                .init(
+                    time: WallClock.now(), method: request.method.rawValue, route: route,
+                    target: request.uri.description, status: Int(response.status.code), nanoseconds: nanoseconds,
+                    requestID: context.requestID))
+            metrics.slowQuery(route: route)
+        }
+        let level: Logger.Level =
+            response.status.code >= 500 || slow ? .warning : response.status.code >= 400 ? .info : .debug
         context.logger.log(
-            level: level, "\(request.method) \(request.uri.path) \(response.status.code)",
+            level: level,
+            "\(slow ? "slow query: " : "")\(request.method) \(request.uri.description) \(response.status.code)",
             metadata: ["duration_ms": "\(Double(nanoseconds) / 1e6)"])
         return response
     }

@@ -30,6 +30,11 @@ import Synchronization
 ///   queue depth, due or not; `leased`, `dead`: dead letters, `completed`),
 ///   `strata_jobs_oldest_waiting_seconds` (how long the oldest ready job has been enqueued; 0
 ///   when none waits), `strata_orders_open` (new or partially filled orders, every user's).
+/// - `strata_table_memory_bytes{table}` (rows not sealed yet: their lanes and text),
+///   `strata_table_compression_ratio{table}` (raw 8-byte lanes over encoded bytes of the sealed
+///   files), `strata_column_encoded_bytes{table,column}` (one series per schema column with sealed
+///   bytes: bounded by the catalog): gauges updated at each scrape (``TableStorage``).
+/// - `strata_slow_queries_total{route}`: requests at or over `http.slowQueryMilliseconds`.
 /// - `strata_connections_refused_total{protocol,reason}`: connections closed by a limit or a
 ///   timeout (`limit`, `idle`, `header_timeout`, `body_timeout`, `header_too_large`,
 ///   `request_line_too_long`).
@@ -109,6 +114,9 @@ public final class ServerMetrics: Sendable {
             .recordNanoseconds(nanoseconds)
     }
 
+    /// A request at or over `http.slowQueryMilliseconds`.
+    func slowQuery(route: String) { counter("strata_slow_queries_total", [("route", route)]).increment() }
+
     /// Records one WAL fsync's latency (the store's ``StrataStore/observeWALSyncs(_:)``).
     func walSync(table: String, nanoseconds: Int64) {
         timer("strata_wal_fsync_duration_seconds", [("table", table)]).recordNanoseconds(nanoseconds)
@@ -132,6 +140,16 @@ public final class ServerMetrics: Sendable {
         for stats in store.stats() {
             gauge("strata_table_bytes_on_disk", table: stats.table).record(stats.bytesOnDisk)
             gauge("strata_table_rows", table: stats.table).record(stats.rows)
+        }
+        for storage in store.storage() {
+            gauge("strata_table_memory_bytes", table: storage.table).record(storage.memoryBytes)
+            if let ratio = storage.compressionRatio {
+                gauge("strata_table_compression_ratio", table: storage.table).record(ratio)
+            }
+            for column in storage.columns where column.encodedBytes > 0 {
+                gauge("strata_column_encoded_bytes", dimensions: [("table", storage.table), ("column", column.name)])
+                    .record(column.encodedBytes)
+            }
         }
         let condition = store.condition()
         for kind in Incident.Kind.allCases {

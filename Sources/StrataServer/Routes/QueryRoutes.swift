@@ -6,6 +6,7 @@ import Strata
 /// stats. Every parameter error is a 400 naming the parameter (see `openapi.json`).
 struct QueryRoutes {
     let store: StrataStore
+    let slowQueries: SlowQueryLog
 
     /// Most rows `latest` and `range` return in one answer.
     static let maximumLimit = 100_000
@@ -40,8 +41,14 @@ struct QueryRoutes {
         router.get("/api/v1/quotes/bars") { request, context in
             await respond(context) { try await quoteBars(QueryParameters(request), format: AnswerFormat(request)) }
         }
+        let slowQueries = slowQueries
         router.get("/api/v1/stats") { _, context in
-            await answer(context) { () async throws -> JSON in .object([("tables", .rows(store.stats()))])
+            await answer(context) { () async throws -> JSON in
+                .object([
+                    ("tables", .rows(store.stats())), ("storage", .rows(store.storage())),
+                    ("slow_query_threshold_ms", .int(slowQueries.thresholdNanoseconds / 1_000_000)),
+                    ("slow_queries", .rows(slowQueries.newestFirst)),
+                ])
             }
         }
     }

@@ -146,6 +146,46 @@ extension SymbolListing: JSONRepresentable, APIObject {
     package var apiJSON: String { objectText(writeJSON) }
 }
 
+extension TableStorage: JSONRepresentable {
+    /// `{"table","sealed_rows","memory_rows","memory_bytes","encoded_bytes","raw_bytes",
+    /// "compression_ratio","columns":[{"name","encoded_bytes","raw_bytes","compression_ratio"}]}`;
+    /// a ratio is a string with two decimals (null with nothing sealed).
+    func writeJSON(to writer: inout JSONWriter) {
+        func ratio(_ value: Double?) -> JSON { value.map { .string(TableStorage.ratioText($0)) } ?? .null }
+        writer.value(
+            .object([
+                ("table", .string(table)), ("sealed_rows", .int(sealedRows)), ("memory_rows", .int(memoryRows)),
+                ("memory_bytes", .int(memoryBytes)), ("encoded_bytes", .int(encodedBytes)),
+                ("raw_bytes", .int(rawBytes)),
+                ("compression_ratio", ratio(compressionRatio)),
+                (
+                    "columns",
+                    .array(
+                        columns.map { column in
+                            .object([
+                                ("name", .string(column.name)), ("encoded_bytes", .int(column.encodedBytes)),
+                                ("raw_bytes", .int(column.rawBytes)),
+                                ("compression_ratio", ratio(column.compressionRatio)),
+                            ])
+                        })
+                ),
+            ]))
+    }
+}
+
+extension SlowQueryLog.Entry: JSONRepresentable {
+    /// `{"time","method","route","target","status","duration_ms","request_id"}`.
+    func writeJSON(to writer: inout JSONWriter) {
+        writer.value(
+            .object([
+                ("time", .string(time.iso8601)), ("method", .string(method)), ("route", .string(route)),
+                ("target", .string(target)), ("status", .int(status)),
+                ("duration_ms", .string(RequestMiddleware.milliseconds(nanoseconds))),
+                ("request_id", .string(requestID)),
+            ]))
+    }
+}
+
 extension TableStats: JSONRepresentable {
     func writeJSON(to writer: inout JSONWriter) {
         writer.value(

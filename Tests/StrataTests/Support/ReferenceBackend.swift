@@ -173,6 +173,15 @@ final class ReferenceTable: BackendTable {
         }
     }
 
+    /// Every row in memory (8-byte lanes), nothing sealed.
+    func storage() -> TableStorage {
+        state.withLock { state in
+            let lanes = state.rows.values.reduce(0) { $0 + $1.reduce(0) { $0 + $1.lanes.count } }
+            let rows = state.rows.values.reduce(0) { $0 + $1.count }
+            return TableStorage(table: name, memoryRows: rows, memoryBytes: Int64(lanes * 8))
+        }
+    }
+
     var health: TableHealth { state.withLock { TableHealth(table: name, isClosed: $0.closed) } }
     func verify() throws -> TableVerification { TableVerification(table: name) }
     func compact(now: Timestamp) -> TableMaintenance { TableMaintenance(table: name) }
