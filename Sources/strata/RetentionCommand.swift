@@ -75,3 +75,84 @@ struct RetentionCommand: AsyncParsableCommand {
         }
     }
 }
+
+/// `strata purge`: drop, now, every sealed partition older than an age or a time.
+struct PurgeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "purge",
+        abstract: "Drop the sealed partitions that end before an age or a time, in every table or the ones named.",
+        discussion: """
+            Whole partitions only (a day of a table): rows in memory and partitions not sealed yet stay. \
+            The trading records' states are snapshotted first, so they still rebuild. Prints what was dropped.
+            """)
+
+    @OptionGroup var storage: DataDirectoryOptions
+
+    @Option(help: "An age (30d, 12h, 90m) or a time (ISO-8601 or epoch ns): partitions ending at or before it go.")
+    var olderThan: String
+
+    @Option(help: "Comma-separated tables (default: every table).")
+    var tables: String?
+
+    @Option(help: "Take this as the current time (ISO-8601 or epoch ns) instead of the wall clock.")
+    var now: String?
+
+    func run() async throws {
+        let clock = try now.map { try Timestamp(parsing: $0, field: "--now") } ?? WallClock.now()
+        let cutoff: Timestamp
+        if let age = RetentionPolicy.parseAge(olderThan) {
+            cutoff = Timestamp(nanoseconds: clock.nanoseconds - age)
+        } else if let time = try? Timestamp(parsing: olderThan, field: "--older-than") {
+            cutoff = time
+        } else {
+            throw CLIError("--older-than: \"\(olderThan)\" is neither an age (30d, 12h, 90m) nor a time")
+        }
+        let store = try storage.openExisting()
+        defer { try? store.close() }
+        let names = tables.map { $0.split(separator: ",").map { String($0.filter { !$0.isWhitespace }) } }
+        if let names {
+            let known = Set(store.stats().map(\.table))
+            if let unknown = names.first(where: { !known.contains($0) }) {
+                throw CLIError(
+                    "--tables: no table named \"\(unknown)\" (tables: \(known.sorted().joined(separator: ", ")))")
+            }
+        }
+        let report = store.purge(olderThan: cutoff, tables: names, now: clock)
+        Terminal.writeOutput(report.description + "\n")
+        if let error = report.errors.first {
+            throw CLIError("purge had \(report.errors.count) error(s): \(error)")
+        }
+    }
+}
+
+/// `strata flush`: make every acknowledged write durable; with `--seal`, seal every partition too.
+struct FlushCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "flush",
+        abstract:
+            "Sync every table's write-ahead log to disk; with --seal, also seal every partition, the open ones included.",
+        discussion: """
+            A store opened by `strata serve` is locked: stop the server first. --seal writes the rows in memory to \
+            sealed files now (late rows for them are merged later, as always).
+            """)
+
+    @OptionGroup var storage: DataDirectoryOptions
+
+    @Flag(help: "Seal every partition, including the current day's.")
+    var seal = false
+
+    func run() async throws {
+        let store = try storage.openExisting()
+        defer { try? store.close() }
+        try store.flush()
+        if seal {
+            let report = store.compact(now: .max)
+            Terminal.writeOutput(report.description + "\n")
+            if let error = report.errors.first {
+                throw CLIError("sealing had \(report.errors.count) error(s): \(error)")
+            }
+        }
+        let memory = store.storage().reduce(0) { $0 + $1.memoryRows }
+        Terminal.writeOutput("flushed; \(memory) row(s) still in memory (in the write-ahead log, durable)\n")
+    }
+}

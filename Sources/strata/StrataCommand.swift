@@ -23,7 +23,7 @@ struct StrataCommand: AsyncParsableCommand {
             IndicatorsCommand.self,
             StatsCommand.self,
             CompactCommand.self, VerifyCommand.self, IncidentsCommand.self,
-            RetentionCommand.self, AuditCommand.self,
+            RetentionCommand.self, PurgeCommand.self, FlushCommand.self, AuditCommand.self,
             OrdersCommand.self, JobsCommand.self, SignalsCommand.self, AnomaliesCommand.self,
             GenerateCommand.self,
             ServeCommand.self,

@@ -85,4 +85,36 @@ struct BarsAndRetentionCommandTests {
         #expect(invalid.status != 0)
         #expect(invalid.stderr.hasPrefix("strata: error:"))
     }
+
+    /// `strata flush --seal` seals the open day (nothing left in memory); `strata purge` drops
+    /// the partitions older than an age or a time, in the tables named, and refuses a table
+    /// that does not exist.
+    @Test func flushSealsAndPurgeDrops() throws {
+        let directory = makeTemporaryDirectory()
+        defer { removeTree(directory) }
+        writeText(directory + "/t.csv", Self.csv)
+        #expect(
+            try runStrata(["ingest", "--table", "trades", "--csv", "t.csv", "--data", "d"], in: directory).status == 0)
+        let flush = try runStrata(["flush", "--seal", "--data", "d"], in: directory)
+        #expect(flush.status == 0, "\(flush.stderr)")
+        #expect(flush.stdout.contains("flushed; 0 row(s) still in memory"), "\(flush.stdout)")
+        let unknown = try runStrata(
+            ["purge", "--older-than", "1d", "--tables", "candles", "--data", "d"], in: directory)
+        #expect(unknown.status != 0 && unknown.stderr.contains("no table named \"candles\""), "\(unknown.stderr)")
+        let bad = try runStrata(["purge", "--older-than", "soon", "--data", "d"], in: directory)
+        #expect(bad.status != 0 && bad.stderr.contains("--older-than"))
+        // Day 03-01 ends at 03-02T00:00, 36 hours before --now: a 1d purge drops it, not 03-02.
+        let purge = try runStrata(
+            ["purge", "--older-than", "1d", "--tables", "trades", "--now", "2026-03-03T12:00:00Z", "--data", "d"],
+            in: directory)
+        #expect(purge.status == 0, "\(purge.stderr)")
+        #expect(purge.stdout.contains("trades: dropped 1 partitions (4 rows"), "\(purge.stdout)")
+        let left = try runStrata(
+            [
+                "query", "range", "--symbol", "BTCUSDT", "--from", "0", "--to", "2026-03-10", "--format", "csv",
+                "--data", "d",
+            ],
+            in: directory)
+        #expect(left.stdout.split(separator: "\n").count == 2, "only the trade of 03-02 stays: \(left.stdout)")
+    }
 }

@@ -64,7 +64,7 @@ public struct RetentionPolicy: Sendable, Hashable, CustomStringConvertible {
     ]
 
     /// `<n>m|h|d|w|y` (a year is 365 days) in nanoseconds, or nil.
-    static func parseAge(_ text: String) -> Int64? {
+    public static func parseAge(_ text: String) -> Int64? {
         guard let suffix = text.lowercased().last, let unit = units.first(where: { $0.suffix == suffix }),
             let count = Int64(text.dropLast()), count > 0, count <= 200 * 365 * 86_400_000_000_000 / unit.nanoseconds
         else { return nil }
