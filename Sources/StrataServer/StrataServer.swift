@@ -43,6 +43,7 @@ public enum StrataServer {
         ).register(on: router)
         QueryRoutes(store: store, slowQueries: slowQueries).register(on: router)
         HealthRoutes(store: store).register(on: router)
+        ConsolePage.register(on: router)
         RecordRoutes(store: store, maxRequestBytes: configuration.maxRequestBytes).register(on: router)
         MetricsRoutes(store: store, metrics: metrics).register(on: router)
         OpenAPIDocument.register(on: router, tables: store.userTables.map(\.schema))

@@ -16,7 +16,11 @@ struct AuthMiddleware: RouterMiddleware {
     typealias Context = StrataRequestContext
     let auth: ServerConfiguration.Auth
 
-    static let publicPaths: Set<String> = ["/ping", "/health/live", "/health/ready", "/openapi.json", "/settings"]
+    /// Paths anyone may GET: probes, the API's description, and the console's page (which holds
+    /// no data: it asks for a read token before it reads any).
+    static let publicPaths: Set<String> = [
+        "/ping", "/health/live", "/health/ready", "/openapi.json", "/settings", "/", "/console",
+    ]
     static let writePaths: Set<String> = ["/write", "/api/v2/write", "/api/v1/incidents/acknowledge"]
     /// The methods a read token may use.
     static let readMethods: Set<HTTPRequest.Method> = [.get, .head]

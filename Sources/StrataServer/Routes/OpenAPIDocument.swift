@@ -54,6 +54,11 @@ enum OpenAPIDocument {
             "Prometheus text format.",
             responses: [("200", content("Metrics.", Schema.string, type: "text/plain"))] + errors(401))
         paths.append(("/metrics", ["get": metrics]))
+        let console: JSON = operation(
+            "The web console (HTML, no token: the page asks for a read token before it reads any data).",
+            security: Token.none, responses: [("200", content("The console page.", Schema.string, type: "text/html"))])
+        paths.append(("/", ["get": console]))
+        paths.append(("/console", ["get": console]))
         let document: JSON = operation("This document.", security: Token.none, responses: [ok(Schema.anyObject)])
         paths.append(("/openapi.json", ["get": document]))
         let serving: [(String, JSON)] = [("204", ["description": "Serving."])]

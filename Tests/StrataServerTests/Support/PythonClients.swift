@@ -14,12 +14,17 @@ enum PythonClients {
         return path + "/Python"
     }()
 
+    /// The checkout (three levels above `scripts`).
+    static let repositoryRoot: String = {
+        var root = scripts
+        for _ in 0..<3 { root = String(root[..<root.lastIndex(of: "/")!]) }
+        return root
+    }()
+
     /// `STRATA_PYTHON_VENV`, else `.build/python-venv` at the repository root.
     static let venv: String = {
         if let custom = ProcessInfo.processInfo.environment["STRATA_PYTHON_VENV"], !custom.isEmpty { return custom }
-        var root = scripts
-        for _ in 0..<3 { root = String(root[..<root.lastIndex(of: "/")!]) }
-        return root + "/.build/python-venv"
+        return repositoryRoot + "/.build/python-venv"
     }()
 
     /// `setup-venv.sh`, run once per test process.
