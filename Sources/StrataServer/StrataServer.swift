@@ -41,6 +41,7 @@ public enum StrataServer {
             wait: .milliseconds(configuration.writeWaitMilliseconds), metrics: metrics
         ).register(on: router)
         QueryRoutes(store: store).register(on: router)
+        AsofRoute(store: store).register(on: router)
         HealthRoutes(store: store).register(on: router)
         RecordRoutes(store: store, maxRequestBytes: configuration.maxRequestBytes).register(on: router)
         MetricsRoutes(store: store, metrics: metrics).register(on: router)
