@@ -20,6 +20,7 @@ struct StrataCommand: AsyncParsableCommand {
         version: "strata \(StrataVersion.release) (store format \(StrataStore.formatVersion))",
         subcommands: [
             DemoCommand.self, IngestCommand.self, QueryCommand.self, SymbolsCommand.self, BarsCommand.self,
+            AsofCommand.self,
             StatsCommand.self,
             CompactCommand.self, VerifyCommand.self, IncidentsCommand.self,
             RetentionCommand.self, AuditCommand.self,
