@@ -50,6 +50,9 @@ struct Bench {
             if options.runs(.arrow) {
                 try await ArrowWorkload(report: report, directory: root + "/arrow").run(options: options)
             }
+            if options.runs(.asof) {
+                try await AsofWorkload(report: report, directory: root + "/asof").run(options: options)
+            }
             if options.runs(.soak) {
                 try SoakWorkload(report: report, directory: root + "/soak").run(options: options)
             }

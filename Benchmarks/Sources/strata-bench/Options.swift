@@ -24,6 +24,8 @@ struct Options: Sendable {
         case soak = "SOAK"
         /// A full day of one symbol over HTTP as Arrow, CSV and JSON; the server's RSS.
         case arrow = "ARROW"
+        /// Trades joined to quotes (ASOF JOIN), Strata vs DuckDB.
+        case asof = "ASOF"
     }
 
     var rows = 10_000_000
@@ -72,6 +74,10 @@ struct Options: Sendable {
     var recordsRuns = 3
     /// ARROW: trades of the one symbol's day.
     var arrowRows = 1_930_000
+    /// ASOF: trades, and as many quotes, of the one symbol joined.
+    var asofRows = 3_000_000
+    /// ASOF: the Python with `duckdb` (the tests' environment).
+    var python = "../.build/python-venv/bin/python"
 
     static let usage = """
         strata-bench: the standard Strata workload against the SQLite peer (GRDB, WAL mode), in one run.
@@ -84,7 +90,7 @@ struct Options: Sendable {
                                (default: a fresh temporary directory, removed at the end)
           --strata-binary PATH the `strata` command for the CSV ingest (default ../.build/release/strata)
           --skip-sqlite        run Strata only
-          --only LIST          comma-separated subset of W1,W2,W3,W5,BARS,CSV,TEXT,RECOVERY,SERVER,ORDERS,OPEN,JOBS,ARROW,SOAK (default: all
+          --only LIST          comma-separated subset of W1,W2,W3,W5,BARS,CSV,TEXT,RECOVERY,SERVER,ORDERS,OPEN,JOBS,ARROW,ASOF,SOAK (default: all
                                but SOAK, the reliability load test, which runs only when named).
                                W2, W3 and W5 query the rows W1 stores, so W1's ingest runs for them too.
                                SERVER runs `strata serve` (--strata-binary) on 5 M rows unless --rows is given.
@@ -110,6 +116,9 @@ struct Options: Sendable {
                                --open-queries queries timed one by one (default 100000)
           --records-runs K     ORDERS, OPEN, JOBS: timed runs each, the figure their median (default 3)
           --arrow-rows N       ARROW: trades of the day read back (default 1930000, the 10 M workload's top symbol)
+          --asof-rows N        ASOF: trades joined to as many quotes (default 3000000)
+          --python PATH        ASOF: a Python with duckdb, DuckDB's side (default ../.build/python-venv/bin/python,
+                               made by Tests/StrataServerTests/Python/setup-venv.sh)
           --query-repeat K     run the Strata queries K times as often (for perf record; default 1)
           --seed N             the workload's seed (default \(SyntheticTrades.Configuration.standard.seed))
           -h, --help           this text
@@ -241,6 +250,14 @@ struct Options: Sendable {
                     throw OptionError("--arrow-rows expects a positive integer")
                 }
                 options.arrowRows = count
+            case "--asof-rows":
+                let text = try value(argument).replacingUnderscores()
+                guard let count = Int(text), count > 0 else {
+                    throw OptionError("--asof-rows: expected a positive integer, got \(text)")
+                }
+                options.asofRows = count
+            case "--python":
+                options.python = try value(argument)
             case "--seed":
                 let text = try value(argument)
                 guard let seed = UInt64(text) else {
