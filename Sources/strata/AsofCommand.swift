@@ -76,49 +76,54 @@ struct AsofCommand: AsyncParsableCommand {
         defer { try? store.close() }
         let leftTable = try Self.reader(left, "--left", in: store)
         let rightTable = try Self.reader(right, "--right", in: store)
-        if let format = format.columnar {
+        // csv and arrow: any limit, default all; table and json: the API's page.
+        let rows: Int?
+        if format.columnar != nil {
             if let limit, limit < 1 { throw CLIError("--limit: expected a positive integer, got '\(limit)'") }
-            var pages = try leftTable.asofJoin(
-                rightTable, symbol: symbol, from: start, to: end, tolerance: tolerance, prefix: prefix,
-                batchRows: ColumnarPages.defaultBatchRows, limit: limit, after: after)
+            rows = limit
+        } else {
+            rows = limit ?? QueryCommand.defaultRangeLimit
+            try QueryCommand.checkLimit(rows ?? 0)
+        }
+        var pages = try leftTable.asofJoin(
+            rightTable, symbol: symbol, from: start, to: end, tolerance: tolerance, prefix: prefix,
+            batchRows: min(rows ?? .max, ColumnarPages.defaultBatchRows), limit: rows, after: after)
+        if let format = format.columnar {
             var out = try ColumnarOutput(format, output: output, table: "asof(\(leftTable.name),\(rightTable.name))")
             while let batch = try pages.next() { try out.write(batch) }
             try out.finish(schemaOf: pages.emptyBatch)
-            if let next = pages.cursor {
-                Terminal.writeError("strata: more rows than --limit: the next page is --cursor \(next)\n")
-            }
+            Self.reportNext(pages.cursor)
             return
         }
-        let limit = limit ?? QueryCommand.defaultRangeLimit
-        try QueryCommand.checkLimit(limit)
-        var pages = try leftTable.asofJoin(
-            rightTable, symbol: symbol, from: start, to: end, tolerance: tolerance, prefix: prefix,
-            batchRows: min(limit, ColumnarPages.defaultBatchRows), limit: limit, after: after)
         var columns: [String] = []
-        var rows: [[Cell]] = []
+        var table: [[Cell]] = []
         var json: [String] = []
         while let batch = try pages.next() {
             if format == .json {
                 json += ColumnarJSON.texts(batch)
             } else {
-                let table = Self.cells(batch)
-                columns = table.columns
-                rows += table.rows
+                let cells = Self.cells(batch)
+                columns = cells.columns
+                table += cells.rows
             }
         }
         if format == .table {
             if columns.isEmpty { columns = Self.cells(pages.emptyBatch).columns }
             // Columns no row has (deeper book levels) are left out, as `strata query` does.
             let kept = columns.indices.filter { column in
-                rows.isEmpty || rows.contains { if case .empty = $0[column] { false } else { true } }
+                table.isEmpty || table.contains { if case .empty = $0[column] { false } else { true } }
             }
             columns = kept.map { columns[$0] }
-            rows = rows.map { row in kept.map { row[$0] } }
+            table = table.map { row in kept.map { row[$0] } }
         }
-        Renderer(format: format.rendered).render(columns: columns, rows: rows, json: json)
-        if let next = pages.cursor {
-            Terminal.writeError("strata: more rows than --limit: the next page is --cursor \(next)\n")
-        }
+        Renderer(format: format.rendered).render(columns: columns, rows: table, json: json)
+        Self.reportNext(pages.cursor)
+    }
+
+    /// Where the rows `--limit` left out begin, on stderr.
+    private static func reportNext(_ cursor: RangeCursor?) {
+        guard let cursor else { return }
+        Terminal.writeError("strata: more rows than --limit: the next page is --cursor \(cursor)\n")
     }
 
     /// The table `name`, for the option `option`.
