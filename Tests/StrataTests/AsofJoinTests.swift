@@ -79,26 +79,29 @@ import Testing
     }
 
     /// The join's batches as joined rows.
+    /// A batch not shaped as the join's answer should be.
+    struct ShapeError: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// The join's batches as joined rows (callable off the test's task: it throws, never records).
     static func joined(_ batches: [ColumnarBatch], prefix: String = "marks_") throws -> [Joined] {
         var rows: [Joined] = []
         for batch in batches {
-            let ids = try #require(batch["id"])
-            let times = try #require(batch[prefix + "ts"])
-            let seqs = try #require(batch[prefix + "seq"])
-            let bids = try #require(batch[prefix + "bid"])
-            let venues = try #require(batch[prefix + "venue"])
-            let firms = try #require(batch[prefix + "firm"])
-            #expect(batch["\(prefix)symbol"] == nil && batch["\(prefix)at"] == nil)
-            guard case .int64(let id) = ids.values, case .timestamps(let time) = times.values,
+            guard let ids = batch["id"], let times = batch[prefix + "ts"], let seqs = batch[prefix + "seq"],
+                let bids = batch[prefix + "bid"], let venues = batch[prefix + "venue"],
+                let firms = batch[prefix + "firm"], batch["\(prefix)symbol"] == nil, batch["\(prefix)at"] == nil,
+                case .int64(let id) = ids.values, case .timestamps(let time) = times.values,
                 case .int64(let seq) = seqs.values, case .decimals(let bid, 4) = bids.values,
                 case .strings(let venue) = venues.values, case .bool(let firm) = firms.values
             else {
-                Issue.record("unexpected column kinds: \(batch.columns.map { "\($0.name) \($0.values)" })")
-                return rows
+                throw ShapeError(description: "unexpected columns: \(batch.columns.map { "\($0.name) \($0.values)" })")
             }
             for row in 0..<batch.count {
                 guard times.isPresent(row) else {
-                    #expect(!seqs.isPresent(row) && !venues.isPresent(row) && !firms.isPresent(row))
+                    if seqs.isPresent(row) || venues.isPresent(row) || firms.isPresent(row) {
+                        throw ShapeError(description: "row \(row): no right timestamp but right values")
+                    }
                     rows.append(Joined(id: id[row], mark: nil))
                     continue
                 }
@@ -164,8 +167,34 @@ import Testing
         _ = store.compact(now: .max)  // sealed hours
         _ = try await fills.append(fillRows(200))  // late rows, merged over the sealed ones
         _ = try await marks.append(markRows(200))
+        // The comparisons run on a thread of their own: seconds of work that would otherwise hold
+        // one of the few threads of the cooperative pool the suite's in-process servers need.
+        let outcome = try await Self.onThread { try Self.compare(fills, marks, symbols: symbols) }
+        #expect(outcome.failures.count == 0, "\(outcome.failures.count) failures: \(outcome.failures.prefix(3))")
+        // The comparisons were not vacuous: rows with and without a right row, some at its very time.
+        #expect(outcome.rows > 10_000 && outcome.matched > 1_000 && outcome.rows - outcome.matched > 1_000)
+        #expect(outcome.exact > 100, "\(outcome)")
+    }
+
+    /// What the comparisons of one seed found.
+    struct Outcome: Sendable {
+        var failures: [String] = []
+        var rows = 0
+        var matched = 0
+        var exact = 0
+    }
+
+    /// Runs `body` on a new thread.
+    static func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try body() }) }.start()
+        }
+    }
+
+    /// Every symbol's join over windows × tolerances × page sizes against the model.
+    static func compare(_ fills: DynamicTable, _ marks: DynamicTable, symbols: [Symbol]) throws -> Outcome {
+        var outcome = Outcome()
         let everything = (from: Timestamp(nanoseconds: .min + 1), to: Timestamp.max)
-        var compared = (rows: 0, matched: 0, exact: 0)
         for symbol in symbols {
             let leftRows = try Self.all(
                 fills.asofJoin(marks, symbol: symbol, from: everything.from, to: everything.to, batchRows: 1_000))
@@ -179,7 +208,7 @@ import Testing
                 else { continue }
                 storedLeft += zip(times, ids).map { (time: $0, id: $1) }
             }
-            #expect(left.map(\.id) == storedLeft.map(\.id))
+            if left.map(\.id) != storedLeft.map(\.id) { outcome.failures.append("\(symbol): the left rows differ") }
             var rightPages = marks.rangeBatches(symbol: symbol, from: everything.from, to: everything.to)
             while let batch = try rightPages.next() {
                 let renamed = ColumnarBatch(
@@ -221,23 +250,22 @@ import Testing
                             marks, symbol: symbol, from: Timestamp(nanoseconds: from), to: Timestamp(nanoseconds: to),
                             tolerance: tolerance, batchRows: batchRows)
                         let batches = try Self.all(pages)
-                        #expect(batches.allSatisfy { $0.count <= batchRows })
+                        if !batches.allSatisfy({ $0.count <= batchRows }) {
+                            outcome.failures.append("pages of more than \(batchRows) rows")
+                        }
                         let got = try Self.joined(batches)
-                        compared.rows += got.count
-                        compared.matched += got.count { $0.mark != nil }
-                        compared.exact += zip(got, inWindow).count { $0.mark?.time == $1.time }
-                        let same = got == expected
-                        #expect(
-                            same,
+                        outcome.rows += got.count
+                        outcome.matched += got.count { $0.mark != nil }
+                        outcome.exact += zip(got, inWindow).count { $0.mark?.time == $1.time }
+                        guard got != expected else { continue }
+                        outcome.failures.append(
                             "\(symbol) [\(from), \(to)) tolerance \(String(describing: tolerance)) pages of \(batchRows): \(got.count) rows, \(expected.count) expected; first difference \(String(describing: zip(got, expected).first { $0 != $1 }))"
                         )
                     }
                 }
             }
         }
-        // The comparisons were not vacuous: rows with and without a right row, some at its very time.
-        #expect(compared.rows > 10_000 && compared.matched > 1_000 && compared.rows - compared.matched > 1_000)
-        #expect(compared.exact > 100, "\(compared)")
+        return outcome
     }
 
     /// Paging by cursor (what the API's JSON answer does): pages laid end to end are the join.
