@@ -19,6 +19,9 @@ import Testing
             environment: ["STRATA_TOKENS_WRITE": "asof-write", "STRATA_TOKENS_READ": "asof-read"],
             stderrPath: directory + "/server.log")
         defer { server.stopInBackground(SIGTERM) }
+        // Seconds of work at the lowest priority, here and in the script (os.nice): the suite's
+        // in-process ILP/TCP ingest runs at nice +10 and waits on its timeouts meanwhile.
+        setpriority(__priority_which_t(PRIO_PROCESS.rawValue), id_t(server.pid), 19)
         try await PythonClients.check(
             "asof_pandas.py", httpPort: port, read: "asof-read", write: "asof-write",
             extra: ["--data", SharedData.directory, "--save", directory])

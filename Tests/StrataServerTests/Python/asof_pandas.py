@@ -22,6 +22,9 @@ from questdb import Sender, TimestampNanos
 import strata_check
 from strata_check import expect
 
+# The lowest priority: the rest of the test suite (ILP/TCP ingest at nice +10) runs meanwhile.
+os.nice(19)
+
 args = strata_check.arguments(
     lambda parser: (parser.add_argument("--data", required=True), parser.add_argument("--save", required=True))
 )
