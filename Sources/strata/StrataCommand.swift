@@ -21,6 +21,7 @@ struct StrataCommand: AsyncParsableCommand {
         subcommands: [
             DemoCommand.self, IngestCommand.self, QueryCommand.self, SymbolsCommand.self, BarsCommand.self,
             IndicatorsCommand.self,
+            AsofCommand.self,
             StatsCommand.self,
             CompactCommand.self, VerifyCommand.self, IncidentsCommand.self,
             RetentionCommand.self, PurgeCommand.self, FlushCommand.self, AuditCommand.self,

@@ -53,6 +53,9 @@ struct Bench {
             if options.runs(.indicators) {
                 try await IndicatorsWorkload(report: report, directory: root + "/indicators").run(options: options)
             }
+            if options.runs(.asof) {
+                try await AsofWorkload(report: report, directory: root + "/asof").run(options: options)
+            }
             if options.runs(.soak) {
                 try SoakWorkload(report: report, directory: root + "/soak").run(options: options)
             }

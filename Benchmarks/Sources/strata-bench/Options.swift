@@ -26,6 +26,8 @@ struct Options: Sendable {
         case arrow = "ARROW"
         /// The standard indicators over a year of 1-minute bars, beside TA-Lib.
         case indicators = "INDICATORS"
+        /// Trades joined to quotes (ASOF JOIN), Strata vs DuckDB.
+        case asof = "ASOF"
     }
 
     var rows = 10_000_000
@@ -76,7 +78,9 @@ struct Options: Sendable {
     var arrowRows = 1_930_000
     /// INDICATORS: 1-minute bars (a year).
     var indicatorBars = 525_600
-    /// INDICATORS: the Python with `talib` (the tests' virtual environment).
+    /// ASOF: trades, and as many quotes, of the one symbol joined.
+    var asofRows = 3_000_000
+    /// INDICATORS and ASOF: the Python with `talib` and `duckdb` (the tests' virtual environment).
     var python = "../.build/python-venv/bin/python"
 
     static let usage = """
@@ -90,7 +94,7 @@ struct Options: Sendable {
                                (default: a fresh temporary directory, removed at the end)
           --strata-binary PATH the `strata` command for the CSV ingest (default ../.build/release/strata)
           --skip-sqlite        run Strata only
-          --only LIST          comma-separated subset of W1,W2,W3,W5,BARS,CSV,TEXT,RECOVERY,SERVER,ORDERS,OPEN,JOBS,ARROW,INDICATORS,SOAK (default: all
+          --only LIST          comma-separated subset of W1,W2,W3,W5,BARS,CSV,TEXT,RECOVERY,SERVER,ORDERS,OPEN,JOBS,ARROW,INDICATORS,ASOF,SOAK (default: all
                                but SOAK, the reliability load test, which runs only when named).
                                W2, W3 and W5 query the rows W1 stores, so W1's ingest runs for them too.
                                SERVER runs `strata serve` (--strata-binary) on 5 M rows unless --rows is given.
@@ -116,9 +120,11 @@ struct Options: Sendable {
                                --open-queries queries timed one by one (default 100000)
           --records-runs K     ORDERS, OPEN, JOBS: timed runs each, the figure their median (default 3)
           --arrow-rows N       ARROW: trades of the day read back (default 1930000, the 10 M workload's top symbol)
-          --indicator-bars N   INDICATORS: 1-minute bars (default 525600, a year)
-          --python PATH        INDICATORS: a Python with talib (default ../.build/python-venv/bin/python, which
-                               the tests make)
+    /// INDICATORS: 1-minute bars (a year).
+    var indicatorBars = 525_600
+    /// ASOF: trades, and as many quotes, of the one symbol joined.
+    var asofRows = 3_000_000
+    /// INDICATORS and ASOF: the Python with `talib` and `duckdb` (the tests' virtual environment).
           --query-repeat K     run the Strata queries K times as often (for perf record; default 1)
           --seed N             the workload's seed (default \(SyntheticTrades.Configuration.standard.seed))
           -h, --help           this text
@@ -255,6 +261,12 @@ struct Options: Sendable {
                     throw OptionError("--indicator-bars expects a positive integer")
                 }
                 options.indicatorBars = count
+            case "--asof-rows":
+                let text = try value(argument).replacingUnderscores()
+                guard let count = Int(text), count > 0 else {
+                    throw OptionError("--asof-rows: expected a positive integer, got \(text)")
+                }
+                options.asofRows = count
             case "--python":
                 options.python = try value(argument)
             case "--seed":

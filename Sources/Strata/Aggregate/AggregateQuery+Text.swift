@@ -118,18 +118,11 @@ extension AggregateGrouping {
         }
     }
 
-    /// `<n>s|m|h|d` in nanoseconds, positive, or nil.
+    /// `<n>s|m|h|d` in nanoseconds, positive, or nil (``DurationText`` with one of those units).
     static func width(_ text: String) -> Int64? {
-        guard let unit = text.last, let count = Int64(text.dropLast()), count > 0 else { return nil }
-        let seconds: Int64
-        switch unit {
-        case "s": seconds = 1
-        case "m": seconds = 60
-        case "h": seconds = 3_600
-        case "d": seconds = 86_400
-        default: return nil
-        }
-        let (nanoseconds, overflow) = count.multipliedReportingOverflow(by: seconds * 1_000_000_000)
-        return overflow ? nil : nanoseconds
+        guard let unit = text.last, "smhd".contains(unit), !text.hasSuffix("ms"), !text.hasSuffix("ns"),
+            !text.hasSuffix("us"), let width = DurationText.nanoseconds(text), width > 0
+        else { return nil }
+        return width
     }
 }

@@ -78,6 +78,9 @@ public protocol BackendTable: AnyObject, Sendable {
     func range(symbol: String, from: Int64, to: Int64, limit: Int) throws -> RowSet
     /// The newest `limit` rows of `symbol`, newest first.
     func latest(symbol: String, limit: Int) throws -> RowSet
+    /// The newest `limit` rows of `symbol` with `time < before`, newest first (the row prevailing
+    /// at a time; by default read as a range up to `before`).
+    func latest(symbol: String, limit: Int, before: Int64) throws -> RowSet
     /// The time of `symbol`'s newest row.
     func lastTimestamp(symbol: String) throws -> Int64?
     /// The newest row's time over every symbol.
@@ -121,4 +124,16 @@ public protocol BackendTable: AnyObject, Sendable {
     func flush() throws
     /// Flushes and closes; later calls fail with `.closed`.
     func close() throws
+}
+
+extension BackendTable {
+    /// The newest `limit` rows before `before` from a range read of everything before it (a
+    /// backend that can read backwards from a time does better).
+    public func latest(symbol: String, limit: Int, before: Int64) throws -> RowSet {
+        let rows = try range(symbol: symbol, from: .min, to: before, limit: .max)
+        let take = max(0, min(limit, rows.count))
+        var newest = RowSet(columns: rows.columns.map { Array($0.suffix(take).reversed()) })
+        newest.texts = rows.texts
+        return newest
+    }
 }

@@ -102,9 +102,9 @@ extension EngineTable {
         return rows
     }
 
-    /// Last-wins tables: the newest `limit` current rows, newest first.
-    func currentLatest(symbol: String, limit: Int) throws -> RowSet {
-        let all = try currentRange(symbol: symbol, from: .min, to: .max, limit: .max)
+    /// Last-wins tables: the newest `limit` current rows with `ts < before`, newest first.
+    func currentLatest(symbol: String, limit: Int, before: Int64 = .max) throws -> RowSet {
+        let all = try currentRange(symbol: symbol, from: .min, to: before, limit: .max)
         let take = min(limit, all.count)
         var rows = RowSet(columns: all.columns.map { Array($0.suffix(take).reversed()) })
         rows.texts = all.texts

@@ -64,21 +64,31 @@ extension EngineTable {
 
     /// The newest `limit` rows of `symbol`, newest first.
     public func latest(symbol: String, limit: Int) throws -> RowSet {
-        guard limit > 0 else { return RowSet(columnCount: schema.columns.count) }
-        if schema.writeMode == .replaceByKey { return try currentLatest(symbol: symbol, limit: limit) }
+        try latest(symbol: symbol, limit: limit, before: Int64.max)
+        // A row at exactly Int64.max is not a valid timestamp.
+    }
+
+    /// The newest `limit` rows of `symbol` with `ts < before`, newest first (the quote prevailing
+    /// at a time is `latest(symbol:limit: 1, before: time + 1)`): partitions after `before` are
+    /// not read, and of the others only the tail.
+    public func latest(symbol: String, limit: Int, before: Int64) throws -> RowSet {
+        guard limit > 0, before > Int64.min else { return RowSet(columnCount: schema.columns.count) }
+        if schema.writeMode == .replaceByKey { return try currentLatest(symbol: symbol, limit: limit, before: before) }
         let ts = schema.timestampIndex
+        let lastPartition = schema.partition(of: before - 1)
         let sources = try state.withLock { state throws -> [PartitionSources] in
             try ensureOpen(state)
             guard let id = state.symbolIDs[symbol] else { return [] }
             var picked: [PartitionSources] = []
             var available = 0
-            for index in state.partitionOrder.reversed() {
+            for index in state.partitionOrder.reversed() where index <= lastPartition {
                 let partition = state.partitions[index]!
                 let source = capture(partition, symbol: id) { slice, out in
-                    slice.copyTail(limit: limit, before: Int64.max, timestampColumn: ts, into: &out)
-                    // copyTail stops before Int64.max; a row at exactly Int64.max is not a valid timestamp.
+                    slice.copyTail(limit: limit, before: before, timestampColumn: ts, into: &out)
                 }
-                available += source.memory.reduce(0) { $0 + $1.count } + (source.file?.symbols[symbol]?.rows ?? 0)
+                // A sealed file's rows count only when all of them are before `before`.
+                let sealed = source.file?.symbols[symbol].map { $0.maxTimestamp < before ? $0.rows : 0 } ?? 0
+                available += source.memory.reduce(0) { $0 + $1.count } + sealed
                 picked.append(source)
                 if available >= limit { break }
             }
@@ -93,7 +103,7 @@ extension EngineTable {
             if let file = source.file {
                 var sealed = RowSet(columnCount: schema.columns.count)
                 try file.copyTail(
-                    symbol: symbol, limit: limit - have, before: Int64.max, timestampColumn: ts, into: &sealed)
+                    symbol: symbol, limit: limit - have, before: before, timestampColumn: ts, into: &sealed)
                 parts.append(sealed)
             }
             parts.append(contentsOf: source.memory)

@@ -56,9 +56,9 @@ enum ColumnarAnswer {
         return Responses.bytes(output, contentType: format.contentType)
     }
 
-    /// A range, page by page: `pages` has been asked for nothing yet; its first page is read here
-    /// (its errors are the answer's), the rest as the body streams.
-    static func stream(_ pages: ColumnarPages, format: AnswerFormat, table: String) throws -> Response {
+    /// A range (or an ASOF join), page by page: `pages` has been asked for nothing yet; its first
+    /// page is read here (its errors are the answer's), the rest as the body streams.
+    static func stream(_ pages: some ColumnarPageStream, format: AnswerFormat, table: String) throws -> Response {
         var pages = pages
         let first = try pages.next()
         let empty = pages.emptyBatch

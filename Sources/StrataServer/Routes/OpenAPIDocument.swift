@@ -46,6 +46,7 @@ enum OpenAPIDocument {
         paths.append(("/api/v1/bars", ["get": bars]))
         paths.append(("/api/v1/indicators", ["get": indicators]))
         paths.append(("/api/v1/quotes/bars", ["get": quoteBars]))
+        paths.append((AsofRoute.path, ["get": AsofRoute.openAPI]))
         paths.append(("/api/v1/stats", ["get": stats]))
         paths.append((LiveFeed.path, ["get": live]))
         paths += healthRoutes
