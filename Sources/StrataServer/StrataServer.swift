@@ -41,12 +41,8 @@ public enum StrataServer {
             budget: WriteBudget(capacity: configuration.maxInFlightWriteBytes),
             wait: .milliseconds(configuration.writeWaitMilliseconds), metrics: metrics
         ).register(on: router)
-<<<<<<< HEAD
         QueryRoutes(store: store, slowQueries: slowQueries).register(on: router)
-=======
-        QueryRoutes(store: store).register(on: router)
         AsofRoute(store: store).register(on: router)
->>>>>>> asof
         HealthRoutes(store: store).register(on: router)
         ConsolePage.register(on: router)
         RecordRoutes(store: store, maxRequestBytes: configuration.maxRequestBytes).register(on: router)

@@ -18,20 +18,7 @@ struct BarsCommand: AsyncParsableCommand {
 
     @OptionGroup var storage: DataDirectoryOptions
 
-    @Option(help: "The symbol.")
-    var symbol: String
-
-    @Option(help: "The bar width: 1m, 5m, 15m, 1h, 1d, or any whole number of minutes (3m, 4h…).")
-    var timeframe: String = "1m"
-
-    @Option(help: "Start of the range, inclusive (ISO-8601 or epoch ns).")
-    var from: String
-
-    @Option(help: "End of the range, exclusive (ISO-8601 or epoch ns).")
-    var to: String
-
-    @Option(help: "Shift of the bucket grid from UTC, e.g. -5h or 30m (default 0).")
-    var offset: String?
+    @OptionGroup var window: BarWindowOptions
 
     @Option(help: "Empty buckets: omit, or carry (the previous close, zero volume).")
     var empty: String = "omit"
@@ -43,21 +30,15 @@ struct BarsCommand: AsyncParsableCommand {
     var output: String?
 
     func run() async throws {
-        let symbol = try Symbol(symbol, field: "--symbol")
-        let timeframe: Timeframe
-        do { timeframe = try Timeframe(self.timeframe) } catch {
-            throw CLIError("--timeframe: \"\(self.timeframe)\" is not a whole number of minutes (1m, 5m, 4h, 1d…)")
-        }
-        let start = try Timestamp(parsing: from, field: "--from")
-        let end = try Timestamp(parsing: to, field: "--to")
+        let window = try self.window.parsed()
         guard let policy = EmptyBucketPolicy(rawValue: empty) else {
             throw CLIError("--empty: \"\(empty)\" is not omit or carry")
         }
-        let shift = try offset.map(Self.parseOffset) ?? 0
         let store = try storage.openExisting()
         defer { try? store.close() }
         let bars = try await store.bars(
-            symbol: symbol, timeframe: timeframe, from: start, to: end, offset: shift, emptyBuckets: policy)
+            symbol: window.symbol, timeframe: window.timeframe, from: window.from, to: window.to, offset: window.offset,
+            emptyBuckets: policy)
         if format == .arrow {
             var output = try ColumnarOutput(.arrow, output: output, table: nil)
             let batch = ColumnarBatch(bars: bars)
@@ -83,6 +64,47 @@ struct BarsCommand: AsyncParsableCommand {
             .decimal(bar.notional.description), bar.vwap.map { .decimal($0.description) } ?? .empty,
             .integer(Int64(bar.tradeCount)),
         ]
+    }
+
+}
+
+/// The bars a bar command reads: `--symbol`, `--timeframe`, `--from`, `--to`, `--offset`
+/// (`strata bars`, `strata indicators`).
+struct BarWindowOptions: ParsableArguments {
+    @Option(help: "The symbol.")
+    var symbol: String
+
+    @Option(help: "The bar width: 1m, 5m, 15m, 1h, 1d, or any whole number of minutes (3m, 4h…).")
+    var timeframe: String = "1m"
+
+    @Option(help: "Start of the range, inclusive (ISO-8601 or epoch ns).")
+    var from: String
+
+    @Option(help: "End of the range, exclusive (ISO-8601 or epoch ns).")
+    var to: String
+
+    @Option(help: "Shift of the bucket grid from UTC, e.g. -5h or 30m (default 0).")
+    var offset: String?
+
+    struct Parsed {
+        var symbol: Symbol
+        var timeframe: Timeframe
+        var from: Timestamp
+        var to: Timestamp
+        /// In nanoseconds.
+        var offset: Int64
+    }
+
+    /// The options as values, or an error naming the option.
+    func parsed() throws -> Parsed {
+        let timeframe: Timeframe
+        do { timeframe = try Timeframe(self.timeframe) } catch {
+            throw CLIError("--timeframe: \"\(self.timeframe)\" is not a whole number of minutes (1m, 5m, 4h, 1d…)")
+        }
+        return Parsed(
+            symbol: try Symbol(symbol, field: "--symbol"), timeframe: timeframe,
+            from: try Timestamp(parsing: from, field: "--from"), to: try Timestamp(parsing: to, field: "--to"),
+            offset: try offset.map(Self.parseOffset) ?? 0)
     }
 
     /// `[-]<n>m|h|d` in nanoseconds.

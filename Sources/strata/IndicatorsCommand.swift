@@ -19,23 +19,10 @@ struct IndicatorsCommand: AsyncParsableCommand {
 
     @OptionGroup var storage: DataDirectoryOptions
 
-    @Option(help: "The symbol.")
-    var symbol: String
-
-    @Option(help: "The bar width: 1m, 5m, 15m, 1h, 1d, or any whole number of minutes (3m, 4h…).")
-    var timeframe: String = "1m"
-
-    @Option(help: "Start of the range, inclusive (ISO-8601 or epoch ns).")
-    var from: String
-
-    @Option(help: "End of the range, exclusive (ISO-8601 or epoch ns).")
-    var to: String
+    @OptionGroup var window: BarWindowOptions
 
     @Option(help: "Comma-separated indicators, e.g. \"ema(9),ema(21),rsi,macd\".")
     var indicators: String = "ema(9),ema(21),rsi,macd,bollinger,atr,vwap"
-
-    @Option(help: "Shift of the bucket grid from UTC, e.g. -5h or 30m (default 0).")
-    var offset: String?
 
     @Option(help: "Output: table, csv, json or arrow (an Apache Arrow IPC stream: the server's format=arrow).")
     var format: QueryFormat = .table
@@ -44,24 +31,18 @@ struct IndicatorsCommand: AsyncParsableCommand {
     var output: String?
 
     func run() async throws {
-        let symbol = try Symbol(symbol, field: "--symbol")
-        let timeframe: Timeframe
-        do { timeframe = try Timeframe(self.timeframe) } catch {
-            throw CLIError("--timeframe: \"\(self.timeframe)\" is not a whole number of minutes (1m, 5m, 4h, 1d…)")
-        }
-        let start = try Timestamp(parsing: from, field: "--from")
-        let end = try Timestamp(parsing: to, field: "--to")
+        let window = try self.window.parsed()
         let chosen: [Indicator]
         do { chosen = try Indicator.list(indicators, field: "--indicators") } catch let error
             as StrataCore.ValidationError
         {
             throw CLIError("--indicators: \(error.detail ?? error.explanation)")
         }
-        let shift = try offset.map(BarsCommand.parseOffset) ?? 0
         let store = try storage.openExisting()
         defer { try? store.close() }
         let answer = try await store.indicators(
-            chosen, symbol: symbol, timeframe: timeframe, from: start, to: end, offset: shift)
+            chosen, symbol: window.symbol, timeframe: window.timeframe, from: window.from, to: window.to,
+            offset: window.offset)
         if format == .arrow {
             var output = try ColumnarOutput(.arrow, output: output, table: nil)
             let batch = ColumnarBatch(answer)

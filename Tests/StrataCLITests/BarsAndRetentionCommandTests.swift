@@ -74,13 +74,7 @@ struct BarsAndRetentionCommandTests {
         let run = try runStrata(["retention", "run", "--now", "2026-03-03T12:00:00Z", "--data", "d"], in: directory)
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout.contains("trades: dropped 1 partitions (4 rows"), "\(run.stdout)")
-        let left = try runStrata(
-            [
-                "query", "range", "--symbol", "BTCUSDT", "--from", "0", "--to", "2026-03-10", "--format", "csv",
-                "--data", "d",
-            ],
-            in: directory)
-        #expect(left.stdout.split(separator: "\n").count == 2, "only the trade of 03-02 stays: \(left.stdout)")
+        try Self.expectOnlyTheTradeOfMarch2(in: directory)
         let invalid = try runStrata(["retention", "set", "candles=1d", "--data", "d"], in: directory)
         #expect(invalid.status != 0)
         #expect(invalid.stderr.hasPrefix("strata: error:"))
@@ -109,6 +103,11 @@ struct BarsAndRetentionCommandTests {
             in: directory)
         #expect(purge.status == 0, "\(purge.stderr)")
         #expect(purge.stdout.contains("trades: dropped 1 partitions (4 rows"), "\(purge.stdout)")
+        try Self.expectOnlyTheTradeOfMarch2(in: directory)
+    }
+
+    /// The store `d` in `directory` holds one trade: the one of 03-02 (03-01's day was dropped).
+    static func expectOnlyTheTradeOfMarch2(in directory: String) throws {
         let left = try runStrata(
             [
                 "query", "range", "--symbol", "BTCUSDT", "--from", "0", "--to", "2026-03-10", "--format", "csv",

@@ -6,16 +6,21 @@ import Testing
 /// `strata stats` and `strata verify` do not call a damaged store a success, and an operator
 /// can list and acknowledge what was found.
 @Suite struct DamagedStoreCommandTests {
+    /// A store at `data` that takes any timestamp, without fsync or background maintenance.
+    static func open(_ data: String) throws -> StrataStore {
+        try StrataStore.open(
+            directory: data,
+            configuration: .init(
+                durability: .osBuffered, validation: ValidationRules(window: .fixed(earliest: .min, latest: .max)),
+                maintenanceInterval: nil))
+    }
+
     @Test func statsAndVerifyExitNonZeroUntilIncidentsAreAcknowledged() async throws {
         let directory = makeTemporaryDirectory()
         defer { removeTree(directory) }
         let data = directory + "/data"
         let start: Int64 = 1_717_200_000_000_000_000
-        let store = try StrataStore.open(
-            directory: data,
-            configuration: .init(
-                durability: .osBuffered, validation: ValidationRules(window: .fixed(earliest: .min, latest: .max)),
-                maintenanceInterval: nil))
+        let store = try Self.open(data)
         try await store.trades.append(
             (0..<300).map { i in
                 Trade(
@@ -61,11 +66,7 @@ import Testing
         defer { removeTree(directory) }
         let data = directory + "/data"
         let start: Int64 = 1_717_200_000_000_000_000
-        let store = try StrataStore.open(
-            directory: data,
-            configuration: .init(
-                durability: .osBuffered, validation: ValidationRules(window: .fixed(earliest: .min, latest: .max)),
-                maintenanceInterval: nil))
+        let store = try Self.open(data)
         for batch in 0..<10 {
             try await store.trades.append(
                 (0..<100).map { i in

@@ -120,11 +120,10 @@ struct Options: Sendable {
                                --open-queries queries timed one by one (default 100000)
           --records-runs K     ORDERS, OPEN, JOBS: timed runs each, the figure their median (default 3)
           --arrow-rows N       ARROW: trades of the day read back (default 1930000, the 10 M workload's top symbol)
-    /// INDICATORS: 1-minute bars (a year).
-    var indicatorBars = 525_600
-    /// ASOF: trades, and as many quotes, of the one symbol joined.
-    var asofRows = 3_000_000
-    /// INDICATORS and ASOF: the Python with `talib` and `duckdb` (the tests' virtual environment).
+          --indicator-bars N   INDICATORS: 1-minute bars (default 525600, a year)
+          --asof-rows N        ASOF: trades joined to as many quotes (default 3000000)
+          --python PATH        INDICATORS and ASOF: a Python with talib and duckdb (default
+                               ../.build/python-venv/bin/python, made by Tests/StrataServerTests/Python/setup-venv.sh)
           --query-repeat K     run the Strata queries K times as often (for perf record; default 1)
           --seed N             the workload's seed (default \(SyntheticTrades.Configuration.standard.seed))
           -h, --help           this text

@@ -157,19 +157,24 @@ enum OpenAPIDocument {
         ]
     }
 
-    private static var bars: JSON {
+    /// `symbol`, `timeframe`, `from`, `to`, `offset`: the bars a bar route reads.
+    private static var barWindow: [JSON] {
         let offset = QueryRoutes.maximumOffsetMinutes
-        return operation(
+        return [
+            Parameter.symbol,
+            Parameter.query(
+                "timeframe", required: true, "1m, 5m, 15m, 1h, 1d or any whole-minute timeframe (3m, 4h, 1w)."),
+            Parameter.from, Parameter.to,
+            Parameter.query(
+                "offset", "Bucket offset in minutes, -\(offset)...\(offset) (default 0).",
+                ["type": "integer", "minimum": .int(-offset), "maximum": .int(offset), "default": 0]),
+        ]
+    }
+
+    private static var bars: JSON {
+        operation(
             "OHLCV bars of trades, buckets starting in [from, to).",
-            parameters: [
-                Parameter.symbol,
-                Parameter.query(
-                    "timeframe", required: true, "1m, 5m, 15m, 1h, 1d or any whole-minute timeframe (3m, 4h, 1w)."),
-                Parameter.from, Parameter.to,
-                Parameter.query(
-                    "offset",
-                    "Bucket offset in minutes, -\(offset)...\(offset) (default 0).",
-                    ["type": "integer", "minimum": .int(-offset), "maximum": .int(offset), "default": 0]),
+            parameters: barWindow + [
                 Parameter.query(
                     "empty", "Empty buckets: omit (default) or carry (flat bar at the previous close).",
                     ["type": "string", "enum": ["omit", "carry"]]),
@@ -185,24 +190,15 @@ enum OpenAPIDocument {
     }
 
     private static var indicators: JSON {
-        let offset = QueryRoutes.maximumOffsetMinutes
-        return operation(
+        operation(
             "Bars of trades with indicators beside them, computed on query: sma(N), ema(N), rsi(N) (Wilder, 14), "
                 + "macd(F,S,G) (12,26,9), bollinger(N,K) (20,2), atr(N) (Wilder, 14), vwap (anchored at from). "
                 + "Each bar has the bar's members, then one decimal string (8 digits) or null per indicator column "
                 + "(ema_9, rsi_14, macd, macd_signal, macd_histogram, bb_lower, bb_middle, bb_upper, atr_14, "
                 + "anchored_vwap…). The bars before from that warm the indicators up are read, not answered.",
-            parameters: [
-                Parameter.symbol,
-                Parameter.query(
-                    "timeframe", required: true, "1m, 5m, 15m, 1h, 1d or any whole-minute timeframe (3m, 4h, 1w)."),
-                Parameter.from, Parameter.to,
+            parameters: barWindow + [
                 Parameter.query(
                     "indicators", required: true, "Comma-separated indicators, e.g. ema(9),ema(21),rsi,macd,bollinger."),
-                Parameter.query(
-                    "offset",
-                    "Bucket offset in minutes, -\(offset)...\(offset) (default 0).",
-                    ["type": "integer", "minimum": .int(-offset), "maximum": .int(offset), "default": 0]),
                 Parameter.format,
             ],
             responses: [

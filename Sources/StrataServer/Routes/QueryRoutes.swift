@@ -147,13 +147,26 @@ struct QueryRoutes {
             ]))
     }
 
-    private func bars(_ query: QueryParameters, format: AnswerFormat) async throws -> Response {
-        let symbol = try query.symbol()
-        let timeframe = try timeframe(query)
-        let from = try query.timestamp("from")
-        let to = try query.timestamp("to")
+    /// The bars a bar route reads: `symbol`, `timeframe`, `from`, `to` and `offset` (minutes).
+    private struct BarWindow {
+        var symbol: Symbol
+        var timeframe: Timeframe
+        var from: Timestamp
+        var to: Timestamp
+        /// In nanoseconds.
+        var offset: Int64
+    }
+
+    private func barWindow(_ query: QueryParameters) throws -> BarWindow {
         let offsetMinutes = try query.integer(
             "offset", default: 0, range: -Self.maximumOffsetMinutes...Self.maximumOffsetMinutes)
+        return BarWindow(
+            symbol: try query.symbol(), timeframe: try timeframe(query), from: try query.timestamp("from"),
+            to: try query.timestamp("to"), offset: Int64(offsetMinutes) * 60_000_000_000)
+    }
+
+    private func bars(_ query: QueryParameters, format: AnswerFormat) async throws -> Response {
+        let window = try barWindow(query)
         let empty: EmptyBucketPolicy
         switch query.optional("empty") ?? "omit" {
         case "omit": empty = .omit
@@ -162,12 +175,12 @@ struct QueryRoutes {
             throw ParameterError(parameter: "empty", message: "empty: expected omit or carry, got '\(other)'")
         }
         let bars = try await store.bars(
-            symbol: symbol, timeframe: timeframe, from: from, to: to, offset: Int64(offsetMinutes) * 60_000_000_000,
-            emptyBuckets: empty)
+            symbol: window.symbol, timeframe: window.timeframe, from: window.from, to: window.to,
+            offset: window.offset, emptyBuckets: empty)
         if format.isColumnar { return try ColumnarAnswer.whole(ColumnarBatch(bars: bars), format: format) }
         return Responses.json(
             .object([
-                ("symbol", .string(symbol.name)), ("timeframe", .string(timeframe.description)),
+                ("symbol", .string(window.symbol.name)), ("timeframe", .string(window.timeframe.description)),
                 ("count", .int(bars.count)),
                 ("bars", .rows(bars)),
             ]))
@@ -176,12 +189,7 @@ struct QueryRoutes {
     /// Bars with indicators beside them (`GET /api/v1/indicators`): `indicators` is a list such
     /// as `ema(9),rsi,macd` (see ``Indicator``); bars as `GET /api/v1/bars` answers them.
     private func indicators(_ query: QueryParameters, format: AnswerFormat) async throws -> Response {
-        let symbol = try query.symbol()
-        let timeframe = try timeframe(query)
-        let from = try query.timestamp("from")
-        let to = try query.timestamp("to")
-        let offsetMinutes = try query.integer(
-            "offset", default: 0, range: -Self.maximumOffsetMinutes...Self.maximumOffsetMinutes)
+        let window = try barWindow(query)
         let text = try query.required("indicators")
         let indicators: [Indicator]
         do {
@@ -190,12 +198,12 @@ struct QueryRoutes {
             throw ParameterError(parameter: "indicators", message: "indicators: \(error.detail ?? error.explanation)")
         }
         let answer = try await store.indicators(
-            indicators, symbol: symbol, timeframe: timeframe, from: from, to: to,
-            offset: Int64(offsetMinutes) * 60_000_000_000)
+            indicators, symbol: window.symbol, timeframe: window.timeframe, from: window.from, to: window.to,
+            offset: window.offset)
         if format.isColumnar { return try ColumnarAnswer.whole(ColumnarBatch(answer), format: format) }
         return Responses.json(
             .object([
-                ("symbol", .string(symbol.name)), ("timeframe", .string(timeframe.description)),
+                ("symbol", .string(window.symbol.name)), ("timeframe", .string(window.timeframe.description)),
                 ("indicators", .array(indicators.map { .string($0.description) })),
                 ("warm_up_bars", .int(answer.warmUpBars)), ("count", .int(answer.bars.count)),
                 ("bars", .rows(answer.jsonBars)),
