@@ -47,6 +47,7 @@ enum OpenAPIDocument {
         paths.append(("/api/v1/indicators", ["get": indicators]))
         paths.append(("/api/v1/quotes/bars", ["get": quoteBars]))
         paths.append(("/api/v1/stats", ["get": stats]))
+        paths.append((QualityRoutes.path, ["get": quality]))
         paths.append((LiveFeed.path, ["get": live]))
         paths += healthRoutes
         paths += recordRoutes
