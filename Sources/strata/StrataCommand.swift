@@ -21,7 +21,7 @@ struct StrataCommand: AsyncParsableCommand {
         subcommands: [
             DemoCommand.self, IngestCommand.self, QueryCommand.self, SymbolsCommand.self, BarsCommand.self,
             IndicatorsCommand.self,
-            StatsCommand.self,
+            StatsCommand.self, QualityCommand.self,
             CompactCommand.self, VerifyCommand.self, IncidentsCommand.self,
             RetentionCommand.self, AuditCommand.self,
             OrdersCommand.self, JobsCommand.self, SignalsCommand.self, AnomaliesCommand.self,
