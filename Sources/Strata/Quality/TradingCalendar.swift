@@ -42,10 +42,10 @@ public struct TradingCalendar: Sendable, Hashable, CustomStringConvertible {
             switch self {
             case .fixed(let seconds): return seconds
             case .newYork:
-                let year = CivilDate(days: floorDivide(utcSeconds, 86_400)).year
+                let year = Timestamp.civil(fromDays: floorDivide(utcSeconds, 86_400)).year
                 // Second Sunday of March 02:00 EST = 07:00 UTC; first Sunday of November 02:00 EDT = 06:00 UTC.
-                let start = CivilDate.nthSunday(2, month: 3, year: year) * 86_400 + 7 * 3_600
-                let end = CivilDate.nthSunday(1, month: 11, year: year) * 86_400 + 6 * 3_600
+                let start = nthSunday(2, month: 3, year: year) * 86_400 + 7 * 3_600
+                let end = nthSunday(1, month: 11, year: year) * 86_400 + 6 * 3_600
                 return utcSeconds >= start && utcSeconds < end ? -4 * 3_600 : -5 * 3_600
             }
         }
@@ -149,46 +149,11 @@ public struct TradingCalendar: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-/// A proleptic Gregorian date from days since 1970-01-01 and back (Howard Hinnant's
-/// `civil_from_days` / `days_from_civil`).
-struct CivilDate: Hashable {
-    var year: Int64
-    var month: Int64
-    var day: Int64
-
-    init(year: Int64, month: Int64, day: Int64) {
-        self.year = year
-        self.month = month
-        self.day = day
-    }
-
-    init(days: Int64) {
-        let z = days + 719_468
-        let era = floorDivide(z, 146_097)
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let shiftedMonth = (5 * dayOfYear + 2) / 153
-        day = dayOfYear - (153 * shiftedMonth + 2) / 5 + 1
-        month = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9
-        year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-    }
-
-    /// Days since 1970-01-01.
-    var days: Int64 {
-        let y = month <= 2 ? year - 1 : year
-        let era = floorDivide(y, 400)
-        let yearOfEra = y - era * 400
-        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
-        return era * 146_097 + yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear - 719_468
-    }
-
-    /// The day (since 1970-01-01) of the `n`th Sunday of `month`.
-    static func nthSunday(_ n: Int64, month: Int64, year: Int64) -> Int64 {
-        let first = CivilDate(year: year, month: month, day: 1).days
-        let weekday = floorModulo(first + 4, 7)
-        return first + (7 - weekday) % 7 + (n - 1) * 7
-    }
+/// The `n`th Sunday of `month` in `year`, in days since 1970-01-01.
+func nthSunday(_ n: Int64, month: Int64, year: Int64) -> Int64 {
+    let first = Timestamp.days(year: year, month: month, day: 1)
+    let weekday = floorModulo(first + 4, 7)
+    return first + (7 - weekday) % 7 + (n - 1) * 7
 }
 
 func floorDivide(_ value: Int64, _ divisor: Int64) -> Int64 {
