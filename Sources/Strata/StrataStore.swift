@@ -60,6 +60,8 @@ public final class StrataStore: Sendable {
         /// Where the audit trail of trades and order events is written, from the commit path
         /// (see ``AuditSettings``); nil (default): none.
         public var audit: AuditSettings?
+        /// The data-quality monitor's settings (off by default; see ``QualityMonitor``).
+        public var quality: QualitySettings
 
         public init(
             durability: Durability = .fsyncEachBatch, validation: ValidationRules = .standard,
@@ -68,9 +70,10 @@ public final class StrataStore: Sendable {
             retention: RetentionPolicy? = nil, maintenanceInterval: Duration? = .seconds(60),
             maxNewSymbolsPerAppend: Int? = nil, maxSymbolsPerTable: Int? = nil, tables: [RecordSchema] = [],
             snapshotInterval: Int = 100_000, jobRetryPolicy: RetryPolicy = RetryPolicy(),
-            audit: AuditSettings? = nil
+            audit: AuditSettings? = nil, quality: QualitySettings = QualitySettings()
         ) {
             self.audit = audit
+            self.quality = quality
             self.tables = tables
             self.snapshotInterval = snapshotInterval
             self.jobRetryPolicy = jobRetryPolicy
@@ -107,6 +110,8 @@ public final class StrataStore: Sendable {
     private let openRecords: @Sendable () throws -> TradingRecords
     /// The audit trail (nil unless ``Configuration/audit`` names one).
     let audit: StoreAudit?
+    /// The data-quality monitor (nil unless ``Configuration/quality`` enables it).
+    let quality: QualityMonitor?
 
     /// The trading records, opened now if they are not yet.
     /// - Throws: ``StrataError`` `.closed` after ``close()``; what opening their tables throws.
@@ -189,7 +194,10 @@ public final class StrataStore: Sendable {
         self.audit = audit
         // A declared table that is one of the trading records' (as declared before the store had
         // them) is the store's own.
-        let declared = configuration.tables.filter { !RecordSchema.tradingRecords.contains($0) }
+        var declared = configuration.tables.filter { !RecordSchema.tradingRecords.contains($0) }
+        if configuration.quality.enabled, !declared.contains(where: { $0.name == "quality_findings" }) {
+            declared.append(try QualityFinding.schema)
+        }
         do {
             _ = try SchemaCatalog.builtIn.adding(RecordSchema.tradingRecords + declared)
         } catch {
@@ -273,13 +281,21 @@ public final class StrataStore: Sendable {
             if let records { opened += records.tables.map(\.access.table) }
             self.records = Mutex((records, false))
             trades = try StrataStore.builtIn(Trade.self, in: builtInTables)
-            if let audit { try trades.live.setTap { audit.tradesStored($0) } }
+            if let audit { try trades.live.setTap(named: "audit") { audit.tradesStored($0) } }
             aggregatedTrades = try StrataStore.builtIn(AggregatedTrade.self, in: builtInTables)
             quotes = try StrataStore.builtIn(Quote.self, in: builtInTables)
             retention =
                 try configuration.retention ?? RetentionPolicy.load(
                     directory: directory, tables: declared.map(\.name) + RecordSchema.tradingRecords.map(\.name))
                 ?? .keepEverything
+            let user = userTables
+            quality = try user.first { $0.schema.name == "quality_findings" && configuration.quality.enabled }
+                .map { findings in
+                    try QualityMonitor(
+                        settings: configuration.quality, findings: findings,
+                        monitored: builtInTables.compactMap { ($0 as? any RowTable)?.rows }
+                            + user.filter { $0 !== findings }, directory: directory)
+                }
             recovery = RecoveryReport(
                 tables: builtInTables.map(\.table.recovery) + (continuous?.bars.barTables.map(\.recovery) ?? [])
                     + userTables.map(\.access.table.recovery) + (records?.tables.map(\.access.table.recovery) ?? []))
@@ -390,6 +406,7 @@ public final class StrataStore: Sendable {
         }
         records?.close()
         var firstError: (any Error)?
+        do { try quality?.saveCounts() } catch { firstError = error }
         for table in allTables {
             do { try table.close() } catch { firstError = firstError ?? error }
         }

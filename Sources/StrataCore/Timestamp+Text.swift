@@ -57,7 +57,7 @@ extension Timestamp {
     // MARK: - Civil calendar (proleptic Gregorian), days since 1970-01-01
 
     /// Days since the epoch of a civil date. Years are unbounded in practice (Int64 arithmetic).
-    static func days(year: Int64, month: Int64, day: Int64) -> Int64 {
+    public static func days(year: Int64, month: Int64, day: Int64) -> Int64 {
         // Count from a year starting in March so that the leap day is the last day of the year.
         let y = month <= 2 ? year - 1 : year
         let era = floorDiv(y, 400)
@@ -69,7 +69,7 @@ extension Timestamp {
     }
 
     /// The civil date of a day count since the epoch.
-    static func civil(fromDays days: Int64) -> (year: Int64, month: Int64, day: Int64) {
+    public static func civil(fromDays days: Int64) -> (year: Int64, month: Int64, day: Int64) {
         let shifted = days + 719_468
         let era = floorDiv(shifted, 146_097)
         let dayOfEra = shifted - era * 146_097

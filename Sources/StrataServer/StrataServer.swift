@@ -46,6 +46,7 @@ public enum StrataServer {
         HealthRoutes(store: store).register(on: router)
         ConsolePage.register(on: router)
         RecordRoutes(store: store, maxRequestBytes: configuration.maxRequestBytes).register(on: router)
+        QualityRoutes(store: store).register(on: router)
         MetricsRoutes(store: store, metrics: metrics).register(on: router)
         OpenAPIDocument.register(on: router, tables: store.userTables.map(\.schema))
         LiveFeed.registerHTTP(on: router)

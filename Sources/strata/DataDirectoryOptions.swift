@@ -47,7 +47,8 @@ struct DataDirectoryOptions: ParsableArguments {
 
     /// Opens an existing store (for reading commands): a missing directory is an error rather than
     /// a new empty store.
-    func openExisting() throws -> StrataStore {
+    /// - Parameter configuration: instead of the one the options and environment give.
+    func openExisting(configuration: StrataStore.Configuration? = nil) throws -> StrataStore {
         var info = stat()
         guard stat(directory, &info) == 0 else {
             let code = errno
@@ -62,7 +63,8 @@ struct DataDirectoryOptions: ParsableArguments {
                 "no Strata store at \(directory): the directory has no STRATA marker (set --data or STRATA_DATA)")
         }
         return try StrataStore.open(
-            directory: directory, configuration: try storeConfiguration(defaultDurability: .osBuffered))
+            directory: directory, configuration: try configuration ?? storeConfiguration(defaultDurability: .osBuffered)
+        )
     }
 }
 

@@ -21,6 +21,7 @@
 /// | `tables` | — | user-defined tables, each a ``RecordSchema`` in its JSON form |
 /// | `ilp.maxNewSymbolsPerRequest` | `STRATA_ILP_MAX_NEW_SYMBOLS_PER_REQUEST` | new symbols one append may add |
 /// | `ilp.maxSymbolsPerTable` | `STRATA_ILP_MAX_SYMBOLS_PER_TABLE` | symbols a table may hold |
+/// | `quality` | `STRATA_QUALITY_ENABLED` (`enabled` only) | the data-quality monitor (``QualitySettings``) |
 ///
 /// Every error is a ``ConfigurationError`` naming the key or variable.
 public struct StoreSettings: Sendable, Hashable {
@@ -35,6 +36,7 @@ public struct StoreSettings: Sendable, Hashable {
     public var tables: [RecordSchema] = []
     public var maxNewSymbolsPerRequest = 10_000
     public var maxSymbolsPerTable = 1_000_000
+    public var quality = QualitySettings()
 
     private struct RetentionSetting: Sendable, Hashable {
         var text: String
@@ -64,7 +66,8 @@ public struct StoreSettings: Sendable, Hashable {
     public func configuration(defaultDurability: Durability = .fsyncEachBatch) -> StrataStore.Configuration {
         StrataStore.Configuration(
             durability: durability ?? defaultDurability, aggregates: aggregates, retention: retention,
-            maxNewSymbolsPerAppend: maxNewSymbolsPerRequest, maxSymbolsPerTable: maxSymbolsPerTable, tables: tables)
+            maxNewSymbolsPerAppend: maxNewSymbolsPerRequest, maxSymbolsPerTable: maxSymbolsPerTable, tables: tables,
+            quality: quality)
     }
 
     /// Applies one key of the file (`durability`, or a dotted one such as
@@ -79,6 +82,7 @@ public struct StoreSettings: Sendable, Hashable {
         case "aggregates": aggregates = try JSONReader.bool(value, key: key)
         case "retention": retentionSetting = RetentionSetting(text: try JSONReader.string(value, key: key), key: key)
         case "tables": tables = try Self.tables(document)
+        case "quality": try quality.apply(value)
         default:
             guard let setting = Self.integers.first(where: { $0.key == key }) else { return false }
             self[keyPath: setting.path] = try JSONReader.int(value, key: key)
@@ -94,6 +98,7 @@ public struct StoreSettings: Sendable, Hashable {
         case "STRATA_DURABILITY": durability = try Self.durability(value, key: variable)
         case "STRATA_AGGREGATES": aggregates = try Self.bool(value, key: variable)
         case "STRATA_RETENTION": retentionSetting = RetentionSetting(text: value, key: variable)
+        case "STRATA_QUALITY_ENABLED": quality.enabled = try Self.bool(value, key: variable)
         default:
             guard let setting = Self.integers.first(where: { $0.variable == variable }) else { return false }
             self[keyPath: setting.path] = try Self.int(value, key: variable)

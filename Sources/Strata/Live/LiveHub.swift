@@ -14,9 +14,9 @@ final class LiveHub: StoredRowsListener {
     /// The trades' bars, for bar subscribers (nil for other tables or aggregates off).
     let bars: TradeBars?
     private let subscribers = Mutex<[LiveSubscriber]>([])
-    /// Told about every commit whatever the subscribers (the store's audit trail), with the
-    /// table lock held; the hub stays registered while it is set.
-    private let tap = Mutex<(@Sendable (StoredCommit) -> Void)?>(nil)
+    /// Told about every commit whatever the subscribers (the store's audit trail, the quality
+    /// monitor), by name, with the table lock held; the hub stays registered while one is set.
+    private let taps = Mutex<[(name: String, body: @Sendable (StoredCommit) -> Void)]>([])
 
     init(table: any BackendTable, bars: TradeBars?) {
         self.table = table
@@ -45,18 +45,22 @@ final class LiveHub: StoredRowsListener {
                 subscribers.removeAll { $0 === subscriber }
                 return subscribers.isEmpty
             }
-            if empty, tap.withLock({ $0 == nil }), let current = listener, current === self { listener = nil }
+            if empty, taps.withLock({ $0.isEmpty }), let current = listener, current === self { listener = nil }
         }
     }
 
-    /// Sets (or with `nil` removes) the tap told about every commit after this call, in commit
-    /// order, before the append returns.
+    /// Sets (or with `nil` removes) the tap called `name`, told about every commit after this
+    /// call, in commit order, before the append returns.
     /// - Throws: ``StrataError`` `.closed` if the table is closed.
-    func setTap(_ body: (@Sendable (StoredCommit) -> Void)?) throws(StrataError) {
+    func setTap(named name: String, _ body: (@Sendable (StoredCommit) -> Void)?) throws(StrataError) {
         try table.updateListener { (listener, closed) throws(StrataError) in
             guard !closed else { throw StrataError(.closed, "table \(table.name) is closed") }
-            tap.withLock { $0 = body }
-            if body != nil {
+            let empty = taps.withLock { taps in
+                taps.removeAll { $0.name == name }
+                if let body { taps.append((name, body)) }
+                return taps.isEmpty
+            }
+            if !empty {
                 listener = self
             } else if subscribers.withLock({ $0.isEmpty }), let current = listener, current === self {
                 listener = nil
@@ -67,8 +71,8 @@ final class LiveHub: StoredRowsListener {
     // MARK: - StoredRowsListener (table lock held)
 
     func stored(_ commit: StoredCommit) -> Bool {
-        let tapped = tap.withLock { $0 }
-        tapped?(commit)
+        let tapped = taps.withLock { $0 }
+        for tap in tapped { tap.body(commit) }
         let current = subscribers.withLock { $0 }
         var barUpdates: [LiveBar]?
         var ended: [LiveSubscriber] = []
@@ -95,7 +99,7 @@ final class LiveHub: StoredRowsListener {
         guard !ended.isEmpty else { return true }
         return subscribers.withLock { subscribers in
             subscribers.removeAll { subscriber in ended.contains { $0 === subscriber } }
-            return !subscribers.isEmpty || tapped != nil
+            return !subscribers.isEmpty || !tapped.isEmpty
         }
     }
 

@@ -38,6 +38,8 @@ import Synchronization
 /// - `strata_connections_refused_total{protocol,reason}`: connections closed by a limit or a
 ///   timeout (`limit`, `idle`, `header_timeout`, `body_timeout`, `header_too_large`,
 ///   `request_line_too_long`).
+/// - `strata_quality_checks_total{table,rule,outcome}`, `strata_quality_score{table,symbol}`: the
+///   data-quality monitor, when it is on (``QualityMetrics`` says how their series stay bounded).
 public final class ServerMetrics: Sendable {
     /// The registry `/metrics` prints.
     public let registry: PrometheusCollectorRegistry
@@ -49,6 +51,8 @@ public final class ServerMetrics: Sendable {
     private let tcpConnections: Metrics.Meter
     private let httpConnections: Metrics.Meter
     private let batchRows: Metrics.Recorder
+    /// The data-quality monitor's counters and scores (``QualityMetrics``).
+    let quality: QualityMetrics
 
     public init() {
         registry = PrometheusCollectorRegistry()
@@ -62,6 +66,7 @@ public final class ServerMetrics: Sendable {
             1, 10, 100, 1000, 4096, 8192, 16384, 32768, 65536,
         ]
         self.factory = factory
+        quality = QualityMetrics(registry: registry)
         tcpConnections = Metrics.Meter(label: "strata_tcp_connections", dimensions: [], factory: factory)
         httpConnections = Metrics.Meter(label: "strata_http_connections", dimensions: [], factory: factory)
         batchRows = Metrics.Recorder(
@@ -167,6 +172,9 @@ public final class ServerMetrics: Sendable {
             }
         }
         recordTradingRecords(store)
+        if let summary = try? store.qualitySummary() {
+            quality.record(summary, symbolsPerTable: store.configuration.quality.metricsSymbols)
+        }
         return registry.emitToBuffer()
     }
 

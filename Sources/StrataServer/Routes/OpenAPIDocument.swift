@@ -48,6 +48,7 @@ enum OpenAPIDocument {
         paths.append(("/api/v1/quotes/bars", ["get": quoteBars]))
         paths.append((AsofRoute.path, ["get": AsofRoute.openAPI]))
         paths.append(("/api/v1/stats", ["get": stats]))
+        paths.append((QualityRoutes.path, ["get": quality]))
         paths.append((LiveFeed.path, ["get": live]))
         paths += healthRoutes
         paths += recordRoutes

@@ -36,7 +36,9 @@ func withServer(
     // hold the cooperative threads that other suites' timing-sensitive tests share.
     let store = try StrataStore.open(
         directory: directory,
-        configuration: .init(durability: .osBuffered, maintenanceInterval: nil, tables: configuration.tables))
+        configuration: .init(
+            durability: .osBuffered, maintenanceInterval: nil, tables: configuration.tables,
+            quality: configuration.storeSettings.quality))
     defer { try? store.close() }
     let metrics = ServerMetrics()
     let router = StrataServer.makeRouter(store: store, configuration: configuration, metrics: metrics)
