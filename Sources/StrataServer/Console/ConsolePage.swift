@@ -121,11 +121,16 @@ enum ConsolePage {
             const response = await api("/api/v1/quality");
             if (response.status === 404) { $("quality").textContent = "no quality report on this server"; return; }
             const report = await response.json(); const target = $("quality"); target.replaceChildren();
-            const overall = report.overall_score ?? report.score ?? (report.overall && report.overall.score);
-            const head = document.createElement("div"); head.textContent = "overall score: " + (overall ?? "—"); target.appendChild(head);
-            const rows = report.symbols || report.tables || [];
+            if (!response.ok) { target.textContent = report.message || "quality: " + response.status; return; }
+            const head = document.createElement("div");
+            head.textContent = "overall score " + report.score + " · " + (report.findings || []).length + " recent finding(s)";
+            target.appendChild(head);
             const table = document.createElement("table");
-            for (const r of rows.slice(0, 12)) table.appendChild(row([cell((r.table ? r.table + " " : "") + (r.symbol || "")), cell(String(r.score ?? ""))]));
+            for (const t of report.tables || []) {
+              table.appendChild(row([cell(t.table), cell(t.score)]));
+              const worst = (t.symbols || []).slice().sort((a, b) => +a.score - +b.score).slice(0, 5);
+              for (const s of worst) table.appendChild(row([cell("  " + s.symbol, "muted"), cell(s.score)]));
+            }
             target.appendChild(table);
           } catch (e) {}
         }
