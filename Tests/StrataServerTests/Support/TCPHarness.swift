@@ -136,7 +136,9 @@ final class TCPClient: @unchecked Sendable {
     let fd: Int32
 
     /// `receiveTimeout`: how long a read waits (tests must not hang on a server that never answers).
-    init(port: Int, receiveTimeout seconds: Int = 10) throws {
+    /// A minute: the server's ILP/TCP ingest runs at nice +10, and under the full suite's load
+    /// (Python data tools, Chromium, crash campaigns on two cores) it waited over 10 s for a CPU.
+    init(port: Int, receiveTimeout seconds: Int = 60) throws {
         fd = try connectLoopback(port: port).get()
         var one: Int32 = 1
         setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
