@@ -70,7 +70,7 @@ let package = Package(
         .target(
             name: "StrataServer",
             dependencies: [
-                "Strata", "StrataLineProtocol", "StrataWire",
+                "Strata", "StrataImport", "StrataLineProtocol", "StrataWire",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -137,7 +137,7 @@ let package = Package(
         .testTarget(
             name: "StrataServerTests",
             dependencies: [
-                "Strata", "StrataEngine", "StrataServer", "StrataLineProtocol", "StrataTestSupport",
+                "Strata", "StrataEngine", "StrataImport", "StrataServer", "StrataLineProtocol", "StrataTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

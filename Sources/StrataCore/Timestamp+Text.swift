@@ -151,7 +151,7 @@ extension Timestamp {
         return Int64(exactly: dayStart + Int128(timeOfDay)).map(Timestamp.init(nanoseconds:))
     }
 
-    static func daysIn(month: Int64, year: Int64) -> Int64 {
+    package static func daysIn(month: Int64, year: Int64) -> Int64 {
         switch month {
         case 2: (year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)) ? 29 : 28
         case 4, 6, 9, 11: 30

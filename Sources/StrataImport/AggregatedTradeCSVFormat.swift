@@ -37,6 +37,7 @@ public struct AggregatedTradeCSVFormat: CSVRecordFormat {
 
     /// The symbol of rows without a symbol column.
     public let symbol: Symbol?
+    public var fixedSymbol: Symbol? { symbol }
     private var symbols = SymbolCache()
 
     /// The aggregated-trades layout.

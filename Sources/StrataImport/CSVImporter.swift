@@ -32,6 +32,7 @@ public enum CSVImporter {
     ///   - table: the destination table.
     ///   - quarantine: where rejected rows go; `nil` only counts them.
     ///   - batchSize: rows per append.
+    ///   - keepingRejections: how many rejections the report lists (``CSVImportReport/firstRejections``).
     ///   - progress: called after each appended batch.
     /// - Returns: the counts, the first few rejections, and the time taken.
     /// - Throws: ``CSVHeaderError`` for a header that does not fit the table (nothing is appended);
@@ -48,9 +49,13 @@ public enum CSVImporter {
         into table: Table,
         quarantine: Quarantine?,
         batchSize: Int = 10_000,
+        keepingRejections: Int = CSVImportReport.keptRejections,
         progress: (@Sendable (Progress) -> Void)? = nil
     ) async throws -> CSVImportReport {
-        try await pump(reader: reader, quarantine: quarantine, batchSize: batchSize, progress: progress) {
+        try await pump(
+            reader: reader, quarantine: quarantine, batchSize: batchSize, keepingRejections: keepingRejections,
+            progress: progress
+        ) {
             try await table.append($0)
         }
     }
@@ -63,6 +68,7 @@ public enum CSVImporter {
     ///   - table: the destination table.
     ///   - quarantine: where rejected rows go; `nil` only counts them.
     ///   - batchSize: rows per append.
+    ///   - keepingRejections: how many rejections the report lists (``CSVImportReport/firstRejections``).
     ///   - progress: called after each appended batch.
     /// - Returns: the counts, the first few rejections, and the time taken.
     /// - Throws: ``CSVHeaderError`` for a header that does not fit the table (nothing is
@@ -72,9 +78,13 @@ public enum CSVImporter {
         into table: DynamicTable,
         quarantine: Quarantine?,
         batchSize: Int = 10_000,
+        keepingRejections: Int = CSVImportReport.keptRejections,
         progress: (@Sendable (Progress) -> Void)? = nil
     ) async throws -> CSVImportReport where Format.Record == Row {
-        try await pump(reader: reader, quarantine: quarantine, batchSize: batchSize, progress: progress) {
+        try await pump(
+            reader: reader, quarantine: quarantine, batchSize: batchSize, keepingRejections: keepingRejections,
+            progress: progress
+        ) {
             try await table.append($0)
         }
     }
@@ -84,6 +94,7 @@ public enum CSVImporter {
         reader: sending CSVReader<Format>,
         quarantine: Quarantine?,
         batchSize: Int,
+        keepingRejections: Int,
         progress: (@Sendable (Progress) -> Void)?,
         append: ([Format.Record]) async throws -> AppendReport
     ) async throws -> CSVImportReport {
@@ -94,6 +105,12 @@ public enum CSVImporter {
         let source = reader.source
         let totalBytes = reader.totalBytes
         let format = reader.format
+        // How quarantined rows read again: a refused line under the input's header (or the
+        // layout's own, without one); a row the table refused as the layout writes it.
+        let inputFormat = QuarantineFormat.csv(
+            header: reader.header.map { $0.names.map(CSVField.quoted).joined(separator: ",") },
+            symbol: format.fixedSymbol?.name)
+        let recordFormat = QuarantineFormat.csv(header: reader.format.lineHeader, symbol: nil)
         let channel = BatchChannel<CSVBatch<Format.Record>>(capacity: 3)
         let producer = Task.detached {
             do {
@@ -109,7 +126,9 @@ public enum CSVImporter {
         do {
             while let batch = try await channel.next() {
                 report.rowsRead += batch.rowCount
-                try reject(batch.rejections, into: &report, quarantine: quarantine, source: source)
+                try reject(
+                    batch.rejections, into: &report, keeping: keepingRejections, quarantine: quarantine, source: source,
+                    format: inputFormat)
                 var records = batch.records
                 var lines = batch.lineNumbers
                 while !records.isEmpty {
@@ -123,7 +142,9 @@ public enum CSVImporter {
                         error.index = nil
                         let rejection = CSVRejection(
                             line: lines[index], raw: format.line(for: records[index]), error: error)
-                        try reject([rejection], into: &report, quarantine: quarantine, source: source)
+                        try reject(
+                            [rejection], into: &report, keeping: keepingRejections, quarantine: quarantine,
+                            source: source, format: recordFormat)
                         records.remove(at: index)
                         lines.remove(at: index)
                     }
@@ -142,13 +163,14 @@ public enum CSVImporter {
     }
 
     private static func reject(
-        _ rejections: [CSVRejection], into report: inout CSVImportReport, quarantine: Quarantine?, source: String
+        _ rejections: [CSVRejection], into report: inout CSVImportReport, keeping: Int, quarantine: Quarantine?,
+        source: String, format: QuarantineFormat
     ) throws {
         guard !rejections.isEmpty else { return }
         report.rejected += rejections.count
-        let room = CSVImportReport.keptRejections - report.firstRejections.count
+        let room = keeping - report.firstRejections.count
         if room > 0 { report.firstRejections += rejections.prefix(room) }
-        try quarantine?.add(rejections, source: source)
+        try quarantine?.add(rejections, source: source, format: format)
     }
 }
 
@@ -167,7 +189,7 @@ public struct CSVImportReport: Sendable {
     public var duplicates = 0
     /// Rows rejected (and quarantined when a quarantine was given).
     public var rejected = 0
-    /// The first few rejections, for a summary.
+    /// The first few rejections (``keptRejections`` unless the import asked for more), for a summary.
     public var firstRejections: [CSVRejection] = []
     /// The quarantine file, if one was given.
     public var quarantinePath: String?

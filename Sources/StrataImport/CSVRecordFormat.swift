@@ -34,6 +34,14 @@ public protocol CSVRecordFormat: Sendable {
     /// Whether the input must start with a header line (a format that has no positional layout).
     var requiresHeader: Bool { get }
 
+    /// The symbol given for rows that carry none (Binance's aggregated trades), recorded with
+    /// quarantined rows so they replay under it; the default is none.
+    var fixedSymbol: Symbol? { get }
+
+    /// The header line under which ``line(for:)``'s lines read back, or nil when the layout reads
+    /// them without one (the default: the built-in layouts write their own positional layout).
+    var lineHeader: String? { get }
+
     /// Takes the header line of the input.
     ///
     /// The default fits the header to ``layouts``: it returns, for each position of the first
@@ -78,6 +86,9 @@ public protocol CSVRecordFormat: Sendable {
 }
 
 extension CSVRecordFormat {
+    public var fixedSymbol: Symbol? { nil }
+    public var lineHeader: String? { nil }
+
     /// See ``CSVRecordFormat/layouts``.
     public var layouts: [[String]] { [columnNames] }
 

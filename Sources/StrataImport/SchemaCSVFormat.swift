@@ -154,6 +154,9 @@ public struct SchemaCSVFormat: CSVRecordFormat {
         }
     }
 
+    /// The names of ``line(for:)``'s columns: the header's, or the schema's without one.
+    public var lineHeader: String? { (fields.isEmpty ? schema.columns : fields).map(\.name).joined(separator: ",") }
+
     /// The row as a line in the header's order (the schema's without a header): timestamps as
     /// epoch nanoseconds, text quoted where reading it back needs it. It reads back as the same row.
     public func line(for record: Row) -> String {

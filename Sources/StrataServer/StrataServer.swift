@@ -39,7 +39,8 @@ public enum StrataServer {
         WriteRoutes(
             ingest: ingest, maxRequestBytes: configuration.maxRequestBytes,
             budget: WriteBudget(capacity: configuration.maxInFlightWriteBytes),
-            wait: .milliseconds(configuration.writeWaitMilliseconds), metrics: metrics
+            wait: .milliseconds(configuration.writeWaitMilliseconds), metrics: metrics,
+            refused: RefusedLines(dataDirectory: store.directory, mapping: ingest.mapping)
         ).register(on: router)
         QueryRoutes(store: store, slowQueries: slowQueries).register(on: router)
         AsofRoute(store: store).register(on: router)

@@ -22,7 +22,7 @@ struct StrataCommand: AsyncParsableCommand {
             DemoCommand.self, IngestCommand.self, QueryCommand.self, SymbolsCommand.self, BarsCommand.self,
             IndicatorsCommand.self,
             AsofCommand.self,
-            StatsCommand.self, QualityCommand.self,
+            StatsCommand.self, QualityCommand.self, QuarantineCommand.self,
             CompactCommand.self, VerifyCommand.self, IncidentsCommand.self,
             RetentionCommand.self, PurgeCommand.self, FlushCommand.self, AuditCommand.self,
             OrdersCommand.self, JobsCommand.self, SignalsCommand.self, AnomaliesCommand.self,

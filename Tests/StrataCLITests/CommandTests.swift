@@ -133,16 +133,18 @@ struct CommandTests {
         let quarantine = try #require(readFile(directory + "/data/quarantine/trades.csv"))
         let lines = quarantine.split(separator: "\n").map(String.init)
         #expect(lines.count == 4)
-        #expect(lines[0] == "quarantined_at,source,line,reason,raw")
+        #expect(lines[0] == "quarantined_at,source,line,reason,raw,format")
+        // The format: read again under the file's header.
+        let format = ",\"csv;header=ts_ns,symbol,trade_id,price,qty,is_buyer_maker\""
         #expect(
             lines[1].hasSuffix(
                 ",trades.csv,4,\"price: \"\"-1\"\" must be greater than zero\",\"1719878281700000000,BTCUSDT,3,-1,0.5,false\""
-            ))
+                    + format))
         #expect(lines[2].contains(",6,\"qty: \"\"abc\"\" is not a number (expected a decimal number)\","))
         #expect(
             lines[3].hasSuffix(
                 ",9,\"symbol: \"\"BTC USDT\"\" is not a valid symbol (1-64 chars of A-Z a-z 0-9 . _ - / : @ #)\",\"1719878282100000000,BTC USDT,7,1,1,true\""
-            ))
+                    + format))
 
         // A second ingest of the same file stores nothing new: everything is a duplicate.
         let again = try runStrata(

@@ -215,7 +215,7 @@ struct SchemaCSVFormatTests {
         #expect(
             lines[1].hasSuffix(
                 ",<text>,3,\"target: \"\"-1\"\" is outside the column's bounds (greater than 0)\",\"BTCUSDT,1719878281600000000,2,1,-1,0.5,true\""
-            ), "\(lines[1])")
+                    + ",\"csv;header=symbol,ts,id,level,target,score,live\""), "\(lines[1])")
         #expect(lines[2].contains(",4,\"target: \"\"64123.45678\"\" has more decimal places than the column keeps"))
         #expect(lines[3].contains(",5,\"target: \"\"64,000\"\" is not a number"), "\(lines[3])")
         let page = try await table.range(

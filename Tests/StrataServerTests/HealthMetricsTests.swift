@@ -69,7 +69,8 @@ import Testing
             let good = "trades,symbol=BTCUSDT price=1,qty=1,trade_id=1i,side=\"buy\" \(t(1))\n"
             #expect(try await client.writeILP(good).status == .noContent)
             #expect(try await client.writeILP(good).status == .noContent)  // a duplicate
-            #expect(try await client.writeILP("trades,symbol=BTCUSDT price=NaN \(t(1))\n").status == .badRequest)
+            // A line that names no table counts as `unknown`; one with a bad value counts for its table.
+            #expect(try await client.writeILP("nosuch,symbol=BTCUSDT price=1 \(t(1))\n").status == .badRequest)
             let bad = "trades,symbol=BTCUSDT price=-1,qty=1,trade_id=5i,side=\"buy\" \(t(1))\n"
             #expect(try await client.writeILP(bad).status == .badRequest)
             try store.flush()  // an fsync of every table's WAL (the harness's store is OS-buffered)

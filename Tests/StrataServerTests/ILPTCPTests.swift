@@ -133,7 +133,7 @@ import Testing
             #expect(warnings.map { $0.metadata["line"] } == ["3"], "\(warnings)")
             #expect(warnings.first?.metadata["code"] == "unknownField")
             #expect(
-                server.metricsText.contains(#"strata_ingest_rejected_rows_total{table="unknown",protocol="tcp"} 1"#))
+                server.metricsText.contains(#"strata_ingest_rejected_rows_total{table="trades",protocol="tcp"} 1"#))
         }
     }
 

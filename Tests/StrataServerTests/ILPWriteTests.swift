@@ -1,8 +1,11 @@
 import CompressNIO
+import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import NIOCore
 import Strata
+import StrataImport
+import StrataLineProtocol
 import StrataServer
 import Testing
 
@@ -63,6 +66,47 @@ import Testing
             #expect((json["message"] as? String)?.isEmpty == false)
             #expect(try await store.trades.latest(symbol: btc, limit: 10).isEmpty)
             #expect(try await store.quotes.latest(symbol: btc, limit: 10).isEmpty)
+            // The refused line is kept, with the request id, in its table's quarantine.
+            let kept = try Quarantine(dataDirectory: store.directory, table: "trades").entries()
+            #expect(kept.count == 1)
+            #expect(kept.first?.source == "http request req-42")
+            #expect(kept.first?.line == 3)
+            #expect(kept.first?.raw == #"trades,symbol=BTCUSDT price=1,qty=1,trade_id=2i,side="buy" notatime"#)
+            #expect(kept.first?.reason.hasPrefix("invalidTimestamp: ") == true, "\(kept)")
+            #expect(kept.first?.format == .lineProtocol(precision: "ns"))
+        }
+    }
+
+    @Test func refusedLinesAreQuarantinedByTableAndReplayOnceCorrected() async throws {
+        try await withServer { client, store, metrics in
+            let bad = "trades,symbol=BTCUSDT price=-1,qty=1,trade_id=5i,side=\"buy\" \(t(1) / 1_000_000)\r\n"
+            let refused = try await client.writeILP(
+                "trades,symbol=BTCUSDT price=2,qty=1,trade_id=4i,side=\"buy\" \(t(1) / 1_000_000)\n" + bad,
+                query: "?precision=ms", headers: [HTTPField.Name("X-Request-Id")!: "r-1"])
+            #expect(refused.status == .badRequest)
+            #expect(try await client.writeILP("nosuch,symbol=BTCUSDT v=1 \(t(1))\n").status == .badRequest)
+            // A body over the limit or a bad precision is not a line's fault: nothing is kept.
+            #expect(try await client.writeILP("x", query: "?precision=fortnights").status == .badRequest)
+            let trades = Quarantine(dataDirectory: store.directory, table: "trades")
+            var kept = try trades.entries()
+            #expect(kept.map(\.line) == [2] && kept.first?.source == "http request r-1")
+            #expect(kept.first?.format == .lineProtocol(precision: "ms"))
+            #expect(kept.first?.reason.contains("price") == true, "\(kept)")
+            let unmapped = try Quarantine(dataDirectory: store.directory, table: "ilp-unmapped").entries()
+            #expect(unmapped.count == 1 && unmapped.first?.reason.hasPrefix("unknownMeasurement") == true)
+            #expect(Quarantine.tables(inDataDirectory: store.directory) == ["ilp-unmapped", "trades"])
+
+            // Corrected in the file, the line replays at its precision through the same mapping.
+            kept[0].raw = kept[0].raw.replacingOccurrences(of: "price=-1", with: "price=3")
+            let ingest = ILPIngest(store: store, metrics: metrics, maxLineBytes: 1 << 20)
+            let replayed = try ingest.replay(
+                kept.map(\.raw) + ["trades,symbol=BTCUSDT price=oops"], precision: .milliseconds, now: t(9))
+            #expect(replayed.summary.stored == 1)
+            #expect(replayed.refused.keys.sorted() == [1])
+            let rows = try await store.trades.latest(symbol: btc, limit: 10)
+            #expect(rows.map(\.tradeID) == [5])
+            #expect(rows.first?.price == (try Price("3")))
+            #expect(rows.first?.timestamp.nanoseconds == t(1) / 1_000_000 * 1_000_000)
         }
     }
 

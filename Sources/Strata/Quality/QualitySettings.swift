@@ -8,10 +8,13 @@ import StrataCore
 ///              "staleSeconds": 300, "reorderToleranceMs": 1000, "duplicateWindow": 4096,
 ///              "maxFindingsPerMinute": 10, "metricsSymbols": 20,
 ///              "calendar": {"zone": "America/New_York", "open": "09:30", "close": "16:00",
-///                           "days": ["mon", "tue", "wed", "thu", "fri"]}}}
+///                           "days": ["mon", "tue", "wed", "thu", "fri"],
+///                           "holidays": ["nyse", "2025-01-09"], "earlyCloses": {"2025-12-31": "14:00"}}}}
 /// ```
-/// `calendar` may also be `"us-equities"` (the default shown) or `"always"` (every second of
-/// every day, for crypto). `STRATA_QUALITY_ENABLED` overrides `enabled`. Why each default is what
+/// `calendar` may also be `"us-equities"` (the default: the session shown with the NYSE's
+/// holidays and 13:00 closes) or `"always"` (every second of every day, for crypto). In the
+/// object, `holidays` lists exchange rules (`nyse`) and closed local dates, `earlyCloses` maps
+/// local dates to their close; both default to none. `STRATA_QUALITY_ENABLED` overrides `enabled`. Why each default is what
 /// it is: `Docs/Server.md`, "Data quality".
 public struct QualitySettings: Sendable, Hashable {
     /// Run the monitor (off by default: it costs write-path time and adds the findings table).
@@ -100,6 +103,7 @@ public struct QualitySettings: Sendable, Hashable {
         var open: Int64 = 9 * 3_600 + 1_800
         var close: Int64 = 16 * 3_600
         var days: Set<Int> = [1, 2, 3, 4, 5]
+        var holidays = MarketHolidays.none
         try JSONReader(prefix: key + ".").object(value) { (name, member) throws(ConfigurationError) in
             let memberKey = key + "." + name
             switch name {
@@ -120,10 +124,37 @@ public struct QualitySettings: Sendable, Hashable {
                     }
                     days.insert(index)
                 }
+            case "holidays":
+                for entry in try JSONReader.strings(member, key: memberKey) {
+                    if let rules = MarketHolidays.Rules(rawValue: entry.lowercased()) {
+                        holidays.rules.insert(rules)
+                    } else {
+                        holidays.closed.insert(try date(entry, key: memberKey))
+                    }
+                }
+            case "earlyCloses":
+                try JSONReader(prefix: memberKey + ".").object(member) { (day, close) throws(ConfigurationError) in
+                    let closeKey = memberKey + "." + day
+                    holidays.earlyCloses[try date(day, key: closeKey)] = try clock(
+                        JSONReader.string(close, key: closeKey), key: closeKey)
+                }
             default: throw JSONReader.unknown(memberKey)
             }
         }
-        return try TradingCalendar(zone: zone, open: open, close: close, weekdays: days)
+        return try TradingCalendar(zone: zone, open: open, close: close, weekdays: days, holidays: holidays)
+    }
+
+    /// `YYYY-MM-DD` as days since 1970-01-01.
+    static func date(_ text: String, key: String) throws(ConfigurationError) -> Int64 {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        let rules = MarketHolidays.Rules.allCases.map(\.rawValue).joined(separator: ", ")
+        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+            let year = Int64(parts[0]), let month = Int64(parts[1]), let day = Int64(parts[2]),
+            (1...12).contains(month), day >= 1, day <= Timestamp.daysIn(month: month, year: year)
+        else {
+            throw ConfigurationError(key: key, message: "expected a date YYYY-MM-DD or rules (\(rules)), got '\(text)'")
+        }
+        return Timestamp.days(year: year, month: month, day: day)
     }
 
     /// `HH:MM` (00:00 … 24:00) as seconds after midnight.

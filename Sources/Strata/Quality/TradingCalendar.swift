@@ -7,10 +7,11 @@ public import StrataCore
 /// Zones are computed here, without Foundation's `TimeZone` (FoundationEssentials on Linux has
 /// no zone database): `UTC`, a fixed offset (`+05:30`, `-03:00`), or `America/New_York` with
 /// the United States rules in force since 2007 (EST −5 h; EDT −4 h from the second Sunday of
-/// March, 02:00 local, to the first Sunday of November, 02:00 local). Holidays are not known.
+/// March, 02:00 local, to the first Sunday of November, 02:00 local). ``holidays`` removes
+/// closed days and shortens early closes (US equities: the NYSE's rules).
 ///
 /// ```swift
-/// let calendar = TradingCalendar.usEquities   // 09:30–16:00 America/New_York, Monday to Friday
+/// let calendar = TradingCalendar.usEquities   // 09:30–16:00 America/New_York, Monday to Friday, NYSE holidays
 /// calendar.tradingNanoseconds(from: friday1600, to: monday0935, cap: .max)   // 5 minutes
 /// ```
 public struct TradingCalendar: Sendable, Hashable, CustomStringConvertible {
@@ -44,8 +45,8 @@ public struct TradingCalendar: Sendable, Hashable, CustomStringConvertible {
             case .newYork:
                 let year = Timestamp.civil(fromDays: floorDivide(utcSeconds, 86_400)).year
                 // Second Sunday of March 02:00 EST = 07:00 UTC; first Sunday of November 02:00 EDT = 06:00 UTC.
-                let start = nthSunday(2, month: 3, year: year) * 86_400 + 7 * 3_600
-                let end = nthSunday(1, month: 11, year: year) * 86_400 + 6 * 3_600
+                let start = nthWeekday(0, 2, month: 3, year: year) * 86_400 + 7 * 3_600
+                let end = nthWeekday(0, 1, month: 11, year: year) * 86_400 + 6 * 3_600
                 return utcSeconds >= start && utcSeconds < end ? -4 * 3_600 : -5 * 3_600
             }
         }
@@ -75,10 +76,14 @@ public struct TradingCalendar: Sendable, Hashable, CustomStringConvertible {
     public var close: Int64
     /// Trading weekdays, 0 = Sunday … 6 = Saturday.
     public var weekdays: Set<Int>
+    /// Closed days and early closes among the weekdays.
+    public var holidays: MarketHolidays
 
     /// - Throws: ``ConfigurationError`` (key `quality.calendar`) for an empty or inverted
     ///   session or no weekday.
-    public init(zone: Zone, open: Int64, close: Int64, weekdays: Set<Int>) throws(ConfigurationError) {
+    public init(
+        zone: Zone, open: Int64, close: Int64, weekdays: Set<Int>, holidays: MarketHolidays = .none
+    ) throws(ConfigurationError) {
         guard open >= 0, close <= 86_400, open < close else {
             throw ConfigurationError(key: "quality.calendar", message: "open must be before close within a day")
         }
@@ -89,21 +94,25 @@ public struct TradingCalendar: Sendable, Hashable, CustomStringConvertible {
         self.open = open
         self.close = close
         self.weekdays = weekdays
+        self.holidays = holidays
     }
 
-    private init(unchecked zone: Zone, open: Int64, close: Int64, weekdays: Set<Int>) {
+    private init(unchecked zone: Zone, open: Int64, close: Int64, weekdays: Set<Int>, holidays: MarketHolidays) {
         self.zone = zone
         self.open = open
         self.close = close
         self.weekdays = weekdays
+        self.holidays = holidays
     }
 
-    /// US equities' regular session: 09:30–16:00 America/New_York, Monday to Friday.
+    /// US equities' regular session: 09:30–16:00 America/New_York, Monday to Friday, without the
+    /// NYSE's holidays and with its 13:00 closes.
     public static let usEquities = TradingCalendar(
-        unchecked: .newYork, open: 9 * 3_600 + 1_800, close: 16 * 3_600, weekdays: [1, 2, 3, 4, 5])
+        unchecked: .newYork, open: 9 * 3_600 + 1_800, close: 16 * 3_600, weekdays: [1, 2, 3, 4, 5],
+        holidays: MarketHolidays(rules: [.nyse]))
     /// Every second of every day (crypto venues).
     public static let always = TradingCalendar(
-        unchecked: .fixed(seconds: 0), open: 0, close: 86_400, weekdays: [0, 1, 2, 3, 4, 5, 6])
+        unchecked: .fixed(seconds: 0), open: 0, close: 86_400, weekdays: [0, 1, 2, 3, 4, 5, 6], holidays: .none)
 
     static let dayNames = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]
 
@@ -114,7 +123,12 @@ public struct TradingCalendar: Sendable, Hashable, CustomStringConvertible {
             return (hours < 10 ? "0" : "") + "\(hours):" + (minutes < 10 ? "0" : "") + "\(minutes)"
         }
         let days = (0...6).filter { weekdays.contains($0) }.map { Self.dayNames[$0] }.joined(separator: ",")
-        return "\(clock(open))-\(clock(close)) \(zone.name) \(days)"
+        var text = "\(clock(open))-\(clock(close)) \(zone.name) \(days)"
+        let rules = holidays.rules.map(\.rawValue).sorted()
+        if !rules.isEmpty { text += " holidays " + rules.joined(separator: ",") }
+        if !holidays.closed.isEmpty { text += " +\(holidays.closed.count) closed" }
+        if !holidays.earlyCloses.isEmpty { text += " +\(holidays.earlyCloses.count) early" }
+        return text
     }
 
     /// Nanoseconds of trading time in `[from, to)` (UTC nanoseconds), at most `cap`: the loop
@@ -130,9 +144,11 @@ public struct TradingCalendar: Sendable, Hashable, CustomStringConvertible {
         var day = firstDay
         while day <= lastDay {
             defer { day += 1 }
-            guard weekdays.contains(Int(floorModulo(day + 4, 7))) else { continue }
-            let localOpen = day * 86_400 + open
-            let localClose = day * 86_400 + close
+            guard weekdays.contains(Int(floorModulo(day + 4, 7))),
+                let session = holidays.isEmpty ? (open, close) : holidays.session(onDay: day, open: open, close: close)
+            else { continue }
+            let localOpen = day * 86_400 + session.open
+            let localClose = day * 86_400 + session.close
             let sessionOpen = (localOpen - zone.offset(atLocal: localOpen)).multipliedReportingOverflow(by: second)
             let sessionClose = (localClose - zone.offset(atLocal: localClose)).multipliedReportingOverflow(by: second)
             guard !sessionOpen.overflow, !sessionClose.overflow else { continue }
@@ -147,13 +163,6 @@ public struct TradingCalendar: Sendable, Hashable, CustomStringConvertible {
     public func isOpen(at time: Timestamp) -> Bool {
         tradingNanoseconds(from: time.nanoseconds, to: time.nanoseconds + 1, cap: 1) == 1
     }
-}
-
-/// The `n`th Sunday of `month` in `year`, in days since 1970-01-01.
-func nthSunday(_ n: Int64, month: Int64, year: Int64) -> Int64 {
-    let first = Timestamp.days(year: year, month: month, day: 1)
-    let weekday = floorModulo(first + 4, 7)
-    return first + (7 - weekday) % 7 + (n - 1) * 7
 }
 
 func floorDivide(_ value: Int64, _ divisor: Int64) -> Int64 {

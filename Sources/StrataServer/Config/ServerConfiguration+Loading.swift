@@ -26,6 +26,21 @@ extension ServerConfiguration {
         return configuration
     }
 
+    /// The line-protocol settings (`ilp.maxLineBytes`, `ilp.measurements`) as `strata serve`
+    /// reads them, checked, without the checks only serving needs (auth, ports, TLS): what the
+    /// commands that replay quarantined lines read.
+    /// - Throws: ``ConfigurationError`` naming the key.
+    public static func loadLineProtocol(file: String?, environment: [String: String]) throws(ConfigurationError)
+        -> (maxLineBytes: Int, measurements: [DeclaredMeasurement])
+    {
+        let configuration = try read(file: file, environment: environment)
+        guard configuration.maxLineBytes > 0 else {
+            throw ConfigurationError(key: "ilp.maxLineBytes", message: "must be > 0, got \(configuration.maxLineBytes)")
+        }
+        try configuration.validateMeasurements()
+        return (configuration.maxLineBytes, configuration.ilpMeasurements)
+    }
+
     /// The defaults, then the file, then the environment, with no check across keys.
     static func read(file: String?, environment: [String: String]) throws(ConfigurationError)
         -> ServerConfiguration

@@ -185,6 +185,14 @@ public struct ServerConfiguration: Sendable, Hashable {
     /// The log levels accepted by `log.level`.
     static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
 
+    /// Checks each declared ILP measurement against the others and the tables.
+    func validateMeasurements() throws(ConfigurationError) {
+        for (index, declaration) in ilpMeasurements.enumerated() {
+            try declaration.validate(
+                key: "ilp.measurements[\(index)]", others: ilpMeasurements, tables: RecordSchema.builtIn + tables)
+        }
+    }
+
     /// Checks the values that are valid one by one but not together.
     /// - Throws: ``ConfigurationError`` naming the key.
     public func validate() throws(ConfigurationError) {
@@ -212,10 +220,7 @@ public struct ServerConfiguration: Sendable, Hashable {
         try validateILPTCP()
         try validateLimits()
         _ = try tlsConfiguration()
-        for (index, declaration) in ilpMeasurements.enumerated() {
-            try declaration.validate(
-                key: "ilp.measurements[\(index)]", others: ilpMeasurements, tables: RecordSchema.builtIn + tables)
-        }
+        try validateMeasurements()
         guard !dataDirectory.isEmpty else { throw ConfigurationError(key: "data", message: "must not be empty") }
         guard Self.logLevels.contains(logLevel) else {
             throw ConfigurationError(

@@ -83,9 +83,41 @@ public struct ILPIngest: Sendable {
         var rows = LineMapping.Rows()
         if let failure = mapping.map(batch, into: &rows) {
             metrics.rejected(table: failure.table, protocol: name, rows: 1)
-            throw failure.error
+            var error = failure.error
+            if failure.table != "unknown" { error.table = failure.table }
+            throw error
         }
         return try store(rows, protocol: name)
+    }
+
+    /// What ``replay(_:precision:now:)`` did: the lines still refused, by index, with why, and
+    /// what the others stored.
+    public struct Replayed: Sendable {
+        public var refused: [Int: String] = [:]
+        public var summary = Summary()
+    }
+
+    /// Stores each of `lines` that parses, maps and validates, and says why each other one does
+    /// not (`strata quarantine replay` of lines the server quarantined): unlike a request, a
+    /// bad line does not stop the rest.
+    /// - Throws: ``WriteError`` 503 when the store cannot take writes now (nothing is stored).
+    public func replay(_ lines: [String], precision: LineProtocol.Precision, now: Int64) throws(WriteError) -> Replayed
+    {
+        var replayed = Replayed()
+        var rows = LineMapping.Rows()
+        for (index, line) in lines.enumerated() {
+            let parsed = Array(line.utf8).withUnsafeBytes { parse($0, precision: precision, now: now) }
+            switch parsed {
+            case .failure(let error):
+                replayed.refused[index] = WriteError(parsing: error, maxLineBytes: maxLineBytes).message
+            case .success(let batch) where batch.isEmpty:
+                replayed.refused[index] = "the line is empty"
+            case .success(let batch):
+                if let failure = mapping.map(batch, into: &rows) { replayed.refused[index] = failure.error.message }
+            }
+        }
+        replayed.summary = try store(rows, protocol: "replay")
+        return replayed
     }
 
     /// The parser settings of every transport: QuestDB's dialect, the configured line limit.

@@ -128,10 +128,31 @@ public struct LineMapping: Sendable {
         return rows
     }
 
+    /// The table a line's measurement names, read from the start of the raw line (up to its
+    /// first unescaped comma or blank), for a line that did not parse; nil if it names none.
+    func table(ofLine line: String) -> String? {
+        var name: [UInt8] = []
+        var escaped = false
+        for byte in line.utf8 {
+            if escaped {
+                name.append(byte)
+                escaped = false
+            } else if byte == UInt8(ascii: "\\") {
+                escaped = true
+            } else if byte == UInt8(ascii: ",") || byte == UInt8(ascii: " ") {
+                break
+            } else {
+                name.append(byte)
+            }
+        }
+        guard let found = name.withUnsafeBufferPointer({ planNames.target(of: $0) }) else { return nil }
+        return tables[plans[Int(found)].table].name
+    }
+
     /// Appends the rows of `batch`'s points to `rows`, in order, up to the first point that does
     /// not map or breaks a rule of its table: on failure, `rows` holds every point before it
     /// (what a TCP stream keeps), and the error comes back with its table (`unknown` when the
-    /// line did not map).
+    /// line names no table).
     func map(_ batch: LineProtocol.Batch, into rows: inout Rows) -> (error: WriteError, table: String)? {
         var last = -1
         for point in batch {
@@ -154,7 +175,7 @@ public struct LineMapping: Sendable {
             do throws(WriteError) {
                 try plans[index].read(point, into: &rows.tables[t]!.rows)
             } catch {
-                return (error, "unknown")
+                return (error, tables[t].name)
             }
             do throws(ValidationError) {
                 try rows.tables[t]!.rows.commitRow()

@@ -13,12 +13,15 @@ public struct WriteError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The HTTP status: 400 for bad input, 413 for a body over the limit, 503 for a condition
     /// worth retrying (store closed, disk full, I/O).
     public var status: Int
+    /// The table the refused line was for, when it mapped to one (where it is quarantined).
+    public var table: String?
 
-    public init(code: String, message: String, line: Int? = nil, status: Int = 400) {
+    public init(code: String, message: String, line: Int? = nil, status: Int = 400, table: String? = nil) {
         self.code = code
         self.message = message
         self.line = line
         self.status = status
+        self.table = table
     }
 
     public var description: String { line.map { "line \($0): \(message)" } ?? message }

@@ -13,7 +13,7 @@ import StrataLineProtocol
 /// - `Content-Encoding: gzip` bodies; the limit `http.maxRequestBytes` applies to the body as
 ///   received and as decompressed (413 naming it).
 /// - 204 when every line is stored; 400 `{"code","message","line","errorId"}` and nothing stored
-///   when any line is bad; 503 only for conditions worth a retry: the store cannot write now, or
+///   when any line is bad, the bad line quarantined with the request id (``RefusedLines``); 503 only for conditions worth a retry: the store cannot write now, or
 ///   the server holds `http.maxInFlightWriteBytes` of bodies already and no room came within
 ///   `http.writeWaitMilliseconds` (`overloaded`, with `Retry-After`; see ``WriteBudget``).
 /// - `GET|HEAD /ping`: 204 with `X-Influxdb-Version` (clients probe it), no token needed.
@@ -25,6 +25,8 @@ struct WriteRoutes {
     let budget: WriteBudget
     let wait: Duration
     let metrics: ServerMetrics
+    /// Where a refused line is kept (its table's quarantine, with the request id).
+    let refused: RefusedLines
 
     /// The version InfluxDB clients see in `X-Influxdb-Version`.
     static let influxVersion = "Strata-1.0 (InfluxDB line protocol v1)"
@@ -50,6 +52,7 @@ struct WriteRoutes {
         let now = WallClock.now().nanoseconds
         var reserved = 0
         defer { budget.release(reserved) }
+        var received: (body: ByteBuffer, precision: LineProtocol.Precision)?
         do {
             let precision = try precision(request)
             try refuseDeclaredOversize(request)
@@ -66,6 +69,7 @@ struct WriteRoutes {
             }
             reserved = bytes
             let body = try await body(request)
+            received = (body, precision)
             let summary = try await ingest.write(body, precision: precision, now: now, protocol: "http")
             context.logger.debug(
                 "ILP write", metadata: ["rows": "\(summary.stored)", "duplicates": "\(summary.duplicates)"])
@@ -79,7 +83,15 @@ struct WriteRoutes {
                 case 500: .internalServerError
                 default: .badRequest
                 }
-            context.logger.notice("ILP write refused", metadata: ["code": "\(error.code)", "error": "\(error)"])
+            var metadata: Logger.Metadata = ["code": "\(error.code)", "error": "\(error)"]
+            if let received,
+                let path = refused.keep(
+                    error, body: received.body, precision: received.precision, requestID: context.requestID,
+                    logger: context.logger)
+            {
+                metadata["quarantine"] = "\(path)"
+            }
+            context.logger.notice("ILP write refused", metadata: metadata)
             var response = Responses.error(
                 status: status, code: error.code, message: error.message, line: error.line, context: context)
             // Every 503 is worth a retry (the disk is full, the WAL cannot sync): say when.
