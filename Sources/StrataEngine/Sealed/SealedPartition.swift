@@ -63,6 +63,9 @@ package final class SealedPartition: Sendable {
     let physical: [Int?]
     /// Per schema column: the lane value of an absent value.
     let absent: [Int64]
+    /// Per schema column: the bytes of its chunks in every block (0 for a column the file lacks),
+    /// summed once when the file is opened (storage reports read it on every metrics scrape).
+    let encodedBytes: [Int64]
     private let file: MappedFile
 
     /// The largest row or duplicate count a file may claim (2^40): far above anything real,
@@ -243,6 +246,16 @@ package final class SealedPartition: Sendable {
             self.symbols = symbols
             self.chunks = chunks
             self.statistics = statistics
+            var encoded = [Int64](repeating: 0, count: physical.count)
+            for entry in symbols.values {
+                for block in entry.blocks {
+                    for (column, place) in physical.enumerated() {
+                        guard let place else { continue }
+                        encoded[column] += Int64(chunks[block.firstChunk + place].length)
+                    }
+                }
+            }
+            encodedBytes = encoded
         } catch is ByteReader.OutOfBounds {
             throw corrupt("footer shorter than its contents")
         }

@@ -234,8 +234,8 @@ extension EngineTable {
         }
     }
 
-    /// Bytes per column in the sealed files (each block's chunk of the column), against the
-    /// sealed rows × 8; rows and bytes in memory.
+    /// Bytes per column in the sealed files (each block's chunk of the column, summed when the
+    /// file opened), against the sealed rows × 8; rows and bytes in memory.
     public func storage() -> TableStorage {
         state.withLock { state in
             var encoded = [Int64](repeating: 0, count: schema.columns.count)
@@ -247,13 +247,8 @@ extension EngineTable {
                 }
                 guard let file = partition.sealedFile else { continue }
                 report.sealedRows += file.rowCount
-                for entry in file.symbols.values {
-                    for block in entry.blocks {
-                        for column in encoded.indices {
-                            guard let physical = file.physical[column] else { continue }
-                            encoded[column] += Int64(file.chunks[block.firstChunk + physical].length)
-                        }
-                    }
+                for column in encoded.indices where column < file.encodedBytes.count {
+                    encoded[column] += file.encodedBytes[column]
                 }
             }
             report.columns = schema.columns.indices.map { column in
