@@ -62,6 +62,8 @@ struct PointRecord: Sendable {
     @usableFromInline var fieldCount: UInt32
     @usableFromInline var timestamp: Int64
     @usableFromInline var line: Int
+    /// The whole line as received (with its terminator, if any).
+    @usableFromInline var text: ByteRange
 }
 
 @usableFromInline

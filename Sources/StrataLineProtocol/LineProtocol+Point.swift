@@ -28,6 +28,15 @@ extension LineProtocol {
         @inlinable
         public var measurement: String { storage.string(record.measurement) }
 
+        /// The line as received, without its terminator (what a quarantine keeps of a refused point).
+        public var text: String {
+            var text = storage.string(record.text)
+            while let last = text.utf8.last, last == UInt8(ascii: "\n") || last == UInt8(ascii: "\r") {
+                text.removeLast()
+            }
+            return text
+        }
+
         /// Whether the measurement is `name`, without building a `String`.
         @inlinable
         public func hasMeasurement(_ name: String) -> Bool { storage.bytes(record.measurement, equal: name) }

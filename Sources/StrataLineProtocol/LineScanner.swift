@@ -330,7 +330,8 @@ struct LineScanner {
                 firstField: UInt32(truncatingIfNeeded: firstField),
                 fieldCount: UInt32(truncatingIfNeeded: builder.fields.count - firstField),
                 timestamp: timestamp,
-                line: entryLine))
+                line: entryLine,
+                text: ByteRange(start: entryStart, count: position - entryStart, unescaped: false)))
     }
 
     /// After a measurement or a tag value: a comma must be followed by a tag key.

@@ -39,8 +39,7 @@ public enum StrataServer {
         WriteRoutes(
             ingest: ingest, maxRequestBytes: configuration.maxRequestBytes,
             budget: WriteBudget(capacity: configuration.maxInFlightWriteBytes),
-            wait: .milliseconds(configuration.writeWaitMilliseconds), metrics: metrics,
-            refused: RefusedLines(dataDirectory: store.directory, mapping: ingest.mapping)
+            wait: .milliseconds(configuration.writeWaitMilliseconds), metrics: metrics
         ).register(on: router)
         QueryRoutes(store: store, slowQueries: slowQueries).register(on: router)
         AsofRoute(store: store).register(on: router)

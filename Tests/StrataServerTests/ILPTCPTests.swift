@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import Strata
+import StrataImport
 import StrataServer
 import StrataTestSupport
 import Testing
@@ -134,6 +135,21 @@ import Testing
             #expect(warnings.first?.metadata["code"] == "unknownField")
             #expect(
                 server.metricsText.contains(#"strata_ingest_rejected_rows_total{table="trades",protocol="tcp"} 1"#))
+            // The line that did not map is kept in its table's quarantine, with the connection.
+            let quarantine = Quarantine(dataDirectory: server.store.directory, table: "trades")
+            var kept: [Quarantine.Entry] = []
+            for _ in 0..<100 where kept.isEmpty {
+                kept = (try? quarantine.entries()) ?? []
+                if kept.isEmpty { try await Task.sleep(for: .milliseconds(20)) }
+            }
+            #expect(kept.count == 1)
+            #expect(kept.first?.line == 3)
+            #expect(kept.first?.source.hasPrefix("tcp connection ") == true, "\(kept)")
+            #expect(
+                kept.first?.raw == "trades,symbol=BTCUSDT price=1,qty=1,trade_id=3i,colour=\"red\",side=\"buy\" \(t(3))"
+            )
+            #expect(kept.first?.reason.hasPrefix("unknownField: ") == true)
+            #expect(kept.first?.format == .lineProtocol(precision: "ns"))
         }
     }
 

@@ -15,6 +15,8 @@ public struct ILPIngest: Sendable {
     let metrics: ServerMetrics
     let maxLineBytes: Int
     let mapping: LineMapping
+    /// Where refused lines are kept (the tables' quarantines).
+    let refused: RefusedLines
 
     /// - Parameter measurements: measurements declared in the configuration (`ilp.measurements`).
     public init(
@@ -24,6 +26,7 @@ public struct ILPIngest: Sendable {
         self.metrics = metrics
         self.maxLineBytes = maxLineBytes
         mapping = LineMapping(tables: store.ingestTables, declared: measurements)
+        refused = RefusedLines(dataDirectory: store.directory, mapping: mapping)
     }
 
     /// What a write stored.
@@ -129,7 +132,7 @@ public struct ILPIngest: Sendable {
     /// and table, if it has one.
     struct MappedStream: Sendable {
         var rows = LineMapping.Rows()
-        var failure: (error: WriteError, table: String)?
+        var failure: (error: WriteError, table: String, text: String)?
     }
 
     /// Maps and validates the points of a stretch of a stream (on a thread pool), up to its
@@ -148,7 +151,7 @@ public struct ILPIngest: Sendable {
     /// rows before it stay (they are to be stored) and its error is returned with its table
     /// (`unknown` when it did not map), counted as rejected.
     func streamRows(_ batch: LineProtocol.Batch, into rows: inout LineMapping.Rows) -> (
-        error: WriteError, table: String
+        error: WriteError, table: String, text: String
     )? {
         let failure = mapping.map(batch, into: &rows)
         if let failure { metrics.rejected(table: failure.table, protocol: "tcp", rows: 1) }

@@ -210,6 +210,7 @@ final class ILPTCPConnectionHandler: ChannelDuplexHandler {
             duplicates += summary.duplicates
             if let failure = stream.failure {
                 reportBadLine(failure.error, table: failure.table)
+                quarantine(failure, context: context)
                 fail()
             }
         case .failure(let error):
@@ -244,6 +245,22 @@ final class ILPTCPConnectionHandler: ChannelDuplexHandler {
         pendingRows = 0
         pendingBytes = 0
         parseFailure = nil
+    }
+
+    /// Keeps the bad line in its table's quarantine (``RefusedLines``), on the pool: the write
+    /// and its fsync never run on the event loop.
+    private func quarantine(
+        _ failure: (error: WriteError, table: String, text: String), context: ChannelHandlerContext
+    ) {
+        let refused = ingest.refused
+        let logger = logger
+        let source = "tcp connection " + (logger[metadataKey: "connection"].map { "\($0)" } ?? "?")
+        _ = pool.runIfActive(eventLoop: context.eventLoop) {
+            refused.keep(
+                failure.text, line: failure.error.line ?? 0, table: failure.table == "unknown" ? nil : failure.table,
+                reason: failure.error.code + ": " + failure.error.message, source: source, precision: .nanoseconds,
+                logger: logger)
+        }
     }
 
     private func reportBadLine(_ error: WriteError, table: String) {

@@ -153,7 +153,7 @@ public struct LineMapping: Sendable {
     /// not map or breaks a rule of its table: on failure, `rows` holds every point before it
     /// (what a TCP stream keeps), and the error comes back with its table (`unknown` when the
     /// line names no table).
-    func map(_ batch: LineProtocol.Batch, into rows: inout Rows) -> (error: WriteError, table: String)? {
+    func map(_ batch: LineProtocol.Batch, into rows: inout Rows) -> (error: WriteError, table: String, text: String)? {
         var last = -1
         for point in batch {
             let index: Int
@@ -167,7 +167,7 @@ public struct LineMapping: Sendable {
                     code: "unknownMeasurement",
                     message: "unknown measurement '\(point.measurement)' (known: \(known.joined(separator: ", ")))",
                     line: point.line)
-                return (error, "unknown")
+                return (error, "unknown", point.text)
             }
             let t = plans[index].table
             if rows.tables.count <= t { rows.tables += Array(repeating: nil, count: t + 1 - rows.tables.count) }
@@ -175,7 +175,7 @@ public struct LineMapping: Sendable {
             do throws(WriteError) {
                 try plans[index].read(point, into: &rows.tables[t]!.rows)
             } catch {
-                return (error, tables[t].name)
+                return (error, tables[t].name, point.text)
             }
             do throws(ValidationError) {
                 try rows.tables[t]!.rows.commitRow()
@@ -184,7 +184,7 @@ public struct LineMapping: Sendable {
                 detail.index = nil
                 return (
                     WriteError(code: error.rule.rawValue, message: detail.description, line: point.line),
-                    tables[t].name
+                    tables[t].name, point.text
                 )
             }
             rows.tables[t]!.lines.append(point.line)

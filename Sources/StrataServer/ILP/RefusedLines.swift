@@ -16,6 +16,10 @@ import Synchronization
 /// Only the refused line is kept: the other lines of the request were not refused for what they
 /// hold, and the client was told the request failed (it sends them again). A body over the
 /// limit (413) or a store that cannot write (503) quarantines nothing: those are not the line's fault.
+///
+/// Over TCP, a line that parses but does not map or breaks a rule is kept the same way, with the
+/// source `tcp connection <id>` and its line number within the connection; a line that does not
+/// parse is logged only (the stream parser keeps no text of it).
 final class RefusedLines: Sendable {
     /// The quarantine of lines that map to no table.
     static let unmapped = "ilp-unmapped"
@@ -41,24 +45,37 @@ final class RefusedLines: Sendable {
         guard error.status == 400, let number = error.line, number >= 1,
             let raw = Self.line(number, of: body)
         else { return nil }
-        let table = error.table ?? mapping.table(ofLine: raw) ?? Self.unmapped
+        return keep(
+            raw, line: number, table: error.table, reason: error.code + ": " + error.message,
+            source: "http request " + requestID, precision: precision, logger: logger)
+    }
+
+    /// Quarantines one refused line, in the quarantine of `table` (or of the table its
+    /// measurement names, or ``unmapped``), synced before it returns.
+    /// - Returns: the quarantine file written, or nil if it could not be (logged).
+    @discardableResult
+    func keep(
+        _ raw: String, line number: Int, table: String?, reason: String, source: String,
+        precision: LineProtocol.Precision, logger: Logger
+    ) -> String? {
+        let name = table ?? mapping.table(ofLine: raw) ?? Self.unmapped
         let quarantine = quarantines.withLock { open in
-            if let known = open[table] { return known }
-            let made = Quarantine(dataDirectory: directory, table: table)
-            open[table] = made
+            if let known = open[name] { return known }
+            let made = Quarantine(dataDirectory: directory, table: name)
+            open[name] = made
             return made
         }
         do {
             try quarantine.add([
                 Quarantine.Entry(
-                    quarantinedAt: WallClock.now().iso8601, source: "http request " + requestID, line: number,
-                    reason: error.code + ": " + error.message, raw: raw,
+                    quarantinedAt: WallClock.now().iso8601, source: source, line: number, reason: reason, raw: raw,
                     format: .lineProtocol(precision: precision.rawValue))
             ])
             try quarantine.sync()
             return quarantine.path
         } catch {
-            // The answer (400) still goes out; the operator sees why the line was not kept.
+            // The answer (400, or the connection's close) still goes out; the operator sees why
+            // the line was not kept.
             logger.error("cannot quarantine a refused ILP line", metadata: ["error": "\(error)"])
             return nil
         }

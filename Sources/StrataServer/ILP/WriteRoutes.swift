@@ -25,8 +25,6 @@ struct WriteRoutes {
     let budget: WriteBudget
     let wait: Duration
     let metrics: ServerMetrics
-    /// Where a refused line is kept (its table's quarantine, with the request id).
-    let refused: RefusedLines
 
     /// The version InfluxDB clients see in `X-Influxdb-Version`.
     static let influxVersion = "Strata-1.0 (InfluxDB line protocol v1)"
@@ -85,7 +83,7 @@ struct WriteRoutes {
                 }
             var metadata: Logger.Metadata = ["code": "\(error.code)", "error": "\(error)"]
             if let received,
-                let path = refused.keep(
+                let path = ingest.refused.keep(
                     error, body: received.body, precision: received.precision, requestID: context.requestID,
                     logger: context.logger)
             {
