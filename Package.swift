@@ -152,7 +152,7 @@ let package = Package(
         .testTarget(
             name: "StrataPostgresTests",
             dependencies: [
-                "StrataPostgres", "StrataCore", "StrataEngine",
+                "StrataPostgres", "StrataCore", "StrataEngine", "Strata",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
