@@ -86,14 +86,39 @@ public final class PostgresTable: BackendTable {
         else { throw StrataError(.invalidArgument, "malformed column batch for table \(name)") }
         // Encoded here, on the caller's thread; the bridge's thread only sends.
         let (chunks, partitions) = PostgresCopyEncoder(layout: layout).encode(batch)
-        let known = state.withLock { $0.partitions }
-        var needed = partitions.subtracting(known)
-        if let newest = partitions.max(), !known.contains(newest + 1) { needed.insert(newest + 1) }  // one ahead
+        var known = state.withLock { $0.partitions }
         let listening = state.withLock { $0.listener != nil }
         let (layout, logger, count) = (self.layout, self.logger, batch.count)
         let lockKey = "strata_table:" + layout.namespace + "." + name
-        let ensure = needed.sorted()
-        let stored = try run("appending \(count) rows", write: true) { client in
+        var ensure: [Int64] = []
+        var result: AppendCount?
+        for attempt in 0..<2 {
+            var needed = partitions.subtracting(known)
+            if let newest = partitions.max(), !known.contains(newest + 1) { needed.insert(newest + 1) }  // one ahead
+            ensure = needed.sorted()
+            do {
+                result = try appendOnce(
+                    chunks, ensure: ensure, listening: listening, count: count, lockKey: lockKey, layout: layout,
+                    logger: logger)
+                break
+            } catch let error as StrataError where attempt == 0 && error.message.contains("[SQLSTATE 23514]") {
+                // No partition for a row: one this process knew was dropped (by retention on
+                // another node). Make every partition of the batch again, once.
+                state.withLock { $0.partitions.removeAll() }
+                known = []
+            }
+        }
+        guard let stored = result else { throw StrataError(.io, "appending to table \(name) failed") }
+        return finishAppend(batch, stored, ensure: ensure, partitions: partitions, listening: listening)
+    }
+
+    /// One transaction of an append: the partitions in `ensure` made, the chunks copied into the
+    /// staging table, moved into the table; the rows stored (and their places when `listening`).
+    private func appendOnce(
+        _ chunks: [ByteBuffer], ensure: [Int64], listening: Bool, count: Int, lockKey: String,
+        layout: PostgresTableLayout, logger: Logger
+    ) throws -> AppendCount {
+        try run("appending \(count) rows", write: true) { client in
             try await client.withConnection { connection in
                 try await connection.inTransaction(logger: logger) { connection in
                     var binds = PostgresBindings()
@@ -175,18 +200,26 @@ public final class PostgresTable: BackendTable {
                 }
             }
         }
+    }
+
+    /// Notes the partitions and the commit; tells the listener that was registered when the
+    /// append began (one registered since sees the commits after this one).
+    private func finishAppend(
+        _ batch: ColumnBatch, _ stored: AppendCount, ensure: [Int64], partitions: Set<Int64>, listening: Bool
+    ) -> AppendReport {
+        let (layout, count) = (self.layout, batch.count)
         let now = WallClock.now()
         state.withLock { state in
             state.partitions.formUnion(ensure)
             state.partitions.formUnion(partitions)
             state.lastCommit = now
-            guard let listener = state.listener else { return }
+            guard listening, let listener = state.listener else { return }
             var commit = StoredCommit(batch: batch, symbolIDs: (0..<batch.symbols.count).map { UInt32($0) })
             if case .lastWins = layout.mode {
                 commit.stored = count
             } else {
                 commit.stored = stored.stored
-                if listening, stored.stored < count {
+                if stored.stored < count {
                     let kept = Set(stored.ords)
                     commit.skipped = (0..<count).filter { !kept.contains($0) }
                 }

@@ -128,6 +128,26 @@ struct PostgresBackendTests {
         await PostgresTestServer.drop(configuration)
     }
 
+    /// Two nodes on one schema: retention on one drops partitions the other made; the other's
+    /// next append into those days makes them again (once) and stores its rows.
+    @Test(.enabled(if: PostgresTestServer.enabled, "PostgreSQL unreachable at \(PostgresTestServer.url)"))
+    func aPartitionDroppedByAnotherNodeIsMadeAgain() async throws {
+        let configuration = try PostgresTestServer.configuration("nodes")
+        let first = try PostgresBackend(configuration: configuration)
+        let second = try PostgresBackend(configuration: configuration)
+        let writer = try first.openTable(Self.schema(), options: TableOptions())
+        let keeper = try second.openTable(Self.schema(), options: TableOptions())
+        _ = try writer.append(Self.batch(0..<10))
+        let dropped = try keeper.dropPartitions(endingAtOrBefore: Self.base + 3 * 86_400_000_000_000)
+        #expect(dropped.rows == 10 && dropped.partitions.count == 1)
+        #expect(try writer.append(Self.batch(10..<20)) == AppendReport(stored: 10, duplicates: 0))
+        #expect(try keeper.range(symbol: "AAPL", from: .min, to: .max, limit: .max).count == 10)
+        #expect(writer.health.isHealthy)
+        try first.close()
+        try second.close()
+        await PostgresTestServer.drop(configuration)
+    }
+
     /// An optional column added to a stored table is a migration (version 2 of the table's
     /// scope); rows stored before read it as absent; a retyped column is refused.
     @Test(.enabled(if: PostgresTestServer.enabled, "PostgreSQL unreachable at \(PostgresTestServer.url)"))
