@@ -4,6 +4,10 @@ import StrataCore
 import StrataPostgres
 import Testing
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// What the PostgreSQL backend does beyond the contract: the schema it creates, atomic appends,
 /// typed errors, schema evolution as migrations, and its reports.
 struct PostgresBackendTests {
@@ -16,6 +20,36 @@ struct PostgresBackendTests {
         let error = #expect(throws: StrataError.self) { try PostgresBackend(configuration: configuration) }
         #expect(error?.code == .io)
         #expect(error?.message.contains("127.0.0.1:1/nowhere") == true)
+        #expect(ContinuousClock.now - started < .seconds(10))
+    }
+
+    /// A server that accepts the connection and never answers: the caller gets an `.io` error
+    /// when the time runs out, never a hang.
+    @Test func aSilentServerTimesOut() throws {
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        #expect(listener >= 0)
+        defer { close(listener) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) }
+        }
+        #expect(bound == 0 && listen(listener, 8) == 0)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) }
+        }
+        let port = Int(UInt16(bigEndian: address.sin_port))
+        let configuration = PostgresConfiguration(
+            host: "127.0.0.1", port: port, user: "postgres", password: "x", database: "silent",
+            connectTimeout: .seconds(1))
+        let started = ContinuousClock.now
+        let error = #expect(throws: StrataError.self) { try PostgresBackend(configuration: configuration) }
+        #expect(error?.code == .io)
+        #expect(error?.message.contains("127.0.0.1:\(port)/silent") == true)
+        #expect(error?.message.lowercased().contains("time") == true)
         #expect(ContinuousClock.now - started < .seconds(10))
     }
 
