@@ -66,6 +66,18 @@ enum PostgresTestServer {
         }
     }
 
+    /// Runs `body` with a configuration on a schema of its own, dropped after it (thrown or not).
+    static func withSchema(_ label: String, _ body: (PostgresConfiguration) async throws -> Void) async throws {
+        let configuration = try configuration(label)
+        do {
+            try await body(configuration)
+        } catch {
+            await drop(configuration)
+            throw error
+        }
+        await drop(configuration)
+    }
+
     /// Drops the test's schema and everything in it.
     static func drop(_ configuration: PostgresConfiguration) async {
         _ = try? await sql(configuration, "DROP SCHEMA IF EXISTS \"\(configuration.schema)\" CASCADE")
