@@ -28,6 +28,7 @@ let package = Package(
         .library(name: "StrataLineProtocol", targets: ["StrataLineProtocol"]),
         .library(name: "StrataWire", targets: ["StrataWire"]),
         .library(name: "StrataServer", targets: ["StrataServer"]),
+        .library(name: "StrataPostgres", targets: ["StrataPostgres"]),
         .executable(name: "strata", targets: ["strata"]),
     ],
     dependencies: [
@@ -50,6 +51,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         // ECDSA P-256 for the ILP-over-TCP challenge-response auth (QuestDB clients' scheme).
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        // The PostgreSQL backend's client: StrataPostgres and its tests only.
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         .target(name: "StrataCore", swiftSettings: strictSettings),
@@ -87,6 +90,18 @@ let package = Package(
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // The PostgreSQL backend (issue 10): StorageBackend on postgres-nio, with its migrations.
+        .target(
+            name: "StrataPostgres",
+            dependencies: [
+                "StrataCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: strictSettings
@@ -133,6 +148,14 @@ let package = Package(
             name: "StrataWireTests", dependencies: ["StrataWire", "StrataCore"],
             // The real readers' script (pyarrow, polars, DuckDB), run by ArrowReaderTests.
             exclude: ["Python"],
+            swiftSettings: strictSettings),
+        .testTarget(
+            name: "StrataPostgresTests",
+            dependencies: [
+                "StrataPostgres", "StrataCore", "StrataEngine", "Strata",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings),
         .testTarget(
             name: "StrataServerTests",

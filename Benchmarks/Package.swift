@@ -26,6 +26,8 @@ let package = Package(
                 .product(name: "StrataWorkload", package: "Strata"),
                 // For `Durability` (.groupCommit, .osBuffered), which `import Strata` does not re-export.
                 .product(name: "StrataEngine", package: "Strata"),
+                // The PG workload: the PostgreSQL backend (issue 10).
+                .product(name: "StrataPostgres", package: "Strata"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: [

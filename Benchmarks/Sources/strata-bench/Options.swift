@@ -1,3 +1,4 @@
+import Foundation
 import Strata
 import StrataWorkload
 
@@ -28,6 +29,9 @@ struct Options: Sendable {
         case indicators = "INDICATORS"
         /// Trades joined to quotes (ASOF JOIN), Strata vs DuckDB.
         case asof = "ASOF"
+        /// Batch ingest into PostgreSQL through PostgresBackend against psql \copy (issue 10);
+        /// runs only when named (it needs a server).
+        case postgres = "PG"
     }
 
     var rows = 10_000_000
@@ -44,7 +48,7 @@ struct Options: Sendable {
     var data: String?
     var strataBinary = "../.build/release/strata"
     var skipSQLite = false
-    var only: Set<Workload> = Set(Workload.allCases).subtracting([.soak])
+    var only: Set<Workload> = Set(Workload.allCases).subtracting([.soak, .postgres])
     /// SOAK: how long, how many ILP/TCP connections, and latest-100 requests per second.
     var soakSeconds = 600.0
     /// Rows of the TEXT workload (news-like rows through the library).
@@ -82,6 +86,12 @@ struct Options: Sendable {
     var asofRows = 3_000_000
     /// INDICATORS and ASOF: the Python with `talib` and `duckdb` (the tests' virtual environment).
     var python = "../.build/python-venv/bin/python"
+    /// PG: trades ingested, the server, and the peer's client.
+    var pgRows = 1_000_000
+    var postgresURL =
+        ProcessInfo.processInfo.environment["STRATA_TEST_POSTGRES_URL"]
+        ?? "postgres://postgres:test_password@127.0.0.1:5433/strata_test"
+    var psql = "/usr/lib/postgresql/15/bin/psql"
 
     static let usage = """
         strata-bench: the standard Strata workload against the SQLite peer (GRDB, WAL mode), in one run.
@@ -94,8 +104,9 @@ struct Options: Sendable {
                                (default: a fresh temporary directory, removed at the end)
           --strata-binary PATH the `strata` command for the CSV ingest (default ../.build/release/strata)
           --skip-sqlite        run Strata only
-          --only LIST          comma-separated subset of W1,W2,W3,W5,BARS,CSV,TEXT,RECOVERY,SERVER,ORDERS,OPEN,JOBS,ARROW,INDICATORS,ASOF,SOAK (default: all
-                               but SOAK, the reliability load test, which runs only when named).
+          --only LIST          comma-separated subset of W1,W2,W3,W5,BARS,CSV,TEXT,RECOVERY,SERVER,ORDERS,OPEN,JOBS,ARROW,INDICATORS,ASOF,SOAK,PG (default: all
+                               but SOAK, the reliability load test, and PG, which needs a PostgreSQL
+                               server: those run only when named).
                                W2, W3 and W5 query the rows W1 stores, so W1's ingest runs for them too.
                                SERVER runs `strata serve` (--strata-binary) on 5 M rows unless --rows is given.
           --recovery-gib X     size of the WAL the recovery workload replays, in GiB (default 1; 0 skips)
@@ -122,6 +133,10 @@ struct Options: Sendable {
           --arrow-rows N       ARROW: trades of the day read back (default 1930000, the 10 M workload's top symbol)
           --indicator-bars N   INDICATORS: 1-minute bars (default 525600, a year)
           --asof-rows N        ASOF: trades joined to as many quotes (default 3000000)
+          --pg-rows N          PG (only with --only PG): trades ingested into PostgreSQL (default 1000000)
+          --postgres-url URL   PG: the server (default $STRATA_TEST_POSTGRES_URL, else
+                               postgres://postgres:test_password@127.0.0.1:5433/strata_test)
+          --psql PATH          PG: the peer's client (default /usr/lib/postgresql/15/bin/psql)
           --python PATH        INDICATORS and ASOF: a Python with talib and duckdb (default
                                ../.build/python-venv/bin/python, made by Tests/StrataServerTests/Python/setup-venv.sh)
           --query-repeat K     run the Strata queries K times as often (for perf record; default 1)
@@ -268,6 +283,16 @@ struct Options: Sendable {
                 options.asofRows = count
             case "--python":
                 options.python = try value(argument)
+            case "--pg-rows":
+                let text = try value(argument).replacingUnderscores()
+                guard let count = Int(text), count > 0 else {
+                    throw OptionError("--pg-rows: expected a positive integer, got \(text)")
+                }
+                options.pgRows = count
+            case "--postgres-url":
+                options.postgresURL = try value(argument)
+            case "--psql":
+                options.psql = try value(argument)
             case "--seed":
                 let text = try value(argument)
                 guard let seed = UInt64(text) else {
