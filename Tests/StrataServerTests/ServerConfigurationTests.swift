@@ -148,6 +148,18 @@ import Testing
         #expect(error?.description.contains(key) == true)
     }
 
+    /// The test suite's variables (its servers' URLs) reach every process it starts: ignored.
+    @Test func theTestSuitesVariablesAreIgnored() throws {
+        let environment = [
+            "STRATA_TOKENS_WRITE": "w", "STRATA_TEST_POSTGRES_URL": "postgres://x",
+            "STRATA_TEST_REDIS_URL": "redis://x",
+        ]
+        #expect(try ServerConfiguration.load(file: nil, environment: environment).auth.writeTokens == ["w"])
+        #expect(throws: ConfigurationError.self) {
+            try ServerConfiguration.load(file: nil, environment: ["STRATA_TOKENS_WRITE": "w", "STRATA_TESTS": "1"])
+        }
+    }
+
     @Test(arguments: [
         (#"{"http": {"port": "9000"}}"#, "http.port"),
         (#"{"http": {"prot": 9000}}"#, "http.prot"),

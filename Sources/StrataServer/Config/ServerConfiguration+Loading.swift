@@ -158,6 +158,8 @@ extension ServerConfiguration {
             case "STRATA_LOG_LEVEL": logLevel = value
             case "STRATA_LOG_FORMAT": logFormat = try Self.logFormat(value, key: key)
             case "STRATA_LIVE_BUFFER_LIMIT": liveBufferLimit = try StoreSettings.int(value, key: key)
+            // The test suite's own (its servers' URLs): not the server's, and never a typo of one.
+            case _ where key.hasPrefix("STRATA_TEST_"): break
             default:
                 guard try applyLimit(variable: key, value: value) else {
                     throw ConfigurationError(
