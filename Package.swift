@@ -67,12 +67,13 @@ let package = Package(
         .target(name: "StrataLineProtocol", dependencies: ["StrataCore"], swiftSettings: strictSettings),
         // Wire formats of columnar answers: Apache Arrow IPC streams and CSV, from ColumnarBatch.
         .target(name: "StrataWire", dependencies: ["StrataCore"], swiftSettings: strictSettings),
-        // A RESP2/RESP3 client for Redis on SwiftNIO (issue 11): codec, connection, pool.
+        // A RESP2/RESP3 client for Redis on SwiftNIO (issue 11): codec, connection, pool, pub/sub, TLS.
         .target(
             name: "StrataRedis",
             dependencies: [
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings

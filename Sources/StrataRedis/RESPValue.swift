@@ -12,8 +12,11 @@
 //   flight (pipelining) and replies are matched first-in first-out. It negotiates `HELLO 3`
 //   (falling back to RESP2 and `AUTH`), selects the database, times commands out, turns error
 //   replies into `RedisError.server`, and fails every pending command when the connection is lost.
+//   TLS (NIOSSL) goes first in the pipeline when the configuration requires it.
 // - `RedisClient` is a small pool of such connections over a `RedisConfiguration`; each slot
 //   reconnects on its own with exponential backoff and jitter, and reports its state for health.
+// - `RedisSubscriber` is a RESP3 connection whose push frames (pub/sub messages) feed an
+//   AsyncStream; (un)subscriptions complete when the server's push confirmations arrive.
 public import NIOCore
 
 /// One value of the RESP protocol (RESP2 and RESP3).

@@ -27,6 +27,24 @@ public struct RedisConfiguration: Sendable, Hashable {
     public var protocolPreference: ProtocolPreference
     public var decodingLimits: RESPDecodingLimits
 
+    /// Whether the connection is encrypted.
+    public enum TLSMode: Sendable, Hashable {
+        case disabled
+        /// TLS or no connection; the server's certificate is verified (chain and name).
+        case required
+    }
+
+    public var tls: TLSMode = .disabled
+    /// A PEM file of the certificate authorities to trust; `nil` for the system's roots.
+    public var tlsCACertificatePath: String?
+    /// A client certificate chain (PEM) and its private key, for servers that ask for one
+    /// (`tls-auth-clients yes`).
+    public var tlsCertificatePath: String?
+    public var tlsPrivateKeyPath: String?
+    /// The name the server's certificate must carry (and SNI); `nil` for the host (an IP
+    /// address host is checked against the certificate's IP addresses, without SNI).
+    public var tlsServerName: String?
+
     public init(
         host: String = "127.0.0.1", port: Int = 6379, username: String? = nil, password: String? = nil,
         database: Int = 0, poolSize: Int = 2, connectTimeout: Duration = .seconds(5),
@@ -48,14 +66,20 @@ public struct RedisConfiguration: Sendable, Hashable {
         self.decodingLimits = decodingLimits
     }
 
-    /// `redis://[[user]:password@]host[:port][/database]`; the other settings are defaults.
-    /// `rediss://` (TLS) is refused: this client does not speak TLS yet.
+    /// `redis://[[user]:password@]host[:port][/database]`, or `rediss://…` for TLS (verified
+    /// against the system's roots unless `tlsCACertificatePath` is set afterwards); the other
+    /// settings are defaults.
     public init(url: String) throws(RedisError) {
-        let scheme = "redis://"
-        guard url.hasPrefix(scheme) else {
-            throw .invalidConfiguration("\(url): only redis:// URLs are supported")
+        let tls: TLSMode
+        let schemeLength: Int
+        if url.hasPrefix("redis://") {
+            (tls, schemeLength) = (.disabled, 8)
+        } else if url.hasPrefix("rediss://") {
+            (tls, schemeLength) = (.required, 9)
+        } else {
+            throw .invalidConfiguration("\(url): only redis:// and rediss:// URLs are supported")
         }
-        var rest = Substring(url.dropFirst(scheme.count))
+        var rest = Substring(url.dropFirst(schemeLength))
         var username: String?
         var password: String?
         if let at = rest.lastIndex(of: "@") {
@@ -89,6 +113,7 @@ public struct RedisConfiguration: Sendable, Hashable {
         }
         guard !host.isEmpty else { throw .invalidConfiguration("\(url): no host") }
         self.init(host: host, port: port, username: username, password: password, database: database)
+        self.tls = tls
     }
 
     private static func percentDecoded(_ text: Substring) throws(RedisError) -> String {

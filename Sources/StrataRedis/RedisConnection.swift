@@ -1,6 +1,7 @@
 public import Logging
 public import NIOCore
 import NIOPosix
+import NIOSSL
 
 /// One command on its way: its arguments and the promise its reply completes.
 struct RedisRequest: Sendable {
@@ -153,11 +154,17 @@ public final class RedisConnection: Sendable {
     ) async throws(RedisError) -> RedisConnection {
         let logger = logger ?? Logger(label: "strata.redis")
         let limits = configuration.decodingLimits
+        let tls = try tlsContext(configuration)
+        let serverName = configuration.tlsServerName ?? (isIPAddress(configuration.host) ? nil : configuration.host)
         let bootstrap = ClientBootstrap(group: eventLoopGroup ?? MultiThreadedEventLoopGroup.singleton)
             .connectTimeout(configuration.connectTimeout.timeAmount)
             .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let tls {
+                        try channel.pipeline.syncOperations.addHandler(
+                            NIOSSLClientHandler(context: tls, serverHostname: serverName))
+                    }
                     try channel.pipeline.syncOperations.addHandler(
                         ByteToMessageHandler(RESPFrameDecoder(decoder: RESPDecoder(limits: limits))))
                     try channel.pipeline.syncOperations.addHandler(RedisCommandHandler(logger: logger, onPush: onPush))
@@ -173,10 +180,41 @@ public final class RedisConnection: Sendable {
             let version = try await handshake(channel: channel, configuration: configuration)
             return RedisConnection(
                 channel: channel, protocolVersion: version, commandTimeout: configuration.commandTimeout)
+        } catch .connectionClosed {
+            try? await channel.close()
+            let hint = configuration.tls == .required ? " (the TLS handshake failed, or the server is not TLS)" : ""
+            throw .connectFailed(
+                "\(configuration.host):\(configuration.port): closed during the handshake\(hint)")
         } catch {
             try? await channel.close()
             throw error
         }
+    }
+
+    private static func tlsContext(_ configuration: RedisConfiguration) throws(RedisError) -> NIOSSLContext? {
+        guard configuration.tls == .required else { return nil }
+        do {
+            var tls = TLSConfiguration.makeClientConfiguration()
+            if let path = configuration.tlsCACertificatePath { tls.trustRoots = .file(path) }
+            switch (configuration.tlsCertificatePath, configuration.tlsPrivateKeyPath) {
+            case (let certificate?, let key?):
+                tls.certificateChain = try NIOSSLCertificate.fromPEMFile(certificate).map { .certificate($0) }
+                tls.privateKey = .privateKey(try NIOSSLPrivateKey(file: key, format: .pem))
+            case (nil, nil):
+                break
+            default:
+                throw RedisError.invalidConfiguration("TLS: a client certificate needs its private key, and back")
+            }
+            return try NIOSSLContext(configuration: tls)
+        } catch let error as RedisError {
+            throw error
+        } catch {
+            throw .invalidConfiguration("TLS: \(error)")
+        }
+    }
+
+    private static func isIPAddress(_ host: String) -> Bool {
+        host.contains(":") || (!host.isEmpty && host.allSatisfy { $0 == "." || $0.isASCII && $0.isNumber })
     }
 
     private static func handshake(channel: any Channel, configuration: RedisConfiguration) async throws(RedisError)

@@ -269,7 +269,10 @@ struct RESPCodecTests {
         #expect(full.port == 7000 && full.database == 3)
         let passwordOnly = try RedisConfiguration(url: "redis://:secret@localhost")
         #expect(passwordOnly.username == nil && passwordOnly.password == "secret" && passwordOnly.port == 6379)
-        #expect(throws: RedisError.self) { try RedisConfiguration(url: "rediss://localhost") }
+        let tls = try RedisConfiguration(url: "rediss://cache.local:6380")
+        #expect(tls.tls == .required && tls.port == 6380)
+        #expect(plain.tls == .disabled)
+        #expect(throws: RedisError.self) { try RedisConfiguration(url: "http://localhost") }
         #expect(throws: RedisError.self) { try RedisConfiguration(url: "redis://localhost:0") }
     }
 }

@@ -91,12 +91,19 @@ final class OwnedRedisServer: @unchecked Sendable {
     let directory: String
     private var process: Process?
 
-    init(extraArguments: [String] = []) throws {
+    /// `extraArguments` is given the port and the server's own directory.
+    convenience init(extraArguments: [String] = []) throws {
+        try self.init { _, _ in extraArguments }
+    }
+
+    init(makeArguments: (_ port: Int, _ directory: String) throws -> [String]) throws {
         let (fd, port) = bindLoopback()
         close(fd)
         self.port = port
-        directory = NSTemporaryDirectory() + "strata-redis-\(port)-\(UUID().uuidString)"
+        let directory = NSTemporaryDirectory() + "strata-redis-\(port)-\(UUID().uuidString)"
+        self.directory = directory
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let extraArguments = try makeArguments(port, directory)
         arguments =
             [
                 "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
@@ -137,6 +144,47 @@ final class OwnedRedisServer: @unchecked Sendable {
     func stop() {
         kill()
         try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    /// Runs a command (openssl) in the server's directory; throws when it fails.
+    static func run(_ arguments: [String], in directory: String) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw RedisError.invalidConfiguration("\(arguments.joined(separator: " ")) failed")
+        }
+    }
+
+    /// A throwaway certificate authority, and a server certificate (DNS name localhost only: no
+    /// IP address, which NIOSSL would accept for any name when it is the one connected to) and a
+    /// client certificate signed by it, as PEM files in `directory`: ca.crt, server.crt/.key,
+    /// client.crt/.key.
+    static func makeCertificates(in directory: String) throws {
+        try run(
+            [
+                "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt",
+                "-days", "1", "-subj", "/CN=strata-test-ca",
+            ], in: directory)
+        try "subjectAltName=DNS:localhost\n".write(
+            toFile: directory + "/san.cnf", atomically: true, encoding: .utf8)
+        for (name, extensions) in [("server", ["-extfile", "san.cnf"]), ("client", [])] {
+            try run(
+                [
+                    "openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "\(name).key", "-out", "\(name).csr",
+                    "-subj", "/CN=\(name == "server" ? "localhost" : "strata-client")",
+                ], in: directory)
+            try run(
+                [
+                    "openssl", "x509", "-req", "-in", "\(name).csr", "-CA", "ca.crt", "-CAkey", "ca.key",
+                    "-CAcreateserial", "-out", "\(name).crt", "-days", "1",
+                ] + extensions, in: directory)
+        }
     }
 
     var configuration: RedisConfiguration {
