@@ -21,6 +21,15 @@ struct RedisClientTests {
         let results = try await client.pipeline([["GET", .string(prefix + "k")], ["DEL", .string(prefix + "k")]])
         #expect((try? results[0].get())?.string == "v")
         #expect((try? results[1].get()) == .integer(1))
+        // A transaction needs its commands on one connection.
+        let exec = try await client.withConnection { connection in
+            #expect(try await connection.send(["MULTI"]) == .simpleString("OK"))
+            #expect(try await connection.send(["SET", .string(prefix + "t"), "1"]) == .simpleString("QUEUED"))
+            #expect(try await connection.send(["INCR", .string(prefix + "t")]) == .simpleString("QUEUED"))
+            return try await connection.send(["EXEC"])
+        }
+        #expect(exec.array == [.simpleString("OK"), .integer(2)])
+        _ = try await client.send(["DEL", .string(prefix + "t")])
         await client.close()
         #expect(client.health.connections == [.closed, .closed, .closed])
         await #expect(throws: RedisError.self) { try await client.send(["PING"]) }
@@ -93,12 +102,15 @@ struct RedisClientTests {
         }
         #expect(client.health.connectedCount == 0)
         #expect(client.health.lastError != nil)
-        try await Task.sleep(for: .milliseconds(300))
-        if case .reconnecting(let attempt, _) = client.health.connections[0] {
-            #expect(attempt >= 1)
-        } else {
-            Issue.record("not reconnecting: \(client.health)")
+        // Failed attempts are counted (each after a backoff of 20 ms doubling to 200 ms, jittered).
+        func attempts() -> Int {
+            if case .reconnecting(let attempt, _) = client.health.connections[0] { return attempt }
+            return -1
         }
+        while attempts() < 2 && clock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(attempts() >= 2)
         do {
             _ = try await client.send(["GET", "k"])
             Issue.record("a command succeeded with the server down")
