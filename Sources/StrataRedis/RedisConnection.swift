@@ -12,6 +12,11 @@ struct RedisRequest: Sendable {
     var confirmations = 0
 }
 
+/// Commands written together: encoded into one buffer, one write through the pipeline.
+struct RedisBatch: Sendable {
+    var requests: [RedisRequest]
+}
+
 /// The decoder as a NIO inbound stage: bytes in, whole `RESPValue`s out.
 struct RESPFrameDecoder: ByteToMessageDecoder {
     typealias InboundOut = RESPValue
@@ -33,7 +38,7 @@ struct RESPFrameDecoder: ByteToMessageDecoder {
 /// Writes commands and completes their promises with the replies, first in first out.
 final class RedisCommandHandler: ChannelDuplexHandler {
     typealias InboundIn = RESPValue
-    typealias OutboundIn = RedisRequest
+    typealias OutboundIn = RedisBatch
     typealias OutboundOut = ByteBuffer
 
     private struct Pending {
@@ -56,15 +61,17 @@ final class RedisCommandHandler: ChannelDuplexHandler {
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        let request = Self.unwrapOutboundIn(data)
+        let batch = Self.unwrapOutboundIn(data)
         if let closed {
-            request.promise.fail(closed)
+            for request in batch.requests { request.promise.fail(closed) }
             promise?.fail(closed)
             return
         }
-        var buffer = context.channel.allocator.buffer(capacity: 64)
-        RESPEncoder.encodeCommand(request.command, into: &buffer)
-        pending.append(Pending(promise: request.promise, confirmations: request.confirmations))
+        var buffer = context.channel.allocator.buffer(capacity: 64 * batch.requests.count)
+        for request in batch.requests {
+            RESPEncoder.encodeCommand(request.command, into: &buffer)
+            pending.append(Pending(promise: request.promise, confirmations: request.confirmations))
+        }
         context.write(Self.wrapOutboundOut(buffer), promise: promise)
     }
 
@@ -263,31 +270,7 @@ public final class RedisConnection: Sendable {
         for command in commands { try Self.checkSendable(command) }
         let channel = self.channel
         let requests = commands.map { RedisRequest(command: $0, promise: channel.eventLoop.makePromise()) }
-        let timeout = timeout ?? commandTimeout
-        channel.eventLoop.execute {
-            for request in requests {
-                channel.write(request).whenFailure { _ in request.promise.fail(RedisError.connectionClosed) }
-            }
-            channel.flush()
-        }
-        if let timeout, let last = requests.last {
-            // One deadline for the whole batch: it fails whatever is still pending.
-            let task = channel.eventLoop.scheduleTask(in: timeout.timeAmount) {
-                for request in requests { request.promise.fail(RedisError.timedOut(timeout)) }
-            }
-            last.promise.futureResult.whenComplete { _ in task.cancel() }
-        }
-        var results: [Result<RESPValue, RedisError>] = []
-        results.reserveCapacity(requests.count)
-        for request in requests {
-            do {
-                let value = try await request.promise.futureResult.get()
-                results.append(.success(value))
-            } catch {
-                results.append(.failure(Self.redisError(error)))
-            }
-        }
-        return results
+        return await Self.submit(requests, on: channel, timeout: timeout ?? commandTimeout)
     }
 
     /// Whether the channel is still open.
@@ -313,20 +296,41 @@ public final class RedisConnection: Sendable {
     ) async throws(RedisError) -> RESPValue {
         let promise = channel.eventLoop.makePromise(of: RESPValue.self)
         let request = RedisRequest(command: command, promise: promise, confirmations: confirmations)
-        channel.writeAndFlush(request).whenFailure { _ in
-            promise.fail(RedisError.connectionClosed)
-        }
-        if let timeout {
-            let task = channel.eventLoop.scheduleTask(in: timeout.timeAmount) {
-                promise.fail(RedisError.timedOut(timeout))
+        return try await submit([request], on: channel, timeout: timeout)[0].get()
+    }
+
+    /// Writes the requests and flushes once, arms one deadline for them all, and resumes when
+    /// every reply (or failure) is in — all in one hop to the event loop and one back: awaiting
+    /// each future from outside the loop would cost a wake-up per reply.
+    private static func submit(_ requests: [RedisRequest], on channel: any Channel, timeout: Duration?) async
+        -> [Result<RESPValue, RedisError>]
+    {
+        guard !requests.isEmpty else { return [] }
+        let loop = channel.eventLoop
+        let results: [Result<RESPValue, any Error>] = await withUnsafeContinuation { continuation in
+            loop.execute {
+                channel.writeAndFlush(RedisBatch(requests: requests)).whenFailure { _ in
+                    for request in requests { request.promise.fail(RedisError.connectionClosed) }
+                }
+                let deadline = timeout.map { timeout in
+                    loop.scheduleTask(in: timeout.timeAmount) {
+                        for request in requests { request.promise.fail(RedisError.timedOut(timeout)) }
+                    }
+                }
+                if requests.count == 1 {
+                    requests[0].promise.futureResult.whenComplete { result in
+                        deadline?.cancel()
+                        continuation.resume(returning: [result])
+                    }
+                } else {
+                    EventLoopFuture.whenAllComplete(requests.map(\.promise.futureResult), on: loop).whenSuccess {
+                        deadline?.cancel()
+                        continuation.resume(returning: $0)
+                    }
+                }
             }
-            promise.futureResult.whenComplete { _ in task.cancel() }
         }
-        do {
-            return try await promise.futureResult.get()
-        } catch {
-            throw redisError(error)
-        }
+        return results.map { $0.mapError(redisError) }
     }
 
     static func redisError(_ error: any Error) -> RedisError {
