@@ -26,6 +26,8 @@ let package = Package(
                 .product(name: "StrataWorkload", package: "Strata"),
                 // For `Durability` (.groupCommit, .osBuffered), which `import Strata` does not re-export.
                 .product(name: "StrataEngine", package: "Strata"),
+                // REDIS: the client of issue 11 against redis-benchmark.
+                .product(name: "StrataRedis", package: "Strata"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: [

@@ -56,6 +56,9 @@ struct Bench {
             if options.runs(.asof) {
                 try await AsofWorkload(report: report, directory: root + "/asof").run(options: options)
             }
+            if options.runs(.redis) {
+                try await RedisWorkload(report: report).run(options: options)
+            }
             if options.runs(.soak) {
                 try SoakWorkload(report: report, directory: root + "/soak").run(options: options)
             }
