@@ -90,12 +90,20 @@ struct RedisClientTests {
         let blocked = Task {
             try await client.send(["BLPOP", "never", 30], timeout: .seconds(60))
         }
-        try await Task.sleep(for: .milliseconds(200))
+        // Kill only once the server holds it (asked on a connection of its own, outside the pool).
+        let observer = try await RedisConnection.connect(configuration: server.configuration)
+        let clock = ContinuousClock()
+        let blockedBy = clock.now + .seconds(30)
+        while clock.now < blockedBy {
+            let info = try await observer.send(["INFO", "clients"]).string ?? ""
+            if info.contains("blocked_clients:1") { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        await observer.close()
         server.kill()
         await #expect(throws: RedisError.connectionClosed) { try await blocked.value }
 
         // While it is down: health says so, with the last error; commands fail fast.
-        let clock = ContinuousClock()
         let deadline = clock.now + .seconds(10)
         while client.health.connectedCount > 0 && clock.now < deadline {
             try await Task.sleep(for: .milliseconds(20))
