@@ -20,7 +20,7 @@ struct RedisTLSTests {
         let server = try Self.tlsServer()
         defer { server.stop() }
         var configuration = server.configuration
-        configuration.connectTimeout = .seconds(3)
+        configuration.connectTimeout = .seconds(10)
         configuration.tls = .required
         configuration.tlsCACertificatePath = server.directory + "/ca.crt"
         configuration.tlsCertificatePath = server.directory + "/client.crt"
