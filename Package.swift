@@ -29,6 +29,7 @@ let package = Package(
         .library(name: "StrataWire", targets: ["StrataWire"]),
         .library(name: "StrataServer", targets: ["StrataServer"]),
         .library(name: "StrataPostgres", targets: ["StrataPostgres"]),
+        .library(name: "StrataRedis", targets: ["StrataRedis"]),
         .executable(name: "strata", targets: ["strata"]),
     ],
     dependencies: [
@@ -69,6 +70,17 @@ let package = Package(
         .target(name: "StrataLineProtocol", dependencies: ["StrataCore"], swiftSettings: strictSettings),
         // Wire formats of columnar answers: Apache Arrow IPC streams and CSV, from ColumnarBatch.
         .target(name: "StrataWire", dependencies: ["StrataCore"], swiftSettings: strictSettings),
+        // A RESP2/RESP3 client for Redis on SwiftNIO (issue 11): codec, connection, pool, pub/sub, TLS.
+        .target(
+            name: "StrataRedis",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // The server: ILP over HTTP, the JSON API, health, metrics, auth (Hummingbird 2).
         .target(
             name: "StrataServer",
@@ -149,6 +161,15 @@ let package = Package(
             // The real readers' script (pyarrow, polars, DuckDB), run by ArrowReaderTests.
             exclude: ["Python"],
             swiftSettings: strictSettings),
+        // Against a real redis-server (STRATA_TEST_REDIS_URL, default redis://127.0.0.1:6390).
+        .testTarget(
+            name: "StrataRedisTests",
+            dependencies: [
+                "StrataRedis", "StrataTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "StrataPostgresTests",
             dependencies: [

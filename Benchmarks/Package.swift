@@ -28,6 +28,8 @@ let package = Package(
                 .product(name: "StrataEngine", package: "Strata"),
                 // The PG workload: the PostgreSQL backend (issue 10).
                 .product(name: "StrataPostgres", package: "Strata"),
+                // REDIS: the client of issue 11 against redis-benchmark.
+                .product(name: "StrataRedis", package: "Strata"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: [

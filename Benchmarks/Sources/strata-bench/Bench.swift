@@ -59,6 +59,9 @@ struct Bench {
             if options.runs(.postgres) {
                 try PostgresWorkload(report: report, directory: root + "/postgres").run(options: options)
             }
+            if options.runs(.redis) {
+                try await RedisWorkload(report: report).run(options: options)
+            }
             if options.runs(.soak) {
                 try SoakWorkload(report: report, directory: root + "/soak").run(options: options)
             }

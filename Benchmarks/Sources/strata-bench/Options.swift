@@ -32,6 +32,8 @@ struct Options: Sendable {
         /// Batch ingest into PostgreSQL through PostgresBackend against psql \copy (issue 10);
         /// runs only when named (it needs a server).
         case postgres = "PG"
+        /// StrataRedis against redis-benchmark on the same server (issue 11): only when named.
+        case redis = "REDIS"
     }
 
     var rows = 10_000_000
@@ -48,7 +50,13 @@ struct Options: Sendable {
     var data: String?
     var strataBinary = "../.build/release/strata"
     var skipSQLite = false
-    var only: Set<Workload> = Set(Workload.allCases).subtracting([.soak, .postgres])
+    var only: Set<Workload> = Set(Workload.allCases).subtracting([.soak, .postgres, .redis])
+    /// REDIS: the server (a throwaway one: the workload writes keys `key:…`), SETs pipelined in
+    /// batches of `redisPipeline`, and GETs timed one by one.
+    var redisURL = "redis://127.0.0.1:6390"
+    var redisCommands = 1_000_000
+    var redisPipeline = 1000
+    var redisGets = 100_000
     /// SOAK: how long, how many ILP/TCP connections, and latest-100 requests per second.
     var soakSeconds = 600.0
     /// Rows of the TEXT workload (news-like rows through the library).
@@ -104,9 +112,9 @@ struct Options: Sendable {
                                (default: a fresh temporary directory, removed at the end)
           --strata-binary PATH the `strata` command for the CSV ingest (default ../.build/release/strata)
           --skip-sqlite        run Strata only
-          --only LIST          comma-separated subset of W1,W2,W3,W5,BARS,CSV,TEXT,RECOVERY,SERVER,ORDERS,OPEN,JOBS,ARROW,INDICATORS,ASOF,SOAK,PG (default: all
-                               but SOAK, the reliability load test, and PG, which needs a PostgreSQL
-                               server: those run only when named).
+          --only LIST          comma-separated subset of W1,W2,W3,W5,BARS,CSV,TEXT,RECOVERY,SERVER,ORDERS,OPEN,JOBS,ARROW,INDICATORS,ASOF,SOAK,PG,REDIS
+                               (default: all but SOAK, the reliability load test, and PG and REDIS, which
+                               need a PostgreSQL or Redis server: those run only when named).
                                W2, W3 and W5 query the rows W1 stores, so W1's ingest runs for them too.
                                SERVER runs `strata serve` (--strata-binary) on 5 M rows unless --rows is given.
           --recovery-gib X     size of the WAL the recovery workload replays, in GiB (default 1; 0 skips)
@@ -139,6 +147,9 @@ struct Options: Sendable {
           --psql PATH          PG: the peer's client (default /usr/lib/postgresql/15/bin/psql)
           --python PATH        INDICATORS and ASOF: a Python with talib and duckdb (default
                                ../.build/python-venv/bin/python, made by Tests/StrataServerTests/Python/setup-venv.sh)
+          --redis-url URL      REDIS: a throwaway server (default redis://127.0.0.1:6390; it writes key:… keys)
+          --redis-commands N   REDIS: pipelined SETs (default 1000000), --redis-pipeline per batch (default 1000)
+          --redis-gets N       REDIS: GETs timed one by one (default 100000)
           --query-repeat K     run the Strata queries K times as often (for perf record; default 1)
           --seed N             the workload's seed (default \(SyntheticTrades.Configuration.standard.seed))
           -h, --help           this text
@@ -275,6 +286,18 @@ struct Options: Sendable {
                     throw OptionError("--indicator-bars expects a positive integer")
                 }
                 options.indicatorBars = count
+            case "--redis-url":
+                options.redisURL = try value(argument)
+            case "--redis-commands", "--redis-pipeline", "--redis-gets":
+                let text = try value(argument).replacingUnderscores()
+                guard let count = Int(text), count > 0 else {
+                    throw OptionError("\(argument): expected a positive integer, got \(text)")
+                }
+                switch argument {
+                case "--redis-commands": options.redisCommands = count
+                case "--redis-pipeline": options.redisPipeline = count
+                default: options.redisGets = count
+                }
             case "--asof-rows":
                 let text = try value(argument).replacingUnderscores()
                 guard let count = Int(text), count > 0 else {
