@@ -60,13 +60,7 @@ public struct Notional: Sendable, Hashable, Comparable, CustomStringConvertible 
     public func averagePrice(quantity: Int128) -> Price? {
         guard quantity != 0 else { return nil }
         // The notional has 16 decimals, the quantity 8: the quotient has 8.
-        let (quotient, remainder) = mantissa.quotientAndRemainder(dividingBy: quantity)
-        var rounded = quotient
-        let twice = remainder.magnitude * 2
-        if twice > quantity.magnitude || (twice == quantity.magnitude && quotient % 2 != 0) {
-            rounded += (mantissa < 0) != (quantity < 0) ? -1 : 1
-        }
-        return Int64(exactly: rounded).map(Price.init(mantissa:))
+        return mantissa.dividedRoundingHalfToEven(by: quantity).flatMap(Int64.init(exactly:)).map(Price.init(mantissa:))
     }
 
     /// Exact decimal text, shortest form.

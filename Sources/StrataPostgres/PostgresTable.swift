@@ -126,16 +126,7 @@ public final class PostgresTable: BackendTable {
                     try await connection.execute("SELECT pg_advisory_xact_lock(hashtext($1))", binds, logger: logger)
                     if layout.isPartitioned {
                         for index in ensure {
-                            let (lo, hi) = layout.bounds(of: index)
-                            var binds = PostgresBindings()
-                            binds.append(layout.namespace)
-                            binds.append(layout.schema.name)
-                            binds.append(layout.partitionName(index))
-                            binds.append(lo)
-                            binds.append(hi)
-                            try await connection.execute(
-                                "SELECT \(SQL.qualified(layout.namespace, "strata_ensure_partition"))($1, $2, $3, $4, $5)",
-                                binds, logger: logger)
+                            try await Self.ensurePartition(index, layout: layout, on: connection, logger: logger)
                         }
                     }
                     try await connection.execute(layout.createStage, logger: logger)
@@ -542,21 +533,28 @@ public final class PostgresTable: BackendTable {
         try run("creating partitions") { client in
             try await client.withConnection { connection in
                 for index in indices {
-                    let (lo, hi) = layout.bounds(of: index)
-                    var binds = PostgresBindings()
-                    binds.append(layout.namespace)
-                    binds.append(layout.schema.name)
-                    binds.append(layout.partitionName(index))
-                    binds.append(lo)
-                    binds.append(hi)
-                    try await connection.execute(
-                        "SELECT \(SQL.qualified(layout.namespace, "strata_ensure_partition"))($1, $2, $3, $4, $5)",
-                        binds,
-                        logger: logger)
+                    try await Self.ensurePartition(index, layout: layout, on: connection, logger: logger)
                 }
             }
         }
         state.withLock { $0.partitions.formUnion(indices) }
+    }
+
+    /// Creates partition `index` if it is missing (the server-side function takes its bounds as
+    /// parameters: no SQL is built from values).
+    private static func ensurePartition(
+        _ index: Int64, layout: PostgresTableLayout, on connection: PostgresConnection, logger: Logger
+    ) async throws {
+        let (lo, hi) = layout.bounds(of: index)
+        var binds = PostgresBindings()
+        binds.append(layout.namespace)
+        binds.append(layout.schema.name)
+        binds.append(layout.partitionName(index))
+        binds.append(lo)
+        binds.append(hi)
+        try await connection.execute(
+            "SELECT \(SQL.qualified(layout.namespace, "strata_ensure_partition"))($1, $2, $3, $4, $5)", binds,
+            logger: logger)
     }
 
     /// Drops every whole partition ending at or before `cutoff` (`DROP TABLE` of the partition:

@@ -264,15 +264,9 @@ struct AggregateAccumulator {
     /// `numerator / denominator` rounded half to even: the rule of `Bar.vwap` (Σ notional at
     /// price + quantity scale over Σ quantity gives the price's scale).
     static func roundedQuotient(_ numerator: Int128, _ denominator: Int128) throws -> Int128 {
-        guard !(numerator == .min && denominator == -1) else {
+        guard let quotient = numerator.dividedRoundingHalfToEven(by: denominator) else {
             throw StrataError(.overflow, "VWAP quotient overflows Int128")
         }
-        let (quotient, remainder) = numerator.quotientAndRemainder(dividingBy: denominator)
-        var rounded = quotient
-        let twice = remainder.magnitude * 2
-        if twice > denominator.magnitude || (twice == denominator.magnitude && quotient % 2 != 0) {
-            rounded += (numerator < 0) != (denominator < 0) ? -1 : 1
-        }
-        return rounded
+        return quotient
     }
 }
