@@ -110,12 +110,30 @@ enum FileText {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// The file's first line (without its terminator), or nil if it does not exist.
-    static func firstLine(_ path: String) throws -> String? {
-        guard let text = try read(path) else { return nil }
-        return text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first.map {
-            String($0.hasSuffix("\r") ? $0.dropLast() : $0)
+    /// Whether the file's first line is `line` (read from its first bytes only, not the whole file).
+    static func startsWithLine(_ path: String, _ line: String) throws -> Bool {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 {
+            if errno == ENOENT { return false }
+            let code = errno
+            throw StrataError(.io, "cannot open \(path): \(String(cString: strerror(code)))", path: path, errno: code)
         }
+        defer { close(fd) }
+        let expected = Array(line.utf8)
+        var head = [UInt8](repeating: 0, count: expected.count + 2)
+        var filled = 0
+        while filled < head.count {
+            let count = head.withUnsafeMutableBytes {
+                pread(fd, $0.baseAddress! + filled, $0.count - filled, off_t(filled))
+            }
+            if count < 0, errno == EINTR { continue }
+            if count <= 0 { break }
+            filled += count
+        }
+        guard filled > expected.count, Array(head[0..<expected.count]) == expected else { return false }
+        return head[expected.count] == UInt8(ascii: "\n")
+            || (head[expected.count] == UInt8(ascii: "\r") && filled > expected.count + 1
+                && head[expected.count + 1] == UInt8(ascii: "\n"))
     }
 }
 

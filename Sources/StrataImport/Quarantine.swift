@@ -280,7 +280,7 @@ public final class Quarantine: Sendable {
                 close(fd)
                 throw error
             }
-        } else if try FileText.firstLine(path) == Quarantine.headerWithoutFormat {
+        } else if try FileText.startsWithLine(path, Quarantine.headerWithoutFormat) {
             // A file of the version before formats: rewritten with the column, then appended to.
             close(fd)
             try rewrite(try readEntries())
