@@ -261,7 +261,8 @@ public final class StrataStore: Sendable {
                 var opened: [any BackendTable] = []
                 do {
                     return try TradingRecords(
-                        directory: directory, configuration: configuration, incidents: ledger, audit: audit
+                        directory: directory, configuration: configuration, incidents: ledger, audit: audit,
+                        keyedState: backend.keyedState
                     ) { schema in
                         let table = try backend.openTable(schema, options: TableOptions())
                         opened.append(table)

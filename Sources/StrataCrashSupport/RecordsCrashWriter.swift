@@ -16,7 +16,7 @@ public enum RecordsCrashWriter {
             guard let orderTable = store.table(named: OrderStore.eventSchema.name),
                 let jobTable = store.table(named: JobStore.eventSchema.name)
             else { throw StrataError(.invalidArgument, "the event tables are missing") }
-            var writer = Writer(
+            var writer = try Writer(
                 orders: try OrderStore(table: orderTable),
                 jobs: try JobStore(table: jobTable, policy: RecordsCrashWorkload.policy))
             say("ready")
@@ -48,12 +48,12 @@ public enum RecordsCrashWriter {
         /// Leases handed out (some expire before they are used: those operations are refused).
         var leases: [(id: Int64, token: Int64)]
 
-        init(orders: OrderStore, jobs: JobStore) {
+        init(orders: OrderStore, jobs: JobStore) throws {
             self.orders = orders
             self.jobs = jobs
-            orderIDs = orders.all.map(\.id)
+            orderIDs = try orders.all.map(\.id)
             nextOrder = (orderIDs.max() ?? 0) + 1
-            let all = jobs.jobs
+            let all = try jobs.jobs
             nextJob = (all.keys.max() ?? 0) + 1
             leases = all.values.compactMap { job in
                 if case .leased(let lease) = job.state { return (job.id, lease.token) }

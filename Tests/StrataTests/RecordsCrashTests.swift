@@ -225,15 +225,15 @@ struct RecordsCrashCampaign {
         let jobTable = try #require(store.table(named: JobStore.eventSchema.name))
         let orders = try OrderStore(table: orderTable)
         let jobs = try JobStore(table: jobTable, policy: RecordsCrashWorkload.policy)
-        if orders.all != model.orders.all {
-            let stored = Dictionary(uniqueKeysWithValues: orders.all.map { ($0.id, $0) })
+        if try orders.all != model.orders.all {
+            let stored = try Dictionary(uniqueKeysWithValues: orders.all.map { ($0.id, $0) })
             let expected = Dictionary(uniqueKeysWithValues: model.orders.all.map { ($0.id, $0) })
             let id = Set(stored.keys).union(expected.keys).sorted().first { stored[$0] != expected[$0] }
             return
                 "order \(id ?? -1): stored \(String(describing: id.flatMap { stored[$0] })), acknowledged \(String(describing: id.flatMap { expected[$0] }))"
         }
-        if jobs.jobs != model.jobs.jobs {
-            let stored = jobs.jobs
+        if try jobs.jobs != model.jobs.jobs {
+            let stored = try jobs.jobs
             let id = Set(stored.keys).union(model.jobs.jobs.keys).sorted().first { stored[$0] != model.jobs.jobs[$0] }
             return
                 "job \(id ?? -1): stored \(String(describing: id.flatMap { stored[$0] })), acknowledged \(String(describing: id.flatMap { model.jobs.jobs[$0] }))"

@@ -142,7 +142,7 @@ struct RecordsWorkloads {
             let nanoseconds = monotonicNanoseconds() - begin
             let cpu = processCPUNanoseconds() - cpuBegin
             let events = try require(store.table(named: "order_events"), "order_events").stats().rows
-            let sample = after.keys.max().flatMap { orders.order(id: $0) }
+            let sample = try after.keys.max().flatMap { try orders.order(id: $0) }
             try store.close()
             guard refused == 0, events == operations, sample == after.keys.max().flatMap({ after[$0] }) else {
                 report.fail("ORDERS: Strata refused \(refused), stored \(events) events of \(operations)")
@@ -287,7 +287,7 @@ struct RecordsWorkloads {
             for user in sequence {
                 let name = "user\(user)"
                 let begin = monotonicNanoseconds()
-                let found = orders.openOrders(user: name)
+                let found = try orders.openOrders(user: name)
                 samples.append(monotonicNanoseconds() - begin)
                 if found.count != expected[user] { wrong += 1 }
             }
@@ -399,7 +399,7 @@ struct RecordsWorkloads {
             try store.flush()
             let nanoseconds = monotonicNanoseconds() - begin
             let cpu = processCPUNanoseconds() - cpuBegin
-            let counts = jobs.counts
+            let counts = try jobs.counts
             try store.close()
             removeTree(path)
             let expected = rounds * group
@@ -477,7 +477,7 @@ struct RecordsWorkloads {
         }
         try store.flush()
         let nanoseconds = monotonicNanoseconds() - begin
-        let completed = jobs.counts.completed
+        let completed = try jobs.counts.completed
         try store.close()
         removeTree(path)
         guard completed == total else {

@@ -13,12 +13,26 @@ public import StrataCore
 public final class AnomalyStore: Sendable {
     public static var eventSchema: RecordSchema { .anomalyEvents }
 
-    let events: EventSourcedTable<ActiveAnomalies>
+    /// Where the anomalies are kept: the engine's event-sourced table, or the backend's own
+    /// (``StorageBackend/keyedState``, shared by every node on it).
+    let state: any AnomalyStateBackend
+    /// The engine's event-sourced table (nil when the backend keeps the anomalies).
+    let events: EventSourcedTable<ActiveAnomalies>?
 
-    init(events: EventSourcedTable<ActiveAnomalies>) { self.events = events }
+    init(events: EventSourcedTable<ActiveAnomalies>) {
+        self.events = events
+        state = events
+    }
 
-    /// How the anomalies were rebuilt when the store opened.
-    public var recovery: KeyedStateRecovery { events.recovery }
+    /// The anomalies a backend keeps itself.
+    init(shared: any AnomalyStateBackend) {
+        events = nil
+        state = shared
+    }
+
+    /// How the anomalies were rebuilt when the store opened (nothing to rebuild when the backend
+    /// keeps them).
+    public var recovery: KeyedStateRecovery { events?.recovery ?? .kept(by: AnomalyStore.eventSchema.name) }
 
     /// Saves an anomaly: active from now, replacing the active one of its type and symbol (whose
     /// first detection time it keeps).
@@ -26,37 +40,57 @@ public final class AnomalyStore: Sendable {
     /// - Throws: ``AnomalyError`` naming the field; ``ValidationError`` for a value its column
     ///   refuses (a message or metadata too long); ``StrataError``.
     @discardableResult
-    public func save(_ anomaly: Anomaly) throws -> Anomaly {
-        try events.perform { anomalies in [try anomalies.save(anomaly)] }.state.anomaly(
-            type: anomaly.type, symbol: anomaly.symbol)!
-    }
+    public func save(_ anomaly: Anomaly) throws -> Anomaly { try state.save(anomaly) }
 
     /// Clears the active anomalies of `type`: of `symbol` only if given, else of every symbol
     /// and the whole market's.
     /// - Returns: how many were cleared.
     @discardableResult
     public func remove(type: String, symbol: Symbol? = nil, at time: Timestamp) throws -> Int {
-        try events.perform { $0.remove(type: type, symbol: symbol, at: time) }.events.count
+        try state.remove(type: type, symbol: symbol, at: time)
     }
 
     /// Clears the whole market's anomaly of `type`.
     @discardableResult
     public func removeMarketWide(type: String, at time: Timestamp) throws -> Int {
-        try events.perform { $0.removeMarketWide(type: type, at: time) }.events.count
+        try state.removeMarketWide(type: type, at: time)
     }
 
     /// The active anomalies, by type then symbol (the whole market's first).
-    public var active: [Anomaly] { events.read(\.all) }
-    public func active(type: String) -> [Anomaly] { events.read { $0.anomalies(type: type) } }
-    public func active(symbol: Symbol) -> [Anomaly] { events.read { $0.anomalies(symbol: symbol) } }
-    public func anomaly(type: String, symbol: Symbol?) -> Anomaly? {
-        events.read { $0.anomaly(type: type, symbol: symbol) }
+    public var active: [Anomaly] { get throws { try state.activeAnomalies() } }
+    public func active(type: String) throws -> [Anomaly] { try active.filter { $0.type == type } }
+    public func active(symbol: Symbol) throws -> [Anomaly] { try active.filter { $0.symbol == symbol } }
+    public func anomaly(type: String, symbol: Symbol?) throws -> Anomaly? {
+        try state.anomaly(type: type, symbol: symbol)
     }
 
     /// Every save and removal of the anomaly of `type` and `symbol` (nil: the whole market's), in
     /// order, read back from the event table.
     public func history(type: String, symbol: Symbol?) throws -> [AnomalyEvent] {
-        try events.events(symbol: symbol ?? ActiveAnomalies.marketWide) { $0["type"] == .text(type) }
+        try state.history(type: type, symbol: symbol)
+    }
+}
+
+/// The engine's anomalies: ``ActiveAnomalies`` kept in its event table.
+extension EventSourcedTable: AnomalyStateBackend where State == ActiveAnomalies {
+    func save(_ anomaly: Anomaly) throws -> Anomaly {
+        try perform { anomalies in [try anomalies.save(anomaly)] }.state.anomaly(
+            type: anomaly.type, symbol: anomaly.symbol)!
+    }
+
+    func remove(type: String, symbol: Symbol?, at time: Timestamp) throws -> Int {
+        try perform { $0.remove(type: type, symbol: symbol, at: time) }.events.count
+    }
+
+    func removeMarketWide(type: String, at time: Timestamp) throws -> Int {
+        try perform { $0.removeMarketWide(type: type, at: time) }.events.count
+    }
+
+    func activeAnomalies() -> [Anomaly] { read(\.all) }
+    func anomaly(type: String, symbol: Symbol?) -> Anomaly? { read { $0.anomaly(type: type, symbol: symbol) } }
+
+    func history(type: String, symbol: Symbol?) throws -> [AnomalyEvent] {
+        try events(symbol: symbol ?? ActiveAnomalies.marketWide) { $0["type"] == .text(type) }
     }
 }
 

@@ -1,32 +1,5 @@
 public import StrataCore
 
-/// One operation of a group given to ``JobStore/perform(_:)``.
-public enum JobOperation: Sendable, Hashable {
-    case enqueue(id: Int64, queue: String, payload: String, priority: Int, notBefore: Timestamp, now: Timestamp)
-    case dequeue(limit: Int, worker: String, now: Timestamp, leaseDuration: Int64, queues: Set<String>?)
-    case heartbeat(id: Int64, token: Int64, now: Timestamp, extendBy: Int64)
-    case complete(id: Int64, token: Int64, now: Timestamp)
-    case fail(id: Int64, token: Int64, now: Timestamp, error: String)
-    case requeue(id: Int64, now: Timestamp)
-    case expireLeases(now: Timestamp)
-}
-
-/// What one operation of a group did.
-public enum JobOutcome: Sendable, Hashable {
-    /// Applied (an enqueue, heartbeat, complete, fail, requeue, expiry).
-    case done
-    /// A dequeue: the jobs it leased, each with its lease.
-    case leased([LeasedJob])
-    /// Refused: nothing changed.
-    case refused(JobQueueError)
-}
-
-/// A job handed out by a dequeue, with its lease.
-public struct LeasedJob: Sendable, Hashable {
-    public var job: Job
-    public var lease: Lease
-}
-
 extension JobStore {
     /// Applies a group of operations in order, each checked against the state the ones before it
     /// left, and logs the events of those accepted as one append (one WAL frame: after a crash
@@ -36,8 +9,13 @@ extension JobStore {
     ///   operation changes nothing; the others stand).
     /// - Throws: ``StrataError`` if the events cannot be stored: then none of the group is applied.
     @discardableResult
-    public func perform(_ operations: [JobOperation]) throws -> [JobOutcome] {
-        try events.record { state, log in
+    public func perform(_ operations: [JobOperation]) throws -> [JobOutcome] { try state.perform(operations) }
+}
+
+extension EventSourcedTable where State == JobQueue {
+    /// The engine's group of operations: checked one after the other, logged as one append.
+    func perform(_ operations: [JobOperation]) throws -> [JobOutcome] {
+        try record { state, log in
             var outcomes: [JobOutcome] = []
             outcomes.reserveCapacity(operations.count)
             var columns = JobEventColumns(capacity: operations.count)

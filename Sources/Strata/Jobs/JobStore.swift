@@ -18,25 +18,42 @@ public import StrataCore
 public final class JobStore: Sendable {
     public static var eventSchema: RecordSchema { JobQueue.eventSchema }
 
-    let events: EventSourcedTable<JobQueue>
+    /// Where the queue is kept: the engine's event-sourced table, or the backend's own
+    /// (``StorageBackend/keyedState``, shared by every node on it).
+    let state: any JobStateBackend
+    /// The engine's event-sourced table (nil when the backend keeps the queue).
+    let events: EventSourcedTable<JobQueue>?
 
     /// The queue whose events `table` holds, retrying failures by `policy`. On a store's own
     /// `job_events` table this is the store's ``StrataStore/jobs`` (sharing its state and
     /// snapshots), whose retry policy becomes `policy`; on another table of the same columns,
     /// the queue is rebuilt by replaying every event, without snapshots.
     public init(table: DynamicTable, policy: RetryPolicy = RetryPolicy()) throws {
+        let events: EventSourcedTable<JobQueue>
         if let shared: EventSourcedTable<JobQueue> = KeyedAttachments.attached(to: table) {
             shared.configure { $0.policy = policy }
             events = shared
         } else {
             events = try EventSourcedTable(table: table, initial: JobQueue(policy: policy))
         }
+        self.events = events
+        state = events
     }
 
-    init(events: EventSourcedTable<JobQueue>) { self.events = events }
+    init(events: EventSourcedTable<JobQueue>) {
+        self.events = events
+        state = events
+    }
 
-    /// How the queue was rebuilt when the store opened.
-    public var recovery: KeyedStateRecovery { events.recovery }
+    /// The queue a backend keeps itself.
+    init(shared: any JobStateBackend) {
+        events = nil
+        state = shared
+    }
+
+    /// How the queue was rebuilt when the store opened (nothing to rebuild when the backend
+    /// keeps it).
+    public var recovery: KeyedStateRecovery { events?.recovery ?? .kept(by: JobQueue.eventSchema.name) }
 
     /// Adds a job (its queue name must be a valid symbol: letters, digits, `. _ - / : @ #`).
     /// - Throws: ``JobQueueError`` (`.invalidJob`, `.duplicateJob`); ``StrataError``.
@@ -46,11 +63,7 @@ public final class JobStore: Sendable {
         guard Symbol.isValid(queue) else {
             throw JobQueueError(.invalidJob, job: id, "queue \(queue): letters, digits and . _ - / : @ # only")
         }
-        try events.record { state, log in
-            let event = try state.enqueue(
-                id: id, queue: queue, payload: payload, priority: priority, notBefore: notBefore, now: now)
-            log.append(event, after: state)
-        }
+        try state.enqueue(id: id, queue: queue, payload: payload, priority: priority, notBefore: notBefore, now: now)
     }
 
     /// Leases up to `limit` ready jobs (of `queues`, or any) to `worker`; expired leases are
@@ -59,53 +72,105 @@ public final class JobStore: Sendable {
     public func dequeue(
         limit: Int, worker: String, now: Timestamp, leaseDuration: Int64, queues: Set<String>? = nil
     ) throws -> [(job: Job, lease: Lease)] {
-        try events.record { state, log in
-            let logged = state.dequeue(
-                limit: limit, worker: worker, now: now, leaseDuration: leaseDuration, queues: queues)
-            for event in logged { log.append(event, after: state) }
-            return state.leases(in: logged)
-        }
+        try state.dequeue(limit: limit, worker: worker, now: now, leaseDuration: leaseDuration, queues: queues)
+            .map { ($0.job, $0.lease) }
     }
 
     /// Extends a lease.
     public func heartbeat(id: Int64, token: Int64, now: Timestamp, extendBy: Int64) throws {
-        try events.record { queue, log in
-            log.append(try queue.heartbeat(id: id, token: token, now: now, extendBy: extendBy), after: queue)
-        }
+        try state.heartbeat(id: id, token: token, now: now, extendBy: extendBy)
     }
 
     /// Marks a leased job done.
     public func complete(id: Int64, token: Int64, now: Timestamp) throws {
-        try events.record { queue, log in log.append(try queue.complete(id: id, token: token, now: now), after: queue) }
+        try state.complete(id: id, token: token, now: now)
     }
 
     /// Records a failed attempt (retried with backoff, or a dead letter when attempts run out).
     public func fail(id: Int64, token: Int64, now: Timestamp, error: String) throws {
-        try events.record { queue, log in
+        try state.fail(id: id, token: token, now: now, error: error)
+    }
+
+    /// Returns expired leases to the queue.
+    public func expireLeases(now: Timestamp) throws { try state.expireLeases(now: now) }
+
+    /// Puts a dead letter back in the queue.
+    public func requeue(id: Int64, now: Timestamp) throws { try state.requeue(id: id, now: now) }
+
+    // MARK: - Queries (a backend that keeps the queue may fail to answer: ``StrataError``)
+
+    public func job(id: Int64) throws -> Job? { try state.job(id: id) }
+    public var counts: (ready: Int, leased: Int, dead: Int, completed: Int) {
+        get throws {
+            let counts = try state.counts()
+            return (counts.ready, counts.leased, counts.dead, counts.completed)
+        }
+    }
+    public var deadLetters: [Job] { get throws { try state.deadLetters() } }
+    public var oldestWaiting: Timestamp? { get throws { try state.oldestWaiting() } }
+    /// Every job, by id.
+    public var jobs: [Int64: Job] { get throws { try state.allJobs() } }
+}
+
+/// The engine's queue: a ``JobQueue`` kept in its event table.
+extension EventSourcedTable: JobStateBackend where State == JobQueue {
+    func enqueue(id: Int64, queue: String, payload: String, priority: Int, notBefore: Timestamp, now: Timestamp)
+        throws
+    {
+        try record { state, log in
+            let event = try state.enqueue(
+                id: id, queue: queue, payload: payload, priority: priority, notBefore: notBefore, now: now)
+            log.append(event, after: state)
+        }
+    }
+
+    func dequeue(limit: Int, worker: String, now: Timestamp, leaseDuration: Int64, queues: Set<String>?) throws
+        -> [LeasedJob]
+    {
+        try record { state, log in
+            let logged = state.dequeue(
+                limit: limit, worker: worker, now: now, leaseDuration: leaseDuration, queues: queues)
+            for event in logged { log.append(event, after: state) }
+            return state.leases(in: logged).map { LeasedJob(job: $0.job, lease: $0.lease) }
+        }
+    }
+
+    func heartbeat(id: Int64, token: Int64, now: Timestamp, extendBy: Int64) throws {
+        try record { queue, log in
+            log.append(try queue.heartbeat(id: id, token: token, now: now, extendBy: extendBy), after: queue)
+        }
+    }
+
+    func complete(id: Int64, token: Int64, now: Timestamp) throws {
+        try record { queue, log in log.append(try queue.complete(id: id, token: token, now: now), after: queue) }
+    }
+
+    func fail(id: Int64, token: Int64, now: Timestamp, error: String) throws {
+        try record { queue, log in
             log.append(try queue.fail(id: id, token: token, now: now, error: error), after: queue)
         }
     }
 
-    /// Returns expired leases to the queue.
-    public func expireLeases(now: Timestamp) throws {
-        try events.record { queue, log in
+    func expireLeases(now: Timestamp) throws {
+        try record { queue, log in
             for event in queue.expireLeases(now: now) { log.append(event, after: queue) }
         }
     }
 
-    /// Puts a dead letter back in the queue.
-    public func requeue(id: Int64, now: Timestamp) throws {
-        try events.record { queue, log in log.append(try queue.requeue(id: id, now: now), after: queue) }
+    func requeue(id: Int64, now: Timestamp) throws {
+        try record { queue, log in log.append(try queue.requeue(id: id, now: now), after: queue) }
     }
 
-    // MARK: - Queries
-
-    public func job(id: Int64) -> Job? { events.read { $0.jobs[id] } }
-    public var counts: (ready: Int, leased: Int, dead: Int, completed: Int) { events.read { $0.counts } }
-    public var deadLetters: [Job] { events.read { $0.deadLetters } }
-    public var oldestWaiting: Timestamp? { events.read { $0.oldestWaiting } }
-    /// Every job, by id.
-    public var jobs: [Int64: Job] { events.read { $0.jobs } }
+    func job(id: Int64) -> Job? { read { $0.jobs[id] } }
+    func counts() -> JobCounts {
+        read { queue in
+            let counts = queue.counts
+            return JobCounts(ready: counts.ready, leased: counts.leased, dead: counts.dead, completed: counts.completed)
+        }
+    }
+    func deadLetters() -> [Job] { read { $0.deadLetters } }
+    func oldestWaiting() -> Timestamp? { read { $0.oldestWaiting } }
+    func allJobs() -> [Int64: Job] { read { $0.jobs } }
 }
 
 extension JobQueue: EventSourcedState {

@@ -56,6 +56,21 @@ public struct KeyedStateRecovery: Sendable, Hashable, CustomStringConvertible {
     /// How long rebuilding the state took.
     public var duration: Duration
 
+    public init(
+        table: String, snapshot: Snapshot, eventsReplayed: Int, sequence: Int64, duration: Duration
+    ) {
+        self.table = table
+        self.snapshot = snapshot
+        self.eventsReplayed = eventsReplayed
+        self.sequence = sequence
+        self.duration = duration
+    }
+
+    /// The state kept by the backend (``StorageBackend/keyedState``): nothing was rebuilt.
+    static func kept(by table: String) -> KeyedStateRecovery {
+        KeyedStateRecovery(table: table, snapshot: .missing, eventsReplayed: 0, sequence: 0, duration: .zero)
+    }
+
     public var description: String {
         let from =
             switch snapshot {

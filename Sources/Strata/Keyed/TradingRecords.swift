@@ -18,16 +18,24 @@ final class TradingRecords: Sendable {
     var signals: DynamicTable { tables[3] }
 
     /// Opens the tables with `open` and rebuilds each keyed state from its snapshot and the events
-    /// after it (snapshots in `<directory>/snapshots/`).
+    /// after it (snapshots in `<directory>/snapshots/`) — or, when the backend keeps the keyed
+    /// state itself (`keyedState`), takes its orders, jobs and anomalies from it.
     init(
         directory: String, configuration: StrataStore.Configuration, incidents: IncidentLog, audit: StoreAudit?,
-        open: (RecordSchema) throws -> DynamicTable
+        keyedState: (any KeyedStateBackend)?, open: (RecordSchema) throws -> DynamicTable
     ) throws {
         let tables = try RecordSchema.tradingRecords.map(open)
         self.tables = tables
         func settings(_ table: DynamicTable) -> SnapshotSettings {
             SnapshotSettings(
                 path: directory + "/snapshots/\(table.name).snapshot", interval: configuration.snapshotInterval)
+        }
+        if let keyed = keyedState {
+            // The backend keeps the keyed state (shared by every node on it): nothing to rebuild.
+            orders = OrderStore(shared: try keyed.orderState())
+            jobs = JobStore(shared: try keyed.jobState(policy: configuration.jobRetryPolicy))
+            anomalies = AnomalyStore(shared: try keyed.anomalyState())
+            return
         }
         var auditOrders: (@Sendable ([Row], OrderRegistry) -> Void)?
         if let audit { auditOrders = { rows, next in audit.orderEvents(rows, next: next) } }
@@ -50,9 +58,9 @@ final class TradingRecords: Sendable {
     /// nil when `table` keeps no keyed state (the signal history), else whether it was written.
     func snapshotBeforeDropping(_ table: String) -> Bool? {
         switch table {
-        case tables[0].name: orders.events.snapshotNow()
-        case tables[1].name: jobs.events.snapshotNow()
-        case tables[2].name: anomalies.events.snapshotNow()
+        case tables[0].name: orders.events?.snapshotNow()
+        case tables[1].name: jobs.events?.snapshotNow()
+        case tables[2].name: anomalies.events?.snapshotNow()
         default: nil
         }
     }
@@ -63,9 +71,9 @@ final class TradingRecords: Sendable {
     /// Writes the keyed states' last snapshots (while their tables are still open; the store
     /// closes the tables).
     func close() {
-        orders.events.close()
-        jobs.events.close()
-        anomalies.events.close()
+        orders.events?.close()
+        jobs.events?.close()
+        anomalies.events?.close()
         for table in tables.prefix(3) { KeyedAttachments.detach(table) }
     }
 }

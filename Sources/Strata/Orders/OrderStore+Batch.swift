@@ -1,12 +1,5 @@
 public import StrataCore
 
-/// One operation of a group given to ``OrderStore/perform(_:)``.
-public enum OrderOperation: Sendable, Hashable {
-    case save(Order)
-    case update(id: Int64, OrderChange, at: Timestamp)
-    case remove(id: Int64, at: Timestamp)
-}
-
 extension OrderStore {
     /// Applies a group of operations in order, each checked against the state the ones before it
     /// left, and logs the events of those accepted as one append (one WAL frame: after a crash
@@ -24,7 +17,14 @@ extension OrderStore {
     /// - Throws: ``StrataError`` if the events cannot be stored: then none of the group is applied.
     @discardableResult
     public func perform(_ operations: [OrderOperation]) throws -> [Result<Order, OrderError>] {
-        try events.record { registry, log in
+        try state.perform(operations)
+    }
+}
+
+extension EventSourcedTable where State == OrderRegistry {
+    /// The engine's group of operations: checked one after the other, logged as one append.
+    func perform(_ operations: [OrderOperation]) throws -> [Result<Order, OrderError>] {
+        try record { registry, log in
             var outcomes: [Result<Order, OrderError>] = []
             outcomes.reserveCapacity(operations.count)
             var columns = OrderEventColumns(capacity: operations.count)

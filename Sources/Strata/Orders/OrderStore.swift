@@ -21,7 +21,11 @@ public final class OrderStore: Sendable {
     /// The event table's schema (`order_events`): one row per change, keyed by `seq`.
     public static var eventSchema: RecordSchema { OrderRegistry.eventSchema }
 
-    let events: EventSourcedTable<OrderRegistry>
+    /// Where the orders are kept: the engine's event-sourced table, or the backend's own
+    /// (``StorageBackend/keyedState``, shared by every node on it).
+    let state: any OrderStateBackend
+    /// The engine's event-sourced table (nil when the backend keeps the orders).
+    let events: EventSourcedTable<OrderRegistry>?
 
     /// The orders whose events `table` holds. On a store's own `order_events` table (declaring
     /// ``eventSchema`` in the configuration is allowed and changes nothing) this is the store's
@@ -30,13 +34,25 @@ public final class OrderStore: Sendable {
     /// - Throws: ``StrataError`` `.invalidArgument` for a table of another schema; what reading
     ///   the events throws.
     public init(table: DynamicTable) throws {
-        events = try KeyedAttachments.attached(to: table) ?? EventSourcedTable(table: table)
+        let events = try KeyedAttachments.attached(to: table) ?? EventSourcedTable<OrderRegistry>(table: table)
+        self.events = events
+        state = events
     }
 
-    init(events: EventSourcedTable<OrderRegistry>) { self.events = events }
+    init(events: EventSourcedTable<OrderRegistry>) {
+        self.events = events
+        state = events
+    }
 
-    /// How the orders were rebuilt when the store opened.
-    public var recovery: KeyedStateRecovery { events.recovery }
+    /// The orders a backend keeps itself.
+    init(shared: any OrderStateBackend) {
+        events = nil
+        state = shared
+    }
+
+    /// How the orders were rebuilt when the store opened (nothing to rebuild when the backend
+    /// keeps them).
+    public var recovery: KeyedStateRecovery { events?.recovery ?? .kept(by: OrderRegistry.eventSchema.name) }
 
     // MARK: - Operations
 
@@ -44,19 +60,51 @@ public final class OrderStore: Sendable {
     /// - Throws: ``OrderError`` (`.duplicateOrder`, `.invalid` naming the field); ``StrataError``
     ///   if the event cannot be stored.
     @discardableResult
-    public func save(_ order: Order) throws -> Order {
-        try events.record { registry, log in
-            log.append(try registry.save(order), row: OrderRegistry.row(for: .created(order), symbol: order.symbol))
-            return registry.order(id: order.id)!
-        }
-    }
+    public func save(_ order: Order) throws -> Order { try state.save(order) }
 
     /// Applies `change` to order `id`.
     /// - Throws: ``OrderError`` (`.unknownOrder`, `.illegalTransition`, `.overfill`, `.invalid`);
     ///   ``StrataError``.
     @discardableResult
     public func update(id: Int64, _ change: OrderChange, at time: Timestamp) throws -> Order {
-        try events.record { registry, log in
+        try state.update(id: id, change, at: time)
+    }
+
+    /// Removes order `id` from the current state (its events stay).
+    public func remove(id: Int64, at time: Timestamp) throws { try state.remove(id: id, at: time) }
+
+    // MARK: - Queries (a backend that keeps the orders may fail to answer: ``StrataError``)
+
+    public func order(id: Int64) throws -> Order? { try state.order(id: id) }
+    public var all: [Order] { get throws { try state.allOrders() } }
+    public func orders(user: String) throws -> [Order] { try state.orders(user: user) }
+    public func orders(symbol: Symbol) throws -> [Order] { try state.orders(symbol: symbol) }
+    public func orders(side: OrderSide) throws -> [Order] { try state.orders(side: side) }
+    public func orders(status: OrderStatus) throws -> [Order] { try state.orders(status: status) }
+    public func openOrders(user: String) throws -> [Order] { try state.openOrders(user: user) }
+    /// How many orders are open (new or partially filled), every user's.
+    public var openOrderCount: Int { get throws { try state.openOrderCount() } }
+    public func orders(user: String, from: Timestamp, to: Timestamp) throws -> [Order] {
+        try state.orders(user: user, from: from, to: to)
+    }
+
+    /// Every change of order `id` (of `symbol`), in order, read back from the event table.
+    public func events(of id: Int64, symbol: Symbol) throws -> [OrderEvent] {
+        try state.events(of: id, symbol: symbol)
+    }
+}
+
+/// The engine's orders: an ``OrderRegistry`` kept in its event table.
+extension EventSourcedTable: OrderStateBackend where State == OrderRegistry {
+    func save(_ order: Order) throws -> Order {
+        try record { registry, log in
+            log.append(try registry.save(order), row: OrderRegistry.row(for: .created(order), symbol: order.symbol))
+            return registry.order(id: order.id)!
+        }
+    }
+
+    func update(id: Int64, _ change: OrderChange, at time: Timestamp) throws -> Order {
+        try record { registry, log in
             let event = try registry.update(id: id, change, at: time)
             let order = registry.order(id: id)!
             log.append(event, row: OrderRegistry.row(for: event, symbol: order.symbol))
@@ -64,9 +112,8 @@ public final class OrderStore: Sendable {
         }
     }
 
-    /// Removes order `id` from the current state (its events stay).
-    public func remove(id: Int64, at time: Timestamp) throws {
-        try events.record { registry, log in
+    func remove(id: Int64, at time: Timestamp) throws {
+        try record { registry, log in
             let removed = registry.order(id: id)
             let event = try registry.remove(id: id, at: time)
             guard let removed else { return }
@@ -77,24 +124,21 @@ public final class OrderStore: Sendable {
         }
     }
 
-    // MARK: - Queries
-
-    public func order(id: Int64) -> Order? { events.read { $0.order(id: id) } }
-    public var all: [Order] { events.read { $0.all } }
-    public func orders(user: String) -> [Order] { events.read { $0.orders(user: user) } }
-    public func orders(symbol: Symbol) -> [Order] { events.read { $0.orders(symbol: symbol) } }
-    public func orders(side: OrderSide) -> [Order] { events.read { $0.orders(side: side) } }
-    public func orders(status: OrderStatus) -> [Order] { events.read { $0.orders(status: status) } }
-    public func openOrders(user: String) -> [Order] { events.read { $0.openOrders(user: user) } }
-    /// How many orders are open (new or partially filled), every user's: one pass, nothing sorted.
-    public var openOrderCount: Int { events.read { $0.orders.values.reduce(0) { $1.status.isOpen ? $0 + 1 : $0 } } }
-    public func orders(user: String, from: Timestamp, to: Timestamp) -> [Order] {
-        events.read { $0.orders(user: user, from: from, to: to) }
+    func order(id: Int64) -> Order? { read { $0.order(id: id) } }
+    func allOrders() -> [Order] { read { $0.all } }
+    func orders(user: String) -> [Order] { read { $0.orders(user: user) } }
+    func orders(symbol: Symbol) -> [Order] { read { $0.orders(symbol: symbol) } }
+    func orders(side: OrderSide) -> [Order] { read { $0.orders(side: side) } }
+    func orders(status: OrderStatus) -> [Order] { read { $0.orders(status: status) } }
+    func openOrders(user: String) -> [Order] { read { $0.openOrders(user: user) } }
+    /// One pass, nothing sorted.
+    func openOrderCount() -> Int { read { $0.orders.values.reduce(0) { $1.status.isOpen ? $0 + 1 : $0 } } }
+    func orders(user: String, from: Timestamp, to: Timestamp) -> [Order] {
+        read { $0.orders(user: user, from: from, to: to) }
     }
 
-    /// Every change of order `id` (of `symbol`), in order, read back from the event table.
-    public func events(of id: Int64, symbol: Symbol) throws -> [OrderEvent] {
-        try events.events(symbol: symbol) { $0["order_id"] == .integer(id) }
+    func events(of id: Int64, symbol: Symbol) throws -> [OrderEvent] {
+        try events(symbol: symbol) { $0["order_id"] == .integer(id) }
     }
 }
 

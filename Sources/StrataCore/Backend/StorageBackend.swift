@@ -25,6 +25,11 @@ public protocol StorageBackend: Sendable {
     /// rather than on first use). The default, true, is always safe.
     func holdsTable(named name: String) -> Bool
 
+    /// The keyed state (orders, jobs, anomalies) this backend keeps itself, shared by every node
+    /// on it; nil (the default) when the store keeps it, event-sourced in its tables
+    /// (``KeyedStateBackend``).
+    var keyedState: (any KeyedStateBackend)? { get }
+
     /// Releases what the backend holds beyond its tables (connections, locks); called once by
     /// the store's `close()` after every table closed.
     func close() throws
@@ -32,6 +37,8 @@ public protocol StorageBackend: Sendable {
 
 extension StorageBackend {
     public func holdsTable(named name: String) -> Bool { true }
+
+    public var keyedState: (any KeyedStateBackend)? { nil }
 }
 
 /// What a store asks of one table beyond its schema.

@@ -180,16 +180,17 @@ public final class ServerMetrics: Sendable {
 
     /// The job queue and open order gauges, when the trading records are open.
     private func recordTradingRecords(_ store: StrataStore) {
-        guard store.tradingRecordsOpen, let jobs = try? store.jobs, let orders = try? store.orders else { return }
-        let counts = jobs.counts
+        guard store.tradingRecordsOpen, let jobs = try? store.jobs, let orders = try? store.orders,
+            let counts = try? jobs.counts
+        else { return }
         for (state, count) in [
             ("ready", counts.ready), ("leased", counts.leased), ("dead", counts.dead), ("completed", counts.completed),
         ] {
             gauge("strata_jobs", dimensions: [("state", state)]).record(count)
         }
-        let age = jobs.oldestWaiting.map { max(0, WallClock.now().nanoseconds - $0.nanoseconds) } ?? 0
+        let age = (try? jobs.oldestWaiting)?.map { max(0, WallClock.now().nanoseconds - $0.nanoseconds) } ?? 0
         gauge("strata_jobs_oldest_waiting_seconds", dimensions: []).record(Double(age) / 1e9)
-        gauge("strata_orders_open", dimensions: []).record(orders.openOrderCount)
+        if let open = try? orders.openOrderCount { gauge("strata_orders_open", dimensions: []).record(open) }
     }
 
     /// A live feed connection subscribed / ended.

@@ -112,8 +112,8 @@ extension RecordRoutes {
                         message: "state: expected one of \(Job.stateNames.joined(separator: ", ")), got '\(state!)'")
                 }
                 let jobs = try store.jobs
-                let counts = jobs.counts
-                let found = jobs.jobs.values
+                let counts = try jobs.counts
+                let found = try jobs.jobs.values
                     .filter { (queue == nil || $0.queue == queue) && (state == nil || $0.stateName == state) }
                     .sorted { $0.id < $1.id }
                 let totals: JSON = .object([
@@ -126,9 +126,9 @@ extension RecordRoutes {
     }
 
     /// Job `id` as the API answers it.
-    /// - Throws: ``JobQueueError`` `.unknownJob` (404).
-    static func job(_ id: Int64, in jobs: JobStore) throws(JobQueueError) -> JSON {
-        guard let job = jobs.job(id: id) else { throw JobQueueError(.unknownJob, job: id, "no such job") }
+    /// - Throws: ``JobQueueError`` `.unknownJob` (404); ``StrataError`` when the backend cannot answer.
+    static func job(_ id: Int64, in jobs: JobStore) throws -> JSON {
+        guard let job = try jobs.job(id: id) else { throw JobQueueError(.unknownJob, job: id, "no such job") }
         return job.json
     }
 }

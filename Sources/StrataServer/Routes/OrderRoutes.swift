@@ -130,21 +130,21 @@ extension RecordRoutes {
             guard let from else { throw ParameterError(parameter: "from", message: "from: required with to") }
             guard let to else { throw ParameterError(parameter: "to", message: "to: required with from") }
             guard from <= to else { throw ParameterError(parameter: "to", message: "to: must not be before from") }
-            found = registry.orders(user: user, from: from, to: to)
+            found = try registry.orders(user: user, from: from, to: to)
             if open { found = found.filter { $0.status.isOpen } }
         } else if open {
             guard let user else {
                 throw ParameterError(parameter: "user", message: "user: open=true lists one user's open orders")
             }
-            found = registry.openOrders(user: user)
+            found = try registry.openOrders(user: user)
         } else if let user {
-            found = registry.orders(user: user)
+            found = try registry.orders(user: user)
         } else if let symbol {
-            found = registry.orders(symbol: symbol)
+            found = try registry.orders(symbol: symbol)
         } else if let status {
-            found = registry.orders(status: status)
+            found = try registry.orders(status: status)
         } else {
-            found = registry.all
+            found = try registry.all
         }
         found = found.filter { order in
             (symbol == nil || order.symbol == symbol) && (side == nil || order.side == side)
