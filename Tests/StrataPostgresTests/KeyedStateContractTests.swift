@@ -309,4 +309,67 @@ struct KeyedStateContractTests {
             return log.lines
         }
     }
+
+    /// A random job workload (seeded): workers that complete, fail, heartbeat with stale tokens or
+    /// vanish (their leases expire), requeues of dead letters, time moving on — the same on both.
+    @Test(arguments: [11, 12] as [UInt64])
+    func randomJobWorkloadsAnswerAlike(seed: UInt64) async throws {
+        try await Self.compare("jobs\(seed)") { store in
+            var random = SplitMix64(seed: seed)
+            var log = Transcript()
+            let jobs = try store.jobs
+            func pick(_ n: Int) -> Int { Int(random.next() % UInt64(n)) }
+            var held: [(id: Int64, token: Int64)] = []
+            var next: Int64 = 1
+            var clock: Int64 = 0
+            for step in 0..<150 {
+                clock += Int64(pick(4))
+                let now = Self.at(clock)
+                switch pick(9) {
+                case 0, 1:
+                    let id = pick(5) == 0 ? Int64(1 + pick(Int(next))) : next
+                    next += id == next ? 1 : 0
+                    log.note("\(step) enqueue \(id)") {
+                        try jobs.enqueue(
+                            id: id, queue: ["q1", "q2"][pick(2)], payload: "p\(id)", priority: pick(3),
+                            notBefore: now.advanced(by: Int64(pick(3)) * 1_000_000_000), now: now)
+                    }
+                case 2, 3:
+                    log.note("\(step) dequeue") {
+                        let leased = try jobs.dequeue(
+                            limit: 1 + pick(3), worker: "w\(pick(3))", now: now,
+                            leaseDuration: Int64(1 + pick(8)) * 1_000_000_000,
+                            queues: pick(3) == 0 ? ["q1"] : nil)
+                        held += leased.map { ($0.job.id, $0.lease.token) }
+                        return leased
+                    }
+                case 4, 5:
+                    guard !held.isEmpty else { continue }
+                    let (id, token) = held.remove(at: pick(held.count))
+                    log.note("\(step) complete \(id)") { try jobs.complete(id: id, token: token, now: now) }
+                case 6:
+                    guard !held.isEmpty else { continue }
+                    let (id, token) = held.remove(at: pick(held.count))
+                    log.note("\(step) fail \(id)") { try jobs.fail(id: id, token: token, now: now, error: "e\(step)") }
+                case 7:
+                    guard !held.isEmpty else { continue }
+                    let (id, token) = held[pick(held.count)]
+                    log.note("\(step) heartbeat \(id)") {
+                        try jobs.heartbeat(id: id, token: token + Int64(pick(2)), now: now, extendBy: 2_000_000_000)
+                    }
+                default:
+                    if let dead = try jobs.deadLetters.first {
+                        log.note("\(step) requeue \(dead.id)") { try jobs.requeue(id: dead.id, now: now) }
+                    } else {
+                        log.note("\(step) expire") { try jobs.expireLeases(now: now) }
+                    }
+                }
+            }
+            log.note("jobs") { try jobs.jobs.sorted { $0.key < $1.key }.map(\.value) }
+            log.note("counts") { try jobs.counts }
+            log.note("dead letters") { try jobs.deadLetters }
+            log.note("oldest waiting") { try jobs.oldestWaiting as Any }
+            return log.lines
+        }
+    }
 }

@@ -12,6 +12,22 @@ private final class Tally: Sendable {
     let failures = Mutex<[String]>([])
 }
 
+extension DispatchGroup {
+    /// Runs `work` on a global queue as a member of the group.
+    func enqueue(_ work: @escaping @Sendable () -> Void) {
+        enter()
+        DispatchQueue.global().async {
+            work()
+            self.leave()
+        }
+    }
+
+    /// Waits, without blocking a thread, for every member to leave.
+    func finished() async {
+        await withCheckedContinuation { continuation in notify(queue: .global()) { continuation.resume() } }
+    }
+}
+
 /// Two nodes: two `StrataStore`s, each over its own `PostgresBackend` (its own pool), on one
 /// database and schema — what two `strata serve` processes sharing PostgreSQL are.
 @Suite(.enabled(if: PostgresTestServer.enabled, "PostgreSQL unreachable at \(PostgresTestServer.url)"))
@@ -68,6 +84,50 @@ struct TwoNodeKeyedStateTests {
             #expect(events.count == 2)
             #expect(events.first == .created(order))
             #expect(filled.averageFillPrice == Price(mantissa: 6_400_000_000_001))
+        }
+    }
+
+    /// Fills of one order from both nodes at once: the row lock serializes them, so exactly the
+    /// fills that fit the size are accepted, every other one is an overfill (never a lost update).
+    @Test func concurrentFillsFromBothNodesNeverOverfill() async throws {
+        try await Self.withTwoNodes("fills") { a, b in
+            try a.orders.save(
+                Order(
+                    id: 1, user: "alice", symbol: "BTCUSDT", side: .buy, type: .market, price: nil,
+                    size: Quantity(mantissa: 1_000_000_000), createdAt: Self.t0))
+            let tally = Tally()
+            let workers = DispatchGroup()
+            for (node, store) in [("a", a), ("b", b)] {
+                let orders = try store.orders
+                for worker in 0..<3 {
+                    workers.enqueue {
+                        for fill in 0..<6 {
+                            do {
+                                try orders.update(
+                                    id: 1,
+                                    .fill(
+                                        quantity: Quantity(mantissa: 50_000_000), price: Price(mantissa: 100_000_000)),
+                                    at: Self.t0.advanced(by: Int64(fill)))
+                                tally.runs.withLock { $0[1, default: 0] += 1 }
+                            } catch let error as OrderError
+                                where error.kind == .overfill || error.kind == .illegalTransition
+                            {
+                                tally.runs.withLock { $0[0, default: 0] += 1 }
+                            } catch {
+                                tally.failures.withLock { $0.append("\(node)\(worker): \(error)") }
+                            }
+                        }
+                    }
+                }
+            }
+            await workers.finished()
+            #expect(tally.failures.withLock { $0 } == [])
+            let counted = tally.runs.withLock { $0 }
+            #expect(counted[1] == 20, "exactly the fills that fit 10 in 0.5 steps")
+            #expect(counted[0] == 16, "every other one refused")
+            let order = try #require(try b.orders.order(id: 1))
+            #expect(order.status == .filled && order.filledSize == order.size)
+            #expect(try a.orders.events(of: 1, symbol: "BTCUSDT").count == 21)
         }
     }
 
