@@ -59,6 +59,11 @@ struct KeyedStateContractTests {
         var bad = order(7, "alice", "BTCUSDT", .buy, .market, at: 7)
         bad.price = price("1")
         log.note("save a market order with a price") { try orders.save(bad) }
+        var nul = order(7, "al\u{0}ice", "BTCUSDT", .buy, .limit, at: 7)
+        log.note("save a user with a NUL") { try orders.save(nul) }
+        nul.user = "alice"
+        nul.clientOrderID = "c\u{0}"
+        log.note("save a client order id with a NUL") { try orders.save(nul) }
         log.note("save a duplicate") { try orders.save(order(1, "zed", "BTCUSDT", .buy, .limit, at: 8)) }
         log.note("fill 1 partly") {
             try orders.update(id: 1, .fill(quantity: quantity("0.5"), price: price("64000.1")), at: at(10))
@@ -84,6 +89,7 @@ struct KeyedStateContractTests {
         log.note("amend 3") { try orders.update(id: 3, .amend(price: price("64100"), size: quantity("2")), at: at(19)) }
         log.note("amend 4's price") { try orders.update(id: 4, .amend(price: price("1"), size: nil), at: at(20)) }
         log.note("reject 4") { try orders.update(id: 4, .reject(reason: "risk limit"), at: at(21)) }
+        log.note("reject 5 with a NUL") { try orders.update(id: 5, .reject(reason: "no\u{0}"), at: at(21)) }
         log.note("expire 6") { try orders.update(id: 6, .expire, at: at(22)) }
         log.note("remove 6") { try orders.remove(id: 6, at: at(23)) }
         log.note("remove 6 again") { try orders.remove(id: 6, at: at(24)) }
@@ -139,6 +145,9 @@ struct KeyedStateContractTests {
         log.note("enqueue a bad queue") {
             try jobs.enqueue(id: 9, queue: "a b", payload: "", notBefore: at(0), now: at(0))
         }
+        log.note("enqueue a NUL payload") {
+            try jobs.enqueue(id: 9, queue: "mail", payload: "{\u{0}}", notBefore: at(0), now: at(0))
+        }
         log.note("enqueue id 0") { try jobs.enqueue(id: 0, queue: "mail", payload: "", notBefore: at(0), now: at(0)) }
         log.note("dequeue 2 for w1") { try jobs.dequeue(limit: 2, worker: "w1", now: at(1), leaseDuration: lease) }
         log.note("dequeue mail for w2") {
@@ -149,6 +158,7 @@ struct KeyedStateContractTests {
         log.note("heartbeat 2") { try jobs.heartbeat(id: 2, token: 1, now: at(2), extendBy: lease) }
         log.note("complete 2") { try jobs.complete(id: 2, token: 1, now: at(3)) }
         log.note("complete 2 again") { try jobs.complete(id: 2, token: 1, now: at(4)) }
+        log.note("fail 3 with a NUL") { try jobs.fail(id: 3, token: 2, now: at(4), error: "time\u{0}out") }
         log.note("fail 3") { try jobs.fail(id: 3, token: 2, now: at(4), error: "timeout") }
         log.note("complete unknown") { try jobs.complete(id: 77, token: 1, now: at(4)) }
         log.note("job 3") { try jobs.job(id: 3) as Any }
@@ -200,6 +210,9 @@ struct KeyedStateContractTests {
         log.note("save an empty type") { try anomalies.save(Anomaly(type: "", symbol: nil, at: at(7))) }
         log.note("save an infinite severity") {
             try anomalies.save(Anomaly(type: "x", symbol: nil, severity: .infinity, at: at(7)))
+        }
+        log.note("save a NUL message") {
+            try anomalies.save(Anomaly(type: "x", symbol: nil, message: "a\u{0}", at: at(7)))
         }
         log.note("save the reserved symbol") { try anomalies.save(Anomaly(type: "x", symbol: "_market", at: at(7))) }
         log.note("active") { try anomalies.active }

@@ -87,6 +87,10 @@ public struct ActiveAnomalies: Sendable, Hashable {
         guard !anomaly.type.isEmpty, anomaly.type.utf8.count <= 256 else {
             throw AnomalyError(field: "type", value: anomaly.type, "must be 1…256 bytes")
         }
+        for (field, text) in [("type", anomaly.type), ("message", anomaly.message), ("metadata", anomaly.metadata)]
+        where text.utf8.contains(0) {
+            throw AnomalyError(field: field, value: text, "must not contain a NUL character")
+        }
         guard anomaly.severity.isFinite else {
             throw AnomalyError(field: "severity", value: "\(anomaly.severity)", "must be finite")
         }

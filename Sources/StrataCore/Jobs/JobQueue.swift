@@ -62,6 +62,9 @@ public struct JobQueue: Sendable {
         guard id > 0, !queue.isEmpty else {
             throw JobQueueError(.invalidJob, job: id, "a job needs a positive id and a queue name")
         }
+        guard !payload.utf8.contains(0) else {
+            throw JobQueueError(.invalidJob, job: id, "payload: must not contain a NUL character")
+        }
         guard jobs[id] == nil else { throw JobQueueError(.duplicateJob, job: id, "the id is already queued") }
         let job = Job(
             id: id, queue: queue, payload: payload, priority: priority, notBefore: notBefore, enqueuedAt: now)
@@ -128,6 +131,9 @@ public struct JobQueue: Sendable {
     public mutating func fail(id: Int64, token: Int64, now: Timestamp, error: String) throws(JobQueueError)
         -> JobEvent
     {
+        guard !error.utf8.contains(0) else {
+            throw JobQueueError(.invalidJob, job: id, "error: must not contain a NUL character")
+        }
         let job = try liveLease(id, token, now)
         let event = JobEvent.failed(id: id, token: token, at: now, error: error, retryAt: retryTime(job, now))
         apply(event)

@@ -67,6 +67,12 @@ public struct Order: Sendable, Hashable {
         guard id > 0 else { throw invalid("id", "must be positive, got \(id)") }
         guard size.mantissa > 0 else { throw invalid("size", "must be positive, got \(size)") }
         guard !user.isEmpty else { throw invalid("user", "must not be empty") }
+        // Text no store can keep everywhere (PostgreSQL's text refuses a NUL): refused here, the
+        // same on every backend.
+        guard !user.utf8.contains(0) else { throw invalid("user", "must not contain a NUL character") }
+        guard !clientOrderID.utf8.contains(0) else {
+            throw invalid("client_order_id", "must not contain a NUL character")
+        }
         if type.needsPrice {
             guard let price, price.mantissa > 0 else {
                 throw invalid("price", "a \(type) order needs a positive price")
@@ -113,7 +119,11 @@ public struct Order: Sendable, Hashable {
                 mantissa: filledNotional.mantissa + Notional(price: price, quantity: quantity).mantissa)
             next.status = filled == size.mantissa ? .filled : .partiallyFilled
         case .cancel: next.status = .cancelled
-        case .reject: next.status = .rejected
+        case .reject(let reason):
+            guard !reason.utf8.contains(0) else {
+                throw OrderError(.invalid, order: id, status: status, "reason: must not contain a NUL character")
+            }
+            next.status = .rejected
         case .expire: next.status = .expired
         case .amend(let price, let size):
             if let size {
