@@ -131,6 +131,74 @@ struct TwoNodeKeyedStateTests {
         }
     }
 
+    /// The same new ids saved and enqueued from both nodes at once: each once, the other node told
+    /// `duplicateOrder` / `duplicateJob` (the insert that lost the race runs its transaction
+    /// again and reads the winner's row), never an I/O error.
+    @Test func racingInsertsOfOneIDFromBothNodesStoreItOnce() async throws {
+        try await Self.withTwoNodes("races") { a, b in
+            let tally = Tally()
+            let workers = DispatchGroup()
+            for (node, store) in [("a", a), ("b", b)] {
+                let (orders, jobs) = (try store.orders, try store.jobs)
+                for worker in 0..<2 {
+                    workers.enqueue {
+                        for id in Int64(1)...40 {
+                            do {
+                                try orders.save(
+                                    Order(
+                                        id: id, user: "\(node)\(worker)", symbol: "BTCUSDT", side: .buy,
+                                        type: .market, price: nil, size: Quantity(mantissa: 1), createdAt: Self.t0))
+                                tally.runs.withLock { $0[id, default: 0] += 1 }
+                            } catch let error as OrderError where error.kind == .duplicateOrder {
+                            } catch {
+                                tally.failures.withLock { $0.append("order \(id) on \(node): \(error)") }
+                            }
+                            do {
+                                try jobs.enqueue(id: id, queue: "q", payload: node, notBefore: Self.t0, now: Self.t0)
+                                tally.runs.withLock { $0[-id, default: 0] += 1 }
+                            } catch let error as JobQueueError where error.kind == .duplicateJob {
+                            } catch {
+                                tally.failures.withLock { $0.append("job \(id) on \(node): \(error)") }
+                            }
+                        }
+                    }
+                }
+            }
+            await workers.finished()
+            #expect(tally.failures.withLock { $0 } == [])
+            let counted = tally.runs.withLock { $0 }
+            #expect(counted.count == 80 && counted.values.allSatisfy { $0 == 1 }, "each id stored once")
+            #expect(try a.orders.all.count == 40 && b.jobs.counts.ready == 40)
+        }
+    }
+
+    /// A closed backend is a typed error through the store, not a crash or an empty answer.
+    @Test func aClosedBackendIsATypedError() async throws {
+        let directory = NSTemporaryDirectory() + "strata-keyed-closed-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try await PostgresTestServer.withSchema("closed") { postgres in
+            let backend = try PostgresBackend(configuration: postgres)
+            let store = try StrataStore.open(
+                directory: directory, backend: backend,
+                configuration: StrataStore.Configuration(aggregates: false, maintenanceInterval: nil))
+            let orders = try store.orders
+            try orders.save(
+                Order(
+                    id: 1, user: "alice", symbol: "BTCUSDT", side: .buy, type: .market, price: nil,
+                    size: Quantity(mantissa: 1), createdAt: Self.t0))
+            try backend.close()
+            #expect(throws: StrataError.self) { try orders.all }
+            do {
+                _ = try orders.openOrders(user: "alice")
+                Issue.record("a closed backend answered")
+            } catch let error as StrataError {
+                #expect(error.code == .closed)
+            }
+            #expect(throws: StrataError.self) { try store.jobs.counts }
+            try? store.close()
+        }
+    }
+
     @Test func anomaliesSavedOnOneNodeAreActiveOnTheOther() async throws {
         try await Self.withTwoNodes("anomalies") { a, b in
             try a.anomalies.save(Anomaly(type: "feed_gap", symbol: nil, severity: 2, at: Self.t0))
