@@ -49,7 +49,7 @@ import Testing
         ).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    @Test func upDownStatusAgainstARealServer() throws {
+    @Test(.enabled(if: PostgresServeTests.sharedServer)) func upDownStatusAgainstARealServer() throws {
         let schema = "t_migrate_cli_\(UInt32.random(in: 0...UInt32.max))"
         defer { PostgresServeTests.dropShared(schema) }
         let environment = [
