@@ -86,6 +86,8 @@ let package = Package(
             name: "StrataServer",
             dependencies: [
                 "Strata", "StrataImport", "StrataLineProtocol", "StrataWire",
+                // The PostgreSQL deployment modes (issue 10): `strata serve` opens a PostgresBackend.
+                "StrataPostgres",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -114,6 +116,7 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: strictSettings
@@ -122,6 +125,8 @@ let package = Package(
             name: "strata",
             dependencies: [
                 "Strata", "StrataImport", "StrataWorkload", "StrataServer", "StrataWire",
+                // `strata migrate` (issue 10).
+                "StrataPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -182,6 +187,7 @@ let package = Package(
             name: "StrataServerTests",
             dependencies: [
                 "Strata", "StrataEngine", "StrataImport", "StrataServer", "StrataLineProtocol", "StrataTestSupport",
+                "StrataPostgres",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

@@ -39,6 +39,10 @@ public final class PostgresBackend: StorageBackend {
                 connector: connector, scope: "strata", migrations: Self.migrations(configuration.schema)
             )
             .up()
+            try PostgresMigrator(
+                connector: connector, scope: Self.partitionScope,
+                migrations: Self.partitionMigrations(configuration.schema)
+            ).up()
         } catch {
             connector.shutdown()
             throw error

@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import Logging
 import NIOCore
+import NIOPosix
 import NIOSSL
 import PostgresNIO
 import StrataCore
@@ -48,9 +49,18 @@ final class PostgresConnector: Sendable {
     private let executor: BridgeExecutor
     private let runner: Task<Void, Never>
     private let closed = Atomic<Bool>(false)
+    /// What health checks found (``PostgresBackend/checkHealth(timeout:)``).
+    let healthState = Mutex(PostgresHealthState())
 
     /// The executors outlive connectors (their threads are never joined): shared, one per process.
     private static let sharedExecutor = BridgeExecutor(name: "strata-postgres")
+
+    /// The event loops of the backend's connections: its own, never NIO's process-wide
+    /// singleton. A caller of the synchronous seam may itself be an event loop of that singleton
+    /// (a server answering a point read on its connection's loop); had the connection been on
+    /// the same loop, the caller would wait for I/O only its own blocked thread could do (found
+    /// as a read that timed out right after start-up, when both landed on one loop).
+    private static let eventLoops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
 
     init(_ configuration: PostgresConfiguration) throws {
         self.configuration = configuration
@@ -67,7 +77,7 @@ final class PostgresConnector: Sendable {
             password: configuration.password, database: configuration.database, tls: tls)
         pool.options = options
         let logger = Logger(label: "strata.postgres")
-        let client = PostgresClient(configuration: pool, backgroundLogger: logger)
+        let client = PostgresClient(configuration: pool, eventLoopGroup: Self.eventLoops, backgroundLogger: logger)
         let executor = Self.sharedExecutor
         self.logger = logger
         self.client = client
@@ -162,8 +172,10 @@ final class PostgresConnector: Sendable {
         let seconds = configuration.connectTimeout.components.seconds
         connection.options.connectTimeout = .seconds(max(1, seconds))
         let settings = connection
+        let loops = Self.eventLoops
         try run("connecting", timeout: configuration.connectTimeout + .seconds(2)) { _ in
-            let opened = try await PostgresConnection.connect(configuration: settings, id: 0, logger: logger)
+            let opened = try await PostgresConnection.connect(
+                on: loops.next(), configuration: settings, id: 0, logger: logger)
             do {
                 try await opened.query("SELECT 1", logger: logger)
             } catch {

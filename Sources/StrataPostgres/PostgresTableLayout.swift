@@ -140,6 +140,12 @@ struct PostgresTableLayout: Sendable {
                 RETURNING "_strata_seq" - $1::bigint, true
                 """
         case .keepFirst(let key):
+            // No `ON CONFLICT`: every writer holds the table's advisory lock, under which
+            // `DISTINCT ON` and `NOT EXISTS` exclude every row the unique key would refuse (same
+            // symbol and key in the partition covers same symbol, key and time). Speculative
+            // insertion cost more than the rest of the statement (100k rows: 2.8 s against 1.7 s
+            // on the loaded 2-core machine); a writer that skipped the lock gets the unique
+            // violation, the batch rolled back, never a silent double.
             let key = SQL.quote(key)
             return """
                 INSERT INTO \(table) (\(target)) SELECT \(values) FROM (
@@ -149,7 +155,6 @@ struct PostgresTableLayout: Sendable {
                     SELECT 1 FROM \(table) x WHERE x.\(symbol) = s.\(symbol) AND x.\(key) = s.\(key)
                     AND x.\(time) >= s."_strata_lo" AND x.\(time) < s."_strata_hi")
                 ORDER BY s."_strata_ord"
-                ON CONFLICT DO NOTHING
                 RETURNING "_strata_seq" - $1::bigint, true
                 """
         case .lastWins(let key):

@@ -2,6 +2,7 @@ public import Hummingbird
 public import Logging
 import ServiceLifecycle
 public import Strata
+public import StrataPostgres
 import UnixSignals
 
 /// The Strata server: ILP over HTTP, the JSON query API, the trading records API, health, metrics
@@ -21,9 +22,12 @@ public enum StrataServer {
     ///   - store: the open store the routes read and write.
     ///   - configuration: limits and auth.
     ///   - metrics: where requests and ingest are counted.
+    ///   - postgres: the PostgreSQL backend the store's tables live in, if they do (its state is
+    ///     in `/health/ready`).
     /// - Returns: the router (`app.test(.router)` tests use it without sockets).
     public static func makeRouter(
-        store: StrataStore, configuration: ServerConfiguration, metrics: ServerMetrics
+        store: StrataStore, configuration: ServerConfiguration, metrics: ServerMetrics,
+        postgres: PostgresBackend? = nil
     ) -> Router<StrataRequestContext> {
         store.observeWALSyncs { table, duration in
             let (seconds, attoseconds) = duration.components
@@ -31,7 +35,8 @@ public enum StrataServer {
         }
         let router = Router(context: StrataRequestContext.self)
         let slowQueries = SlowQueryLog(thresholdMilliseconds: configuration.limits.slowQueryMilliseconds)
-        router.add(middleware: RequestMiddleware(metrics: metrics, slowQueries: slowQueries))
+        router.add(
+            middleware: RequestMiddleware(metrics: metrics, slowQueries: slowQueries, inlineReads: postgres == nil))
         router.add(middleware: AuthMiddleware(auth: configuration.auth))
         let ingest = ILPIngest(
             store: store, metrics: metrics, maxLineBytes: configuration.maxLineBytes,
@@ -43,7 +48,7 @@ public enum StrataServer {
         ).register(on: router)
         QueryRoutes(store: store, slowQueries: slowQueries).register(on: router)
         AsofRoute(store: store).register(on: router)
-        HealthRoutes(store: store).register(on: router)
+        HealthRoutes(store: store, postgres: postgres).register(on: router)
         ConsolePage.register(on: router)
         RecordRoutes(store: store, maxRequestBytes: configuration.maxRequestBytes).register(on: router)
         QualityRoutes(store: store).register(on: router)
@@ -61,9 +66,10 @@ public enum StrataServer {
     /// - Throws: ``ConfigurationError`` if TLS is configured and its files cannot be used.
     public static func makeApplication(
         store: StrataStore, configuration: ServerConfiguration, metrics: ServerMetrics = ServerMetrics(),
-        liveFeed: LiveFeed? = nil, logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+        liveFeed: LiveFeed? = nil, postgres: PostgresBackend? = nil, logger: Logger,
+        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws(ConfigurationError) -> some ApplicationProtocol {
-        let router = makeRouter(store: store, configuration: configuration, metrics: metrics)
+        let router = makeRouter(store: store, configuration: configuration, metrics: metrics, postgres: postgres)
         let live = liveFeed ?? LiveFeed(store: store, configuration: configuration, metrics: metrics)
         let tls = try configuration.tlsConfiguration()
         return Application(
@@ -88,14 +94,17 @@ public enum StrataServer {
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in },
         onListening: @escaping @Sendable (ServerPorts) async -> Void = { _ in }
     ) async throws {
-        let store = try StrataStore.open(directory: configuration.dataDirectory, configuration: configuration.store())
+        let opened = try openStore(configuration: configuration, logger: logger)
+        let store = opened.store
+        defer { opened.cleanUp() }
         let recovery = store.recovery
         let incidents = store.openIncidents
         logger.log(
             level: incidents.isEmpty && !recovery.isDamaged ? .info : .warning,
             "store open",
             metadata: [
-                "data": "\(configuration.dataDirectory)", "rows_replayed": "\(recovery.rowsReplayed)",
+                "data": "\(opened.directory)", "backend": "\(configuration.backend.rawValue)",
+                "rows_replayed": "\(recovery.rowsReplayed)",
                 "bytes_cut": "\(recovery.bytesTruncated)", "rows_lost": "\(recovery.rowsLost)",
                 "damaged_files": "\(recovery.damagedFiles.count)",
                 "open_incidents": "\(incidents.count)",
@@ -115,7 +124,8 @@ public enum StrataServer {
             store: store, configuration: configuration, metrics: metrics, logger: logger,
             onListening: { await ports.ilpTCP($0) })
         let app = try makeApplication(
-            store: store, configuration: configuration, metrics: metrics, liveFeed: live, logger: logger,
+            store: store, configuration: configuration, metrics: metrics, liveFeed: live, postgres: opened.postgres,
+            logger: logger,
             onServerRunning: { port in
                 logger.info(
                     "listening",

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Logging
 import Strata
+import StrataPostgres
 import StrataServer
 
 #if canImport(Glibc)
@@ -67,6 +68,8 @@ struct ServeCommand: AsyncParsableCommand {
             try await StrataServer.run(
                 configuration: configuration, logger: logger,
                 onListening: { ports in Terminal.writeOutput(summary(ports)) })
+        } catch let error as StartupError {
+            throw CLIError(error.message)
         } catch let error as StrataError {
             throw CLIError("cannot serve \(configuration.dataDirectory) (data / STRATA_DATA): \(error)")
         } catch let error as ConfigurationError {
@@ -83,7 +86,15 @@ struct ServeCommand: AsyncParsableCommand {
         let tcpHost = configuration.ilpTCPHost
         let listener = configuration.ilpTCPListener
         let tls = configuration.tls.isOn
-        let data = configuration.dataDirectory
+        let data: String
+        switch configuration.backend {
+        case .embedded: data = configuration.dataDirectory
+        case .embeddedPostgres:
+            data =
+                "PostgreSQL \((try? configuration.postgresConfiguration())??.endpoint ?? "?"), node state in \(configuration.dataDirectory)"
+        case .postgres:
+            data = "PostgreSQL \((try? configuration.postgresConfiguration())??.endpoint ?? "?") (stateless node)"
+        }
         let durability = configuration.durability
         let auth = configuration.auth.disabled ? "off (auth.disabled)" : "bearer tokens"
         return { ports in

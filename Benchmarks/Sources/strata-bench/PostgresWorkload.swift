@@ -4,7 +4,7 @@ import StrataPostgres
 import StrataWorkload
 
 /// PG (issue 10): batch ingest of `--pg-rows` trades (1 M by default) into PostgreSQL through
-/// `PostgresBackend` (COPY into a staging table, then INSERT … SELECT … ON CONFLICT into the
+/// `PostgresBackend` (COPY into a staging table, then INSERT … SELECT … WHERE NOT EXISTS into the
 /// day-partitioned, keyed table, one transaction per 100 k-row batch) against `psql \copy` of the
 /// same rows into a table of the same columns, unique key and index (`LIKE … INCLUDING ALL`, not
 /// partitioned: the peer routes no rows and checks no duplicates beyond the constraint). Then

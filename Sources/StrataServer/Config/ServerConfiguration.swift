@@ -28,8 +28,15 @@ public struct ServerConfiguration: Sendable, Hashable {
     public var ilpMeasurements: [DeclaredMeasurement] = []
     /// ILP over TCP (`ilp.tcp.…`, `STRATA_ILP_TCP_…`).
     public var ilpTCP = ILPTCP()
-    /// The data directory (`data`, `STRATA_DATA`).
+    /// The data directory (`data`, `STRATA_DATA`). With ``backend`` `postgresql` (PostgreSQL
+    /// only) it is not used: the node keeps its few local files in a private temporary directory.
     public var dataDirectory: String = "./strata-data"
+    /// Where the tables live (`backend`, `STRATA_BACKEND`): `embedded` (the default),
+    /// `embedded+postgresql` or `postgresql`; see ``BackendMode`` and `Docs/PostgreSQL.md`.
+    public var backend: BackendMode = .embedded
+    /// The PostgreSQL server of the `embedded+postgresql` and `postgresql` modes (`postgres.…`,
+    /// `STRATA_POSTGRES_…`).
+    public var postgres = Postgres()
     /// The store's settings — durability, aggregates, retention, symbol limits, user-defined
     /// tables — read by the library's own reader (``StoreSettings``), as every `strata` command
     /// reads them.
@@ -222,6 +229,7 @@ public struct ServerConfiguration: Sendable, Hashable {
         _ = try tlsConfiguration()
         try validateMeasurements()
         guard !dataDirectory.isEmpty else { throw ConfigurationError(key: "data", message: "must not be empty") }
+        try validateBackend()
         guard Self.logLevels.contains(logLevel) else {
             throw ConfigurationError(
                 key: "log.level", message: "unknown level '\(logLevel)' (\(Self.logLevels.joined(separator: ", ")))")

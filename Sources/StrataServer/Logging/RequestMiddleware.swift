@@ -13,6 +13,9 @@ struct RequestMiddleware: RouterMiddleware {
     typealias Context = StrataRequestContext
     let metrics: ServerMetrics
     let slowQueries: SlowQueryLog
+    /// Whether point reads may run on the event loop: only over the embedded engine. Over
+    /// PostgreSQL a point read is a network round trip, which must not hold an HTTP event loop.
+    var inlineReads = true
 
     static let header = HTTPField.Name("X-Request-Id")!
     /// `Server-Timing: app;dur=<ms>`: the time the server spent on the request, from routing to
@@ -30,7 +33,7 @@ struct RequestMiddleware: RouterMiddleware {
         var response: Response
         let handlerContext = context
         do {
-            if Self.runsInline(request) {
+            if inlineReads && Self.runsInline(request) {
                 response = try await next(request, handlerContext)
             } else {
                 response = try await StoreExecutor.shared.run { try await next(request, handlerContext) }

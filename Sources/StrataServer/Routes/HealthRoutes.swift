@@ -1,5 +1,6 @@
 import Hummingbird
 import Strata
+import StrataPostgres
 
 /// Liveness and readiness (no token needed, for load balancers and orchestrators):
 /// - `GET /health/live`: 200 while the process serves HTTP.
@@ -15,8 +16,14 @@ import Strata
 /// - `GET /api/v1/incidents`: the open incidents.
 /// - `POST /api/v1/incidents/acknowledge`: an operator has seen them; health stops reporting
 ///   them (they stay in the data directory's `incidents.acknowledged` file).
+///
+/// Over PostgreSQL (the `embedded+postgresql` and `postgresql` modes) `/health/ready` also asks
+/// the server (within 2 s) and reports `postgresql`: `endpoint`, `reachable`, `last_error` (and
+/// when), `server_version`, `timescaledb` (the extension's version, or null when not installed);
+/// unreachable is 503 with `Retry-After`.
 struct HealthRoutes {
     let store: StrataStore
+    var postgres: PostgresBackend? = nil
 
     func register(on router: Router<StrataRequestContext>) {
         router.get("/health/live") { _, _ in
@@ -57,16 +64,29 @@ struct HealthRoutes {
                 ("open_partitions", .int(table.openPartitions)), ("damaged_partitions", .int(table.damagedPartitions)),
             ])
         }
-        let status = health.isClosed ? "closed" : health.isHealthy ? "ok" : "degraded"
-        var response = Responses.json(
-            .object([
-                ("status", .string(status)), ("version", .string(StrataVersion.release)),
-                ("store_format", .int(StrataStore.formatVersion)), ("tables", .array(detail)),
-                ("incidents", .array(health.incidents.map(Self.json))),
-            ]),
-            status: health.isHealthy ? .ok : .serviceUnavailable)
-        if !health.writeFailures.isEmpty { response.headers[.retryAfter] = "5" }
+        let database = postgres?.checkHealth()
+        let healthy = health.isHealthy && database?.reachable != false
+        let status = health.isClosed ? "closed" : healthy ? "ok" : "degraded"
+        var fields: [(String, JSON)] = [
+            ("status", .string(status)), ("version", .string(StrataVersion.release)),
+            ("store_format", .int(StrataStore.formatVersion)), ("tables", .array(detail)),
+            ("incidents", .array(health.incidents.map(Self.json))),
+        ]
+        if let database { fields.append(("postgresql", Self.json(database))) }
+        var response = Responses.json(.object(fields), status: healthy ? .ok : .serviceUnavailable)
+        if !health.writeFailures.isEmpty || database?.reachable == false { response.headers[.retryAfter] = "5" }
         return response
+    }
+
+    static func json(_ database: PostgresHealth) -> JSON {
+        .object([
+            ("endpoint", .string(database.endpoint)), ("reachable", .bool(database.reachable)),
+            ("checked_at", .string(database.checkedAt.iso8601)),
+            ("last_error", database.lastError.map { .string($0) } ?? .null),
+            ("last_error_at", database.lastErrorAt.map { .string($0.iso8601) } ?? .null),
+            ("server_version", database.serverVersion.map { .string($0) } ?? .null),
+            ("timescaledb", database.timescaleDB.map { .string($0) } ?? .null),
+        ])
     }
 
     static func json(_ incident: Incident) -> JSON {
