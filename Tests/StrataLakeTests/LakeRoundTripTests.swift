@@ -76,3 +76,45 @@ import Testing
         }
     }
 }
+
+/// Damaged files: every truncation and random flipped bytes are a ``LakeError`` or (a flip in
+/// a value) other rows — never a crash.
+@Suite struct LakeDamageTests {
+    @Test func damagedFilesAreErrorsNotCrashes() throws {
+        let lake = makeTemporaryDirectory("strata-lake-damage")
+        defer { removeTree(lake) }
+        let writer = try LakeTableWriter(root: lake, schema: .quotes)
+        writer.configuration.pageRows = 50
+        let file = try writer.startFile(date: "1970-01-01")
+        try file.write(LakeFixtures.batch(.quotes, symbol: "BTCUSDT", rows: 200, start: 0, seed: 5))
+        try file.write(LakeFixtures.batch(.quotes, symbol: "ETHUSDT", rows: 100, start: 0, seed: 6))
+        let entry = try file.publish()
+        let path = lake + "/table=quotes/" + entry.path
+        let layout = LakeTableLayout(schema: .quotes)
+        let original = try LakeReader.readFile(path, layout: layout)
+        #expect(original.reduce(0) { $0 + $1.count } == 300)
+        let bytes = try #require(readBytes(path))
+        let damaged = lake + "/damaged.parquet"
+        var errors = 0
+        for cut in stride(from: 0, to: bytes.count, by: 13) {
+            writeBytes(damaged, Array(bytes[..<cut]))
+            #expect(throws: LakeError.self) { try LakeReader.readFile(damaged, layout: layout) }
+        }
+        var random = SplitMix64(seed: 11)
+        for _ in 0..<400 {
+            var copy = bytes
+            // Half the flips in the footer, where every offset and length is.
+            let footer = bytes.count - 200
+            let index =
+                random.next() % 2 == 0 ? footer + Int(random.next() % 192) : Int(random.next() % UInt64(bytes.count))
+            copy[index] ^= UInt8(truncatingIfNeeded: random.next() | 1)
+            writeBytes(damaged, copy)
+            do {
+                _ = try LakeReader.readFile(damaged, layout: layout)
+            } catch {
+                errors += 1
+            }
+        }
+        #expect(errors > 0)
+    }
+}

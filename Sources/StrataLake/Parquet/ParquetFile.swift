@@ -27,6 +27,9 @@ public struct ParquetFile: Sendable {
         let chunks: [Chunk]
     }
 
+    /// Values a page may hold at most (a damaged count must not allocate gigabytes).
+    static let maximumPageValues: Int64 = 1 << 24
+
     let bytes: [UInt8]
     let leaves: [Leaf]
     public let rows: Int
@@ -163,7 +166,7 @@ public struct ParquetFile: Sendable {
                 dictionary = try Self.plain(body, position: &at, count: Int(count), type: leaf.type)
             case .dataPage:
                 guard let page = header[5]?.fields, let count = page[1]?.int, let encoding = page[2]?.int,
-                    count >= 0, count <= rows - rowsRead
+                    count >= 0, count <= rows - rowsRead, count <= Self.maximumPageValues
                 else { throw LakeError(.corrupt, "a data page header without its count, or too many rows") }
                 var at = body.startIndex
                 var pagePresent = [Bool](repeating: true, count: Int(count))

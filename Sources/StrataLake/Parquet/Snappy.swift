@@ -122,7 +122,11 @@ enum Snappy {
         if let expected, expected != length {
             throw LakeError(.corrupt, "snappy: \(length) bytes where the page header says \(expected)")
         }
-        guard length <= 1 << 31 else { throw LakeError(.corrupt, "snappy: a length of \(length)") }
+        // No element expands more than 64 bytes from 3 (a 2-byte-offset copy): a longer length is
+        // a damaged preamble, refused before anything is allocated for it.
+        guard length <= 1 << 31, length <= (input.endIndex - position) * 22 + 64 else {
+            throw LakeError(.corrupt, "snappy: a length of \(length) from \(input.count) bytes")
+        }
         var output: [UInt8] = []
         output.reserveCapacity(length)
         while position < input.endIndex {

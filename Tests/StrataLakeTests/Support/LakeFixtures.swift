@@ -2,6 +2,10 @@ import Strata
 import StrataCore
 import StrataLake
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Batches of any table for the lake's tests: every column filled by its kind from a seeded
 /// generator, optional columns absent in some rows, book sides of 0…depth levels; and the rows
 /// of batches as text, the way every reader's answer is compared.
@@ -151,4 +155,25 @@ enum LakeFixtures {
         }
         return rows
     }
+}
+
+/// A file's bytes, or nil.
+func readBytes(_ path: String) -> [UInt8]? {
+    guard let file = fopen(path, "rb") else { return nil }
+    defer { fclose(file) }
+    var bytes: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 1 << 16)
+    while true {
+        let count = fread(&buffer, 1, buffer.count, file)
+        if count <= 0 { break }
+        bytes += buffer[0..<count]
+    }
+    return bytes
+}
+
+/// Writes `bytes` to `path` (replacing it).
+func writeBytes(_ path: String, _ bytes: [UInt8]) {
+    guard let file = fopen(path, "wb") else { return }
+    _ = bytes.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, file) }
+    fclose(file)
 }
