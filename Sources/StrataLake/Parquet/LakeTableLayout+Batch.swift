@@ -100,13 +100,32 @@ extension LakeTableLayout {
         case (.strings(let column), .string):
             return strings(count: column.count, present: present) { column.withUTF8($0) { Array($0) } }
         case (.dictionary(let indices, let dictionary), .string):
-            var bytes: [[UInt8]] = []
-            bytes.reserveCapacity(dictionary.count)
-            for index in 0..<dictionary.count { bytes.append(dictionary.withUTF8(index) { Array($0) }) }
-            for index in indices where index < 0 || Int(index) >= bytes.count {
-                throw LakeError(.unsupported, "\(column.name): a dictionary index \(index) past \(bytes.count) values")
+            // The batch's dictionary, its duplicates merged, then each row's index mapped: no
+            // hashing per row.
+            var index: [[UInt8]: UInt32] = [:]
+            var distinct: [[UInt8]] = []
+            var remap: [UInt32] = []
+            remap.reserveCapacity(dictionary.count)
+            for position in 0..<dictionary.count {
+                let value = dictionary.withUTF8(position) { Array($0) }
+                if let known = index[value] {
+                    remap.append(known)
+                } else {
+                    index[value] = UInt32(distinct.count)
+                    remap.append(UInt32(distinct.count))
+                    distinct.append(value)
+                }
             }
-            return strings(count: indices.count, present: present) { bytes[Int(indices[$0])] }
+            var used: [UInt32] = []
+            used.reserveCapacity(indices.count)
+            for (row, value) in indices.enumerated() where present?[row] ?? true {
+                guard value >= 0, Int(value) < remap.count else {
+                    throw LakeError(
+                        .unsupported, "\(column.name): a dictionary index \(value) past \(remap.count) values")
+                }
+                used.append(remap[Int(value)])
+            }
+            return .strings(indices: used, dictionary: distinct)
         default:
             throw LakeError(.unsupported, "\(column.name): values of another kind than the table's \(column.type)")
         }
