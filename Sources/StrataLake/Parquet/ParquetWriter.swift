@@ -11,7 +11,8 @@ public import StrataCore
 /// 1.11) reads v1, while v2 gains nothing here (its uncompressed levels help repeated columns,
 /// and the lake has none). Each page's body is compressed with Snappy (``Snappy``); definition
 /// levels (optional columns only) are RLE / bit-packed with a 4-byte length; values are PLAIN,
-/// or RLE_DICTIONARY for text whose distinct values fit a dictionary page of 1 MiB and repeat.
+/// or RLE_DICTIONARY for text whose distinct values fit a dictionary page of 1 MiB and repeat,
+/// and for INT64 columns (prices, sizes) whose distinct values are at most a quarter of the rows.
 /// Pages and column chunks carry statistics (`min_value`, `max_value`, `null_count`) and the
 /// footer declares `TYPE_ORDER` for every column, so readers trust them to skip: INT64 min/max
 /// are signed (timestamps, decimals' mantissas), strings compare as unsigned bytes.
@@ -167,36 +168,46 @@ public struct ParquetWriter: Sendable {
 
     private mutating func writeChunk(_ column: LakeColumn, _ data: LakeColumnData, rows: Int) -> ChunkMeta {
         var dictionaryOffset: Int?
-        var dictionary: [[UInt8]]?
+        // Dictionary encoding: each value's index into the chunk's distinct values, and how many.
+        var dictionary: (indices: [UInt32], count: Int)?
+        var dictionaryBody: [UInt8] = []
         var encodings: [ParquetEncoding] = [.plain, .rle]
         var uncompressedSize = 0
         let start = position
-        if case .strings(let indices, let values) = data.values,
-            values.count < max(2, indices.count) || values.count == 1
-        {
+        switch data.values {
+        case .strings(let indices, let values) where values.count < max(2, indices.count) || values.count == 1:
             let bytes = values.reduce(0) { $0 + $1.count + 4 }
             if bytes <= configuration.dictionaryBytes {
-                dictionary = values
-                dictionaryOffset = position
-                var body: [UInt8] = []
-                body.reserveCapacity(bytes)
-                for value in values { PlainEncoding.append(bytes: value, to: &body) }
-                var header = ThriftCompactWriter()
-                header.i32(1, ParquetPageType.dictionaryPage.rawValue)
-                header.i32(2, Int32(body.count))
-                let stored = configuration.compress ? Snappy.compress(body) : body
-                header.i32(3, Int32(stored.count))
-                header.structure(7) { writer in
-                    writer.i32(1, Int32(values.count))
-                    writer.i32(2, ParquetEncoding.plain.rawValue)
-                    writer.bool(3, false)
-                }
-                header.end()
-                pending.append(contentsOf: header.bytes)
-                pending.append(contentsOf: stored)
-                uncompressedSize += header.bytes.count + body.count
-                encodings.append(.rleDictionary)
+                dictionary = (indices, values.count)
+                dictionaryBody.reserveCapacity(bytes)
+                for value in values { PlainEncoding.append(bytes: value, to: &dictionaryBody) }
             }
+        case .int64(let values):
+            // Prices and sizes repeat (a few ticks and lots per symbol): a dictionary when each
+            // distinct value appears four times on average; timestamps and ids give up early.
+            if let (indices, distinct) = Self.int64Dictionary(values, limit: configuration.dictionaryBytes / 8) {
+                dictionary = (indices, distinct.count)
+                for value in distinct { PlainEncoding.append(value, to: &dictionaryBody) }
+            }
+        default: break
+        }
+        if let dictionary {
+            dictionaryOffset = position
+            var header = ThriftCompactWriter()
+            header.i32(1, ParquetPageType.dictionaryPage.rawValue)
+            header.i32(2, Int32(dictionaryBody.count))
+            let stored = configuration.compress ? Snappy.compress(dictionaryBody) : dictionaryBody
+            header.i32(3, Int32(stored.count))
+            header.structure(7) { writer in
+                writer.i32(1, Int32(dictionary.count))
+                writer.i32(2, ParquetEncoding.plain.rawValue)
+                writer.bool(3, false)
+            }
+            header.end()
+            pending.append(contentsOf: header.bytes)
+            pending.append(contentsOf: stored)
+            uncompressedSize += header.bytes.count + dictionaryBody.count
+            encodings.append(.rleDictionary)
         }
         let dataOffset = position
         var valueStart = 0
@@ -251,8 +262,15 @@ public struct ParquetWriter: Sendable {
     }
 
     private static func encodeValues(
-        _ values: LakeValues, _ range: Range<Int>, dictionary: [[UInt8]]?, into body: inout [UInt8]
+        _ values: LakeValues, _ range: Range<Int>, dictionary: (indices: [UInt32], count: Int)?,
+        into body: inout [UInt8]
     ) -> ParquetEncoding {
+        if let dictionary {
+            let width = max(1, RLEHybrid.bitWidth(dictionary.count - 1))
+            body.append(UInt8(width))
+            RLEHybrid.encode(Array(dictionary.indices[range]), bitWidth: width, into: &body)
+            return .rleDictionary
+        }
         switch values {
         case .int64(let values):
             body.reserveCapacity(body.count + range.count * 8)
@@ -261,15 +279,32 @@ public struct ParquetWriter: Sendable {
         case .double(let values): for value in values[range] { PlainEncoding.append(value, to: &body) }
         case .bool(let values): PlainEncoding.append(bools: values[range], to: &body)
         case .strings(let indices, let values):
-            if let dictionary {
-                let width = max(1, RLEHybrid.bitWidth(dictionary.count - 1))
-                body.append(UInt8(width))
-                RLEHybrid.encode(Array(indices[range]), bitWidth: width, into: &body)
-                return .rleDictionary
-            }
             for index in indices[range] { PlainEncoding.append(bytes: values[Int(index)], to: &body) }
         }
         return .plain
+    }
+
+    /// `values` as indices into their distinct values, when those are at most a quarter of the
+    /// values and at most `limit`; else nil.
+    private static func int64Dictionary(_ values: [Int64], limit: Int) -> (indices: [UInt32], distinct: [Int64])? {
+        guard values.count >= 16 else { return nil }
+        let most = min(limit, values.count / 4)
+        var index: [Int64: UInt32] = [:]
+        index.reserveCapacity(min(most, 4_096))
+        var distinct: [Int64] = []
+        var indices: [UInt32] = []
+        indices.reserveCapacity(values.count)
+        for value in values {
+            if let known = index[value] {
+                indices.append(known)
+            } else {
+                guard distinct.count < most else { return nil }
+                index[value] = UInt32(distinct.count)
+                indices.append(UInt32(distinct.count))
+                distinct.append(value)
+            }
+        }
+        return (indices, distinct)
     }
 
     // MARK: Statistics
