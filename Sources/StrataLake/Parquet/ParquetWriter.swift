@@ -182,7 +182,7 @@ public struct ParquetWriter: Sendable {
                 dictionaryBody.reserveCapacity(bytes)
                 for value in values { PlainEncoding.append(bytes: value, to: &dictionaryBody) }
             }
-        case .int64(let values):
+        case .int64(let values) where column.type != .timestamp:
             // Prices and sizes repeat (a few ticks and lots per symbol): a dictionary when each
             // distinct value appears four times on average; timestamps and ids give up early.
             if let (indices, distinct) = Self.int64Dictionary(values, limit: configuration.dictionaryBytes / 8) {
@@ -294,7 +294,9 @@ public struct ParquetWriter: Sendable {
         var distinct: [Int64] = []
         var indices: [UInt32] = []
         indices.reserveCapacity(values.count)
-        for value in values {
+        for (position, value) in values.enumerated() {
+            // Ids and times are told from the first 1,024 values, not after a quarter of the chunk.
+            if position == 1_024, distinct.count > position / 4 { return nil }
             if let known = index[value] {
                 indices.append(known)
             } else {
