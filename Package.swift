@@ -30,6 +30,7 @@ let package = Package(
         .library(name: "StrataServer", targets: ["StrataServer"]),
         .library(name: "StrataPostgres", targets: ["StrataPostgres"]),
         .library(name: "StrataRedis", targets: ["StrataRedis"]),
+        .library(name: "StrataLake", targets: ["StrataLake"]),
         .executable(name: "strata", targets: ["strata"]),
     ],
     dependencies: [
@@ -70,6 +71,11 @@ let package = Package(
         .target(name: "StrataLineProtocol", dependencies: ["StrataCore"], swiftSettings: strictSettings),
         // Wire formats of columnar answers: Apache Arrow IPC streams and CSV, from ColumnarBatch.
         .target(name: "StrataWire", dependencies: ["StrataCore"], swiftSettings: strictSettings),
+        // The data lake (issue 12): Parquet written and read here (Thrift compact, Snappy), hive layout,
+        // manifests, export and verification.
+        .target(
+            name: "StrataLake", dependencies: ["StrataCore", "StrataEngine", "Strata", "StrataWire"],
+            swiftSettings: strictSettings),
         // A RESP2/RESP3 client for Redis on SwiftNIO (issue 11): codec, connection, pool, pub/sub, TLS.
         .target(
             name: "StrataRedis",
@@ -124,7 +130,7 @@ let package = Package(
         .executableTarget(
             name: "strata",
             dependencies: [
-                "Strata", "StrataImport", "StrataWorkload", "StrataServer", "StrataWire",
+                "Strata", "StrataImport", "StrataWorkload", "StrataServer", "StrataWire", "StrataLake",
                 // `strata migrate` (issue 10).
                 "StrataPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -156,7 +162,13 @@ let package = Package(
             name: "StrataFuzzTests", dependencies: ["StrataCore", "StrataFuzzing"], swiftSettings: strictSettings),
         .testTarget(
             name: "StrataCLITests",
-            dependencies: ["Strata", "StrataImport", "StrataWorkload", "StrataTestSupport"],
+            dependencies: ["Strata", "StrataImport", "StrataWorkload", "StrataTestSupport", "StrataLake"],
+            swiftSettings: strictSettings),
+        .testTarget(
+            name: "StrataLakeTests",
+            dependencies: ["StrataLake", "Strata", "StrataCore", "StrataWire", "StrataWorkload", "StrataTestSupport"],
+            // The real readers' script (pyarrow, polars, DuckDB), run by LakePythonReaderTests.
+            exclude: ["Python"],
             swiftSettings: strictSettings),
         .testTarget(
             name: "StrataLineProtocolTests", dependencies: ["StrataLineProtocol", "StrataTestSupport"],

@@ -30,6 +30,8 @@ let package = Package(
                 .product(name: "StrataPostgres", package: "Strata"),
                 // REDIS: the client of issue 11 against redis-benchmark.
                 .product(name: "StrataRedis", package: "Strata"),
+                // LAKE: the Parquet export of issue 12 against pyarrow.
+                .product(name: "StrataLake", package: "Strata"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: [

@@ -27,6 +27,7 @@ struct StrataCommand: AsyncParsableCommand {
             RetentionCommand.self, PurgeCommand.self, FlushCommand.self, AuditCommand.self,
             OrdersCommand.self, JobsCommand.self, SignalsCommand.self, AnomaliesCommand.self,
             GenerateCommand.self,
+            ExportCommand.self, LakeCommand.self,
             ServeCommand.self, MigrateCommand.self,
         ]
     )

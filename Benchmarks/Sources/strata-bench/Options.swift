@@ -34,6 +34,8 @@ struct Options: Sendable {
         case postgres = "PG"
         /// StrataRedis against redis-benchmark on the same server (issue 11): only when named.
         case redis = "REDIS"
+        /// Parquet export against pyarrow, DuckDB on both (issue 12): only when named.
+        case lake = "LAKE"
     }
 
     var rows = 10_000_000
@@ -50,7 +52,7 @@ struct Options: Sendable {
     var data: String?
     var strataBinary = "../.build/release/strata"
     var skipSQLite = false
-    var only: Set<Workload> = Set(Workload.allCases).subtracting([.soak, .postgres, .redis])
+    var only: Set<Workload> = Set(Workload.allCases).subtracting([.soak, .postgres, .redis, .lake])
     /// REDIS: the server (a throwaway one: the workload writes keys `key:…`), SETs pipelined in
     /// batches of `redisPipeline`, and GETs timed one by one.
     var redisURL = "redis://127.0.0.1:6390"
@@ -92,6 +94,8 @@ struct Options: Sendable {
     var indicatorBars = 525_600
     /// ASOF: trades, and as many quotes, of the one symbol joined.
     var asofRows = 3_000_000
+    /// LAKE: trades exported to Parquet.
+    var lakeRows = 2_000_000
     /// INDICATORS and ASOF: the Python with `talib` and `duckdb` (the tests' virtual environment).
     var python = "../.build/python-venv/bin/python"
     /// PG: trades ingested, the server, and the peer's client.
@@ -112,9 +116,9 @@ struct Options: Sendable {
                                (default: a fresh temporary directory, removed at the end)
           --strata-binary PATH the `strata` command for the CSV ingest (default ../.build/release/strata)
           --skip-sqlite        run Strata only
-          --only LIST          comma-separated subset of W1,W2,W3,W5,BARS,CSV,TEXT,RECOVERY,SERVER,ORDERS,OPEN,JOBS,ARROW,INDICATORS,ASOF,SOAK,PG,REDIS
+          --only LIST          comma-separated subset of W1,W2,W3,W5,BARS,CSV,TEXT,RECOVERY,SERVER,ORDERS,OPEN,JOBS,ARROW,INDICATORS,ASOF,SOAK,PG,REDIS,LAKE
                                (default: all but SOAK, the reliability load test, and PG and REDIS, which
-                               need a PostgreSQL or Redis server: those run only when named).
+                               need a PostgreSQL or Redis server, and LAKE: those run only when named).
                                W2, W3 and W5 query the rows W1 stores, so W1's ingest runs for them too.
                                SERVER runs `strata serve` (--strata-binary) on 5 M rows unless --rows is given.
           --recovery-gib X     size of the WAL the recovery workload replays, in GiB (default 1; 0 skips)
@@ -141,6 +145,7 @@ struct Options: Sendable {
           --arrow-rows N       ARROW: trades of the day read back (default 1930000, the 10 M workload's top symbol)
           --indicator-bars N   INDICATORS: 1-minute bars (default 525600, a year)
           --asof-rows N        ASOF: trades joined to as many quotes (default 3000000)
+          --lake-rows N        LAKE (only with --only LAKE): trades exported to Parquet (default 2000000)
           --pg-rows N          PG (only with --only PG): trades ingested into PostgreSQL (default 1000000)
           --postgres-url URL   PG: the server (default $STRATA_TEST_POSTGRES_URL, else
                                postgres://postgres:test_password@127.0.0.1:5433/strata_test)
@@ -304,6 +309,12 @@ struct Options: Sendable {
                     throw OptionError("--asof-rows: expected a positive integer, got \(text)")
                 }
                 options.asofRows = count
+            case "--lake-rows":
+                let text = try value(argument).replacingUnderscores()
+                guard let count = Int(text), count > 0 else {
+                    throw OptionError("--lake-rows: expected a positive integer, got \(text)")
+                }
+                options.lakeRows = count
             case "--python":
                 options.python = try value(argument)
             case "--pg-rows":
