@@ -31,6 +31,8 @@ let package = Package(
         .library(name: "StrataPostgres", targets: ["StrataPostgres"]),
         .library(name: "StrataRedis", targets: ["StrataRedis"]),
         .library(name: "StrataLake", targets: ["StrataLake"]),
+        .library(name: "StrataTiers", targets: ["StrataTiers"]),
+        .library(name: "StrataRedisTier", targets: ["StrataRedisTier"]),
         .executable(name: "strata", targets: ["strata"]),
     ],
     dependencies: [
@@ -87,6 +89,16 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // Tiers (issue 11, part 2): the circuit breaker, the replicator's cursors and the log-fed
+        // replicator, the memory tier. No network package.
+        .target(name: "StrataTiers", dependencies: ["StrataCore", "Strata"], swiftSettings: strictSettings),
+        // The replicator's crash writer: commits and feeds a file tier until SIGKILLed (TiersCrashTests).
+        .executableTarget(
+            name: "StrataTiersCrashWriter", dependencies: ["StrataTiers", "StrataCore"], swiftSettings: strictSettings),
+        // The Redis tier: recent rows in sorted sets, pub/sub fan-out; fed by the replicator.
+        .target(
+            name: "StrataRedisTier", dependencies: ["StrataTiers", "StrataRedis", "StrataCore"],
+            swiftSettings: strictSettings),
         // The server: ILP over HTTP, the JSON API, health, metrics, auth (Hummingbird 2).
         .target(
             name: "StrataServer",
@@ -187,6 +199,17 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        .testTarget(
+            name: "StrataTiersTests", dependencies: ["StrataTiers", "StrataCore", "Strata", "StrataTestSupport"],
+            swiftSettings: strictSettings),
+        // Against the real Redis (STRATA_TEST_REDIS_URL) and redis-servers the tests start and kill.
+        .testTarget(
+            name: "StrataRedisTierTests",
+            dependencies: [
+                "StrataRedisTier", "StrataTiers", "StrataRedis", "StrataCore", "StrataTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings),
         .testTarget(
             name: "StrataPostgresTests",
             dependencies: [

@@ -1,0 +1,157 @@
+public import StrataCore
+public import StrataRedis
+public import StrataTiers
+
+/// The Redis tier: per table and symbol the most recent rows in a sorted set trimmed to N, and a
+/// pub/sub fan-out of every committed batch, fed by the ``Replicator``.
+///
+/// Keys (under `keyPrefix`, `strata:` by default):
+/// - `rows:<table>:<symbol>` — sorted set; score the row's time in microseconds, member
+///   ``RedisRowEncoding/member(row:of:position:)`` (exact row, exact order); trimmed to the
+///   table's `recentRows` newest;
+/// - `applied:<table>` — the last log position the tier holds;
+/// - channel `live:<table>` — one message per log entry: its position, then one JSON row per line.
+///
+/// A call applies its entries in one Lua script, atomically: entries at or below `applied` are
+/// skipped (a batch sent again after a restart or a lost reply changes nothing, and publishes
+/// nothing again), the rows are added and trimmed, each entry is published, and `applied`
+/// moves — so every entry reaches Redis, and its subscribers, exactly once. A Redis that lost
+/// entries (restarted without persistence: `applied` behind what the replicator sent before) is
+/// refused with ``TierError`` `.rebuildNeeded`, never papered over.
+public final class RedisTier: ReplicaTier {
+    /// Which tables the tier holds and how many rows per symbol.
+    public struct Configuration: Sendable {
+        public var keyPrefix: String
+        /// Per table (by name): its schema and the rows kept per symbol.
+        public var tables: [String: (schema: RecordSchema, recentRows: Int)]
+        public var name: String
+
+        public init(
+            tables: [(schema: RecordSchema, recentRows: Int)], keyPrefix: String = "strata:", name: String = "redis"
+        ) {
+            self.keyPrefix = keyPrefix
+            self.name = name
+            var byName: [String: (schema: RecordSchema, recentRows: Int)] = [:]
+            for table in tables { byName[table.schema.name] = table }
+            self.tables = byName
+        }
+    }
+
+    public let client: RedisClient
+    public let configuration: Configuration
+    private let encodings: [String: RedisRowEncoding]
+
+    public var name: String { configuration.name }
+
+    /// - Throws: ``TierError`` `.invalidConfiguration` for a `recentRows` below 1.
+    public init(client: RedisClient, configuration: Configuration) throws(TierError) {
+        for (name, table) in configuration.tables where table.recentRows < 1 {
+            throw TierError(.invalidConfiguration, "redis tier: recentRows of table \(name) is \(table.recentRows)")
+        }
+        self.client = client
+        self.configuration = configuration
+        encodings = configuration.tables.mapValues { RedisRowEncoding(schema: $0.schema) }
+    }
+
+    public func rowsKey(table: String, symbol: String) -> String { configuration.keyPrefix + "rows:\(table):\(symbol)" }
+    public func appliedKey(table: String) -> String { configuration.keyPrefix + "applied:\(table)" }
+    public func channel(table: String) -> String { configuration.keyPrefix + "live:\(table)" }
+
+    static let script = """
+        local applied = tonumber(redis.call('GET', KEYS[1]) or '0')
+        local from = tonumber(ARGV[1])
+        local through = tonumber(ARGV[2])
+        if through <= applied then return applied end
+        if from > applied + 1 then
+            return redis.error_reply('STRATAGAP holds through ' .. applied .. ', sent from ' .. from)
+        end
+        local keep = tonumber(ARGV[3])
+        local prefix = ARGV[4]
+        local channel = ARGV[5]
+        local touched = {}
+        local i = 6
+        while i <= #ARGV do
+            local position = tonumber(ARGV[i])
+            local rows = tonumber(ARGV[i + 1])
+            local message = ARGV[i + 2]
+            i = i + 3
+            for r = 1, rows do
+                if position > applied then
+                    local key = prefix .. ARGV[i]
+                    redis.call('ZADD', key, ARGV[i + 1], ARGV[i + 2])
+                    touched[key] = true
+                end
+                i = i + 3
+            end
+            if position > applied then redis.call('PUBLISH', channel, message) end
+        end
+        for key, _ in pairs(touched) do redis.call('ZREMRANGEBYRANK', key, 0, -(keep + 1)) end
+        redis.call('SET', KEYS[1], through)
+        return through
+        """
+
+    /// Applies `entries` of `table` atomically and exactly once (see the type's summary).
+    /// - Throws: ``TierError`` `.unavailable` when Redis cannot be reached or refuses,
+    ///   `.rebuildNeeded` when Redis lost entries it had confirmed.
+    public func apply(table: String, entries: [LogEntry]) async throws {
+        guard let first = entries.first, let last = entries.last else { return }
+        guard let encoding = encodings[table], let recentRows = configuration.tables[table]?.recentRows else {
+            throw TierError(.invalidConfiguration, "redis tier: table \(table) is not configured")
+        }
+        var arguments: [RedisArgument] = [
+            "EVAL", .string(Self.script), "1", .string(appliedKey(table: table)), .string(String(first.position)),
+            .string(String(last.position)), .string(String(recentRows)),
+            .string(configuration.keyPrefix + "rows:\(table):"), .string(channel(table: table)),
+        ]
+        for entry in entries {
+            let batch = entry.batch
+            var message = String(entry.position)
+            var rows: [RedisArgument] = []
+            rows.reserveCapacity(batch.count * 3)
+            for row in 0..<batch.count {
+                let member = encoding.member(row: row, of: batch, position: entry.position)
+                message += "\n" + RedisRowEncoding.json(ofMember: member)
+                rows.append(.string(batch.symbols[Int(batch.symbolIndex[row])]))
+                rows.append(.string(String(encoding.score(time: batch.columns[encoding.timestampLane][row]))))
+                rows.append(.string(member))
+            }
+            arguments += [.string(String(entry.position)), .string(String(batch.count)), .string(message)]
+            arguments += rows
+        }
+        let reply: RESPValue
+        do { reply = try await client.send(arguments) } catch {
+            if case .server(let message) = error, message.hasPrefix("STRATAGAP") {
+                throw TierError(.rebuildNeeded, "redis tier: Redis lost entries of \(table): \(message)")
+            }
+            throw TierError(.unavailable, "redis tier: \(error)")
+        }
+        guard let applied = reply.int, applied >= Int64(last.position) else {
+            throw TierError(.unavailable, "redis tier: unexpected reply \(reply)")
+        }
+    }
+
+    /// The last log position of `table` Redis holds (0 for none).
+    public func appliedPosition(table: String) async throws -> UInt64 {
+        let reply = try await client.send(["GET", .string(appliedKey(table: table))])
+        return reply.string.flatMap { UInt64($0) } ?? 0
+    }
+
+    /// The newest `limit` rows of `symbol` as JSON objects, newest first, or `nil` when Redis
+    /// holds fewer (it cannot answer fully: older rows live in the system of record).
+    public func latest(table: String, symbol: String, limit: Int) async throws -> [String]? {
+        guard limit > 0 else { return [] }
+        let reply = try await client.send([
+            "ZRANGE", .string(rowsKey(table: table, symbol: symbol)), "+inf", "-inf", "BYSCORE", "REV", "LIMIT", "0",
+            .string(String(limit)),
+        ])
+        let members = (reply.array ?? []).compactMap(\.string)
+        guard members.count >= limit else { return nil }
+        return members.map { String(RedisRowEncoding.json(ofMember: $0)) }
+    }
+
+    /// Every member of `symbol`'s sorted set, oldest first (for verification).
+    public func members(table: String, symbol: String) async throws -> [String] {
+        let reply = try await client.send(["ZRANGE", .string(rowsKey(table: table, symbol: symbol)), "0", "-1"])
+        return (reply.array ?? []).compactMap(\.string)
+    }
+}
