@@ -98,7 +98,7 @@ import Testing
         }
         try commit(100)
         #expect(await replicator.waitUntilCaughtUp(timeout: .seconds(30)))
-        server.kill()
+        await onThread { server.kill() }
         try commit(100)
         var sawOpen = false
         var peakBacklog = 0
@@ -112,7 +112,7 @@ import Testing
         try commit(100)
         peakBacklog = max(peakBacklog, replicator.status[0].replication.backlogRows)
         #expect(peakBacklog >= 1_000)
-        try server.start()
+        try await onThread { try server.start() }
         try commit(50)
         #expect(await replicator.waitUntilCaughtUp(timeout: .seconds(60)))
         running.cancel()

@@ -213,15 +213,82 @@ import Testing
         let backRows = Self.json(back?.body)["rows"] as? [[String: Any]] ?? []
         #expect(backRows.compactMap { $0["trade_id"] as? Int } == Array((1...54).reversed()))
 
-        // Orders and jobs across two nodes (issue 10's "must show"): built on PostgreSQL by the
-        // keyed-state work (worktree pgkeyed); their two-node checks belong here:
-        // - an order written through node A is read back through node B;
-        // - jobs enqueued on A are worked by workers on A and B, none twice.
-        // The live feed is per node: a node's WebSocket subscribers see the rows written
-        // through that node only (no LISTEN/NOTIFY yet), so it has no two-node check.
+        // Orders and jobs across the two nodes: their state lives in PostgreSQL (keyed state), so
+        // an order written through A is read and changed through B, and a fill beyond its size
+        // is refused on either.
+        let write = ["Authorization": "Bearer pg-write", "Content-Type": "application/json"]
+        let order = #"""
+            {"id":7,"client_order_id":"c-7","user":"alice","symbol":"BTCUSDT","side":"buy","type":"limit",\#
+            "price":"64000.5","size":"2","created_at":"2024-07-01T00:00:00Z"}
+            """#
+        let created = await rawHTTP(port: portA, method: "POST", path: "/api/v1/orders", headers: write, body: order)
+        #expect(created?.status == 201, "\(String(describing: created?.body))")
+        let seen = await rawHTTP(port: portB, method: "GET", path: "/api/v1/orders/7", headers: read)
+        #expect(Self.json(seen?.body)["status"] as? String == "new", "\(String(describing: seen?.body))")
+        let fill = await rawHTTP(
+            port: portB, method: "POST", path: "/api/v1/orders/7/fill", headers: write,
+            body: #"{"quantity":"0.5","price":"64000"}"#)
+        #expect(Self.json(fill?.body)["status"] as? String == "partially_filled", "\(String(describing: fill?.body))")
+        let afterFill = await rawHTTP(port: portA, method: "GET", path: "/api/v1/orders/7", headers: read)
+        #expect(Self.json(afterFill?.body)["filled_size"] as? String == "0.5", "\(String(describing: afterFill?.body))")
+        let overfill = await rawHTTP(
+            port: portA, method: "POST", path: "/api/v1/orders/7/fill", headers: write,
+            body: #"{"quantity":"1.6","price":"64000"}"#)
+        #expect(overfill?.status == 409, "\(String(describing: overfill?.body))")
+        #expect(Self.json(overfill?.body)["code"] as? String == "overfill")
+
+        // 40 jobs enqueued on A, worked by two workers on each node at once: every job completes
+        // exactly once (FOR UPDATE SKIP LOCKED: a leased job is never handed to another worker).
+        let jobCount = 40
+        for id in 1...jobCount {
+            let enqueued = await rawHTTP(
+                port: portA, method: "POST", path: "/api/v1/jobs", headers: write,
+                body: #"{"id":\#(id),"queue":"settle","payload":{"n":\#(id)}}"#)
+            #expect(enqueued?.status == 201, "\(String(describing: enqueued?.body))")
+        }
+        let workers = [(portA, "a1"), (portA, "a2"), (portB, "b1"), (portB, "b2")]
+        let worked = await withTaskGroup(of: [Int].self) { group in
+            for (port, name) in workers {
+                group.addTask { await onThread { Self.work(port: port, worker: name, headers: write) } }
+            }
+            var all: [Int] = []
+            for await ids in group { all += ids }
+            return all
+        }
+        #expect(worked.count == jobCount, "jobs completed: \(worked.count) of \(jobCount)")
+        #expect(Set(worked) == Set(1...jobCount), "every job once: \(worked.sorted())")
+        let done = await rawHTTP(port: portB, method: "GET", path: "/api/v1/jobs/\(jobCount)", headers: read)
+        #expect(Self.json(done?.body)["state"] as? String == "completed", "\(String(describing: done?.body))")
+        // The live feed is per node: a node's WebSocket subscribers see the rows written through
+        // that node only (no LISTEN/NOTIFY yet), so it has no two-node check.
 
         #expect(await nodeA.stop(SIGTERM) == 0, "\(nodeA.stderr)")
         #expect(await nodeB.stop(SIGTERM) == 0, "\(nodeB.stderr)")
+    }
+
+    /// Dequeues jobs of queue `settle` one at a time through `port` and completes each, until the
+    /// queue is empty twice in a row; the ids it completed.
+    static func work(port: Int, worker: String, headers: [String: String]) -> [Int] {
+        var completed: [Int] = []
+        var emptyTimes = 0
+        while emptyTimes < 2 {
+            let answer = rawHTTPBlocking(
+                port: port, method: "POST", path: "/api/v1/jobs/dequeue", headers: headers,
+                body: #"{"queue":"settle","worker":"\#(worker)","limit":1,"lease_ms":60000}"#)
+            let jobs = json(answer?.body)["jobs"] as? [[String: Any]] ?? []
+            guard let job = jobs.first, let id = job["id"] as? Int,
+                let token = (job["lease"] as? [String: Any])?["token"] as? Int
+            else {
+                emptyTimes += 1
+                continue
+            }
+            emptyTimes = 0
+            let done = rawHTTPBlocking(
+                port: port, method: "POST", path: "/api/v1/jobs/\(id)/complete", headers: headers,
+                body: #"{"token":\#(token)}"#)
+            if done?.status == 200 { completed.append(id) }
+        }
+        return completed
     }
 
     /// Drops `schema` on the shared server (psql).

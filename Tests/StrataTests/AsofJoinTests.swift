@@ -169,7 +169,7 @@ import Testing
         _ = try await marks.append(markRows(200))
         // The comparisons run on a thread of their own: seconds of work that would otherwise hold
         // one of the few threads of the cooperative pool the suite's in-process servers need.
-        let outcome = try await Self.onThread { try Self.compare(fills, marks, symbols: symbols) }
+        let outcome = try await onThread { try Self.compare(fills, marks, symbols: symbols) }
         #expect(outcome.failures.count == 0, "\(outcome.failures.count) failures: \(outcome.failures.prefix(3))")
         // The comparisons were not vacuous: rows with and without a right row, some at its very time.
         #expect(outcome.rows > 10_000 && outcome.matched > 1_000 && outcome.rows - outcome.matched > 1_000)
@@ -182,13 +182,6 @@ import Testing
         var rows = 0
         var matched = 0
         var exact = 0
-    }
-
-    /// Runs `body` on a new thread.
-    static func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread { continuation.resume(with: Result { try body() }) }.start()
-        }
     }
 
     /// Every symbol's join over windows × tolerances × page sizes against the model.

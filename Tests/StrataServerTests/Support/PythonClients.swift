@@ -1,4 +1,5 @@
 import Foundation
+import StrataTestSupport
 import Testing
 
 /// The real Python clients (`questdb`, `influxdb-client`, `websockets`, `prometheus_client`) in a

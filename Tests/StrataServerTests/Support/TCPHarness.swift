@@ -203,14 +203,6 @@ final class TCPClient: @unchecked Sendable {
     func finishSending() { shutdown(fd, Int32(SHUT_WR)) }
 }
 
-/// Runs blocking work (socket calls) on a new thread, so that it never holds one of the few
-/// threads of the cooperative pool that the server's services need.
-func onThread<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
-    await withCheckedContinuation { continuation in
-        Thread { continuation.resume(returning: body()) }.start()
-    }
-}
-
 enum TCPClientError: Error {
     case connectFailed(Int32)
 }
