@@ -8,52 +8,23 @@ import PostgresNIO
 import StrataCore
 import Synchronization
 
-/// A `TaskExecutor` on one dedicated thread: where the backend's async work runs.
-///
-/// The seam is synchronous, so a caller's thread waits for the async work. That work must not
-/// need the thread it blocks: with the default executor it would need the cooperative pool,
-/// which a blocked caller on that pool (a Swift Testing test, an async route) may exhaust on a
-/// 2-core machine, and a NIO event loop must never block at all. So the work runs here, on a
-/// thread that only ever awaits, and the caller waits on a semaphore.
-final class BridgeExecutor: TaskExecutor, @unchecked Sendable {
-    private let jobs = Mutex<[UnownedJob]>([])
-    private let available = DispatchSemaphore(value: 0)
-
-    init(name: String) {
-        let thread = Thread { [unowned self] in self.loop() }
-        thread.name = name
-        thread.start()
-    }
-
-    func enqueue(_ job: consuming ExecutorJob) {
-        let job = UnownedJob(job)
-        jobs.withLock { $0.append(job) }
-        available.signal()
-    }
-
-    private func loop() {
-        while true {
-            available.wait()
-            let next = jobs.withLock { $0.isEmpty ? nil : $0.removeFirst() }
-            next?.runSynchronously(on: asUnownedTaskExecutor())
-        }
-    }
-}
-
 /// The pool (`PostgresClient`, its `run()` in a long-lived task) and the synchronous bridge to
 /// it, shared by a backend, its tables and its migrator.
 final class PostgresConnector: Sendable {
     let configuration: PostgresConfiguration
     let client: PostgresClient
     let logger: Logger
-    private let executor: BridgeExecutor
+    private let executor: DedicatedThreadExecutor
     private let runner: Task<Void, Never>
     private let closed = Atomic<Bool>(false)
     /// What health checks found (``PostgresBackend/checkHealth(timeout:)``).
     let healthState = Mutex(PostgresHealthState())
 
-    /// The executors outlive connectors (their threads are never joined): shared, one per process.
-    private static let sharedExecutor = BridgeExecutor(name: "strata-postgres")
+    /// Where the backend's async work runs (``DedicatedThreadExecutor``): the seam is synchronous,
+    /// so a caller's thread waits for that work, which therefore must not need the caller's
+    /// thread — a cooperative-pool thread (a test, an async route) or a NIO event loop. Executors
+    /// outlive connectors (their threads are never joined): one, shared, per process.
+    private static let sharedExecutor = DedicatedThreadExecutor(name: "strata-postgres")
 
     /// The event loops of the backend's connections: its own, never NIO's process-wide
     /// singleton. A caller of the synchronous seam may itself be an event loop of that singleton

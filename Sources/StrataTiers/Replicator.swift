@@ -151,14 +151,27 @@ public final class Replicator: Sendable {
         return entry.position
     }
 
-    /// Runs every tier's loop until the task is cancelled.
+    /// Starts ``run()`` in a task of its own on the replicators' thread; cancel the task to stop.
+    /// The task never waits for the cooperative pool, not even to start: a process whose pool is
+    /// busy (two threads on two cores) still feeds its tiers.
+    public func start() -> Task<Void, Never> {
+        Task(executorPreference: Self.executor) { await self.run() }
+    }
+
+    /// Runs every tier's loop until the task is cancelled, on the replicators' own thread
+    /// (``DedicatedThreadExecutor``).
     public func run() async {
-        await withTaskGroup(of: Void.self) { group in
-            for tier in tiers {
-                group.addTask { await self.runTier(tier) }
+        await withTaskExecutorPreference(Self.executor) {
+            await withTaskGroup(of: Void.self) { group in
+                for tier in tiers {
+                    group.addTask { await self.runTier(tier) }
+                }
             }
         }
     }
+
+    /// Where every replicator's loops run: one thread for the process (they mostly wait).
+    private static let executor = DedicatedThreadExecutor(name: "strata-replicas")
 
     private func runTier(_ tier: any ReplicaTier) async {
         guard let wake = streams.withLock({ $0.removeValue(forKey: tier.name) }) else { return }
@@ -238,13 +251,18 @@ public final class Replicator: Sendable {
     public func waitUntilCaughtUp(timeout: Duration) async -> Bool {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
-            let done = state.withLock { state in
-                state.cursors.cursors.values.allSatisfy { $0.rebuildNeeded || $0.applied == state.cursors.accepted }
-            }
-            if done { return true }
+            if caughtUp { return true }
             try? await Task.sleep(for: .milliseconds(5))
         }
-        return false
+        // A waiter resumed late (a busy process) looks once more before it gives up.
+        return caughtUp
+    }
+
+    /// Whether every tier not marked for a rebuild applied everything committed so far.
+    private var caughtUp: Bool {
+        state.withLock { state in
+            state.cursors.cursors.values.allSatisfy { $0.rebuildNeeded || $0.applied == state.cursors.accepted }
+        }
     }
 
     /// Each tier's replication and breaker state, sorted by tier name.

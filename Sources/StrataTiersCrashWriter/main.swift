@@ -27,7 +27,7 @@ let tier = try FileTier(path: directory + "/tier.positions")
 let replicator = try Replicator(
     configuration: .init(table: "ticks", cursorDirectory: directory + "/cursors", maxRowsPerBatch: 5), log: log,
     tiers: [tier])
-let running = Task { await replicator.run() }
+let running = replicator.start()
 
 if arguments[2] == "drain" {
     let caughtUp = await replicator.waitUntilCaughtUp(timeout: .seconds(60))

@@ -88,7 +88,7 @@ import Testing
             configuration: .init(
                 table: "ticks", cursorDirectory: directory + "/cursors", maxRowsPerBatch: 50, breaker: Self.fastBreaker),
             log: log, tiers: [tier])
-        let running = Task { await replicator.run() }
+        let running = replicator.start()
         var next: Int64 = 0
         func commit(_ batches: Int) throws {
             for _ in 0..<batches {
@@ -150,7 +150,7 @@ import Testing
         let replicator = try Replicator(
             configuration: .init(table: "ticks", cursorDirectory: directory + "/cursors", breaker: Self.fastBreaker),
             log: log, tiers: [tier])
-        let running = Task { await replicator.run() }
+        let running = replicator.start()
         try replicator.commit(TierTicks.batch(symbol: "A", first: 0, count: 3))
         #expect(await replicator.waitUntilCaughtUp(timeout: .seconds(20)))
         _ = try await client.send(["FLUSHALL"])  // Redis forgets everything it confirmed

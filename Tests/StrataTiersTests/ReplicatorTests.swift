@@ -24,7 +24,7 @@ import Testing
             configuration: .init(table: "ticks", cursorDirectory: directory + "/cursors/ticks"), log: log,
             tiers: [memory])
         try replicator.attach(to: table)
-        let running = Task { await replicator.run() }
+        let running = replicator.start()
         let base = WallClock.now().nanoseconds - 3_600_000_000_000
         for i in Int64(0)..<50 {
             _ = try await table.append([TickTable.row(symbol: "BTCUSDT", id: i, base: base)])
@@ -55,7 +55,7 @@ import Testing
         let configuration = Replicator.Configuration(
             table: "ticks", cursorDirectory: directory + "/cursors", maxRowsPerBatch: 7, breaker: Self.fastBreaker)
         let replicator = try Replicator(configuration: configuration, log: log, tiers: [tier])
-        let running = Task { await replicator.run() }
+        let running = replicator.start()
         let base: Int64 = 1_700_000_000_000_000_000
         tier.down.store(true, ordering: .relaxed)
         for i in 0..<40 {
@@ -96,7 +96,7 @@ import Testing
         do {
             let replicator = try Replicator(
                 configuration: configuration, log: try CommitLog(configuration: logConfiguration), tiers: [tier])
-            let running = Task { await replicator.run() }
+            let running = replicator.start()
             for i in 0..<10 {
                 try replicator.commit(TickTable.batch(symbol: "A", first: Int64(i), count: 1, base: base))
             }
@@ -113,7 +113,7 @@ import Testing
         #expect(replicator.status[0].replication.applied == 10)
         #expect(replicator.status[0].replication.accepted == 15)
         #expect(replicator.status[0].replication.backlogRows == 5)
-        let running = Task { await replicator.run() }
+        let running = replicator.start()
         #expect(await replicator.waitUntilCaughtUp(timeout: .seconds(20)))
         running.cancel()
         await running.value
