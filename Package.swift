@@ -186,7 +186,7 @@ let package = Package(
             name: "StrataLineProtocolTests", dependencies: ["StrataLineProtocol", "StrataTestSupport"],
             swiftSettings: strictSettings),
         .testTarget(
-            name: "StrataWireTests", dependencies: ["StrataWire", "StrataCore"],
+            name: "StrataWireTests", dependencies: ["StrataWire", "StrataCore", "StrataTestSupport"],
             // The real readers' script (pyarrow, polars, DuckDB), run by ArrowReaderTests.
             exclude: ["Python"],
             swiftSettings: strictSettings),

@@ -1,4 +1,5 @@
 import Foundation
+import StrataTestSupport
 import Testing
 
 /// pyarrow, DuckDB and polars reading a lake (`Python/read_lake.py`), in the virtual environment
@@ -17,7 +18,7 @@ enum PythonLakeReaders {
         return root + "/.build/python-venv"
     }()
 
-    private static let setup = run(["/bin/bash", root + "/Tests/StrataServerTests/Python/setup-venv.sh", venv])
+    private static let setup = runCommand(["/bin/bash", root + "/Tests/StrataServerTests/Python/setup-venv.sh", venv])
 
     /// What the readers saw of `table` in `lake` (the script's JSON object), `symbol` being the
     /// one the pruning checks filter on.
@@ -26,9 +27,7 @@ enum PythonLakeReaders {
         let script = root + "/Tests/StrataLakeTests/Python/read_lake.py"
         let arguments = [venv + "/bin/python", script, lake, table, symbol]
         // On a thread of its own: the readers take seconds to start.
-        let result = await withCheckedContinuation { continuation in
-            Thread { continuation.resume(returning: run(arguments)) }.start()
-        }
+        let result = await onThread { runCommand(arguments) }
         try #require(result.status == 0, "read_lake.py failed (exit \(result.status)):\n\(result.output)")
         let object = try JSONSerialization.jsonObject(with: Data(result.output.utf8))
         return try #require(object as? [String: Any], "not an object: \(result.output.prefix(500))")
@@ -42,32 +41,5 @@ enum PythonLakeReaders {
         }
         if let error = section["error"] { Issue.record("\(reader) failed: \(error)") }
         return (section["rows"] as? [[String]]) ?? []
-    }
-
-    static func run(_ arguments: [String]) -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: arguments[0])
-        process.arguments = Array(arguments.dropFirst())
-        let output = Pipe()
-        let errorPath = NSTemporaryDirectory() + "strata-lake-stderr-\(UUID().uuidString)"
-        _ = FileManager.default.createFile(atPath: errorPath, contents: nil)
-        defer { try? FileManager.default.removeItem(atPath: errorPath) }
-        guard let errors = FileHandle(forWritingAtPath: errorPath) else { return (-1, "cannot create \(errorPath)") }
-        defer { try? errors.close() }
-        process.standardOutput = output
-        process.standardError = errors
-        process.standardInput = FileHandle.nullDevice
-        do {
-            try process.run()
-        } catch {
-            return (-1, "cannot run \(arguments[0]): \(error)")
-        }
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        guard process.terminationStatus == 0 else {
-            return (process.terminationStatus, text + ((try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? ""))
-        }
-        return (0, text)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import StrataTestSupport
 import Testing
 
 /// The real Arrow readers (pyarrow, polars, DuckDB) in the virtual environment that
@@ -29,7 +30,7 @@ enum PythonReaders {
     }()
 
     /// `setup-venv.sh`, run once per test process.
-    private static let setup = run(["/bin/bash", root + "/Tests/StrataServerTests/Python/setup-venv.sh", venv])
+    private static let setup = runCommand(["/bin/bash", root + "/Tests/StrataServerTests/Python/setup-venv.sh", venv])
 
     /// The environment's interpreter, once `setup-venv.sh` has succeeded.
     static func python() throws -> String {
@@ -51,9 +52,7 @@ enum PythonReaders {
         let arguments = [try python(), scripts + "/read_arrow_stream.py", path]
         // On a thread of its own: the readers take seconds to start, and a cooperative thread
         // blocked meanwhile starves the servers other tests run in-process.
-        let result = await withCheckedContinuation { continuation in
-            Thread { continuation.resume(returning: run(arguments)) }.start()
-        }
+        let result = await onThread { runCommand(arguments, environment: ["PYTHONUNBUFFERED": "1"]) }
         try #require(result.status == 0, "read_arrow_stream.py failed (exit \(result.status)):\n\(result.output)")
         let decoded = try JSONDecoder().decode(JSONValue.self, from: Data(result.output.utf8))
         guard case .object(let readers) = decoded else {
@@ -66,41 +65,6 @@ enum PythonReaders {
             }
         }
         return readers
-    }
-
-    /// Runs a command, returning its exit status and its stdout (and its stderr when it fails).
-    static func run(_ arguments: [String]) -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: arguments[0])
-        process.arguments = Array(arguments.dropFirst())
-        var environment = ProcessInfo.processInfo.environment
-        environment["PYTHONUNBUFFERED"] = "1"
-        process.environment = environment
-        // stderr to a file, so that it neither mixes with the JSON on stdout nor fills a pipe.
-        let errorPath = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "strata-arrow-stderr-\(UUID().uuidString)"
-        ).path
-        _ = FileManager.default.createFile(atPath: errorPath, contents: nil)
-        defer { try? FileManager.default.removeItem(atPath: errorPath) }
-        guard let errors = FileHandle(forWritingAtPath: errorPath) else { return (-1, "cannot create \(errorPath)") }
-        defer { try? errors.close() }
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        process.standardInput = FileHandle.nullDevice
-        do {
-            try process.run()
-        } catch {
-            return (-1, "cannot run \(arguments[0]): \(error)")
-        }
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        if process.terminationStatus != 0 {
-            let errorText = (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? ""
-            return (process.terminationStatus, text + errorText)
-        }
-        return (0, text)
     }
 }
 
