@@ -80,15 +80,29 @@ final class PostgresConnector: Sendable {
         let nanoseconds = limit.components.seconds * 1_000_000_000 + limit.components.attoseconds / 1_000_000_000
         if done.wait(timeout: .now() + .nanoseconds(Int(clamping: nanoseconds))) == .timedOut {
             task.cancel()
-            throw StrataError(
-                .io,
-                "PostgreSQL at \(configuration.endpoint): \(what()) timed out after \(limit) (no answer or no connection)"
-            )
+            throw noted(
+                StrataError(
+                    .io,
+                    "PostgreSQL at \(configuration.endpoint): \(what()) timed out after \(limit) (no answer or no connection)"
+                ))
         }
         switch outcome.value.withLock({ $0 })! {
         case .success(let value): return value
-        case .failure(let error): throw translate(error, what())
+        case .failure(let error): throw noted(translate(error, what()))
         }
+    }
+
+    /// Keeps a failure of the server or the connection (`.io`) as health's last error, whatever
+    /// operation met it — a table's, a keyed state's (orders, jobs, anomalies), a health check's
+    /// — so that `/health/ready` shows it even when the next check finds the server reachable.
+    private func noted(_ error: StrataError) -> StrataError {
+        guard error.code == .io else { return error }
+        let now = WallClock.now()
+        healthState.withLock { state in
+            state.lastError = error.message
+            state.lastErrorAt = now
+        }
+        return error
     }
 
     /// A typed error for what PostgreSQL or postgres-nio threw.

@@ -155,6 +155,11 @@ struct PostgresBackendTests {
         #expect(error?.message.contains(configuration.host) == true)
         #expect(table.stats().rows == 5)
         #expect(!table.health.isHealthy)
+        // The failure is health's last error too, though the server stays reachable.
+        let health = backend.checkHealth()
+        #expect(health.reachable)
+        #expect(health.lastError == error?.message, "\(String(describing: health.lastError))")
+        #expect(health.lastErrorAt != nil)
         #expect(try table.append(Self.batch(5..<50)) == AppendReport(stored: 45, duplicates: 0))
         #expect(table.health.isHealthy)
         try table.close()

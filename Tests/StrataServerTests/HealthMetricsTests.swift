@@ -52,6 +52,7 @@ import Testing
                 let response = try await client.get(query)
                 #expect(response.status == .serviceUnavailable, "\(query): \(response.text)")
                 #expect(response.json["code"] as? String == "unavailable")
+                #expect(response.headers[.retryAfter] == "5", "\(query): a retry is worth it")
             }
         }
     }

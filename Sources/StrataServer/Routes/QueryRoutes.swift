@@ -262,8 +262,12 @@ func respond(_ context: StrataRequestContext, _ body: () async throws -> Respons
     } catch let error as StrataError where error.code == .invalidArgument {
         return Responses.error(status: .badRequest, code: "invalidArgument", message: error.message, context: context)
     } catch let error as StrataError where error.code == .closed {
-        return Responses.error(
+        // A store closing (the server stopping) or a backend's pool closed: another node, or this
+        // one restarted, answers a retry.
+        var response = Responses.error(
             status: .serviceUnavailable, code: "unavailable", message: error.message, context: context)
+        response.headers[.retryAfter] = "5"
+        return response
     } catch let error as StrataError where error.code == .corruptFile {
         // Recorded as an incident by the store (health shows it); the answer names the damage.
         context.logger.error("query met damaged data", metadata: ["error": "\(error)"])
