@@ -128,19 +128,14 @@ public final class PostgresBackend: StorageBackend {
                     "table \(schema.name): stored with absent values \(stored.3 ? "on" : "off"), opened with them \(options.absentValues ? "on" : "off")"
                 )
             }
-            let added: [SchemaColumn]
             do {
-                added = try schema.evolution(from: current)
+                _ = try schema.evolution(from: current)  // only columns added at the end
             } catch {
                 throw StrataError(.invalidArgument, "\(error)")
             }
-            let createdLayout = PostgresTableLayout(
-                schema: created, namespace: namespace, partitionWidth: width, absentValues: options.absentValues)
-            migrations = [createdLayout.createMigration()]
-            let later = current.columns.filter { column in !created.columns.contains { $0.name == column.name } }
-            for column in later + added {
-                migrations.append(layout.addColumnMigration(column, version: migrations.count + 1))
-            }
+            migrations = Self.tableMigrations(
+                schema, created: created, namespace: namespace, partitionWidth: width,
+                absentValues: options.absentValues)
         } else {
             migrations = [layout.createMigration()]
         }
@@ -162,6 +157,24 @@ public final class PostgresBackend: StorageBackend {
             }
         }
         return PostgresTable(layout: layout, connector: connector)
+    }
+
+    /// The migrations of a stored table's scope (`table:<name>`): version 1 creates it as it was
+    /// first stored (`created`), each later version adds one column `schema` has beyond that, in
+    /// order (``RecordSchema/evolution(from:)`` allows columns added at the end only, so these are
+    /// the versions applied so far and the ones `schema` adds).
+    static func tableMigrations(
+        _ schema: RecordSchema, created: RecordSchema, namespace: String, partitionWidth: Int64, absentValues: Bool
+    ) -> [PostgresMigration] {
+        let layout = PostgresTableLayout(
+            schema: schema, namespace: namespace, partitionWidth: partitionWidth, absentValues: absentValues)
+        let createdLayout = PostgresTableLayout(
+            schema: created, namespace: namespace, partitionWidth: partitionWidth, absentValues: absentValues)
+        var migrations = [createdLayout.createMigration()]
+        for column in schema.columns where !created.columns.contains(where: { $0.name == column.name }) {
+            migrations.append(layout.addColumnMigration(column, version: migrations.count + 1))
+        }
+        return migrations
     }
 
     /// Whether the catalog lists the table (true when it cannot be read: always safe).

@@ -87,19 +87,13 @@ public final class PostgresMigrationPlan: Sendable {
                     )
                 }
                 let created = try PostgresBackend.decodeSchema(createdText, table: schema.name)
-                let createdLayout = PostgresTableLayout(
-                    schema: created, namespace: namespace, partitionWidth: width, absentValues: absent)
-                let layout = PostgresTableLayout(
-                    schema: schema, namespace: namespace, partitionWidth: width, absentValues: absent)
                 do {
                     _ = try schema.evolution(from: created)
                 } catch {
                     throw StrataError(.invalidArgument, "\(error)")
                 }
-                migrations = [createdLayout.createMigration()]
-                for column in schema.columns where !created.columns.contains(where: { $0.name == column.name }) {
-                    migrations.append(layout.addColumnMigration(column, version: migrations.count + 1))
-                }
+                migrations = PostgresBackend.tableMigrations(
+                    schema, created: created, namespace: namespace, partitionWidth: width, absentValues: absent)
             } else {
                 let layout = PostgresTableLayout(
                     schema: schema, namespace: namespace, partitionWidth: width, absentValues: options.absentValues)

@@ -24,19 +24,15 @@ extension DynamicTable {
 }
 
 extension StoredCommit {
-    /// The rows the commit stored (the batch without the duplicates it skipped), text values
-    /// copied into the result's own heap when rows were left out.
+    /// The rows the commit stored (the batch without the duplicates it skipped). The batch's text
+    /// heap is kept whole, so every text reference stays valid (it is already in memory).
     public func storedRows() -> ColumnBatch {
         guard !skipped.isEmpty else { return batch }
         let skip = Set(skipped)
         let keep = (0..<batch.count).filter { !skip.contains($0) }
         var rows = ColumnBatch(symbols: batch.symbols, symbolIndex: keep.map { batch.symbolIndex[$0] }, columns: [])
         rows.columns = batch.columns.map { lane in keep.map { lane[$0] } }
-        if !batch.texts.isEmpty {
-            // Any lane may hold text references; only those that do point into the heap. The
-            // whole heap is kept (references stay valid); it is the batch's own, already in memory.
-            rows.texts = batch.texts
-        }
+        rows.texts = batch.texts
         return rows
     }
 }
