@@ -103,7 +103,7 @@ let package = Package(
         .target(
             name: "StrataServer",
             dependencies: [
-                "Strata", "StrataImport", "StrataLineProtocol", "StrataWire",
+                "Strata", "StrataImport", "StrataLineProtocol", "StrataWire", "CStrataSupport",
                 // The PostgreSQL deployment modes (issue 10): `strata serve` opens a PostgresBackend.
                 "StrataPostgres",
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -88,3 +88,38 @@ final class TCPAppender: Sendable {
 
     func shutdown() async { try? await pool.shutdownGracefully() }
 }
+
+/// Where bulk columnar answers (Arrow and CSV ranges, ASOF joins) are read and encoded: two
+/// threads (a core each on the machines we size for), not the request pool's sixteen.
+///
+/// Why a pool of its own: such an answer allocates megabytes per page (the engine's lanes, the
+/// encoded page in its network buffer) and frees them when the page is sent. The C allocator
+/// keeps freed memory per arena, and a thread keeps its arena: spread over sixteen request
+/// threads, each new thread's first answers faulted their pages in afresh from the kernel (775
+/// minor faults, 3 MiB, per 120k-row answer for the first five answers, then 77; see
+/// BENCHMARKS.md, "Arrow answers at wire speed"). On two threads the pages of one answer serve
+/// the next after the first. Their tasks interleave page by page, so a long answer does not hold
+/// a short one back for more than a page.
+final class AnswerExecutor: TaskExecutor {
+    static let threads = 2
+
+    static let shared = AnswerExecutor()
+
+    private let pool: NIOThreadPool
+
+    private init() {
+        pool = NIOThreadPool(numberOfThreads: Self.threads)
+        pool.start()
+    }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        let executor = asUnownedTaskExecutor()
+        pool.submit { _ in job.runSynchronously(on: executor) }
+    }
+
+    /// Runs `body` with this executor preferred: its nonisolated async calls run on the pool.
+    func run<T>(_ body: () async throws -> T) async rethrows -> T {
+        try await withTaskExecutorPreference(self, operation: body)
+    }
+}

@@ -91,7 +91,7 @@ public struct ArrowStreamWriter: Sendable {
     /// instead of as a delta. A batch refused (checked before anything is written) leaves
     /// `output` as it was; only a dictionary outgrowing Arrow's 32-bit offsets, found while
     /// encoding, can leave a first batch's schema written.
-    public mutating func write(_ batch: ColumnarBatch, to output: inout [UInt8]) throws(ArrowWriteError) {
+    public mutating func write(_ batch: ColumnarBatch, to output: inout some ByteSink) throws(ArrowWriteError) {
         guard !finished else { throw ArrowWriteError("a batch after the end of the stream") }
         let fields: [StreamField]
         if let known = self.fields { fields = known } else { fields = try Self.fields(of: batch) }
@@ -123,7 +123,7 @@ public struct ArrowStreamWriter: Sendable {
     ///
     /// Without a batch written nor `empty` (or with an `empty` whose decimals' scales Arrow cannot
     /// hold), the schema written has no fields. Finishing twice writes nothing the second time.
-    public mutating func finish(schemaOf empty: ColumnarBatch?, to output: inout [UInt8]) {
+    public mutating func finish(schemaOf empty: ColumnarBatch?, to output: inout some ByteSink) {
         guard !finished else { return }
         finished = true
         if fields == nil {
@@ -131,7 +131,7 @@ public struct ArrowStreamWriter: Sendable {
             self.fields = fields
             writeSchema(fields, to: &output)
         }
-        output.append(contentsOf: [0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0, 0] as [UInt8])
+        withUnsafeBytes(of: (UInt32.max, UInt32(0))) { output.append(bytes: $0) }
     }
 
     // MARK: Schema
@@ -171,7 +171,7 @@ public struct ArrowStreamWriter: Sendable {
         }
     }
 
-    private mutating func writeSchema(_ fields: [StreamField], to output: inout [UInt8]) {
+    private mutating func writeSchema(_ fields: [StreamField], to output: inout some ByteSink) {
         builder.reset()
         let message = ArrowFlatBuffers.schemaMessage(fields, metadata: metadata, builder: &builder)
         appendMessage(message, bodyLength: 0, to: &output)
@@ -319,7 +319,7 @@ public struct ArrowStreamWriter: Sendable {
 
     /// Sends dictionary `id`'s values not sent yet (a delta), or all of them (the first time, or
     /// replacing the dictionary sent before).
-    private mutating func writeDictionaryBatch(id: Int, to output: inout [UInt8]) {
+    private mutating func writeDictionaryBatch(id: Int, to output: inout some ByteSink) {
         let memo = memos[id]
         let isDelta = memo.sentOnce && dictionaryUpdates == .deltas
         let first = isDelta ? memo.sent : 0
@@ -364,7 +364,9 @@ public struct ArrowStreamWriter: Sendable {
 
     // MARK: Record batches
 
-    private mutating func writeRecordBatch(_ batch: ColumnarBatch, fields: [StreamField], to output: inout [UInt8]) {
+    private mutating func writeRecordBatch(
+        _ batch: ColumnarBatch, fields: [StreamField], to output: inout some ByteSink
+    ) {
         var body = self.body
         self.body = BodyLayout()
         body.reset()
@@ -391,7 +393,7 @@ public struct ArrowStreamWriter: Sendable {
     /// depth-first order: the same code both times, so the metadata describes what is written.
     private static func emit(
         _ column: ColumnarColumn, field: StreamField, scratch: [Int32], body: inout BodyLayout,
-        output: inout [UInt8]
+        output: inout some ByteSink
     ) {
         let count = column.values.count
         let nulls = column.absentCount
@@ -454,7 +456,7 @@ public struct ArrowStreamWriter: Sendable {
     }
 
     /// Each mantissa as a 16-byte little-endian two's complement integer.
-    private static func emitDecimals(_ mantissas: [Int64], body: inout BodyLayout, output: inout [UInt8]) {
+    private static func emitDecimals(_ mantissas: [Int64], body: inout BodyLayout, output: inout some ByteSink) {
         body.buffer(16 * mantissas.count, &output) { out in
             mantissas.withUnsafeBufferPointer { mantissas in
                 for index in 0..<mantissas.count {
@@ -470,7 +472,7 @@ public struct ArrowStreamWriter: Sendable {
 
     /// A dictionary column written as text: offsets and bytes of each row's value.
     private static func emitExpanded(
-        _ indices: [Int32], _ values: StringColumn, body: inout BodyLayout, output: inout [UInt8]
+        _ indices: [Int32], _ values: StringColumn, body: inout BodyLayout, output: inout some ByteSink
     ) {
         values.offsets.withUnsafeBufferPointer { offsets in
             let limit = UInt32(truncatingIfNeeded: values.count)
@@ -521,15 +523,15 @@ public struct ArrowStreamWriter: Sendable {
     // MARK: Framing
 
     /// `0xFFFFFFFF`, the metadata's length, the metadata padded so the body starts 8-aligned.
-    private mutating func appendMessage(_ message: FlatBufferBuilder.Offset, bodyLength: Int, to output: inout [UInt8])
-    {
+    private mutating func appendMessage(
+        _ message: FlatBufferBuilder.Offset, bodyLength: Int, to output: inout some ByteSink
+    ) {
         let metadata = builder.finish(root: message)
         let metadataLength = padded(8 + metadata.count) - 8
-        output.reserveCapacity(output.count + 8 + metadataLength + bodyLength)
-        output.append(contentsOf: [0xFF, 0xFF, 0xFF, 0xFF] as [UInt8])
-        withUnsafeBytes(of: Int32(metadataLength).littleEndian) { output.append(contentsOf: $0) }
-        output.append(contentsOf: metadata)
-        output.append(contentsOf: repeatElement(0, count: metadataLength - metadata.count))
+        output.reserve(additional: 8 + metadataLength + bodyLength)
+        withUnsafeBytes(of: (UInt32.max, Int32(metadataLength).littleEndian)) { output.append(bytes: $0) }
+        metadata.withUnsafeBytes { output.append(bytes: $0) }
+        output.append(zeros: metadataLength - metadata.count)
     }
 }
 
@@ -563,23 +565,22 @@ struct BodyLayout: Sendable {
     }
 
     /// A buffer of `length` bytes that `fill` writes.
-    mutating func buffer(_ length: Int, _ output: inout [UInt8], fill: (UnsafeMutableRawBufferPointer) -> Void) {
+    mutating func buffer(_ length: Int, _ output: inout some ByteSink, fill: (UnsafeMutableRawBufferPointer) -> Void) {
         if writing { Self.fill(&output, length: length, fill) } else { plan(length) }
     }
 
     /// A buffer copied from `bytes`.
-    mutating func copy(_ bytes: UnsafeRawBufferPointer, _ output: inout [UInt8]) {
+    mutating func copy(_ bytes: UnsafeRawBufferPointer, _ output: inout some ByteSink) {
         if writing { Self.copy(&output, bytes) } else { plan(bytes.count) }
     }
 
-    static func fill(_ output: inout [UInt8], length: Int, _ fill: (UnsafeMutableRawBufferPointer) -> Void) {
-        let start = output.count
-        output.append(contentsOf: repeatElement(0, count: padded(length)))
-        output.withUnsafeMutableBytes { fill(UnsafeMutableRawBufferPointer(rebasing: $0[start..<(start + length)])) }
+    static func fill(_ output: inout some ByteSink, length: Int, _ fill: (UnsafeMutableRawBufferPointer) -> Void) {
+        output.append(count: length, fill)
+        output.append(zeros: padded(length) - length)
     }
 
-    static func copy(_ output: inout [UInt8], _ bytes: UnsafeRawBufferPointer) {
-        output.append(contentsOf: bytes)
-        output.append(contentsOf: repeatElement(0, count: padded(bytes.count) - bytes.count))
+    static func copy(_ output: inout some ByteSink, _ bytes: UnsafeRawBufferPointer) {
+        output.append(bytes: bytes)
+        output.append(zeros: padded(bytes.count) - bytes.count)
     }
 }

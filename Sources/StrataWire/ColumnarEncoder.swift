@@ -60,4 +60,30 @@ public struct ColumnarEncoder: Sendable {
             csv!.finish(schemaOf: empty, to: &output)
         }
     }
+
+    /// Appends `batch` encoded to a sink of the caller's (a network buffer): Arrow is written
+    /// into it directly; CSV, written line by line, goes through `scratch` first.
+    /// - Throws: ``ArrowWriteError`` when a batch's columns differ from the first's.
+    public mutating func write(
+        _ batch: ColumnarBatch, to output: inout some ByteSink, scratch: inout [UInt8]
+    ) throws(ArrowWriteError) {
+        if arrow != nil {
+            try arrow!.write(batch, to: &output)
+        } else {
+            scratch.removeAll(keepingCapacity: true)
+            csv!.write(batch, to: &scratch)
+            scratch.withUnsafeBytes { output.append(bytes: $0) }
+        }
+    }
+
+    /// ``finish(schemaOf:to:)`` to a sink of the caller's.
+    public mutating func finish(schemaOf empty: ColumnarBatch, to output: inout some ByteSink, scratch: inout [UInt8]) {
+        if arrow != nil {
+            arrow!.finish(schemaOf: empty, to: &output)
+        } else {
+            scratch.removeAll(keepingCapacity: true)
+            csv!.finish(schemaOf: empty, to: &scratch)
+            scratch.withUnsafeBytes { output.append(bytes: $0) }
+        }
+    }
 }

@@ -52,6 +52,8 @@ struct ServeCommand: AsyncParsableCommand {
         // A file size limit (or a quota) must fail a write with EFBIG, which the store reports and
         // survives, not kill the server with SIGXFSZ.
         signal(SIGXFSZ, SIG_IGN)
+        // Answers' megabyte buffers reuse the heap instead of being mapped afresh per request.
+        StrataServer.tuneAllocatorForServing()
         let format = configuration.logFormat
         LoggingSystem.bootstrap { label in SafeLogHandler(label: label, level: level, format: format) }
         let logger = Logger(label: "strata.server")

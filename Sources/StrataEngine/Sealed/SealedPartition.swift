@@ -426,13 +426,14 @@ package final class SealedPartition: Sendable {
                         filled += entry.blocks[block].rows
                     }
                 }
-                count = filled
+                // The last block may reach past `limit`: its extra rows are left out of the count
+                // (Int64 needs no deinitialisation), not copied away.
+                count = min(filled, limit)
             }
-            let kept = lane.count > limit ? Array(lane.prefix(limit)) : lane
             if out.columns[c].isEmpty {
-                out.columns[c] = kept
+                out.columns[c] = lane
             } else {
-                out.columns[c].append(contentsOf: kept)
+                out.columns[c].append(contentsOf: lane)
             }
         }
     }

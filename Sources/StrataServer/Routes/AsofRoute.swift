@@ -12,11 +12,11 @@ struct AsofRoute {
 
     func register(on router: Router<StrataRequestContext>) {
         router.get(RouterPath(Self.path)) { request, context in
-            await respond(context) { try answer(request) }
+            await respond(context) { try await answer(request) }
         }
     }
 
-    private func answer(_ request: Request) throws -> Response {
+    private func answer(_ request: Request) async throws -> Response {
         let format = try AnswerFormat(request)
         let query = QueryParameters(request)
         let leftName = try query.required("left")
@@ -43,7 +43,7 @@ struct AsofRoute {
             let pages = try left.asofJoin(
                 right, symbol: range.symbol, from: range.from, to: range.to, tolerance: tolerance, prefix: prefix,
                 batchRows: ColumnarPages.defaultBatchRows, limit: range.limit, after: range.cursor)
-            return try ColumnarAnswer.stream(pages, format: format, table: "asof(\(left.name),\(right.name))")
+            return try await ColumnarAnswer.stream(pages, format: format, table: "asof(\(left.name),\(right.name))")
         }
         let limit = range.limit ?? QueryRoutes.defaultRangeLimit
         var pages = try left.asofJoin(

@@ -50,17 +50,23 @@ enum ColumnarAnswer {
     /// One batch, whole (latest, bars, aggregates).
     static func whole(_ batch: ColumnarBatch, format: AnswerFormat, table: String? = nil) throws -> Response {
         var encoder = ColumnarEncoder(format.columnar, table: table)
-        var output: [UInt8] = []
-        try encoder.write(batch, to: &output)
-        encoder.finish(schemaOf: batch, to: &output)
-        return Responses.bytes(output, contentType: format.contentType)
+        var output = WireBuffer()
+        var scratch: [UInt8] = []
+        try encoder.write(batch, to: &output, scratch: &scratch)
+        encoder.finish(schemaOf: batch, to: &output, scratch: &scratch)
+        var headers = HTTPFields()
+        headers[.contentType] = format.contentType
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: output.buffer))
     }
 
     /// A range (or an ASOF join), page by page: `pages` has been asked for nothing yet; its first
-    /// page is read here (its errors are the answer's), the rest as the body streams.
-    static func stream(_ pages: some ColumnarPageStream, format: AnswerFormat, table: String) throws -> Response {
+    /// page is read here (its errors are the answer's), the rest as the body streams. Each page
+    /// is encoded straight into the network buffer that is sent (no copy of the encoded page).
+    ///
+    /// The pages are read and encoded on the ``AnswerExecutor``'s threads.
+    static func stream(_ pages: some ColumnarPageStream, format: AnswerFormat, table: String) async throws -> Response {
         var pages = pages
-        let first = try pages.next()
+        let first = try await AnswerExecutor.shared.run { try pages.next() }
         let empty = pages.emptyBatch
         var headers = HTTPFields()
         headers[.contentType] = format.contentType
@@ -68,20 +74,45 @@ enum ColumnarAnswer {
         return Response(
             status: .ok, headers: headers,
             body: ResponseBody { [pages] writer in
-                var pages = pages
-                var encoder = encoder
-                var output: [UInt8] = []
-                var batch = first
-                while let current = batch {
-                    output.removeAll(keepingCapacity: true)
-                    try encoder.write(current, to: &output)
-                    try await writer.write(ByteBuffer(bytes: output))
-                    batch = try pages.next()
+                try await AnswerExecutor.shared.run {
+                    var pages = pages
+                    var encoder = encoder
+                    var scratch: [UInt8] = []
+                    var batch = first
+                    while let current = batch {
+                        var output = WireBuffer()
+                        try encoder.write(current, to: &output, scratch: &scratch)
+                        try await writer.write(output.buffer)
+                        batch = try pages.next()
+                    }
+                    var output = WireBuffer()
+                    encoder.finish(schemaOf: empty, to: &output, scratch: &scratch)
+                    try await writer.write(output.buffer)
+                    try await writer.finish(nil)
                 }
-                output.removeAll(keepingCapacity: true)
-                encoder.finish(schemaOf: empty, to: &output)
-                try await writer.write(ByteBuffer(bytes: output))
-                try await writer.finish(nil)
             })
+    }
+}
+
+/// A network buffer as an encoder's ``ByteSink``: the bytes are written where they are sent from.
+struct WireBuffer: ByteSink {
+    private(set) var buffer = ByteBufferAllocator().buffer(capacity: 0)
+
+    var count: Int { buffer.writerIndex }
+
+    mutating func reserve(additional count: Int) {
+        buffer.reserveCapacity(minimumWritableBytes: count)
+    }
+
+    mutating func append(bytes: UnsafeRawBufferPointer) {
+        buffer.writeBytes(bytes)
+    }
+
+    mutating func append(count: Int, _ fill: (UnsafeMutableRawBufferPointer) -> Void) {
+        guard count > 0 else { return }
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: count) { free in
+            fill(UnsafeMutableRawBufferPointer(rebasing: free[0..<count]))
+            return count
+        }
     }
 }

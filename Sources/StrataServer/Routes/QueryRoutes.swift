@@ -86,7 +86,7 @@ struct QueryRoutes {
                     // No ceiling: the range streams to its end (or to `limit`), page by page.
                     let pages = table.rangeBatches(
                         symbol: range.symbol, from: range.from, to: range.to, limit: range.limit, after: range.cursor)
-                    return try ColumnarAnswer.stream(pages, format: format, table: path)
+                    return try await ColumnarAnswer.stream(pages, format: format, table: path)
                 }
                 let page = try table.range(
                     symbol: range.symbol, from: range.from, to: range.to, limit: range.limit ?? Self.defaultRangeLimit,
