@@ -213,7 +213,7 @@ let package = Package(
         .testTarget(
             name: "StrataPostgresTests",
             dependencies: [
-                "StrataPostgres", "StrataCore", "StrataEngine", "Strata",
+                "StrataPostgres", "StrataCore", "StrataEngine", "Strata", "StrataTestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -144,8 +144,8 @@ public final class StrataStore: Sendable {
     public let recovery: RecoveryReport
     /// Where the tables live.
     let backend: any StorageBackend
-    /// The trades' bars (nil when ``Configuration/aggregates`` is off).
-    let tradeBars: ContinuousBars?
+    /// The trades' bars (nil when ``Configuration/aggregates`` is off), kept by the backend.
+    let tradeBars: (any ContinuousBarSource)?
     /// The retention policy in force.
     public let retention: RetentionPolicy
     let scheduler: MaintenanceScheduler
@@ -172,8 +172,8 @@ public final class StrataStore: Sendable {
     /// Opens a store whose tables live in `backend`; `directory` keeps the store's own state (its
     /// lock, incident ledger and retention policy).
     ///
-    /// Continuous bars are maintained by the embedded engine only: with another backend, open
-    /// with ``Configuration/aggregates`` off.
+    /// Continuous bars are kept by backends that can (the embedded engine, PostgreSQL): with
+    /// another backend, open with ``Configuration/aggregates`` off.
     /// - Throws: ``StrataError``: as ``open(directory:configuration:)``, and `.invalidArgument`
     ///   for aggregates on a backend that cannot keep them; what the backend throws opening a table.
     public static func open(
@@ -203,12 +203,10 @@ public final class StrataStore: Sendable {
         } catch {
             throw StrataError(.invalidArgument, "\(error)")
         }
-        let embedded =
-            given == nil
-            ? EmbeddedBackend(
+        let backend =
+            given
+            ?? EmbeddedBackend(
                 directory: directory, durability: configuration.durability, sealGrace: configuration.sealGrace)
-            : given as? EmbeddedBackend
-        let backend = given ?? embedded!
         self.backend = backend
         // Every table opened so far, closed again if a later one is refused.
         var opened: [any BackendTable] = []
@@ -222,24 +220,25 @@ public final class StrataStore: Sendable {
             let builtIn = TableOptions(absentValues: false, partitionDuration: configuration.partitionDuration)
             let limits = (configuration.maxNewSymbolsPerAppend, configuration.maxSymbolsPerTable)
             let ledger = incidents
-            var continuous: ContinuousBars?
+            var continuous: (any ContinuousBarSource)?
             // Each built-in record's table, through a generic function opened on its metatype.
             func openBuiltIn<R: ColumnarRecord>(_ type: R.Type) throws -> any BuiltInTable {
-                // Only the trades keep continuous bars, in the embedded engine only.
+                // Only the trades keep continuous bars, on a backend able to keep them.
                 guard R.schema == .trades, configuration.aggregates else {
                     return StrataTable<R>(
                         table: try open(R.schema, builtIn), rules: configuration.validation, incidents: ledger,
                         limits: limits)
                 }
-                guard let embedded else {
+                guard let keeper = backend as? any TradeBarsBackend else {
                     throw StrataError(
                         .invalidArgument,
-                        "continuous bars are kept by the embedded engine only: open a store on the \(backend.name) backend with aggregates off"
+                        "continuous bars need a backend that keeps them: open a store on the \(backend.name) backend with aggregates off"
                     )
                 }
-                let withBars = try embedded.openTrades(R.schema, options: builtIn)
+                let withBars = try keeper.openTradesWithBars(R.schema, options: builtIn)
                 opened.append(withBars.trades)
-                continuous = ContinuousBars(bars: withBars.bars, trades: withBars.trades)
+                opened += withBars.bars.barTables
+                continuous = withBars.bars
                 return StrataTable<R>(
                     table: withBars.trades, rules: configuration.validation, incidents: ledger, limits: limits,
                     bars: withBars.bars)
@@ -298,7 +297,7 @@ public final class StrataStore: Sendable {
                             + user.filter { $0 !== findings }, directory: directory)
                 }
             recovery = RecoveryReport(
-                tables: builtInTables.map(\.table.recovery) + (continuous?.bars.barTables.map(\.recovery) ?? [])
+                tables: builtInTables.map(\.table.recovery) + (continuous?.barTables.map(\.recovery) ?? [])
                     + userTables.map(\.access.table.recovery) + (records?.tables.map(\.access.table.recovery) ?? []))
         } catch {
             for table in opened { try? table.close() }
@@ -331,7 +330,7 @@ public final class StrataStore: Sendable {
     /// Every table: the built-in ones (trades, aggregated trades, quotes), the bar tables, the
     /// user-defined ones, then the trading records'.
     var allTables: [any BackendTable] {
-        builtInTables.map(\.table) + (tradeBars?.bars.barTables ?? []) + userTables.map(\.access.table)
+        builtInTables.map(\.table) + (tradeBars?.barTables ?? []) + userTables.map(\.access.table)
             + (openedRecords?.tables.map(\.access.table) ?? [])
     }
 
@@ -373,7 +372,7 @@ public final class StrataStore: Sendable {
     /// of partitions still in memory (stored only when their partition is sealed).
     public func stats() -> [TableStats] {
         builtInTables.map { $0.table.stats() }
-            + (tradeBars.map { $0.bars.stats(trades: $0.trades) } ?? []) + userTables.map { $0.stats() }
+            + (tradeBars?.stats() ?? []) + userTables.map { $0.stats() }
             + (openedRecords?.tables.map { $0.stats() } ?? [])
     }
 
@@ -455,9 +454,3 @@ protocol RowTable {
 }
 
 extension StrataTable: RowTable {}
-
-/// The trades' continuous bars and the trades table they are kept from (the embedded engine's).
-struct ContinuousBars: Sendable {
-    let bars: TradeBars
-    let trades: EngineTable
-}

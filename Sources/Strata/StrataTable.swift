@@ -30,7 +30,7 @@ public final class StrataTable<Record: ColumnarRecord>: TimeSeriesStore, Sendabl
 
     init(
         table: any BackendTable, rules: ValidationRules, incidents: IncidentLog,
-        limits: (perAppend: Int?, perTable: Int?) = (nil, nil), bars: TradeBars? = nil
+        limits: (perAppend: Int?, perTable: Int?) = (nil, nil), bars: (any ContinuousBarSource)? = nil
     ) {
         access = TableAccess(table: table, rules: rules, incidents: incidents, limits: limits)
         live = LiveHub(table: table, bars: bars)

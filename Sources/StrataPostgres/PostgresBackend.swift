@@ -38,11 +38,11 @@ public final class PostgresBackend: StorageBackend {
             try PostgresMigrator(
                 connector: connector, scope: "strata", migrations: Self.migrations(configuration.schema)
             )
-            .up()
+            .upOnStart()
             try PostgresMigrator(
                 connector: connector, scope: Self.partitionScope,
                 migrations: Self.partitionMigrations(configuration.schema)
-            ).up()
+            ).upOnStart()
         } catch {
             connector.shutdown()
             throw error
@@ -87,6 +87,14 @@ public final class PostgresBackend: StorageBackend {
     }
 
     public func openTable(_ schema: RecordSchema, options: TableOptions) throws -> any BackendTable {
+        try openPostgresTable(schema, options: options)
+    }
+
+    /// Opens (creating or evolving) the table `schema` describes; `bars` upserts the bars of
+    /// each append (the trades').
+    func openPostgresTable(_ schema: RecordSchema, options: TableOptions, bars: PostgresBars.Writer? = nil) throws
+        -> PostgresTable
+    {
         guard schema.name.utf8.count <= 40 else {
             throw StrataError(
                 .invalidArgument,
@@ -139,7 +147,7 @@ public final class PostgresBackend: StorageBackend {
         } else {
             migrations = [layout.createMigration()]
         }
-        try PostgresMigrator(connector: connector, scope: "table:" + schema.name, migrations: migrations).up()
+        try PostgresMigrator(connector: connector, scope: "table:" + schema.name, migrations: migrations).upOnStart()
         let text = try Self.encodeSchema(schema)
         var record = PostgresBindings()
         record.append(schema.name)
@@ -156,7 +164,7 @@ public final class PostgresBackend: StorageBackend {
                     """, recorded, logger: logger)
             }
         }
-        return PostgresTable(layout: layout, connector: connector)
+        return PostgresTable(layout: layout, connector: connector, bars: bars)
     }
 
     /// The migrations of a stored table's scope (`table:<name>`): version 1 creates it as it was

@@ -43,11 +43,15 @@ public struct PostgresConfiguration: Sendable, Hashable {
     /// How long one operation (a query, an append's transaction) may take, waiting for a
     /// connection included; past it the caller gets an `.io` error and the work is cancelled.
     public var operationTimeout: Duration
+    /// Whether opening the backend (and each table) applies pending migrations (the default);
+    /// when false it only checks that none is pending, refusing to open otherwise, and
+    /// `strata migrate up` (``PostgresMigrationPlan``) applies them.
+    public var migrateOnStart: Bool
 
     public init(
         host: String = "127.0.0.1", port: Int = 5432, user: String = "postgres", password: String? = nil,
         database: String = "postgres", tls: TLSMode = .disable, schema: String = "public", poolSize: Int = 4,
-        connectTimeout: Duration = .seconds(5), operationTimeout: Duration = .seconds(60)
+        connectTimeout: Duration = .seconds(5), operationTimeout: Duration = .seconds(60), migrateOnStart: Bool = true
     ) {
         self.host = host
         self.port = port
@@ -59,6 +63,7 @@ public struct PostgresConfiguration: Sendable, Hashable {
         self.poolSize = poolSize
         self.connectTimeout = connectTimeout
         self.operationTimeout = operationTimeout
+        self.migrateOnStart = migrateOnStart
     }
 
     /// Reads `postgres://user:password@host:port/database?sslmode=require&schema=name`

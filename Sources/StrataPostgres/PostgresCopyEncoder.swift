@@ -1,22 +1,70 @@
 import NIOCore
 import StrataCore
 
-/// A batch as `COPY … FROM STDIN` text (tab-separated, `\N` for absent values): the staging
-/// table's columns, then the row's place in the batch and its partition's bounds.
+/// A batch as `COPY … FROM STDIN` text (tab-separated, `\N` for absent values): the table's
+/// columns, then — for the staging table — the row's place in the batch and its partition's
+/// bounds, or — straight into the table (``Target/table``) — its `_strata_seq`, written as 19
+/// zero-padded digits set once the append has reserved its range (``sequenced(_:base:)``).
+///
+/// (postgres-nio's `copyFrom` speaks the text format only, so binary COPY is not used.)
 struct PostgresCopyEncoder {
     let layout: PostgresTableLayout
 
+    /// Where the rows go.
+    enum Target {
+        /// The staging table: then `_strata_ord`, `_strata_lo`, `_strata_hi`.
+        case stage
+        /// The table itself: then `_strata_seq`.
+        case table
+    }
+
+    /// Encoded rows: the chunks, and for ``Target/table`` the offset of each row's sequence
+    /// digits in its chunk.
+    struct Encoded: Sendable {
+        var chunks: [ByteBuffer] = []
+        var sequenceOffsets: [[Int]] = []
+    }
+
     /// Bytes per chunk handed to the connection.
     static let chunkSize = 1 << 20
+    /// Digits of a sequence placeholder (an `Int64` is at most 19).
+    static let sequenceDigits = 19
 
     /// The chunks, and the partitions the batch's rows fall in.
     func encode(_ batch: ColumnBatch) -> (chunks: [ByteBuffer], partitions: Set<Int64>) {
+        let (encoded, partitions) = encode(batch, for: .stage)
+        return (encoded.chunks, partitions)
+    }
+
+    /// `encoded`'s chunks with row `i`'s `_strata_seq` set to `base + i` (`base + i` > 0).
+    static func sequenced(_ encoded: Encoded, base: Int64) -> [ByteBuffer] {
+        var row: Int64 = 0
+        return zip(encoded.chunks, encoded.sequenceOffsets).map { chunk, offsets in
+            var chunk = chunk
+            for offset in offsets {
+                var value = UInt64(base &+ row)
+                var index = offset + sequenceDigits - 1
+                while value > 0 {
+                    chunk.setInteger(UInt8(ascii: "0") + UInt8(value % 10), at: index)
+                    value /= 10
+                    index -= 1
+                }
+                row += 1
+            }
+            return chunk
+        }
+    }
+
+    /// The rows of `batch` for `target`, and the partitions they fall in.
+    func encode(_ batch: ColumnBatch, for target: Target) -> (Encoded, partitions: Set<Int64>) {
         let columns = layout.columns
         let laneOf: [Int?] = columns.map { column in layout.lanes.firstIndex { $0.name == column.name } }
         let timeLane = layout.lanes.firstIndex { $0.name == layout.schema.timestamp }!
         let nullable = columns.map { layout.isNullable($0) }
         let symbolTexts: [[UInt8]] = batch.symbols.map { Self.escaped(Array($0.utf8)) }
         var chunks: [ByteBuffer] = []
+        var sequenceOffsets: [[Int]] = []
+        var offsets: [Int] = []
         var partitions = Set<Int64>()
         var bytes: [UInt8] = []
         bytes.reserveCapacity(Self.chunkSize + 4096)
@@ -55,47 +103,65 @@ struct PostgresCopyEncoder {
                 partitions.insert(partition)
             }
             bytes.append(UInt8(ascii: "\t"))
-            Self.appendInteger(Int128(row), to: &bytes)
-            bytes.append(UInt8(ascii: "\t"))
-            Self.appendInteger(Int128(bounds.lo), to: &bytes)
-            bytes.append(UInt8(ascii: "\t"))
-            Self.appendInteger(Int128(bounds.hi), to: &bytes)
+            switch target {
+            case .stage:
+                Self.appendInteger(Int128(row), to: &bytes)
+                bytes.append(UInt8(ascii: "\t"))
+                Self.appendInteger(Int128(bounds.lo), to: &bytes)
+                bytes.append(UInt8(ascii: "\t"))
+                Self.appendInteger(Int128(bounds.hi), to: &bytes)
+            case .table:
+                offsets.append(bytes.count)
+                bytes.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: Self.sequenceDigits))
+            }
             bytes.append(UInt8(ascii: "\n"))
             if bytes.count >= Self.chunkSize {
                 chunks.append(ByteBuffer(bytes: bytes))
+                sequenceOffsets.append(offsets)
+                offsets.removeAll()
                 bytes.removeAll(keepingCapacity: true)
             }
         }
-        if !bytes.isEmpty { chunks.append(ByteBuffer(bytes: bytes)) }
-        return (chunks, partitions)
+        if !bytes.isEmpty {
+            chunks.append(ByteBuffer(bytes: bytes))
+            sequenceOffsets.append(offsets)
+        }
+        return (Encoded(chunks: chunks, sequenceOffsets: sequenceOffsets), partitions)
     }
 
     static func appendInteger(_ value: Int128, to bytes: inout [UInt8]) {
         if value < 0 { bytes.append(UInt8(ascii: "-")) }
-        var magnitude = value.magnitude
-        var digits: [UInt8] = []
-        repeat {
-            digits.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
-            magnitude /= 10
-        } while magnitude > 0
-        bytes.append(contentsOf: digits.reversed())
+        appendDigits(value.magnitude, minimum: 1, to: &bytes)
+    }
+
+    /// The decimal digits of `magnitude`, at least `minimum` of them (zeros in front), written
+    /// in place (no array per value: this runs for every value of every row).
+    @inline(__always)
+    static func appendDigits(_ magnitude: UInt128, minimum: Int, to bytes: inout [UInt8]) {
+        let start = bytes.count
+        if let small = UInt64(exactly: magnitude) {
+            var rest = small
+            repeat {
+                bytes.append(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest % 10))
+                rest /= 10
+            } while rest > 0
+        } else {
+            var rest = magnitude
+            repeat {
+                bytes.append(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest % 10))
+                rest /= 10
+            } while rest > 0
+        }
+        while bytes.count - start < minimum { bytes.append(UInt8(ascii: "0")) }
+        bytes[start...].reverse()
     }
 
     /// `mantissa / 10^scale` in plain decimal notation.
     static func appendDecimal(_ mantissa: Int64, scale: Int, to bytes: inout [UInt8]) {
         guard scale > 0 else { return appendInteger(Int128(mantissa), to: &bytes) }
         if mantissa < 0 { bytes.append(UInt8(ascii: "-")) }
-        var magnitude = mantissa.magnitude
-        var digits: [UInt8] = []
-        repeat {
-            digits.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
-            magnitude /= 10
-        } while magnitude > 0
-        while digits.count <= scale { digits.append(UInt8(ascii: "0")) }
-        let reversed = Array(digits.reversed())
-        bytes.append(contentsOf: reversed[..<(reversed.count - scale)])
-        bytes.append(UInt8(ascii: "."))
-        bytes.append(contentsOf: reversed[(reversed.count - scale)...])
+        appendDigits(UInt128(mantissa.magnitude), minimum: scale + 1, to: &bytes)
+        bytes.insert(UInt8(ascii: "."), at: bytes.count - scale)
     }
 
     static func escaped(_ raw: [UInt8]) -> [UInt8] {

@@ -5,8 +5,10 @@ public import StrataCore
 /// apply ahead or roll back (`strata migrate status|up|down`) without opening the store.
 ///
 /// The scopes are those ``PostgresBackend`` applies as it opens: `strata` (the catalog and the
-/// partition function), `strata:partitions` (the partition function's later versions: BRIN) and `table:<name>` for each table (version 1 creates it as first
-/// declared, each later optional column is one more version). A table already in the catalog
+/// partition function), `strata:partitions` (the partition function's later versions: BRIN),
+/// `table:<name>` for each table (version 1 creates it as first declared, each later optional
+/// column is one more version), `bars` (the trades' bar tables) and `keyed` (orders, jobs,
+/// anomalies). A node with `migrateOnStart` off applies none of them itself. A table already in the catalog
 /// gets its migrations from what the catalog recorded (as ``PostgresBackend/openTable(_:options:)``
 /// does), plus an `ADD COLUMN` for each optional column the given schema adds.
 ///
@@ -40,11 +42,15 @@ public final class PostgresMigrationPlan: Sendable {
     /// Releases the pool.
     public func close() { connector.shutdown() }
 
-    /// The migrators of scope `strata`, then of each table, in the order given.
+    /// The migrators of scope `strata`, then of each table, in the order given, then `bars` (the
+    /// trades' bar tables, when `bars` and the trades are among `tables`) and `keyed` (orders,
+    /// jobs, anomalies).
     /// - Throws: `StrataError` `.io` when the catalog cannot be read; `.invalidArgument` for a
     ///   table whose stored partition width differs or whose schema changes in a way
     ///   ``RecordSchema/evolution(from:)`` refuses.
-    public func migrators(tables: [(schema: RecordSchema, options: TableOptions)]) throws -> [PostgresMigrator] {
+    public func migrators(tables: [(schema: RecordSchema, options: TableOptions)], bars: Bool = true) throws
+        -> [PostgresMigrator]
+    {
         let namespace = connector.configuration.schema
         var result = [
             PostgresMigrator(
@@ -101,6 +107,15 @@ public final class PostgresMigrationPlan: Sendable {
             }
             result.append(PostgresMigrator(connector: connector, scope: "table:" + schema.name, migrations: migrations))
         }
+        if bars, let trades = tables.first(where: { $0.schema == .trades })?.schema {
+            let writer = try PostgresBars.Writer(trades: trades, namespace: namespace)
+            result.append(
+                PostgresMigrator(
+                    connector: connector, scope: PostgresBars.scope,
+                    migrations: PostgresBars.migrations(namespace, writer: writer, trades: trades)))
+        }
+        result.append(
+            PostgresMigrator(connector: connector, scope: "keyed", migrations: KeyedSchema.migrations(namespace)))
         return result
     }
 

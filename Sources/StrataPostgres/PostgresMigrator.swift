@@ -137,6 +137,37 @@ public final class PostgresMigrator: Sendable {
         }
     }
 
+    /// What a node does with this scope as it opens: applies what is pending when
+    /// `migrateOnStart` (``PostgresConfiguration/migrateOnStart``), and otherwise only checks —
+    /// reading the ledger, creating nothing — that every migration is applied.
+    /// - Throws: `StrataError` `.unsupportedFormat` naming the first missing scope and version
+    ///   and the command that applies it; as ``up(to:)`` otherwise.
+    func upOnStart() throws {
+        guard !connector.configuration.migrateOnStart else {
+            try up()
+            return
+        }
+        let (scope, ledger, logger, migrations) = (self.scope, self.ledger, connector.logger, self.migrations)
+        var lookup = PostgresBindings()
+        lookup.append(schema + ".strata_migrations")
+        let regclass = lookup
+        let applied = try connector.run("checking the migrations of \(scope)") { client in
+            try await client.withConnection { connection in
+                let exists =
+                    try await connection.rows("SELECT to_regclass($1) IS NOT NULL", regclass, logger: logger)
+                    .first.map { try $0.decode(Bool.self) } ?? false
+                guard exists else { return [Int: Applied]() }
+                return try await Self.applied(connection, ledger: ledger, scope: scope, logger: logger)
+            }
+        }
+        try Self.verify(migrations, against: applied, scope: scope)
+        guard let missing = migrations.first(where: { applied[$0.version] == nil }) else { return }
+        throw StrataError(
+            .unsupportedFormat,
+            "PostgreSQL at \(connector.configuration.endpoint) (schema \(schema)) lacks migration \(scope) version \(missing.version) (\(missing.name)), and postgres.migrate_on_start is false: run `strata migrate up` with this configuration first"
+        )
+    }
+
     /// Reverts every applied migration above `target`, newest first, each in its own transaction.
     /// - Returns: the versions reverted.
     @discardableResult

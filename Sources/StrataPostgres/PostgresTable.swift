@@ -26,10 +26,13 @@ public final class PostgresTable: BackendTable {
     }
 
     private let state = Mutex(State())
+    /// The trades' bars, upserted in each append's transaction (nil for every other table).
+    let bars: PostgresBars.Writer?
 
-    init(layout: PostgresTableLayout, connector: PostgresConnector) {
+    init(layout: PostgresTableLayout, connector: PostgresConnector, bars: PostgresBars.Writer? = nil) {
         self.layout = layout
         self.connector = connector
+        self.bars = bars
     }
 
     public var name: String { layout.schema.name }
@@ -84,8 +87,17 @@ public final class PostgresTable: BackendTable {
         guard batch.columns.count == lanes.count, batch.columns.allSatisfy({ $0.count == batch.count }),
             batch.symbolIndex.allSatisfy({ Int($0) < batch.symbols.count })
         else { throw StrataError(.invalidArgument, "malformed column batch for table \(name)") }
-        // Encoded here, on the caller's thread; the bridge's thread only sends.
-        let (chunks, partitions) = PostgresCopyEncoder(layout: layout).encode(batch)
+        // Encoded here, on the caller's thread; the bridge's thread only sends. The staging way's
+        // rows are encoded only when the fast path cannot be (or turns out not to be) taken.
+        let direct = PostgresDirectAppend(batch, layout: layout)
+        let stageChunks: [ByteBuffer]?
+        let partitions: Set<Int64>
+        if let direct {
+            stageChunks = nil
+            partitions = direct.partitions
+        } else {
+            (stageChunks, partitions) = PostgresCopyEncoder(layout: layout).encode(batch)
+        }
         var known = state.withLock { $0.partitions }
         let listening = state.withLock { $0.listener != nil }
         let (layout, logger, count) = (self.layout, self.logger, batch.count)
@@ -98,7 +110,8 @@ public final class PostgresTable: BackendTable {
             ensure = needed.sorted()
             do {
                 result = try appendOnce(
-                    chunks, ensure: ensure, listening: listening, count: count, lockKey: lockKey, layout: layout,
+                    batch, direct: direct, stageChunks: stageChunks, ensure: ensure, listening: listening, count: count,
+                    lockKey: lockKey, layout: layout,
                     logger: logger)
                 break
             } catch let error as StrataError where attempt == 0 && error.message.contains("[SQLSTATE 23514]") {
@@ -113,12 +126,15 @@ public final class PostgresTable: BackendTable {
     }
 
     /// One transaction of an append: the partitions in `ensure` made, the chunks copied into the
-    /// staging table, moved into the table; the rows stored (and their places when `listening`).
+    /// staging table, moved into the table, the bars of the rows stored upserted; the rows stored
+    /// (and the places of those not stored when `listening` or keeping bars).
     private func appendOnce(
-        _ chunks: [ByteBuffer], ensure: [Int64], listening: Bool, count: Int, lockKey: String,
+        _ batch: ColumnBatch, direct: PostgresDirectAppend?, stageChunks: [ByteBuffer]?, ensure: [Int64],
+        listening: Bool, count: Int, lockKey: String,
         layout: PostgresTableLayout, logger: Logger
     ) throws -> AppendCount {
-        try run("appending \(count) rows", write: true) { client in
+        let bars = self.bars
+        return try run("appending \(count) rows", write: true) { client in
             try await client.withConnection { connection in
                 try await connection.inTransaction(logger: logger) { connection in
                     var binds = PostgresBindings()
@@ -129,18 +145,43 @@ public final class PostgresTable: BackendTable {
                             try await Self.ensurePartition(index, layout: layout, on: connection, logger: logger)
                         }
                     }
-                    try await connection.execute(layout.createStage, logger: logger)
-                    try await connection.copyFrom(
-                        table: PostgresTableLayout.stage, columns: layout.stageColumns, logger: logger
-                    ) { writer in
-                        for chunk in chunks { try await writer.write(chunk) }
-                    }
                     var reserve = PostgresBindings()
                     reserve.append(Int64(count))
                     let base = try await connection.rows(
                         "SELECT setval('\(layout.sequence.replacing("'", with: "''"))', nextval('\(layout.sequence.replacing("'", with: "''"))') + $1 - 1) - $1 + 1",
                         reserve, logger: logger
                     ).first!.decode(Int64.self)
+                    if let direct {
+                        var clear = true
+                        if let check = direct.conflictQuery(layout) {
+                            let held = try await connection.rows(check.0, check.1, logger: logger).first?.decode(
+                                Bool.self)
+                            clear = held == false
+                        }
+                        if clear {
+                            // Straight into the table: every row is stored.
+                            let chunks = PostgresCopyEncoder.sequenced(direct.encoded, base: base)
+                            try await connection.execute(
+                                "SET LOCAL search_path TO \(SQL.quote(layout.namespace))", logger: logger)
+                            try await connection.copyFrom(
+                                table: layout.schema.name, columns: layout.columns.map(\.name) + ["_strata_seq"],
+                                logger: logger
+                            ) { writer in
+                                for chunk in chunks { try await writer.write(chunk) }
+                            }
+                            if let bars { try await bars.write(batch, skipped: [], on: connection, logger: logger) }
+                            return AppendCount(stored: count, duplicates: 0, skipped: [])
+                        }
+                    }
+                    let chunks = stageChunks ?? PostgresCopyEncoder(layout: layout).encode(batch).chunks
+                    // The dedup sorts the whole batch: in memory rather than spilled at the default 4 MB.
+                    try await connection.execute("SET LOCAL work_mem = '64MB'", logger: logger)
+                    try await connection.execute(layout.createStage, logger: logger)
+                    try await connection.copyFrom(
+                        table: PostgresTableLayout.stage, columns: layout.stageColumns, logger: logger
+                    ) { writer in
+                        for chunk in chunks { try await writer.write(chunk) }
+                    }
                     // Last-wins: the keys already stored are the overwrites among the batch's keys.
                     var overwrittenKeys = 0
                     var distinctKeys = count
@@ -152,22 +193,28 @@ public final class PostgresTable: BackendTable {
                     }
                     var insertBinds = PostgresBindings()
                     insertBinds.append(base)
+                    // The rows not stored (usually none) when someone needs them: the listener, the bars.
+                    let places = listening || bars != nil
+                    let stage = PostgresTableLayout.stage
                     let sql =
-                        listening
-                        ? "WITH ins(ord, fresh) AS (\(layout.insert)) SELECT ord, fresh FROM ins ORDER BY ord"
-                        : "WITH ins(ord, fresh) AS (\(layout.insert)) SELECT count(*)::bigint, 0::bigint FROM ins"
-                    var ords: [Int] = []
+                        places
+                        ? """
+                        WITH ins(ord, fresh) AS (\(layout.insert))
+                        SELECT s."_strata_ord" FROM \(stage) s WHERE NOT EXISTS (SELECT 1 FROM ins WHERE ins.ord = s."_strata_ord")
+                        ORDER BY 1
+                        """
+                        : "WITH ins(ord, fresh) AS (\(layout.insert)) SELECT count(*)::bigint FROM ins"
+                    var skipped: [Int] = []
                     var storedRows = 0
                     for row in try await connection.rows(sql, insertBinds, logger: logger) {
-                        if listening {
-                            let (ord, _) = try row.decode((Int64, Bool).self)
-                            ords.append(Int(ord))
-                            storedRows += 1
+                        if places {
+                            skipped.append(Int(try row.decode(Int64.self)))
                         } else {
-                            let (all, _) = try row.decode((Int64, Int64).self)
-                            storedRows = Int(all)
+                            storedRows = Int(try row.decode(Int64.self))
                         }
                     }
+                    if places { storedRows = count - skipped.count }
+                    if let bars { try await bars.write(batch, skipped: skipped, on: connection, logger: logger) }
                     var duplicates = 0
                     var overwrites = 0
                     if case .lastWins = layout.mode {
@@ -187,7 +234,7 @@ public final class PostgresTable: BackendTable {
                             SET duplicates_skipped = duplicates_skipped + $1, overwrites = overwrites + $2 WHERE name = $3
                             """, binds, logger: logger)
                     }
-                    return AppendCount(stored: storedRows, duplicates: duplicates, ords: ords)
+                    return AppendCount(stored: storedRows, duplicates: duplicates, skipped: skipped)
                 }
             }
         }
@@ -210,10 +257,7 @@ public final class PostgresTable: BackendTable {
                 commit.stored = count
             } else {
                 commit.stored = stored.stored
-                if stored.stored < count {
-                    let kept = Set(stored.ords)
-                    commit.skipped = (0..<count).filter { !kept.contains($0) }
-                }
+                commit.skipped = stored.skipped
             }
             if !listener.stored(commit) { state.listener = nil }
         }
@@ -224,7 +268,8 @@ public final class PostgresTable: BackendTable {
     private struct AppendCount: Sendable {
         var stored: Int
         var duplicates: Int
-        var ords: [Int]
+        /// Places in the batch of the rows not stored, ascending (when asked for).
+        var skipped: [Int]
     }
 
     // MARK: Reads

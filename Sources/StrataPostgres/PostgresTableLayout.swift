@@ -10,6 +10,8 @@ struct PostgresTableLayout: Sendable {
     let partitionWidth: Int64
     /// Whether optional columns are nullable (``TableOptions/absentValues``).
     let absentValues: Bool
+    /// Not partitioned whatever the key (the bar tables: small, one row per symbol and bucket).
+    var unpartitioned = false
 
     /// How the key relates rows, as the engine does it.
     enum Mode: Equatable {
@@ -30,6 +32,7 @@ struct PostgresTableLayout: Sendable {
     /// PostgreSQL enforces a unique key only within each partition (the partition key must be
     /// part of it), so these tables — reference data, small — are not partitioned.
     var isPartitioned: Bool {
+        if unpartitioned { return false }
         if case .lastWins(let key) = mode, key != schema.timestamp { return false }
         return true
     }

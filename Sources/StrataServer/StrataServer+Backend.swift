@@ -63,6 +63,8 @@ extension StrataServer {
                 message:
                     "cannot reach \(error.message) (postgres.url / STRATA_POSTGRES_URL, backend \(configuration.backend.rawValue))"
             )
+        } catch let error as StrataError where error.code == .unsupportedFormat && !settings.migrateOnStart {
+            throw StartupError(message: error.message)
         }
         let directory: String
         let temporary = configuration.backend == .postgres
@@ -73,9 +75,8 @@ extension StrataServer {
         } else {
             directory = configuration.dataDirectory
         }
-        var store = configuration.store()
-        // Continuous bars are the embedded engine's: off over PostgreSQL (Docs/PostgreSQL.md).
-        store.aggregates = false
+        // Continuous bars (aggregates) are kept by PostgreSQL itself, as bar tables upserted on write.
+        let store = configuration.store()
         do {
             let opened = try StrataStore.open(directory: directory, backend: backend, configuration: store)
             logger.info(
@@ -88,6 +89,10 @@ extension StrataServer {
         } catch {
             try? backend.close()
             if temporary { try? FileManager.default.removeItem(atPath: directory) }
+            // A migration missing while postgres.migrateOnStart is off: one line, naming it.
+            if let error = error as? StrataError, error.code == .unsupportedFormat, !settings.migrateOnStart {
+                throw StartupError(message: error.message)
+            }
             throw error
         }
     }

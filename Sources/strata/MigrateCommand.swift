@@ -71,15 +71,15 @@ struct MigrateCommand: ParsableCommand {
         let builtIn = TableOptions(absentValues: false, partitionDuration: store.partitionDuration)
         let tables =
             RecordSchema.builtIn.map { (schema: $0, options: builtIn) }
-            + server.tables.filter { !RecordSchema.tradingRecords.contains($0) }.map {
+            + (server.tables.filter { !RecordSchema.tradingRecords.contains($0) } + RecordSchema.tradingRecords).map {
                 (schema: $0, options: TableOptions())
             }
-        var migrators = try plan.migrators(tables: tables)
+        var migrators = try plan.migrators(tables: tables, bars: store.aggregates)
         if let scope {
             migrators = migrators.filter { $0.scope == scope }
             guard !migrators.isEmpty else {
                 throw CLIError(
-                    "unknown scope '\(scope)' (strata, \(tables.map { "table:" + $0.schema.name }.joined(separator: ", ")))"
+                    "unknown scope '\(scope)' (\(try plan.migrators(tables: tables, bars: store.aggregates).map(\.scope).joined(separator: ", ")))"
                 )
             }
         }

@@ -25,7 +25,7 @@ import Testing
                 "STRATA_POSTGRES_PASSWORD": "s3cret", "STRATA_POSTGRES_SCHEMA": "node_a",
                 "STRATA_POSTGRES_POOL_SIZE": "12", "STRATA_POSTGRES_TLS": "require",
                 "STRATA_POSTGRES_CONNECT_TIMEOUT_MILLISECONDS": "1500",
-                "STRATA_POSTGRES_OPERATION_TIMEOUT_MILLISECONDS": "2500",
+                "STRATA_POSTGRES_OPERATION_TIMEOUT_MILLISECONDS": "2500", "STRATA_POSTGRES_MIGRATE_ON_START": "false",
             ])
         #expect(loaded.backend == .postgres)
         let postgres = try #require(try loaded.postgresConfiguration())
@@ -39,6 +39,7 @@ import Testing
         #expect(postgres.tls == .require)
         #expect(postgres.connectTimeout == .milliseconds(1500))
         #expect(postgres.operationTimeout == .milliseconds(2500))
+        #expect(postgres.migrateOnStart == false)
 
         let hybrid = try ServerConfiguration.load(
             file: nil,
@@ -51,6 +52,26 @@ import Testing
         let settings = try #require(try hybrid.postgresConfiguration())
         #expect(settings.endpoint == "127.0.0.1:5432/db")
         #expect(settings.operationTimeout == .seconds(10), "the server's default")
+        #expect(settings.migrateOnStart, "migrations applied at start by default")
+    }
+
+    /// `postgres.migrateOnStart` in the file (also spelled `migrate_on_start`), overridden by
+    /// `STRATA_POSTGRES_MIGRATE_ON_START`.
+    @Test func migrateOnStartFromTheFile() throws {
+        let directory = makeTemporaryDirectory("strata-migrate-on-start")
+        defer { removeTree(directory) }
+        for key in ["migrateOnStart", "migrate_on_start"] {
+            let path = directory + "/\(key).json"
+            writeText(
+                path,
+                #"{"backend": "postgresql", "auth": {"disabled": true}, "postgres": {"url": "postgres://h/d", "\#(key)": false}}"#
+            )
+            let loaded = try ServerConfiguration.load(file: path, environment: [:])
+            #expect(try loaded.postgresConfiguration()?.migrateOnStart == false, "\(key)")
+            let overridden = try ServerConfiguration.load(
+                file: path, environment: ["STRATA_POSTGRES_MIGRATE_ON_START": "true"])
+            #expect(try overridden.postgresConfiguration()?.migrateOnStart == true, "\(key)")
+        }
     }
 
     /// Bad values fail start-up naming the key: an unknown mode, a missing URL, a bad pool size,
@@ -86,6 +107,7 @@ import Testing
             ),
             (["STRATA_POSTGRES_OPERATION_TIMEOUT_MILLISECONDS": "0"], "postgres.operationTimeoutMilliseconds"),
             (["STRATA_POSTGRES_HOST": "db"], "STRATA_POSTGRES_HOST"),
+            (["STRATA_POSTGRES_MIGRATE_ON_START": "maybe"], "STRATA_POSTGRES_MIGRATE_ON_START"),
         ]
         for (environment, key) in cases {
             #expect {

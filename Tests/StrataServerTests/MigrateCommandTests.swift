@@ -49,6 +49,55 @@ import Testing
         ).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    /// `STRATA_POSTGRES_MIGRATE_ON_START=false`: on a database without Strata's migrations the
+    /// node refuses to start, in one line naming the missing scope and version and
+    /// `strata migrate up`; after `strata migrate up` it starts without applying anything, and
+    /// keeps bars of the trades it takes (the `bars` scope).
+    @Test(.enabled(if: PostgresServeTests.sharedServer)) func migrateOnStartOffNeedsMigrateUp() async throws {
+        let directory = makeTemporaryDirectory("strata-pg-migrate-on-start")
+        defer { removeTree(directory) }
+        let schema = "t_migrate_start_\(UInt32.random(in: 0...UInt32.max))"
+        defer { PostgresServeTests.dropShared(schema) }
+        let environment = PostgresServeTests.tokens.merging([
+            "STRATA_BACKEND": "postgresql", "STRATA_POSTGRES_URL": PostgresServeTests.sharedURL,
+            "STRATA_POSTGRES_SCHEMA": schema, "STRATA_POSTGRES_MIGRATE_ON_START": "false",
+        ]) { $1 }
+        let refused = try ServerProcess.start(
+            ["serve", "--port", String(freePort())], environment: environment, stderrPath: directory + "/refused.log")
+        #expect(await refused.wait() == 1)
+        let lines = refused.stderr.split(separator: "\n").filter { $0.contains("lacks migration") }
+        #expect(lines.count == 1, "\(refused.stderr)")
+        let line = String(lines.first ?? "")
+        #expect(line.contains("strata version 1"), "\(line)")
+        #expect(line.contains("strata migrate up"), "\(line)")
+        #expect(try Self.psql("SELECT count(*) FROM pg_tables WHERE schemaname = '\(schema)'") == "0")
+
+        let up = try await onThread { try Self.strata(["migrate", "up"], environment: environment) }
+        #expect(up.status == 0, "\(up.err)")
+        #expect(up.out.contains("applied bars 1"), "\(up.out)")
+        #expect(up.out.contains("applied keyed 1"), "\(up.out)")
+        let ledger = "SELECT count(*) FROM \(schema).strata_migrations"
+        let applied = try Self.psql(ledger)
+        let port = freePort()
+        let node = try await ServerProcess.serve(
+            ["serve", "--port", String(port)], port: port, environment: environment, stderrPath: directory + "/node.log"
+        )
+        defer { node.stopInBackground() }
+        let written = await onThread { PostgresServeTests.write(port: port, first: 1, count: 120) }
+        #expect(written?.status == 204, "\(String(describing: written))")
+        let start = 1_719_878_400_000_000_000
+        let bars = await rawHTTP(
+            port: port, method: "GET",
+            path: "/api/v1/bars?symbol=BTCUSDT&timeframe=1m&from=\(start)&to=\(start + 60_000_000_000)",
+            headers: ["Authorization": "Bearer pg-read"])
+        let rows = PostgresServeTests.json(bars?.body)["bars"] as? [[String: Any]] ?? []
+        #expect(rows.count == 1, "\(String(describing: bars?.body))")
+        #expect(rows.first?["trades"] as? Int == 120, "\(String(describing: bars?.body))")
+        // The node needed nothing the command had not applied.
+        #expect(try Self.psql(ledger) == applied)
+        #expect((Int(applied) ?? 0) > 10)
+    }
+
     @Test(.enabled(if: PostgresServeTests.sharedServer)) func upDownStatusAgainstARealServer() throws {
         let schema = "t_migrate_cli_\(UInt32.random(in: 0...UInt32.max))"
         defer { PostgresServeTests.dropShared(schema) }

@@ -147,7 +147,7 @@ import Testing
         try reopened.close()
     }
 
-    @Test func barsNeedTheEmbeddedBackend() throws {
+    @Test func barsNeedABackendThatKeepsThem() throws {
         let directory = makeTemporaryDirectory("strata-seam-bars")
         defer { removeTree(directory) }
         #expect {

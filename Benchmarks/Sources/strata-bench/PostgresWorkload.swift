@@ -4,8 +4,9 @@ import StrataPostgres
 import StrataWorkload
 
 /// PG (issue 10): batch ingest of `--pg-rows` trades (1 M by default) into PostgreSQL through
-/// `PostgresBackend` (COPY into a staging table, then INSERT … SELECT … WHERE NOT EXISTS into the
-/// day-partitioned, keyed table, one transaction per 100 k-row batch) against `psql \copy` of the
+/// `PostgresBackend` (one transaction per 100 k-row batch; SyntheticTrades' growing ids take the
+/// fast path, COPY straight into the day-partitioned, keyed table — a batch that could hold a
+/// stored key goes through a staging table and INSERT … SELECT … WHERE NOT EXISTS) against `psql \copy` of the
 /// same rows into a table of the same columns, unique key and index (`LIKE … INCLUDING ALL`, not
 /// partitioned: the peer routes no rows and checks no duplicates beyond the constraint). Then
 /// latest-100 and a 1-hour range of the busiest symbol, p50 of 200, through the backend's pool

@@ -23,10 +23,9 @@ extension StrataStore {
         symbol: Symbol, timeframe: Timeframe, from: Timestamp, to: Timestamp, offset: Int64 = 0,
         emptyBuckets: EmptyBucketPolicy = .omit
     ) async throws -> [Bar] {
-        guard let continuous = tradeBars else {
+        guard let aggregates = tradeBars else {
             throw StrataError(.invalidArgument, "bars are not maintained: the store was opened with aggregates off")
         }
-        let aggregates = continuous.bars
         let minute: Int64 = 60_000_000_000
         guard offset % minute == 0 else {
             throw StrataError(.invalidArgument, "bar offset must be a whole number of minutes, got \(offset) ns")
@@ -37,8 +36,7 @@ extension StrataStore {
         let source = aggregates.storedWidths.reversed().first { width % $0 == 0 && shift % $0 == 0 } ?? minute
         let sourceBars = try trades.reading {
             try aggregates.bars(
-                symbol: symbol.name, width: source, from: first, to: Self.saturatingAdd(last, width),
-                trades: continuous.trades)
+                symbol: symbol.name, width: source, from: first, to: Self.saturatingAdd(last, width))
         }
         var bars = BarState.rollUp(sourceBars, width: width, offset: shift)
         if emptyBuckets == .carryForward {
@@ -51,7 +49,7 @@ extension StrataStore {
                 )
             }
             let previous = try trades.reading {
-                try previousClose(before: first, symbol: symbol, bars: continuous)
+                try previousClose(before: first, symbol: symbol, bars: aggregates)
             }
             bars = fill(bars, from: first, through: last, width: width, previousClose: previous)
         }
@@ -133,8 +131,9 @@ extension StrataStore {
     }
 
     /// The close of the last trade before `time`, looking back at most 31 days.
-    private func previousClose(before time: Int64, symbol: Symbol, bars continuous: ContinuousBars) throws -> Int64? {
-        let aggregates = continuous.bars
+    private func previousClose(before time: Int64, symbol: Symbol, bars aggregates: any ContinuousBarSource) throws
+        -> Int64?
+    {
         let day: Int64 = 86_400_000_000_000
         let width = aggregates.storedWidths.last { day % $0 == 0 } ?? 60_000_000_000
         var end = time
@@ -142,12 +141,12 @@ extension StrataStore {
             // The day before `end`; none exists below the earliest representable day.
             guard let start = Int64(exactly: Self.floorMultiple(Int128(end) - 1, of: Int128(day))) else { return nil }
             let found = try aggregates.bars(
-                symbol: symbol.name, width: width, from: start, to: end, trades: continuous.trades)
+                symbol: symbol.name, width: width, from: start, to: end)
             if let last = found.last(where: { !$0.isEmpty }) {
                 // The stored bar may end after `time`; recompute its close from the finest bars if so.
                 if Self.saturatingAdd(last.start, width) <= time { return last.close }
                 let fine = try aggregates.bars(
-                    symbol: symbol.name, width: 60_000_000_000, from: last.start, to: time, trades: continuous.trades)
+                    symbol: symbol.name, width: 60_000_000_000, from: last.start, to: time)
                 if let close = fine.last?.close { return close }
             }
             end = start

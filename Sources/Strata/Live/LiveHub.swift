@@ -12,13 +12,13 @@ import Synchronization
 final class LiveHub: StoredRowsListener {
     let table: any BackendTable
     /// The trades' bars, for bar subscribers (nil for other tables or aggregates off).
-    let bars: TradeBars?
+    let bars: (any ContinuousBarSource)?
     private let subscribers = Mutex<[LiveSubscriber]>([])
     /// Told about every commit whatever the subscribers (the store's audit trail, the quality
     /// monitor), by name, with the table lock held; the hub stays registered while one is set.
     private let taps = Mutex<[(name: String, body: @Sendable (StoredCommit) -> Void)]>([])
 
-    init(table: any BackendTable, bars: TradeBars?) {
+    init(table: any BackendTable, bars: (any ContinuousBarSource)?) {
         self.table = table
         self.bars = bars
     }
@@ -167,6 +167,12 @@ final class LiveHub: StoredRowsListener {
         }
         keys.sort { a, b in
             a.symbol == b.symbol ? a.start < b.start : batch.symbols[a.symbol] < batch.symbols[b.symbol]
+        }
+        guard bars.keepsMinutesInMemory else {
+            // Nothing in memory: each touched minute is read back when the update is read.
+            return keys.map {
+                LiveBar(symbol: batch.symbols[$0.symbol], state: BarState(start: $0.start), complete: false)
+            }
         }
         let partitions = keys.map { bars.partition(of: $0.start) }
         let states = bars.minuteBars(

@@ -34,7 +34,8 @@ extension PostgresBackend: KeyedStateBackend {
     /// The keyed state's tables, created (or brought up to date) first.
     func keyedRunner() throws -> KeyedRunner {
         let namespace = configuration.schema
-        try PostgresMigrator(connector: connector, scope: "keyed", migrations: KeyedSchema.migrations(namespace)).up()
+        try PostgresMigrator(connector: connector, scope: "keyed", migrations: KeyedSchema.migrations(namespace))
+            .upOnStart()
         return KeyedRunner(connector: connector, namespace: namespace)
     }
 }

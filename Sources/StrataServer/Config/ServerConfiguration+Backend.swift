@@ -9,9 +9,10 @@ public import StrataPostgres
 /// | `embedded+postgresql` | PostgreSQL (`postgres.url`) | the node's own state: its lock (one process per directory), the incident ledger, the retention policy saved by `strata retention set`, the ILP quarantine of refused lines, the audit trail and the quality monitor's state |
 /// | `postgresql` | PostgreSQL | none: a private temporary directory holds the same files for the process's life (removed at exit); retention comes from the configuration only |
 ///
-/// Continuous bars (`aggregates`) are kept by the embedded engine only: the PostgreSQL modes run
-/// with them off. Migrations (the catalog and every table) are applied at start, under an advisory
-/// lock, so nodes starting at once apply each once; `strata migrate` runs them ahead.
+/// Continuous bars (`aggregates`) are kept where the tables are: in the PostgreSQL modes as bar
+/// tables upserted in each trades append's transaction. Migrations (the catalog and every table) are applied at start, under an advisory
+/// lock, so nodes starting at once apply each once; `strata migrate` runs them ahead. With
+/// `postgres.migrateOnStart` false a node applies none: it refuses to start while one is missing.
 extension ServerConfiguration {
     public enum BackendMode: String, Sendable, Hashable, CaseIterable {
         /// Tables in the embedded engine, in the data directory (the default).
@@ -46,6 +47,10 @@ extension ServerConfiguration {
         /// how long one query or append may take, waiting for a connection included (10000). While
         /// PostgreSQL is down a write fails after it with 503 and `Retry-After`.
         public var operationTimeoutMilliseconds: Int?
+        /// `postgres.migrateOnStart` (or `postgres.migrate_on_start`), `STRATA_POSTGRES_MIGRATE_ON_START`:
+        /// whether the node applies pending migrations as it starts (true); when false a node whose
+        /// database lacks one refuses to start, naming it and `strata migrate up`.
+        public var migrateOnStart: Bool?
 
         public init() {}
     }
@@ -74,6 +79,7 @@ extension ServerConfiguration {
         if let size = postgres.poolSize { result.poolSize = size }
         if let value = postgres.connectTimeoutMilliseconds { result.connectTimeout = .milliseconds(value) }
         if let value = postgres.operationTimeoutMilliseconds { result.operationTimeout = .milliseconds(value) }
+        if let value = postgres.migrateOnStart { result.migrateOnStart = value }
         guard (1...1_000).contains(result.poolSize) else {
             throw ConfigurationError(key: "postgres.poolSize", message: "must be 1...1000, got \(result.poolSize)")
         }
@@ -127,6 +133,8 @@ extension ServerConfiguration {
                 postgres.connectTimeoutMilliseconds = try JSONReader.int(value, key: name)
             case "operationTimeoutMilliseconds":
                 postgres.operationTimeoutMilliseconds = try JSONReader.int(value, key: name)
+            case "migrateOnStart", "migrate_on_start":
+                postgres.migrateOnStart = try JSONReader.bool(value, key: name)
             default: throw JSONReader.unknown(name)
             }
         }
@@ -145,6 +153,7 @@ extension ServerConfiguration {
             postgres.connectTimeoutMilliseconds = try StoreSettings.int(value, key: key)
         case "STRATA_POSTGRES_OPERATION_TIMEOUT_MILLISECONDS":
             postgres.operationTimeoutMilliseconds = try StoreSettings.int(value, key: key)
+        case "STRATA_POSTGRES_MIGRATE_ON_START": postgres.migrateOnStart = try StoreSettings.bool(value, key: key)
         default: return false
         }
         return true

@@ -1,4 +1,3 @@
-import StrataCore
 /// An OHLCV accumulator for one bucket, exact and independent of arrival order.
 ///
 /// Open and close are chosen by (time, trade id): the open is the trade with the smallest key,
