@@ -192,12 +192,7 @@ public final class StrataStore: Sendable {
         incidents = incidentLog
         let audit = try configuration.audit.map { try StoreAudit(settings: $0, incidents: incidentLog) }
         self.audit = audit
-        // A declared table that is one of the trading records' (as declared before the store had
-        // them) is the store's own.
-        var declared = configuration.tables.filter { !RecordSchema.tradingRecords.contains($0) }
-        if configuration.quality.enabled, !declared.contains(where: { $0.name == "quality_findings" }) {
-            declared.append(try QualityFinding.schema)
-        }
+        let declared = try configuration.declaredTables()
         do {
             _ = try SchemaCatalog.builtIn.adding(RecordSchema.tradingRecords + declared)
         } catch {
@@ -454,3 +449,18 @@ protocol RowTable {
 }
 
 extension StrataTable: RowTable {}
+
+extension StrataStore.Configuration {
+    /// The user-defined tables a store opens with this configuration: its `tables`, less any of
+    /// the trading records' (declared before the store had them, they are the store's own), and
+    /// the quality monitor's findings table when the monitor is on. What `strata migrate` plans
+    /// for, so a node started without migrating finds every table it opens.
+    /// - Throws: the findings table's ``SchemaError`` (never in practice: its declaration is fixed).
+    public func declaredTables() throws -> [RecordSchema] {
+        var declared = tables.filter { !RecordSchema.tradingRecords.contains($0) }
+        if quality.enabled, !declared.contains(where: { $0.name == "quality_findings" }) {
+            declared.append(try QualityFinding.schema)
+        }
+        return declared
+    }
+}

@@ -71,9 +71,7 @@ struct MigrateCommand: ParsableCommand {
         let builtIn = TableOptions(absentValues: false, partitionDuration: store.partitionDuration)
         let tables =
             RecordSchema.builtIn.map { (schema: $0, options: builtIn) }
-            + (server.tables.filter { !RecordSchema.tradingRecords.contains($0) } + RecordSchema.tradingRecords).map {
-                (schema: $0, options: TableOptions())
-            }
+            + (try store.declaredTables() + RecordSchema.tradingRecords).map { (schema: $0, options: TableOptions()) }
         var migrators = try plan.migrators(tables: tables, bars: store.aggregates)
         if let scope {
             migrators = migrators.filter { $0.scope == scope }

@@ -61,6 +61,8 @@ import Testing
         let environment = PostgresServeTests.tokens.merging([
             "STRATA_BACKEND": "postgresql", "STRATA_POSTGRES_URL": PostgresServeTests.sharedURL,
             "STRATA_POSTGRES_SCHEMA": schema, "STRATA_POSTGRES_MIGRATE_ON_START": "false",
+            // The quality monitor's findings table is the store's own declaration: migrate plans it too.
+            "STRATA_QUALITY_ENABLED": "true",
         ]) { $1 }
         let refused = try ServerProcess.start(
             ["serve", "--port", String(freePort())], environment: environment, stderrPath: directory + "/refused.log")
