@@ -141,6 +141,11 @@ import Testing
         #expect(files >= Self.minutes - Int(Self.hotMinutes) - 1, "\(files) partitions moved")
         #expect(killedMidRun >= Self.kills / 2, "only \(killedMidRun) kills landed during a run")
         #expect(movedSeen.contains { $0 > 0 && $0 < files }, "no kill landed between the first and the last move")
+        // Kills landed mid-copy: their copies were undone (and the partitions moved later).
+        let journal = try String(contentsOfFile: lake + "/table=trades/_cold_journal.tsv", encoding: .utf8)
+        let states = journal.split(separator: "\n").compactMap { $0.split(separator: "\t").dropFirst(2).first }
+        #expect(states.contains("abandoned"), "no move was interrupted mid-copy")
+        #expect(states.count { $0 == "moved" } == files)
     }
 }
 

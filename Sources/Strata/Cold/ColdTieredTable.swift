@@ -29,8 +29,9 @@ final class ColdTieredTable: BackendTable {
 
     func append(_ batch: ColumnBatch) throws -> AppendReport { try hot.append(batch) }
 
-    /// Runs `body` until it ran while no drop was under way and none happened.
-    private func consistently<T>(_ body: () throws -> T) throws -> T {
+    /// Runs `body` until it ran while no drop was under way and none happened. Everything a read
+    /// decides — whether the cold tier is asked at all, its moved span — is decided inside.
+    private func consistently<T, Failure: Error>(_ body: () throws(Failure) -> T) throws(Failure) -> T {
         var spins = 0
         while true {
             let before = cold.generation
@@ -51,10 +52,10 @@ final class ColdTieredTable: BackendTable {
     }
 
     func range(symbol: String, from: Int64, to: Int64, limit: Int) throws -> RowSet {
-        guard coldOverlaps(from: from, to: to) else {
-            return try hot.range(symbol: symbol, from: from, to: to, limit: limit)
-        }
-        return try consistently {
+        try consistently {
+            guard coldOverlaps(from: from, to: to) else {
+                return try hot.range(symbol: symbol, from: from, to: to, limit: limit)
+            }
             let coldRows = try cold.range(symbol: symbol, from: from, to: to, limit: limit)
             let hotRows = try hot.range(symbol: symbol, from: from, to: to, limit: limit)
             return RowSet.merging([coldRows, hotRows], timestampLane: timestampLane, textLanes: textLanes).prefix(limit)
@@ -66,12 +67,12 @@ final class ColdTieredTable: BackendTable {
     }
 
     func latest(symbol: String, limit: Int, before: Int64) throws -> RowSet {
-        guard let span = cold.movedSpan, span.lowerBound < before, limit > 0 else {
-            return before == .max
-                ? try hot.latest(symbol: symbol, limit: limit)
-                : try hot.latest(symbol: symbol, limit: limit, before: before)
-        }
-        return try consistently {
+        try consistently {
+            guard let span = cold.movedSpan, span.lowerBound < before, limit > 0 else {
+                return before == .max
+                    ? try hot.latest(symbol: symbol, limit: limit)
+                    : try hot.latest(symbol: symbol, limit: limit, before: before)
+            }
             let newest =
                 before == .max
                 ? try hot.latest(symbol: symbol, limit: limit)
@@ -107,8 +108,8 @@ final class ColdTieredTable: BackendTable {
     }
 
     func lastTimestamp(symbol: String) throws -> Int64? {
-        guard let span = cold.movedSpan else { return try hot.lastTimestamp(symbol: symbol) }
-        return try consistently {
+        try consistently {
+            guard let span = cold.movedSpan else { return try hot.lastTimestamp(symbol: symbol) }
             let hotLast = try hot.lastTimestamp(symbol: symbol)
             if let hotLast, hotLast >= span.upperBound { return hotLast }
             let coldLast = cold.symbolSpans().first { $0.symbol == symbol }?.last
@@ -119,13 +120,15 @@ final class ColdTieredTable: BackendTable {
     var newestTimestamp: Timestamp? { hot.newestTimestamp }
 
     func symbols() -> [String] {
-        guard cold.movedSpan != nil else { return hot.symbols() }
-        return Array(Set(hot.symbols()).union(cold.symbolSpans().map(\.symbol))).sorted()
+        consistently { () -> [String] in
+            guard cold.movedSpan != nil else { return hot.symbols() }
+            return Array(Set(hot.symbols()).union(cold.symbolSpans().map(\.symbol))).sorted()
+        }
     }
 
     func symbolSpans() throws -> [SymbolSpan] {
-        guard cold.movedSpan != nil else { return try hot.symbolSpans() }
-        return try consistently {
+        try consistently {
+            guard cold.movedSpan != nil else { return try hot.symbolSpans() }
             var spans: [String: SymbolSpan] = [:]
             for span in try hot.symbolSpans() + cold.symbolSpans() {
                 if let known = spans[span.symbol] {
