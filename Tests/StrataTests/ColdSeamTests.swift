@@ -183,3 +183,42 @@ import Testing
         #expect(merged.columns[1][3] == -1)
     }
 }
+
+/// The configuration's `lake` block: the file's keys, the `STRATA_LAKE_…` variables over them,
+/// and errors naming the key.
+@Suite struct LakeSettingsTests {
+    @Test func theLakeBlockAndItsVariables() throws {
+        let directory = makeTemporaryDirectory("strata-lake-settings")
+        defer { removeTree(directory) }
+        let path = directory + "/strata.json"
+        writeText(
+            path,
+            #"{"lake": {"directory": "/data/lake", "hotRetention": "trades=7d,quotes=12h,*=30d", "janitor": false}}"#)
+        let settings = try StoreSettings.load(file: path, environment: [:])
+        #expect(settings.lake.directory == "/data/lake")
+        #expect(settings.lake.hotRetention == ["trades": 7 * 86_400_000_000_000, "quotes": 12 * 3_600_000_000_000])
+        #expect(settings.lake.defaultHotRetention == Int64(30) * 86_400_000_000_000)
+        #expect(settings.lake.janitor == false)
+        let overridden = try StoreSettings.load(
+            file: path,
+            environment: [
+                "STRATA_LAKE_DIRECTORY": "/other", "STRATA_LAKE_HOT_RETENTION": "trades=1d",
+                "STRATA_LAKE_JANITOR": "true",
+            ])
+        #expect(overridden.lake.directory == "/other" && overridden.lake.janitor)
+        #expect(overridden.lake.hotRetention == ["trades": 86_400_000_000_000])
+        #expect(overridden.lake.defaultHotRetention == nil)
+        #expect(throws: ConfigurationError.self) {
+            try StoreSettings.load(file: nil, environment: ["STRATA_LAKE_HOT_RETENTION": "nosuchtable=1d"])
+        }
+        do {
+            writeText(path, #"{"lake": {"directory": "/x", "hotRetention": "trades=soon"}}"#)
+            _ = try StoreSettings.load(file: path, environment: [:])
+            Issue.record("a bad age was accepted")
+        } catch {
+            #expect(error.key == "lake.hotRetention" && error.message.contains("soon"))
+        }
+        writeText(path, #"{"lake": {"dir": "/x"}}"#)
+        #expect(throws: ConfigurationError.self) { try StoreSettings.load(file: path, environment: [:]) }
+    }
+}
