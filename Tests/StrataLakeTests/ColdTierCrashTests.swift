@@ -193,3 +193,36 @@ import Testing
         let flag = Mutex(false)
     }
 }
+
+/// A moved file that goes missing: reads that need it fail with `.corruptFile` naming it, and
+/// the store's incidents (health) show it; reads that do not need it still answer.
+@Suite struct ColdTierDamageTests {
+    @Test func aMissingColdFileIsAnIncidentNotASilentGap() async throws {
+        let directory = makeTemporaryDirectory("strata-cold-damage")
+        defer { removeTree(directory) }
+        let lake = directory + "/lake"
+        let trades = ColdTierCrashTests.trades().filter {
+            $0.timestamp.nanoseconds < ColdTierCrashTests.start + 30 * ColdTierCrashTests.minute
+        }
+        let store = try StrataStore.open(
+            directory: directory + "/data", configuration: ColdTierCrashTests.configuration(lake: lake))
+        defer { try? store.close() }
+        try store.trades.appendNow(trades)
+        store.compact(now: WallClock.now())
+        #expect(store.moveToCold(now: WallClock.now()).first?.moved.count == 9)
+        let manifest = try LakeReader(root: lake).manifest(table: "trades")
+        let first = try #require(manifest.entries.first)
+        let path = lake + "/table=trades/" + first.path
+        #expect(unlink(path) == 0)
+        do {
+            _ = try await store.trades.range(symbol: "AAPL", from: .min, to: .max)
+            Issue.record("a read over a missing cold file answered")
+        } catch let error as StrataError {
+            #expect(error.code == .corruptFile && error.path == path, "\(error)")
+        }
+        #expect(store.openIncidents.contains { $0.kind == .readCorruption && $0.path == path })
+        let start = Timestamp(nanoseconds: ColdTierCrashTests.start + 5 * ColdTierCrashTests.minute)
+        let later = try await store.trades.range(symbol: "AAPL", from: start, to: .max)
+        #expect(later.count == 25 * ColdTierCrashTests.perMinute)
+    }
+}

@@ -13,10 +13,24 @@ extension StrataStore {
     /// - Parameters:
     ///   - now: the clock the hot retention is measured from (never later than the newest data).
     ///   - tables: the tables to move (nil: every table the tier takes).
-    /// - Returns: per table, what moved; failures are in the reports, not thrown.
+    /// - Returns: per table, what moved; failures are in the reports, not thrown (a damaged copy
+    ///   or cold file is also an ``Incident`` of kind `damagedFile`, shown by health).
     @discardableResult
     public func moveToCold(now: Timestamp = WallClock.now(), tables: [String]? = nil) -> [ColdMoveReport] {
-        coldTables.filter { cold in tables.map { $0.contains(cold.tableName) } ?? true }.map { $0.move(now: now) }
+        let reports = coldTables.filter { cold in tables.map { $0.contains(cold.tableName) } ?? true }.map {
+            $0.move(now: now)
+        }
+        // A copy that read back differently, or a cold file that cannot be read, is damage an
+        // operator should see: health shows it until acknowledged (the partition stayed hot).
+        for report in reports {
+            for error in report.errors where error.code == .corruptFile {
+                incidents.record(
+                    Incident(
+                        kind: .damagedFile, time: WallClock.now(), table: report.table, path: error.path,
+                        detail: "cold tier: " + error.message))
+            }
+        }
+        return reports
     }
 
     /// The tables a cold tier takes, by name.
