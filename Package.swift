@@ -95,6 +95,10 @@ let package = Package(
         // The replicator's crash writer: commits and feeds a file tier until SIGKILLed (TiersCrashTests).
         .executableTarget(
             name: "StrataTiersCrashWriter", dependencies: ["StrataTiers", "StrataCore"], swiftSettings: strictSettings),
+        // The cold tier's crash writer: runs the janitor until SIGKILLed (ColdTierCrashTests).
+        .executableTarget(
+            name: "StrataColdCrashWriter", dependencies: ["Strata", "StrataLake", "StrataCore"],
+            swiftSettings: strictSettings),
         // The Redis tier: recent rows in sorted sets, pub/sub fan-out; fed by the replicator.
         .target(
             name: "StrataRedisTier", dependencies: ["StrataTiers", "StrataRedis", "StrataCore"],
@@ -106,6 +110,8 @@ let package = Package(
                 "Strata", "StrataImport", "StrataLineProtocol", "StrataWire", "CStrataSupport",
                 // The PostgreSQL deployment modes (issue 10): `strata serve` opens a PostgresBackend.
                 "StrataPostgres",
+                // The configuration's `lake` block: the Parquet lake as the store's cold tier (issue 12).
+                "StrataLake",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

@@ -62,6 +62,9 @@ public final class StrataStore: Sendable {
         public var audit: AuditSettings?
         /// The data-quality monitor's settings (off by default; see ``QualityMonitor``).
         public var quality: QualitySettings
+        /// The cold tier older partitions move to and are read back from (`LakeColdTier` of
+        /// `StrataLake`); nil (default): none. See ``ColdTier``.
+        public var cold: (any ColdTier)?
 
         public init(
             durability: Durability = .fsyncEachBatch, validation: ValidationRules = .standard,
@@ -70,8 +73,9 @@ public final class StrataStore: Sendable {
             retention: RetentionPolicy? = nil, maintenanceInterval: Duration? = .seconds(60),
             maxNewSymbolsPerAppend: Int? = nil, maxSymbolsPerTable: Int? = nil, tables: [RecordSchema] = [],
             snapshotInterval: Int = 100_000, jobRetryPolicy: RetryPolicy = RetryPolicy(),
-            audit: AuditSettings? = nil, quality: QualitySettings = QualitySettings()
+            audit: AuditSettings? = nil, quality: QualitySettings = QualitySettings(), cold: (any ColdTier)? = nil
         ) {
+            self.cold = cold
             self.audit = audit
             self.quality = quality
             self.tables = tables
@@ -152,6 +156,8 @@ public final class StrataStore: Sendable {
     let history = Mutex(MaintenanceHistory())
     /// Damage found and failing writes, until an operator acknowledges them (see ``Incident``).
     let incidents: IncidentLog
+    /// The cold tier's side of each table it takes (see ``ColdTier``).
+    let coldTables: [any ColdTable]
     /// The directory lock, released by ``close()``.
     private let lock: Mutex<FileDescriptor?>
 
@@ -205,10 +211,19 @@ public final class StrataStore: Sendable {
         self.backend = backend
         // Every table opened so far, closed again if a later one is refused.
         var opened: [any BackendTable] = []
+        var coldTables: [any ColdTable] = []
+        // A table the cold tier takes is read through it (``ColdTieredTable``).
+        func withCold(_ table: any BackendTable, _ schema: RecordSchema) throws -> any BackendTable {
+            guard let tier = configuration.cold,
+                let cold = try tier.openTable(schema, hot: HotPartitions(schema: schema, table: table))
+            else { return table }
+            coldTables.append(cold)
+            return ColdTieredTable(hot: table, cold: cold, schema: schema)
+        }
         func open(_ schema: RecordSchema, _ options: TableOptions) throws -> any BackendTable {
             let table = try backend.openTable(schema, options: options)
             opened.append(table)
-            return table
+            return try withCold(table, schema)
         }
         do {
             // The built-in tables' layouts predate absent values; their partitions are the store's.
@@ -235,8 +250,8 @@ public final class StrataStore: Sendable {
                 opened += withBars.bars.barTables
                 continuous = withBars.bars
                 return StrataTable<R>(
-                    table: withBars.trades, rules: configuration.validation, incidents: ledger, limits: limits,
-                    bars: withBars.bars)
+                    table: try withCold(withBars.trades, R.schema), rules: configuration.validation, incidents: ledger,
+                    limits: limits, bars: withBars.bars)
             }
             let builtInTables = try RecordSchema.builtInRecords.map { try openBuiltIn($0) }
             self.builtInTables = builtInTables
@@ -299,6 +314,7 @@ public final class StrataStore: Sendable {
             try? audit?.close()
             throw error
         }
+        self.coldTables = coldTables
         scheduler = MaintenanceScheduler()
         recordRecoveryIncidents()
         if let interval = configuration.maintenanceInterval { scheduler.start(every: interval, store: self) }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Strata
+import StrataLake
 import StrataServer
 
 #if canImport(Glibc)
@@ -29,8 +30,10 @@ struct DataDirectoryOptions: ParsableArguments {
         if path == nil, let value = getenv("STRATA_CONFIG"), value.pointee != 0 { path = String(cString: value) }
         var configuration: StrataStore.Configuration
         do {
-            configuration = try StrataStore.Configuration.load(
-                file: path, environment: ServeCommand.environment(), defaultDurability: defaultDurability)
+            let settings = try StoreSettings.load(file: path, environment: ServeCommand.environment())
+            configuration = settings.configuration(defaultDurability: defaultDurability)
+            // The lake block: reads of moved partitions are answered from the lake.
+            configuration.cold = LakeColdTier(settings: settings.lake)
         } catch {
             throw CLIError(error.description)
         }

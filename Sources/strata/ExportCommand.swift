@@ -75,8 +75,8 @@ struct ExportCommand: AsyncParsableCommand {
 /// `strata lake …`: checks of a lake directory.
 struct LakeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "lake", abstract: "Check a data lake directory written by strata export.",
-        subcommands: [Verify.self])
+        commandName: "lake", abstract: "Check a data lake directory; move old partitions into it (the cold tier).",
+        subcommands: [Verify.self, LakeMoveCommand.self])
 
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

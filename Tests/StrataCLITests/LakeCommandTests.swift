@@ -208,3 +208,42 @@ private func writeBytes(_ path: String, _ bytes: [UInt8]) {
     _ = bytes.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, file) }
     fclose(file)
 }
+
+/// `strata lake move`: the janitor by hand — what it moves, that the store answers every row
+/// afterwards through its cold tier (and only the hot rows without it), that `lake verify`
+/// passes, that a second run moves nothing, and the errors for a bad option.
+@Suite struct LakeMoveCommandTests {
+    @Test func moveThenEveryRowIsStillAnswered() async throws {
+        let directory = makeTemporaryDirectory("strata-lake-move")
+        defer { removeTree(directory) }
+        try LakeCommandTests.makeStore(directory, days: 3, rows: 2_000)
+        let move = try runStrata(
+            ["lake", "move", "--data", "data", "--lake", "lake", "--hot", "trades=1d"], in: directory)
+        #expect(move.status == 0, "\(move.stderr)")
+        #expect(move.stdout.contains("trades: moved 1 partitions to the cold tier (2000 rows"), "\(move.stdout)")
+        let lake = directory + "/lake"
+        let cold = try StrataStore.open(
+            directory: directory + "/data",
+            configuration: .init(maintenanceInterval: nil, cold: LakeColdTier(root: lake)))
+        let symbols = cold.trades.symbols()
+        var total = 0
+        for symbol in symbols { total += try await cold.trades.range(symbol: symbol, from: .min, to: .max).count }
+        #expect(symbols.count == 20 && total == 6_000)
+        #expect(cold.trades.stats().rows == 4_000)
+        try cold.close()
+        let verify = try runStrata(["lake", "verify", "lake"], in: directory)
+        #expect(verify.status == 0, "\(verify.stdout)")
+        let again = try runStrata(
+            ["lake", "move", "--data", "data", "--lake", "lake", "--hot", "trades=1d"], in: directory)
+        #expect(again.stdout.contains("trades: moved 0 partitions"), "\(again.stdout)")
+        let badAge = try runStrata(
+            ["lake", "move", "--data", "data", "--lake", "lake", "--hot", "trades=1q"], in: directory)
+        #expect(badAge.status != 0 && badAge.stderr.contains("--hot"), "\(badAge.stderr)")
+        let noLake = try runStrata(["lake", "move", "--data", "data", "--hot", "trades=1d"], in: directory)
+        #expect(noLake.status != 0 && noLake.stderr.contains("--lake"), "\(noLake.stderr)")
+        let unknown = try runStrata(
+            ["lake", "move", "--data", "data", "--lake", "lake", "--hot", "trades=1d", "--table", "quotes"],
+            in: directory)
+        #expect(unknown.status != 0 && unknown.stderr.contains("--table"), "\(unknown.stderr)")
+    }
+}

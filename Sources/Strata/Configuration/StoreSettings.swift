@@ -22,6 +22,7 @@
 /// | `ilp.maxNewSymbolsPerRequest` | `STRATA_ILP_MAX_NEW_SYMBOLS_PER_REQUEST` | new symbols one append may add |
 /// | `ilp.maxSymbolsPerTable` | `STRATA_ILP_MAX_SYMBOLS_PER_TABLE` | symbols a table may hold |
 /// | `quality` | `STRATA_QUALITY_ENABLED` (`enabled` only) | the data-quality monitor (``QualitySettings``) |
+/// | `lake` | `STRATA_LAKE_…` | the Parquet lake as the cold tier (``LakeSettings``) |
 ///
 /// Every error is a ``ConfigurationError`` naming the key or variable.
 public struct StoreSettings: Sendable, Hashable {
@@ -37,6 +38,8 @@ public struct StoreSettings: Sendable, Hashable {
     public var maxNewSymbolsPerRequest = 10_000
     public var maxSymbolsPerTable = 1_000_000
     public var quality = QualitySettings()
+    /// The lake as the cold tier (made into one by `StrataLake`: ``LakeSettings``).
+    public var lake = LakeSettings()
 
     private struct RetentionSetting: Sendable, Hashable {
         var text: String
@@ -83,6 +86,7 @@ public struct StoreSettings: Sendable, Hashable {
         case "retention": retentionSetting = RetentionSetting(text: try JSONReader.string(value, key: key), key: key)
         case "tables": tables = try Self.tables(document)
         case "quality": try quality.apply(value)
+        case "lake": try lake.apply(value)
         default:
             guard let setting = Self.integers.first(where: { $0.key == key }) else { return false }
             self[keyPath: setting.path] = try JSONReader.int(value, key: key)
@@ -100,6 +104,7 @@ public struct StoreSettings: Sendable, Hashable {
         case "STRATA_RETENTION": retentionSetting = RetentionSetting(text: value, key: variable)
         case "STRATA_QUALITY_ENABLED": quality.enabled = try Self.bool(value, key: variable)
         default:
+            if try lake.apply(variable: variable, value: value) { return true }
             guard let setting = Self.integers.first(where: { $0.variable == variable }) else { return false }
             self[keyPath: setting.path] = try Self.int(value, key: variable)
         }
@@ -110,6 +115,7 @@ public struct StoreSettings: Sendable, Hashable {
     /// file) and checks each value's range.
     /// - Throws: ``ConfigurationError`` naming the key.
     public mutating func finish() throws(ConfigurationError) {
+        try lake.finish(tables: tables.map(\.name))
         if let setting = retentionSetting {
             do {
                 retention = try RetentionPolicy(parsing: setting.text, tables: tables.map(\.name))
@@ -235,6 +241,20 @@ extension StrataStore.Configuration {
     public static func load(
         file: String?, environment: [String: String], defaultDurability: Durability = .fsyncEachBatch
     ) throws(ConfigurationError) -> StrataStore.Configuration {
+        try StoreSettings.load(file: file, environment: environment).configuration(
+            defaultDurability: defaultDurability)
+    }
+}
+
+extension StoreSettings {
+    /// The store's settings of a configuration file and the `STRATA_…` variables, as
+    /// ``StrataStore/Configuration/load(file:environment:defaultDurability:)`` reads them — with
+    /// the ``lake`` block, which a store's configuration gets as a tier (`StrataLake`'s
+    /// `LakeColdTier(settings:)`).
+    /// - Throws: ``ConfigurationError`` naming the key or variable.
+    public static func load(file: String?, environment: [String: String]) throws(ConfigurationError)
+        -> StoreSettings
+    {
         var settings = StoreSettings()
         if let file {
             let bytes = try StoreSettings.read(file: file)
@@ -253,7 +273,7 @@ extension StrataStore.Configuration {
             _ = try settings.apply(variable: variable, value: value)
         }
         try settings.finish()
-        return settings.configuration(defaultDurability: defaultDurability)
+        return settings
     }
 }
 

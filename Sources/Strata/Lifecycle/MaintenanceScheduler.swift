@@ -46,17 +46,20 @@ public struct MaintenanceRun: Sendable, CustomStringConvertible {
     public var durationNanoseconds: Int64
     public var compaction: CompactionReport
     public var retention: RetentionReport
+    /// What the cold tier's janitor moved, per table (empty without a cold tier or its janitor).
+    public var cold: [ColdMoveReport] = []
 
-    public var errors: [StrataError] { compaction.errors + retention.errors }
+    public var errors: [StrataError] { compaction.errors + retention.errors + cold.flatMap(\.errors) }
 
     /// Whether the run sealed, merged or dropped anything.
     public var didWork: Bool {
         compaction.tables.contains { !$0.sealed.isEmpty || !$0.compacted.isEmpty }
-            || retention.entries.contains { !$0.dropped.partitions.isEmpty }
+            || retention.entries.contains { !$0.dropped.partitions.isEmpty } || cold.contains { $0.didWork }
     }
 
     public var description: String {
         "maintenance at \(started) took \(durationNanoseconds / 1_000_000) ms\n\(compaction)\n\(retention)"
+            + cold.map { "\n\($0)" }.joined()
     }
 }
 

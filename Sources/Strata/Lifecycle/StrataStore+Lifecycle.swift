@@ -70,9 +70,10 @@ extension StrataStore {
         let started = WallClock.now()
         let compaction = compact(now: now)
         let retention = applyRetention(now: now)
+        let cold = configuration.cold?.janitorEnabled == true ? moveToCold(now: now) : []
         let run = MaintenanceRun(
             started: started, durationNanoseconds: WallClock.now().nanoseconds - started.nanoseconds,
-            compaction: compaction, retention: retention)
+            compaction: compaction, retention: retention, cold: cold)
         history.withLock { history in
             history.latest = run
             history.count += 1

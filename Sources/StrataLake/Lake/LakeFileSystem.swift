@@ -123,4 +123,24 @@ enum LakeFileSystem {
     }
 
     static func remove(_ path: String) { unlink(path) }
+
+    /// Whether `path` exists.
+    static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+
+    /// Appends `bytes` to `path` (created if needed) and fsyncs it (and its directory when created).
+    static func append(_ bytes: [UInt8], to path: String) throws(LakeError) {
+        let created = !exists(path)
+        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw failure("open", path) }
+        defer { close(fd) }
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            if written < 0, errno == EINTR { continue }
+            guard written > 0 else { throw failure("write", path) }
+            offset += written
+        }
+        guard fsync(fd) == 0 else { throw failure("fsync", path) }
+        if created { try syncDirectory(of: path) }
+    }
 }

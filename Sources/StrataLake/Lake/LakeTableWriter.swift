@@ -139,6 +139,28 @@ public final class LakeTableWriter {
         return try File(writer: self, date: date, part: next)
     }
 
+    /// Removes the files at `paths` (relative to the table's directory): first from the manifest
+    /// (published atomically), then from the disk. Paths neither lists nor holds are ignored, so
+    /// a removal a crash interrupted is finished by calling it again.
+    func remove(paths: [String]) throws(LakeError) {
+        let doomed = Set(paths)
+        if manifest.entries.contains(where: { doomed.contains($0.path) }) {
+            manifest.entries.removeAll { doomed.contains($0.path) }
+            try LakeFileSystem.writeAtomically(
+                Array(manifest.text.utf8), to: tableDirectory + "/" + LakeManifest.fileName)
+        }
+        var removed = false
+        for path in paths {
+            let full = tableDirectory + "/" + path
+            LakeFileSystem.remove(LakeFileSystem.temporaryPath(for: full))
+            if LakeFileSystem.exists(full) {
+                LakeFileSystem.remove(full)
+                removed = true
+            }
+        }
+        if removed, let first = paths.first { try LakeFileSystem.syncDirectory(of: tableDirectory + "/" + first) }
+    }
+
     private func add(_ entry: LakeManifest.Entry) throws(LakeError) {
         manifest.entries.append(entry)
         try LakeFileSystem.writeAtomically(

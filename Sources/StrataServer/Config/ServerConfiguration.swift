@@ -1,4 +1,5 @@
 public import Strata
+import StrataLake
 
 /// Everything `strata serve` needs, with defaults; read by ``load(file:environment:)`` from a JSON
 /// file and `STRATA_…` environment variables (see `Docs/Server.md` for a full example).
@@ -87,7 +88,10 @@ public struct ServerConfiguration: Sendable, Hashable {
     /// - Parameter durability: the durability when neither the file nor the environment sets one
     ///   (the server's default: fsync each batch).
     public func store(defaultDurability: Durability = .fsyncEachBatch) -> StrataStore.Configuration {
-        storeSettings.configuration(defaultDurability: defaultDurability)
+        var configuration = storeSettings.configuration(defaultDurability: defaultDurability)
+        // The `lake` block: the Parquet lake as the cold tier (Docs/Lake.md).
+        configuration.cold = LakeColdTier(settings: storeSettings.lake)
+        return configuration
     }
 
     /// Bearer tokens. Auth is off only when ``disabled`` is set explicitly.
