@@ -33,6 +33,7 @@ let package = Package(
         .library(name: "StrataLake", targets: ["StrataLake"]),
         .library(name: "StrataTiers", targets: ["StrataTiers"]),
         .library(name: "StrataRedisTier", targets: ["StrataRedisTier"]),
+        .library(name: "StrataPostgresTier", targets: ["StrataPostgresTier"]),
         .executable(name: "strata", targets: ["strata"]),
     ],
     dependencies: [
@@ -99,6 +100,11 @@ let package = Package(
         .target(
             name: "StrataRedisTier", dependencies: ["StrataTiers", "StrataRedis", "StrataCore"],
             swiftSettings: strictSettings),
+        // PostgreSQL as a replica tier (issue 11, part 3): log entries applied to the PostgreSQL
+        // backend's tables idempotently; postgres-nio stays out of the engine and of StrataTiers.
+        .target(
+            name: "StrataPostgresTier", dependencies: ["StrataTiers", "StrataPostgres", "StrataCore"],
+            swiftSettings: strictSettings),
         // The server: ILP over HTTP, the JSON API, health, metrics, auth (Hummingbird 2).
         .target(
             name: "StrataServer",
@@ -106,6 +112,8 @@ let package = Package(
                 "Strata", "StrataImport", "StrataLineProtocol", "StrataWire",
                 // The PostgreSQL deployment modes (issue 10): `strata serve` opens a PostgresBackend.
                 "StrataPostgres",
+                // Tiers from configuration (issue 11, part 3).
+                "StrataTiers", "StrataRedisTier", "StrataRedis", "StrataPostgresTier",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -145,6 +153,8 @@ let package = Package(
                 "Strata", "StrataImport", "StrataWorkload", "StrataServer", "StrataWire", "StrataLake",
                 // `strata migrate` (issue 10).
                 "StrataPostgres",
+                // `strata tiers status|verify|repair` (issue 11).
+                "StrataTiers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -223,6 +233,8 @@ let package = Package(
             dependencies: [
                 "Strata", "StrataEngine", "StrataImport", "StrataServer", "StrataLineProtocol", "StrataTestSupport",
                 "StrataPostgres",
+                // The tiers' server tests (issue 11, part 3).
+                "StrataTiers", "StrataRedis", "StrataPostgresTier",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

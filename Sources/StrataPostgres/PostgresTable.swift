@@ -79,7 +79,13 @@ public final class PostgresTable: BackendTable {
     // MARK: Append
 
     public func append(_ batch: ColumnBatch) throws -> AppendReport {
-        guard batch.count > 0 else { return AppendReport() }
+        try append(batch, replica: nil).report
+    }
+
+    /// An append; with `replica`, skipped when its slot already holds its position, and the
+    /// position recorded in the same transaction (``applyReplica(_:slot:position:)``).
+    func append(_ batch: ColumnBatch, replica: ReplicaMark?) throws -> (report: AppendReport, skipped: Bool) {
+        guard batch.count > 0 else { return (AppendReport(), false) }
         let lanes = layout.lanes
         guard batch.columns.count == lanes.count, batch.columns.allSatisfy({ $0.count == batch.count }),
             batch.symbolIndex.allSatisfy({ Int($0) < batch.symbols.count })
@@ -99,7 +105,7 @@ public final class PostgresTable: BackendTable {
             do {
                 result = try appendOnce(
                     chunks, ensure: ensure, listening: listening, count: count, lockKey: lockKey, layout: layout,
-                    logger: logger)
+                    logger: logger, replica: replica)
                 break
             } catch let error as StrataError where attempt == 0 && error.message.contains("[SQLSTATE 23514]") {
                 // No partition for a row: one this process knew was dropped (by retention on
@@ -109,14 +115,15 @@ public final class PostgresTable: BackendTable {
             }
         }
         guard let stored = result else { throw StrataError(.io, "appending to table \(name) failed") }
-        return finishAppend(batch, stored, ensure: ensure, partitions: partitions, listening: listening)
+        if stored.skipped { return (AppendReport(), true) }
+        return (finishAppend(batch, stored, ensure: ensure, partitions: partitions, listening: listening), false)
     }
 
     /// One transaction of an append: the partitions in `ensure` made, the chunks copied into the
     /// staging table, moved into the table; the rows stored (and their places when `listening`).
     private func appendOnce(
         _ chunks: [ByteBuffer], ensure: [Int64], listening: Bool, count: Int, lockKey: String,
-        layout: PostgresTableLayout, logger: Logger
+        layout: PostgresTableLayout, logger: Logger, replica: ReplicaMark? = nil
     ) throws -> AppendCount {
         try run("appending \(count) rows", write: true) { client in
             try await client.withConnection { connection in
@@ -124,6 +131,10 @@ public final class PostgresTable: BackendTable {
                     var binds = PostgresBindings()
                     binds.append(lockKey)
                     try await connection.execute("SELECT pg_advisory_xact_lock(hashtext($1))", binds, logger: logger)
+                    if let replica, try await replica.holds(on: connection, namespace: layout.namespace, logger: logger)
+                    {
+                        return AppendCount(stored: 0, duplicates: 0, ords: [], skipped: true)
+                    }
                     if layout.isPartitioned {
                         for index in ensure {
                             try await Self.ensurePartition(index, layout: layout, on: connection, logger: logger)
@@ -187,6 +198,7 @@ public final class PostgresTable: BackendTable {
                             SET duplicates_skipped = duplicates_skipped + $1, overwrites = overwrites + $2 WHERE name = $3
                             """, binds, logger: logger)
                     }
+                    try await replica?.record(on: connection, namespace: layout.namespace, logger: logger)
                     return AppendCount(stored: storedRows, duplicates: duplicates, ords: ords)
                 }
             }
@@ -225,6 +237,8 @@ public final class PostgresTable: BackendTable {
         var stored: Int
         var duplicates: Int
         var ords: [Int]
+        /// A replica's batch its slot already held: nothing was written.
+        var skipped = false
     }
 
     // MARK: Reads
