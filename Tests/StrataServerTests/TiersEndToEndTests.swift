@@ -23,24 +23,33 @@ import Testing
 
     static let available = redisServer != nil && PostgresServeTests.privateCluster
 
-    /// A redis-server of the test's own (daemonized, its pid in a file): append-only file synced on
-    /// every write, so what it confirmed survives its SIGKILL.
+    /// A redis-server of the test's own (a child process, its stdio on /dev/null): append-only
+    /// file synced on every write, so what it confirmed survives its SIGKILL.
     final class OwnRedis: Sendable {
         let port = freePort()
         let directory = makeTemporaryDirectory("strata-e2e-redis")
-
-        var pidFile: String { directory + "/redis.pid" }
+        private let pid = Mutex<pid_t>(0)
 
         func start() throws {
-            let started = runCommand([
+            let arguments = [
                 redisServer!, "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes",
-                "--appendfsync", "always", "--daemonize", "yes", "--pidfile", pidFile, "--dir", directory,
-                "--logfile", directory + "/redis.log",
-            ])
-            guard started.status == 0 else {
-                throw PrivatePostgresError(message: "redis-server did not start: \(started.output)")
+                "--appendfsync", "always", "--daemonize", "no", "--dir", directory, "--logfile",
+                directory + "/redis.log",
+            ]
+            var actions = posix_spawn_file_actions_t()
+            posix_spawn_file_actions_init(&actions)
+            defer { posix_spawn_file_actions_destroy(&actions) }
+            for fd in [STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO] {
+                posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == STDIN_FILENO ? O_RDONLY : O_WRONLY, 0)
             }
-            for _ in 0..<200 {
+            let argv = arguments.map { strdup($0) } + [nil]
+            defer { argv.forEach { free($0) } }
+            var child: pid_t = 0
+            guard posix_spawn(&child, arguments[0], &actions, nil, argv, environ) == 0 else {
+                throw PrivatePostgresError(message: "cannot start redis-server")
+            }
+            pid.withLock { $0 = child }
+            for _ in 0..<400 {
                 if case .success(let fd) = connectLoopback(port: port) {
                     close(fd)
                     return
@@ -50,14 +59,16 @@ import Testing
             throw PrivatePostgresError(message: "redis-server did not start on \(port)")
         }
 
-        /// SIGKILL, and waits until the process is gone.
+        /// SIGKILL, and reaps it.
         func kill() {
-            guard let text = try? String(contentsOfFile: pidFile, encoding: .utf8),
-                let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines))
-            else { return }
-            Glibc.kill(pid, SIGKILL)
-            for _ in 0..<400 where Glibc.kill(pid, 0) == 0 { usleep(10_000) }
-            unlink(pidFile)
+            let child = pid.withLock { pid in
+                defer { pid = 0 }
+                return pid
+            }
+            guard child > 0 else { return }
+            Glibc.kill(child, SIGKILL)
+            var status: Int32 = 0
+            waitpid(child, &status, 0)
         }
 
         func cli(_ arguments: [String]) -> [String] {
