@@ -33,6 +33,7 @@ let package = Package(
         .library(name: "StrataLake", targets: ["StrataLake"]),
         .library(name: "StrataTiers", targets: ["StrataTiers"]),
         .library(name: "StrataRedisTier", targets: ["StrataRedisTier"]),
+        .library(name: "StrataPostgresTier", targets: ["StrataPostgresTier"]),
         .executable(name: "strata", targets: ["strata"]),
     ],
     dependencies: [
@@ -103,6 +104,11 @@ let package = Package(
         .target(
             name: "StrataRedisTier", dependencies: ["StrataTiers", "StrataRedis", "StrataCore"],
             swiftSettings: strictSettings),
+        // PostgreSQL as a replica tier (issue 11, part 3): log entries applied to the PostgreSQL
+        // backend's tables idempotently; postgres-nio stays out of the engine and of StrataTiers.
+        .target(
+            name: "StrataPostgresTier", dependencies: ["StrataTiers", "StrataPostgres", "StrataCore"],
+            swiftSettings: strictSettings),
         // The server: ILP over HTTP, the JSON API, health, metrics, auth (Hummingbird 2).
         .target(
             name: "StrataServer",
@@ -112,6 +118,8 @@ let package = Package(
                 "StrataPostgres",
                 // The configuration's `lake` block: the Parquet lake as the store's cold tier (issue 12).
                 "StrataLake",
+                // Tiers from configuration (issue 11, part 3).
+                "StrataTiers", "StrataRedisTier", "StrataRedis", "StrataPostgresTier",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -151,6 +159,8 @@ let package = Package(
                 "Strata", "StrataImport", "StrataWorkload", "StrataServer", "StrataWire", "StrataLake",
                 // `strata migrate` (issue 10).
                 "StrataPostgres",
+                // `strata tiers status|verify|repair` (issue 11).
+                "StrataTiers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -229,6 +239,8 @@ let package = Package(
             dependencies: [
                 "Strata", "StrataEngine", "StrataImport", "StrataServer", "StrataLineProtocol", "StrataTestSupport",
                 "StrataPostgres",
+                // The tiers' server tests (issue 11, part 3).
+                "StrataTiers", "StrataRedis", "StrataPostgresTier",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

@@ -82,7 +82,13 @@ public final class PostgresTable: BackendTable {
     // MARK: Append
 
     public func append(_ batch: ColumnBatch) throws -> AppendReport {
-        guard batch.count > 0 else { return AppendReport() }
+        try append(batch, replica: nil).report
+    }
+
+    /// An append; with `replica`, skipped when its slot already holds its position, and the
+    /// position recorded in the same transaction (``applyReplica(_:slot:position:)``).
+    func append(_ batch: ColumnBatch, replica: ReplicaMark?) throws -> (report: AppendReport, skipped: Bool) {
+        guard batch.count > 0 else { return (AppendReport(), false) }
         let lanes = layout.lanes
         guard batch.columns.count == lanes.count, batch.columns.allSatisfy({ $0.count == batch.count }),
             batch.symbolIndex.allSatisfy({ Int($0) < batch.symbols.count })
@@ -111,8 +117,7 @@ public final class PostgresTable: BackendTable {
             do {
                 result = try appendOnce(
                     batch, direct: direct, stageChunks: stageChunks, ensure: ensure, listening: listening, count: count,
-                    lockKey: lockKey, layout: layout,
-                    logger: logger)
+                    lockKey: lockKey, layout: layout, logger: logger, replica: replica)
                 break
             } catch let error as StrataError where attempt == 0 && error.message.contains("[SQLSTATE 23514]") {
                 // No partition for a row: one this process knew was dropped (by retention on
@@ -122,7 +127,8 @@ public final class PostgresTable: BackendTable {
             }
         }
         guard let stored = result else { throw StrataError(.io, "appending to table \(name) failed") }
-        return finishAppend(batch, stored, ensure: ensure, partitions: partitions, listening: listening)
+        if stored.replicaHeld { return (AppendReport(), true) }
+        return (finishAppend(batch, stored, ensure: ensure, partitions: partitions, listening: listening), false)
     }
 
     /// One transaction of an append: the partitions in `ensure` made, the chunks copied into the
@@ -131,7 +137,7 @@ public final class PostgresTable: BackendTable {
     private func appendOnce(
         _ batch: ColumnBatch, direct: PostgresDirectAppend?, stageChunks: [ByteBuffer]?, ensure: [Int64],
         listening: Bool, count: Int, lockKey: String,
-        layout: PostgresTableLayout, logger: Logger
+        layout: PostgresTableLayout, logger: Logger, replica: ReplicaMark? = nil
     ) throws -> AppendCount {
         let bars = self.bars
         return try run("appending \(count) rows", write: true) { client in
@@ -140,6 +146,10 @@ public final class PostgresTable: BackendTable {
                     var binds = PostgresBindings()
                     binds.append(lockKey)
                     try await connection.execute("SELECT pg_advisory_xact_lock(hashtext($1))", binds, logger: logger)
+                    if let replica, try await replica.holds(on: connection, namespace: layout.namespace, logger: logger)
+                    {
+                        return AppendCount(stored: 0, duplicates: 0, skipped: [], replicaHeld: true)
+                    }
                     if layout.isPartitioned {
                         for index in ensure {
                             try await Self.ensurePartition(index, layout: layout, on: connection, logger: logger)
@@ -170,6 +180,7 @@ public final class PostgresTable: BackendTable {
                                 for chunk in chunks { try await writer.write(chunk) }
                             }
                             if let bars { try await bars.write(batch, skipped: [], on: connection, logger: logger) }
+                            try await replica?.record(on: connection, namespace: layout.namespace, logger: logger)
                             return AppendCount(stored: count, duplicates: 0, skipped: [])
                         }
                     }
@@ -234,6 +245,7 @@ public final class PostgresTable: BackendTable {
                             SET duplicates_skipped = duplicates_skipped + $1, overwrites = overwrites + $2 WHERE name = $3
                             """, binds, logger: logger)
                     }
+                    try await replica?.record(on: connection, namespace: layout.namespace, logger: logger)
                     return AppendCount(stored: storedRows, duplicates: duplicates, skipped: skipped)
                 }
             }
@@ -270,6 +282,8 @@ public final class PostgresTable: BackendTable {
         var duplicates: Int
         /// Places in the batch of the rows not stored, ascending (when asked for).
         var skipped: [Int]
+        /// A replica's batch its slot already held: nothing was written.
+        var replicaHeld = false
     }
 
     // MARK: Reads

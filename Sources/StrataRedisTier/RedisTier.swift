@@ -10,7 +10,8 @@ public import StrataTiers
 ///   ``RedisRowEncoding/member(row:of:position:)`` (exact row, exact order); trimmed to the
 ///   table's `recentRows` newest;
 /// - `applied:<table>` — the last log position the tier holds;
-/// - channel `live:<table>` — one message per log entry: its position, then one JSON row per line.
+/// - channel `live:<table>` — one message per log entry: its position (and, with an `origin`, a
+///   space and the writing node's id), then one JSON row per line (``RedisLiveMessage``).
 ///
 /// A call applies its entries in one Lua script, atomically: entries at or below `applied` are
 /// skipped (a batch sent again after a restart or a lost reply changes nothing, and publishes
@@ -25,12 +26,17 @@ public final class RedisTier: ReplicaTier {
         /// Per table (by name): its schema and the rows kept per symbol.
         public var tables: [String: (schema: RecordSchema, recentRows: Int)]
         public var name: String
+        /// The node that writes (its id on the first line of each message, so that a node that
+        /// also subscribes skips its own rows); empty: none.
+        public var origin: String
 
         public init(
-            tables: [(schema: RecordSchema, recentRows: Int)], keyPrefix: String = "strata:", name: String = "redis"
+            tables: [(schema: RecordSchema, recentRows: Int)], keyPrefix: String = "strata:", name: String = "redis",
+            origin: String = ""
         ) {
             self.keyPrefix = keyPrefix
             self.name = name
+            self.origin = origin
             var byName: [String: (schema: RecordSchema, recentRows: Int)] = [:]
             for table in tables { byName[table.schema.name] = table }
             self.tables = byName
@@ -39,7 +45,8 @@ public final class RedisTier: ReplicaTier {
 
     public let client: RedisClient
     public let configuration: Configuration
-    private let encodings: [String: RedisRowEncoding]
+    let encodings: [String: RedisRowEncoding]
+    let decodings: [String: RedisRowDecoding]
 
     public var name: String { configuration.name }
 
@@ -51,6 +58,7 @@ public final class RedisTier: ReplicaTier {
         self.client = client
         self.configuration = configuration
         encodings = configuration.tables.mapValues { RedisRowEncoding(schema: $0.schema) }
+        decodings = configuration.tables.mapValues { RedisRowDecoding(schema: $0.schema) }
     }
 
     public func rowsKey(table: String, symbol: String) -> String { configuration.keyPrefix + "rows:\(table):\(symbol)" }
@@ -105,7 +113,7 @@ public final class RedisTier: ReplicaTier {
         ]
         for entry in entries {
             let batch = entry.batch
-            var message = String(entry.position)
+            var message = String(entry.position) + (configuration.origin.isEmpty ? "" : " " + configuration.origin)
             var rows: [RedisArgument] = []
             rows.reserveCapacity(batch.count * 3)
             for row in 0..<batch.count {

@@ -51,6 +51,17 @@ extension StrataServer {
     ///   when the store cannot be opened; ``ConfigurationError`` for a bad PostgreSQL setting.
     public static func openStore(configuration: ServerConfiguration, logger: Logger) throws -> OpenedStore {
         guard let settings = try configuration.postgresConfiguration() else {
+            if configuration.tiers.memoryOnly {
+                // The in-memory development mode (tiers.memoryOnly): no data directory; the store
+                // works in a private temporary one, removed at exit, and nothing is synced.
+                let directory =
+                    FileManager.default.temporaryDirectory.path
+                    + "/strata-memory-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+                var store = configuration.store(defaultDurability: .osBuffered)
+                store.durability = .osBuffered
+                let opened = try StrataStore.open(directory: directory, configuration: store)
+                return OpenedStore(store: opened, postgres: nil, directory: directory, isTemporary: true)
+            }
             let store = try StrataStore.open(
                 directory: configuration.dataDirectory, configuration: configuration.store())
             return OpenedStore(store: store, postgres: nil, directory: configuration.dataDirectory, isTemporary: false)

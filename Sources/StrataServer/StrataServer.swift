@@ -27,7 +27,7 @@ public enum StrataServer {
     /// - Returns: the router (`app.test(.router)` tests use it without sockets).
     public static func makeRouter(
         store: StrataStore, configuration: ServerConfiguration, metrics: ServerMetrics,
-        postgres: PostgresBackend? = nil
+        postgres: PostgresBackend? = nil, tiers: ServerTiers? = nil
     ) -> Router<StrataRequestContext> {
         store.observeWALSyncs { table, duration in
             let (seconds, attoseconds) = duration.components
@@ -46,13 +46,14 @@ public enum StrataServer {
             budget: WriteBudget(capacity: configuration.maxInFlightWriteBytes),
             wait: .milliseconds(configuration.writeWaitMilliseconds), metrics: metrics
         ).register(on: router)
-        QueryRoutes(store: store, slowQueries: slowQueries).register(on: router)
+        QueryRoutes(store: store, slowQueries: slowQueries, tiers: tiers).register(on: router)
         AsofRoute(store: store).register(on: router)
-        HealthRoutes(store: store, postgres: postgres).register(on: router)
+        HealthRoutes(store: store, postgres: postgres, tiers: tiers).register(on: router)
+        TiersRoutes(tiers: tiers).register(on: router)
         ConsolePage.register(on: router)
         RecordRoutes(store: store, maxRequestBytes: configuration.maxRequestBytes).register(on: router)
         QualityRoutes(store: store).register(on: router)
-        MetricsRoutes(store: store, metrics: metrics).register(on: router)
+        MetricsRoutes(store: store, metrics: metrics, tiers: tiers).register(on: router)
         OpenAPIDocument.register(on: router, tables: store.userTables.map(\.schema))
         LiveFeed.registerHTTP(on: router)
         return router
@@ -66,10 +67,11 @@ public enum StrataServer {
     /// - Throws: ``ConfigurationError`` if TLS is configured and its files cannot be used.
     public static func makeApplication(
         store: StrataStore, configuration: ServerConfiguration, metrics: ServerMetrics = ServerMetrics(),
-        liveFeed: LiveFeed? = nil, postgres: PostgresBackend? = nil, logger: Logger,
+        liveFeed: LiveFeed? = nil, postgres: PostgresBackend? = nil, tiers: ServerTiers? = nil, logger: Logger,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws(ConfigurationError) -> some ApplicationProtocol {
-        let router = makeRouter(store: store, configuration: configuration, metrics: metrics, postgres: postgres)
+        let router = makeRouter(
+            store: store, configuration: configuration, metrics: metrics, postgres: postgres, tiers: tiers)
         let live = liveFeed ?? LiveFeed(store: store, configuration: configuration, metrics: metrics)
         let tls = try configuration.tlsConfiguration()
         return Application(
@@ -117,6 +119,8 @@ public enum StrataServer {
                     "detail": "\(incident.detail)", "since": "\(incident.time.iso8601)",
                 ])
         }
+        let tiers = try ServerTiers.make(
+            configuration: configuration, store: store, directory: opened.directory, logger: logger)
         let metrics = ServerMetrics()
         let live = LiveFeed(store: store, configuration: configuration, metrics: metrics)
         let ports = ServerPortsCollector(expectsILPTCP: configuration.ilpTCPListener.isOn, callback: onListening)
@@ -125,7 +129,7 @@ public enum StrataServer {
             onListening: { await ports.ilpTCP($0) })
         let app = try makeApplication(
             store: store, configuration: configuration, metrics: metrics, liveFeed: live, postgres: opened.postgres,
-            logger: logger,
+            tiers: tiers, logger: logger,
             onServerRunning: { port in
                 logger.info(
                     "listening",
@@ -137,9 +141,12 @@ public enum StrataServer {
             })
         // Services stop in reverse order: ILP over TCP stores what it received, live feed
         // connections close (1001), the HTTP server drains, then the store closes.
-        let services: [any Service] =
-            [StoreService(store: store, logger: logger), app, live]
-            + (tcp.map { [$0] } ?? [])
+        // The tiers' replicators stop after the listeners drained and before the store closes.
+        var services: [any Service] = [StoreService(store: store, logger: logger)]
+        if let tiers { services.append(TiersService(tiers: tiers)) }
+        services.append(app)
+        services.append(live)
+        if let tcp { services.append(tcp) }
         let group = ServiceGroup(
             configuration: .init(
                 services: services,

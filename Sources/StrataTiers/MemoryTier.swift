@@ -151,6 +151,21 @@ public final class MemoryTier: Sendable {
         }
     }
 
+    /// Every row the tier holds of `symbol`, oldest first (for verification); nil for a table it
+    /// does not hold.
+    public func heldRows(table: String, symbol: String) -> RowSet? {
+        state.withLock { state in
+            guard let held = state.tables[table] else { return nil }
+            guard let ring = held.rings[symbol] else { return RowSet(columnCount: held.laneCount) }
+            return ring.rows(0..<ring.count)
+        }
+    }
+
+    /// The symbols the tier holds rows of in `table`, sorted.
+    public func heldSymbols(table: String) -> [String] {
+        state.withLock { $0.tables[table]?.rings.filter { $0.value.count > 0 }.keys.sorted() ?? [] }
+    }
+
     /// What the tier holds for health and metrics.
     public var health: MemoryTierHealth {
         state.withLock { state in

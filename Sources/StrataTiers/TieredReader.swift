@@ -53,6 +53,18 @@ public final class TieredReader: Sendable {
 
     private func first(_ read: (any ReadableTier) async throws -> RowSet?) async throws -> (rows: RowSet, tier: String)
     {
+        if let answer = await fromTiers(read) { return answer }
+        guard let rows = try await read(systemOfRecord) else {
+            throw TierError(.unavailable, "the system of record \(systemOfRecord.name) did not answer")
+        }
+        countSystemOfRecord()
+        return (rows, systemOfRecord.name)
+    }
+
+    /// The answer of the first tier (not the system of record) that answers fully, or `nil` when
+    /// none does (the caller then reads the system of record, and calls ``countSystemOfRecord()``):
+    /// for a caller that reads the system of record its own way (a paged range).
+    public func fromTiers(_ read: (any ReadableTier) async throws -> RowSet?) async -> (rows: RowSet, tier: String)? {
         for tier in tiers {
             do {
                 if let rows = try await read(tier) {
@@ -64,11 +76,12 @@ public final class TieredReader: Sendable {
                 counters.withLock { $0[tier.name, default: .init()].errors += 1 }
             }
         }
-        guard let rows = try await read(systemOfRecord) else {
-            throw TierError(.unavailable, "the system of record \(systemOfRecord.name) did not answer")
-        }
+        return nil
+    }
+
+    /// Counts a read the system of record answered.
+    public func countSystemOfRecord() {
         counters.withLock { $0[systemOfRecord.name, default: .init()].hits += 1 }
-        return (rows, systemOfRecord.name)
     }
 
     /// Hits, misses and errors per tier, by name.

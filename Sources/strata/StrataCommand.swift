@@ -28,7 +28,7 @@ struct StrataCommand: AsyncParsableCommand {
             OrdersCommand.self, JobsCommand.self, SignalsCommand.self, AnomaliesCommand.self,
             GenerateCommand.self,
             ExportCommand.self, LakeCommand.self,
-            ServeCommand.self, MigrateCommand.self,
+            ServeCommand.self, MigrateCommand.self, TiersCommand.self,
         ]
     )
 

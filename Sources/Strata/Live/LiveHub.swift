@@ -103,6 +103,22 @@ final class LiveHub: StoredRowsListener {
         }
     }
 
+    /// Hands rows another node stored to the row subscribers (not to the taps, not to bar
+    /// subscribers: nothing is stored here), after the commits delivered so far.
+    func relay(_ batch: ColumnBatch) {
+        var commit = StoredCommit(batch: batch, symbolIDs: (0..<batch.symbols.count).map { UInt32($0) })
+        commit.stored = batch.count
+        let current = subscribers.withLock { $0 }
+        var ended: [LiveSubscriber] = []
+        for subscriber in current {
+            guard case .rows = subscriber.kind,
+                let (entry, count) = Self.selectRows(commit, symbols: subscriber.symbols)
+            else { continue }
+            if !subscriber.enqueue(entry, count: count) { ended.append(subscriber) }
+        }
+        for subscriber in ended { remove(subscriber) }
+    }
+
     func tableClosed() {
         let all = subscribers.withLock { subscribers in
             defer { subscribers = [] }

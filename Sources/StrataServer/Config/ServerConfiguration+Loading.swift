@@ -99,6 +99,7 @@ extension ServerConfiguration {
             case "data": dataDirectory = try JSONReader.string(value, key: "data")
             case "backend": backend = try Self.backendMode(try JSONReader.string(value, key: "backend"), key: "backend")
             case "postgres": try applyPostgres(json: value)
+            case "tiers": try applyTiers(json: value)
             case "auth":
                 try JSONReader(prefix: "auth.").object(value) { (key, value) throws(ConfigurationError) in
                     switch key {
@@ -140,6 +141,7 @@ extension ServerConfiguration {
         for (key, value) in environment.sorted(by: { $0.key < $1.key }) where key.hasPrefix("STRATA_") {
             if try storeSettings.apply(variable: key, value: value) { continue }
             if try applyPostgres(variable: key, value: value) { continue }
+            if try applyTiers(variable: key, value: value) { continue }
             switch key {
             case "STRATA_HTTP_HOST": host = value
             case "STRATA_HTTP_PORT": port = try StoreSettings.int(value, key: key)

@@ -82,6 +82,9 @@ public struct ServerConfiguration: Sendable, Hashable {
     /// Rows (per channel) a live feed connection may fall behind before it is dropped as a slow
     /// consumer (`live.bufferLimit`, `STRATA_LIVE_BUFFER_LIMIT`).
     public var liveBufferLimit: Int = 100_000
+    /// The tiers beside the system of record (`tiers.…`, `STRATA_TIERS_…`; see ``Tiers`` and
+    /// `Docs/Tiers.md`).
+    public var tiers = Tiers()
 
     /// How the store is opened, from this configuration: what `strata serve` and every `strata`
     /// command that opens the store use, so both open it alike.
@@ -234,6 +237,7 @@ public struct ServerConfiguration: Sendable, Hashable {
         try validateMeasurements()
         guard !dataDirectory.isEmpty else { throw ConfigurationError(key: "data", message: "must not be empty") }
         try validateBackend()
+        try validateTiers()
         guard Self.logLevels.contains(logLevel) else {
             throw ConfigurationError(
                 key: "log.level", message: "unknown level '\(logLevel)' (\(Self.logLevels.joined(separator: ", ")))")

@@ -6,10 +6,12 @@ import Strata
 struct MetricsRoutes {
     let store: StrataStore
     let metrics: ServerMetrics
+    var tiers: ServerTiers? = nil
 
     func register(on router: Router<StrataRequestContext>) {
         router.get("/metrics") { _, _ in
-            Responses.bytes(metrics.scrape(store: store), contentType: "text/plain; version=0.0.4; charset=utf-8")
+            Responses.bytes(
+                metrics.scrape(store: store, tiers: tiers), contentType: "text/plain; version=0.0.4; charset=utf-8")
         }
     }
 }

@@ -38,6 +38,8 @@ import Synchronization
 /// - `strata_connections_refused_total{protocol,reason}`: connections closed by a limit or a
 ///   timeout (`limit`, `idle`, `header_timeout`, `body_timeout`, `header_too_large`,
 ///   `request_line_too_long`).
+/// - The tiers (`tiers` block; ``recordTiers(_:)``): per table and tier the replication positions,
+///   backlog, breaker state, rebuild flag, rows applied and reads answered.
 /// - `strata_quality_checks_total{table,rule,outcome}`, `strata_quality_score{table,symbol}`: the
 ///   data-quality monitor, when it is on (``QualityMetrics`` says how their series stay bounded).
 public final class ServerMetrics: Sendable {
@@ -53,6 +55,8 @@ public final class ServerMetrics: Sendable {
     private let batchRows: Metrics.Recorder
     /// The data-quality monitor's counters and scores (``QualityMetrics``).
     let quality: QualityMetrics
+    /// The tiers' read and apply counts last exported (counters move by the difference).
+    let tierCounts = Mutex<[String: Int]>([:])
 
     public init() {
         registry = PrometheusCollectorRegistry()
@@ -141,7 +145,8 @@ public final class ServerMetrics: Sendable {
     public var text: String { String(decoding: registry.emitToBuffer(), as: UTF8.self) }
 
     /// Updates the per-table gauges from the store, then prints every metric.
-    func scrape(store: StrataStore) -> [UInt8] {
+    func scrape(store: StrataStore, tiers: ServerTiers? = nil) -> [UInt8] {
+        if let tiers { recordTiers(tiers) }
         for stats in store.stats() {
             gauge("strata_table_bytes_on_disk", table: stats.table).record(stats.bytesOnDisk)
             gauge("strata_table_rows", table: stats.table).record(stats.rows)
@@ -209,7 +214,7 @@ public final class ServerMetrics: Sendable {
         }
     }
 
-    private func counter(_ label: String, _ dimensions: [(String, String)]) -> Metrics.Counter {
+    func counter(_ label: String, _ dimensions: [(String, String)]) -> Metrics.Counter {
         let key = label + dimensions.map { "|" + $0.0 + "=" + $0.1 }.joined()
         return counters.withLock { counters in
             if let counter = counters[key] { return counter }
@@ -223,7 +228,7 @@ public final class ServerMetrics: Sendable {
         gauge(label, dimensions: [("table", table)])
     }
 
-    private func gauge(_ label: String, dimensions: [(String, String)]) -> Metrics.Gauge {
+    func gauge(_ label: String, dimensions: [(String, String)]) -> Metrics.Gauge {
         let key = label + dimensions.map { "|" + $0.0 + "=" + $0.1 }.joined()
         return gauges.withLock { gauges in
             if let gauge = gauges[key] { return gauge }

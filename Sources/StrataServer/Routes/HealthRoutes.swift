@@ -24,6 +24,9 @@ import StrataPostgres
 struct HealthRoutes {
     let store: StrataStore
     var postgres: PostgresBackend? = nil
+    /// The tiers (`tiers` block): reported as `tiers`; a tier down makes the status `degraded`
+    /// but not the answer a 503 (the system of record still takes writes).
+    var tiers: ServerTiers? = nil
 
     func register(on router: Router<StrataRequestContext>) {
         router.get("/health/live") { _, _ in
@@ -66,13 +69,16 @@ struct HealthRoutes {
         }
         let database = postgres?.checkHealth()
         let healthy = health.isHealthy && database?.reachable != false
-        let status = health.isClosed ? "closed" : healthy ? "ok" : "degraded"
+        let tiersHealth = tiers?.healthJSON()
+        let status =
+            health.isClosed ? "closed" : healthy && tiersHealth?.degraded != true ? "ok" : "degraded"
         var fields: [(String, JSON)] = [
             ("status", .string(status)), ("version", .string(StrataVersion.release)),
             ("store_format", .int(StrataStore.formatVersion)), ("tables", .array(detail)),
             ("incidents", .array(health.incidents.map(Self.json))),
         ]
         if let database { fields.append(("postgresql", Self.json(database))) }
+        if let tiersHealth { fields.append(("tiers", tiersHealth.json)) }
         var response = Responses.json(.object(fields), status: healthy ? .ok : .serviceUnavailable)
         if !health.writeFailures.isEmpty || database?.reachable == false { response.headers[.retryAfter] = "5" }
         return response

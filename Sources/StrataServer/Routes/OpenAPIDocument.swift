@@ -257,9 +257,18 @@ enum OpenAPIDocument {
             "Acknowledge every open incident: health stops reporting them (kept in incidents.acknowledged).",
             security: Token.write,
             responses: [ok(Schema.object(["acknowledged": Schema.integer]))] + errors(401, 403))
+        // The tiers (`tiers` block, Docs/Tiers.md): 404 `notConfigured` without them.
+        let tiers: JSON = operation(
+            "Per table and tier: accepted vs applied log position, backlog, breaker, last error, rebuild-needed, reads.",
+            responses: [ok(Schema.anyObject)] + errors(401, 404))
+        let verify: JSON = operation(
+            "Reconciliation: each tier's rows compared with the system of record's (count, checksum, order per symbol).",
+            parameters: [Parameter.query("table", "Only this table.")],
+            responses: [ok(Schema.anyObject)] + errors(400, 401, 404))
         return [
             ("/health/live", ["get": live]), ("/health/ready", ["get": ready]),
             ("/api/v1/incidents", ["get": incidents]), ("/api/v1/incidents/acknowledge", ["post": acknowledge]),
+            ("/api/v1/tiers", ["get": tiers]), ("/api/v1/tiers/verify", ["get": verify]),
         ]
     }
 

@@ -1,12 +1,16 @@
 import Hummingbird
 import Logging
 import Strata
+import StrataTiers
 
 /// The JSON query API (GET, read access): latest, range and last timestamp of each table, bars,
 /// stats. Every parameter error is a 400 naming the parameter (see `openapi.json`).
 struct QueryRoutes {
     let store: StrataStore
     let slowQueries: SlowQueryLog
+    /// The tiers (`tiers` block): JSON latest-N and first range pages of a table with read tiers go
+    /// through its ``StrataTiers/TieredReader`` (``TieredAnswers``).
+    var tiers: ServerTiers? = nil
 
     /// Most rows `latest` and `range` return in one answer.
     static let maximumLimit = 100_000
@@ -61,6 +65,7 @@ struct QueryRoutes {
     ) {
         let path = schema.name
         let writer = RowJSON(schema: schema)
+        let tiered = tiers?.reader(table: path)
         router.get("/api/v1/\(path)/latest") { request, context in
             await respond(context) {
                 let table = try reader()
@@ -69,6 +74,15 @@ struct QueryRoutes {
                 if format.isColumnar {
                     return try ColumnarAnswer.whole(
                         table.latestBatch(symbol: latest.symbol, limit: latest.limit), format: format, table: path)
+                }
+                if let tiered {
+                    let answer = try await tiered.latest(
+                        table: path, symbol: latest.symbol.name, limit: latest.limit)
+                    return TieredAnswers.respond(
+                        rowsJSON(
+                            table: path, symbol: latest.symbol, count: answer.rows.count,
+                            rows: writer.array(answer.rows, symbol: latest.symbol), truncated: false),
+                        tier: answer.tier)
                 }
                 let rows = try table.latest(symbol: latest.symbol, limit: latest.limit)
                 return Responses.json(
@@ -88,9 +102,22 @@ struct QueryRoutes {
                         symbol: range.symbol, from: range.from, to: range.to, limit: range.limit, after: range.cursor)
                     return try await ColumnarAnswer.stream(pages, format: format, table: path)
                 }
+                let limit = range.limit ?? Self.defaultRangeLimit
+                if let tiered, range.cursor == nil,
+                    let answer = await TieredAnswers.range(
+                        tiered, table: path, symbol: range.symbol, from: range.from, to: range.to, limit: limit,
+                        timestampLane: schema.timestampLane)
+                {
+                    return TieredAnswers.respond(
+                        rowsJSON(
+                            table: path, symbol: range.symbol, count: answer.rows.count,
+                            rows: writer.array(answer.rows, symbol: range.symbol), truncated: answer.next != nil,
+                            next: .some(answer.next)),
+                        tier: answer.tier)
+                }
+                tiered?.countSystemOfRecord()
                 let page = try table.range(
-                    symbol: range.symbol, from: range.from, to: range.to, limit: range.limit ?? Self.defaultRangeLimit,
-                    after: range.cursor)
+                    symbol: range.symbol, from: range.from, to: range.to, limit: limit, after: range.cursor)
                 return Responses.json(
                     rowsJSON(
                         table: path, symbol: range.symbol, count: page.rows.count,
