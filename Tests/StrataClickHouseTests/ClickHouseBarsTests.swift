@@ -58,6 +58,18 @@ import Testing
         let from = times.min()!.floor(toMultipleOf: 86_400_000_000_000)
         let to = times.max()!.advanced(by: 86_400_000_000_000)
         try await Self.expectSameBars(fed, symbols: ["XBTUSDT", "ESU4"], from: from, to: to)
+        // Empty minutes carried forward at the previous close, as the store does (Kraken's window
+        // has minutes without trades).
+        for (symbol, range) in [("XBTUSDT", kraken), ("ESU4", databento)] {
+            let start = range.map(\.timestamp).min()!.advanced(by: 120_000_000_000)
+            let end = range.map(\.timestamp).max()!
+            let strata = try await fed.store.bars(
+                symbol: Symbol(symbol), timeframe: .oneMinute, from: start, to: end, emptyBuckets: .carryForward)
+            let clickhouse = try await fed.tier.bars(
+                symbol: Symbol(symbol), timeframe: .oneMinute, from: start, to: end, emptyBuckets: .carryForward)
+            #expect(strata.contains { $0.tradeCount == 0 } || symbol == "ESU4")
+            #expect(clickhouse == strata, "\(symbol) carried forward")
+        }
         // The late trade opened its minute; the later one, at its last nanosecond, closed it.
         let minute = try await fed.tier.bars(
             symbol: "XBTUSDT", timeframe: .oneMinute, from: first.timestamp.floor(toMultipleOf: 60_000_000_000),

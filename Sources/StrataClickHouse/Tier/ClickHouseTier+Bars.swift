@@ -13,12 +13,15 @@ extension ClickHouseTier {
     /// ```swift
     /// let bars = try await tier.bars(symbol: "BTCUSDT", timeframe: .fiveMinutes, from: t0, to: t1)
     /// ```
-    /// - Parameter offset: shifts bucket boundaries (nanoseconds, whole minutes), as the store's.
+    /// - Parameters:
+    ///   - offset: shifts bucket boundaries (nanoseconds, whole minutes), as the store's.
+    ///   - emptyBuckets: ``EmptyBucketPolicy/omit`` (default) or ``EmptyBucketPolicy/carryForward``:
+    ///     flat bars at the previous close (looked up to 31 days back) with zero volume, as the store's.
     /// - Throws: ``StrataError`` `.invalidArgument` (a table without bars, an offset not in
     ///   whole minutes, a timeframe no kept one divides), ``ClickHouseError`` from ClickHouse.
     public func bars(
         table: String = "trades", symbol: Symbol, timeframe: Timeframe, from: Timestamp, to: Timestamp,
-        offset: Int64 = 0
+        offset: Int64 = 0, emptyBuckets: EmptyBucketPolicy = .omit
     ) async throws -> [Bar] {
         let prepared: Prepared
         do { prepared = try await preparedTable(table) } catch {
@@ -50,7 +53,7 @@ extension ClickHouseTier {
             WHERE symbol = \(ClickHouseSQL.quote(string: symbol.name)) AND start >= \(first)\(upper) \
             GROUP BY bucket ORDER BY bucket
             """
-        return try await client.rows(query).map { row throws(ClickHouseError) -> Bar in
+        let bars = try await client.rows(query).map { row throws(ClickHouseError) -> Bar in
             func bad() -> ClickHouseError {
                 ClickHouseError(.badResponse, "unexpected bar row \(row)", statement: query)
             }
@@ -68,6 +71,47 @@ extension ClickHouseTier {
                 close: Price(mantissa: close), volume: Volume(mantissa: volume), notional: Notional(mantissa: notional),
                 tradeCount: count)
         }
+        guard emptyBuckets == .carryForward else { return bars }
+        let buckets = (Int128(last) - Int128(first)) / Int128(width) + 1
+        guard buckets <= 527_040 else {
+            throw StrataError(
+                .invalidArgument,
+                "the range spans \(buckets) \(timeframe) buckets; filling empty buckets is limited to 527040: narrow from/to"
+            )
+        }
+        // The close of the last trade before the range: argMaxMerge over the buckets before it.
+        let lookBack = Int128(first) - 31 * 86_400_000_000_000
+        let previous = try await client.rows(
+            """
+            SELECT argMaxMerge(close), countMerge(trades) FROM \(views.qualified(database, views.targetName(source))) \
+            WHERE symbol = \(ClickHouseSQL.quote(string: symbol.name)) AND start < \(first)\
+            \(lookBack >= Int128(Int64.min) ? " AND start >= \(lookBack)" : "")
+            """)
+        var close: Price? = nil
+        if let row = previous.first, row.count == 2, Int(row[1]) ?? 0 > 0,
+            let mantissa = ExactDecimal.parse(row[0], scale: Price.scale).flatMap(Int64.init(exactly:))
+        {
+            close = Price(mantissa: mantissa)
+        }
+        var filled: [Bar] = []
+        var index = 0
+        var bucket = first
+        while bucket <= last {
+            if index < bars.count && bars[index].start.nanoseconds == bucket {
+                filled.append(bars[index])
+                close = bars[index].close
+                index += 1
+            } else if let close {
+                filled.append(
+                    Bar(
+                        symbol: symbol, timeframe: timeframe, start: Timestamp(nanoseconds: bucket), open: close,
+                        high: close, low: close, close: close, volume: .zero, notional: .zero, tradeCount: 0))
+            }
+            let (next, overflow) = bucket.addingReportingOverflow(width)
+            if overflow { break }
+            bucket = next
+        }
+        return filled
     }
 
     /// The first and last bucket starts in `[from, to)` for buckets of `width` shifted by
