@@ -130,6 +130,30 @@ import Testing
         await TestClickHouse.dispose(client)
     }
 
+    /// A write of the tier still running in ClickHouse (its client timed out, the server goes on)
+    /// is waited for before recovery counts what is stored, so its rows are not inserted again.
+    @Test func recoveryWaitsForAnEarlierWriteStillRunning() async throws {
+        let client = try await TestClickHouse.client("running")
+        let tier = ClickHouseTier(client: client, configuration: .init(tables: [.trades]))
+        try await tier.prepare()
+        let database = client.configuration.database
+        // Stands for the earlier insert: a statement under the tier's query_id for the table.
+        let queryID = "strata_\(database)_trades_earlier"
+        let sleeper = Task { try await client.execute("SELECT sleep(3)", queryID: queryID) }
+        let running = "SELECT count() FROM system.processes WHERE query_id = '\(queryID)'"
+        var started = false
+        for _ in 0..<200 where !started {
+            started = try await client.rows(running).first?.first == "1"
+            if !started { try await Task.sleep(for: .milliseconds(10)) }
+        }
+        #expect(started)
+        try await tier.apply(table: "trades", entries: [Self.entry(1, Self.trades("AAA", first: 0, count: 3))])
+        // apply returned only once the earlier statement had ended in the server.
+        #expect(try await client.rows(running).first?.first == "0")
+        try await sleeper.value
+        await TestClickHouse.dispose(client)
+    }
+
     @Test func lostOrPartlyStoredRowsAreRefusedForARebuild() async throws {
         let client = try await TestClickHouse.client("lost")
         let tier = ClickHouseTier(client: client, configuration: .init(tables: [.trades]))
