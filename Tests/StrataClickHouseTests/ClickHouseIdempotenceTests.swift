@@ -154,6 +154,37 @@ import Testing
         await TestClickHouse.dispose(client)
     }
 
+    /// Entries that do not fit the table are refused naming the entry and the problem, not a crash.
+    @Test func malformedEntriesAreRefused() async throws {
+        let client = try await TestClickHouse.client("malformed")
+        let tier = ClickHouseTier(client: client, configuration: .init(tables: [.trades]))
+        let good = Self.entry(1, Self.trades("AAA", first: 0, count: 3))
+        var shortLane = good
+        shortLane.batch.columns[2].removeLast()
+        var badSymbol = good
+        badSymbol.batch.symbolIndex[1] = 7
+        var fewerLanes = good
+        fewerLanes.batch.columns.removeLast()
+        let zero = LogEntry(position: 0, committedAt: 0, batch: good.batch)
+        for (entries, problem) in [
+            ([shortLane], "unequal length"), ([badSymbol], "symbol index"), ([fewerLanes], "4 lanes"),
+            ([zero], "consecutive"), ([good, Self.entry(3, Self.trades("AAA", first: 3, count: 1))], "consecutive"),
+        ] {
+            await #expect {
+                try await tier.apply(table: "trades", entries: entries)
+            } throws: { error in
+                guard let error = error as? TierError else { return false }
+                return error.code == .invalidConfiguration && error.message.contains(problem)
+            }
+        }
+        await #expect(throws: TierError.self) {
+            try await tier.apply(table: "no_such_table", entries: [good])
+        }
+        try await tier.apply(table: "trades", entries: [good])
+        #expect(try await storedTrades(client).count == 3)
+        await TestClickHouse.dispose(client)
+    }
+
     @Test func lostOrPartlyStoredRowsAreRefusedForARebuild() async throws {
         let client = try await TestClickHouse.client("lost")
         let tier = ClickHouseTier(client: client, configuration: .init(tables: [.trades]))

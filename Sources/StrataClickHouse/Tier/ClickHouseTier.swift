@@ -128,10 +128,11 @@ public final class ClickHouseTier: ReplicaTier {
     public func apply(table: String, entries: [LogEntry]) async throws {
         guard let first = entries.first?.position, let last = entries.last?.position else { return }
         let prepared = try await preparedTable(table)
+        try Self.check(entries, of: prepared.layout.schema)
         // Forgotten until this call ends well: after any failure the next call recovers.
         let known = state.withLock { $0.knownApplied.removeValue(forKey: table) }
         do {
-            if known == first - 1 {
+            if first > 0 && known == first - 1 {
                 try await insert(entries, of: prepared, table: table)
                 try await recordLedger(entries, table: table)
             } else {
@@ -148,6 +149,32 @@ public final class ClickHouseTier: ReplicaTier {
         state.withLock { state in
             state.knownApplied[table] = last
             state.lastError = nil
+        }
+    }
+
+    /// Refuses entries that do not fit the table (a foreign log, a bug): positions 1, 2, 3…
+    /// consecutive, one lane per storage column, every lane and symbol index the batch's size.
+    static func check(_ entries: [LogEntry], of schema: RecordSchema) throws(TierError) {
+        let lanes = schema.storageColumns.count
+        var expected = entries.first?.position ?? 1
+        for entry in entries {
+            let batch = entry.batch
+            func fail(_ problem: String) -> TierError {
+                TierError(
+                    .invalidConfiguration,
+                    "clickhouse tier: log entry \(entry.position) does not fit table \(schema.name): \(problem)")
+            }
+            guard entry.position >= 1, entry.position == expected else {
+                throw fail("positions must be consecutive from 1, expected \(expected)")
+            }
+            expected += 1
+            guard batch.columns.count == lanes else {
+                throw fail("\(batch.columns.count) lanes, the table has \(lanes)")
+            }
+            guard batch.columns.allSatisfy({ $0.count == batch.count }) else { throw fail("lanes of unequal length") }
+            guard batch.symbolIndex.allSatisfy({ Int($0) < batch.symbols.count }) else {
+                throw fail("a symbol index past its \(batch.symbols.count) symbols")
+            }
         }
     }
 
