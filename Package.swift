@@ -34,6 +34,7 @@ let package = Package(
         .library(name: "StrataTiers", targets: ["StrataTiers"]),
         .library(name: "StrataRedisTier", targets: ["StrataRedisTier"]),
         .library(name: "StrataPostgresTier", targets: ["StrataPostgresTier"]),
+        .library(name: "StrataClickHouse", targets: ["StrataClickHouse"]),
         .executable(name: "strata", targets: ["strata"]),
     ],
     dependencies: [
@@ -58,6 +59,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         // The PostgreSQL backend's client: StrataPostgres and its tests only.
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        // The ClickHouse tier's HTTP client: StrataClickHouse and its tests only.
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         .target(name: "StrataCore", swiftSettings: strictSettings),
@@ -108,6 +111,18 @@ let package = Package(
         // backend's tables idempotently; postgres-nio stays out of the engine and of StrataTiers.
         .target(
             name: "StrataPostgresTier", dependencies: ["StrataTiers", "StrataPostgres", "StrataCore"],
+            swiftSettings: strictSettings),
+        // The ClickHouse analytics tier (issue 12): HTTP client, DDL from the catalog, the log-fed
+        // tier, OHLCV bars by materialized views.
+        .target(
+            name: "StrataClickHouse",
+            dependencies: [
+                "StrataTiers", "StrataCore", "Strata",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings),
         // The server: ILP over HTTP, the JSON API, health, metrics, auth (Hummingbird 2).
         .target(
@@ -223,6 +238,15 @@ let package = Package(
             name: "StrataRedisTierTests",
             dependencies: [
                 "StrataRedisTier", "StrataTiers", "StrataRedis", "StrataCore", "StrataTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings),
+        // Against clickhouse-servers the tests start (STRATA_TEST_CLICKHOUSE_URL, or their own).
+        .testTarget(
+            name: "StrataClickHouseTests",
+            dependencies: [
+                "StrataClickHouse", "StrataTiers", "StrataCore", "Strata", "StrataImport", "StrataTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: strictSettings),

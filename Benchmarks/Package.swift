@@ -32,6 +32,9 @@ let package = Package(
                 .product(name: "StrataRedis", package: "Strata"),
                 // LAKE: the Parquet export of issue 12 against pyarrow.
                 .product(name: "StrataLake", package: "Strata"),
+                // CLICKHOUSE: the ClickHouse tier of issue 12 against clickhouse-client.
+                .product(name: "StrataClickHouse", package: "Strata"),
+                .product(name: "StrataTiers", package: "Strata"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: [

@@ -65,6 +65,9 @@ struct Bench {
             if options.runs(.lake) {
                 try await LakeWorkload(report: report, directory: root + "/lake").run(options: options)
             }
+            if options.runs(.clickhouse) {
+                try await ClickHouseWorkload(report: report, directory: root + "/clickhouse").run(options: options)
+            }
             if options.runs(.soak) {
                 try SoakWorkload(report: report, directory: root + "/soak").run(options: options)
             }

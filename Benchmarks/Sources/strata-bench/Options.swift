@@ -36,6 +36,9 @@ struct Options: Sendable {
         case redis = "REDIS"
         /// Parquet export against pyarrow, DuckDB on both (issue 12): only when named.
         case lake = "LAKE"
+        /// ClickHouse ingest through the tier against clickhouse-client's TSV insert (issue 12):
+        /// only when named.
+        case clickhouse = "CLICKHOUSE"
     }
 
     var rows = 10_000_000
@@ -52,7 +55,7 @@ struct Options: Sendable {
     var data: String?
     var strataBinary = "../.build/release/strata"
     var skipSQLite = false
-    var only: Set<Workload> = Set(Workload.allCases).subtracting([.soak, .postgres, .redis, .lake])
+    var only: Set<Workload> = Set(Workload.allCases).subtracting([.soak, .postgres, .redis, .lake, .clickhouse])
     /// REDIS: the server (a throwaway one: the workload writes keys `key:…`), SETs pipelined in
     /// batches of `redisPipeline`, and GETs timed one by one.
     var redisURL = "redis://127.0.0.1:6390"
@@ -96,6 +99,13 @@ struct Options: Sendable {
     var asofRows = 3_000_000
     /// LAKE: trades exported to Parquet.
     var lakeRows = 2_000_000
+    /// CLICKHOUSE: trades ingested each way, rows per tier call, the server (HTTP, and the
+    /// native port clickhouse-client uses) and the peer's client.
+    var clickhouseRows = 1_000_000
+    var clickhouseBatch = 100_000
+    var clickhouseURL = ProcessInfo.processInfo.environment["STRATA_TEST_CLICKHOUSE_URL"] ?? "http://127.0.0.1:8123"
+    var clickhousePort = 19_001
+    var clickhouseClient = "/usr/bin/clickhouse-client"
     /// INDICATORS and ASOF: the Python with `talib` and `duckdb` (the tests' virtual environment).
     var python = "../.build/python-venv/bin/python"
     /// PG: trades ingested, the server, and the peer's client.
@@ -116,9 +126,9 @@ struct Options: Sendable {
                                (default: a fresh temporary directory, removed at the end)
           --strata-binary PATH the `strata` command for the CSV ingest (default ../.build/release/strata)
           --skip-sqlite        run Strata only
-          --only LIST          comma-separated subset of W1,W2,W3,W5,BARS,CSV,TEXT,RECOVERY,SERVER,ORDERS,OPEN,JOBS,ARROW,INDICATORS,ASOF,SOAK,PG,REDIS,LAKE
+          --only LIST          comma-separated subset of W1,W2,W3,W5,BARS,CSV,TEXT,RECOVERY,SERVER,ORDERS,OPEN,JOBS,ARROW,INDICATORS,ASOF,SOAK,PG,REDIS,LAKE,CLICKHOUSE
                                (default: all but SOAK, the reliability load test, and PG and REDIS, which
-                               need a PostgreSQL or Redis server, and LAKE: those run only when named).
+                               need a PostgreSQL or Redis server, and LAKE and CLICKHOUSE: those run only when named).
                                W2, W3 and W5 query the rows W1 stores, so W1's ingest runs for them too.
                                SERVER runs `strata serve` (--strata-binary) on 5 M rows unless --rows is given.
           --recovery-gib X     size of the WAL the recovery workload replays, in GiB (default 1; 0 skips)
@@ -146,6 +156,13 @@ struct Options: Sendable {
           --indicator-bars N   INDICATORS: 1-minute bars (default 525600, a year)
           --asof-rows N        ASOF: trades joined to as many quotes (default 3000000)
           --lake-rows N        LAKE (only with --only LAKE): trades exported to Parquet (default 2000000)
+          --clickhouse-rows N  CLICKHOUSE (only with --only CLICKHOUSE): trades ingested each way (default 1000000)
+          --clickhouse-batch N CLICKHOUSE: rows per call of the tier (default 100000, log entries of 10000)
+          --clickhouse-url URL CLICKHOUSE: the server's HTTP interface (default $STRATA_TEST_CLICKHOUSE_URL,
+                               else http://127.0.0.1:8123; it creates and drops databases strata_bench_*)
+          --clickhouse-port N  CLICKHOUSE: the same server's native port, for clickhouse-client (default 19001)
+          --clickhouse-client PATH
+                               CLICKHOUSE: the peer (default /usr/bin/clickhouse-client)
           --pg-rows N          PG (only with --only PG): trades ingested into PostgreSQL (default 1000000)
           --postgres-url URL   PG: the server (default $STRATA_TEST_POSTGRES_URL, else
                                postgres://postgres:test_password@127.0.0.1:5433/strata_test)
@@ -315,6 +332,20 @@ struct Options: Sendable {
                     throw OptionError("--lake-rows: expected a positive integer, got \(text)")
                 }
                 options.lakeRows = count
+            case "--clickhouse-rows", "--clickhouse-batch", "--clickhouse-port":
+                let text = try value(argument).replacingUnderscores()
+                guard let count = Int(text), count > 0 else {
+                    throw OptionError("\(argument): expected a positive integer, got \(text)")
+                }
+                switch argument {
+                case "--clickhouse-rows": options.clickhouseRows = count
+                case "--clickhouse-batch": options.clickhouseBatch = count
+                default: options.clickhousePort = count
+                }
+            case "--clickhouse-url":
+                options.clickhouseURL = try value(argument)
+            case "--clickhouse-client":
+                options.clickhouseClient = try value(argument)
             case "--python":
                 options.python = try value(argument)
             case "--pg-rows":
