@@ -17,16 +17,19 @@ import StrataEngine
 /// and a niced thread holding it could be kept off the CPU while a query waits for the lock.
 ///
 /// One pool per process (like NIO's singletons): servers in tests share it, nothing to shut down.
-final class StoreExecutor: TaskExecutor {
+enum StoreExecutor {
     /// Threads that may all block in an fsync at once before a further request waits for one.
     static let threads = 16
 
-    static let shared = StoreExecutor()
+    static let shared = PoolExecutor(threads: threads)
+}
 
+/// A task executor on a pool of threads of its own (``StoreExecutor``, ``AnswerExecutor``).
+final class PoolExecutor: TaskExecutor {
     private let pool: NIOThreadPool
 
-    private init() {
-        pool = NIOThreadPool(numberOfThreads: Self.threads)
+    init(threads: Int) {
+        pool = NIOThreadPool(numberOfThreads: threads)
         pool.start()
     }
 
@@ -34,13 +37,6 @@ final class StoreExecutor: TaskExecutor {
         let job = UnownedJob(job)
         let executor = asUnownedTaskExecutor()
         pool.submit { _ in job.runSynchronously(on: executor) }
-    }
-
-    /// Runs `body` on one of the threads, completing the future on `eventLoop` (ILP/TCP appends).
-    func submit<T: Sendable>(on eventLoop: any EventLoop, _ body: @escaping @Sendable () throws -> T)
-        -> EventLoopFuture<T>
-    {
-        pool.runIfActive(eventLoop: eventLoop, body)
     }
 
     /// Runs `body` with this executor preferred: its nonisolated async calls run on the pool.
@@ -100,26 +96,8 @@ final class TCPAppender: Sendable {
 /// BENCHMARKS.md, "Arrow answers at wire speed"). On two threads the pages of one answer serve
 /// the next after the first. Their tasks interleave page by page, so a long answer does not hold
 /// a short one back for more than a page.
-final class AnswerExecutor: TaskExecutor {
+enum AnswerExecutor {
     static let threads = 2
 
-    static let shared = AnswerExecutor()
-
-    private let pool: NIOThreadPool
-
-    private init() {
-        pool = NIOThreadPool(numberOfThreads: Self.threads)
-        pool.start()
-    }
-
-    func enqueue(_ job: consuming ExecutorJob) {
-        let job = UnownedJob(job)
-        let executor = asUnownedTaskExecutor()
-        pool.submit { _ in job.runSynchronously(on: executor) }
-    }
-
-    /// Runs `body` with this executor preferred: its nonisolated async calls run on the pool.
-    func run<T>(_ body: () async throws -> T) async rethrows -> T {
-        try await withTaskExecutorPreference(self, operation: body)
-    }
+    static let shared = PoolExecutor(threads: threads)
 }

@@ -54,48 +54,38 @@ extension ServerTiers {
                 var compared = 0
                 var rows = 0
                 do {
+                    // Per tier: the symbols it holds, a symbol's rows there, and what it is meant to hold.
+                    let heldSymbols: [String]
+                    let heldRows: (String) async throws -> RowSet
+                    let expected: (_ symbol: String, _ held: RowSet) throws -> RowDigest
                     switch kind {
                     case .memory:
                         guard let memory else { continue }
-                        for symbol in Set(symbols + memory.heldSymbols(table: name)).sorted() {
-                            let held = memory.heldRows(table: name, symbol: symbol) ?? RowSet(columnCount: 0)
-                            let expected = try newest(reader, symbol, held.count)
-                            compare(
-                                &result, name, kind.rawValue, symbol, expected: expected,
-                                held: RowDigest(symbol: symbol, rows: held, textLanes: textLanes),
-                                known: symbols.contains(symbol))
-                            compared += 1
-                            rows += held.count
-                        }
+                        heldSymbols = memory.heldSymbols(table: name)
+                        heldRows = { memory.heldRows(table: name, symbol: $0) ?? RowSet(columnCount: 0) }
+                        expected = { symbol, held in try self.newest(reader, symbol, held.count) }
                     case .redis:
                         guard let redis else { continue }
                         let tier = try await redis.lazy.get()
                         let keep = tier.recentRows(table: name) ?? 0
-                        let heldSymbols = try await tier.heldSymbols(table: name)
-                        for symbol in Set(symbols + heldSymbols).sorted() {
-                            let held = try await tier.heldRows(table: name, symbol: symbol)
-                            let expected = try newest(reader, symbol, keep)
-                            compare(
-                                &result, name, kind.rawValue, symbol, expected: expected,
-                                held: RowDigest(symbol: symbol, rows: held, textLanes: textLanes),
-                                known: symbols.contains(symbol))
-                            compared += 1
-                            rows += held.count
-                        }
+                        heldSymbols = try await tier.heldSymbols(table: name)
+                        heldRows = { try await tier.heldRows(table: name, symbol: $0) }
+                        expected = { symbol, _ in try self.newest(reader, symbol, keep) }
                     case .postgresql:
                         guard let postgres else { continue }
-                        let tier = try postgres.tier()
-                        guard let replica = tier.table(named: name) else { continue }
-                        for symbol in Set(symbols + replica.symbols()).sorted() {
-                            let held = try replica.range(symbol: symbol, from: .min, to: .max, limit: Int(Int32.max))
-                            let expected = try everything(reader, symbol, textLanes)
-                            compare(
-                                &result, name, kind.rawValue, symbol, expected: expected,
-                                held: RowDigest(symbol: symbol, rows: held, textLanes: textLanes),
-                                known: symbols.contains(symbol))
-                            compared += 1
-                            rows += held.count
-                        }
+                        guard let replica = try postgres.tier().table(named: name) else { continue }
+                        heldSymbols = replica.symbols()
+                        heldRows = { try replica.range(symbol: $0, from: .min, to: .max, limit: Int(Int32.max)) }
+                        expected = { symbol, _ in try self.everything(reader, symbol, textLanes) }
+                    }
+                    for symbol in Set(symbols + heldSymbols).sorted() {
+                        let held = try await heldRows(symbol)
+                        compare(
+                            &result, name, kind.rawValue, symbol, expected: try expected(symbol, held),
+                            held: RowDigest(symbol: symbol, rows: held, textLanes: textLanes),
+                            known: symbols.contains(symbol))
+                        compared += 1
+                        rows += held.count
                     }
                 } catch {
                     result.differences.append(
