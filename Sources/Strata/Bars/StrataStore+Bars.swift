@@ -26,14 +26,10 @@ extension StrataStore {
         guard let aggregates = tradeBars else {
             throw StrataError(.invalidArgument, "bars are not maintained: the store was opened with aggregates off")
         }
-        let minute: Int64 = 60_000_000_000
-        guard offset % minute == 0 else {
-            throw StrataError(.invalidArgument, "bar offset must be a whole number of minutes, got \(offset) ns")
-        }
-        let width = timeframe.nanoseconds
-        let shift = ((offset % width) + width) % width
-        guard let (first, last) = Self.bucketStarts(from: from, to: to, width: width, offset: shift) else { return [] }
-        let source = aggregates.storedWidths.reversed().first { width % $0 == 0 && shift % $0 == 0 } ?? minute
+        let buckets = try BarBuckets(timeframe: timeframe, offset: offset)
+        let (width, shift) = (buckets.width, buckets.shift)
+        guard let (first, last) = buckets.starts(from: from, to: to) else { return [] }
+        let source = aggregates.storedWidths.reversed().first { width % $0 == 0 && shift % $0 == 0 } ?? 60_000_000_000
         let sourceBars = try trades.reading {
             try aggregates.bars(
                 symbol: symbol.name, width: source, from: first, to: Self.saturatingAdd(last, width))
@@ -68,8 +64,9 @@ extension StrataStore {
     public func quoteBars(symbol: Symbol, timeframe: Timeframe, from: Timestamp, to: Timestamp) async throws
         -> [QuoteBar]
     {
-        let width = timeframe.nanoseconds
-        guard let (first, last) = Self.bucketStarts(from: from, to: to, width: width, offset: 0) else { return [] }
+        let buckets = try BarBuckets(timeframe: timeframe)
+        let width = buckets.width
+        guard let (first, last) = buckets.starts(from: from, to: to) else { return [] }
         let quotes = try await self.quotes.range(
             symbol: symbol, from: Timestamp(nanoseconds: first),
             to: Timestamp(nanoseconds: Self.saturatingAdd(last, width)))
@@ -106,25 +103,6 @@ extension StrataStore {
     /// Most buckets a ``EmptyBucketPolicy/carryForward`` answer may make up (a year of minutes).
     public static let maximumCarriedBuckets = 527_040
 
-    /// The first and last bucket starts in `[from, to)` for buckets of `width` shifted by
-    /// `offset` (`0 ≤ offset < width`), or nil if no bucket starts there. Computed in 128 bits:
-    /// any `from` and `to`, `Int64.min` and `Int64.max` included, give an answer, not a trap.
-    static func bucketStarts(from: Timestamp, to: Timestamp, width: Int64, offset: Int64) -> (Int64, Int64)? {
-        let width = Int128(width)
-        let offset = Int128(offset)
-        let first = floorMultiple(Int128(from.nanoseconds) - offset + width - 1, of: width) + offset
-        let last = floorMultiple(Int128(to.nanoseconds) - 1 - offset, of: width) + offset
-        // first ≥ from and last < to, so when first ≤ last both fit in 64 bits.
-        guard from < to, first <= last else { return nil }
-        return (Int64(first), Int64(last))
-    }
-
-    /// The largest multiple of `width` (> 0) that is at most `value`.
-    static func floorMultiple(_ value: Int128, of width: Int128) -> Int128 {
-        let remainder = value % width
-        return remainder < 0 ? value - remainder - width : value - remainder
-    }
-
     static func saturatingAdd(_ a: Int64, _ b: Int64) -> Int64 {
         let (sum, overflow) = a.addingReportingOverflow(b)
         return overflow ? (b > 0 ? .max : .min) : sum
@@ -139,7 +117,9 @@ extension StrataStore {
         var end = time
         for _ in 0..<31 {
             // The day before `end`; none exists below the earliest representable day.
-            guard let start = Int64(exactly: Self.floorMultiple(Int128(end) - 1, of: Int128(day))) else { return nil }
+            guard let start = Int64(exactly: BarBuckets.floorMultiple(Int128(end) - 1, of: Int128(day))) else {
+                return nil
+            }
             let found = try aggregates.bars(
                 symbol: symbol.name, width: width, from: start, to: end)
             if let last = found.last(where: { !$0.isEmpty }) {

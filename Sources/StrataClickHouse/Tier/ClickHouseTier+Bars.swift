@@ -30,13 +30,9 @@ extension ClickHouseTier {
         guard let views = prepared.views else {
             throw StrataError(.invalidArgument, "clickhouse tier: table \(table) has no bars")
         }
-        let minute: Int64 = 60_000_000_000
-        guard offset % minute == 0 else {
-            throw StrataError(.invalidArgument, "bar offset must be a whole number of minutes, got \(offset) ns")
-        }
-        let width = timeframe.nanoseconds
-        let shift = ((offset % width) + width) % width
-        guard let (first, last) = Self.bucketStarts(from: from, to: to, width: width, offset: shift) else { return [] }
+        let grid = try BarBuckets(timeframe: timeframe, offset: offset)
+        let (width, shift) = (grid.width, grid.shift)
+        guard let (first, last) = grid.starts(from: from, to: to) else { return [] }
         guard let source = views.source(for: timeframe, shift: shift) else {
             throw StrataError(
                 .invalidArgument,
@@ -112,20 +108,5 @@ extension ClickHouseTier {
             bucket = next
         }
         return filled
-    }
-
-    /// The first and last bucket starts in `[from, to)` for buckets of `width` shifted by
-    /// `offset` (`0 ≤ offset < width`), or nil if none starts there (computed in 128 bits).
-    static func bucketStarts(from: Timestamp, to: Timestamp, width: Int64, offset: Int64) -> (Int64, Int64)? {
-        let width = Int128(width)
-        let offset = Int128(offset)
-        func floorMultiple(_ value: Int128) -> Int128 {
-            let remainder = value % width
-            return remainder < 0 ? value - remainder - width : value - remainder
-        }
-        let first = floorMultiple(Int128(from.nanoseconds) - offset + width - 1) + offset
-        let last = floorMultiple(Int128(to.nanoseconds) - 1 - offset) + offset
-        guard from < to, first <= last else { return nil }
-        return (Int64(first), Int64(last))
     }
 }
