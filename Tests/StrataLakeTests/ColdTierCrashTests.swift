@@ -166,15 +166,25 @@ import Testing
         try store.trades.appendNow(trades)
         store.compact(now: WallClock.now())
         let finished = Finished()
+        // The flag is set on the janitor's own thread: set from a task, it would wait for a
+        // cooperative thread, and the reads below keep one busy (the suite hung so under load).
         let janitor = Task {
-            let reports = await onThread { store.moveToCold(now: WallClock.now()) }
-            finished.flag.withLock { $0 = true }
-            return reports
+            await onThread {
+                let reports = store.moveToCold(now: WallClock.now())
+                finished.flag.withLock { $0 = true }
+                return reports
+            }
         }
         var reads = 0
         var during = true
+        let deadline = ContinuousClock.now + .seconds(600)
         while during {
             during = !finished.flag.withLock { $0 }
+            guard ContinuousClock.now < deadline else {
+                Issue.record("the janitor did not finish within 10 minutes")
+                break
+            }
+            await Task.yield()
             for symbol in ColdTierCrashTests.symbols {
                 let rows = try await store.trades.range(symbol: Symbol(unchecked: symbol), from: .min, to: .max)
                 #expect(rows.map(\.tradeID) == expected[symbol], "read \(reads): \(rows.count) rows of \(symbol)")

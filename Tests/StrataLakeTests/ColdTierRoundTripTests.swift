@@ -23,19 +23,13 @@ import Testing
     static let newYork07: Int64 = 1_381_118_400_000_000_000  // 2013-10-07 00:00 New York (EDT)
 
     static func trades(_ text: String, dayOffset: Int64, idBase: Int64, limit: Int) -> [Trade] {
-        var trades: [Trade] = []
-        for (index, line) in text.split(separator: "\n").prefix(limit).enumerated() {
-            let fields = line.split(separator: ",", omittingEmptySubsequences: false)
-            guard fields.count >= 3, let ms = Int64(fields[0]), let price = Int64(fields[1]),
-                let size = Int64(fields[2])
-            else { continue }
-            trades.append(
-                Trade(
-                    symbol: "SPY", timestamp: Timestamp(nanoseconds: newYork07 + dayOffset * day + ms * 1_000_000),
-                    tradeID: idBase + Int64(index), price: Price(mantissa: price * 10_000),
-                    quantity: Quantity(mantissa: size * 100_000_000), isBuyerMaker: index % 3 == 0))
+        LeanTradeTick.parse(text, limit: limit).map { tick in
+            Trade(
+                symbol: "SPY",
+                timestamp: Timestamp(nanoseconds: newYork07 + dayOffset * day + tick.milliseconds * 1_000_000),
+                tradeID: idBase + Int64(tick.line), price: Price(mantissa: tick.price * 10_000),
+                quantity: Quantity(mantissa: tick.size * 100_000_000), isBuyerMaker: tick.line % 3 == 0)
         }
-        return trades
     }
 
     static func quotes(_ text: String) -> [Quote] {

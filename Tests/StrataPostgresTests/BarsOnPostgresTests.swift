@@ -20,17 +20,11 @@ struct BarsOnPostgresTests {
         let spyText = try String(
             contentsOfFile: SharedData.path("lean_spy_ibm_equity/csv/20131007_spy_Trade_Tick.csv"), encoding: .utf8)
         let midnight: Int64 = 1_381_118_400_000_000_000  // 2013-10-07 00:00 New York
-        var trades: [Trade] = []
-        for (index, line) in spyText.split(separator: "\n").prefix(140_000).enumerated() where index % 7 == 0 {
-            let fields = line.split(separator: ",", omittingEmptySubsequences: false)
-            guard fields.count >= 3, let ms = Int64(fields[0]), let price = Int64(fields[1]),
-                let size = Int64(fields[2])
-            else { continue }
-            trades.append(
-                Trade(
-                    symbol: "SPY", timestamp: Timestamp(nanoseconds: midnight + ms * 1_000_000),
-                    tradeID: Int64(index + 1), price: Price(mantissa: price * 10_000),
-                    quantity: Quantity(mantissa: size * 100_000_000), isBuyerMaker: index % 3 == 0))
+        let trades = LeanTradeTick.parse(spyText, limit: 140_000).filter { $0.line % 7 == 0 }.map { tick in
+            Trade(
+                symbol: "SPY", timestamp: Timestamp(nanoseconds: midnight + tick.milliseconds * 1_000_000),
+                tradeID: Int64(tick.line + 1), price: Price(mantissa: tick.price * 10_000),
+                quantity: Quantity(mantissa: tick.size * 100_000_000), isBuyerMaker: tick.line % 3 == 0)
         }
         return trades + (try esTrades())
     }

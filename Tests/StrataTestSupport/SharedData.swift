@@ -45,6 +45,28 @@ public enum SharedData {
     }
 }
 
+/// One tick of a LEAN equity trade file (`lean_spy_ibm_equity/csv/*_Trade_Tick.csv`: milliseconds
+/// since midnight New York, price × 10,000, size, …): its line number and fields.
+public struct LeanTradeTick: Sendable {
+    /// The line's place in the file, from 0.
+    public let line: Int
+    public let milliseconds: Int64
+    /// The price in units of 1/10,000 of a dollar.
+    public let price: Int64
+    public let size: Int64
+
+    /// The ticks of the first `limit` lines of `text` (lines that do not parse are left out).
+    public static func parse(_ text: String, limit: Int = .max) -> [LeanTradeTick] {
+        text.split(separator: "\n").prefix(limit).enumerated().compactMap { index, line in
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false)
+            guard fields.count >= 3, let ms = Int64(fields[0]), let price = Int64(fields[1]),
+                let size = Int64(fields[2])
+            else { return nil }
+            return LeanTradeTick(line: index, milliseconds: ms, price: price, size: size)
+        }
+    }
+}
+
 /// A TCP socket bound to a free port on 127.0.0.1 (listening when `listening`): its descriptor
 /// and port. Close the descriptor to free the port.
 public func bindLoopback(listening: Bool = false) -> (fd: Int32, port: Int) {
