@@ -19,7 +19,7 @@ enum TestClickHouse {
         return "http://127.0.0.1:8123"
     }()
 
-    static var isRequired: Bool { getenv("CI").map { String(cString: $0).lowercased() == "true" } ?? false }
+    static var isRequired: Bool { runningUnderCI }
 
     static let isReachable: Bool = {
         guard let configuration = try? ClickHouseConfiguration(url: url) else { return false }

@@ -23,10 +23,7 @@ enum RedisTestEnvironment {
         get throws { try RedisConfiguration(url: url) }
     }
 
-    static var isRequired: Bool {
-        guard let value = getenv("CI") else { return false }
-        return String(cString: value).lowercased() == "true"
-    }
+    static var isRequired: Bool { runningUnderCI }
 
     /// Whether something accepts TCP connections at the URL's host and port.
     static let isReachable: Bool = {

@@ -16,7 +16,7 @@ enum TierRedis {
         return "redis://127.0.0.1:6390"
     }()
 
-    static var isRequired: Bool { getenv("CI").map { String(cString: $0).lowercased() == "true" } ?? false }
+    static var isRequired: Bool { runningUnderCI }
 
     static let isReachable: Bool = {
         guard let configuration = try? RedisConfiguration(url: url) else { return false }

@@ -4,6 +4,14 @@ public import Testing
     import Glibc
 #endif
 
+/// Whether the tests run under CI (`CI=true`), where nothing a test needs may be missing: the
+/// shared data, the PostgreSQL, Redis and ClickHouse servers `.ci/run` starts. A test that would
+/// skip locally fails there instead.
+public var runningUnderCI: Bool {
+    guard let value = getenv("CI") else { return false }
+    return String(cString: value).lowercased() == "true"
+}
+
 /// The real market data and protocol vectors of `shared/data` (each folder says what it is and
 /// its licence), found one way for every test target: `$STRATA_SHARED_DATA`, else
 /// `../shared/data` beside the checkout.
@@ -28,10 +36,7 @@ public enum SharedData {
     public static var isAvailable: Bool { access(directory, R_OK) == 0 }
 
     /// Whether a missing folder must fail the run rather than skip (`CI=true`).
-    public static var isRequired: Bool {
-        guard let value = getenv("CI") else { return false }
-        return String(cString: value).lowercased() == "true"
-    }
+    public static var isRequired: Bool { runningUnderCI }
 
     /// The path of `relativePath` inside the folder.
     public static func path(_ relativePath: String) -> String { directory + "/" + relativePath }
