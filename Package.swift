@@ -194,7 +194,10 @@ let package = Package(
             name: "StrataFuzzing", dependencies: ["Strata", "StrataEngine", "StrataImport", "StrataLineProtocol"],
             swiftSettings: strictSettings),
         // Test support shared by the test targets: where the real-data fixtures are.
-        .target(name: "StrataTestSupport", path: "Tests/StrataTestSupport", swiftSettings: strictSettings),
+        .target(name: "CStrataTestSupport", path: "Tests/CStrataTestSupport"),
+        .target(
+            name: "StrataTestSupport", dependencies: ["CStrataTestSupport"], path: "Tests/StrataTestSupport",
+            swiftSettings: strictSettings),
         .testTarget(name: "StrataCoreTests", dependencies: ["StrataCore"], swiftSettings: strictSettings),
         .testTarget(name: "StrataEngineTests", dependencies: ["StrataEngine"], swiftSettings: strictSettings),
         .testTarget(

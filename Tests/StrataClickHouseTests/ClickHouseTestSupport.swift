@@ -88,7 +88,7 @@ final class TestClickHouseServer: @unchecked Sendable {
     let httpPort = TestClickHouse.freePort()
     let tcpPort = TestClickHouse.freePort()
     let directory = makeTemporaryDirectory("strata-clickhouse")
-    private var process: Process?
+    private var process: ChildProcess?
 
     init() throws {
         for sub in ["data", "tmp", "user_files", "format_schemas"] {
@@ -133,13 +133,11 @@ final class TestClickHouseServer: @unchecked Sendable {
         guard let path = TestClickHouse.serverPath else {
             throw ClickHouseError(.invalidConfiguration, "no clickhouse-server")
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = ["--config-file=\(directory)/config.xml"]
-        process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        // A ChildProcess, not Foundation's Process: clickhouse-server closes the descriptors it
+        // inherited, which makes a Process stall every other child of the test run (see
+        // ChildProcess).
+        let process = try ChildProcess(
+            [path, "--config-file=\(directory)/config.xml"], directory: directory)
         self.process = process
         let deadline = Date().addingTimeInterval(60)
         while !TestClickHouse.tcpReachable(port: httpPort) {
@@ -158,7 +156,7 @@ final class TestClickHouseServer: @unchecked Sendable {
 
     func kill() {
         guard let process, process.isRunning else { return }
-        Glibc.kill(process.processIdentifier, SIGKILL)
+        process.signal(SIGKILL)
         process.waitUntilExit()
         self.process = nil
     }

@@ -6,31 +6,21 @@ import Foundation
 /// fills a pipe. It blocks: from async code, call it through ``onThread(_:)``.
 /// - Parameter environment: variables added to this process's environment.
 public func runCommand(_ arguments: [String], environment: [String: String] = [:]) -> (status: Int32, output: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: arguments[0])
-    process.arguments = Array(arguments.dropFirst())
-    if !environment.isEmpty {
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-    }
     let errorPath = NSTemporaryDirectory() + "strata-command-stderr-\(UUID().uuidString)"
-    _ = FileManager.default.createFile(atPath: errorPath, contents: nil)
     defer { try? FileManager.default.removeItem(atPath: errorPath) }
-    guard let errors = FileHandle(forWritingAtPath: errorPath) else { return (-1, "cannot create \(errorPath)") }
-    defer { try? errors.close() }
-    let output = Pipe()
-    process.standardOutput = output
-    process.standardError = errors
-    process.standardInput = FileHandle.nullDevice
+    let process: ChildProcess
     do {
-        try process.run()
+        process = try ChildProcess(
+            arguments, environment: ProcessInfo.processInfo.environment.merging(environment) { $1 },
+            output: .pipe, error: .file(errorPath))
     } catch {
         return (-1, "cannot run \(arguments[0]): \(error)")
     }
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
+    let data = process.standardOutput?.readDataToEndOfFile() ?? Data()
+    let status = process.waitUntilExit()
     let text = String(decoding: data, as: UTF8.self)
-    guard process.terminationStatus == 0 else {
-        return (process.terminationStatus, text + ((try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? ""))
+    guard status == 0 else {
+        return (status, text + ((try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? ""))
     }
     return (0, text)
 }
