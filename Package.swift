@@ -105,7 +105,10 @@ let package = Package(
             swiftSettings: strictSettings),
         // The Redis tier: recent rows in sorted sets, pub/sub fan-out; fed by the replicator.
         .target(
-            name: "StrataRedisTier", dependencies: ["StrataTiers", "StrataRedis", "StrataCore"],
+            name: "StrataRedisTier",
+            dependencies: [
+                "StrataTiers", "StrataRedis", "StrataCore", .product(name: "NIOCore", package: "swift-nio"),
+            ],
             swiftSettings: strictSettings),
         // PostgreSQL as a replica tier (issue 11, part 3): log entries applied to the PostgreSQL
         // backend's tables idempotently; postgres-nio stays out of the engine and of StrataTiers.

@@ -35,6 +35,8 @@ let package = Package(
                 // CLICKHOUSE: the ClickHouse tier of issue 12 against clickhouse-client.
                 .product(name: "StrataClickHouse", package: "Strata"),
                 .product(name: "StrataTiers", package: "Strata"),
+                // TIERS: the memory and Redis tiers fed from the log (issue 11).
+                .product(name: "StrataRedisTier", package: "Strata"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: [

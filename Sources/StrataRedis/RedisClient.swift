@@ -100,6 +100,11 @@ public final class RedisClient: Sendable {
         try await nextConnection().send(command, timeout: timeout)
     }
 
+    /// Sends one command written by a ``RedisCommand`` on the next live connection.
+    public func send(_ command: RedisCommand, timeout: Duration? = nil) async throws(RedisError) -> RESPValue {
+        try await nextConnection().send(command, timeout: timeout)
+    }
+
     /// Pipelines the commands on one connection (replies in order, one result per command).
     public func pipeline(_ commands: [[RedisArgument]], timeout: Duration? = nil) async throws(RedisError)
         -> [Result<RESPValue, RedisError>]

@@ -6,6 +6,8 @@ import NIOSSL
 /// One command on its way: its arguments and the promise its reply completes.
 struct RedisRequest: Sendable {
     var command: [RedisArgument]
+    /// The command already encoded (then `command` is empty).
+    var encoded: ByteBuffer? = nil
     var promise: EventLoopPromise<RESPValue>
     /// 0 for an ordinary reply; for (P)SUBSCRIBE and (P)UNSUBSCRIBE over RESP3, how many push
     /// confirmations (one per channel) stand for the reply.
@@ -67,9 +69,19 @@ final class RedisCommandHandler: ChannelDuplexHandler {
             promise?.fail(closed)
             return
         }
+        if batch.requests.count == 1, let encoded = batch.requests[0].encoded {
+            // Written as it is: no copy of a command that may be megabytes.
+            pending.append(Pending(promise: batch.requests[0].promise, confirmations: batch.requests[0].confirmations))
+            context.write(Self.wrapOutboundOut(encoded), promise: promise)
+            return
+        }
         var buffer = context.channel.allocator.buffer(capacity: 64 * batch.requests.count)
         for request in batch.requests {
-            RESPEncoder.encodeCommand(request.command, into: &buffer)
+            if let encoded = request.encoded {
+                buffer.writeImmutableBuffer(encoded)
+            } else {
+                RESPEncoder.encodeCommand(request.command, into: &buffer)
+            }
             pending.append(Pending(promise: request.promise, confirmations: request.confirmations))
         }
         context.write(Self.wrapOutboundOut(buffer), promise: promise)
@@ -260,6 +272,14 @@ public final class RedisConnection: Sendable {
     public func send(_ command: [RedisArgument], timeout: Duration? = nil) async throws(RedisError) -> RESPValue {
         try Self.checkSendable(command)
         return try await Self.send(command, on: channel, timeout: timeout ?? commandTimeout)
+    }
+
+    /// Sends one command written by a ``RedisCommand`` and waits for its reply.
+    public func send(_ command: RedisCommand, timeout: Duration? = nil) async throws(RedisError) -> RESPValue {
+        guard command.isComplete else { throw .unsupportedCommand("a command missing \(command.remaining) arguments") }
+        let channel = self.channel
+        let request = RedisRequest(command: [], encoded: command.buffer, promise: channel.eventLoop.makePromise())
+        return try await Self.submit([request], on: channel, timeout: timeout ?? commandTimeout)[0].get()
     }
 
     /// Writes every command, flushes once, then waits for the replies, which come back in the

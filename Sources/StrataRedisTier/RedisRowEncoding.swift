@@ -1,4 +1,6 @@
+import NIOCore
 public import StrataCore
+import StrataRedis
 
 /// How a row is written into Redis: one sorted-set member per row, exact.
 ///
@@ -13,11 +15,16 @@ public struct RedisRowEncoding: Sendable {
     public let schema: RecordSchema
     let columns: [SchemaColumn]
     let timestampLane: Int
+    /// `{"<symbol column>":` and `,"<column>":` per column, written once.
+    let symbolKey: [UInt8]
+    let keys: [[UInt8]]
 
     public init(schema: RecordSchema) {
         self.schema = schema
         columns = schema.storageColumns
         timestampLane = columns.firstIndex { $0.name == schema.timestamp } ?? 0
+        symbolKey = Array(("{" + Self.quoted(schema.symbolColumn.name) + ":").utf8)
+        keys = columns.map { Array(("," + Self.quoted($0.name) + ":").utf8) }
     }
 
     /// The score of a row: its time in microseconds (floor).
@@ -27,32 +34,72 @@ public struct RedisRowEncoding: Sendable {
 
     /// The member of row `row` of `batch`, the log's entry `position`.
     public func member(row: Int, of batch: ColumnBatch, position: UInt64) -> String {
-        let time = batch.columns[timestampLane][row]
-        return Self.padded(UInt64(bitPattern: time) ^ (1 << 63)) + "|" + Self.padded(position) + "|"
-            + Self.padded(UInt64(row), width: 6) + "|" + json(row: row, of: batch)
+        var buffer = ByteBuffer()
+        writeMemberPrefix(time: batch.columns[timestampLane][row], position: position, row: row, into: &buffer)
+        writeJSON(row: row, of: batch, into: &buffer)
+        return String(buffer: buffer)
+    }
+
+    /// The bytes of a member before its JSON object.
+    static let memberPrefixLength = 20 + 1 + 20 + 1 + 6 + 1
+
+    /// `<time, 20 digits>|<position, 20 digits>|<row, 6 digits>|`.
+    func writeMemberPrefix(time: Int64, position: UInt64, row: Int, into buffer: inout ByteBuffer) {
+        RedisCommand.writeDigits(UInt64(bitPattern: time) ^ (1 << 63), width: 20, into: &buffer)
+        buffer.writeInteger(UInt8(ascii: "|"))
+        RedisCommand.writeDigits(position, width: 20, into: &buffer)
+        buffer.writeInteger(UInt8(ascii: "|"))
+        RedisCommand.writeDigits(UInt64(row), width: 6, into: &buffer)
+        buffer.writeInteger(UInt8(ascii: "|"))
     }
 
     /// The row as a JSON object.
     public func json(row: Int, of batch: ColumnBatch) -> String {
-        var out = "{"
-        out += Self.quoted(schema.symbolColumn.name) + ":" + Self.quoted(batch.symbols[Int(batch.symbolIndex[row])])
+        var buffer = ByteBuffer()
+        writeJSON(row: row, of: batch, into: &buffer)
+        return String(buffer: buffer)
+    }
+
+    /// Appends the row as a JSON object (see the type's summary for the form of each kind).
+    func writeJSON(row: Int, of batch: ColumnBatch, into buffer: inout ByteBuffer) {
+        buffer.writeBytes(symbolKey)
+        Self.writeQuoted(batch.symbols[Int(batch.symbolIndex[row])], into: &buffer)
         for (c, column) in columns.enumerated() {
             let lane = batch.columns[c][row]
-            out += "," + Self.quoted(column.name) + ":"
+            buffer.writeBytes(keys[c])
             if lane == column.kind.absentLane {
-                out += "null"
+                buffer.writeStaticString("null")
                 continue
             }
             switch column.kind {
-            case .timestamp, .int64, .int8, .symbol: out += String(lane)
+            case .timestamp, .int64, .int8, .symbol:
+                if lane < 0 { buffer.writeInteger(UInt8(ascii: "-")) }
+                RedisCommand.writeDigits(lane.magnitude, width: 0, into: &buffer)
             case .decimal(let scale):
-                out += Self.quoted(DecimalFormatter.format(lane, scale: scale, minimumFractionDigits: scale))
-            case .float64: out += "\(Double(bitPattern: UInt64(bitPattern: lane)))"
-            case .bool: out += lane != 0 ? "true" : "false"
-            case .text: out += Self.quoted(batch.texts.string(lane))
+                buffer.writeInteger(UInt8(ascii: "\""))
+                Self.writeDecimal(lane, scale: scale, into: &buffer)
+                buffer.writeInteger(UInt8(ascii: "\""))
+            case .float64: buffer.writeString("\(Double(bitPattern: UInt64(bitPattern: lane)))")
+            case .bool: buffer.writeStaticString(lane != 0 ? "true" : "false")
+            case .text: Self.writeQuoted(batch.texts.string(lane), into: &buffer)
             }
         }
-        return out + "}"
+        buffer.writeInteger(UInt8(ascii: "}"))
+    }
+
+    /// A decimal's exact text at its scale (`-12.50` for mantissa -1250, scale 2).
+    static func writeDecimal(_ mantissa: Int64, scale: Int, into buffer: inout ByteBuffer) {
+        guard scale > 0, scale <= 18 else {
+            buffer.writeString(DecimalFormatter.format(mantissa, scale: scale, minimumFractionDigits: scale))
+            return
+        }
+        if mantissa < 0 { buffer.writeInteger(UInt8(ascii: "-")) }
+        var power: UInt64 = 1
+        for _ in 0..<scale { power *= 10 }
+        let magnitude = mantissa.magnitude
+        RedisCommand.writeDigits(magnitude / power, width: 0, into: &buffer)
+        buffer.writeInteger(UInt8(ascii: "."))
+        RedisCommand.writeDigits(magnitude % power, width: scale, into: &buffer)
     }
 
     /// The JSON object of a member (what follows its prefix).
@@ -71,9 +118,20 @@ public struct RedisRowEncoding: Sendable {
         return parts.count == 4 ? UInt64(parts[1]) : nil
     }
 
-    static func padded(_ value: UInt64, width: Int = 20) -> String {
-        let digits = String(value)
-        return String(repeating: "0", count: max(0, width - digits.count)) + digits
+    /// Appends `text` as a JSON string.
+    static func writeQuoted(_ text: String, into buffer: inout ByteBuffer) {
+        buffer.writeInteger(UInt8(ascii: "\""))
+        var plain = true
+        for byte in text.utf8 where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+            plain = false
+            break
+        }
+        if plain {
+            buffer.writeString(text)
+        } else {
+            buffer.writeString(String(quoted(text).dropFirst().dropLast()))
+        }
+        buffer.writeInteger(UInt8(ascii: "\""))
     }
 
     static func quoted(_ text: String) -> String {

@@ -1,3 +1,4 @@
+import NIOCore
 public import StrataCore
 public import StrataRedis
 public import StrataTiers
@@ -65,6 +66,10 @@ public final class RedisTier: ReplicaTier {
     public func appliedKey(table: String) -> String { configuration.keyPrefix + "applied:\(table)" }
     public func channel(table: String) -> String { configuration.keyPrefix + "live:\(table)" }
 
+    /// `KEYS[1]` the applied position; `ARGV`: from, through, rows kept per symbol, the rows'
+    /// key prefix, the channel; then per entry its position, its count of symbol groups and its
+    /// message, and per group the symbol, its count of rows and that many score-member pairs —
+    /// one ZADD per group (in slices `unpack` can take), not one per row.
     static let script = """
         local applied = tonumber(redis.call('GET', KEYS[1]) or '0')
         local from = tonumber(ARGV[1])
@@ -80,16 +85,22 @@ public final class RedisTier: ReplicaTier {
         local i = 6
         while i <= #ARGV do
             local position = tonumber(ARGV[i])
-            local rows = tonumber(ARGV[i + 1])
+            local groups = tonumber(ARGV[i + 1])
             local message = ARGV[i + 2]
             i = i + 3
-            for r = 1, rows do
+            for g = 1, groups do
+                local key = prefix .. ARGV[i]
+                local last = i + 1 + 2 * tonumber(ARGV[i + 1])
+                i = i + 2
                 if position > applied then
-                    local key = prefix .. ARGV[i]
-                    redis.call('ZADD', key, ARGV[i + 1], ARGV[i + 2])
+                    while i <= last do
+                        local stop = math.min(last, i + 3999)
+                        redis.call('ZADD', key, unpack(ARGV, i, stop))
+                        i = stop + 1
+                    end
                     touched[key] = true
                 end
-                i = i + 3
+                i = last + 1
             end
             if position > applied then redis.call('PUBLISH', channel, message) end
         end
@@ -106,28 +117,15 @@ public final class RedisTier: ReplicaTier {
         guard let encoding = encodings[table], let recentRows = configuration.tables[table]?.recentRows else {
             throw TierError(.invalidConfiguration, "redis tier: table \(table) is not configured")
         }
-        var arguments: [RedisArgument] = [
-            "EVAL", .string(Self.script), "1", .string(appliedKey(table: table)), .string(String(first.position)),
-            .string(String(last.position)), .string(String(recentRows)),
-            .string(configuration.keyPrefix + "rows:\(table):"), .string(channel(table: table)),
-        ]
-        for entry in entries {
-            let batch = entry.batch
-            var message = String(entry.position) + (configuration.origin.isEmpty ? "" : " " + configuration.origin)
-            var rows: [RedisArgument] = []
-            rows.reserveCapacity(batch.count * 3)
-            for row in 0..<batch.count {
-                let member = encoding.member(row: row, of: batch, position: entry.position)
-                message += "\n" + RedisRowEncoding.json(ofMember: member)
-                rows.append(.string(batch.symbols[Int(batch.symbolIndex[row])]))
-                rows.append(.string(String(encoding.score(time: batch.columns[encoding.timestampLane][row]))))
-                rows.append(.string(member))
-            }
-            arguments += [.string(String(entry.position)), .string(String(batch.count)), .string(message)]
-            arguments += rows
-        }
+        let command = Self.command(
+            encoding: encoding, entries: entries, appliedKey: appliedKey(table: table),
+            arguments: [
+                String(first.position), String(last.position), String(recentRows),
+                configuration.keyPrefix + "rows:\(table):", channel(table: table),
+            ],
+            origin: configuration.origin)
         let reply: RESPValue
-        do { reply = try await client.send(arguments) } catch {
+        do { reply = try await client.send(command) } catch {
             if case .server(let message) = error, message.hasPrefix("STRATAGAP") {
                 throw TierError(.rebuildNeeded, "redis tier: Redis lost entries of \(table): \(message)")
             }
@@ -136,6 +134,79 @@ public final class RedisTier: ReplicaTier {
         guard let applied = reply.int, applied >= Int64(last.position) else {
             throw TierError(.unavailable, "redis tier: unexpected reply \(reply)")
         }
+    }
+
+    /// The script's call for `entries`: every row's JSON written once, into a scratch buffer,
+    /// then copied into the entry's message and into its member.
+    static func command(
+        encoding: RedisRowEncoding, entries: [LogEntry], appliedKey: String, arguments: [String], origin: String
+    ) -> RedisCommand {
+        // Per entry: the rows grouped by symbol (counting sort on the symbol slot, rows in order).
+        var groupings: [(order: [Int32], starts: [Int])] = []
+        groupings.reserveCapacity(entries.count)
+        var argumentCount = 4 + arguments.count
+        var bytes = 0
+        for entry in entries {
+            let batch = entry.batch
+            var counts = [Int](repeating: 0, count: batch.symbols.count + 1)
+            for slot in batch.symbolIndex { counts[Int(slot) + 1] += 1 }
+            for s in 0..<batch.symbols.count { counts[s + 1] += counts[s] }
+            let starts = counts
+            var order = [Int32](repeating: 0, count: batch.count)
+            for row in 0..<batch.count {
+                let slot = Int(batch.symbolIndex[row])
+                order[counts[slot]] = Int32(row)
+                counts[slot] += 1
+            }
+            let groups = (0..<batch.symbols.count).count { starts[$0 + 1] > starts[$0] }
+            argumentCount += 3 + 2 * groups + 2 * batch.count
+            bytes += batch.count * 2 * (RedisRowEncoding.memberPrefixLength + 48 * batch.columns.count)
+            groupings.append((order, starts))
+        }
+        var command = RedisCommand(argumentCount: argumentCount, capacity: bytes + 4_096)
+        command.append("EVAL")
+        command.append(script)
+        command.append("1")
+        command.append(appliedKey)
+        for argument in arguments { command.append(argument) }
+        var json = ByteBuffer()
+        var ends: [Int] = []
+        for (entry, grouping) in zip(entries, groupings) {
+            let batch = entry.batch
+            json.clear()
+            ends.removeAll(keepingCapacity: true)
+            for row in 0..<batch.count {
+                encoding.writeJSON(row: row, of: batch, into: &json)
+                ends.append(json.writerIndex)
+            }
+            let header = String(entry.position) + (origin.isEmpty ? "" : " " + origin)
+            command.append(Int64(entry.position))
+            command.append(Int64((0..<batch.symbols.count).count { grouping.starts[$0 + 1] > grouping.starts[$0] }))
+            command.append(length: header.utf8.count + batch.count + json.readableBytes) { buffer in
+                buffer.writeString(header)
+                var start = 0
+                for end in ends {
+                    buffer.writeInteger(UInt8(ascii: "\n"))
+                    buffer.writeBytes(json.readableBytesView[start..<end])
+                    start = end
+                }
+            }
+            for slot in 0..<batch.symbols.count where grouping.starts[slot + 1] > grouping.starts[slot] {
+                command.append(batch.symbols[slot])
+                command.append(Int64(grouping.starts[slot + 1] - grouping.starts[slot]))
+                for index in grouping.starts[slot]..<grouping.starts[slot + 1] {
+                    let row = Int(grouping.order[index])
+                    let time = batch.columns[encoding.timestampLane][row]
+                    command.append(encoding.score(time: time))
+                    let start = row == 0 ? 0 : ends[row - 1]
+                    command.append(length: RedisRowEncoding.memberPrefixLength + ends[row] - start) { buffer in
+                        encoding.writeMemberPrefix(time: time, position: entry.position, row: row, into: &buffer)
+                        buffer.writeBytes(json.readableBytesView[start..<ends[row]])
+                    }
+                }
+            }
+        }
+        return command
     }
 
     /// The last log position of `table` Redis holds (0 for none).

@@ -70,6 +70,50 @@ import Testing
         await client.close()
     }
 
+    /// One entry of 9,000 rows, three symbols interleaved (one of them 5,000 rows: its ZADD goes
+    /// in slices): every member is the row's exact member, and the message holds the rows in
+    /// commit order.
+    @Test(TierRedis.sharedServer) func aLargeEntryOfInterleavedSymbolsIsStoredWholeAndInOrder() async throws {
+        let configuration = try RedisConfiguration(url: TierRedis.url)
+        let client = try await RedisClient.connect(configuration: configuration)
+        let prefix = TierRedis.prefix("large")
+        let tier = try RedisTier(
+            client: client, configuration: .init(tables: [(TierTicks.schema, 10_000)], keyPrefix: prefix))
+        let subscriber = try await RedisSubscriber.connect(configuration: configuration)
+        try await subscriber.subscribe([tier.channel(table: "ticks")])
+        let symbols = ["AAA", "BBB", "CCC"]
+        var batch = ColumnBatch(columnCount: 4)
+        batch.symbols = symbols
+        for row in 0..<9_000 {
+            // AAA takes 5 of every 9 rows; BBB 3; CCC 1.
+            let slot: UInt32 = row % 9 < 5 ? 0 : row % 9 < 8 ? 1 : 2
+            batch.symbolIndex.append(slot)
+            batch.columns[0].append(TierTicks.base + Int64(row) * 1_000)
+            batch.columns[1].append(Int64(row))
+            batch.columns[2].append(Int64(row) * 7 - 20_000)
+            batch.columns[3].append(row % 5 == 0 ? -1 : batch.texts.append("n\(row)"))
+        }
+        try await tier.apply(table: "ticks", entries: [LogEntry(position: 1, committedAt: 0, batch: batch)])
+        let encoding = RedisRowEncoding(schema: TierTicks.schema)
+        for (slot, symbol) in symbols.enumerated() {
+            let expected = (0..<9_000).filter { batch.symbolIndex[$0] == slot }.map {
+                encoding.member(row: $0, of: batch, position: 1)
+            }
+            let held = try await tier.members(table: "ticks", symbol: symbol)
+            #expect(held == expected, "\(symbol): \(held.count) members, expected \(expected.count)")
+        }
+        var iterator = subscriber.messages.makeAsyncIterator()
+        let message = try #require(await iterator.next())
+        let lines = message.text.split(separator: "\n").map(String.init)
+        #expect(lines.first == "1")
+        #expect(Array(lines.dropFirst()) == (0..<9_000).map { encoding.json(row: $0, of: batch) })
+        await subscriber.close()
+        _ = try await client.send(
+            ["DEL", .string(tier.appliedKey(table: "ticks"))]
+                + symbols.map { .string(tier.rowsKey(table: "ticks", symbol: $0)) })
+        await client.close()
+    }
+
     /// Redis SIGKILLed and restarted in the middle of a feed: every committed row reaches it
     /// afterwards, in order, exactly once; the breaker opened and closed; the backlog grew and
     /// drained.

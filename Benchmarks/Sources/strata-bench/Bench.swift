@@ -62,6 +62,9 @@ struct Bench {
             if options.runs(.redis) {
                 try await RedisWorkload(report: report).run(options: options)
             }
+            if options.runs(.tiers) {
+                try await TiersWorkload(report: report, directory: root + "/tiers").run(options: options)
+            }
             if options.runs(.lake) {
                 try await LakeWorkload(report: report, directory: root + "/lake").run(options: options)
             }

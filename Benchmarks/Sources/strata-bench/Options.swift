@@ -39,6 +39,9 @@ struct Options: Sendable {
         /// ClickHouse ingest through the tier against clickhouse-client's TSV insert (issue 12):
         /// only when named.
         case clickhouse = "CLICKHOUSE"
+        /// Engine + memory + Redis write-through, latest-100 per tier and catch-up after an
+        /// outage, against redis-benchmark ZADD (issue 11): only when named.
+        case tiers = "TIERS"
     }
 
     var rows = 10_000_000
@@ -55,13 +58,19 @@ struct Options: Sendable {
     var data: String?
     var strataBinary = "../.build/release/strata"
     var skipSQLite = false
-    var only: Set<Workload> = Set(Workload.allCases).subtracting([.soak, .postgres, .redis, .lake, .clickhouse])
+    var only: Set<Workload> = Set(Workload.allCases).subtracting([.soak, .postgres, .redis, .lake, .clickhouse, .tiers])
     /// REDIS: the server (a throwaway one: the workload writes keys `key:…`), SETs pipelined in
     /// batches of `redisPipeline`, and GETs timed one by one.
     var redisURL = "redis://127.0.0.1:6390"
     var redisCommands = 1_000_000
     var redisPipeline = 1000
     var redisGets = 100_000
+    /// TIERS: trades written through (on the REDIS server), rows per Redis call, and the outage:
+    /// its length and the feed's rate during and after it.
+    var tiersRows = 2_000_000
+    var tiersBatch = 10_000
+    var tiersOutageSeconds = 60
+    var tiersRate = 100_000
     /// SOAK: how long, how many ILP/TCP connections, and latest-100 requests per second.
     var soakSeconds = 600.0
     /// Rows of the TEXT workload (news-like rows through the library).
@@ -126,7 +135,7 @@ struct Options: Sendable {
                                (default: a fresh temporary directory, removed at the end)
           --strata-binary PATH the `strata` command for the CSV ingest (default ../.build/release/strata)
           --skip-sqlite        run Strata only
-          --only LIST          comma-separated subset of W1,W2,W3,W5,BARS,CSV,TEXT,RECOVERY,SERVER,ORDERS,OPEN,JOBS,ARROW,INDICATORS,ASOF,SOAK,PG,REDIS,LAKE,CLICKHOUSE
+          --only LIST          comma-separated subset of W1,W2,W3,W5,BARS,CSV,TEXT,RECOVERY,SERVER,ORDERS,OPEN,JOBS,ARROW,INDICATORS,ASOF,SOAK,PG,REDIS,LAKE,CLICKHOUSE,TIERS
                                (default: all but SOAK, the reliability load test, and PG and REDIS, which
                                need a PostgreSQL or Redis server, and LAKE and CLICKHOUSE: those run only when named).
                                W2, W3 and W5 query the rows W1 stores, so W1's ingest runs for them too.
@@ -172,6 +181,10 @@ struct Options: Sendable {
           --redis-url URL      REDIS: a throwaway server (default redis://127.0.0.1:6390; it writes key:… keys)
           --redis-commands N   REDIS: pipelined SETs (default 1000000), --redis-pipeline per batch (default 1000)
           --redis-gets N       REDIS: GETs timed one by one (default 100000)
+          --tiers-rows N       TIERS (only with --only TIERS; on --redis-url): trades written through (default 2000000)
+          --tiers-batch N      TIERS: rows per call of the Redis tier (default 10000)
+          --tiers-outage S     TIERS: seconds Redis is unreachable (default 60)
+          --tiers-rate N       TIERS: the feed's rows per second during and after the outage (default 100000)
           --query-repeat K     run the Strata queries K times as often (for perf record; default 1)
           --seed N             the workload's seed (default \(SyntheticTrades.Configuration.standard.seed))
           -h, --help           this text
@@ -319,6 +332,17 @@ struct Options: Sendable {
                 case "--redis-commands": options.redisCommands = count
                 case "--redis-pipeline": options.redisPipeline = count
                 default: options.redisGets = count
+                }
+            case "--tiers-rows", "--tiers-batch", "--tiers-outage", "--tiers-rate":
+                let text = try value(argument).replacingUnderscores()
+                guard let count = Int(text), count > 0 else {
+                    throw OptionError("\(argument): expected a positive integer, got \(text)")
+                }
+                switch argument {
+                case "--tiers-rows": options.tiersRows = count
+                case "--tiers-batch": options.tiersBatch = count
+                case "--tiers-outage": options.tiersOutageSeconds = count
+                default: options.tiersRate = count
                 }
             case "--asof-rows":
                 let text = try value(argument).replacingUnderscores()
