@@ -40,7 +40,7 @@ public enum StrataServer {
         router.add(middleware: AuthMiddleware(auth: configuration.auth))
         let ingest = ILPIngest(
             store: store, metrics: metrics, maxLineBytes: configuration.maxLineBytes,
-            measurements: configuration.ilpMeasurements)
+            measurements: configuration.ilpMeasurements, tiers: tiers)
         WriteRoutes(
             ingest: ingest, maxRequestBytes: configuration.maxRequestBytes,
             budget: WriteBudget(capacity: configuration.maxInFlightWriteBytes),
@@ -125,7 +125,7 @@ public enum StrataServer {
         let live = LiveFeed(store: store, configuration: configuration, metrics: metrics)
         let ports = ServerPortsCollector(expectsILPTCP: configuration.ilpTCPListener.isOn, callback: onListening)
         let tcp = try makeILPTCPService(
-            store: store, configuration: configuration, metrics: metrics, logger: logger,
+            store: store, configuration: configuration, metrics: metrics, tiers: tiers, logger: logger,
             onListening: { await ports.ilpTCP($0) })
         let app = try makeApplication(
             store: store, configuration: configuration, metrics: metrics, liveFeed: live, postgres: opened.postgres,

@@ -66,7 +66,7 @@ public final class Replicator: Sendable {
     public let configuration: Configuration
     public let log: CommitLog
     private let tiers: [any ReplicaTier]
-    private let state: Mutex<State>
+    let state: Mutex<State>
     private let wakers: [String: AsyncStream<Void>.Continuation]
     private let streams: Mutex<[String: AsyncStream<Void>]>
     private let epoch = ContinuousClock.now
@@ -124,7 +124,7 @@ public final class Replicator: Sendable {
         CursorFile(path: configuration.cursorDirectory + "/" + tier + ".cursor")
     }
 
-    private var now: Int64 {
+    var now: Int64 {
         let elapsed = (ContinuousClock.now - epoch).components
         return elapsed.seconds * 1_000_000_000 + elapsed.attoseconds / 1_000_000_000
     }

@@ -68,6 +68,26 @@ import Testing
         #expect(loaded.tiers.logRetentionBytes == 4096 && loaded.tiers.breakerBackoffMilliseconds == 10)
     }
 
+    @Test func syncTiersFromTheFileAndTheEnvironment() throws {
+        let file = try Self.load(
+            """
+            {"tiers": {"tables": {"trades": {"write": ["memory", "postgresql"], "sync": ["postgresql"]}},
+                       "postgresql": {"url": "postgres://u@h/db"}, "syncTimeoutMilliseconds": 250, "syncDegrade": true}}
+            """)
+        #expect(file.tiers.route(table: "trades")?.sync == [.postgresql])
+        #expect(file.tiers.syncTimeoutMilliseconds == 250 && file.tiers.syncDegrade)
+        let environment = try Self.load(
+            "{}",
+            [
+                "STRATA_TIERS_WRITE": "memory,redis", "STRATA_TIERS_SYNC": "redis",
+                "STRATA_TIERS_REDIS_URL": "redis://r",
+                "STRATA_TIERS_SYNC_TIMEOUT_MILLISECONDS": "900", "STRATA_TIERS_SYNC_DEGRADE": "false",
+            ])
+        #expect(environment.tiers.defaultRoute == .init(write: [.memory, .redis], sync: [.redis]))
+        #expect(environment.tiers.syncTimeoutMilliseconds == 900 && !environment.tiers.syncDegrade)
+        #expect(try Self.load("{}").tiers.syncTimeoutMilliseconds == 5_000)
+    }
+
     @Test func thePostgresTierFallsBackOnPostgresURL() throws {
         let loaded = try Self.load(
             #"{"postgres": {"url": "postgres://u@h/db"}, "tiers": {"default": {"write": ["postgresql"]}}}"#)
@@ -96,6 +116,11 @@ import Testing
         (#"{"tiers": {"redis": {"host": "x"}}}"#, "tiers.redis.host"),
         (#"{"tiers": {"memoryOnly": true, "default": {"write": ["memory"]}}}"#, "tiers.memoryOnly"),
         (#"{"tiers": {"speed": 1}}"#, "tiers.speed"),
+        (#"{"tiers": {"default": {"write": ["memory"], "sync": ["redis"]}}}"#, "tiers.default.sync"),
+        (
+            #"{"tiers": {"syncTimeoutMilliseconds": 0, "default": {"write": ["memory"]}}}"#,
+            "tiers.syncTimeoutMilliseconds"
+        ),
     ])
     func aBadValueNamesItsKey(json: String, key: String) {
         let error = Self.error(json)

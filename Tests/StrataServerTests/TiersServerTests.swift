@@ -196,6 +196,55 @@ import Testing
         }
     }
 
+    /// The sync write mode: with Redis a sync tier, a 204 means Redis already holds the rows;
+    /// Redis unreachable, a write is stored by the engine but refused with 503
+    /// `tierUnavailable` naming the tier (a retry is safe); with `tiers.syncDegrade` it is
+    /// acknowledged and health shows the table's sync writes degraded to async.
+    @Test func syncTiersHoldEveryAcknowledgedWriteOrTheWriteIsRefusedOrVisiblyDegraded() async throws {
+        let prefix = "strata-test-\(UInt32.random(in: 0...UInt32.max)):"
+        var configuration = Self.configuration(write: [.memory, .redis], prefix: prefix)
+        configuration.tiers.tables["trades"]?.sync = [.redis]
+        configuration.tiers.syncTimeoutMilliseconds = 2_000
+        try await Self.withTieredServer(configuration) { client, _, tiers in
+            let replicator = try #require(tiers.tables["trades"]?.replicator)
+            for batch in 0..<5 {
+                #expect(try await client.writeILP(Self.lines(first: 1 + batch * 10, count: 10)).status == .noContent)
+                // Acknowledged: Redis holds it already, no waiting.
+                let redis = try #require(replicator.status.first { $0.tier == "redis" })
+                #expect(redis.replication.applied == UInt64(batch + 1), "\(redis)")
+            }
+            let ready = try await client.get("/health/ready", authorization: nil)
+            let table = (ready.json["tiers"] as? [String: Any])?["tables"] as? [[String: Any]] ?? []
+            #expect(table.first?["sync"] as? [String] == ["redis"], "\(ready.text)")
+            #expect(table.first?["sync_degraded"] is NSNull, "\(ready.text)")
+        }
+        // Redis on a port nobody listens on: stored by the engine, refused until Redis holds it.
+        configuration.tiers.redisURL = "redis://127.0.0.1:\(freePort())"
+        configuration.tiers.syncTimeoutMilliseconds = 300
+        try await Self.withTieredServer(configuration) { client, _, _ in
+            for batch in 0..<3 {
+                let response = try await client.writeILP(Self.lines(first: 1 + batch * 10, count: 10))
+                #expect(response.status == .serviceUnavailable, "\(response.text)")
+                #expect(response.headers[.retryAfter] != nil)
+                #expect(
+                    response.text.contains("tierUnavailable") && response.text.contains("redis"), "\(response.text)")
+            }
+            let latest = try await client.get("/api/v1/trades/latest?symbol=BTCUSDT&limit=100")
+            #expect(latest.json["count"] as? Int == 30, "stored by the engine: \(latest.text)")
+        }
+        configuration.tiers.syncDegrade = true
+        try await Self.withTieredServer(configuration) { client, _, _ in
+            for batch in 0..<3 {
+                #expect(try await client.writeILP(Self.lines(first: 1 + batch * 10, count: 10)).status == .noContent)
+            }
+            let ready = try await client.get("/health/ready", authorization: nil)
+            #expect(ready.status == .ok && ready.json["status"] as? String == "degraded", "\(ready.text)")
+            let table = (ready.json["tiers"] as? [String: Any])?["tables"] as? [[String: Any]] ?? []
+            let degraded = try #require(table.first?["sync_degraded"] as? [String: Any], "\(ready.text)")
+            #expect(degraded["tier"] as? String == "redis" && degraded["writes"] as? Int == 3, "\(degraded)")
+        }
+    }
+
     /// The memory tier alone (`tiers.memoryOnly`): it has seen every row, so it answers every
     /// latest-N and range of what it holds; health says plainly that nothing is durable.
     @Test func memoryOnlyAnswersEverythingAndSaysNothingIsDurable() async throws {

@@ -5,7 +5,7 @@ import Strata
 /// ```json
 /// "tiers": {
 ///   "default": { "write": ["memory", "redis"], "read": ["memory", "redis"] },
-///   "tables": { "trades": { "write": ["memory", "redis", "postgresql"] } },
+///   "tables": { "trades": { "write": ["memory", "redis", "postgresql"], "sync": ["postgresql"] } },
 ///   "memory": { "rows": 1000, "tables": { "trades": 10000 } },
 ///   "redis": { "url": "redis://127.0.0.1:6379/0", "rows": 1000, "keyPrefix": "strata:" },
 ///   "postgresql": { "url": "postgres://strata@db/strata" },
@@ -16,7 +16,8 @@ import Strata
 /// The system of record (the `backend`) always takes the write first and acknowledges it; each
 /// listed tier is fed from the table's replication log (``StrataTiers/Replicator``). `read` lists,
 /// in order, the tiers asked before the system of record (`memory`, `redis`; by default the
-/// readable tiers of `write`, in their order).
+/// readable tiers of `write`, in their order). `sync` lists the tiers written synchronously: a
+/// write is acknowledged only once they hold it (the *sync* write mode; the others are *async*).
 extension ServerConfiguration {
     /// The `tiers` block; nothing configured: no tiers (the system of record alone).
     public struct Tiers: Sendable, Hashable {
@@ -33,10 +34,14 @@ extension ServerConfiguration {
             public var write: [Kind]
             /// `nil`: the readable tiers of ``write``, in order.
             public var read: [Kind]?
+            /// The tiers written *synchronously* (the sync write mode): a write is acknowledged
+            /// only once they hold it too; the other tiers of ``write`` are fed asynchronously.
+            public var sync: [Kind]
 
-            public init(write: [Kind], read: [Kind]? = nil) {
+            public init(write: [Kind], read: [Kind]? = nil, sync: [Kind] = []) {
                 self.write = write
                 self.read = read
+                self.sync = sync
             }
 
             /// The tiers asked for reads, in order.
@@ -74,6 +79,13 @@ extension ServerConfiguration {
         /// `tiers.breakerBackoffMilliseconds` (`STRATA_TIERS_BREAKER_BACKOFF_MILLISECONDS`): the
         /// first wait of an open breaker (100; doubling up to 30 s).
         public var breakerBackoffMilliseconds = 100
+        /// `tiers.syncTimeoutMilliseconds` (`STRATA_TIERS_SYNC_TIMEOUT_MILLISECONDS`): how long a
+        /// write waits for its sync tiers (5000).
+        public var syncTimeoutMilliseconds = 5_000
+        /// `tiers.syncDegrade` (`STRATA_TIERS_SYNC_DEGRADE`): when a sync tier cannot take a
+        /// write, acknowledge it anyway (the tier gets it asynchronously, from the log) and say
+        /// so in health, instead of failing the write with 503 (false).
+        public var syncDegrade = false
 
         public init() {}
 
@@ -100,6 +112,9 @@ extension ServerConfiguration {
         for case (let key, let route?) in routes {
             guard Set(route.write).count == route.write.count else {
                 throw ConfigurationError(key: key + ".write", message: "a tier is listed twice")
+            }
+            guard Set(route.sync).isSubset(of: route.write) else {
+                throw ConfigurationError(key: key + ".sync", message: "a sync tier must be written (in \(key).write)")
             }
             for kind in route.read ?? [] {
                 guard kind.isReadable else {
@@ -137,6 +152,7 @@ extension ServerConfiguration {
             ("tiers.memory.rows", tiers.memoryRows), ("tiers.redis.rows", tiers.redisRows),
             ("tiers.logRetentionBytes", tiers.logRetentionBytes),
             ("tiers.breakerBackoffMilliseconds", tiers.breakerBackoffMilliseconds),
+            ("tiers.syncTimeoutMilliseconds", tiers.syncTimeoutMilliseconds),
         ] + tiers.memoryTableRows.map({ ("tiers.memory.tables." + $0.key, $0.value) }) where value < 1 {
             throw ConfigurationError(key: key, message: "must be >= 1, got \(value)")
         }
@@ -158,16 +174,18 @@ extension ServerConfiguration {
     static func tierRoute(_ value: JSONValue, key: String) throws(ConfigurationError) -> Tiers.Route {
         var write: [Tiers.Kind]?
         var read: [Tiers.Kind]?
+        var sync: [Tiers.Kind] = []
         try JSONReader(prefix: key + ".").object(value) { (name, value) throws(ConfigurationError) in
             let full = key + "." + name
             switch name {
             case "write": write = try tierKinds(try JSONReader.strings(value, key: full), key: full)
             case "read": read = try tierKinds(try JSONReader.strings(value, key: full), key: full)
+            case "sync": sync = try tierKinds(try JSONReader.strings(value, key: full), key: full)
             default: throw JSONReader.unknown(full)
             }
         }
         guard let write else { throw ConfigurationError(key: key + ".write", message: "required") }
-        return Tiers.Route(write: write, read: read)
+        return Tiers.Route(write: write, read: read, sync: sync)
     }
 
     /// The `tiers` object of the file.
@@ -183,6 +201,8 @@ extension ServerConfiguration {
             case "memoryOnly": tiers.memoryOnly = try JSONReader.bool(value, key: name)
             case "logRetentionBytes": tiers.logRetentionBytes = try JSONReader.int(value, key: name)
             case "breakerBackoffMilliseconds": tiers.breakerBackoffMilliseconds = try JSONReader.int(value, key: name)
+            case "syncTimeoutMilliseconds": tiers.syncTimeoutMilliseconds = try JSONReader.int(value, key: name)
+            case "syncDegrade": tiers.syncDegrade = try JSONReader.bool(value, key: name)
             case "memory":
                 try JSONReader(prefix: name + ".").object(value) { (key, value) throws(ConfigurationError) in
                     switch key {
@@ -222,12 +242,20 @@ extension ServerConfiguration {
         func names() -> [String] { Self.list(value) }
         switch key {
         case "STRATA_TIERS_WRITE":
-            let read = tiers.defaultRoute?.read
-            tiers.defaultRoute = Tiers.Route(write: try Self.tierKinds(names(), key: key), read: read)
+            let route = tiers.defaultRoute
+            tiers.defaultRoute = Tiers.Route(
+                write: try Self.tierKinds(names(), key: key), read: route?.read, sync: route?.sync ?? [])
         case "STRATA_TIERS_READ":
             var route = tiers.defaultRoute ?? Tiers.Route(write: [])
             route.read = try Self.tierKinds(names(), key: key)
             tiers.defaultRoute = route
+        case "STRATA_TIERS_SYNC":
+            var route = tiers.defaultRoute ?? Tiers.Route(write: [])
+            route.sync = try Self.tierKinds(names(), key: key)
+            tiers.defaultRoute = route
+        case "STRATA_TIERS_SYNC_TIMEOUT_MILLISECONDS":
+            tiers.syncTimeoutMilliseconds = try StoreSettings.int(value, key: key)
+        case "STRATA_TIERS_SYNC_DEGRADE": tiers.syncDegrade = try StoreSettings.bool(value, key: key)
         case "STRATA_TIERS_MEMORY_ROWS": tiers.memoryRows = try StoreSettings.int(value, key: key)
         case "STRATA_TIERS_MEMORY_ONLY": tiers.memoryOnly = try StoreSettings.bool(value, key: key)
         case "STRATA_TIERS_REDIS_URL": tiers.redisURL = value

@@ -17,12 +17,16 @@ public struct ILPIngest: Sendable {
     let mapping: LineMapping
     /// Where refused lines are kept (the tables' quarantines).
     let refused: RefusedLines
+    /// The tiers, for the tables whose writes wait for sync tiers (``ServerTiers/awaitSync(table:)``).
+    let tiers: ServerTiers?
 
     /// - Parameter measurements: measurements declared in the configuration (`ilp.measurements`).
     public init(
-        store: StrataStore, metrics: ServerMetrics, maxLineBytes: Int, measurements: [DeclaredMeasurement] = []
+        store: StrataStore, metrics: ServerMetrics, maxLineBytes: Int, measurements: [DeclaredMeasurement] = [],
+        tiers: ServerTiers? = nil
     ) {
         self.store = store
+        self.tiers = tiers
         self.metrics = metrics
         self.maxLineBytes = maxLineBytes
         mapping = LineMapping(tables: store.ingestTables, declared: measurements)
@@ -168,6 +172,7 @@ public struct ILPIngest: Sendable {
         for table in rows.nonEmpty {
             // Checked as each line was mapped (``LaneRows/commitRow()``): appended as they are.
             try record(table: table.table.name, protocol: name, summary: &summary) { try table.table.append(table) }
+            try tiers?.awaitSync(table: table.table.name)
         }
         return summary
     }

@@ -198,8 +198,8 @@ extension StrataServer {
     /// The ILP-over-TCP service the configuration asks for, or `nil` (with a log line saying why
     /// and how to turn it on) when ``ServerConfiguration/ilpTCPListener`` is off.
     static func makeILPTCPService(
-        store: StrataStore, configuration: ServerConfiguration, metrics: ServerMetrics, logger: Logger,
-        onListening: @escaping @Sendable (Int) async -> Void
+        store: StrataStore, configuration: ServerConfiguration, metrics: ServerMetrics, tiers: ServerTiers? = nil,
+        logger: Logger, onListening: @escaping @Sendable (Int) async -> Void
     ) throws(ConfigurationError) -> ILPTCPService? {
         if case .off(let reason) = configuration.ilpTCPListener {
             logger.notice("ILP over TCP is not started", metadata: ["reason": "\(reason)"])
@@ -207,7 +207,7 @@ extension StrataServer {
         }
         let ingest = ILPIngest(
             store: store, metrics: metrics, maxLineBytes: configuration.maxLineBytes,
-            measurements: configuration.ilpMeasurements)
+            measurements: configuration.ilpMeasurements, tiers: tiers)
         return try ILPTCPService(
             ingest: ingest, configuration: configuration, metrics: metrics, logger: logger, onListening: onListening)
     }

@@ -1,6 +1,7 @@
 import Strata
 import StrataCore
 import StrataTiers
+import Synchronization
 
 extension ServerTiers {
     /// The `tiers` object of `/health/ready` and `/api/v1/tiers`, and whether a tier is degraded.
@@ -56,10 +57,23 @@ extension ServerTiers {
                     ]))
             }
             let sor = reads[systemOfRecord]
+            let degradation = syncDegradations.withLock { $0[name] }
+            degraded = degraded || degradation != nil
             tableItems.append(
                 .object([
                     ("table", .string(name)), ("write", .array(tiers.route.write.map { .string($0.rawValue) })),
                     ("read", .array(tiers.route.readTiers.map { .string($0.rawValue) })),
+                    ("sync", .array(tiers.route.sync.map { .string($0.rawValue) })),
+                    (
+                        "sync_degraded",
+                        degradation.map {
+                            .object([
+                                ("tier", .string($0.tier)), ("reason", .string($0.reason)),
+                                ("since", .string(Timestamp(nanoseconds: $0.since).iso8601)),
+                                ("writes", .int($0.writes)),
+                            ])
+                        } ?? .null
+                    ),
                     ("system_of_record_reads", .int(sor?.hits ?? 0)), ("tiers", .array(items)),
                 ]))
         }

@@ -47,7 +47,13 @@ public final class ServerTiers: Sendable {
     public let systemOfRecord: String
     let store: StrataStore
     private let running = Mutex<[Task<Void, Never>]>([])
-    private let logger: Logger
+    /// How long a sync write waits (`tiers.syncTimeoutMilliseconds`), and whether it degrades to
+    /// async instead of failing (`tiers.syncDegrade`): see ``awaitSync(table:)``.
+    let syncTimeoutMilliseconds: Int
+    let syncDegrade: Bool
+    /// Per table, its sync writes acknowledged as async since the last that held.
+    let syncDegradations = Mutex<[String: SyncDegradation]>([:])
+    let logger: Logger
 
     /// Builds the tiers of `configuration` over `store` (the replicators attached, not started).
     /// - Returns: nil when no tier is configured.
@@ -171,13 +177,17 @@ public final class ServerTiers: Sendable {
         }
         return ServerTiers(
             tables: built, memory: memory, redis: redis, postgres: postgres, relay: relay,
-            memoryOnly: tiers.memoryOnly, systemOfRecord: systemOfRecord, store: store, logger: logger)
+            memoryOnly: tiers.memoryOnly, systemOfRecord: systemOfRecord, store: store,
+            syncTimeoutMilliseconds: tiers.syncTimeoutMilliseconds, syncDegrade: tiers.syncDegrade, logger: logger)
     }
 
     private init(
         tables: [String: TableTiers], memory: MemoryTier?, redis: RedisTierHandle?, postgres: PostgresTierHandle?,
-        relay: LiveRelay?, memoryOnly: Bool, systemOfRecord: String, store: StrataStore, logger: Logger
+        relay: LiveRelay?, memoryOnly: Bool, systemOfRecord: String, store: StrataStore, syncTimeoutMilliseconds: Int,
+        syncDegrade: Bool, logger: Logger
     ) {
+        self.syncTimeoutMilliseconds = syncTimeoutMilliseconds
+        self.syncDegrade = syncDegrade
         self.relay = relay
         self.tables = tables
         self.memory = memory
