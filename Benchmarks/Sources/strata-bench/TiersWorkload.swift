@@ -4,6 +4,7 @@ import StrataCore
 import StrataRedis
 import StrataRedisTier
 import StrataTiers
+import StrataWorkload
 import Synchronization
 
 /// TIERS (issue 11): the tiers in front of the engine, on the standard workload's trades, against
@@ -152,7 +153,7 @@ struct TiersWorkload {
                 configuration: .init(
                     table: "trades", cursorDirectory: path + "/cursors", maxRowsPerBatch: maxRowsPerBatch),
                 log: log, tiers: tiers)
-            guard let table = store.table(named: "trades") else { throw StrataError(.notFound, "no trades table") }
+            guard let table = store.table(named: "trades") else { throw StrataError(.invalidArgument, "no trades table") }
             try made.attach(to: table)
             replicator = made
             running = made.start()
@@ -204,7 +205,7 @@ struct TiersWorkload {
                 table: "trades", cursorDirectory: path + "/cursors", maxRowsPerBatch: options.tiersBatch,
                 breaker: .init(baseBackoff: 100_000_000, maximumBackoff: 1_000_000_000)),
             log: log, tiers: [outage])
-        guard let table = store.table(named: "trades") else { throw StrataError(.notFound, "no trades table") }
+        guard let table = store.table(named: "trades") else { throw StrataError(.invalidArgument, "no trades table") }
         try replicator.attach(to: table)
         let running = replicator.start()
         defer { running.cancel() }
@@ -253,7 +254,7 @@ struct TiersWorkload {
             "TIERS catch-up after \(options.tiersOutageSeconds) s of Redis down at \(formatCount(rate)) rows/s",
             formatDuration(drained ?? 0))
         report.line(
-            "backlog when Redis came back: \(formatCount(backlog.backlogRows)) rows, \(formatBytes(backlog.backlogBytes)) (oldest \(formatDuration(backlog.oldestUnappliedAge ?? 0))); drained at \(formatRate(Double(backlog.backlogRows) / max(seconds, 1e-9) + Double(rate))) while the feed went on"
+            "backlog when Redis came back: \(formatCount(backlog.backlogRows)) rows, \(formatBytes(Int64(backlog.backlogBytes))) (oldest \(formatDuration(backlog.oldestUnappliedAge ?? 0))); drained at \(formatRate(Double(backlog.backlogRows) / max(seconds, 1e-9) + Double(rate))) while the feed went on"
         )
         // Everything committed reaches Redis, once.
         guard await replicator.waitUntilCaughtUp(timeout: .seconds(120)) else {

@@ -48,6 +48,7 @@ struct IntegerSetting: Sendable {
         IntegerSetting("http.slowQueryMilliseconds", \.limits.slowQueryMilliseconds, range: 0...86_400_000),
         IntegerSetting("ilp.tcp.idleTimeoutMilliseconds", \.limits.tcpIdleTimeoutMilliseconds, range: 100...86_400_000),
         IntegerSetting("ilp.tcp.maxConnections", \.limits.tcpMaxConnections, range: 1...1_000_000),
+        IntegerSetting("ilp.tcp.nice", \.limits.tcpIngestNice, range: 0...19),
     ]
 
     static func named(key: String) -> IntegerSetting? { all.first { $0.key == key } }
@@ -76,6 +77,9 @@ extension ServerConfiguration {
         public var tcpIdleTimeoutMilliseconds = 300_000
         /// Open ILP/TCP connections; more are closed at once.
         public var tcpMaxConnections = 256
+        /// The nice value ILP/TCP's parsing and mapping threads run at, so that queries go first
+        /// on a busy machine (10; 0: the server's own priority).
+        public var tcpIngestNice = 10
         public init() {}
     }
 

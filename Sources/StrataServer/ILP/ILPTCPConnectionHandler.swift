@@ -64,11 +64,12 @@ final class ILPTCPConnectionHandler: ChannelDuplexHandler {
     private var inactive = false
     private var finishedSignalled = false
     private var rowsStored = 0
+    private let niceness: Int32
     private var duplicates = 0
 
     init(
         ingest: ILPIngest, pool: NIOThreadPool, appender: TCPAppender, batchRows: Int, batchBytes: Int,
-        metrics: ServerMetrics,
+        niceness: Int32 = IngestPriority.niceness, metrics: ServerMetrics,
         logger: Logger, finished: EventLoopPromise<Void>
     ) {
         self.ingest = ingest
@@ -76,6 +77,7 @@ final class ILPTCPConnectionHandler: ChannelDuplexHandler {
         self.appender = appender
         self.batchRows = batchRows
         self.batchBytes = batchBytes
+        self.niceness = niceness
         self.metrics = metrics
         self.logger = logger
         self.finished = finished
@@ -165,8 +167,9 @@ final class ILPTCPConnectionHandler: ChannelDuplexHandler {
         nextBatch += 1
         inFlight += 1
         let ingest = ingest
+        let niceness = niceness
         pool.runIfActive(eventLoop: context.eventLoop) {
-            IngestPriority.lower()
+            IngestPriority.lower(to: niceness)
             return ingest.mapStream(batches)
         }
         .assumeIsolated()

@@ -43,6 +43,8 @@ public struct ILPTCPService: Service {
     /// `ilp.tcp.idleTimeoutMilliseconds` and `ilp.tcp.maxConnections`.
     let idleTimeout: TimeAmount
     let maxConnections: Int
+    /// `ilp.tcp.nice`: the parsing threads' nice value.
+    let niceness: Int32
     let onListening: @Sendable (Int) async -> Void
 
     /// - Parameters:
@@ -79,6 +81,7 @@ public struct ILPTCPService: Service {
         self.batchRows = max(1, batchRows)
         idleTimeout = .milliseconds(Int64(configuration.limits.tcpIdleTimeoutMilliseconds))
         maxConnections = configuration.limits.tcpMaxConnections
+        niceness = Int32(configuration.limits.tcpIngestNice)
         let (seconds, attoseconds) = authenticationTimeout.components
         self.authenticationTimeout = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
         self.onListening = onListening
@@ -90,7 +93,8 @@ public struct ILPTCPService: Service {
         let pool = NIOThreadPool(numberOfThreads: 2)
         pool.start()
         let loops = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
-        for loop in loops.makeIterator() { loop.execute { IngestPriority.lower() } }
+        let niceness = niceness
+        for loop in loops.makeIterator() { loop.execute { IngestPriority.lower(to: niceness) } }
         let normal = BackgroundPriority.currentNiceness()
         if let appenderNiceness = try? await appender.niceness(on: loops.next()).get(), appenderNiceness > normal {
             logger.warning(
@@ -179,7 +183,7 @@ public struct ILPTCPService: Service {
                     try pipeline.addHandler(
                         ILPTCPConnectionHandler(
                             ingest: ingest, pool: pool, appender: appender, batchRows: batchRows,
-                            batchBytes: Self.batchBytes,
+                            batchBytes: Self.batchBytes, niceness: niceness,
                             metrics: metrics, logger: logger, finished: finished))
                     finished.futureResult.whenComplete { _ in connections.remove(id) }
                     if shuttingDown { channel.pipeline.fireUserInboundEventTriggered(ILPTCPShutdownEvent()) }

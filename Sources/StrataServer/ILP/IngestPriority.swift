@@ -5,9 +5,12 @@ import StrataEngine
 /// busy, a latest-100 query is not queued behind mapping and appending; ingest still gets every
 /// cycle nobody else wants.
 enum IngestPriority {
-    /// The niceness of ingest threads.
+    /// The niceness of ingest threads by default (`ilp.tcp.nice`).
     static let niceness: Int32 = 10
 
-    /// Lowers the calling thread's priority (two system calls; called once per batch).
-    static func lower() { BackgroundPriority.lowerCurrentThread(to: niceness) }
+    /// Lowers the calling thread's priority to `niceness` (two system calls; called once per
+    /// batch); 0 leaves it as it is.
+    static func lower(to niceness: Int32 = niceness) {
+        if niceness > 0 { BackgroundPriority.lowerCurrentThread(to: niceness) }
+    }
 }

@@ -127,6 +127,10 @@ func tcpTestConfiguration() -> ServerConfiguration {
     var configuration = ServerConfiguration()
     configuration.auth.disabled = true
     configuration.ilpTCP.port = 0
+    // At the server's priority: these tests check the protocol, not the scheduling (the
+    // TCPAppenderPriorityTests do), and at nice +10 the full suite's load (ClickHouse, crash
+    // campaigns, Python data tools on two cores) kept a test's parsing off the CPU for a minute.
+    configuration.limits.tcpIngestNice = 0
     return configuration
 }
 
