@@ -153,7 +153,9 @@ struct TiersWorkload {
                 configuration: .init(
                     table: "trades", cursorDirectory: path + "/cursors", maxRowsPerBatch: maxRowsPerBatch),
                 log: log, tiers: tiers)
-            guard let table = store.table(named: "trades") else { throw StrataError(.invalidArgument, "no trades table") }
+            guard let table = store.table(named: "trades") else {
+                throw StrataError(.invalidArgument, "no trades table")
+            }
             try made.attach(to: table)
             replicator = made
             running = made.start()
