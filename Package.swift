@@ -252,7 +252,7 @@ let package = Package(
             name: "StrataClickHouseTests",
             dependencies: [
                 "StrataClickHouse", "StrataTiers", "StrataCore", "Strata", "StrataImport", "StrataTestSupport",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                "StrataWorkload", .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: strictSettings),

@@ -85,16 +85,8 @@ public final class Quarantine: Sendable {
     /// The tables of `dataDirectory` with a quarantine file, sorted.
     public static func tables(inDataDirectory dataDirectory: String) -> [String] {
         let directory = Quarantine(dataDirectory: dataDirectory, table: "_").directory
-        guard let handle = opendir(directory) else { return [] }
-        defer { closedir(handle) }
-        var names: [String] = []
-        while let entry = readdir(handle) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-            }
-            if name.hasSuffix(".csv"), !name.hasPrefix(".") { names.append(String(name.dropLast(4))) }
-        }
-        return names.sorted()
+        let names = (try? directoryNames(directory)) ?? []
+        return names.filter { $0.hasSuffix(".csv") && !$0.hasPrefix(".") }.map { String($0.dropLast(4)) }.sorted()
     }
 
     /// A quarantine for `table` in the data directory. Nothing is created until a row is added.

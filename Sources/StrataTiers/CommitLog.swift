@@ -77,14 +77,10 @@ public final class CommitLog: Sendable {
         var state = State()
         try Self.makeDirectory(configuration.directory)
         var names: [UInt64] = []
-        if let dir = opendir(configuration.directory) {
-            while let entry = readdir(dir) {
-                let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                    String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
-                }
+        if let entries = try? directoryNames(configuration.directory) {
+            for name in entries {
                 if name.hasSuffix(".log"), let first = UInt64(name.dropLast(4)) { names.append(first) }
             }
-            closedir(dir)
         }
         names.sort()
         for (i, first) in names.enumerated() {

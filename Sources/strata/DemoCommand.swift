@@ -105,17 +105,10 @@ struct DemoCommand: AsyncParsableCommand {
     }
 
     private func removeTree(_ path: String) throws {
-        guard let dir = opendir(path) else {
-            throw CLIError("cannot read \(path): \(String(cString: strerror(errno)))")
+        let entries: [String]
+        do { entries = try directoryNames(path).map { path + "/" + $0 } } catch {
+            throw CLIError("cannot read \(path): \(String(cString: strerror(error.errno)))")
         }
-        var entries: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafePointer(to: entry.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
-            if name != "." && name != ".." { entries.append(path + "/" + name) }
-        }
-        closedir(dir)
         for entry in entries {
             var info = stat()
             if lstat(entry, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR {

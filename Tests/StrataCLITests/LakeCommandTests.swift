@@ -180,14 +180,7 @@ private func spawn(_ executable: String, _ arguments: [String]) throws -> pid_t 
 }
 
 private func listDirectory(_ path: String) -> [String] {
-    guard let directory = opendir(path) else { return [] }
-    defer { closedir(directory) }
-    var names: [String] = []
-    while let entry = readdir(directory) {
-        let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-        if name != ".", name != ".." { names.append(name) }
-    }
-    return names
+    (try? directoryNames(path)) ?? []
 }
 
 private func readBytes(_ path: String) -> [UInt8]? {

@@ -3,6 +3,7 @@ import StrataClickHouse
 import StrataCore
 import StrataTestSupport
 import StrataTiers
+import StrataWorkload
 import Testing
 
 /// Real trades through a store, its replicator and the ClickHouse tier: the rows arrive exactly,
@@ -23,6 +24,49 @@ import Testing
                 #expect(clickhouse == strata, "\(symbol) \(timeframe) offset \(offset)")
             }
         }
+    }
+
+    /// The standard workload (its generator: 120,000 trades of 20 symbols over the day) in
+    /// batches of shuffled sizes and order, and 3 % of its trades sent again late — new ids, times
+    /// moved back into minutes written long before: the views' bars equal the store's for every
+    /// timeframe kept and rolled up.
+    @Test func theStandardWorkloadsBarsEqualStratasWithLateTrades() async throws {
+        let client = try await TestClickHouse.client("standard")
+        let fed = try FedStore(client: client)
+        let workload = SyntheticTrades(configuration: .init(rows: 120_000, symbols: 20, seed: 11))
+        let trades = Array(workload)
+        var random = SplitMix64(seed: 11)
+        var batches: [[Trade]] = []
+        var start = 0
+        while start < trades.count {
+            let size = Int.random(in: 1...4_000, using: &random)
+            batches.append(Array(trades[start..<min(trades.count, start + size)]))
+            start += size
+        }
+        batches.shuffle(using: &random)
+        for batch in batches { try await fed.store.trades.append(batch) }
+        var late: [Trade] = []
+        for (index, trade) in trades.enumerated() where index % 33 == 0 {
+            var moved = trade
+            moved.tradeID = trade.tradeID + 1_000_000_000
+            moved.timestamp = trade.timestamp.advanced(by: -Int64.random(in: 0...7_200_000_000_000, using: &random))
+            late.append(moved)
+        }
+        late.shuffle(using: &random)
+        for chunk in stride(from: 0, to: late.count, by: 500) {
+            try await fed.store.trades.append(Array(late[chunk..<min(late.count, chunk + 500)]))
+        }
+        #expect(await fed.replicator.waitUntilCaughtUp(timeout: .seconds(300)))
+        let all = trades + late
+        let from = all.map(\.timestamp).min()!.floor(toMultipleOf: 86_400_000_000_000)
+        let to = all.map(\.timestamp).max()!.advanced(by: 86_400_000_000_000)
+        try await Self.expectSameBars(
+            fed, symbols: Array(workload.symbols.prefix(3)) + [workload.symbols[19]], from: from, to: to)
+        let status = try #require(fed.replicator.status.first)
+        #expect(status.replication.applied == status.replication.accepted)
+        #expect(await fed.tier.health().insertedRows == all.count)
+        await fed.stop()
+        await TestClickHouse.dispose(client)
     }
 
     @Test func realTradesRoundTripAndTheViewsBarsEqualStratas() async throws {

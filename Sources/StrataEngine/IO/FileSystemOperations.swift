@@ -151,16 +151,7 @@ package struct SystemFileSystem: FileSystemOperations {
     }
 
     package func directoryEntries(_ path: String) throws(SystemCallError) -> [String] {
-        guard let dir = opendir(path) else { throw SystemCallError(errno: errno) }
-        defer { closedir(dir) }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafePointer(to: entry.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names
+        do { return try directoryNames(path) } catch { throw SystemCallError(errno: error.errno) }
     }
 
     package func status(_ path: String) -> FileStatus? {

@@ -1,3 +1,5 @@
+import StrataCore
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -110,16 +112,7 @@ enum LakeFileSystem {
 
     /// The names in `path` (nil if it does not exist), without `.` and `..`.
     static func list(_ path: String) -> [String]? {
-        guard let directory = opendir(path) else { return nil }
-        defer { closedir(directory) }
-        var names: [String] = []
-        while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            if name != ".", name != ".." { names.append(name) }
-        }
-        return names.sorted()
+        (try? directoryNames(path))?.sorted()
     }
 
     static func remove(_ path: String) { unlink(path) }
