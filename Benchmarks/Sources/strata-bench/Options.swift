@@ -201,6 +201,15 @@ struct Options: Sendable {
         }
         while index < arguments.count {
             let argument = arguments[index]
+            if let field = Options.positiveIntegers[argument] {
+                let text = try value(argument).replacingUnderscores()
+                guard let count = Int(text), count > 0 else {
+                    throw OptionError("\(argument): expected a positive integer, got \(text)")
+                }
+                options[keyPath: field] = count
+                index += 1
+                continue
+            }
             switch argument {
             case "--rows":
                 let text = try value(argument).replacingUnderscores()
@@ -228,12 +237,6 @@ struct Options: Sendable {
                     selected.insert(workload)
                 }
                 options.only = selected
-            case "--text-rows":
-                let text = try value(argument).replacingUnderscores()
-                guard let rows = Int(text), rows > 0 else {
-                    throw OptionError("--text-rows: expected a positive integer, got \(text)")
-                }
-                options.textRows = rows
             case "--soak-seconds":
                 let text = try value(argument)
                 guard let seconds = Double(text), seconds >= 10 else {
@@ -323,61 +326,12 @@ struct Options: Sendable {
                 options.indicatorBars = count
             case "--redis-url":
                 options.redisURL = try value(argument)
-            case "--redis-commands", "--redis-pipeline", "--redis-gets":
-                let text = try value(argument).replacingUnderscores()
-                guard let count = Int(text), count > 0 else {
-                    throw OptionError("\(argument): expected a positive integer, got \(text)")
-                }
-                switch argument {
-                case "--redis-commands": options.redisCommands = count
-                case "--redis-pipeline": options.redisPipeline = count
-                default: options.redisGets = count
-                }
-            case "--tiers-rows", "--tiers-batch", "--tiers-outage", "--tiers-rate":
-                let text = try value(argument).replacingUnderscores()
-                guard let count = Int(text), count > 0 else {
-                    throw OptionError("\(argument): expected a positive integer, got \(text)")
-                }
-                switch argument {
-                case "--tiers-rows": options.tiersRows = count
-                case "--tiers-batch": options.tiersBatch = count
-                case "--tiers-outage": options.tiersOutageSeconds = count
-                default: options.tiersRate = count
-                }
-            case "--asof-rows":
-                let text = try value(argument).replacingUnderscores()
-                guard let count = Int(text), count > 0 else {
-                    throw OptionError("--asof-rows: expected a positive integer, got \(text)")
-                }
-                options.asofRows = count
-            case "--lake-rows":
-                let text = try value(argument).replacingUnderscores()
-                guard let count = Int(text), count > 0 else {
-                    throw OptionError("--lake-rows: expected a positive integer, got \(text)")
-                }
-                options.lakeRows = count
-            case "--clickhouse-rows", "--clickhouse-batch", "--clickhouse-port":
-                let text = try value(argument).replacingUnderscores()
-                guard let count = Int(text), count > 0 else {
-                    throw OptionError("\(argument): expected a positive integer, got \(text)")
-                }
-                switch argument {
-                case "--clickhouse-rows": options.clickhouseRows = count
-                case "--clickhouse-batch": options.clickhouseBatch = count
-                default: options.clickhousePort = count
-                }
             case "--clickhouse-url":
                 options.clickhouseURL = try value(argument)
             case "--clickhouse-client":
                 options.clickhouseClient = try value(argument)
             case "--python":
                 options.python = try value(argument)
-            case "--pg-rows":
-                let text = try value(argument).replacingUnderscores()
-                guard let count = Int(text), count > 0 else {
-                    throw OptionError("--pg-rows: expected a positive integer, got \(text)")
-                }
-                options.pgRows = count
             case "--postgres-url":
                 options.postgresURL = try value(argument)
             case "--psql":
@@ -398,6 +352,16 @@ struct Options: Sendable {
         if options.recoveryGiB == 0 { options.only.remove(.recovery) }
         return options
     }
+
+    /// The options that take a positive integer (`1_000_000` allowed), and what each sets.
+    /// (`nonisolated(unsafe)`: key paths are not `Sendable`; the table is never mutated.)
+    nonisolated(unsafe) static let positiveIntegers: [String: WritableKeyPath<Options, Int>] = [
+        "--text-rows": \.textRows, "--asof-rows": \.asofRows, "--lake-rows": \.lakeRows, "--pg-rows": \.pgRows,
+        "--redis-commands": \.redisCommands, "--redis-pipeline": \.redisPipeline, "--redis-gets": \.redisGets,
+        "--tiers-rows": \.tiersRows, "--tiers-batch": \.tiersBatch, "--tiers-outage": \.tiersOutageSeconds,
+        "--tiers-rate": \.tiersRate, "--clickhouse-rows": \.clickhouseRows, "--clickhouse-batch": \.clickhouseBatch,
+        "--clickhouse-port": \.clickhousePort,
+    ]
 
     func runs(_ workload: Workload) -> Bool { only.contains(workload) }
 

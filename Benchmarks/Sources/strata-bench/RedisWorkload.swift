@@ -14,17 +14,9 @@ struct RedisWorkload {
 
     func run(options: Options) async throws {
         report.section("REDIS: StrataRedis vs redis-benchmark on \(options.redisURL)")
-        var configuration = try RedisConfiguration(url: options.redisURL)
-        configuration.poolSize = 1
-        configuration.commandTimeout = .seconds(60)
-        let client = try await RedisClient.connect(configuration: configuration)
-        do {
+        try await withRedisClient(url: options.redisURL, poolSize: 1) { client, configuration in
             try await measure(client: client, configuration: configuration, options: options)
-        } catch {
-            await client.close()
-            throw error
         }
-        await client.close()
     }
 
     private func measure(client: RedisClient, configuration: RedisConfiguration, options: Options) async throws {
@@ -104,4 +96,22 @@ struct RedisWorkload {
 struct RedisBenchmarkError: Error, CustomStringConvertible {
     var output: String
     var description: String { "redis-benchmark printed no figures: \(output)" }
+}
+
+/// Runs `body` with a client of the server at `url` (commands time out after a minute), closed
+/// after it, thrown or not.
+func withRedisClient(
+    url: String, poolSize: Int, _ body: (RedisClient, RedisConfiguration) async throws -> Void
+) async throws {
+    var configuration = try RedisConfiguration(url: url)
+    configuration.poolSize = poolSize
+    configuration.commandTimeout = .seconds(60)
+    let client = try await RedisClient.connect(configuration: configuration)
+    do {
+        try await body(client, configuration)
+    } catch {
+        await client.close()
+        throw error
+    }
+    await client.close()
 }

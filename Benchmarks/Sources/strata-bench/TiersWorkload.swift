@@ -35,17 +35,9 @@ struct TiersWorkload {
         report.section(
             "TIERS: engine + memory + Redis write-through of \(formatCount(options.tiersRows)) trades; latest-100; catch-up after a \(options.tiersOutageSeconds) s outage (\(options.redisURL))"
         )
-        var redisConfiguration = try RedisConfiguration(url: options.redisURL)
-        redisConfiguration.poolSize = 2
-        redisConfiguration.commandTimeout = .seconds(60)
-        let client = try await RedisClient.connect(configuration: redisConfiguration)
-        do {
-            try await measure(client: client, redis: redisConfiguration, options: options)
-        } catch {
-            await client.close()
-            throw error
+        try await withRedisClient(url: options.redisURL, poolSize: 2) { client, configuration in
+            try await measure(client: client, redis: configuration, options: options)
         }
-        await client.close()
     }
 
     private func clear(_ client: RedisClient) async throws {
