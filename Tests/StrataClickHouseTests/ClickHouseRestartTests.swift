@@ -8,7 +8,7 @@ import Testing
 /// A clickhouse-server of the test's own SIGKILLed in the middle of an ingest and restarted: no
 /// acknowledged row is lost or stored twice, the replicator catches up, the breaker opened and
 /// closed, and health showed the outage.
-@Suite(TestClickHouse.serverBinary) struct ClickHouseRestartTests {
+@Suite(.heavy, TestClickHouse.serverBinary) struct ClickHouseRestartTests {
     @Test func aClickHouseKilledMidIngestLosesNoAcknowledgedRow() async throws {
         let server = try await onThread { try TestClickHouseServer() }
         let client = ClickHouseClient(configuration: server.configuration(database: "strata_restart"))

@@ -13,7 +13,7 @@ import Testing
 /// `strata lake verify`'s checks. The next run resumes; a last run without a kill moves
 /// everything due, and the rows are still there exactly once. `STRATA_COLD_CRASH_KILLS` sets
 /// the kills (default 24).
-@Suite(.serialized) struct ColdTierCrashTests {
+@Suite(.heavy, .serialized) struct ColdTierCrashTests {
     static var writerPath: String {
         let executable =
             (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]

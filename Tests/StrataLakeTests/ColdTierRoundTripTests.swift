@@ -16,7 +16,7 @@ import Testing
 /// timestamps, symbols — answer exactly what they answered before, after a reopen too; a late
 /// row into a moved hour is answered once, and moved again on its own; the rows really left the
 /// engine; `strata lake verify`'s checks and DuckDB see the moved files.
-@Suite(.serialized) struct ColdTierRoundTripTests {
+@Suite(.heavy, .serialized) struct ColdTierRoundTripTests {
     static let hour: Int64 = 3_600_000_000_000
     static let day: Int64 = 86_400_000_000_000
     static let midnight07: Int64 = 1_381_104_000_000_000_000  // 2013-10-07 00:00 UTC

@@ -12,7 +12,7 @@ import Testing
 /// hive_partitioning=true)` one-liner) and polars — each getting exactly the rows written,
 /// decimals included, for trades (real SPY ticks), quotes with depth, a user-defined table with
 /// text, and bars (real CME one-minute bars); and the statistics that let them skip.
-@Suite(.serialized) struct LakePythonReaderTests {
+@Suite(.heavy, .serialized) struct LakePythonReaderTests {
     /// Checks every reader's rows against `expected` (order aside) and the metadata.
     static func check(
         lake: String, schema: RecordSchema, expected: [[String]], symbol: String, symbolRows: Int,

@@ -44,6 +44,8 @@ enum PostgresTestServer {
         var configuration = try PostgresConfiguration(url: url)
         configuration.schema = "t_\(label)_\(UInt32.random(in: 0...UInt32.max))"
         configuration.operationTimeout = .seconds(60)
+        // A connection may wait: the full suite on two cores has kept a connect past 5 s.
+        configuration.connectTimeout = .seconds(60)
         return configuration
     }
 

@@ -1,7 +1,8 @@
 import StrataRedis
+import StrataTestSupport
 import Testing
 
-@Suite("Redis client pool (real redis-server)")
+@Suite("Redis client pool (real redis-server)", .heavy)
 struct RedisClientTests {
     @Test("the pool sends on every connection and reports itself healthy", RedisTestEnvironment.sharedServer)
     func pool() async throws {

@@ -1,7 +1,8 @@
 import StrataRedis
+import StrataTestSupport
 import Testing
 
-@Suite("Redis over TLS (a redis-server the test starts)", RedisTestEnvironment.serverBinary)
+@Suite("Redis over TLS (a redis-server the test starts)", RedisTestEnvironment.serverBinary, .heavy)
 struct RedisTLSTests {
     /// A TLS-only redis-server (plain port off) that requires client certificates.
     static func tlsServer() throws -> OwnedRedisServer {

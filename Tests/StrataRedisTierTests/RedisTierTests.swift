@@ -7,7 +7,7 @@ import StrataTestSupport
 import StrataTiers
 import Testing
 
-@Suite struct RedisTierTests {
+@Suite(.heavy) struct RedisTierTests {
     static let fastBreaker = CircuitBreaker.Configuration(
         failureThreshold: 2, windowSize: 10, minimumCalls: 5, failureRatePercent: 50, baseBackoff: 20_000_000,
         maximumBackoff: 200_000_000, probeTimeout: 5_000_000_000)

@@ -11,7 +11,7 @@ import Testing
 /// bars, aggregates) of every kind of table (trades, aggregated trades, quotes with book levels,
 /// a user-defined table with text, float64, bool, int8 and optional columns, the order events)
 /// gives exactly the JSON API's rows (see `Python/arrow_answers.py`).
-@Suite(.serialized) struct ArrowAnswersTests {
+@Suite(.heavy, .serialized) struct ArrowAnswersTests {
     static let configuration = """
         {"tables": [
            {"name": "fills", "timestamp": "ts",

@@ -9,7 +9,7 @@ import Testing
 /// The ASOF join of IBM's real trades and quotes (2013-10-07) through the built `strata serve`
 /// equals pandas' `merge_asof` (see `Python/asof_pandas.py`), and `strata asof --format
 /// arrow|csv` writes the server's answers byte for byte.
-@Suite(.serialized) struct AsofPandasTests {
+@Suite(.heavy, .serialized) struct AsofPandasTests {
     @Test(SharedData.required) func joinEqualsPandasMergeAsofOnRealTradesAndQuotes() async throws {
         let directory = makeTemporaryDirectory("strata-asof-pandas")
         defer { removeTree(directory) }

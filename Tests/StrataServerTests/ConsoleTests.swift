@@ -11,7 +11,7 @@ import Testing
 /// tables and a chart of real data with auth on, and a trade written over ILP reaches the chart
 /// without a reload (`Python/console_chromium.py`). The screenshot is kept in
 /// `.build/test-artifacts/console.png`.
-@Suite(.serialized, SharedData.required) struct ConsoleTests {
+@Suite(.heavy, .serialized, SharedData.required) struct ConsoleTests {
     @Test func theConsoleShowsTablesAndALiveChartInChromium() async throws {
         let directory = makeTemporaryDirectory("strata-console")
         defer { removeTree(directory) }

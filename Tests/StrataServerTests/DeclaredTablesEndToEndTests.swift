@@ -13,7 +13,7 @@ import Testing
 /// the library, CSV, ILP over HTTP and ILP over TCP, and read back exactly through the JSON API, the
 /// CLI, the live feed and an aggregate; then the server restarts, the partitions are sealed, and
 /// everything reads the same.
-@Suite(.serialized) struct DeclaredTablesEndToEndTests {
+@Suite(.heavy, .serialized) struct DeclaredTablesEndToEndTests {
     static let day: Int64 = 86_400_000_000_000
 
     struct News: Equatable {

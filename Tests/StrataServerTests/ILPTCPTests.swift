@@ -14,7 +14,7 @@ import Testing
 
 /// ILP over TCP against a real in-process listener on port 0 (real sockets), read back through
 /// the store.
-@Suite struct ILPTCPTests {
+@Suite(.heavy) struct ILPTCPTests {
     @Test func linesAreStored() async throws {
         try await withTCPServer { server in
             let client = try TCPClient(port: server.port)

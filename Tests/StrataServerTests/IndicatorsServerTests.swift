@@ -10,7 +10,7 @@ import Testing
 /// written to the built `strata serve`, every indicator against TA-Lib from PyPI on the same
 /// bars (`Python/indicators_talib.py`), the CLI's JSON rows equal to the API's, and its errors
 /// naming the parameter.
-@Suite(.serialized, SharedData.required) struct IndicatorsServerTests {
+@Suite(.heavy, .serialized, SharedData.required) struct IndicatorsServerTests {
     static let midnightNY: Int64 = 1_381_118_400_000_000_000
     static let day: Int64 = 86_400_000_000_000
 

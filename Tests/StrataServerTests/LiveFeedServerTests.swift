@@ -12,7 +12,7 @@ import Synchronization
 import Testing
 
 /// The WebSocket live feed against a real server on a free port, with a real WebSocket client.
-@Suite struct LiveFeedServerTests {
+@Suite(.heavy) struct LiveFeedServerTests {
     @Test func rowsWrittenOverHTTPArriveInOrderWithExactValues() async throws {
         try await withLiveServer { server in
             let btcOnly = LiveClient(server, query: "channel=trades&symbols=BTCUSDT")

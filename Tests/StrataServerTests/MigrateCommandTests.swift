@@ -5,7 +5,7 @@ import Testing
 /// `strata migrate up|down|status` (the built binary) against the shared PostgreSQL, in a schema
 /// of its own dropped at the end: up in steps, status, down one scope, up again, an edited
 /// migration refused, an unreachable server in one line.
-@Suite(.serialized) struct MigrateCommandTests {
+@Suite(.heavy, .serialized) struct MigrateCommandTests {
     /// Runs `strata` with `environment` (no other `STRATA_` variable) and returns status, stdout, stderr.
     static func strata(_ arguments: [String], environment: [String: String]) throws -> (
         status: Int32, out: String, err: String

@@ -13,7 +13,7 @@ import Testing
 ///
 /// The outage test runs its own cluster (``PrivatePostgres``); the two-node test uses the shared
 /// server (`STRATA_TEST_POSTGRES_URL`) in a schema of its own, dropped at its end.
-@Suite(.serialized) struct PostgresServeTests {
+@Suite(.heavy, .serialized) struct PostgresServeTests {
     static let tokens = ["STRATA_TOKENS_WRITE": "pg-write", "STRATA_TOKENS_READ": "pg-read"]
     static let sharedURL =
         ProcessInfo.processInfo.environment["STRATA_TEST_POSTGRES_URL"]

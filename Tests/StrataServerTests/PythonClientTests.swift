@@ -10,7 +10,7 @@ import Testing
 /// The real clients users already have, against the built `strata serve` over real sockets: each
 /// script writes with its client, reads the rows back through the JSON API and compares them
 /// exactly (see `Python/*.py`).
-@Suite(.serialized) struct PythonClientTests {
+@Suite(.heavy, .serialized) struct PythonClientTests {
     let read = "py-read"
     let write = "py-write"
 

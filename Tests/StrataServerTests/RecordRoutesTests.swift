@@ -234,8 +234,9 @@ import Testing
             let token1 = try #require(lease1?["token"] as? Int)
             #expect(leasedJobs.first?["state"] as? String == "leased")
             #expect(leasedJobs.first?["attempts"] as? Int == 1)
+            // A lease long enough for a loaded machine (the default 30 s ran out in the full suite).
             let next = try await client.send(
-                .post, "/api/v1/jobs/dequeue", #"{"queue":["settlement"],"worker":"w2","limit":10}"#)
+                .post, "/api/v1/jobs/dequeue", #"{"queue":["settlement"],"worker":"w2","limit":10,"lease_ms":600000}"#)
             let nextJobs = next.json["jobs"] as? [[String: Any]] ?? []
             #expect(nextJobs.map { $0["id"] as? Int } == [2], "\(next.text)")
             let token2 = try #require((nextJobs.first?["lease"] as? [String: Any])?["token"] as? Int)

@@ -14,7 +14,7 @@ import Testing
 /// The defects of the reliability review, each against the real `strata serve` process where
 /// the behaviour is the process's (timeouts, limits, shutdown, logs, a full disk), or the router
 /// where it is a route's.
-@Suite(.serialized) struct ReliabilityServerTests {
+@Suite(.heavy, .serialized) struct ReliabilityServerTests {
     /// The GET that killed the server: bars from `Int64.min` on an empty store (SIGILL in the
     /// bucket alignment). Every timeframe, with every extreme, is answered or refused with 400.
     @Test func barsAtInt64ExtremesAnswerInsteadOfCrashing() async throws {

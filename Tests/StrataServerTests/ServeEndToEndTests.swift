@@ -8,7 +8,7 @@ import Testing
 #endif
 
 /// The built `strata serve` binary over real sockets: write, read back, SIGTERM, restart.
-@Suite(.serialized) struct ServeEndToEndTests {
+@Suite(.heavy, .serialized) struct ServeEndToEndTests {
     let environment = ["STRATA_TOKENS_WRITE": "e2e-write", "STRATA_TOKENS_READ": "e2e-read"]
 
     func latest(port: Int) async -> [[String: Any]] {

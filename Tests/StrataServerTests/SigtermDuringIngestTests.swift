@@ -10,7 +10,7 @@ import Testing
 /// SIGTERM while clients are writing ILP over HTTP: the server stops accepting, finishes the
 /// requests in flight, flushes and closes the store; after a restart every batch that was
 /// acknowledged (204) is there, and every other batch is there entirely or not at all.
-@Suite(.serialized) struct SigtermDuringIngestTests {
+@Suite(.heavy, .serialized) struct SigtermDuringIngestTests {
     let environment = ["STRATA_TOKENS_WRITE": "sig-write", "STRATA_TOKENS_READ": "sig-read"]
     static let rowsPerBatch = 250
     static let base: Int64 = 1_720_051_200_000_000_000  // 2024-07-04T00:00:00Z

@@ -13,7 +13,7 @@ import Testing
 /// of the ingest. Afterwards every acknowledged row is in every tier, in order, exactly once;
 /// `strata tiers verify` reports zero differences; health sampled during the run showed each
 /// tier's breaker open and its backlog grow and drain.
-@Suite(.serialized) struct TiersEndToEndTests {
+@Suite(.heavy, .serialized) struct TiersEndToEndTests {
     static let redisServer: String? = {
         for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":") {
             if access("\(directory)/redis-server", X_OK) == 0 { return "\(directory)/redis-server" }

@@ -11,7 +11,7 @@ import Testing
 /// Node A writes trades through its Redis tier and also subscribes; node B only subscribes. A
 /// live-feed client on node B receives the rows written through node A, in order; a client on
 /// node A receives each row once (its own rows come back over Redis and are skipped).
-@Suite(.serialized) struct TiersTwoNodesTests {
+@Suite(.heavy, .serialized) struct TiersTwoNodesTests {
     static let redisURL = ProcessInfo.processInfo.environment["STRATA_TEST_REDIS_URL"] ?? "redis://127.0.0.1:6390"
     static let redisUp: Bool = {
         guard let url = URLComponents(string: redisURL), let port = url.port,

@@ -1,6 +1,7 @@
 import Foundation
 import Strata
 import StrataCrashSupport
+import StrataTestSupport
 import Testing
 
 /// Crash campaigns: a real writer process (StrataCrashWriter) is SIGKILLed at random moments,
@@ -13,7 +14,7 @@ import Testing
 /// campaign is `scripts/crash-campaign.sh`, 1,000+); `STRATA_CRASH_MODES` (e.g. `seal,recovery`)
 /// runs some campaigns only; `STRATA_CRASH_RECOVERY_ROWS` sizes the WAL that the recovery
 /// campaign replays (default 150,000 rows).
-@Suite(.serialized) struct CrashTests {
+@Suite(.heavy, .serialized) struct CrashTests {
     static var writerPath: String {
         let executable =
             (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]

@@ -1,6 +1,7 @@
 import Foundation
 import Strata
 import StrataCrashSupport
+import StrataTestSupport
 import Testing
 
 /// The records crash campaign (issue 9): a real writer process (`StrataCrashWriter … records`)
@@ -14,7 +15,7 @@ import Testing
 /// missing, nothing more). Alternate cycles run under fsync and under group commit.
 ///
 /// `STRATA_RECORDS_CRASH_KILLS` sets the kills (default 60).
-@Suite(.serialized) struct RecordsCrashTests {
+@Suite(.heavy, .serialized) struct RecordsCrashTests {
     static let kills = ProcessInfo.processInfo.environment["STRATA_RECORDS_CRASH_KILLS"].flatMap(Int.init) ?? 60
 
     @Test func ordersAndJobsAfterSIGKILLAreTheAcknowledgedOperations() async throws {

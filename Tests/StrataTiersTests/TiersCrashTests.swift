@@ -8,7 +8,7 @@ import Testing
 /// 1…T exactly once and in order, the durable cursor is at most T (it never runs ahead of what
 /// the tier holds), and every acknowledged commit is in the log; a final run drains the tier to
 /// the log's end. `STRATA_TIERS_CRASH_KILLS` sets the kills (default 12).
-@Suite(.serialized) struct TiersCrashTests {
+@Suite(.heavy, .serialized) struct TiersCrashTests {
     static var writerPath: String {
         let executable =
             (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]

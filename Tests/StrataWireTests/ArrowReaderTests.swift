@@ -1,10 +1,11 @@
 import StrataCore
+import StrataTestSupport
 import StrataWire
 import Testing
 
 /// The streams read by real readers: pyarrow (`ipc.open_stream(...).read_all()`), polars
 /// (`read_ipc_stream`) and DuckDB (over the pyarrow table), each seeing exactly the values written.
-@Suite(.serialized)
+@Suite(.heavy, .serialized)
 struct ArrowReaderTests {
     static let metadata = [("strata.table", "trades"), ("strata.query", "range")]
 
