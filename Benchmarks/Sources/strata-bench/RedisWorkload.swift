@@ -64,33 +64,33 @@ struct RedisWorkload {
             fixed(Double(peerP50) / Double(max(1, latency.median)), 2) + "×")
         report.line("StrataRedis GET: \(latency.summary)")
     }
+}
 
-    /// Runs `redis-benchmark --csv` and reads its requests per second and p50.
-    private func redisBenchmark(url: RedisConfiguration, test: String, requests: Int, pipeline: Int) throws
-        -> (rps: Double, p50Milliseconds: Double)
-    {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        var arguments = [
-            "redis-benchmark", "-h", url.host, "-p", String(url.port), "-t", test, "-n", String(requests), "-c", "1",
-            "-P", String(pipeline), "-r", "100000", "-d", "3", "--csv",
-        ]
-        if let password = url.password { arguments += ["-a", password] }
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        // "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms",…
-        for line in text.split(separator: "\n") where line.hasPrefix("\"\(test.uppercased())\"") {
-            let fields = line.split(separator: ",").map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
-            if fields.count >= 5, let rps = Double(fields[1]), let p50 = Double(fields[4]) { return (rps, p50) }
-        }
-        throw RedisBenchmarkError(output: text)
+/// Runs `redis-benchmark --csv` and reads its requests per second and p50.
+func redisBenchmark(url: RedisConfiguration, test: String, requests: Int, pipeline: Int) throws
+    -> (rps: Double, p50Milliseconds: Double)
+{
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    var arguments = [
+        "redis-benchmark", "-h", url.host, "-p", String(url.port), "-t", test, "-n", String(requests), "-c", "1",
+        "-P", String(pipeline), "-r", "100000", "-d", "3", "--csv",
+    ]
+    if let password = url.password { arguments += ["-a", password] }
+    process.arguments = arguments
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    let data = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    let text = String(decoding: data, as: UTF8.self)
+    // "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms",…
+    for line in text.split(separator: "\n") where line.hasPrefix("\"\(test.uppercased())\"") {
+        let fields = line.split(separator: ",").map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
+        if fields.count >= 5, let rps = Double(fields[1]), let p50 = Double(fields[4]) { return (rps, p50) }
     }
+    throw RedisBenchmarkError(output: text)
 }
 
 struct RedisBenchmarkError: Error, CustomStringConvertible {

@@ -69,7 +69,7 @@ struct TiersWorkload {
         if applied != through.lastPosition {
             report.fail("TIERS: Redis holds through position \(applied), the log ends at \(through.lastPosition)")
         }
-        let peer = try redisBenchmarkZADD(redis, requests: dataset.rows)
+        let peer = try redisBenchmark(url: redis, test: "zadd", requests: dataset.rows, pipeline: 1000).rps
         report.add(
             "TIERS write-through engine + memory + Redis", formatRate(ours), target: "≥ 1 M rows/s",
             pass: ours >= Self.writeThroughTarget)
@@ -258,30 +258,6 @@ struct TiersWorkload {
         let applied = try await outage.tier.appliedPosition(table: "trades")
         let accepted = replicator.status[0].replication.accepted
         if applied != accepted { report.fail("TIERS: Redis holds through \(applied), the log ends at \(accepted)") }
-    }
-
-    /// `redis-benchmark -t zadd` pipelined on one connection: its requests per second.
-    private func redisBenchmarkZADD(_ url: RedisConfiguration, requests: Int) throws -> Double {
-        var arguments = [
-            "redis-benchmark", "-h", url.host, "-p", String(url.port), "-t", "zadd", "-n", String(requests), "-c", "1",
-            "-P", "1000", "-r", "100000", "--csv",
-        ]
-        if let password = url.password { arguments += ["-a", password] }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        for line in text.split(separator: "\n") where line.hasPrefix("\"ZADD\"") {
-            let fields = line.split(separator: ",").map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
-            if fields.count >= 2, let rps = Double(fields[1]) { return rps }
-        }
-        throw RedisBenchmarkError(output: text)
     }
 }
 
