@@ -142,7 +142,7 @@ public final class RedisTier: ReplicaTier {
         encoding: RedisRowEncoding, entries: [LogEntry], appliedKey: String, arguments: [String], origin: String
     ) -> RedisCommand {
         // Per entry: the rows grouped by symbol (counting sort on the symbol slot, rows in order).
-        var groupings: [(order: [Int32], starts: [Int])] = []
+        var groupings: [(order: [Int32], starts: [Int], groups: Int)] = []
         groupings.reserveCapacity(entries.count)
         var argumentCount = 4 + arguments.count
         var bytes = 0
@@ -161,7 +161,7 @@ public final class RedisTier: ReplicaTier {
             let groups = (0..<batch.symbols.count).count { starts[$0 + 1] > starts[$0] }
             argumentCount += 3 + 2 * groups + 2 * batch.count
             bytes += batch.count * 2 * (RedisRowEncoding.memberPrefixLength + 48 * batch.columns.count)
-            groupings.append((order, starts))
+            groupings.append((order, starts, groups))
         }
         var command = RedisCommand(argumentCount: argumentCount, capacity: bytes + 4_096)
         command.append("EVAL")
@@ -181,7 +181,7 @@ public final class RedisTier: ReplicaTier {
             }
             let header = String(entry.position) + (origin.isEmpty ? "" : " " + origin)
             command.append(Int64(entry.position))
-            command.append(Int64((0..<batch.symbols.count).count { grouping.starts[$0 + 1] > grouping.starts[$0] }))
+            command.append(Int64(grouping.groups))
             command.append(length: header.utf8.count + batch.count + json.readableBytes) { buffer in
                 buffer.writeString(header)
                 var start = 0

@@ -27,13 +27,9 @@ public final class ChildProcess: @unchecked Sendable {
         case file(String)
         /// A pipe whose other end is ``standardOutput`` / ``standardError``.
         case pipe
-        /// The test process's own stream.
-        case inherit
     }
 
     public let pid: Int32
-    /// The write end of the child's standard input (`.pipe` only).
-    public let standardInput: FileHandle?
     /// The read end of the child's standard output (`.pipe` only).
     public let standardOutput: FileHandle?
     /// The read end of the child's standard error (`.pipe` only).
@@ -49,9 +45,10 @@ public final class ChildProcess: @unchecked Sendable {
     /// - Throws: `POSIXError` when the child cannot be started.
     public init(
         _ arguments: [String], environment: [String: String]? = nil, directory: String? = nil,
-        input: Stream = .null, output: Stream = .null, error: Stream = .null
+        output: Stream = .null, error: Stream = .null
     ) throws {
         precondition(!arguments.isEmpty, "a command needs its path")
+        // Standard input is /dev/null (-1).
         var stdio: [Int32] = [-1, -1, -1]
         var childEnds: [Int32] = []
         defer { for fd in childEnds { close(fd) } }
@@ -60,12 +57,11 @@ public final class ChildProcess: @unchecked Sendable {
             for fd in parentEnds.values { close(fd) }
             return POSIXError(POSIXErrorCode(rawValue: code) ?? .EIO)
         }
-        for (target, stream) in [input, output, error].enumerated() {
+        for (target, stream) in [(1, output), (2, error)] {
             switch stream {
             case .null: stdio[target] = -1
-            case .inherit: stdio[target] = -2
             case .file(let path):
-                let fd = open(path, (target == 0 ? O_RDONLY : O_WRONLY | O_CREAT | O_APPEND) | O_CLOEXEC, 0o644)
+                let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
                 guard fd >= 0 else { throw fail(errno) }
                 childEnds.append(fd)
                 stdio[target] = fd
@@ -73,7 +69,7 @@ public final class ChildProcess: @unchecked Sendable {
                 var ends: [Int32] = [0, 0]
                 let status = strata_test_pipe(&ends)
                 guard status == 0 else { throw fail(-status) }
-                let (parentEnd, childEnd) = target == 0 ? (ends[1], ends[0]) : (ends[0], ends[1])
+                let (parentEnd, childEnd) = (ends[0], ends[1])
                 parentEnds[Int32(target)] = parentEnd
                 childEnds.append(childEnd)
                 stdio[target] = childEnd
@@ -90,7 +86,6 @@ public final class ChildProcess: @unchecked Sendable {
         guard child > 0 else { throw fail(-child) }
         pid = child
         let handles = parentEnds.mapValues { FileHandle(fileDescriptor: $0, closeOnDealloc: true) }
-        standardInput = handles[0]
         standardOutput = handles[1]
         standardError = handles[2]
     }
@@ -127,12 +122,6 @@ public final class ChildProcess: @unchecked Sendable {
             pause = min(pause * 2, 20_000)
         }
     }
-
-    /// Whether the child ended by a signal (`nil` while it runs).
-    public var signalled: Bool? { waitStatus.map { ($0 & 0x7f) != 0 } }
-
-    /// Its exit code or 128 + signal (`nil` while it runs).
-    public var terminationStatus: Int32? { waitStatus.map(Self.code) }
 
     /// Must be called with `lock` held.
     private func reap() -> Int32? {

@@ -51,11 +51,11 @@ extension ServerTiers {
                 status: 503, table: table)
         }
         let first = syncDegradations.withLock { degradations -> Bool in
+            let first = degradations[table] == nil
             var degradation =
                 degradations[table]
                 ?? SyncDegradation(
                     tier: failure.tier, reason: failure.reason, since: WallClock.now().nanoseconds, writes: 0)
-            let first = degradation.writes == 0
             degradation.tier = failure.tier
             degradation.reason = failure.reason
             degradation.writes += 1
